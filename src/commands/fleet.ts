@@ -1,0 +1,59 @@
+import { loadProfile } from '../profile/load.js';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { PromsoakError } from '../errors.js';
+
+export interface FleetCommandOptions {
+  profile: string;
+  port: number;
+  exporters?: number;
+  threads?: number;
+  out: string;
+  format?: 'negotiate' | 'text' | 'openmetrics';
+  duration?: number;
+}
+
+/** `promsoak fleet`: serve the exporter fleet until SIGINT/SIGTERM (or --duration). */
+export async function fleetCommand(o: FleetCommandOptions, log: (line: string) => void): Promise<void> {
+  const profile = loadProfile(o.profile);
+  if (o.exporters !== undefined) {
+    if (!Number.isInteger(o.exporters) || o.exporters < 1) {
+      throw new PromsoakError('PROMSOAK_USAGE', `--exporters must be a positive integer (got ${o.exporters})`);
+    }
+    profile.exporters = o.exporters;
+  }
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--threads must be a positive integer (got ${o.threads})`);
+  }
+  if (o.format) profile.format = o.format;
+  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out });
+  log(readyLine(fleet, profile.name));
+  await waitForStop(o.duration);
+  await fleet.close();
+  const s = fleet.stats;
+  log(`promsoak fleet stopped: ${s.scrapes} scrapes served (${(s.bytes / 1e6).toFixed(1)} MB), ${s.errors} render errors, ${s.notFound} not found`);
+}
+
+export function readyLine(fleet: Fleet, name: string): string {
+  const series = fleet.exporters * fleet.seriesPerExporter;
+  return (
+    `promsoak fleet ready: profile ${name}, ${fleet.exporters} exporters x ${fleet.seriesPerExporter} series = ${series} series ` +
+    `at ${fleet.url}/exporters/<0..${fleet.exporters - 1}>/metrics; ` +
+    (fleet.fileSd ? `file_sd ${fleet.fileSd}; ` : '') +
+    `http_sd ${fleet.httpSd}; ${fleet.threads} render thread${fleet.threads === 1 ? '' : 's'}`
+  );
+}
+
+/** Resolves on SIGINT, SIGTERM or after `seconds`. */
+export function waitForStop(seconds?: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      clearTimeout(timer);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    const timer = seconds !== undefined ? setTimeout(done, seconds * 1000) : undefined;
+  });
+}

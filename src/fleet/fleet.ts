@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { PortInUseError } from '../errors.js';
+import type { ResolvedProfile } from '../profile/load.js';
+import { buildModel } from './model.js';
+import { CONTENT_TYPE, type Format } from './layout.js';
+import { negotiate } from './negotiate.js';
+import type { ExporterWorkerData, RenderResult, RenderTask } from './protocol.js';
+import { targetGroups, writeFileSd, exporterPath, type TargetGroup } from './sd.js';
+
+export interface FleetOptions {
+  profile: ResolvedProfile;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Render threads; default: available cores − 1, at least 1. */
+  threads?: number;
+  /** Where file_sd.json goes; none when absent. */
+  outDir?: string;
+}
+
+export interface FleetStats {
+  scrapes: number;
+  bytes: number;
+  renderNs: number;
+  errors: number;
+  notFound: number;
+}
+
+export interface Fleet {
+  url: string;
+  host: string;
+  port: number;
+  exporters: number;
+  seriesPerExporter: number;
+  threads: number;
+  fileSd?: string;
+  httpSd: string;
+  stats: FleetStats;
+  targetGroups(): TargetGroup[];
+  close(): Promise<void>;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+const EXPORTER_PATH = /^\/exporters\/(\d{1,9})\/metrics(?:\?.*)?$/;
+
+/** Starts the exporter fleet: a piscina pool of renderers behind one HTTP front on loopback. */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const profile = options.profile;
+  const host = options.host ?? '127.0.0.1';
+  const threads = options.threads ?? defaultThreads();
+  const seriesPerExporter = buildModel(profile).lines;
+  const workerData: ExporterWorkerData = { profile };
+  const pool = new Piscina({
+    filename: new URL('../../workers/exporter.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    workerData,
+  });
+  const origin = performance.now();
+  const stats: FleetStats = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0 };
+  const fixed: Format | undefined = profile.format === 'negotiate' ? undefined : profile.format;
+  let groups: TargetGroup[] = [];
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const m = EXPORTER_PATH.exec(url);
+    if (m) {
+      const id = Number(m[1]);
+      if (id >= profile.exporters) return notFound(res, url);
+      const format = fixed ?? negotiate(req.headers.accept);
+      const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1 };
+      pool.run(task).then(
+        (r: RenderResult) => {
+          stats.scrapes++;
+          stats.bytes += r.body.byteLength;
+          stats.renderNs += r.renderNs;
+          res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': r.body.byteLength });
+          res.end(r.body);
+        },
+        (e: Error) => {
+          stats.errors++;
+          res.writeHead(500, { 'Content-Type': 'text/plain' });
+          res.end(`render failed: ${e.message}\n`);
+        },
+      );
+      return;
+    }
+    if (url === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok\n');
+      return;
+    }
+    if (url === '/sd' || url === '/sd/') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(groups));
+      return;
+    }
+    notFound(res, url);
+  };
+  const notFound = (res: ServerResponse, url: string): void => {
+    stats.notFound++;
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end(`404 not found: ${url} (exporters are at /exporters/0..${profile.exporters - 1}/metrics)\n`);
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, handle);
+  try {
+    await listen(server, host, options.port ?? 0);
+  } catch (e) {
+    await pool.destroy();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(host, options.port ?? 0);
+    throw e;
+  }
+  const port = (server.address() as { port: number }).port;
+  groups = targetGroups(host, port, profile.exporters);
+  const fileSd = options.outDir ? writeFileSd(options.outDir, groups) : undefined;
+  const url = `http://${host}:${port}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port,
+    exporters: profile.exporters,
+    seriesPerExporter,
+    threads,
+    fileSd,
+    httpSd: `${url}/sd`,
+    stats,
+    targetGroups: () => groups,
+    close: () =>
+      (closed ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await pool.destroy();
+      })()),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export { exporterPath };

@@ -1,0 +1,178 @@
+import type { ResolvedProfile } from '../profile/load.js';
+import type { FamilyInput } from '../profile/schema.js';
+import { hashString, mix2, unit } from './hash.js';
+import { loadReplay } from './replay.js';
+
+/**
+ * The exporter model: every family of a profile expanded into the sample lines one exporter
+ * exposes, with the parameters that make each value a pure function of
+ * (seed, exporter, series, time). Built once per worker; shared by all exporters.
+ */
+
+export const enum ValueKind {
+  /** base + floor(rate · T) */
+  Counter = 0,
+  /** hash of (key, exporter, time) in [0, 100) with 3 decimals */
+  Gauge = 1,
+  /** floor(floor(rate · T) · aux), aux = cumulative fraction of observations ≤ le */
+  Bucket = 2,
+  /** floor(rate · T): _count and the +Inf bucket */
+  Count = 3,
+  /** floor(rate · T) · aux thousandths, aux = mean observation in thousandths */
+  Sum = 4,
+  /** aux thousandths + a per-(series, time) jitter below 1 shared by the series' quantiles */
+  Quantile = 5,
+  /** The value text is part of the literal (replayed gauges and untyped). */
+  Literal = 6,
+  /** base + floor(rate · T) · aux, formatted as any float (replayed counters). */
+  Replay = 7,
+}
+
+/** Marks where the renderer splices digits into a label value. */
+export const SPLICE = '\u0000';
+export const enum SpliceKind {
+  None = 0,
+  /** the exporter's id (replay's instance label) */
+  Exporter = 1,
+  /** the churn epoch of the exporter (churn_id label of churned series) */
+  Epoch = 2,
+}
+
+export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+
+export interface LineModel {
+  /** Suffix after the family name: '', '_bucket', '_sum', '_count' (counters: see render). */
+  suffix: string;
+  /** Label pairs, values unescaped; a value may hold SPLICE once. */
+  labels: [string, string][];
+  splice: SpliceKind;
+  kind: ValueKind;
+  key: number;
+  rate: number;
+  aux: number;
+  base: number;
+  churned: boolean;
+  /** Value text for ValueKind.Literal. */
+  literal?: string;
+}
+
+export interface FamilyModel {
+  /** The name as exposed in text format 0.0.4 (a counter keeps the user's name). */
+  name: string;
+  type: FamilyType;
+  help: string;
+  lines: LineModel[];
+}
+
+export interface ExporterModel {
+  seed: number;
+  families: FamilyModel[];
+  lines: number;
+  valuesEverySeconds: number;
+  churnEverySeconds: number;
+}
+
+export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const DEFAULT_QUANTILES = [0.5, 0.9, 0.99];
+
+export function buildModel(profile: ResolvedProfile): ExporterModel {
+  const families: FamilyModel[] = [];
+  const churnOn = profile.churn.seriesEverySeconds > 0 && profile.churn.seriesFraction > 0;
+  for (const f of profile.families) {
+    if (f.type === 'replay') {
+      families.push(...loadReplay(f.file, f.instanceLabel ?? 'instance', f.counterRatePerSecond ?? 1, profile.seed));
+      continue;
+    }
+    const count = f.count ?? 1;
+    for (let k = 0; k < count; k++) {
+      const name = count === 1 ? f.name : `${f.name}_${k}`;
+      families.push(expandFamily(f, name, profile.seed, churnOn ? profile.churn.seriesFraction : 0));
+    }
+  }
+  let lines = 0;
+  for (const fam of families) lines += fam.lines.length;
+  return {
+    seed: profile.seed,
+    families,
+    lines,
+    valuesEverySeconds: profile.churn.valuesEverySeconds,
+    churnEverySeconds: churnOn ? profile.churn.seriesEverySeconds : 0,
+  };
+}
+
+/** Series (label sets) a family declares: the product of its labels' cardinalities. */
+export function labelCombinations(f: Exclude<FamilyInput, { type: 'replay' }>): [string, string][][] {
+  let combos: [string, string][][] = [[]];
+  for (const l of f.labels ?? []) {
+    const values = l.values ?? Array.from({ length: l.cardinality! }, (_, i) => `${l.prefix ?? l.name + '-'}${i}`);
+    const next: [string, string][][] = [];
+    for (const c of combos) for (const v of values) next.push([...c, [l.name, v]]);
+    combos = next;
+  }
+  return combos;
+}
+
+function expandFamily(
+  f: Exclude<FamilyInput, { type: 'replay' }>,
+  name: string,
+  seed: number,
+  churnFraction: number,
+): FamilyModel {
+  const famKey = mix2(hashString(name), seed);
+  const lines: LineModel[] = [];
+  labelCombinations(f).forEach((labels, combo) => {
+    const key = mix2(famKey, combo);
+    const churned = churnFraction > 0 && unit(mix2(key, 0xc4)) < churnFraction;
+    const ls: [string, string][] = churned ? [...labels, ['churn_id', SPLICE]] : labels;
+    const splice = churned ? SpliceKind.Epoch : SpliceKind.None;
+    const line = (suffix: string, extra: [string, string][], kind: ValueKind, rate: number, aux: number, base: number): void => {
+      lines.push({ suffix, labels: [...ls, ...extra], splice, kind, key, rate, aux, base, churned });
+    };
+    const u = unit(mix2(key, 1));
+    switch (f.type) {
+      case 'counter':
+        // 0.1 … 100 increments/s, log-uniform; a start value below 100000.
+        line('', [], ValueKind.Counter, 0.1 * Math.pow(1000, u), 0, mix2(key, 2) % 100000);
+        break;
+      case 'gauge':
+      case 'untyped':
+        line('', [], ValueKind.Gauge, 0, 0, 0);
+        break;
+      case 'histogram': {
+        const buckets = f.buckets ?? DEFAULT_BUCKETS;
+        const rate = 1 + 49 * u; // observations/s
+        const skew = 0.5 + 1.5 * unit(mix2(key, 3));
+        buckets.forEach((le, i) => {
+          const cdf = Math.pow((i + 1) / (buckets.length + 1), skew);
+          line('_bucket', [['le', formatLe(le)]], ValueKind.Bucket, rate, cdf, 0);
+        });
+        line('_bucket', [['le', '+Inf']], ValueKind.Count, rate, 0, 0);
+        const mid = Math.abs(buckets[buckets.length >> 1]!);
+        line('_sum', [], ValueKind.Sum, rate, Math.max(1, Math.round(mid * 1000)), 0);
+        line('_count', [], ValueKind.Count, rate, 0, 0);
+        break;
+      }
+      case 'summary': {
+        const quantiles = f.quantiles ?? DEFAULT_QUANTILES;
+        const rate = 1 + 49 * u;
+        const base = mix2(key, 4) % 1000;
+        // Quantile values are 2000 thousandths apart and share a jitter below 1000: ordered.
+        quantiles.forEach((q, j) => line('', [['quantile', String(q)]], ValueKind.Quantile, 0, base + 2000 * (j + 1), 0));
+        line('_sum', [], ValueKind.Sum, rate, base + 2000 * (1 + (quantiles.length >> 1)), 0);
+        line('_count', [], ValueKind.Count, rate, 0, 0);
+        break;
+      }
+    }
+  });
+  return { name, type: f.type, help: f.help ?? `promsoak simulated ${f.type} ${name}`, lines };
+}
+
+/** Bucket bounds as client_golang prints them (strconv 'g' shortest): 0.005, 1, 2.5, 1e-07. */
+function formatLe(v: number): string {
+  return String(v);
+}
+
+/** Samples one exporter exposes per scrape: what a scraper's scrape_samples_scraped reports. */
+export function seriesPerExporter(model: ExporterModel): number {
+  return model.lines;
+}
