@@ -1,0 +1,32 @@
+/**
+ * The plug-in contract of the system under test (see README "Writing an ingester").
+ * A module given as `--ingester module:<path>` default-exports a factory:
+ *
+ *   export default function createIngester(options: IngesterOptions): Ingester;
+ */
+export interface IngesterOptions {
+  /** Samples kept per series in the head (a bounded window). */
+  headWindow: number;
+  /** Per-scrape sample limit (0: none); over it the scrape fails, as Prometheus's sample_limit. */
+  sampleLimit: number;
+}
+
+export interface IngestResult {
+  samples: number;
+  /** Series seen for the first time in this target (scrape-cache misses). */
+  seriesAdded: number;
+}
+
+export interface Ingester {
+  /**
+   * One scrape's body. Returns the number of samples ingested. The body's bytes are only
+   * valid during the call (the engine reuses the buffer). Throws a ParseError for a
+   * malformed body; the engine then marks that target down and nothing else is affected.
+   */
+  ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number;
+  /** Active series and bytes held, for the report. */
+  stats?(): { series: number; bytes?: number };
+  close?(): void | Promise<void>;
+}
+
+export type IngesterFactory = (options: IngesterOptions) => Ingester;

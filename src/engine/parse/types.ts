@@ -1,0 +1,70 @@
+/**
+ * The exposition parser's contract, modelled on Prometheus's textparse.Parser: a pull
+ * iterator over bytes. `next()` advances to the next entry and returns its kind; the
+ * accessors below describe the current entry as OFFSETS INTO THE BUFFER given to reset().
+ *
+ * Lifetime rule: offsets and fields become invalid after the next call to next() or reset();
+ * the buffer must not change while it is being parsed.
+ *
+ * MUST stay allocation-free per sample: next() and the Series accessors run once per sample
+ * on the engine's hot path. Only label decoding (labels()), used on a scrape-cache miss,
+ * and errors may allocate.
+ */
+export const enum Entry {
+  /** No more entries (end of buffer, or `# EOF` in OpenMetrics). */
+  EOF = 0,
+  /** `# HELP name text`: nameStart/nameEnd, textStart/textEnd (escaped as in the input). */
+  Help = 1,
+  /** `# TYPE name type`: nameStart/nameEnd, metricType. */
+  Type = 2,
+  /** `# UNIT name unit` (OpenMetrics): nameStart/nameEnd, textStart/textEnd. */
+  Unit = 3,
+  /** Any other comment line. */
+  Comment = 4,
+  /** A sample: seriesStart/seriesEnd (`name{labels}` exactly as in the input), nameStart/nameEnd, value, timestamp. */
+  Series = 5,
+}
+
+export const enum MetricType {
+  Unknown = 0,
+  Counter = 1,
+  Gauge = 2,
+  Histogram = 3,
+  Summary = 4,
+  GaugeHistogram = 5,
+  Info = 6,
+  StateSet = 7,
+}
+
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+export interface Parser {
+  /** Starts parsing buf[start, end). */
+  reset(buf: Uint8Array, start?: number, end?: number): void;
+  /** Advances; throws ParseError (with line, column, expected, found) on malformed input. */
+  next(): Entry;
+
+  /** 1-based line of the current entry. */
+  readonly line: number;
+  readonly nameStart: number;
+  readonly nameEnd: number;
+  /** Series entries: the raw series bytes, the scrape cache's key. */
+  readonly seriesStart: number;
+  readonly seriesEnd: number;
+  readonly value: number;
+  /** NaN when the sample has no timestamp; milliseconds otherwise (OpenMetrics seconds are converted). */
+  readonly timestampMs: number;
+  /** Help/Unit entries: the text, still escaped. */
+  readonly textStart: number;
+  readonly textEnd: number;
+  /** Type entries. */
+  readonly metricType: MetricType;
+
+  /**
+   * Decodes the current Series entry's labels (escapes resolved, UTF-8 decoded) into `out`
+   * as name/value pairs, __name__ excluded. Allocates: call only on a cache miss.
+   */
+  labels(out: [string, string][]): [string, string][];
+  /** The metric name of the current entry, decoded. Allocates. */
+  metricName(): string;
+}
