@@ -40,3 +40,19 @@ export class PortInUseError extends PromsoakError {
 export function isPromsoakError(e: unknown): e is PromsoakError {
   return e instanceof PromsoakError;
 }
+
+/**
+ * A malformed exposition: what was expected and what was found, where (1-based line and
+ * column), like Prometheus's parseError(exp, got). Affects only the body it came from.
+ */
+export class ParseError extends PromsoakError {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly expected: string,
+    readonly found: string,
+  ) {
+    super('PROMSOAK_PARSE', `line ${line} column ${column}: expected ${expected}, found ${found}`, 1);
+    this.name = 'ParseError';
+  }
+}
