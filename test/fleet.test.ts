@@ -35,7 +35,15 @@ test('fleet serves every exporter, 404s the rest, and publishes file_sd and http
     assert.equal(file.length, 20);
     assert.deepEqual(file[5], { targets: [`127.0.0.1:${fleet.port}`], labels: { __metrics_path__: '/exporters/5/metrics', instance: 'exporter-5', exporter: '5' } });
     assert.equal(fleet.stats.scrapes, 2);
+    // Sent bodies' buffers go back to the workers: later scrapes reuse them, intact.
+    const reference = (await (await fetch(`${fleet.url}/exporters/7/metrics`)).text()).split('\n').map((l) => l.replace(/ [^ ]+$/, ''));
+    for (let i = 0; i < 10; i++) {
+      const again = (await (await fetch(`${fleet.url}/exporters/7/metrics`)).text()).split('\n').map((l) => l.replace(/ [^ ]+$/, ''));
+      assert.deepEqual(again, reference);
+    }
+    assert.ok(fleet.stats.reused >= 9, `reused ${fleet.stats.reused}`);
     assert.equal(fleet.stats.notFound, 3);
+    assert.equal(fleet.stats.scrapes, 13);
   } finally {
     await fleet.close();
   }

@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ExporterSet } from '../src/fleet/exporter-set.js';
@@ -6,25 +5,21 @@ import type { Format } from '../src/fleet/layout.js';
 import type { RenderTask, RenderResult, ExporterWorkerData } from '../src/fleet/protocol.js';
 
 /**
- * Piscina worker: renders one exporter's scrape per task. The body is rendered into a fresh,
- * unpooled buffer whose memory is then transferred (moved, not copied) to the HTTP front.
+ * Piscina worker: renders one exporter's scrape per task, into the buffer the task brought
+ * (a body the HTTP front has finished sending) or a new one, and transfers it back whole:
+ * no copy between this thread and the HTTP front, and no allocation in steady state.
  */
 const data = workerData as ExporterWorkerData;
 const set = new ExporterSet(data.profile);
 const formats: Format[] = ['text', 'openmetrics'];
 
 export default function renderTask(task: RenderTask): RenderResult {
-  const format = formats[task.format]!;
   const started = process.hrtime.bigint();
-  // allocUnsafeSlow: not from the shared pool, so its ArrayBuffer can be transferred whole.
-  const out = Buffer.allocUnsafeSlow(set.maxBytes(format));
-  const length = set.renderInto(task.exporter, task.t, format, out);
-  const body = new Uint8Array(out.buffer, out.byteOffset, length);
-  const renderNs = Number(process.hrtime.bigint() - started);
-  const result: RenderResult = { body, renderNs };
+  const body = set.renderTransferable(task.exporter, task.t, formats[task.format]!, task.buffer);
+  const result: RenderResult = { body, renderNs: Number(process.hrtime.bigint() - started) };
   return move({
     get [transferableSymbol]() {
-      return [out.buffer];
+      return [body.buffer];
     },
     get [valueSymbol]() {
       return result;

@@ -26,6 +26,8 @@ export interface FleetStats {
   renderNs: number;
   errors: number;
   notFound: number;
+  /** Scrapes rendered into a recycled body buffer (no allocation). */
+  reused: number;
 }
 
 export interface Fleet {
@@ -46,6 +48,9 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
+/** Bodies kept for reuse per format: enough for the requests in flight at once. */
+const MAX_RECYCLED = 256;
+
 const EXPORTER_PATH = /^\/exporters\/(\d{1,9})\/metrics(?:\?.*)?$/;
 
 /** Starts the exporter fleet: a piscina pool of renderers behind one HTTP front on loopback. */
@@ -63,9 +68,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     workerData,
   });
   const origin = performance.now();
-  const stats: FleetStats = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0 };
+  const stats: FleetStats = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0 };
   const fixed: Format | undefined = profile.format === 'negotiate' ? undefined : profile.format;
   let groups: TargetGroup[] = [];
+  const recycled: Record<Format, ArrayBuffer[]> = { text: [], openmetrics: [] };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
@@ -74,14 +80,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const id = Number(m[1]);
       if (id >= profile.exporters) return notFound(res, url);
       const format = fixed ?? negotiate(req.headers.accept);
-      const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1 };
-      pool.run(task).then(
+      const free = recycled[format];
+      const buffer = free.pop();
+      if (buffer) stats.reused++;
+      const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1, buffer };
+      pool.run(task, buffer ? { transferList: [buffer] } : undefined).then(
         (r: RenderResult) => {
           stats.scrapes++;
           stats.bytes += r.body.byteLength;
           stats.renderNs += r.renderNs;
           res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': r.body.byteLength });
-          res.end(r.body);
+          // Once flushed to the socket the buffer goes back to a worker with a later task.
+          res.end(r.body, () => {
+            if (free.length < MAX_RECYCLED) free.push(r.body.buffer as ArrayBuffer);
+          });
         },
         (e: Error) => {
           stats.errors++;

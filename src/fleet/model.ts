@@ -12,13 +12,13 @@ import { loadReplay } from './replay.js';
 export const enum ValueKind {
   /** base + floor(rate · T) */
   Counter = 0,
-  /** hash of (key, exporter, time) in [0, 100) with 3 decimals */
+  /** hash of (key, exporter, time) in [10, 100) with 3 decimals: a constant width */
   Gauge = 1,
-  /** floor(floor(rate · T) · aux), aux = cumulative fraction of observations ≤ le */
+  /** floor((base + floor(rate · T)) · aux), aux = cumulative fraction of observations ≤ le */
   Bucket = 2,
-  /** floor(rate · T): _count and the +Inf bucket */
+  /** base + floor(rate · T): _count and the +Inf bucket */
   Count = 3,
-  /** floor(rate · T) · aux thousandths, aux = mean observation in thousandths */
+  /** (base + floor(rate · T)) · aux thousandths, aux = mean observation in thousandths */
   Sum = 4,
   /** aux thousandths + a per-(series, time) jitter below 1 shared by the series' quantiles */
   Quantile = 5,
@@ -131,8 +131,10 @@ function expandFamily(
     const u = unit(mix2(key, 1));
     switch (f.type) {
       case 'counter':
-        // 0.1 … 100 increments/s, log-uniform; a start value below 100000.
-        line('', [], ValueKind.Counter, 0.1 * Math.pow(1000, u), 0, mix2(key, 2) % 100000);
+        // 0.1 … 100 increments/s, log-uniform, from a start of 1e6 … 9e6 (the process has
+        // been up a while). The start is the series', not the exporter's: one series has
+        // the same magnitude on every exporter, as in a fleet of one application.
+        line('', [], ValueKind.Counter, 0.1 * Math.pow(1000, u), 0, uptimeCount(key));
         break;
       case 'gauge':
       case 'untyped':
@@ -142,29 +144,36 @@ function expandFamily(
         const buckets = f.buckets ?? DEFAULT_BUCKETS;
         const rate = 1 + 49 * u; // observations/s
         const skew = 0.5 + 1.5 * unit(mix2(key, 3));
+        const c0 = uptimeCount(key) >> 3;
         buckets.forEach((le, i) => {
           const cdf = Math.pow((i + 1) / (buckets.length + 1), skew);
-          line('_bucket', [['le', formatLe(le)]], ValueKind.Bucket, rate, cdf, 0);
+          line('_bucket', [['le', formatLe(le)]], ValueKind.Bucket, rate, cdf, c0);
         });
-        line('_bucket', [['le', '+Inf']], ValueKind.Count, rate, 0, 0);
+        line('_bucket', [['le', '+Inf']], ValueKind.Count, rate, 0, c0);
         const mid = Math.abs(buckets[buckets.length >> 1]!);
-        line('_sum', [], ValueKind.Sum, rate, Math.max(1, Math.round(mid * 1000)), 0);
-        line('_count', [], ValueKind.Count, rate, 0, 0);
+        line('_sum', [], ValueKind.Sum, rate, Math.max(1, Math.round(mid * 1000)), c0);
+        line('_count', [], ValueKind.Count, rate, 0, c0);
         break;
       }
       case 'summary': {
         const quantiles = f.quantiles ?? DEFAULT_QUANTILES;
         const rate = 1 + 49 * u;
         const base = mix2(key, 4) % 1000;
+        const c0 = uptimeCount(key) >> 3;
         // Quantile values are 2000 thousandths apart and share a jitter below 1000: ordered.
         quantiles.forEach((q, j) => line('', [['quantile', String(q)]], ValueKind.Quantile, 0, base + 2000 * (j + 1), 0));
-        line('_sum', [], ValueKind.Sum, rate, base + 2000 * (1 + (quantiles.length >> 1)), 0);
-        line('_count', [], ValueKind.Count, rate, 0, 0);
+        line('_sum', [], ValueKind.Sum, rate, base + 2000 * (1 + (quantiles.length >> 1)), c0);
+        line('_count', [], ValueKind.Count, rate, 0, c0);
         break;
       }
     }
   });
   return { name, type: f.type, help: f.help ?? `promsoak simulated ${f.type} ${name}`, lines };
+}
+
+/** A series' count at the fleet's origin: 1e6 … 9e6, from the series key alone. */
+function uptimeCount(key: number): number {
+  return 1_000_000 + (mix2(key, 2) % 8_000_000);
 }
 
 /** Bucket bounds as client_golang prints them (strconv 'g' shortest): 0.005, 1, 2.5, 1e-07. */

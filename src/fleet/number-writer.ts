@@ -15,24 +15,38 @@ function digits32(n: number): number {
   return n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
 }
 
+/** "00" … "99": two digits per division, as Go's strconv and V8's own itoa do. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = ZERO + ((i / 10) | 0);
+  PAIRS[2 * i + 1] = ZERO + (i % 10);
+}
+
 /** A non-negative integer below 2^53. */
 export function writeUint(out: Uint8Array, off: number, n: number): number {
-  if (n < 10) {
-    out[off] = ZERO + n;
-    return off + 1;
-  }
   if (n < 2147483648) {
-    let p = off + digits32(n);
-    const end = p;
-    while (n >= 10) {
-      const q = (n / 10) | 0;
-      out[--p] = ZERO + (n - q * 10);
-      n = q;
+    let v = n | 0; // int32 from here on: TurboFan turns the divisions into multiplications
+    const end = off + digits32(v);
+    let p = end;
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) << 1;
+      out[--p] = PAIRS[r + 1]!;
+      out[--p] = PAIRS[r]!;
+      v = q;
     }
-    out[--p] = ZERO + n;
+    if (v >= 10) {
+      out[--p] = PAIRS[(v << 1) + 1]!;
+      out[--p] = PAIRS[v << 1]!;
+    } else out[--p] = ZERO + v;
     return end;
   }
-  // Wide path: exact for integers below 2^53.
+  return writeUintWide(out, off, n);
+}
+
+/** Kept out of writeUint so that writeUint stays small enough for TurboFan to inline. */
+function writeUintWide(out: Uint8Array, off: number, n: number): number {
+  // Exact for integers below 2^53.
   let len = 10;
   for (let m = Math.floor(n / 1e10); m > 0; m = Math.floor(m / 10)) len++;
   let p = off + len;
@@ -49,15 +63,14 @@ export function writeUint(out: Uint8Array, off: number, n: number): number {
 /** A non-negative integer count of thousandths, as `int.ddd`. */
 export function writeMillis(out: Uint8Array, off: number, millis: number): number {
   const ip = Math.floor(millis / 1000);
-  const frac = millis - ip * 1000;
+  const frac = (millis - ip * 1000) | 0;
   off = writeUint(out, off, ip);
   out[off] = 46; // '.'
   const d1 = (frac / 100) | 0;
-  const r = frac - d1 * 100;
-  const d2 = (r / 10) | 0;
+  const r = (frac - d1 * 100) << 1;
   out[off + 1] = ZERO + d1;
-  out[off + 2] = ZERO + d2;
-  out[off + 3] = ZERO + (r - d2 * 10);
+  out[off + 2] = PAIRS[r]!;
+  out[off + 3] = PAIRS[r + 1]!;
   return off + 4;
 }
 

@@ -11,9 +11,12 @@ export interface RenderTask {
   t: number;
   /** 0: text 0.0.4, 1: OpenMetrics 1.0. */
   format: 0 | 1;
+  /** A sent body's buffer, recycled (transferred, not copied); absent: the worker allocates. */
+  buffer?: ArrayBuffer;
 }
 
 export interface RenderResult {
+  /** The body: a view [0, length) over a whole transferred buffer (the rest holds the layout's literals). */
   body: Uint8Array;
   renderNs: number;
 }

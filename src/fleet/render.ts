@@ -4,21 +4,64 @@ import { ValueKind, SpliceKind } from './model.js';
 import { writeFloat, writeMillis, writeUint } from './number-writer.js';
 
 /**
- * Renders one exporter's scrape at time t (seconds since the fleet's origin) into `out`
- * (at least layout.maxBytes long) and returns the body's length.
+ * A render target, one ArrayBuffer: [body | layout literal | previous line offsets].
+ * - The body is written at [0, length).
+ * - The literal bytes sit at [litBase, litBase + lit.length), so a literal range is copied
+ *   with copyWithin (a memmove builtin, ~17 ns) rather than Buffer#copy (~60 ns in Node 20,
+ *   which also allocates a view per call).
+ * - `prev[i]` is where line i started in the body the buffer last held. A line that starts
+ *   at the same offset again finds its literal bytes already in place and only writes its
+ *   value: with recycled buffers most lines skip the copy (values of one line mostly keep
+ *   their width from scrape to scrape and exporter to exporter).
+ */
+export class Scratch {
+  readonly buf: Uint8Array;
+  readonly litBase: number;
+  readonly prev: Int32Array;
+  /**
+   * `recycled`: a buffer an earlier Scratch of the same layout rendered into (the fleet passes
+   * bodies back to the workers once sent), whose literal tail is intact: nothing to install.
+   */
+  constructor(
+    readonly layout: Layout,
+    recycled?: ArrayBuffer,
+  ) {
+    this.litBase = layout.maxBytes;
+    const prevBase = Scratch.prevBase(layout);
+    const size = prevBase + 4 * layout.lines;
+    if (recycled && recycled.byteLength === size) {
+      this.buf = new Uint8Array(recycled);
+      this.prev = new Int32Array(recycled, prevBase, layout.lines);
+    } else {
+      this.buf = new Uint8Array(size);
+      this.buf.set(layout.lit, this.litBase);
+      this.prev = new Int32Array(this.buf.buffer, prevBase, layout.lines).fill(-1);
+    }
+  }
+
+  private static prevBase(layout: Layout): number {
+    return (layout.maxBytes + layout.lit.length + 3) & ~3;
+  }
+}
+
+/**
+ * Renders one exporter's scrape at time t (seconds since the fleet's origin) into the
+ * scratch buffer and returns the body's length (the body is scratch.buf[0, length)).
  * MUST stay allocation-free outside replayed floats: runs once per sample, thousands of
  * exporters a second.
  */
 export function render(
-  layout: Layout,
+  scratch: Scratch,
   seed: number,
   valuesEvery: number,
   churnEvery: number,
   exporter: number,
   t: number,
-  out: Uint8Array,
 ): number {
-  const lit = layout.lit;
+  const layout = scratch.layout;
+  const out = scratch.buf;
+  const lb = scratch.litBase;
+  const prev = scratch.prev;
   const { start, split, end, splice, kind, churned, key, rate, aux, base } = layout;
   const tq = Math.floor(t / valuesEvery);
   const T = tq * valuesEvery;
@@ -36,11 +79,19 @@ export function render(
   for (let i = 0; i < n; i++) {
     const sp = splice[i];
     if (sp === SpliceKind.None) {
-      off += lit.copy(out, off, start[i]!, end[i]!);
+      // The literal is already here when this line started here last time.
+      if (prev[i] !== off) {
+        out.copyWithin(off, lb + start[i]!, lb + end[i]!);
+        prev[i] = off;
+      }
+      off += end[i]! - start[i]!;
     } else {
-      off += lit.copy(out, off, start[i]!, split[i]!);
+      prev[i] = -1;
+      out.copyWithin(off, lb + start[i]!, lb + split[i]!);
+      off += split[i]! - start[i]!;
       off = writeUint(out, off, sp === SpliceKind.Exporter ? exporter : epoch);
-      off += lit.copy(out, off, split[i]!, end[i]!);
+      out.copyWithin(off, lb + split[i]!, lb + end[i]!);
+      off += end[i]! - split[i]!;
     }
     const time = churned[i] === 1 ? Tc : T;
     switch (kind[i]) {
@@ -48,28 +99,29 @@ export function render(
         off = writeUint(out, off, base[i]! + Math.floor(rate[i]! * ef * time));
         break;
       case ValueKind.Gauge:
-        off = writeMillis(out, off, mix3(key[i]!, exporter, tq) % 100000);
+        off = writeMillis(out, off, 10000 + (mix3(key[i]!, exporter, tq) % 90000));
         break;
       case ValueKind.Bucket:
-        off = writeUint(out, off, Math.floor(Math.floor(rate[i]! * ef * time) * aux[i]!));
+        off = writeUint(out, off, Math.floor((base[i]! + Math.floor(rate[i]! * ef * time)) * aux[i]!));
         break;
       case ValueKind.Count:
-        off = writeUint(out, off, Math.floor(rate[i]! * ef * time));
+        off = writeUint(out, off, base[i]! + Math.floor(rate[i]! * ef * time));
         break;
       case ValueKind.Sum:
-        off = writeMillis(out, off, Math.floor(rate[i]! * ef * time) * aux[i]!);
+        off = writeMillis(out, off, (base[i]! + Math.floor(rate[i]! * ef * time)) * aux[i]!);
         break;
       case ValueKind.Quantile:
         off = writeMillis(out, off, aux[i]! + (mix3(key[i]!, exporter, tq) % 1000));
         break;
       case ValueKind.Literal:
-        off += lit.copy(out, off, layout.valueStart[i]!, layout.valueEnd[i]!);
+        out.copyWithin(off, lb + layout.valueStart[i]!, lb + layout.valueEnd[i]!);
+        off += layout.valueEnd[i]! - layout.valueStart[i]!;
         break;
       case ValueKind.Replay:
         off = writeFloat(out, off, base[i]! + Math.floor(rate[i]! * ef * time) * aux[i]!);
         break;
     }
   }
-  off += lit.copy(out, off, layout.trailerStart, layout.trailerEnd);
-  return off;
+  out.copyWithin(off, lb + layout.trailerStart, lb + layout.trailerEnd);
+  return off + layout.trailerEnd - layout.trailerStart;
 }

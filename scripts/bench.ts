@@ -1,0 +1,46 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine, markdownTable, type Row } from './lib/rows.js';
+import { runRenderBench } from './bench-render.js';
+import { runScrapeBench } from './bench-scrape.js';
+
+/**
+ * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
+ * prints the table and writes it into README.md between the bench markers.
+ * Options: --quick (shorter runs), --no-readme, --only render,scrape,…
+ */
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
+const want = (name: string): boolean => !only || only.includes(name);
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
+
+const benches: [string, () => Promise<Row[]>][] = [
+  ['render', () => runRenderBench('default', quick ? 1 : 3)],
+  ['scrape', () => runScrapeBench('default', quick ? 4 : 10)],
+];
+
+const rows: Row[] = [];
+for (const [name, run] of benches) {
+  if (!want(name)) continue;
+  process.stderr.write(`bench: ${name}…\n`);
+  rows.push(...(await run()));
+}
+
+const command = `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`;
+const table = `Measured by \`${command}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}.\n\n${markdownTable(rows)}\n`;
+process.stdout.write('\n' + table);
+const readme = join(root, 'README.md');
+if (!args.includes('--no-readme') && !only && existsSync(readme)) {
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a >= 0 && b > a) {
+    writeFileSync(readme, text.slice(0, a + start.length) + '\n' + table + text.slice(b));
+    process.stderr.write('bench: README.md table updated\n');
+  }
+}

@@ -1,0 +1,33 @@
+import { cpus } from 'node:os';
+
+/** One benchmark result line; the README table is generated from these. */
+export interface Row {
+  /** What is measured: "render", "scrape", "parse", "ingest", "engine". */
+  bench: string;
+  /** Who: "promsoak", a peer's name, with its variant. */
+  subject: string;
+  /** The input: profile or file. */
+  input: string;
+  nsPerSample?: number;
+  mbPerSecond?: number;
+  bytesPerSample?: number;
+  /** Free-form: ratios, rates, conditions. */
+  note?: string;
+}
+
+export function machine(): string {
+  return `${cpus()[0]?.model ?? 'unknown CPU'} x${cpus().length}, Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+const fmt = (v: number | undefined, digits: number): string => (v === undefined || Number.isNaN(v) ? '' : v.toFixed(digits));
+
+export function markdownTable(rows: Row[]): string {
+  const lines = [
+    '| bench | subject | input | ns/sample | MB/s | heap B/sample | note |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.bench} | ${r.subject} | ${r.input} | ${fmt(r.nsPerSample, 1)} | ${fmt(r.mbPerSecond, 0)} | ${fmt(r.bytesPerSample, 1)} | ${r.note ?? ''} |`);
+  }
+  return lines.join('\n');
+}
