@@ -1,0 +1,106 @@
+/**
+ * V8's `--trace-gc-nvp` lines (name=value pairs, one line per GC, on stdout) parsed into GC
+ * events. Node 20 prints, per isolate:
+ *
+ *   [9832:0x3c4b4c40]      152 ms: pause=11.0 mutator=20.0 gc=mc … allocated=27476616 promoted=2150336 …
+ *
+ * `allocated` is what the heap grew by since the previous GC (for a young-generation
+ * workload, the allocation), `background.*` the GC work V8's platform threads did.
+ */
+export type GcKind = 'scavenge' | 'mark-compact' | 'minor-mark-compact' | 'other';
+
+export interface GcEvent {
+  pid: number;
+  /** The isolate's address: the main thread and each worker thread have their own. */
+  isolate: string;
+  /** ms since the isolate started. */
+  isolateMs: number;
+  kind: GcKind;
+  /** Main-thread stop-the-world pause. */
+  pauseMs: number;
+  /** Main-thread time since the previous GC (JS running). */
+  mutatorMs: number;
+  /** Main-thread incremental marking steps outside the pause. */
+  incrementalMs: number;
+  /** Σ background.* : GC work on V8's platform (helper) threads. */
+  backgroundMs: number;
+  allocatedBytes: number;
+  promotedBytes: number;
+  sizeBeforeBytes: number;
+  sizeAfterBytes: number;
+  reduceMemory: boolean;
+}
+
+const HEAD = /^\[(\d+):(0x[0-9a-f]+)\]\s+(\d+) ms: /;
+const KINDS: Record<string, GcKind> = { s: 'scavenge', mc: 'mark-compact', mmc: 'minor-mark-compact', ms: 'minor-mark-compact' };
+
+/** One trace line → an event; anything else (not a GC line) → undefined. */
+export function parseGcTraceLine(line: string): GcEvent | undefined {
+  const head = HEAD.exec(line);
+  if (!head) return undefined;
+  const f = new Map<string, string>();
+  for (const pair of line.slice(head[0].length).split(' ')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) f.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  const gc = f.get('gc');
+  if (gc === undefined || !f.has('pause')) return undefined;
+  const num = (k: string): number => {
+    const v = Number(f.get(k));
+    return Number.isFinite(v) ? v : 0;
+  };
+  let background = 0;
+  for (const [k, v] of f) {
+    // Leaves only: background.evacuate.copy and background.evacuate.update_pointers are
+    // parts; V8 prints no parent total for background phases, so every key is summed.
+    if (k.startsWith('background.')) background += Number(v) || 0;
+  }
+  const kind = KINDS[gc] ?? 'other';
+  return {
+    pid: Number(head[1]),
+    isolate: head[2]!,
+    isolateMs: Number(head[3]),
+    kind,
+    pauseMs: num('pause'),
+    mutatorMs: num('mutator'),
+    incrementalMs: kind === 'scavenge' ? num('incremental.steps_took') : num('incremental'),
+    backgroundMs: background,
+    allocatedBytes: num('allocated'),
+    promotedBytes: num('promoted'),
+    sizeBeforeBytes: num('total_size_before'),
+    sizeAfterBytes: num('total_size_after'),
+    reduceMemory: f.get('reduce_memory') === '1',
+  };
+}
+
+/**
+ * Splits a byte stream (the engine's stdout) into lines and hands over each GC event with
+ * the wall time it arrived at; other lines go to `other` (the engine prints nothing else there).
+ */
+export class GcTraceReader {
+  private rest = '';
+  constructor(
+    private readonly onEvent: (e: GcEvent, arrivedMs: number) => void,
+    private readonly other: (line: string) => void = () => {},
+  ) {}
+
+  push(chunk: Buffer | string): void {
+    const text = this.rest + chunk.toString();
+    const lines = text.split('\n');
+    this.rest = lines.pop() ?? '';
+    const now = Date.now();
+    for (const line of lines) this.line(line, now);
+  }
+
+  end(): void {
+    if (this.rest) this.line(this.rest, Date.now());
+    this.rest = '';
+  }
+
+  private line(line: string, now: number): void {
+    if (line === '') return;
+    const e = parseGcTraceLine(line);
+    if (e) this.onEvent(e, now);
+    else this.other(line);
+  }
+}
