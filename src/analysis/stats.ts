@@ -1,0 +1,68 @@
+/** Small statistics over plain number arrays (frames are few: one per second). */
+
+export function sum(a: readonly number[]): number {
+  let s = 0;
+  for (const v of a) s += v;
+  return s;
+}
+
+export function mean(a: readonly number[]): number {
+  return a.length === 0 ? NaN : sum(a) / a.length;
+}
+
+/** Linear interpolation between closest ranks (numpy's default); q in [0, 1]. */
+export function quantile(a: readonly number[], q: number): number {
+  if (a.length === 0) return NaN;
+  const s = [...a].sort((x, y) => x - y);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+export const median = (a: readonly number[]): number => quantile(a, 0.5);
+
+export function stddev(a: readonly number[]): number {
+  if (a.length < 2) return 0;
+  const m = mean(a);
+  let s = 0;
+  for (const v of a) s += (v - m) ** 2;
+  return Math.sqrt(s / (a.length - 1));
+}
+
+/** Coefficient of variation: stddev / mean (sample stddev). */
+export function cv(a: readonly number[]): number {
+  const m = mean(a);
+  return m === 0 ? NaN : stddev(a) / m;
+}
+
+/** Pearson's r; NaN when either series is constant. */
+export function pearson(x: readonly number[], y: readonly number[]): number {
+  const n = Math.min(x.length, y.length);
+  if (n < 3) return NaN;
+  const mx = mean(x.slice(0, n));
+  const my = mean(y.slice(0, n));
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - mx;
+    const dy = y[i]! - my;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
+}
+
+export function max(a: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of a) if (v > m) m = v;
+  return a.length ? m : NaN;
+}
+
+export function min(a: readonly number[]): number {
+  let m = Infinity;
+  for (const v of a) if (v < m) m = v;
+  return a.length ? m : NaN;
+}

@@ -1,0 +1,49 @@
+import type { Summary } from '../report/summary.js';
+
+/** The summary in plain words, one finding per line, the article's way of reading the graphs. */
+export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
+  const out: string[] = [];
+  const secs = Math.round(s.run.measuredSeconds);
+  const sps = s.samplesPerSecond;
+  const st = s.starvation;
+  if (secs === 0) return ['no second was measured (stopped during warm-up?)'];
+  const pctOfExpected = sps.expected > 0 ? (sps.mean / sps.expected) * 100 : NaN;
+  out.push(
+    `ingested ${fmt(sps.mean)} samples/s on average (${pctOfExpected.toFixed(0)} % of the ${fmt(sps.expected)} the fleet offers), CV ${sps.cv.toFixed(3)}.`,
+  );
+  if (st.windows === 0) {
+    out.push(`ingestion was even: no second fell more than ${st.criteria.belowMedianPct} % below the median or saw event-loop delay over ${st.criteria.eventLoopDelayMs} ms.`);
+  } else {
+    const mc = st.seconds.filter((x) => x.gc.markCompacts > 0).length;
+    out.push(
+      `ingestion was uneven: ${st.windows} of ${secs} s fell >${st.criteria.belowMedianPct} % below the median or stalled the event loop; ` +
+        `${st.withGc} of them had GC at work in that or the previous second (${mc} with a mark-compact, the others over ${st.criteria.gcMsPerSecond} ms of GC).`,
+    );
+  }
+  if (st.correlation.gcTime !== null) {
+    out.push(`per-second GC time correlates with the ingestion deficit at r = ${st.correlation.gcTime.toFixed(2)}; allocation at r = ${st.correlation.allocation?.toFixed(2) ?? 'n/a'}.`);
+  }
+  if (s.bytesPerSample !== null) out.push(`the engine allocated ${fmt(s.bytesPerSample)} B per sample (${fmt(s.allocation.bytesPerSecond / 1e6)} MB/s).`);
+  if (s.gc.cpuShare !== null) {
+    const worst = Math.max(0, ...gcMsPerSecond);
+    out.push(`GC took ${(s.gc.cpuShare * 100).toFixed(1)} % of the engine's CPU (${s.gc.count} collections, ${fmt(s.gc.pauseMs)} ms paused; the worst second had ${fmt(worst)} ms of GC work).`);
+  }
+  out.push(
+    `CPU: ${s.cpu.avgCores.toFixed(2)} cores on average, ${s.cpu.peakCores.toFixed(2)} at p99 (peak/avg ${s.cpu.peakOverAvg.toFixed(2)})` +
+      (s.cpu.usPerSample !== null ? `, ${s.cpu.usPerSample.toFixed(2)} µs per sample.` : '.'),
+  );
+  const p = s.provisioning;
+  out.push(
+    `provision ${p.coresNeeded} core${p.coresNeeded === 1 ? '' : 's'} (p99 CPU at ${Math.round(p.targetUtilization * 100)} % utilisation) and ${fmt(p.ramNeededBytes / 2 ** 20)} MiB of RAM` +
+      (p.gcCoreOverheadPct !== null ? `; GC adds ${p.gcCoreOverheadPct.toFixed(0)} % onto cores` : '') +
+      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over the live heap after a full GC)` : '') +
+      '.',
+  );
+  if (s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok} ok).`);
+  if (s.fleet.saturated) out.push(`WARNING: the load generator was saturated (${s.fleet.reason}): the engine may not be to blame for a shortfall.`);
+  return out;
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
+}

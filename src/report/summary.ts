@@ -1,0 +1,98 @@
+import type { GcKind } from '../telemetry/gc-trace.js';
+
+/**
+ * summary.json: a versioned contract read by CI and other tools (see README "summary.json").
+ * Additive changes keep schemaVersion; a removed or re-meant key bumps it.
+ * Numbers that could not be measured are null, never guessed.
+ */
+export const SCHEMA_VERSION = 1;
+
+export interface StarvedSecond {
+  /** Seconds since the soak started. */
+  t: number;
+  samples: number;
+  /** How far below the median, in % of the median. */
+  deficitPct: number;
+  eventLoopDelayP99Ms: number;
+  cpuCores: number;
+  gc: { count: number; markCompacts: number; scavenges: number; pauseMs: number; backgroundMs: number; allocatedBytes: number };
+  /** Whether GC is the likely cause: a mark-compact, or GC time over the bound, in this or the previous second. */
+  withGc: boolean;
+}
+
+export interface Summary {
+  schemaVersion: number;
+  tool: { name: 'promsoak'; version: string };
+  run: {
+    profile: string;
+    ingester: string;
+    startedAt: string;
+    /** Seconds measured (after warm-up). */
+    measuredSeconds: number;
+    warmupSeconds: number;
+    cores: string | null;
+    v8Flags: string[];
+    node: string;
+    machine: string;
+    stopReason: 'completed' | 'interrupted' | 'engine-exited';
+  };
+  load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number };
+  samples: number;
+  samplesPerSecond: { mean: number; cv: number; min: number; median: number; expected: number };
+  /** Σ allocated bytes (V8 trace, every isolate) ÷ Σ samples over the measured window. */
+  bytesPerSample: number | null;
+  allocation: { bytes: number; bytesPerSecond: number; source: string };
+  cpu: {
+    avgCores: number;
+    /** p99 of per-second CPU. */
+    peakCores: number;
+    peakOverAvg: number;
+    maxCores: number;
+    usPerSample: number | null;
+    byClass: { main: number; v8Platform: number; worker: number; other: number };
+  };
+  gc: {
+    /** (main-thread pauses + incremental steps + background GC time) ÷ engine CPU time. */
+    cpuShare: number | null;
+    count: number;
+    /** Σ pause of the trace's events in the window (main thread, every isolate). */
+    pauseMs: number;
+    incrementalMs: number;
+    backgroundMs: number;
+    maxPauseMs: number;
+    byKind: Partial<Record<GcKind, { count: number; pauseMs: number; maxPauseMs: number }>>;
+  };
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  eventLoopUtilization: number;
+  memory: {
+    peakRssBytes: number;
+    peakHeapUsedBytes: number;
+    /** Heap used right after a full GC at the end of the window: what is really live. */
+    liveHeapBytes: number | null;
+    series: number;
+    headBytes: number;
+  };
+  starvation: {
+    windows: number;
+    withGc: number;
+    criteria: { belowMedianPct: number; eventLoopDelayMs: number; gcMsPerSecond: number };
+    /** Pearson r of per-second GC time (and allocation) with the per-second ingestion deficit. */
+    correlation: { gcTime: number | null; allocation: number | null };
+    seconds: StarvedSecond[];
+  };
+  provisioning: {
+    /** ceil(p99 CPU incl. GC threads ÷ target utilisation). */
+    coresNeeded: number;
+    targetUtilization: number;
+    /** What GC adds onto the cores: GC CPU ÷ the rest of the engine's CPU, %. */
+    gcCoreOverheadPct: number | null;
+    /** What GC adds onto RAM: (peak RSS − live heap) ÷ live heap, %. */
+    gcRamOverheadPct: number | null;
+    ramNeededBytes: number;
+  };
+  scrapes: { ok: number; failed: number; durationMs: { p50: number; p99: number; max: number } };
+  fleet: { cpuCores: number; peakCpuCores: number; cores: number; saturated: boolean; reason: string | null };
+  verdict: string[];
+  thresholds: { expression: string; ok: boolean; actual: number | null }[];
+  files: string[];
+}

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as hdr from 'hdr-histogram-js';
+import type { Frame, TimedGcEvent } from '../src/telemetry/frame.js';
+import { summarize, type RunMeta } from '../src/analysis/summarize.js';
+import { cv, median, pearson, quantile } from '../src/analysis/stats.js';
+import { evaluate, parseThreshold, validateThresholdPath } from '../src/analysis/thresholds.js';
+
+const T0 = 1_700_000_000_000;
+
+function frame(i: number, samples: number, over: Partial<Frame> = {}): Frame {
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  h.recordValue(2000 + i); // µs
+  const enc = hdr.encodeIntoCompressedBase64(h);
+  h.destroy();
+  return {
+    t: i + 1,
+    startMs: T0 + i * 1000,
+    endMs: T0 + (i + 1) * 1000,
+    warmup: i < 2,
+    samples,
+    scrapesOk: 10,
+    scrapesFailed: 0,
+    seriesAdded: 0,
+    series: 2000,
+    headBytes: 1e6,
+    scrapeMs: { count: 1, p50: 2, p99: 2, max: 2 },
+    scrapeHistogram: enc,
+    cpu: { total: 0.5, user: 0.4, system: 0.1, main: 0.4, v8Platform: 0.1, worker: 0, other: 0 },
+    gcObserved: { count: 0, pauseMs: 0, byKind: {} },
+    heap: { usedBytes: 30e6, totalBytes: 40e6, externalBytes: 1e6, arrayBuffersBytes: 1e5, rssBytes: 100e6 + i },
+    eventLoop: { delayP50Ms: 1, delayP99Ms: 5, delayMaxMs: 6, utilization: 0.3 },
+    fleet: { cpuCores: 0.2, queued: 0, scrapesServed: 10 },
+    ...over,
+  };
+}
+
+function gc(i: number, kind: TimedGcEvent['kind'], pauseMs: number, allocatedBytes: number, backgroundMs = 0): TimedGcEvent {
+  return { wallMs: T0 + i * 1000 + 500, t: i + 0.5, isolate: '0x1', main: true, kind, pauseMs, incrementalMs: 0, backgroundMs, allocatedBytes, promotedBytes: 0, sizeBeforeBytes: 0, sizeAfterBytes: 0 };
+}
+
+const meta: RunMeta = {
+  version: '0.0.0', profile: 'synthetic', ingester: 'cached', startedAt: new Date(T0).toISOString(), warmupSeconds: 2, cores: null, v8Flags: [],
+  node: process.version, machine: 'test', stopReason: 'completed', exporters: 100, seriesPerExporter: 100, intervalSeconds: 1, fleetCores: 1, liveHeapBytes: 25e6, files: [],
+};
+
+test('statistics helpers', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(quantile([1, 2, 3, 4, 5], 0.99), 4.96);
+  assert.ok(Math.abs(cv([10, 10, 10])) < 1e-12);
+  assert.ok(Math.abs(pearson([1, 2, 3, 4], [2, 4, 6, 8]) - 1) < 1e-12);
+  assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])));
+});
+
+test('summary: evenness, bytes/sample, GC totals equal the trace, starvation attributed to GC', () => {
+  // 2 warm-up seconds, then 10 measured: seconds 5 and 9 starve, each after a mark-compact.
+  const frames = Array.from({ length: 12 }, (_, i) => frame(i, i === 5 || i === 9 ? 5000 : 10000, i === 5 || i === 9 ? { cpu: { total: 1.5, user: 1.4, system: 0.1, main: 1, v8Platform: 0.5, worker: 0, other: 0 } } : {}));
+  const events = [gc(0, 'scavenge', 99, 999_999_999), ...Array.from({ length: 12 }, (_, i) => gc(i, 'scavenge', 1.5, 2_000_000)), gc(5, 'mark-compact', 40, 0, 60), gc(9, 'mark-compact', 35, 0, 50)];
+  const s = summarize(frames, events, meta);
+  assert.equal(s.samples, 8 * 10000 + 2 * 5000);
+  assert.equal(s.samplesPerSecond.median, 10000);
+  assert.equal(s.samplesPerSecond.min, 5000);
+  assert.equal(s.samplesPerSecond.expected, 10000);
+  // Only measured-window events count: 10 scavenges × 2 MB (the warm-up ones are out).
+  assert.equal(s.allocation.bytes, 20_000_000);
+  assert.equal(s.bytesPerSample, Math.round((20_000_000 / 90_000) * 10) / 10);
+  assert.equal(s.gc.count, 12);
+  assert.equal(s.gc.pauseMs, 10 * 1.5 + 40 + 35);
+  assert.equal(s.gc.byKind['mark-compact']!.count, 2);
+  assert.equal(s.gc.maxPauseMs, 40);
+  assert.equal(s.starvation.windows, 2);
+  assert.equal(s.starvation.withGc, 2);
+  assert.deepEqual(s.starvation.seconds.map((x) => x.t), [6, 10]);
+  assert.ok(s.starvation.correlation.gcTime! > 0.9, String(s.starvation.correlation.gcTime));
+  assert.equal(s.cpu.maxCores, 1.5);
+  assert.equal(s.provisioning.coresNeeded, 2); // p99 ≈ 1.5 cores at 80 %
+  assert.equal(s.provisioning.gcRamOverheadPct, Math.round(((100e6 + 11 - 25e6) / 25e6) * 1000) / 10);
+  assert.equal(s.scrapes.ok, 100);
+  assert.ok(s.scrapes.durationMs.p99 >= 2 && s.scrapes.durationMs.p99 < 2.02);
+  assert.equal(s.fleet.saturated, false);
+  assert.match(s.verdict.join('\n'), /ingestion was uneven: 2 of 10 s fell >20 % below the median/);
+});
+
+test('a saturated fleet is flagged, so the engine is not blamed', () => {
+  const frames = Array.from({ length: 6 }, (_, i) => frame(i, 10000, { fleet: { cpuCores: 0.97, queued: 3, scrapesServed: 10 } }));
+  const s = summarize(frames, [], meta);
+  assert.equal(s.fleet.saturated, true);
+  assert.match(s.fleet.reason!, /0\.97 of its 1 core/);
+  assert.match(s.verdict.at(-1)!, /WARNING: the load generator was saturated/);
+  assert.equal(s.bytesPerSample, null, 'no trace events: unknown, not zero');
+});
+
+test('thresholds: parse, validate against the summary shape, evaluate', () => {
+  const s = summarize(Array.from({ length: 6 }, (_, i) => frame(i, 10000)), [gc(3, 'scavenge', 1, 1_000_000)], meta);
+  assert.deepEqual(evaluate(parseThreshold('bytesPerSample<200'), s), { expression: 'bytesPerSample<200', ok: true, actual: 25 });
+  assert.equal(evaluate(parseThreshold('samplesPerSecond.cv <= 0.01'), s).ok, true);
+  assert.equal(evaluate(parseThreshold('starvation.windows>0'), s).ok, false);
+  assert.throws(() => parseThreshold('bytesPerSample lt 3'), /is not of the form/);
+  assert.throws(() => validateThresholdPath(parseThreshold('bytesPerSampel<3'), s), /summary\.json has no numeric key bytesPerSampel/);
+});
