@@ -9,7 +9,11 @@ export type ErrorCode =
   | 'PROMSOAK_PORT_IN_USE'
   | 'PROMSOAK_USAGE'
   | 'PROMSOAK_PARSE'
-  | 'PROMSOAK_REPLAY_INVALID';
+  | 'PROMSOAK_REPLAY_INVALID'
+  | 'PROMSOAK_TARGETS_INVALID'
+  | 'PROMSOAK_INGESTER'
+  | 'PROMSOAK_SAMPLE_LIMIT'
+  | 'PROMSOAK_SCRAPE';
 
 export class PromsoakError extends Error {
   readonly code: ErrorCode;
@@ -54,5 +58,21 @@ export class ParseError extends PromsoakError {
   ) {
     super('PROMSOAK_PARSE', `line ${line} column ${column}: expected ${expected}, found ${found}`, 1);
     this.name = 'ParseError';
+  }
+}
+
+/** A scrape over its sample_limit; the scrape fails as a whole, as in Prometheus. */
+export class SampleLimitError extends PromsoakError {
+  constructor(readonly limit: number) {
+    super('PROMSOAK_SAMPLE_LIMIT', `sample limit exceeded (more than ${limit} samples)`, 1);
+    this.name = 'SampleLimitError';
+  }
+}
+
+/** A failed scrape: HTTP status, timeout, body size limit or connection error. */
+export class ScrapeError extends PromsoakError {
+  constructor(message: string) {
+    super('PROMSOAK_SCRAPE', message, 1);
+    this.name = 'ScrapeError';
   }
 }

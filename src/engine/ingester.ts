@@ -24,6 +24,8 @@ export interface Ingester {
    * malformed body; the engine then marks that target down and nothing else is affected.
    */
   ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number;
+  /** Optional: the counts of the last ingest() call (may be one reused object); feeds per-target "series added". */
+  readonly last?: IngestResult;
   /** Active series and bytes held, for the report. */
   stats?(): { series: number; bytes?: number };
   close?(): void | Promise<void>;

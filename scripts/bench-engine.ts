@@ -1,0 +1,253 @@
+/**
+ * Engine benchmark: `node dist/scripts/bench-engine.js [--json] [--e2e-seconds 20] [--e2e-ingesters cached,naive] [--no-e2e]`
+ *
+ * (a) Ingester only: each ingester (and a parser peer) on the same bytes, held in memory: the
+ *     default profile's exporter body (text 0.0.4 and OpenMetrics, as ExporterSet renders it)
+ *     and a Prometheus 2.x self-scrape (/work/shared/testdata/prometheus-alltypes.237mfs.prom.txt).
+ *     The same body is ingested again and again as one target, so after the first call every
+ *     series is a scrape-cache hit: the steady state of a scraper. ≥ 1M samples per row.
+ *     ns/sample: wall time of the loop ÷ samples. bytes/sample: V8 heap bytes allocated,
+ *     counted with heapUsed read after every call in a separate pass (see
+ *     src/telemetry/alloc-meter.ts; calls during which a GC ran are left out), checked
+ *     against the alloc-ingester fixture, which allocates a known 256 B/sample.
+ * (b) End to end: the fleet (default profile, 1000 exporters × 200 series every 5 s) and the
+ *     engine as a child process for N seconds; engine CPU µs/sample = Δ process.cpuUsage() of
+ *     the child (reported over IPC) ÷ Δ samples, after a warm-up of one interval + 2 s.
+ *
+ * The exported functions return rows, for a script that aggregates them into the README.
+ */
+import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ExporterSet } from '../src/fleet/exporter-set.js';
+import { CONTENT_TYPE } from '../src/fleet/layout.js';
+import { startFleet } from '../src/fleet/fleet.js';
+import { loadProfile } from '../src/profile/load.js';
+import { loadIngester } from '../src/engine/ingesters/load.js';
+import { startEngineChild } from '../src/engine/child.js';
+import type { EngineStats } from '../src/engine/protocol.js';
+import { exposeGc, measureAllocation } from '../src/telemetry/alloc-meter.js';
+
+export interface BenchBody {
+  name: string;
+  body: Buffer;
+  contentType: string;
+}
+
+export interface IngesterRow {
+  body: string;
+  ingester: string;
+  samplesPerBody: number;
+  bodyBytes: number;
+  samples: number;
+  nsPerSample: number;
+  mbPerSecond: number;
+  bytesPerSample: number;
+  /** The row is the calibration fixture: bytesPerSample should read `expectBytesPerSample`. */
+  expectBytesPerSample?: number;
+}
+
+export interface EndToEndRow {
+  ingester: string;
+  seconds: number;
+  targets: number;
+  samplesPerSecond: number;
+  cpuMicrosPerSample: number;
+  /** Engine CPU as a share of one core. */
+  cpuCores: number;
+  scrapesOk: number;
+  scrapesFailed: number;
+  scrapesSkipped: number;
+  series: number;
+  headBytes: number;
+  rssBytes: number;
+  bodyBufferBytes: number;
+  bodyBytes: number;
+}
+
+export function machine(): { cpu: string; cores: number; node: string } {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+}
+
+const ALLTYPES = '/work/shared/testdata/prometheus-alltypes.237mfs.prom.txt';
+const FIXTURE = fileURLToPath(new URL('../test/fixtures/alloc-ingester.js', import.meta.url));
+
+export function benchBodies(): BenchBody[] {
+  const set = new ExporterSet(loadProfile('default'));
+  const bodies: BenchBody[] = [
+    { name: 'default profile, text', body: set.renderToBuffer(0, 0, 'text'), contentType: CONTENT_TYPE.text },
+    { name: 'default profile, OpenMetrics', body: set.renderToBuffer(0, 0, 'openmetrics'), contentType: CONTENT_TYPE.openmetrics },
+  ];
+  if (existsSync(ALLTYPES)) bodies.push({ name: 'prometheus-alltypes.237mfs', body: readFileSync(ALLTYPES), contentType: CONTENT_TYPE.text });
+  return bodies;
+}
+
+/** (a) Each ingester on each body, in this process. */
+export async function benchIngesters(o: { minSamples?: number; ingesters?: string[]; bodies?: BenchBody[] } = {}): Promise<IngesterRow[]> {
+  const minSamples = o.minSamples ?? 1_000_000;
+  const specs = o.ingesters ?? ['cached', 'naive', `module:${FIXTURE}`];
+  const rows: IngesterRow[] = [];
+  exposeGc();
+  for (const b of o.bodies ?? benchBodies()) {
+    for (const spec of specs) {
+      const ing = await loadIngester(spec, { headWindow: 120, sampleLimit: 0 });
+      const ingest = (): number => ing.ingest(b.body, 'bench', 0, b.contentType);
+      const perBody = ingest();
+      const calls = Math.ceil(minSamples / perBody);
+      for (let i = 0; i < Math.min(2000, calls / 4); i++) ingest();
+      const alloc = measureAllocation(ingest, Math.min(calls, 5000));
+      exposeGc()();
+      const t0 = process.hrtime.bigint();
+      let samples = 0;
+      for (let i = 0; i < calls; i++) samples += ingest();
+      const ns = Number(process.hrtime.bigint() - t0);
+      await ing.close?.();
+      const fixture = spec.startsWith('module:');
+      rows.push({
+        body: b.name,
+        ingester: fixture ? 'alloc-ingester (calibration)' : spec,
+        samplesPerBody: perBody,
+        bodyBytes: b.body.length,
+        samples,
+        nsPerSample: ns / samples,
+        mbPerSecond: (b.body.length * calls) / 1e6 / (ns / 1e9),
+        bytesPerSample: alloc.bytesPerCall / perBody,
+        expectBytesPerSample: fixture ? (ing as unknown as { bytesPerSample: number }).bytesPerSample : undefined,
+      });
+    }
+    rows.push(await benchParserPeer(b, minSamples));
+  }
+  return rows;
+}
+
+/** Peer on the same bytes: parse-prometheus-text-format (parse only, body → string → families). */
+async function benchParserPeer(b: BenchBody, minSamples: number): Promise<IngesterRow> {
+  const require = createRequire(import.meta.url);
+  const parse = require('parse-prometheus-text-format') as (text: string) => Array<{ metrics: unknown[] }>;
+  const run = (): number => {
+    let n = 0;
+    for (const f of parse(b.body.toString('utf8'))) n += f.metrics.length;
+    return n;
+  };
+  // It counts a histogram or summary as one metric; count samples as the lines it read.
+  const perBody = countSampleLines(b.body);
+  const calls = Math.ceil(minSamples / perBody);
+  for (let i = 0; i < Math.min(500, calls / 4); i++) run();
+  const alloc = measureAllocation(run, Math.min(calls, 1000));
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) run();
+  const ns = Number(process.hrtime.bigint() - t0);
+  return {
+    body: b.name,
+    ingester: 'peer: parse-prometheus-text-format (parse only)',
+    samplesPerBody: perBody,
+    bodyBytes: b.body.length,
+    samples: perBody * calls,
+    nsPerSample: ns / (perBody * calls),
+    mbPerSecond: (b.body.length * calls) / 1e6 / (ns / 1e9),
+    bytesPerSample: alloc.bytesPerCall / perBody,
+  };
+}
+
+function countSampleLines(body: Buffer): number {
+  let n = 0;
+  for (const line of body.toString('utf8').split('\n')) if (line !== '' && !line.startsWith('#')) n++;
+  return n;
+}
+
+/** (b) Fleet + engine child for `seconds`; one row per ingester. */
+export async function benchEndToEnd(o: { seconds?: number; ingesters?: string[]; profile?: string; threads?: number } = {}): Promise<EndToEndRow[]> {
+  const seconds = o.seconds ?? 20;
+  const rows: EndToEndRow[] = [];
+  for (const ingester of o.ingesters ?? ['cached']) {
+    const dir = mkdtempSync(join(tmpdir(), 'promsoak-bench-'));
+    const profile = loadProfile(o.profile ?? 'default');
+    const fleet = await startFleet({ profile, threads: o.threads, outDir: dir });
+    try {
+      const frames: EngineStats[] = [];
+      const engine = await startEngineChild({
+        options: { targetsFile: fleet.fileSd!, intervalSeconds: profile.scrapeIntervalSeconds, ingester },
+        onStats: (s) => frames.push(s),
+      });
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      await engine.stop();
+      // Measure from the first frame after one full interval + 2 s (every target scraped, series created).
+      const warm = profile.scrapeIntervalSeconds + 2;
+      const from = frames.find((f) => f.uptimeSeconds >= warm) ?? frames[0]!;
+      const to = frames.at(-1)!;
+      const dt = (to.timeMs - from.timeMs) / 1000;
+      const samples = to.samples - from.samples;
+      const cpu = to.cpuUserMicros + to.cpuSystemMicros - from.cpuUserMicros - from.cpuSystemMicros;
+      rows.push({
+        ingester,
+        seconds: dt,
+        targets: to.targets,
+        samplesPerSecond: samples / dt,
+        cpuMicrosPerSample: cpu / samples,
+        cpuCores: cpu / 1e6 / dt,
+        scrapesOk: to.scrapesOk - from.scrapesOk,
+        scrapesFailed: to.scrapesFailed - from.scrapesFailed,
+        scrapesSkipped: to.scrapesSkipped - from.scrapesSkipped,
+        series: to.series,
+        headBytes: to.headBytes,
+        rssBytes: to.rssBytes,
+        bodyBufferBytes: to.bodyBufferBytes,
+        bodyBytes: to.bodyBytes,
+      });
+    } finally {
+      await fleet.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
+
+function fmt(n: number, digits = 1): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : String(n);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const json = args.includes('--json');
+  const m = machine();
+  const out: string[] = [];
+  out.push(`promsoak bench-engine on ${m.cpu} (${m.cores} cores), Node ${m.node}`);
+  out.push(`command: node ${process.execArgv.join(' ')} ${process.argv.slice(1).map((a) => a.replace(process.cwd() + '/', '')).join(' ')}`.replace(/\s+/g, ' '));
+  const ingRows = await benchIngesters();
+  out.push('', '(a) ingester only, same bytes, every series a scrape-cache hit; bytes/sample = V8 heap allocation (heapUsed per call, GC calls left out)');
+  out.push('| body | ingester | samples/body | ns/sample | MB/s | bytes/sample |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const r of ingRows) {
+    const expect = r.expectBytesPerSample !== undefined ? ` (allocates ${r.expectBytesPerSample})` : '';
+    out.push(`| ${r.body} | ${r.ingester} | ${r.samplesPerBody} | ${fmt(r.nsPerSample)} | ${fmt(r.mbPerSecond)} | ${fmt(r.bytesPerSample, 2)}${expect} |`);
+  }
+  let e2eRows: EndToEndRow[] = [];
+  if (!args.includes('--no-e2e')) {
+    const seconds = Number(arg('--e2e-seconds') ?? 20);
+    const ingesters = (arg('--e2e-ingesters') ?? 'cached,naive').split(',');
+    e2eRows = await benchEndToEnd({ seconds, ingesters });
+    out.push('', `(b) end to end: fleet (default profile) + engine child, ${seconds} s, measured after one interval + 2 s; CPU = child's process.cpuUsage()`);
+    out.push('| ingester | targets | samples/s | engine CPU µs/sample | engine CPU (cores) | scrapes ok/failed/skipped | series | head MiB | RSS MiB | body buffers KiB |');
+    out.push('| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |');
+    for (const r of e2eRows) {
+      out.push(
+        `| ${r.ingester} | ${r.targets} | ${fmt(r.samplesPerSecond, 0)} | ${fmt(r.cpuMicrosPerSample, 2)} | ${fmt(r.cpuCores, 2)} | ` +
+          `${r.scrapesOk}/${r.scrapesFailed}/${r.scrapesSkipped} | ${r.series} | ${fmt(r.headBytes / 1048576)} | ${fmt(r.rssBytes / 1048576)} | ${fmt(r.bodyBufferBytes / 1024, 0)} |`,
+      );
+    }
+  }
+  if (json) process.stdout.write(JSON.stringify({ machine: m, ingesters: ingRows, endToEnd: e2eRows }, null, 1) + '\n');
+  else process.stdout.write(out.join('\n') + '\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench-engine: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,131 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PromsoakError } from '../errors.js';
+import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from './protocol.js';
+
+export interface EngineChildOptions {
+  options: EngineOptions;
+  /** Node/V8 flags for the child, e.g. ['--trace-gc-nvp', '--max-semi-space-size=16']. */
+  execArgv?: string[];
+  /** The child's stdout (V8's GC trace): 'pipe' to read it from `process.stdout`; default 'ignore'. */
+  stdout?: 'pipe' | 'inherit' | 'ignore';
+  /** Default 'inherit'. */
+  stderr?: 'pipe' | 'inherit' | 'ignore';
+  env?: NodeJS.ProcessEnv;
+  /** Called with every stats frame (once a second). */
+  onStats?: (stats: EngineStats) => void;
+  /** How long to wait for 'ready'; default 30 s. */
+  startTimeoutMs?: number;
+}
+
+export interface EngineChild {
+  readonly process: ChildProcess;
+  readonly ready: ReadyMessage;
+  /** The latest stats frame. */
+  readonly latest: EngineStats | undefined;
+  /** Asks the engine for its per-target status. */
+  targets(): Promise<TargetStatus[]>;
+  /** Stops the engine and waits for it to exit (killed after `timeoutMs`, default 10 s). */
+  stop(timeoutMs?: number): Promise<{ stats: EngineStats; targets: TargetStatus[] } | undefined>;
+  /** Resolves when the child has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The compiled child entry, next to this file. */
+export const ENGINE_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** Forks the engine as its own process (its GC, CPU and pinning its own) and resolves once it is scraping. */
+export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
+  const child = fork(ENGINE_MAIN, [], {
+    execArgv: o.execArgv ?? [],
+    stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc'],
+    env: o.env ?? process.env,
+    serialization: 'json',
+  });
+  let latest: EngineStats | undefined;
+  const waiters: Array<(m: FromEngine) => boolean> = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  child.on('message', (raw) => {
+    const m = raw as FromEngine;
+    if (m.type === 'stats') {
+      latest = m.stats;
+      o.onStats?.(m.stats);
+    }
+    for (let i = 0; i < waiters.length; i++) {
+      if (waiters[i]!(m)) waiters.splice(i--, 1);
+    }
+  });
+  const send = (m: ToEngine): void => {
+    if (child.connected) child.send(m);
+  };
+  const waitFor = <T extends FromEngine['type']>(type: T, timeoutMs: number): Promise<Extract<FromEngine, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        done();
+        reject(new PromsoakError('PROMSOAK_USAGE', `engine child: no '${type}' within ${timeoutMs} ms`, 1));
+      }, timeoutMs);
+      const onExit = (code: number | null, signal: string | null): void => {
+        done();
+        reject(new PromsoakError('PROMSOAK_USAGE', `engine child exited (code ${code}, signal ${signal}) before '${type}'`, 1));
+      };
+      const waiter = (m: FromEngine): boolean => {
+        if (m.type === 'error' && m.fatal) {
+          done(false);
+          reject(new PromsoakError((m.code as never) ?? 'PROMSOAK_USAGE', `engine: ${m.message}`, 1));
+          return true;
+        }
+        if (m.type !== type) return false;
+        done(false);
+        resolve(m as Extract<FromEngine, { type: T }>);
+        return true;
+      };
+      const done = (removeWaiter = true): void => {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        if (removeWaiter) {
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+        }
+      };
+      child.once('exit', onExit);
+      waiters.push(waiter);
+    });
+
+  const readyP = waitFor('ready', o.startTimeoutMs ?? 30_000);
+  send({ type: 'start', options: o.options });
+  return readyP.then(
+    (ready) => {
+      let stopped: Promise<{ stats: EngineStats; targets: TargetStatus[] } | undefined> | undefined;
+      return {
+        process: child,
+        ready,
+        get latest() {
+          return latest;
+        },
+        exited,
+        targets: async () => {
+          const p = waitFor('targets', 10_000);
+          send({ type: 'targets' });
+          return (await p).targets;
+        },
+        stop: (timeoutMs = 10_000) =>
+          (stopped ??= (async () => {
+            if (child.exitCode !== null || child.signalCode !== null) return undefined;
+            const p = waitFor('stopped', timeoutMs).catch(() => undefined);
+            send({ type: 'stop' });
+            const m = await p;
+            const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+            await exited;
+            clearTimeout(killer);
+            return m ? { stats: m.stats, targets: m.targets } : undefined;
+          })()),
+      };
+    },
+    (e: unknown) => {
+      child.kill('SIGKILL');
+      throw e;
+    },
+  );
+}

@@ -1,0 +1,150 @@
+import type { Server } from 'node:http';
+import { PromsoakError, isPromsoakError } from '../errors.js';
+import { ScrapeClient } from './client.js';
+import type { Ingester } from './ingester.js';
+import { loadIngester } from './ingesters/load.js';
+import type { EngineOptions, EngineStats, TargetStatus } from './protocol.js';
+import { Scheduler } from './scheduler.js';
+import { SelfMetrics } from './self-metrics.js';
+import { readFileSd, type ScrapeTarget } from './targets.js';
+
+export interface Engine {
+  readonly targets: readonly ScrapeTarget[];
+  readonly ingester: Ingester;
+  readonly ingesterName: string;
+  readonly intervalSeconds: number;
+  readonly metricsUrl?: string;
+  readonly client: ScrapeClient;
+  stats(): EngineStats;
+  targetStatus(): TargetStatus[];
+  close(): Promise<void>;
+}
+
+/** Checks options before defaults are filled in; messages name the option. */
+export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOptions, 'metricsPort'>> & { metricsPort?: number } {
+  const bad = (m: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', m);
+  const positive = (name: string, v: number | undefined): void => {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw bad(`${name} must be a positive number (got ${v})`);
+  };
+  const nonNegInt = (name: string, v: number | undefined): void => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw bad(`${name} must be a non-negative integer (got ${v})`);
+  };
+  if (!o.targetsFile) throw bad('--targets <file_sd.json> is required');
+  positive('--interval', o.intervalSeconds);
+  positive('--timeout', o.timeoutSeconds);
+  nonNegInt('--sample-limit', o.sampleLimit);
+  nonNegInt('--body-limit', o.bodyLimitBytes);
+  nonNegInt('--metrics-port', o.metricsPort);
+  if (o.headWindow !== undefined && !(Number.isInteger(o.headWindow) && o.headWindow >= 1 && o.headWindow <= 65_536)) {
+    throw bad(`--head-window must be an integer in 1..65536 (got ${o.headWindow})`);
+  }
+  if (o.connections !== undefined && !(Number.isInteger(o.connections) && o.connections >= 1)) {
+    throw bad(`--connections must be a positive integer (got ${o.connections})`);
+  }
+  const intervalSeconds = o.intervalSeconds ?? 5;
+  const timeoutSeconds = o.timeoutSeconds ?? Math.min(10, intervalSeconds);
+  if (timeoutSeconds > intervalSeconds) throw bad(`--timeout (${timeoutSeconds}s) must not exceed --interval (${intervalSeconds}s)`);
+  return {
+    targetsFile: o.targetsFile,
+    intervalSeconds,
+    timeoutSeconds,
+    ingester: o.ingester ?? 'cached',
+    headWindow: o.headWindow ?? 120,
+    sampleLimit: o.sampleLimit ?? 0,
+    bodyLimitBytes: o.bodyLimitBytes ?? 0,
+    connections: o.connections ?? 16,
+    metricsPort: o.metricsPort,
+  };
+}
+
+/**
+ * Starts the ingestion engine in this process: file_sd → scheduler → client → ingester, plus
+ * its /metrics when asked. The child entry (main.ts) and `promsoak engine` both use this.
+ */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const o = resolveEngineOptions(options);
+  const targets = readFileSd(o.targetsFile);
+  if (targets.length === 0) throw new PromsoakError('PROMSOAK_TARGETS_INVALID', `${o.targetsFile} lists no targets`);
+  const ingester = await loadIngester(o.ingester, { headWindow: o.headWindow, sampleLimit: o.sampleLimit });
+  const client = new ScrapeClient({ connections: o.connections, bodyLimit: o.bodyLimitBytes });
+  const ingesterStats = (): { series: number; bytes: number } => {
+    const s = ingester.stats?.();
+    return { series: s?.series ?? 0, bytes: s?.bytes ?? 0 };
+  };
+  let scheduler: Scheduler | undefined;
+  const metrics = new SelfMetrics({
+    headSeries: () => ingesterStats().series,
+    headBytes: () => ingesterStats().bytes,
+    targets: () => scheduler?.statuses() ?? [],
+  });
+  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics);
+  let server: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (o.metricsPort !== undefined) {
+    try {
+      ({ server, url: metricsUrl } = await metrics.serve(o.metricsPort));
+    } catch (e) {
+      await client.close();
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new PromsoakError('PROMSOAK_PORT_IN_USE', `--metrics-port ${o.metricsPort} is already in use (0 picks a free one)`, 1);
+      }
+      throw e;
+    }
+  }
+  const started = performance.now();
+  const sched = scheduler;
+  sched.start();
+  let closed: Promise<void> | undefined;
+  /** The stats at close, before the ingester lets go of its series. */
+  let frozen: EngineStats | undefined;
+  const engine: Engine = {
+    targets,
+    ingester,
+    ingesterName: o.ingester,
+    intervalSeconds: o.intervalSeconds,
+    metricsUrl,
+    client,
+    targetStatus: () => sched.statuses().map((s) => ({ ...s })),
+    stats: () => {
+      if (frozen) return { ...frozen };
+      const c = sched.counters;
+      const h = ingesterStats();
+      const cpu = process.cpuUsage();
+      const mem = process.memoryUsage();
+      let up = 0;
+      for (const s of sched.statuses()) if (s.health === 'up') up++;
+      return {
+        timeMs: Date.now(),
+        uptimeSeconds: (performance.now() - started) / 1000,
+        samples: c.samples,
+        scrapesOk: c.scrapesOk,
+        scrapesFailed: c.scrapesFailed,
+        scrapesSkipped: c.scrapesSkipped,
+        bodyBytes: c.bodyBytes,
+        bodyBufferBytes: client.bufferBytesAllocated,
+        seriesAdded: c.seriesAdded,
+        series: h.series,
+        headBytes: h.bytes,
+        targets: targets.length,
+        targetsUp: up,
+        cpuUserMicros: cpu.user,
+        cpuSystemMicros: cpu.system,
+        heapUsedBytes: mem.heapUsed,
+        rssBytes: mem.rss,
+      };
+    },
+    close: () =>
+      (closed ??= (async () => {
+        await sched.stop();
+        if (server) await new Promise<void>((r) => server!.close(() => r()));
+        await client.close();
+        frozen = engine.stats();
+        try {
+          await ingester.close?.();
+        } catch (e) {
+          if (!isPromsoakError(e)) throw e;
+        }
+      })()),
+  };
+  return engine;
+}

@@ -1,0 +1,131 @@
+import { SampleLimitError } from '../../errors.js';
+import { Head, type HeadStats } from '../head.js';
+import type { Ingester, IngesterOptions, IngestResult } from '../ingester.js';
+import { createParser, formatOf } from '../parse/index.js';
+import { Entry, type Parser } from '../parse/types.js';
+import { ScrapeCache } from '../scrape-cache.js';
+
+export type ParserFactory = (contentType: string) => Parser;
+
+interface TargetState {
+  cache: ScrapeCache;
+  id: number;
+}
+
+/**
+ * The default ingester: byte-level pull parser → per-target scrape cache on the raw series
+ * bytes → typed-array head. On a cache hit nothing is decoded and nothing is allocated; labels
+ * are decoded and interned only for a series seen for the first time (or again after churn).
+ *
+ * Unlike Prometheus, a scrape that fails half-way (ParseError, sample limit) is not rolled
+ * back: the samples before the error stay in the head. The scrape still counts as failed and
+ * the target goes down; the cache's churn sweep is skipped for that scrape, as in Prometheus.
+ */
+export class CachedIngester implements Ingester {
+  readonly head: Head;
+  /** The last ingest() call's counts (this object is reused). */
+  readonly last: IngestResult = { samples: 0, seriesAdded: 0 };
+  private readonly targets = new Map<string, TargetState>();
+  private textParser: Parser | undefined;
+  private omParser: Parser | undefined;
+  private readonly pairs: [string, string][] = [];
+
+  constructor(
+    private readonly options: IngesterOptions,
+    private readonly parserFactory: ParserFactory = createParser,
+  ) {
+    this.head = new Head({ window: options.headWindow });
+  }
+
+  ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number {
+    const st = this.targets.get(target) ?? this.addTarget(target);
+    const p = this.parserFor(contentType);
+    const cache = st.cache;
+    const head = this.head;
+    const limit = this.options.sampleLimit;
+    this.last.samples = 0;
+    this.last.seriesAdded = 0;
+    p.reset(body, 0, body.length);
+    cache.iterStart();
+    let n = 0;
+    let added = 0;
+    // MUST stay allocation-free on cache hits: this loop runs once per sample.
+    for (;;) {
+      const e = p.next();
+      if (e === Entry.EOF) break;
+      if (e !== Entry.Series) continue;
+      if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
+      let ref = cache.get(body, p.seriesStart, p.seriesEnd);
+      if (ref < 0) {
+        ref = this.newSeries(p, st.id);
+        cache.add(body, p.seriesStart, p.seriesEnd, ref);
+        added++;
+      }
+      const t = p.timestampMs;
+      head.append(ref, t === t ? t : timestampMs, p.value);
+      n++;
+    }
+    const dropped = cache.iterDone();
+    for (let i = 0; i < dropped.length; i++) head.release(dropped[i]!);
+    this.last.samples = n;
+    this.last.seriesAdded = added;
+    return n;
+  }
+
+  stats(): HeadStats {
+    const s = this.head.stats();
+    let cacheBytes = 0;
+    for (const t of this.targets.values()) cacheBytes += t.cache.bytes;
+    // The scrape caches are part of what the ingester holds per series.
+    s.bytes += cacheBytes;
+    s.bytesPerSeries = s.series > 0 ? s.bytes / s.series : 0;
+    return s;
+  }
+
+  /** Forgets a target (it left service discovery): its series are freed. */
+  dropTarget(target: string): void {
+    const st = this.targets.get(target);
+    if (!st) return;
+    const refs = st.cache.clear();
+    for (let i = 0; i < refs.length; i++) this.head.release(refs[i]!);
+    this.targets.delete(target);
+  }
+
+  close(): void {
+    for (const t of [...this.targets.keys()]) this.dropTarget(t);
+  }
+
+  private addTarget(target: string): TargetState {
+    const st: TargetState = { cache: new ScrapeCache(), id: this.head.target(target) };
+    this.targets.set(target, st);
+    return st;
+  }
+
+  private parserFor(contentType: string): Parser {
+    if (formatOf(contentType) === 'openmetrics') return (this.omParser ??= this.parserFactory(contentType));
+    return (this.textParser ??= this.parserFactory(contentType));
+  }
+
+  /** Cache miss: decode the labels, sort them by name (a canonical set), hand them to the head. */
+  private newSeries(p: Parser, target: number): number {
+    const pairs = this.pairs;
+    pairs.length = 0;
+    p.labels(pairs);
+    if (pairs.length > 1) pairs.sort(byName);
+    const flat: string[] = new Array(1 + pairs.length * 2);
+    flat[0] = p.metricName();
+    for (let i = 0; i < pairs.length; i++) {
+      flat[1 + 2 * i] = pairs[i]![0];
+      flat[2 + 2 * i] = pairs[i]![1];
+    }
+    return this.head.create(flat, target);
+  }
+}
+
+function byName(a: [string, string], b: [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+export default function createCachedIngester(options: IngesterOptions): CachedIngester {
+  return new CachedIngester(options);
+}

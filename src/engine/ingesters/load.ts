@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PromsoakError } from '../../errors.js';
+import type { Ingester, IngesterFactory, IngesterOptions } from '../ingester.js';
+import createCachedIngester from './cached.js';
+import createNaiveIngester from './naive.js';
+
+export const BUILTIN_INGESTERS = ['cached', 'naive'] as const;
+
+export const DEFAULT_INGESTER_OPTIONS: IngesterOptions = { headWindow: 120, sampleLimit: 0 };
+
+/**
+ * `cached`, `naive` or `module:<path>` → an Ingester. A module path is resolved against `cwd`
+ * (default: the process's); its default export must be a factory `(options) => Ingester`
+ * (a named export `createIngester` is accepted too).
+ */
+export async function loadIngester(spec: string, options: Partial<IngesterOptions> = {}, cwd = process.cwd()): Promise<Ingester> {
+  const opts: IngesterOptions = { ...DEFAULT_INGESTER_OPTIONS, ...options };
+  if (spec === 'cached') return createCachedIngester(opts);
+  if (spec === 'naive') return createNaiveIngester(opts);
+  if (!spec.startsWith('module:')) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--ingester must be one of ${BUILTIN_INGESTERS.join(', ')} or module:<path> (got "${spec}")`);
+  }
+  const ref = spec.slice('module:'.length);
+  if (ref === '') throw new PromsoakError('PROMSOAK_USAGE', '--ingester module: needs a path, e.g. module:./my-ingester.js');
+  const factory = await importFactory(ref, cwd);
+  let ingester: Ingester;
+  try {
+    ingester = await factory(opts);
+  } catch (e) {
+    throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref}: its factory threw: ${(e as Error)?.message ?? String(e)}`, 1);
+  }
+  if (!ingester || typeof ingester.ingest !== 'function') {
+    throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref}: the factory returned no object with an ingest(body, target, timestampMs, contentType) method`);
+  }
+  return ingester;
+}
+
+async function importFactory(ref: string, cwd: string): Promise<IngesterFactory> {
+  const isPath = ref.startsWith('.') || ref.startsWith('/') || isAbsolute(ref) || /\.[cm]?js$/.test(ref);
+  let url = ref;
+  if (isPath) {
+    const path = isAbsolute(ref) ? ref : resolve(cwd, ref);
+    if (!existsSync(path)) throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref} not found (resolved to ${path})`);
+    url = pathToFileURL(path).href;
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err?.code === 'ERR_MODULE_NOT_FOUND' ? 'not found' : `failed to load: ${err?.message ?? String(e)}`;
+    throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref} ${why}`);
+  }
+  const factory = typeof mod.default === 'function' ? mod.default : mod.createIngester;
+  if (typeof factory !== 'function') {
+    throw new PromsoakError(
+      'PROMSOAK_INGESTER',
+      `ingester module ${ref} exports no factory: it must default-export a function (options) => Ingester (see src/engine/ingester.ts)`,
+    );
+  }
+  return factory as IngesterFactory;
+}

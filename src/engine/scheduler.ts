@@ -1,0 +1,176 @@
+import { hashString } from '../fleet/hash.js';
+import type { ScrapeClient } from './client.js';
+import type { Ingester } from './ingester.js';
+import type { TargetStatus } from './protocol.js';
+import type { SelfMetrics } from './self-metrics.js';
+import type { ScrapeTarget } from './targets.js';
+
+/** Engine-wide counters, cumulative. */
+export interface ScrapeCounters {
+  samples: number;
+  scrapesOk: number;
+  scrapesFailed: number;
+  scrapesSkipped: number;
+  bodyBytes: number;
+  seriesAdded: number;
+}
+
+export interface SchedulerOptions {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * When a target's first scrape happens, as Prometheus's scrapeLoop does it (scrape/target.go,
+ * Target.offset): a fixed phase per target, hash(target) mod interval, so a fleet's scrapes
+ * spread evenly over the interval and each target is scraped at the same phase every time.
+ * Returns ms from `nowMs` to the first scrape, in (0, interval].
+ */
+export function scrapeOffsetMs(targetId: string, intervalMs: number, nowMs: number): number {
+  const base = intervalMs - (nowMs % intervalMs);
+  const offset = hashString(targetId) % intervalMs;
+  let next = base + offset;
+  if (next > intervalMs) next -= intervalMs;
+  return next;
+}
+
+class ScrapeLoop {
+  readonly status: TargetStatus;
+  timer: NodeJS.Timeout | undefined;
+  running = false;
+  /** performance.now() of the next tick. */
+  nextAt = 0;
+  constructor(readonly target: ScrapeTarget) {
+    this.status = {
+      target: target.id,
+      labels: target.labels,
+      health: 'unknown',
+      lastScrapeMs: 0,
+      lastDurationSeconds: 0,
+      lastIngestSeconds: 0,
+      lastSamples: 0,
+      lastSeriesAdded: 0,
+      lastBodyBytes: 0,
+      scrapesOk: 0,
+      scrapesFailed: 0,
+      lastError: '',
+    };
+  }
+}
+
+/**
+ * One scrape loop per target: at its phase, every interval, scrape (client) → ingest →
+ * status and counters. A tick that finds the previous scrape of its target still running is
+ * skipped (counted), as Prometheus's ticker drops ticks. A failed scrape (HTTP, timeout,
+ * limit, ParseError…) marks only its own target down.
+ */
+export class Scheduler {
+  readonly counters: ScrapeCounters = { samples: 0, scrapesOk: 0, scrapesFailed: 0, scrapesSkipped: 0, bodyBytes: 0, seriesAdded: 0 };
+  private readonly loops: ScrapeLoop[];
+  private stopped = false;
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    targets: ScrapeTarget[],
+    private readonly client: ScrapeClient,
+    private readonly ingester: Ingester,
+    private readonly options: SchedulerOptions,
+    private readonly metrics?: SelfMetrics,
+  ) {
+    this.loops = targets.map((t) => new ScrapeLoop(t));
+  }
+
+  start(): void {
+    const wall = Date.now();
+    const mono = performance.now();
+    for (const loop of this.loops) {
+      loop.nextAt = mono + scrapeOffsetMs(loop.target.id, this.options.intervalMs, wall);
+      this.arm(loop);
+    }
+  }
+
+  statuses(): TargetStatus[] {
+    return this.loops.map((l) => l.status);
+  }
+
+  /** Stops scheduling and waits for the scrapes in flight. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    for (const l of this.loops) clearTimeout(l.timer);
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.drained = resolve));
+  }
+
+  private arm(loop: ScrapeLoop): void {
+    loop.timer = setTimeout(() => this.tick(loop), Math.max(0, loop.nextAt - performance.now()));
+  }
+
+  private tick(loop: ScrapeLoop): void {
+    if (this.stopped) return;
+    const interval = this.options.intervalMs;
+    const now = performance.now();
+    // Absolute schedule: no drift; after a stall, skip to the next phase in the future.
+    loop.nextAt += interval;
+    if (loop.nextAt <= now) loop.nextAt += Math.ceil((now - loop.nextAt) / interval) * interval;
+    this.arm(loop);
+    if (loop.running) {
+      this.counters.scrapesSkipped++;
+      return;
+    }
+    this.scrape(loop);
+  }
+
+  private scrape(loop: ScrapeLoop): void {
+    loop.running = true;
+    this.inFlight++;
+    const startMs = Date.now();
+    const t0 = performance.now();
+    this.client.scrape(loop.target, this.options.timeoutMs, (err, body, contentType) => {
+      const t1 = performance.now();
+      let error = err;
+      let samples = 0;
+      if (error === null && body !== null) {
+        try {
+          samples = this.ingester.ingest(body, loop.target.id, startMs, contentType);
+        } catch (e) {
+          error = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      const t2 = performance.now();
+      this.record(loop, startMs, (t1 - t0) / 1000, (t2 - t1) / 1000, body?.length ?? 0, samples, error);
+      loop.running = false;
+      if (--this.inFlight === 0 && this.drained) this.drained();
+    });
+  }
+
+  private record(loop: ScrapeLoop, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
+    const s = loop.status;
+    const c = this.counters;
+    s.lastScrapeMs = startMs;
+    s.lastDurationSeconds = httpS;
+    s.lastIngestSeconds = ingestS;
+    s.lastBodyBytes = bytes;
+    if (error === null) {
+      const added = this.ingester.last?.seriesAdded ?? 0;
+      s.health = 'up';
+      s.lastError = '';
+      s.lastSamples = samples;
+      s.lastSeriesAdded = added;
+      s.scrapesOk++;
+      c.scrapesOk++;
+      c.samples += samples;
+      c.bodyBytes += bytes;
+      c.seriesAdded += added;
+      this.metrics?.scrapeOk(httpS, ingestS, samples, bytes, added);
+    } else {
+      s.health = 'down';
+      s.lastError = error.message;
+      s.lastSamples = 0;
+      s.lastSeriesAdded = 0;
+      s.scrapesFailed++;
+      c.scrapesFailed++;
+      this.metrics?.scrapeFailed(httpS);
+    }
+  }
+}

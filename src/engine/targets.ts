@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { PromsoakError } from '../errors.js';
+
+/** One scrape target from file_sd, after Prometheus's relabelling defaults (scheme, __metrics_path__). */
+export interface ScrapeTarget {
+  /** `scheme://host:port/path`: unique per target; the ingester's target key and the self-metrics label. */
+  id: string;
+  /** `scheme://host:port`. */
+  origin: string;
+  /** Path and query to scrape. */
+  path: string;
+  /** The group's labels without the `__`-prefixed ones (instance, job, …). */
+  labels: Record<string, string>;
+}
+
+/** Reads a Prometheus file_sd JSON file: `[{ "targets": ["host:port"], "labels": {…} }, …]`. */
+export function readFileSd(path: string): ScrapeTarget[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new PromsoakError('PROMSOAK_TARGETS_INVALID', `cannot read targets file ${path}: ${(e as Error).message}`);
+  }
+  return parseFileSd(text, path);
+}
+
+export function parseFileSd(text: string, path = '<file_sd>'): ScrapeTarget[] {
+  const bad = (what: string): PromsoakError => new PromsoakError('PROMSOAK_TARGETS_INVALID', `${path}: ${what}`);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw bad(`not JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(data)) throw bad('expected a JSON array of target groups ({ "targets": [...], "labels": {...} })');
+  const out: ScrapeTarget[] = [];
+  const seen = new Set<string>();
+  data.forEach((g: unknown, gi: number) => {
+    if (typeof g !== 'object' || g === null) throw bad(`group ${gi} must be an object`);
+    const group = g as { targets?: unknown; labels?: unknown };
+    if (!Array.isArray(group.targets) || !group.targets.every((t) => typeof t === 'string' && t !== '')) {
+      throw bad(`group ${gi}: "targets" must be an array of "host:port" strings`);
+    }
+    const labels = group.labels ?? {};
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw bad(`group ${gi}: "labels" must be an object`);
+    for (const [k, v] of Object.entries(labels)) if (typeof v !== 'string') throw bad(`group ${gi}: label ${k} must be a string`);
+    const l = labels as Record<string, string>;
+    const scheme = l.__scheme__ ?? 'http';
+    if (scheme !== 'http' && scheme !== 'https') throw bad(`group ${gi}: __scheme__ must be http or https (got ${scheme})`);
+    let metricsPath = l.__metrics_path__ ?? '/metrics';
+    if (!metricsPath.startsWith('/')) metricsPath = '/' + metricsPath;
+    const plain: Record<string, string> = {};
+    for (const [k, v] of Object.entries(l)) if (!k.startsWith('__')) plain[k] = v;
+    for (const hostPort of group.targets as string[]) {
+      if (/[/\s]/.test(hostPort) || !/:\d+$/.test(hostPort)) throw bad(`group ${gi}: target "${hostPort}" must be host:port`);
+      const origin = `${scheme}://${hostPort}`;
+      const id = origin + metricsPath;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ id, origin, path: metricsPath, labels: { instance: hostPort, ...plain } });
+    }
+  });
+  return out;
+}
