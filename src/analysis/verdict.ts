@@ -36,7 +36,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   out.push(
     `provision ${p.coresNeeded} core${p.coresNeeded === 1 ? '' : 's'} (p99 CPU at ${Math.round(p.targetUtilization * 100)} % utilisation) and ${fmt(p.ramNeededBytes / 2 ** 20)} MiB of RAM` +
       (p.gcCoreOverheadPct !== null ? `; GC adds ${p.gcCoreOverheadPct.toFixed(0)} % onto cores` : '') +
-      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over the live heap after a full GC)` : '') +
+      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over live heap + external memory after a full GC)` : '') +
       '.',
   );
   if (s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok} ok).`);

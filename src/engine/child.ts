@@ -14,6 +14,13 @@ export interface EngineChildOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with every stats frame (once a second). */
   onStats?: (stats: EngineStats) => void;
+  /**
+   * Commands the engine runs under, e.g. ['taskset', '-c', '0', 'stdbuf', '-oL']: the child is
+   * then `prefix… node execArgv… main.js`, IPC intact (fork's execPath is the prefix's first word).
+   */
+  prefix?: string[];
+  /** Called right after the fork, before 'ready': attach listeners to the child here. */
+  onSpawn?: (child: ChildProcess) => void;
   /** How long to wait for 'ready'; default 30 s. */
   startTimeoutMs?: number;
 }
@@ -36,12 +43,15 @@ export const ENGINE_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** Forks the engine as its own process (its GC, CPU and pinning its own) and resolves once it is scraping. */
 export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
+  const prefix = o.prefix ?? [];
   const child = fork(ENGINE_MAIN, [], {
-    execArgv: o.execArgv ?? [],
+    execPath: prefix.length > 0 ? prefix[0] : process.execPath,
+    execArgv: prefix.length > 0 ? [...prefix.slice(1), process.execPath, ...(o.execArgv ?? [])] : (o.execArgv ?? []),
     stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc'],
     env: o.env ?? process.env,
     serialization: 'json',
   });
+  o.onSpawn?.(child);
   let latest: EngineStats | undefined;
   const waiters: Array<(m: FromEngine) => boolean> = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { PromsoakError, isPromsoakError } from '../errors.js';
+import { engineChannel, type EngineStartedEvent } from './channels.js';
 import { ScrapeClient } from './client.js';
 import type { Ingester } from './ingester.js';
 import { loadIngester } from './ingesters/load.js';
@@ -146,5 +147,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       })()),
   };
+  if (engineChannel.hasSubscribers) engineChannel.publish({ stats: engine.stats } satisfies EngineStartedEvent);
   return engine;
 }

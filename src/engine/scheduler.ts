@@ -1,4 +1,5 @@
 import { hashString } from '../fleet/hash.js';
+import { scrapeChannel, type ScrapeEvent } from './channels.js';
 import type { ScrapeClient } from './client.js';
 import type { Ingester } from './ingester.js';
 import type { TargetStatus } from './protocol.js';
@@ -147,6 +148,10 @@ export class Scheduler {
   private record(loop: ScrapeLoop, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
     const s = loop.status;
     const c = this.counters;
+    if (scrapeChannel.hasSubscribers) {
+      const e: ScrapeEvent = { ok: error === null, durationMs: (httpS + ingestS) * 1000, samples, seriesAdded: error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0 };
+      scrapeChannel.publish(e);
+    }
     s.lastScrapeMs = startMs;
     s.lastDurationSeconds = httpS;
     s.lastIngestSeconds = ingestS;

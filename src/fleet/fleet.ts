@@ -41,6 +41,8 @@ export interface Fleet {
   httpSd: string;
   stats: FleetStats;
   targetGroups(): TargetGroup[];
+  /** Render tasks waiting for a thread right now. */
+  queued(): number;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     httpSd: `${url}/sd`,
     stats,
     targetGroups: () => groups,
+    queued: () => pool.queueSize,
     close: () =>
       (closed ??= (async () => {
         server.closeAllConnections();

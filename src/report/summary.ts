@@ -67,7 +67,10 @@ export interface Summary {
   memory: {
     peakRssBytes: number;
     peakHeapUsedBytes: number;
-    /** Heap used right after a full GC at the end of the window: what is really live. */
+    /**
+     * What is really live: heap used + external memory (ArrayBuffers: the head's typed
+     * arrays live there) right after a full GC at the end of the window.
+     */
     liveHeapBytes: number | null;
     series: number;
     headBytes: number;
@@ -86,7 +89,7 @@ export interface Summary {
     targetUtilization: number;
     /** What GC adds onto the cores: GC CPU ÷ the rest of the engine's CPU, %. */
     gcCoreOverheadPct: number | null;
-    /** What GC adds onto RAM: (peak RSS − live heap) ÷ live heap, %. */
+    /** What GC adds onto RAM: (peak RSS − live memory) ÷ live memory, %, live memory = memory.liveHeapBytes. */
     gcRamOverheadPct: number | null;
     ramNeededBytes: number;
   };

@@ -65,7 +65,8 @@ export function parseGcTraceLine(line: string): GcEvent | undefined {
     mutatorMs: num('mutator'),
     incrementalMs: kind === 'scavenge' ? num('incremental.steps_took') : num('incremental'),
     backgroundMs: background,
-    allocatedBytes: num('allocated'),
+    // V8 prints a negative growth as its uint64 wrap-around (18446744073709550000): none.
+    allocatedBytes: num('allocated') > 2 ** 53 ? 0 : num('allocated'),
     promotedBytes: num('promoted'),
     sizeBeforeBytes: num('total_size_before'),
     sizeAfterBytes: num('total_size_after'),

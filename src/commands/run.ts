@@ -1,0 +1,44 @@
+import ora from 'ora';
+import { runSoak, type SoakOptions } from '../run/soak.js';
+import { liveLine, renderTerminal } from '../report/terminal.js';
+
+/**
+ * `promsoak run`: the soak with an ora spinner and a live line; Ctrl-C stops it early and
+ * still writes the whole run directory (a second Ctrl-C kills the engine at once).
+ */
+export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: string) => void): Promise<number> {
+  const spinner = ora({ text: 'starting the fleet and the engine…', stream: process.stderr, isEnabled: process.stderr.isTTY && !process.env.CI });
+  spinner.start();
+  let interrupt!: () => void;
+  const interrupted = new Promise<void>((r) => (interrupt = r));
+  const onSignal = (): void => {
+    spinner.text = 'stopping: writing the run directory (Ctrl-C again to abandon)…';
+    interrupt();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let lastPrinted = -1;
+  try {
+    const r = await runSoak({ ...o, interrupt: interrupted }, (p) => {
+      spinner.text = liveLine(p);
+      // Without a TTY (CI, pipes) the spinner is silent: one line every 10 s instead.
+      if (!spinner.isEnabled && Math.floor(p.elapsedSeconds / 10) !== lastPrinted) {
+        lastPrinted = Math.floor(p.elapsedSeconds / 10);
+        process.stderr.write(liveLine(p) + '\n');
+      }
+    });
+    spinner.stop();
+    log(renderTerminal(r.summary, r.dir));
+    if (r.summary.run.stopReason === 'engine-exited' && r.engineStderrTail) {
+      log('\nthe engine exited; the end of its stderr:\n' + r.engineStderrTail.split('\n').slice(-20).join('\n'));
+    }
+    return r.exitCode;
+  } catch (e) {
+    spinner.stop();
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

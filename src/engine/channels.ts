@@ -1,0 +1,24 @@
+import { channel } from 'node:diagnostics_channel';
+import type { EngineStats } from './protocol.js';
+
+/**
+ * What the engine tells an observer (the telemetry agent, preloaded with --import) without
+ * knowing it is there: diagnostics_channel costs nothing while nobody subscribes.
+ */
+export interface ScrapeEvent {
+  ok: boolean;
+  /** HTTP + ingest, ms. */
+  durationMs: number;
+  samples: number;
+  seriesAdded: number;
+}
+
+/** Once per scrape (not per sample). */
+export const scrapeChannel = channel('promsoak:engine:scrape');
+
+/** Once, when the engine has started: `{ stats }`, a function the agent calls once a second. */
+export const engineChannel = channel('promsoak:engine:started');
+
+export interface EngineStartedEvent {
+  stats: () => EngineStats;
+}

@@ -1,0 +1,154 @@
+import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
+import type { Summary } from './summary.js';
+import { align, escapeHtml, page, table, type Chart } from './html-kit.js';
+import { gcBySecond } from '../analysis/starvation.js';
+
+const MiB = 2 ** 20;
+const r1 = (v: number): number => Math.round(v * 10) / 10;
+const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/**
+ * report.html: the article's three graphs (samples ingested/s, CPU, memory sawtooth) and
+ * what explains them (GC events, allocation, event-loop delay), one x axis: seconds since
+ * the soak started, warm-up included.
+ */
+export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[]): string {
+  const t = frames.map((f) => r3(f.t));
+  const starved = new Set(s.starvation.seconds.map((x) => x.t));
+  const mcs = gc.filter((e) => e.kind === 'mark-compact');
+  const per = gcBySecond(frames, gc);
+  const charts: Chart[] = [
+    {
+      id: 'samples',
+      title: 'Samples ingested per second',
+      xLabel: 's',
+      yLabel: 'samples/s',
+      data: align([
+        { x: t, y: frames.map((f) => Math.round(f.samples / ((f.endMs - f.startMs) / 1000))) },
+        { x: t, y: frames.map(() => s.samplesPerSecond.median) },
+        { x: t.filter((_, i) => starved.has(Math.round(frames[i]!.t))), y: frames.filter((f) => starved.has(Math.round(f.t))).map((f) => f.samples) },
+      ]),
+      series: [
+        { label: 'samples/s', stroke: '#1f77b4' },
+        { label: 'median (measured)', stroke: '#999', dash: [4, 4] },
+        { label: 'starved second', stroke: '#d62728', points: true },
+      ],
+    },
+    {
+      id: 'cpu',
+      title: 'Engine CPU by thread class (cores), and the fleet',
+      xLabel: 's',
+      yLabel: 'cores',
+      data: align([
+        { x: t, y: frames.map((f) => r3(f.cpu.total)) },
+        { x: t, y: frames.map((f) => r3(f.cpu.main)) },
+        { x: t, y: frames.map((f) => r3(f.cpu.v8Platform)) },
+        { x: t, y: frames.map((f) => r3(f.cpu.worker + f.cpu.other)) },
+        { x: t, y: frames.map((f) => r3(f.fleet.cpuCores)) },
+      ]),
+      series: [
+        { label: 'engine total', stroke: '#222' },
+        { label: 'JS main thread', stroke: '#1f77b4' },
+        { label: 'V8 platform (GC helpers)', stroke: '#d62728' },
+        { label: 'workers + other', stroke: '#2ca02c' },
+        { label: 'fleet (load generator)', stroke: '#999', dash: [4, 4] },
+      ],
+    },
+    {
+      id: 'heap',
+      title: 'Memory: heap before/after each GC (the sawtooth), heap used and RSS each second',
+      xLabel: 's',
+      yLabel: 'MiB',
+      data: align([
+        { x: gc.flatMap((e) => [r3(e.t - 0.0005), r3(e.t)]), y: gc.flatMap((e) => [r1(e.sizeBeforeBytes / MiB), r1(e.sizeAfterBytes / MiB)]) },
+        { x: t, y: frames.map((f) => r1(f.heap.usedBytes / MiB)) },
+        { x: t, y: frames.map((f) => r1(f.heap.rssBytes / MiB)) },
+        { x: mcs.map((e) => r3(e.t)), y: mcs.map((e) => r1(e.sizeBeforeBytes / MiB)) },
+      ]),
+      series: [
+        { label: 'V8 heap (GC trace)', stroke: '#9467bd' },
+        { label: 'heap used', stroke: '#1f77b4' },
+        { label: 'RSS', stroke: '#ff7f0e' },
+        { label: 'mark-compact', stroke: '#d62728', points: true },
+      ],
+    },
+    {
+      id: 'alloc',
+      title: 'Allocation: MB/s and bytes per sample, each second (GC trace)',
+      xLabel: 's',
+      yLabel: 'MB/s',
+      y2Label: 'B/sample',
+      data: align([
+        { x: t, y: per.map((p) => r3(p.allocatedBytes / 1e6)) },
+        { x: t, y: per.map((p, i) => (frames[i]!.samples > 0 ? r1(p.allocatedBytes / frames[i]!.samples) : null)) },
+      ]),
+      series: [
+        { label: 'allocated MB/s', stroke: '#8c564b' },
+        { label: 'B/sample', stroke: '#17becf', scale: 'y2' },
+      ],
+    },
+    {
+      id: 'gc',
+      title: 'GC work per second (ms) and event-loop delay',
+      xLabel: 's',
+      yLabel: 'ms',
+      data: align([
+        { x: t, y: per.map((p) => r1(p.pauseMs + p.incrementalMs)) },
+        { x: t, y: per.map((p) => r1(p.backgroundMs)) },
+        { x: t, y: frames.map((f) => r1(f.eventLoop.delayP99Ms)) },
+        { x: t, y: frames.map((f) => r1(f.eventLoop.delayMaxMs)) },
+      ]),
+      series: [
+        { label: 'GC pause (main thread)', stroke: '#d62728' },
+        { label: 'GC background', stroke: '#ff9896' },
+        { label: 'event-loop delay p99', stroke: '#1f77b4' },
+        { label: 'event-loop delay max', stroke: '#aec7e8', dash: [4, 4] },
+      ],
+    },
+    {
+      id: 'scrapes',
+      title: 'Scrape duration (HTTP + ingest), ms',
+      xLabel: 's',
+      yLabel: 'ms',
+      data: align([
+        { x: t, y: frames.map((f) => r3(f.scrapeMs.p50)) },
+        { x: t, y: frames.map((f) => r3(f.scrapeMs.p99)) },
+      ]),
+      series: [
+        { label: 'p50', stroke: '#2ca02c' },
+        { label: 'p99', stroke: '#d62728' },
+      ],
+    },
+  ];
+  const gcRows = Object.entries(s.gc.byKind).map(([k, v]) => [k, v!.count, v!.pauseMs.toFixed(1), v!.maxPauseMs.toFixed(1)]);
+  const body = `
+<h1>promsoak run: ${escapeHtml(s.run.profile)} — ingester ${escapeHtml(s.run.ingester)}</h1>
+<p class="muted">${escapeHtml(s.run.startedAt)} · ${s.run.measuredSeconds} s measured after ${s.run.warmupSeconds} s warm-up · engine cores ${escapeHtml(s.run.cores ?? 'not pinned')} ·
+V8 flags ${escapeHtml(s.run.v8Flags.join(' ') || 'none')} · Node ${escapeHtml(s.run.node)} · ${escapeHtml(s.run.machine)} · ${escapeHtml(s.run.stopReason)}</p>
+<h2>Verdict</h2>
+<ul class="verdict">${s.verdict.map((v) => `<li${/WARNING|exited/.test(v) ? ' class="bad"' : ''}>${escapeHtml(v)}</li>`).join('')}</ul>
+<h2>Numbers</h2>
+${table(
+  ['', 'value'],
+  [
+    ['samples/s mean (CV)', `${s.samplesPerSecond.mean} (${s.samplesPerSecond.cv})`],
+    ['samples/s min / median / offered', `${s.samplesPerSecond.min} / ${s.samplesPerSecond.median} / ${s.samplesPerSecond.expected}`],
+    ['bytes allocated per sample', s.bytesPerSample ?? 'n/a'],
+    ['CPU avg / p99 / peak÷avg (cores)', `${s.cpu.avgCores} / ${s.cpu.peakCores} / ${s.cpu.peakOverAvg}`],
+    ['CPU per sample (µs)', s.cpu.usPerSample ?? 'n/a'],
+    ['GC share of CPU', s.gc.cpuShare === null ? 'n/a' : `${(s.gc.cpuShare * 100).toFixed(1)} %`],
+    ['event-loop delay p50 / p99 / max (ms)', `${s.eventLoopDelayMs.p50} / ${s.eventLoopDelayMs.p99} / ${s.eventLoopDelayMs.max}`],
+    ['starved seconds (with GC)', `${s.starvation.windows} (${s.starvation.withGc})`],
+    ['peak RSS / live heap (MiB)', `${r1(s.memory.peakRssBytes / MiB)} / ${s.memory.liveHeapBytes === null ? 'n/a' : r1(s.memory.liveHeapBytes / MiB)}`],
+    ['cores needed', s.provisioning.coresNeeded],
+    ['GC adds onto cores / RAM', `${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % / ${s.provisioning.gcRamOverheadPct ?? 'n/a'} %`],
+    ['scrapes ok / failed; p99 (ms)', `${s.scrapes.ok} / ${s.scrapes.failed}; ${s.scrapes.durationMs.p99}`],
+    ['fleet CPU avg / p99 (cores of ' + s.fleet.cores + ')', `${s.fleet.cpuCores} / ${s.fleet.peakCpuCores}${s.fleet.saturated ? ' — SATURATED' : ''}`],
+  ],
+)}
+<h2>GC by kind</h2>
+${table(['kind', 'count', 'pause ms', 'max pause ms'], gcRows)}
+${s.thresholds.length ? `<h2>Thresholds</h2>${table(['threshold', 'actual', 'result'], s.thresholds.map((x) => [x.expression, x.actual ?? 'n/a', x.ok ? 'ok' : 'FAILED']))}` : ''}
+<h2>Graphs</h2>`;
+  return page(`promsoak run ${s.run.profile}`, body, charts);
+}

@@ -1,0 +1,57 @@
+import type { Summary } from './summary.js';
+
+const MiB = 2 ** 20;
+
+/** The summary for a terminal: the verdict in words, then the numbers behind it. */
+export function renderTerminal(s: Summary, dir: string): string {
+  const lines: string[] = [];
+  lines.push(`promsoak run: ${s.run.profile}, ingester ${s.run.ingester}, ${s.run.measuredSeconds} s measured after ${s.run.warmupSeconds} s warm-up` +
+    `${s.run.cores ? `, engine on CPUs ${s.run.cores}` : ''}${s.run.v8Flags.length ? `, V8 ${s.run.v8Flags.join(' ')}` : ''} (${s.run.stopReason})`);
+  lines.push('');
+  for (const v of s.verdict) lines.push(`  • ${v}`);
+  lines.push('');
+  const rows: [string, string][] = [
+    ['samples/s', `mean ${s.samplesPerSecond.mean}  CV ${s.samplesPerSecond.cv}  min ${s.samplesPerSecond.min}  median ${s.samplesPerSecond.median}  offered ${s.samplesPerSecond.expected}`],
+    ['bytes/sample', s.bytesPerSample === null ? 'n/a' : `${s.bytesPerSample}  (${(s.allocation.bytesPerSecond / 1e6).toFixed(1)} MB/s allocated)`],
+    ['CPU (cores)', `avg ${s.cpu.avgCores}  p99 ${s.cpu.peakCores}  peak/avg ${s.cpu.peakOverAvg}  ${s.cpu.usPerSample ?? 'n/a'} µs/sample`],
+    ['  by thread', `main ${s.cpu.byClass.main}  V8 platform ${s.cpu.byClass.v8Platform}  workers ${s.cpu.byClass.worker}  other ${s.cpu.byClass.other}`],
+    ['GC', `${s.gc.cpuShare === null ? 'n/a' : (s.gc.cpuShare * 100).toFixed(1) + ' % of CPU'}  ${s.gc.count} GCs  ${s.gc.pauseMs.toFixed(1)} ms paused  max ${s.gc.maxPauseMs} ms  ${s.gc.backgroundMs.toFixed(1)} ms background`],
+    ...Object.entries(s.gc.byKind).map(([k, v]): [string, string] => [`  ${k}`, `${v!.count} × , ${v!.pauseMs.toFixed(1)} ms, max ${v!.maxPauseMs} ms`]),
+    ['event-loop delay', `p50 ${s.eventLoopDelayMs.p50} ms  p99 ${s.eventLoopDelayMs.p99} ms  max ${s.eventLoopDelayMs.max} ms  (utilisation ${s.eventLoopUtilization})`],
+    ['starvation', `${s.starvation.windows} s starved, ${s.starvation.withGc} with GC; r(GC time, deficit) ${s.starvation.correlation.gcTime ?? 'n/a'}  r(allocation, deficit) ${s.starvation.correlation.allocation ?? 'n/a'}`],
+    ['memory', `peak RSS ${(s.memory.peakRssBytes / MiB).toFixed(1)} MiB  live heap ${s.memory.liveHeapBytes === null ? 'n/a' : (s.memory.liveHeapBytes / MiB).toFixed(1) + ' MiB'}  ${s.memory.series} series`],
+    ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM`],
+    ['scrapes', `${s.scrapes.ok} ok  ${s.scrapes.failed} failed  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms`],
+    ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`);
+  if (s.starvation.seconds.length) {
+    lines.push('');
+    lines.push('  starved seconds (t: samples/s, below median, GC in that second):');
+    for (const x of s.starvation.seconds.slice(0, 12)) {
+      lines.push(`    t=${String(x.t).padStart(4)}s  ${String(x.samples).padStart(7)}/s  -${x.deficitPct}%  ` +
+        `${x.gc.markCompacts} mark-compact, ${x.gc.scavenges} scavenges, ${x.gc.pauseMs} ms paused, ${x.gc.backgroundMs} ms background, ${(x.gc.allocatedBytes / 1e6).toFixed(1)} MB allocated${x.withGc ? '' : '  (no GC)'}`);
+    }
+    if (s.starvation.seconds.length > 12) lines.push(`    … ${s.starvation.seconds.length - 12} more in summary.json`);
+  }
+  if (s.thresholds.length) {
+    lines.push('');
+    for (const t of s.thresholds) lines.push(`  threshold ${t.expression}: ${t.ok ? 'ok' : 'FAILED'} (actual ${t.actual ?? 'n/a'})`);
+  }
+  lines.push('');
+  lines.push(`  run directory: ${dir}  (report.html, summary.json, frames.ndjson, gc.ndjson)`);
+  return lines.join('\n');
+}
+
+/** The spinner's live line. */
+export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warmup: boolean; frame: import('../telemetry/frame.js').Frame }): string {
+  const f = p.frame;
+  const secs = (f.endMs - f.startMs) / 1000;
+  const gcPct = f.cpu.total > 0 ? (f.gcObserved.pauseMs / 1000 / secs / f.cpu.total) * 100 : 0;
+  return (
+    `${Math.round(p.elapsedSeconds)}/${p.totalSeconds} s${p.warmup ? ' (warm-up)' : ''}  ` +
+    `${Math.round(f.samples / secs).toLocaleString('en-US')} samples/s  engine CPU ${f.cpu.total.toFixed(2)} cores  ` +
+    `GC ${gcPct.toFixed(1)} %  heap ${(f.heap.usedBytes / MiB).toFixed(0)} MiB  RSS ${(f.heap.rssBytes / MiB).toFixed(0)} MiB  fleet ${f.fleet.cpuCores.toFixed(2)} cores`
+  );
+}

@@ -1,0 +1,231 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { loadProfile, type ResolvedProfile } from '../profile/load.js';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { buildModel } from '../fleet/model.js';
+import { startEngineChild, type EngineChild } from '../engine/child.js';
+import { GcTraceReader, type GcEvent } from '../telemetry/gc-trace.js';
+import type { AgentFrame, FromAgent } from '../telemetry/agent.js';
+import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
+import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
+import { evaluate, parseThreshold, validateThresholdPath } from '../analysis/thresholds.js';
+import type { Summary } from '../report/summary.js';
+import { renderHtml } from '../report/html.js';
+import { PromsoakError } from '../errors.js';
+import { planLaunch, pinSelf } from './engine-launch.js';
+import { RunDir } from './run-dir.js';
+import { version } from '../version.js';
+
+export interface SoakOptions {
+  profile: string | ResolvedProfile;
+  durationSeconds?: number;
+  warmupSeconds?: number;
+  ingester?: string;
+  /** Pin the engine to this many cores (taskset), the fleet to the rest. */
+  cores?: number;
+  v8Flags?: string[];
+  out?: string;
+  exporters?: number;
+  thresholds?: string[];
+  /** The telemetry agent (off only to measure its overhead). */
+  telemetry?: boolean;
+  analysis?: Partial<AnalysisOptions>;
+  /** Stop early: resolves → the soak ends as interrupted. */
+  interrupt?: Promise<void>;
+}
+
+export interface SoakProgress {
+  elapsedSeconds: number;
+  totalSeconds: number;
+  warmup: boolean;
+  frame: Frame;
+}
+
+export interface SoakResult {
+  dir: string;
+  summary: Summary;
+  /** 0 ok, 1 thresholds failed or the engine died, 130 interrupted. */
+  exitCode: number;
+  engineStderrTail: string;
+}
+
+/** `promsoak run`: fleet + engine child + telemetry → run directory with summary and report. */
+export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => void = () => {}): Promise<SoakResult> {
+  const profile = typeof o.profile === 'string' ? loadProfile(o.profile) : o.profile;
+  if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
+  const duration = o.durationSeconds ?? profile.durationSeconds;
+  const warmup = o.warmupSeconds ?? profile.warmupSeconds;
+  if (!(duration > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--duration must be > 0 (got ${duration})`);
+  if (!(warmup >= 0)) throw new PromsoakError('PROMSOAK_USAGE', `--warmup must be >= 0 (got ${warmup})`);
+  const ingester = o.ingester ?? 'cached';
+  const v8Flags = o.v8Flags ?? [];
+  const analysis = { ...DEFAULT_ANALYSIS, ...o.analysis };
+  const thresholds = (o.thresholds ?? []).map(parseThreshold);
+  const seriesPerExporter = buildModel(profile).lines;
+  const launch = planLaunch({ cores: o.cores, v8Flags, telemetry: o.telemetry ?? true });
+  const startedAt = new Date();
+  const metaBase = (): Omit<RunMeta, 'stopReason' | 'liveHeapBytes' | 'files'> => ({
+    version,
+    profile: profile.name,
+    ingester,
+    startedAt: startedAt.toISOString(),
+    warmupSeconds: warmup,
+    cores: launch.engineCpus,
+    v8Flags,
+    node: process.version,
+    machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    exporters: profile.exporters,
+    seriesPerExporter,
+    intervalSeconds: profile.scrapeIntervalSeconds,
+    fleetCores: launch.fleetCores,
+  });
+  // A typo in a threshold fails now, not after the soak.
+  const empty = summarize([], [], { ...metaBase(), stopReason: 'completed', liveHeapBytes: null, files: [] });
+  for (const t of thresholds) validateThresholdPath(t, empty);
+
+  const dir = new RunDir(o.out ?? 'runs', profile.name, startedAt);
+  dir.writeJson('profile.json', profile);
+  const fleet = await startFleet({ profile, outDir: dir.path });
+  let engine: EngineChild | undefined;
+  const frames: Frame[] = [];
+  const gcEvents: TimedGcEvent[] = [];
+  const stderrLog = createWriteStream(dir.file('engine.stderr.log'));
+  let stderrTail = '';
+  let stopReason: Summary['run']['stopReason'] = 'completed';
+  let liveHeap: number | null = null;
+  try {
+    if (launch.fleetCpus) pinSelf(launch.fleetCpus);
+    let timeOrigin = 0;
+    let mainIsolate: string | undefined;
+    let soakStart = 0;
+    const trace = new GcTraceReader(
+      (e: GcEvent, arrivedMs: number) => {
+        mainIsolate ??= e.isolate;
+        const main = e.isolate === mainIsolate;
+        // The main isolate's clock starts with the process (performance.timeOrigin); worker
+        // isolates have their own, so their events are placed by arrival.
+        const wallMs = main && timeOrigin > 0 ? timeOrigin + e.isolateMs : arrivedMs;
+        const t: TimedGcEvent = {
+          wallMs,
+          t: soakStart > 0 ? (wallMs - soakStart) / 1000 : 0,
+          isolate: e.isolate,
+          main,
+          kind: e.kind,
+          pauseMs: e.pauseMs,
+          incrementalMs: e.incrementalMs,
+          backgroundMs: e.backgroundMs,
+          allocatedBytes: e.allocatedBytes,
+          promotedBytes: e.promotedBytes,
+          sizeBeforeBytes: e.sizeBeforeBytes,
+          sizeAfterBytes: e.sizeAfterBytes,
+        };
+        gcEvents.push(t);
+        dir.appendJson('gc.ndjson', t);
+      },
+      (line) => stderrLog.write(`[stdout] ${line}\n`),
+    );
+    let lastCpu = process.cpuUsage();
+    let lastServed = 0;
+    let liveHeapWaiter: ((bytes: number) => void) | undefined;
+    let firstFrame: (() => void) | undefined;
+    const firstFramePromise = new Promise<void>((r) => (firstFrame = r));
+    const onAgent = (m: FromAgent): void => {
+      if (m.type === 'telemetry-hello') timeOrigin = m.timeOriginMs;
+      else if (m.type === 'telemetry-live-heap') liveHeapWaiter?.(m.heapUsedBytes + m.externalBytes);
+      else if (m.type === 'telemetry' && soakStart > 0) {
+        const cpu = process.cpuUsage();
+        const seconds = Math.max(1e-3, (m.frame.endMs - m.frame.startMs) / 1000);
+        const served = fleet.stats.scrapes;
+        const f = toFrame(m.frame, soakStart, warmup, {
+          cpuCores: (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1e6 / seconds,
+          queued: fleet.queued(),
+          scrapesServed: served - lastServed,
+        });
+        lastCpu = cpu;
+        lastServed = served;
+        if (m.frame.startMs < soakStart) return; // began before the engine was scraping
+        frames.push(f);
+        dir.appendJson('frames.ndjson', f);
+        firstFrame?.();
+        onProgress({ elapsedSeconds: f.t, totalSeconds: warmup + duration, warmup: f.warmup, frame: f });
+      }
+    };
+    engine = await startEngineChild({
+      options: { targetsFile: fleet.fileSd!, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester },
+      execArgv: launch.execArgv,
+      prefix: launch.prefix,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      onSpawn: (child) => {
+        child.on('message', (m) => onAgent(m as FromAgent));
+        child.stdout!.on('data', (d: Buffer) => trace.push(d));
+        child.stderr!.on('data', (d: Buffer) => {
+          stderrLog.write(d);
+          stderrTail = (stderrTail + d.toString()).slice(-4000);
+        });
+      },
+    });
+    soakStart = Date.now();
+    const end = new Promise<'completed'>((r) => setTimeout(() => r('completed'), (warmup + duration) * 1000 + 500).unref());
+    const interrupted = (o.interrupt ?? new Promise<never>(() => {})).then(() => 'interrupted' as const);
+    const died = engine.exited.then(() => 'engine-exited' as const);
+    void firstFramePromise;
+    stopReason = await Promise.race([end, interrupted, died]);
+    if (stopReason !== 'engine-exited') {
+      // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
+      // measured frame, so its own GC falls outside the window.
+      liveHeap = await Promise.race([
+        new Promise<number>((r) => {
+          liveHeapWaiter = r;
+          engine!.process.send({ type: 'telemetry-gc' });
+        }),
+        new Promise<null>((r) => setTimeout(() => r(null), 5000).unref()),
+      ]);
+      await engine.stop();
+    }
+    trace.end();
+  } finally {
+    if (engine && engine.process.exitCode === null && engine.process.signalCode === null) engine.process.kill('SIGKILL');
+    await fleet.close();
+    await new Promise<void>((r) => stderrLog.end(() => r()));
+  }
+
+  const files = ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log'];
+  const summary = summarize(frames, gcEvents, { ...metaBase(), stopReason, liveHeapBytes: liveHeap, files }, analysis);
+  summary.thresholds = thresholds.map((t) => evaluate(t, summary));
+  if (stopReason === 'engine-exited') {
+    summary.verdict.unshift(`the engine exited before the end of the soak; the summary covers the ${summary.run.measuredSeconds} s measured (see engine.stderr.log).`);
+  }
+  dir.writeJson('summary.json', summary);
+  writeReport(dir, summary, frames, gcEvents);
+  const failed = summary.thresholds.some((t) => !t.ok);
+  const exitCode = stopReason === 'interrupted' ? 130 : stopReason === 'engine-exited' || failed ? 1 : 0;
+  return { dir: dir.path, summary, exitCode, engineStderrTail: stderrTail || safeRead(dir.file('engine.stderr.log')).slice(-4000) };
+}
+
+export function writeReport(dir: RunDir, summary: Summary, frames: Frame[], gcEvents: TimedGcEvent[]): void {
+  const html = renderHtml(summary, frames, gcEvents);
+  dir.writeText('report.html', html);
+}
+
+function toFrame(a: AgentFrame, soakStart: number, warmup: number, fleet: Frame['fleet']): Frame {
+  const t = Math.round(((a.endMs - soakStart) / 1000) * 1000) / 1000;
+  // A second belongs to the warm-up when most of it lies there.
+  const mid = t - (a.endMs - a.startMs) / 2000;
+  return { t, warmup: mid < warmup, ...a, fleet };
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new PromsoakError('PROMSOAK_USAGE', `${name} must be a positive integer (got ${v})`);
+  return v;
+}
+
+function safeRead(p: string): string {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export type { Fleet };

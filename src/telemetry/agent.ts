@@ -1,0 +1,146 @@
+/**
+ * The telemetry agent: preloaded into the engine child with `--import` (never in the ingester's
+ * code), one frame a second over IPC. It reads:
+ * - the engine's scrapes from diagnostics_channel (duration into hdr-histogram-js, samples);
+ * - CPU per thread from /proc/self/task/<tid>/stat, by class (see thread-cpu.ts);
+ * - perf_hooks: 'gc' entries, monitorEventLoopDelay, eventLoopUtilization;
+ * - heap statistics, external memory, RSS.
+ * On {type:'telemetry-gc'} it runs a full GC and answers the live heap.
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as hdr from 'hdr-histogram-js';
+import type { EngineStartedEvent, ScrapeEvent } from '../engine/channels.js';
+import type { EngineStats } from '../engine/protocol.js';
+import type { Frame } from './frame.js';
+import type { GcKind } from './gc-trace.js';
+import { readThreadTimes, ThreadClassifier } from './thread-cpu.js';
+
+export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet'>;
+
+export type FromAgent =
+  | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; threads: number }
+  | { type: 'telemetry'; frame: AgentFrame }
+  | { type: 'telemetry-live-heap'; heapUsedBytes: number; externalBytes: number };
+
+const send = (m: FromAgent): void => {
+  if (process.connected) process.send?.(m);
+};
+
+const classifier = new ThreadClassifier(process.pid, readThreadTimes().map((t) => t.tid));
+let engineStats: (() => EngineStats) | undefined;
+subscribe('promsoak:engine:started', (m) => {
+  engineStats = (m as EngineStartedEvent).stats;
+  // Listen to IPC only now: a 'message' listener added at preload would start the channel
+  // reading before the engine's own listener exists, and the engine's 'start' would be lost.
+  process.on('message', onMessage);
+});
+
+const newHistogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+let scrapes = newHistogram();
+let acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
+subscribe('promsoak:engine:scrape', (m) => {
+  const e = m as ScrapeEvent;
+  if (e.ok) {
+    acc.ok++;
+    acc.samples += e.samples;
+    acc.seriesAdded += e.seriesAdded;
+  } else acc.failed++;
+  scrapes.recordValue(Math.max(1, Math.round(e.durationMs * 1000)));
+});
+
+const GC_KIND: Record<number, GcKind> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+};
+let gcAcc: AgentFrame['gcObserved'] = { count: 0, pauseMs: 0, byKind: {} };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = GC_KIND[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
+    gcAcc.count++;
+    gcAcc.pauseMs += e.duration;
+    const k = (gcAcc.byKind[kind] ??= { count: 0, pauseMs: 0 });
+    k.count++;
+    k.pauseMs += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** The monitor records the time between its timer's ticks: the delay is that minus the resolution. */
+const ELD_RESOLUTION_MS = 10;
+const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
+eld.enable();
+let elu = performance.eventLoopUtilization();
+let lastCpu = process.cpuUsage();
+let lastThreads = classifier.sum(readThreadTimes());
+let lastMs = Date.now();
+
+function frame(): AgentFrame {
+  const now = Date.now();
+  const seconds = Math.max(1e-3, (now - lastMs) / 1000);
+  const cpu = process.cpuUsage();
+  const threads = classifier.sum(readThreadTimes());
+  const eluNow = performance.eventLoopUtilization(elu);
+  const mem = process.memoryUsage();
+  const stats = engineStats?.();
+  const hist = scrapes;
+  const f: AgentFrame = {
+    startMs: lastMs,
+    endMs: now,
+    samples: acc.samples,
+    scrapesOk: acc.ok,
+    scrapesFailed: acc.failed,
+    seriesAdded: acc.seriesAdded,
+    series: stats?.series ?? 0,
+    headBytes: stats?.headBytes ?? 0,
+    scrapeMs: {
+      count: hist.totalCount,
+      p50: hist.totalCount ? hist.getValueAtPercentile(50) / 1000 : 0,
+      p99: hist.totalCount ? hist.getValueAtPercentile(99) / 1000 : 0,
+      max: hist.totalCount ? hist.maxValue / 1000 : 0,
+    },
+    scrapeHistogram: hist.totalCount ? hdr.encodeIntoCompressedBase64(hist) : '',
+    cpu: {
+      user: (cpu.user - lastCpu.user) / 1e6 / seconds,
+      system: (cpu.system - lastCpu.system) / 1e6 / seconds,
+      total: (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1e6 / seconds,
+      main: (threads.main - lastThreads.main) / seconds,
+      v8Platform: (threads['v8-platform'] - lastThreads['v8-platform']) / seconds,
+      worker: (threads.worker - lastThreads.worker) / seconds,
+      other: (threads.other - lastThreads.other) / seconds,
+    },
+    gcObserved: gcAcc,
+    heap: { usedBytes: mem.heapUsed, totalBytes: mem.heapTotal, externalBytes: mem.external, arrayBuffersBytes: mem.arrayBuffers, rssBytes: mem.rss },
+    eventLoop: {
+      delayP50Ms: eld.count ? delayMs(eld.percentile(50)) : 0,
+      delayP99Ms: eld.count ? delayMs(eld.percentile(99)) : 0,
+      delayMaxMs: eld.count ? delayMs(eld.max) : 0,
+      utilization: eluNow.utilization,
+    },
+  };
+  hist.destroy();
+  scrapes = newHistogram();
+  acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
+  gcAcc = { count: 0, pauseMs: 0, byKind: {} };
+  eld.reset();
+  elu = performance.eventLoopUtilization();
+  lastCpu = cpu;
+  lastThreads = threads;
+  lastMs = now;
+  return f;
+}
+
+send({ type: 'telemetry-hello', pid: process.pid, timeOriginMs: performance.timeOrigin, threads: readThreadTimes().length });
+setInterval(() => send({ type: 'telemetry', frame: frame() }), 1000).unref();
+
+function onMessage(m: { type?: string }): void {
+  if (m?.type !== 'telemetry-gc') return;
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (o?: unknown) => void;
+  gc();
+  gc();
+  const mem = process.memoryUsage();
+  send({ type: 'telemetry-live-heap', heapUsedBytes: mem.heapUsed, externalBytes: mem.external });
+}
