@@ -8,7 +8,8 @@ import { liveLine, renderTerminal } from '../report/terminal.js';
  */
 export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: string) => void): Promise<number> {
   const spinner = ora({ text: 'starting the fleet and the engine…', stream: process.stderr, isEnabled: process.stderr.isTTY && !process.env.CI });
-  spinner.start();
+  // Without a TTY ora would print its first text as a line of its own: stay quiet instead.
+  if (spinner.isEnabled) spinner.start();
   let interrupt!: () => void;
   const interrupted = new Promise<void>((r) => (interrupt = r));
   const onSignal = (): void => {

