@@ -4,6 +4,11 @@ import { hideBin } from 'yargs/helpers';
 import { isPromsoakError } from './errors.js';
 import { fleetCommand } from './commands/fleet.js';
 import { profilesCommand } from './commands/profiles.js';
+import { parseCommand } from './commands/parse.js';
+import { engineCommand } from './commands/engine.js';
+import { cardinalityCommand } from './commands/cardinality.js';
+import { runCommand } from './commands/run.js';
+import { reportCommand } from './commands/report.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
 const log = (line: string): void => void process.stdout.write(line + '\n');
@@ -42,6 +47,124 @@ await yargs(hideBin(process.argv))
         log,
       );
     },
+  )
+  .command(
+    'engine',
+    'Run the ingestion engine alone against file_sd targets; one progress line a second on stderr',
+    (y) =>
+      y
+        .option('targets', { type: 'string', demandOption: true, describe: 'Prometheus file_sd JSON (promsoak fleet writes one)' })
+        .option('interval', { type: 'number', default: 5, describe: 'Scrape interval, seconds' })
+        .option('timeout', { type: 'number', describe: 'Scrape timeout, seconds (default: min(10, interval))' })
+        .option('ingester', { type: 'string', default: 'cached', describe: 'cached, naive or module:<path>' })
+        .option('head-window', { type: 'number', describe: 'Samples kept per series (default 120)' })
+        .option('sample-limit', { type: 'number', describe: 'Fail scrapes over this many samples (0: none)' })
+        .option('body-limit', { type: 'number', describe: 'Fail scrapes whose body is over this many bytes (0: none)' })
+        .option('connections', { type: 'number', describe: 'HTTP connections per origin (default 16)' })
+        .option('metrics-port', { type: 'number', describe: "Serve the engine's own /metrics on 127.0.0.1:<port> (0: a free one)" })
+        .option('duration', { type: 'number', describe: 'Stop after this many seconds' }),
+    async (a) => {
+      await engineCommand({
+        targetsFile: a.targets,
+        intervalSeconds: a.interval,
+        timeoutSeconds: a.timeout,
+        ingester: a.ingester,
+        headWindow: a.headWindow,
+        sampleLimit: a.sampleLimit,
+        bodyLimitBytes: a.bodyLimit,
+        connections: a.connections,
+        metricsPort: a.metricsPort,
+        duration: a.duration,
+      });
+    },
+  )
+  .command(
+    'cardinality',
+    'Memory per label set by metric type (the second article), each case in a fresh child process',
+    (y) =>
+      y
+        .option('subject', { choices: ['prom-client', 'engine'] as const, describe: "prom-client's vectors or the engine's head (default prom-client)" })
+        .option('types', { type: 'string', describe: 'Comma list of counter,gauge,histogram,summary (default all)' })
+        .option('label-sets', { type: 'string', describe: 'Ladder of label-set counts (default 25000,50000,75000,100000)' })
+        .option('observations', { type: 'string', describe: 'Observations per set (engine: scrapes); the ladder uses the smallest (default 1,250,500,1000)' })
+        .option('grid-label-sets', { type: 'string', describe: 'Rows of the observation grid (default 1000,2000,3000,4000)' })
+        .option('repeat', { type: 'number', describe: 'Fresh processes per case; tables show the median (default 3)' })
+        .option('jobs', { type: 'number', describe: 'Cases run at once (default 1)' })
+        .option('head-window', { type: 'number', describe: 'engine: samples kept per series (default 120)' })
+        .option('out', { type: 'string', describe: 'Folder for cardinality.json and cardinality.html' })
+        .option('heap-snapshot', { type: 'boolean', describe: 'Write a heap snapshot per case (first repeat) and print its top 5 constructors' })
+        .option('quick', { type: 'boolean', describe: 'A small grid for a smoke run (seconds)' }),
+    async (a) => {
+      const list = (s: string | undefined): string[] | undefined => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
+      const nums = (s: string | undefined): number[] | undefined => list(s)?.map(Number);
+      await cardinalityCommand(
+        {
+          subject: a.subject,
+          types: list(a.types) as ('counter' | 'gauge' | 'histogram' | 'summary')[] | undefined,
+          labelSets: nums(a.labelSets),
+          observations: nums(a.observations),
+          gridLabelSets: nums(a.gridLabelSets),
+          repeat: a.repeat,
+          jobs: a.jobs,
+          headWindow: a.headWindow,
+          out: a.out,
+          heapSnapshot: a.heapSnapshot,
+          quick: a.quick,
+        },
+        log,
+        (line) => void process.stderr.write(line + '\n'),
+      );
+    },
+  )
+  .command(
+    'parse <source>',
+    'Print the samples of an exposition (a file or a loopback URL) as JSON lines',
+    (y) =>
+      y
+        .positional('source', { type: 'string', demandOption: true, describe: 'File path or http://127.0.0.1:… URL' })
+        .option('format', { choices: ['text', 'openmetrics'] as const, describe: 'Override the format (default: Content-Type for URLs, extension .om/.om.txt for files)' }),
+    async (a) => {
+      await parseCommand({ source: a.source, format: a.format }, log);
+    },
+  )
+  .command(
+    'run [profile]',
+    'Soak: fleet + engine child + telemetry; a report of ingestion evenness, CPU, GC and allocation per sample',
+    (y) =>
+      y
+        .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
+        .option('duration', { type: 'number', describe: "Seconds measured after the warm-up (default: the profile's)" })
+        .option('warmup', { type: 'number', describe: "Seconds of warm-up left out of the figures (default: the profile's)" })
+        .option('ingester', { type: 'string', default: 'cached', describe: 'cached, naive or module:<path>' })
+        .option('cores', { type: 'number', describe: 'Pin the engine to this many cores (taskset, --v8-pool-size); the fleet gets the rest' })
+        .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
+        .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
+        .option('out', { type: 'string', default: 'runs', describe: 'Where run directories go' })
+        .option('threshold', { type: 'string', array: true, describe: "Fail (exit 1) unless it holds, e.g. 'bytesPerSample<200' (repeatable)" })
+        .option('telemetry', { type: 'boolean', default: true, hidden: true, describe: 'The telemetry agent (--no-telemetry only to measure its overhead)' }),
+    async (a) => {
+      process.exitCode = await runCommand(
+        {
+          profile: a.profile,
+          durationSeconds: a.duration,
+          warmupSeconds: a.warmup,
+          ingester: a.ingester,
+          cores: a.cores,
+          v8Flags: a.v8Flags ? a.v8Flags.split(/\s+/).filter(Boolean) : [],
+          exporters: a.exporters,
+          out: a.out,
+          thresholds: a.threshold ?? [],
+          telemetry: a.telemetry,
+        },
+        log,
+      );
+    },
+  )
+  .command(
+    'report <dir>',
+    "Re-render a run's summary.json, report.html and terminal summary from its files",
+    (y) => y.positional('dir', { type: 'string', demandOption: true, describe: 'A run directory' }),
+    (a) => reportCommand(a.dir, log),
   )
   .command('profiles', 'List the shipped workload profiles', {}, () => profilesCommand(log))
   .demandCommand(1, 'Name a command (promsoak --help lists them)')
