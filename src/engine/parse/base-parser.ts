@@ -1,0 +1,108 @@
+import type { ParseError } from '../../errors.js';
+import { CLASS, Cls, COMMA, EQUALS, LBRACE, RBRACE } from './chars.js';
+import { asciiString, labelValueString } from './decode.js';
+import { parseErrorAt, scanLabelValue, skipBlanks } from './scanner.js';
+import { Entry, MetricType, type Parser } from './types.js';
+
+/** Label-name checkpoints kept per series; labels beyond are simply not resumable. */
+export const MAX_CHECKPOINTS = 64;
+
+/**
+ * State and the allocating accessors shared by both formats. Each subclass has its own
+ * next(), so the hot loop stays monomorphic. Every field is initialised here with the type
+ * it keeps (doubles as NaN), so V8 gives the objects one stable shape.
+ */
+export abstract class BaseParser implements Parser {
+  protected buf: Uint8Array = new Uint8Array(0);
+  protected start = 0;
+  protected end = 0;
+  /** Where the next entry starts, and its 1-based line. */
+  protected pos = 0;
+  protected nextLine = 1;
+  protected done = false;
+
+  line = 0;
+  nameStart = 0;
+  nameEnd = 0;
+  seriesStart = 0;
+  seriesEnd = 0;
+  value = NaN;
+  timestampMs = NaN;
+  textStart = 0;
+  textEnd = 0;
+  metricType: MetricType = MetricType.Unknown;
+  protected entry: Entry = Entry.EOF;
+
+  /**
+   * Series-prefix reuse (see next()): the previous series' start, length and name length,
+   * and its checkpoints, the offsets (from the series start) where a label name starts. A
+   * series sharing bytes [0, L) with the previous one resumes at the last checkpoint below L:
+   * the state there is the same, the bytes before were validated one line ago.
+   */
+  protected dv: DataView = new DataView(new ArrayBuffer(8));
+  protected prevStart = 0;
+  protected prevLen = 0;
+  protected prevNameLen = 0;
+  protected readonly cps = new Int32Array(MAX_CHECKPOINTS);
+  protected cpCount = 0;
+  /** The last HELP/TYPE name (a TYPE line's name is usually its HELP line's). */
+  protected descStart = 0;
+  protected descLen = 0;
+
+  reset(buf: Uint8Array, start = 0, end = buf.length): void {
+    this.buf = buf;
+    this.end = Math.max(0, Math.min(end, buf.length));
+    this.start = Math.max(0, Math.min(start, this.end));
+    this.pos = this.start;
+    this.nextLine = 1;
+    this.done = false;
+    this.line = 0;
+    this.entry = Entry.EOF;
+    this.prevLen = 0;
+    this.cpCount = 0;
+    this.descLen = 0;
+    // Over the rest of the ArrayBuffer, so that an engine handing in subarrays of one reused
+    // buffer (same start, another length each scrape) keeps its DataView.
+    const dv = this.dv;
+    if (dv.buffer !== buf.buffer || dv.byteOffset !== buf.byteOffset) this.dv = new DataView(buf.buffer, buf.byteOffset);
+  }
+
+  abstract next(): Entry;
+
+  labels(out: [string, string][]): [string, string][] {
+    out.length = 0;
+    if (this.entry !== Entry.Series) return out;
+    const b = this.buf;
+    const e = this.seriesEnd;
+    let i = skipBlanks(b, this.nameEnd, e);
+    if (i >= e || b[i] !== LBRACE) return out;
+    i++;
+    // The series was validated by next(): this walk only finds the pieces.
+    for (;;) {
+      i = skipBlanks(b, i, e);
+      if (i >= e || b[i] === RBRACE) return out;
+      const ns = i;
+      while (i < e && (CLASS[b[i]] & Cls.Label) !== 0) i++;
+      const name = asciiString(b, ns, i);
+      i = skipBlanks(b, i, e);
+      if (b[i] === EQUALS) i++;
+      i = skipBlanks(b, i, e) + 1; // past the opening quote
+      const ve = scanLabelValue(this.dv, b, i, e);
+      if (ve < 0) return out;
+      if (name !== '__name__') out.push([name, labelValueString(b, i, ve)]);
+      i = skipBlanks(b, ve + 1, e);
+      if (i < e && b[i] === COMMA) i++;
+    }
+  }
+
+  metricName(): string {
+    return asciiString(this.buf, this.nameStart, this.nameEnd);
+  }
+
+  /** The error for byte pos of the current line. Allocates; error path only. */
+  protected error(pos: number, expected: string): ParseError {
+    this.prevLen = 0; // the checkpoints may be half-written
+    this.descLen = 0;
+    return parseErrorAt(this.buf, this.start, this.end, pos, this.line, expected);
+  }
+}

@@ -1,0 +1,251 @@
+import { DOT, MINUS, PLUS } from './chars.js';
+import { asciiString } from './decode.js';
+import { EL_IO, eiselLemire } from './eisel-lemire.js';
+
+/**
+ * Number parsing straight from bytes, for the exposition parsers.
+ *
+ * Results go out through NUM[0], never as a returned double: a double returned from a call
+ * V8 does not inline is boxed into a fresh HeapNumber, i.e. one allocation per sample.
+ * The functions return the index after the number, or ~start (< 0) when no number starts
+ * there; the caller checks that a delimiter follows.
+ */
+export const NUM = new Float64Array(1);
+
+/** 10^0 … 10^22: every one is an exact double, so m × 10^e and m ÷ 10^e round once. */
+const POW10 = new Float64Array([
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+  1e20, 1e21, 1e22,
+]);
+const TWO53 = 9007199254740992;
+
+/**
+ * A float in Go's strconv.ParseFloat decimal grammar (`[+-]? (d+ [. d*] | . d+) ([eE] [+-]? d+)?`)
+ * or one of its specials (`NaN`, `[+-]Inf`, `[+-]Infinity`, any case). Fast path as Go's:
+ * an integer mantissa below 2^53 and |exponent| ≤ 22 is exact, and one IEEE multiply or
+ * divide rounds it correctly. Longer mantissas (the 16–17 digit shortest forms) and larger
+ * exponents go to Eisel-Lemire, still allocation-free; only what that gives up on is decoded
+ * to a string for Number(). With `exact` false (exemplars, only validated) the slow paths
+ * are skipped and NUM[0] is left unspecified. MUST stay allocation-free on the fast paths.
+ */
+export function parseFloatAt(dv: DataView, b: Uint8Array, i: number, end: number, exact: boolean): number {
+  let k = i;
+  let neg = false;
+  if (k < end) {
+    const c = b[k];
+    if (c === MINUS) {
+      neg = true;
+      k++;
+    } else if (c === PLUS) k++;
+  }
+  const digits = k;
+  let mant = 0;
+  // Four digits a step (SWAR on a little-endian int32), then one at a time.
+  while (k + 4 <= end) {
+    const w = dv.getInt32(k, true);
+    if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+    let d = w & 0x0f0f0f0f;
+    d = (d * 10 + (d >>> 8)) & 0x00ff00ff;
+    mant = mant * 10000 + ((d & 0xff) * 100 + (d >>> 16));
+    k += 4;
+  }
+  while (k < end) {
+    const d = b[k] - 48;
+    if (d < 0 || d > 9) break;
+    mant = mant * 10 + d;
+    k++;
+  }
+  let any = k > digits;
+  let exp = 0;
+  if (k < end && b[k] === DOT) {
+    const fs = ++k;
+    while (k + 4 <= end) {
+      const w = dv.getInt32(k, true);
+      if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+      let d = w & 0x0f0f0f0f;
+      d = (d * 10 + (d >>> 8)) & 0x00ff00ff;
+      mant = mant * 10000 + ((d & 0xff) * 100 + (d >>> 16));
+      k += 4;
+    }
+    while (k < end) {
+      const d = b[k] - 48;
+      if (d < 0 || d > 9) break;
+      mant = mant * 10 + d;
+      k++;
+    }
+    exp = fs - k;
+    if (k > fs) any = true;
+  }
+  if (!any) return special(b, i, digits, end, neg);
+  const mantEnd = k;
+  if (k < end && (b[k] | 0x20) === 0x65) {
+    let m = k + 1;
+    let eneg = false;
+    if (m < end) {
+      const c = b[m];
+      if (c === MINUS) {
+        eneg = true;
+        m++;
+      } else if (c === PLUS) m++;
+    }
+    const es = m;
+    let e = 0;
+    while (m < end) {
+      const d = b[m] - 48;
+      if (d < 0 || d > 9) break;
+      if (e < 1e6) e = e * 10 + d;
+      m++;
+    }
+    if (m > es) {
+      exp += eneg ? -e : e;
+      k = m;
+    }
+  }
+  if (mant < TWO53 && exp >= -22 && exp <= 22) {
+    const v = exp >= 0 ? mant * POW10[exp] : mant / POW10[-exp];
+    NUM[0] = neg ? -v : v;
+  } else if (mant === 0) NUM[0] = neg ? -0 : 0;
+  else if (exact) wideDecimal(b, digits, mantEnd, k, exp, neg);
+  return k;
+}
+
+/**
+ * The mantissa did not fit 53 bits or the exponent is large: take up to 19 significant
+ * digits exactly and let Eisel-Lemire round (for more digits, as Go: if man and man+1 round
+ * alike, that is the answer). Only when that gives up (ties, subnormals, overflow) is a
+ * string decoded, for Number() to round.
+ */
+function wideDecimal(b: Uint8Array, s: number, mantEnd: number, k: number, exp: number, neg: boolean): void {
+  let hi = 0;
+  let lo = 0;
+  let n = 0;
+  let dropped = 0;
+  let trunc = false;
+  for (let j = s; j < mantEnd; j++) {
+    const d = b[j] - 48;
+    if (d < 0 || d > 9) continue; // the '.'
+    if (n === 0 && d === 0) continue; // leading zeros
+    if (n < 19) {
+      lo = lo * 10 + d;
+      const carry = Math.floor(lo / 4294967296);
+      lo -= carry * 4294967296;
+      hi = hi * 10 + carry;
+      n++;
+    } else {
+      dropped++;
+      if (d !== 0) trunc = true;
+    }
+  }
+  const e10 = exp + dropped;
+  EL_IO[0] = hi;
+  EL_IO[1] = lo;
+  if (eiselLemire(e10, neg)) {
+    if (!trunc) {
+      NUM[0] = EL_IO[2];
+      return;
+    }
+    NUM[0] = EL_IO[2];
+    const lo1 = lo + 1 === 4294967296 ? 0 : lo + 1;
+    EL_IO[0] = lo1 === 0 ? hi + 1 : hi;
+    EL_IO[1] = lo1;
+    if (eiselLemire(e10, neg) && EL_IO[2] === NUM[0]) return;
+  }
+  const v = Number(asciiString(b, s, k));
+  NUM[0] = neg ? -v : v;
+}
+
+function special(b: Uint8Array, i: number, k: number, end: number, neg: boolean): number {
+  if (k >= end) return ~i;
+  const c = b[k] | 0x20;
+  if (c === 0x6e /* n */ && k === i) {
+    if (k + 2 < end && (b[k + 1] | 0x20) === 0x61 && (b[k + 2] | 0x20) === 0x6e) {
+      NUM[0] = NaN;
+      return k + 3;
+    }
+    return ~i;
+  }
+  if (c === 0x69 /* i */ && k + 2 < end && (b[k + 1] | 0x20) === 0x6e && (b[k + 2] | 0x20) === 0x66) {
+    NUM[0] = neg ? -Infinity : Infinity;
+    // "infinity" as a whole, else just "inf" (as Go does).
+    if (k + 7 < end && matchLower(b, k + 3, 'inity')) return k + 8;
+    return k + 3;
+  }
+  return ~i;
+}
+
+function matchLower(b: Uint8Array, k: number, s: string): boolean {
+  for (let j = 0; j < s.length; j++) if ((b[k + j] | 0x20) !== s.charCodeAt(j)) return false;
+  return true;
+}
+
+/** Integer milliseconds (text format timestamps): `-? d+`. Exact up to 2^53. */
+export function parseMillisAt(b: Uint8Array, i: number, end: number): number {
+  let k = i;
+  const neg = k < end && b[k] === MINUS;
+  if (neg) k++;
+  const ds = k;
+  let ms = 0;
+  while (k < end) {
+    const d = b[k] - 48;
+    if (d < 0 || d > 9) break;
+    ms = ms * 10 + d;
+    k++;
+  }
+  if (k === ds) return ~i;
+  NUM[0] = neg ? -ms : ms;
+  return k;
+}
+
+/**
+ * Float seconds (OpenMetrics timestamps) to integer milliseconds, truncated toward zero like
+ * Prometheus's int64(ts*1000) but computed by shifting the decimal digits, so `1.001` is
+ * 1001 ms and not 1000.9999…. NaN and infinities are not timestamps (~i).
+ */
+export function parseSecondsAt(b: Uint8Array, i: number, end: number): number {
+  let k = i;
+  let neg = false;
+  if (k < end) {
+    const c = b[k];
+    if (c === MINUS) {
+      neg = true;
+      k++;
+    } else if (c === PLUS) k++;
+  }
+  const is = k;
+  while (k < end && b[k] >= 0x30 && b[k] <= 0x39) k++;
+  const ie = k;
+  let fs = k;
+  let fe = k;
+  if (k < end && b[k] === DOT) {
+    fs = ++k;
+    while (k < end && b[k] >= 0x30 && b[k] <= 0x39) k++;
+    fe = k;
+  }
+  if (ie === is && fe === fs) return ~i;
+  let exp = 0;
+  if (k < end && (b[k] | 0x20) === 0x65) {
+    let m = k + 1;
+    let eneg = false;
+    if (m < end && (b[m] === MINUS || b[m] === PLUS)) eneg = b[m++] === MINUS;
+    const es = m;
+    while (m < end && b[m] >= 0x30 && b[m] <= 0x39) {
+      if (exp < 1e6) exp = exp * 10 + (b[m] - 48);
+      m++;
+    }
+    if (m > es) {
+      if (eneg) exp = -exp;
+      k = m;
+    } else exp = 0;
+  }
+  // The integer part of the milliseconds is the first `point` digits of int ++ frac.
+  const nInt = ie - is;
+  const nAll = nInt + (fe - fs);
+  const point = nInt + exp + 3;
+  let ms = 0;
+  const take = point < nAll ? point : nAll;
+  for (let j = 0; j < take; j++) ms = ms * 10 + (b[j < nInt ? is + j : fs + j - nInt] - 48);
+  if (point > nAll) ms *= Math.pow(10, point - nAll);
+  if (ms === Infinity) return ~i;
+  NUM[0] = neg && ms !== 0 ? -ms : ms;
+  return k;
+}
