@@ -158,7 +158,7 @@ function countSampleLines(body: Buffer): number {
 }
 
 /** (b) Fleet + engine child for `seconds`; one row per ingester. */
-export async function benchEndToEnd(o: { seconds?: number; ingesters?: string[]; profile?: string; threads?: number } = {}): Promise<EndToEndRow[]> {
+export async function benchEndToEnd(o: { seconds?: number; ingesters?: string[]; profile?: string; threads?: number; execArgv?: string[] } = {}): Promise<EndToEndRow[]> {
   const seconds = o.seconds ?? 20;
   const rows: EndToEndRow[] = [];
   for (const ingester of o.ingesters ?? ['cached']) {
@@ -169,6 +169,7 @@ export async function benchEndToEnd(o: { seconds?: number; ingesters?: string[];
       const frames: EngineStats[] = [];
       const engine = await startEngineChild({
         options: { targetsFile: fleet.fileSd!, intervalSeconds: profile.scrapeIntervalSeconds, ingester },
+        execArgv: o.execArgv,
         onStats: (s) => frames.push(s),
       });
       await new Promise((r) => setTimeout(r, seconds * 1000));

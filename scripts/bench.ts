@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { machine, markdownTable, type Row } from './lib/rows.js';
 import { runRenderBench } from './bench-render.js';
 import { runScrapeBench } from './bench-scrape.js';
+import { runParseBench } from './bench-parse.js';
+import { benchEndToEnd, benchIngesters } from './bench-engine.js';
+import { runTelemetryBench } from './bench-telemetry.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -20,6 +23,33 @@ const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const benches: [string, () => Promise<Row[]>][] = [
   ['render', () => runRenderBench('default', quick ? 1 : 3)],
   ['scrape', () => runScrapeBench('default', quick ? 4 : 10)],
+  ['parse', () => runParseBench(quick ? 1 : 3)],
+  [
+    'ingest',
+    async () =>
+      (await benchIngesters({ minSamples: quick ? 300_000 : 1_000_000 })).map((r) => ({
+        bench: 'ingest',
+        subject: r.expectBytesPerSample !== undefined ? `${r.ingester} (allocates ${r.expectBytesPerSample} B/sample)` : `ingester ${r.ingester}`,
+        input: `${r.body} (${r.samplesPerBody} samples)`,
+        nsPerSample: r.nsPerSample,
+        mbPerSecond: r.mbPerSecond,
+        bytesPerSample: r.bytesPerSample,
+        note: 'parse + scrape cache + head, every series a cache hit',
+      })),
+  ],
+  [
+    'engine',
+    async () =>
+      (await benchEndToEnd({ seconds: quick ? 10 : 20, ingesters: ['cached', 'naive'] })).map((r) => ({
+        bench: 'engine',
+        subject: `engine child, ingester ${r.ingester}`,
+        input: `default profile fleet, ${r.targets} targets, ${r.seconds} s`,
+        note:
+          `**${r.cpuMicrosPerSample.toFixed(2)} µs CPU/sample** at ${Math.round(r.samplesPerSecond)} samples/s (${r.cpuCores.toFixed(2)} cores), ` +
+          `scrapes ${r.scrapesOk} ok / ${r.scrapesFailed} failed, head ${(r.headBytes / 2 ** 20).toFixed(0)} MiB for ${r.series} series, RSS ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+      })),
+  ],
+  ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
 ];
 
 const rows: Row[] = [];

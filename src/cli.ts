@@ -11,6 +11,11 @@ import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
+// `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const log = (line: string): void => void process.stdout.write(line + '\n');
 let verbose = process.argv.includes('--verbose');
 
