@@ -9,6 +9,7 @@ import { engineCommand } from './commands/engine.js';
 import { cardinalityCommand } from './commands/cardinality.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
+import { compareCommand } from './commands/compare.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
 // `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
@@ -30,7 +31,17 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
-await yargs(hideBin(process.argv))
+/** `--v8-flags --max-semi-space-size=16`: a value that itself starts with -- is taken as the value. */
+function glueFlagValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--v8-flags' && i + 1 < argv.length) out.push(`--v8-flags=${argv[++i]}`);
+    else out.push(argv[i]!);
+  }
+  return out;
+}
+
+await yargs(glueFlagValues(hideBin(process.argv)))
   .scriptName('promsoak')
   .usage('$0 <command> [options]\n\nLoad-test harness for Prometheus metrics ingestion.')
   .option('verbose', { type: 'boolean', describe: 'Stack traces on errors' })
@@ -160,6 +171,49 @@ await yargs(hideBin(process.argv))
           out: a.out,
           thresholds: a.threshold ?? [],
           telemetry: a.telemetry,
+        },
+        log,
+      );
+    },
+  )
+  .command(
+    'compare [profile]',
+    'The same soak across core counts, ingesters, V8 flags and Node binaries, interleaved; side-by-side table and verdict',
+    (y) =>
+      y
+        .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
+        .option('cores', { type: 'string', describe: 'Comma list of engine core counts, e.g. 1,2' })
+        .option('ingester', { type: 'string', describe: 'Comma list, e.g. cached,naive (default cached)' })
+        .option('v8-flags', { type: 'string', nargs: 1, describe: "One V8 setting per use (repeatable), e.g. --v8-flags '--max-semi-space-size=16'" })
+        .option('node', { type: 'string', nargs: 1, describe: 'A Node binary for the engine (repeatable)' })
+        .option('repeat', { type: 'number', default: 1, describe: 'Runs per variant (medians and spread)' })
+        .option('duration', { type: 'number', describe: "Seconds measured per run (default: the profile's)" })
+        .option('warmup', { type: 'number', describe: "Warm-up seconds per run (default: the profile's)" })
+        .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
+        .option('out', { type: 'string', default: 'runs', describe: 'Where the compare directory goes' })
+        .option('find-cores', { type: 'boolean', describe: 'Try every core count from 1 to this machine\'s and report the smallest that ingests flat' })
+        .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
+        .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' }),
+    async (a) => {
+      const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
+      const cores = a.findCores
+        ? Array.from({ length: (await import('./run/engine-launch.js')).MACHINE_CORES }, (_, i) => i + 1)
+        : a.cores
+          ? a.cores.split(',').map((c) => Number(c.trim()))
+          : undefined;
+      process.exitCode = await compareCommand(
+        {
+          profile: a.profile,
+          cores,
+          ingesters: a.ingester ? a.ingester.split(',').map((s) => s.trim()) : undefined,
+          v8Flags: list(a.v8Flags),
+          nodes: list(a.node),
+          repeat: a.repeat,
+          durationSeconds: a.duration,
+          warmupSeconds: a.warmup,
+          exporters: a.exporters,
+          out: a.out,
+          findCores: a.findCores ? { maxCv: a.maxCv, maxCpuShare: a.maxCpu } : undefined,
         },
         log,
       );

@@ -41,7 +41,7 @@ function gc(i: number, kind: TimedGcEvent['kind'], pauseMs: number, allocatedByt
 
 const meta: RunMeta = {
   version: '0.0.0', profile: 'synthetic', ingester: 'cached', startedAt: new Date(T0).toISOString(), warmupSeconds: 2, cores: null, v8Flags: [],
-  node: process.version, machine: 'test', stopReason: 'completed', exporters: 100, seriesPerExporter: 100, intervalSeconds: 1, fleetCores: 1, liveHeapBytes: 25e6, files: [],
+  node: process.version, machine: 'test', stopReason: 'completed', exporters: 100, seriesPerExporter: 100, intervalSeconds: 1, fleetCores: 1, fleetShared: true, liveHeapBytes: 25e6, files: [],
 };
 
 test('statistics helpers', () => {

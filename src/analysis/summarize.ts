@@ -22,6 +22,8 @@ export interface RunMeta {
   intervalSeconds: number;
   /** Cores the fleet could use (its render threads + its HTTP front, bounded by the machine). */
   fleetCores: number;
+  /** The fleet ran on the engine's cores. */
+  fleetShared: boolean;
   liveHeapBytes: number | null;
   files: string[];
 }
@@ -145,6 +147,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       cpuCores: round(mean(fleetCpu), 3),
       peakCpuCores: round(fleetPeak, 3),
       cores: meta.fleetCores,
+      sharedWithEngine: meta.fleetShared,
       saturated: saturatedByCpu || saturatedByQueue,
       reason: saturatedByCpu
         ? `the fleet used ${fleetPeak.toFixed(2)} of its ${meta.fleetCores} core${meta.fleetCores === 1 ? '' : 's'} at p99`

@@ -37,6 +37,7 @@ export function reportCommand(dir: string, log: (line: string) => void): void {
       seriesPerExporter: old.load.seriesPerExporter,
       intervalSeconds: old.load.intervalSeconds,
       fleetCores: old.fleet.cores,
+      fleetShared: old.fleet.sharedWithEngine ?? true,
       liveHeapBytes: old.memory.liveHeapBytes,
       files: old.files,
     },

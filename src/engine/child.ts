@@ -19,6 +19,8 @@ export interface EngineChildOptions {
    * then `prefix… node execArgv… main.js`, IPC intact (fork's execPath is the prefix's first word).
    */
   prefix?: string[];
+  /** The Node binary the engine runs on (default: this one's). */
+  nodePath?: string;
   /** Called right after the fork, before 'ready': attach listeners to the child here. */
   onSpawn?: (child: ChildProcess) => void;
   /** How long to wait for 'ready'; default 30 s. */
@@ -45,8 +47,8 @@ export const ENGINE_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
   const prefix = o.prefix ?? [];
   const child = fork(ENGINE_MAIN, [], {
-    execPath: prefix.length > 0 ? prefix[0] : process.execPath,
-    execArgv: prefix.length > 0 ? [...prefix.slice(1), process.execPath, ...(o.execArgv ?? [])] : (o.execArgv ?? []),
+    execPath: prefix.length > 0 ? prefix[0] : (o.nodePath ?? process.execPath),
+    execArgv: prefix.length > 0 ? [...prefix.slice(1), o.nodePath ?? process.execPath, ...(o.execArgv ?? [])] : (o.execArgv ?? []),
     stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc'],
     env: o.env ?? process.env,
     serialization: 'json',

@@ -94,7 +94,8 @@ export interface Summary {
     ramNeededBytes: number;
   };
   scrapes: { ok: number; failed: number; durationMs: { p50: number; p99: number; max: number } };
-  fleet: { cpuCores: number; peakCpuCores: number; cores: number; saturated: boolean; reason: string | null };
+  /** sharedWithEngine: the fleet ran on the engine's cores (no --cores, or --cores = all of them). */
+  fleet: { cpuCores: number; peakCpuCores: number; cores: number; sharedWithEngine: boolean; saturated: boolean; reason: string | null };
   verdict: string[];
   thresholds: { expression: string; ok: boolean; actual: number | null }[];
   files: string[];

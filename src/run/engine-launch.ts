@@ -17,12 +17,20 @@ export interface EngineLaunch {
   fleetCpus: string | null;
   /** Cores the fleet can use (for the saturation check). */
   fleetCores: number;
+  /** Every CPU of the machine ("0-1"). */
+  allCpus: string;
 }
+
+/**
+ * The cores this process may use, read once at load: after a soak pins the fleet (this
+ * process) to the engine's leftovers, availableParallelism() would answer that instead.
+ */
+export const MACHINE_CORES = availableParallelism();
 
 export const AGENT_URL = new URL('../telemetry/agent.js', import.meta.url).href;
 
 export function planLaunch(o: { cores?: number; v8Flags: string[]; telemetry: boolean; machineCores?: number }): EngineLaunch {
-  const total = o.machineCores ?? availableParallelism();
+  const total = o.machineCores ?? MACHINE_CORES;
   const execArgv = ['--trace-gc-nvp'];
   if (o.telemetry) execArgv.push(`--import=${AGENT_URL}`);
   const prefix: string[] = [];
@@ -42,7 +50,7 @@ export function planLaunch(o: { cores?: number; v8Flags: string[]; telemetry: bo
   if (has('stdbuf')) prefix.push('stdbuf', '-oL');
   execArgv.push(...o.v8Flags);
   const fleetCores = fleetCpus === null ? total : total - o.cores!;
-  return { execArgv, prefix, engineCpus, fleetCpus, fleetCores };
+  return { execArgv, prefix, engineCpus, fleetCpus, fleetCores, allCpus: total === 1 ? '0' : `0-${total - 1}` };
 }
 
 /** Pins every thread of this process (the coordinator and the fleet's render threads). */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
@@ -30,6 +31,8 @@ export interface SoakOptions {
   /** The telemetry agent (off only to measure its overhead). */
   telemetry?: boolean;
   analysis?: Partial<AnalysisOptions>;
+  /** The Node binary the engine runs on (default: this one's). */
+  nodePath?: string;
   /** Stop early: resolves → the soak ends as interrupted. */
   interrupt?: Promise<void>;
 }
@@ -72,12 +75,13 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     warmupSeconds: warmup,
     cores: launch.engineCpus,
     v8Flags,
-    node: process.version,
+    node: o.nodePath ? nodeVersion(o.nodePath) : process.version,
     machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
     exporters: profile.exporters,
     seriesPerExporter,
     intervalSeconds: profile.scrapeIntervalSeconds,
     fleetCores: launch.fleetCores,
+    fleetShared: launch.fleetCpus === null,
   });
   // A typo in a threshold fails now, not after the soak.
   const empty = summarize([], [], { ...metaBase(), stopReason: 'completed', liveHeapBytes: null, files: [] });
@@ -94,7 +98,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   let stopReason: Summary['run']['stopReason'] = 'completed';
   let liveHeap: number | null = null;
   try {
-    if (launch.fleetCpus) pinSelf(launch.fleetCpus);
+    // The fleet on the cores the engine does not have; all of them again when it has all
+    // (a compare runs several soaks in one process).
+    if (o.cores !== undefined) pinSelf(launch.fleetCpus ?? launch.allCpus);
     let timeOrigin = 0;
     let mainIsolate: string | undefined;
     let soakStart = 0;
@@ -154,6 +160,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
       options: { targetsFile: fleet.fileSd!, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester },
       execArgv: launch.execArgv,
       prefix: launch.prefix,
+      nodePath: o.nodePath,
       stdout: 'pipe',
       stderr: 'pipe',
       onSpawn: (child) => {
@@ -213,6 +220,12 @@ function toFrame(a: AgentFrame, soakStart: number, warmup: number, fleet: Frame[
   // A second belongs to the warm-up when most of it lies there.
   const mid = t - (a.endMs - a.startMs) / 2000;
   return { t, warmup: mid < warmup, ...a, fleet };
+}
+
+function nodeVersion(path: string): string {
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new PromsoakError('PROMSOAK_USAGE', `--node ${path} does not run (${(r.error?.message ?? r.stderr).trim()})`);
+  return r.stdout.trim();
 }
 
 function positiveInt(name: string, v: number): number {

@@ -1,0 +1,44 @@
+import ora from 'ora';
+import { runCompare, type CompareOptions } from '../compare/compare.js';
+import { METRICS, formatStat } from '../compare/aggregate.js';
+import { liveLine } from '../report/terminal.js';
+
+/** `promsoak compare`: prints the side-by-side table and the verdict; Ctrl-C keeps what ran. */
+export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: (line: string) => void): Promise<number> {
+  const spinner = ora({ text: 'comparing…', stream: process.stderr, isEnabled: process.stderr.isTTY && !process.env.CI });
+  let interrupt!: () => void;
+  const interrupted = new Promise<void>((r) => (interrupt = r));
+  const onSignal = (): void => {
+    spinner.text = 'stopping after the current run…';
+    interrupt();
+  };
+  process.once('SIGINT', onSignal);
+  let prefix = '';
+  try {
+    const r = await runCompare(
+      { ...o, interrupt: interrupted },
+      ({ index, total, variant, repeat }) => {
+        prefix = `run ${index + 1}/${total}: ${variant.label} #${repeat + 1}`;
+        if (spinner.isEnabled) spinner.start(prefix);
+        else process.stderr.write(`${prefix}\n`);
+      },
+      (p) => (spinner.text = `${prefix}  ${liveLine(p)}`),
+    );
+    spinner.stop();
+    const head = ['variant', 'runs', ...METRICS.map((m) => m.title)];
+    const rows = r.results.map((v) => [v.variant.label, String(v.runs.length), ...METRICS.map((m) => formatStat(v.stats[m.key], m.digits))]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, interleaved`);
+    log(fmt(head));
+    for (const row of rows) log(fmt(row));
+    log('');
+    for (const v of r.verdict) log(`  • ${v}`);
+    log('');
+    log(`  compare directory: ${r.dir}  (compare.json, compare.html, one run directory per run)`);
+    return r.interrupted ? 130 : 0;
+  } finally {
+    spinner.stop();
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadProfile } from '../profile/load.js';
+import { runSoak, type SoakProgress } from '../run/soak.js';
+import type { Summary } from '../report/summary.js';
+import { aggregate, METRICS, type VariantResult } from './aggregate.js';
+import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
+import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
+import { renderCompareHtml } from './html.js';
+
+export interface CompareOptions extends CompareAxes {
+  profile: string;
+  repeat: number;
+  durationSeconds?: number;
+  warmupSeconds?: number;
+  exporters?: number;
+  out: string;
+  /** --find-cores: try 1…machine cores and report the smallest that ingests flat. */
+  findCores?: { maxCv: number; maxCpuShare: number };
+  interrupt?: Promise<void>;
+}
+
+export interface CompareResult {
+  dir: string;
+  results: VariantResult[];
+  verdict: string[];
+  findCores?: FindCoresResult;
+  interrupted: boolean;
+}
+
+export const COMPARE_SCHEMA_VERSION = 1;
+
+/** `promsoak compare`: the same soak across settings, interleaved, each run with its own directory. */
+export async function runCompare(
+  o: CompareOptions,
+  onRun: (info: { index: number; total: number; variant: Variant; repeat: number }) => void = () => {},
+  onProgress: (p: SoakProgress) => void = () => {},
+): Promise<CompareResult> {
+  const profile = loadProfile(o.profile);
+  const variants = planVariants(o);
+  const order = interleave(variants, o.repeat);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const dir = resolve(o.out, `${stamp}-compare-${profile.name}`);
+  mkdirSync(dir, { recursive: true });
+  const runs: { variant: number; repeat: number; dir: string; summary: Summary }[] = [];
+  let interrupted = false;
+  let stop = false;
+  o.interrupt?.then(() => (stop = true));
+  for (let i = 0; i < order.length && !stop; i++) {
+    const { variant: vi, repeat } = order[i]!;
+    const v = variants[vi]!;
+    onRun({ index: i, total: order.length, variant: v, repeat });
+    const r = await runSoak(
+      {
+        profile: { ...profile, families: structuredClone(profile.families) },
+        durationSeconds: o.durationSeconds,
+        warmupSeconds: o.warmupSeconds,
+        exporters: o.exporters,
+        ingester: v.ingester,
+        cores: v.cores,
+        v8Flags: v.v8Flags,
+        nodePath: v.nodePath,
+        out: dir,
+        interrupt: o.interrupt,
+      },
+      onProgress,
+    );
+    if (r.summary.run.stopReason === 'interrupted') interrupted = true;
+    runs.push({ variant: vi, repeat, dir: r.dir, summary: r.summary });
+  }
+  const results = variants.map((v, i) => aggregate(v, runs.filter((r) => r.variant === i)));
+  const present = results.filter((r) => r.runs.length > 0);
+  const verdict = compareVerdict(present);
+  const fc = o.findCores ? findCores(present, o.findCores.maxCv, o.findCores.maxCpuShare) : undefined;
+  if (fc) {
+    verdict.push(
+      fc.coresNeeded !== null
+        ? `--find-cores: ${fc.coresNeeded} core${fc.coresNeeded === 1 ? '' : 's'} is the smallest count that ingests flat (CV ≤ ${fc.maxCv}, p99 CPU ≤ ${Math.round(fc.maxCpuShare * 100)} % of the cores, no starved second).`
+        : `--find-cores: no core count up to ${Math.max(...fc.tried.map((t) => t.cores))} ingests flat (CV ≤ ${fc.maxCv}, p99 CPU ≤ ${Math.round(fc.maxCpuShare * 100)} % of the cores, no starved second).`,
+    );
+  }
+  const json = {
+    schemaVersion: COMPARE_SCHEMA_VERSION,
+    profile: profile.name,
+    repeat: o.repeat,
+    interrupted,
+    variants: present.map((r) => ({
+      label: r.variant.label,
+      settings: { cores: r.variant.cores ?? null, ingester: r.variant.ingester, v8Flags: r.variant.v8Flags, node: r.variant.nodePath ?? null },
+      stats: r.stats,
+      fleetShared: r.fleetShared,
+    })),
+    runs: runs.map((r) => ({
+      variant: variants[r.variant]!.label,
+      repeat: r.repeat,
+      dir: r.dir,
+      ...Object.fromEntries(METRICS.map((m) => [m.key, m.get(r.summary)])),
+      stopReason: r.summary.run.stopReason,
+    })),
+    findCores: fc ?? null,
+    verdict,
+  };
+  writeFileSync(join(dir, 'compare.json'), JSON.stringify(json, null, 2) + '\n');
+  writeFileSync(join(dir, 'compare.html'), renderCompareHtml(`promsoak compare: ${profile.name}`, present, verdict));
+  return { dir, results: present, verdict, findCores: fc, interrupted };
+}
