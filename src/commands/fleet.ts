@@ -30,7 +30,7 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   await waitForStop(o.duration);
   await fleet.close();
   const s = fleet.stats;
-  log(`promsoak fleet stopped: ${s.scrapes} scrapes served (${(s.bytes / 1e6).toFixed(1)} MB), ${s.errors} render errors, ${s.notFound} not found`);
+  log(`promsoak fleet stopped: ${s.scrapes} scrapes served (${(s.bytes / 1e6).toFixed(1)} MB), ${s.errors} render errors${s.lastError ? ` (last: ${s.lastError})` : ''}, ${s.notFound} not found`);
 }
 
 export function readyLine(fleet: Fleet, name: string): string {

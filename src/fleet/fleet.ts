@@ -28,6 +28,7 @@ export interface FleetStats {
   notFound: number;
   /** Scrapes rendered into a recycled body buffer (no allocation). */
   reused: number;
+  lastError?: string;
 }
 
 export interface Fleet {
@@ -83,7 +84,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       if (id >= profile.exporters) return notFound(res, url);
       const format = fixed ?? negotiate(req.headers.accept);
       const free = recycled[format];
-      const buffer = free.pop();
+      let buffer = free.pop();
+      while (buffer !== undefined && buffer.byteLength === 0) buffer = free.pop(); // detached: never reuse
       if (buffer) stats.reused++;
       const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1, buffer };
       pool.run(task, buffer ? { transferList: [buffer] } : undefined).then(
@@ -92,13 +94,22 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           stats.bytes += r.body.byteLength;
           stats.renderNs += r.renderNs;
           res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': r.body.byteLength });
-          // Once flushed to the socket the buffer goes back to a worker with a later task.
-          res.end(r.body, () => {
-            if (free.length < MAX_RECYCLED) free.push(r.body.buffer as ArrayBuffer);
+          // Once flushed to the socket the buffer goes back to a worker with a later task:
+          // once, and only after a clean flush (never while the socket may still read it).
+          let recycled = false;
+          res.end(r.body, (err?: Error | null) => {
+            if (recycled || err || free.length >= MAX_RECYCLED) return;
+            recycled = true;
+            free.push(r.body.buffer as ArrayBuffer);
           });
         },
         (e: Error) => {
+          if (closing) {
+            res.destroy(); // tasks cut off by close() are not render errors
+            return;
+          }
           stats.errors++;
+          stats.lastError = e.message;
           res.writeHead(500, { 'Content-Type': 'text/plain' });
           res.end(`render failed: ${e.message}\n`);
         },
@@ -136,6 +147,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const fileSd = options.outDir ? writeFileSd(options.outDir, groups) : undefined;
   const url = `http://${host}:${port}`;
   let closed: Promise<void> | undefined;
+  let closing = false;
   return {
     url,
     host,
@@ -150,6 +162,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     queued: () => pool.queueSize,
     close: () =>
       (closed ??= (async () => {
+        closing = true;
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await pool.destroy();
