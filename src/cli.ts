@@ -155,6 +155,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('cores', { type: 'number', describe: 'Pin the engine to this many cores (taskset, --v8-pool-size); the fleet gets the rest' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
+        .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
         .option('out', { type: 'string', default: 'runs', describe: 'Where run directories go' })
         .option('threshold', { type: 'string', array: true, describe: "Fail (exit 1) unless it holds, e.g. 'bytesPerSample<200' (repeatable)" })
         .option('telemetry', { type: 'boolean', default: true, hidden: true, describe: 'The telemetry agent (--no-telemetry only to measure its overhead)' }),
@@ -168,6 +169,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           cores: a.cores,
           v8Flags: a.v8Flags ? a.v8Flags.split(/\s+/).filter(Boolean) : [],
           exporters: a.exporters,
+          intervalSeconds: a.interval,
           out: a.out,
           thresholds: a.threshold ?? [],
           telemetry: a.telemetry,
@@ -190,6 +192,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('duration', { type: 'number', describe: "Seconds measured per run (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Warm-up seconds per run (default: the profile's)" })
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
+        .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
         .option('out', { type: 'string', default: 'runs', describe: 'Where the compare directory goes' })
         .option('find-cores', { type: 'boolean', describe: 'Try every core count from 1 to this machine\'s and report the smallest that ingests flat' })
         .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
@@ -212,6 +215,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
           exporters: a.exporters,
+          intervalSeconds: a.interval,
           out: a.out,
           findCores: a.findCores ? { maxCv: a.maxCv, maxCpuShare: a.maxCpu } : undefined,
         },

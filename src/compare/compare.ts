@@ -14,6 +14,7 @@ export interface CompareOptions extends CompareAxes {
   durationSeconds?: number;
   warmupSeconds?: number;
   exporters?: number;
+  intervalSeconds?: number;
   out: string;
   /** --find-cores: try 1…machine cores and report the smallest that ingests flat. */
   findCores?: { maxCv: number; maxCpuShare: number };
@@ -56,6 +57,7 @@ export async function runCompare(
         durationSeconds: o.durationSeconds,
         warmupSeconds: o.warmupSeconds,
         exporters: o.exporters,
+        intervalSeconds: o.intervalSeconds,
         ingester: v.ingester,
         cores: v.cores,
         v8Flags: v.v8Flags,

@@ -27,6 +27,8 @@ export interface SoakOptions {
   v8Flags?: string[];
   out?: string;
   exporters?: number;
+  /** Override the profile's scrape interval (seconds). */
+  intervalSeconds?: number;
   thresholds?: string[];
   /** The telemetry agent (off only to measure its overhead). */
   telemetry?: boolean;
@@ -56,6 +58,11 @@ export interface SoakResult {
 export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => void = () => {}): Promise<SoakResult> {
   const profile = typeof o.profile === 'string' ? loadProfile(o.profile) : o.profile;
   if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
+  if (o.intervalSeconds !== undefined) {
+    if (!(o.intervalSeconds > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--interval must be > 0 (got ${o.intervalSeconds})`);
+    profile.scrapeIntervalSeconds = o.intervalSeconds;
+    profile.scrapeTimeoutSeconds = Math.min(profile.scrapeTimeoutSeconds, o.intervalSeconds);
+  }
   const duration = o.durationSeconds ?? profile.durationSeconds;
   const warmup = o.warmupSeconds ?? profile.warmupSeconds;
   if (!(duration > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--duration must be > 0 (got ${duration})`);

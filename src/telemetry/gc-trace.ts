@@ -20,7 +20,7 @@ export interface GcEvent {
   pauseMs: number;
   /** Main-thread time since the previous GC (JS running). */
   mutatorMs: number;
-  /** Main-thread incremental marking steps outside the pause. */
+  /** Main-thread incremental marking steps outside the pause (on the mark-compact that ends the cycle). */
   incrementalMs: number;
   /** Σ background.* : GC work on V8's platform (helper) threads. */
   backgroundMs: number;
@@ -63,7 +63,10 @@ export function parseGcTraceLine(line: string): GcEvent | undefined {
     kind,
     pauseMs: num('pause'),
     mutatorMs: num('mutator'),
-    incrementalMs: kind === 'scavenge' ? num('incremental.steps_took') : num('incremental'),
+    // A scavenge line's incremental.steps_took is the running total of the marking cycle in
+    // progress (it repeats on every scavenge until the cycle ends); the mark-compact that ends
+    // the cycle carries its total as incremental=. Counting that one alone counts each step once.
+    incrementalMs: kind === 'mark-compact' ? num('incremental') : 0,
     backgroundMs: background,
     // V8 prints a negative growth as its uint64 wrap-around (18446744073709550000): none.
     allocatedBytes: num('allocated') > 2 ** 53 ? 0 : num('allocated'),
