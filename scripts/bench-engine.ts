@@ -4,8 +4,11 @@
  * (a) Ingester only: each ingester (and a parser peer) on the same bytes, held in memory: the
  *     default profile's exporter body (text 0.0.4 and OpenMetrics, as ExporterSet renders it)
  *     and a Prometheus 2.x self-scrape (/work/shared/testdata/prometheus-alltypes.237mfs.prom.txt).
- *     The same body is ingested again and again as one target, so after the first call every
- *     series is a scrape-cache hit: the steady state of a scraper. ≥ 1M samples per row.
+ *     Four bodies that differ only in values (as a real target's consecutive scrapes do: the
+ *     fleet's body at t = 0, 5, 10, 15 s; the capture's values rewritten by valueVariants) are
+ *     ingested in turn as one target, so after the first call every series is a scrape-cache
+ *     hit and every line repeats the last scrape's bytes but its value: the steady state of a
+ *     scraper. The peer parses the same four bodies in the same turn. ≥ 1M samples per row.
  *     ns/sample: wall time of the loop ÷ samples. bytes/sample: V8 heap bytes allocated,
  *     counted with heapUsed read after every call in a separate pass (see
  *     src/telemetry/alloc-meter.ts; calls during which a GC ran are left out), checked
@@ -29,11 +32,14 @@ import { loadIngester } from '../src/engine/ingesters/load.js';
 import { startEngineChild } from '../src/engine/child.js';
 import type { EngineStats } from '../src/engine/protocol.js';
 import { exposeGc, measureAllocation } from '../src/telemetry/alloc-meter.js';
+import { valueVariants } from './lib/vary-values.js';
 
 export interface BenchBody {
   name: string;
   body: Buffer;
   contentType: string;
+  /** Scrapes of the same target: `body` first, then bodies differing from it only in values. */
+  variants: Buffer[];
 }
 
 export interface IngesterRow {
@@ -76,11 +82,17 @@ const FIXTURE = fileURLToPath(new URL('../test/fixtures/alloc-ingester.js', impo
 
 export function benchBodies(): BenchBody[] {
   const set = new ExporterSet(loadProfile('default'));
+  const scrapes = (format: 'text' | 'openmetrics'): Buffer[] => [0, 5, 10, 15].map((t) => set.renderToBuffer(0, t, format));
+  const text = scrapes('text');
+  const om = scrapes('openmetrics');
   const bodies: BenchBody[] = [
-    { name: 'default profile, text', body: set.renderToBuffer(0, 0, 'text'), contentType: CONTENT_TYPE.text },
-    { name: 'default profile, OpenMetrics', body: set.renderToBuffer(0, 0, 'openmetrics'), contentType: CONTENT_TYPE.openmetrics },
+    { name: 'default profile, text', body: text[0]!, contentType: CONTENT_TYPE.text, variants: text },
+    { name: 'default profile, OpenMetrics', body: om[0]!, contentType: CONTENT_TYPE.openmetrics, variants: om },
   ];
-  if (existsSync(ALLTYPES)) bodies.push({ name: 'prometheus-alltypes.237mfs', body: readFileSync(ALLTYPES), contentType: CONTENT_TYPE.text });
+  if (existsSync(ALLTYPES)) {
+    const variants = valueVariants(readFileSync(ALLTYPES), 4);
+    bodies.push({ name: 'prometheus-alltypes.237mfs', body: variants[0]!, contentType: CONTENT_TYPE.text, variants });
+  }
   return bodies;
 }
 
@@ -93,7 +105,8 @@ export async function benchIngesters(o: { minSamples?: number; ingesters?: strin
   for (const b of o.bodies ?? benchBodies()) {
     for (const spec of specs) {
       const ing = await loadIngester(spec, { headWindow: 120, sampleLimit: 0 });
-      const ingest = (): number => ing.ingest(b.body, 'bench', 0, b.contentType);
+      let k = 0;
+      const ingest = (): number => ing.ingest(b.variants[k++ % b.variants.length]!, 'bench', 0, b.contentType);
       const perBody = ingest();
       const calls = Math.ceil(minSamples / perBody);
       for (let i = 0; i < Math.min(2000, calls / 4); i++) ingest();
@@ -126,9 +139,10 @@ export async function benchIngesters(o: { minSamples?: number; ingesters?: strin
 async function benchParserPeer(b: BenchBody, minSamples: number): Promise<IngesterRow> {
   const require = createRequire(import.meta.url);
   const parse = require('parse-prometheus-text-format') as (text: string) => Array<{ metrics: unknown[] }>;
+  let k = 0;
   const run = (): number => {
     let n = 0;
-    for (const f of parse(b.body.toString('utf8'))) n += f.metrics.length;
+    for (const f of parse(b.variants[k++ % b.variants.length]!.toString('utf8'))) n += f.metrics.length;
     return n;
   };
   // It counts a histogram or summary as one metric; count samples as the lines it read.
@@ -221,7 +235,7 @@ async function main(): Promise<void> {
   out.push(`promsoak bench-engine on ${m.cpu} (${m.cores} cores), Node ${m.node}`);
   out.push(`command: node ${process.execArgv.join(' ')} ${process.argv.slice(1).map((a) => a.replace(process.cwd() + '/', '')).join(' ')}`.replace(/\s+/g, ' '));
   const ingRows = await benchIngesters();
-  out.push('', '(a) ingester only, same bytes, every series a scrape-cache hit; bytes/sample = V8 heap allocation (heapUsed per call, GC calls left out)');
+  out.push('', '(a) ingester only, 4 bodies differing only in values in turn, every series a scrape-cache hit; bytes/sample = V8 heap allocation (heapUsed per call, GC calls left out)');
   out.push('| body | ingester | samples/body | ns/sample | MB/s | bytes/sample |', '| --- | --- | ---: | ---: | ---: | ---: |');
   for (const r of ingRows) {
     const expect = r.expectBytesPerSample !== undefined ? ` (allocates ${r.expectBytesPerSample})` : '';

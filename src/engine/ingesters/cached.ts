@@ -2,7 +2,7 @@ import { SampleLimitError } from '../../errors.js';
 import { Head, type HeadStats } from '../head.js';
 import type { Ingester, IngesterOptions, IngestResult } from '../ingester.js';
 import { createParser, formatOf } from '../parse/index.js';
-import { Entry, type Parser } from '../parse/types.js';
+import { Entry, isSkippingParser, type Parser, type SkippingParser } from '../parse/types.js';
 import { ScrapeCache } from '../scrape-cache.js';
 
 export type ParserFactory = (contentType: string) => Parser;
@@ -16,6 +16,8 @@ interface TargetState {
  * The default ingester: byte-level pull parser → per-target scrape cache on the raw series
  * bytes → typed-array head. On a cache hit nothing is decoded and nothing is allocated; labels
  * are decoded and interned only for a series seen for the first time (or again after churn).
+ * For text bodies the cache's sequence goes further: a line that repeats the last scrape's
+ * bytes up to its value costs a compare of those bytes and the value's parse.
  *
  * Unlike Prometheus, a scrape that fails half-way (ParseError, sample limit) is not rolled
  * back: the samples before the error stay in the head. The scrape still counts as failed and
@@ -29,6 +31,10 @@ export class CachedIngester implements Ingester {
   private textParser: Parser | undefined;
   private omParser: Parser | undefined;
   private readonly pairs: [string, string][] = [];
+  /** Series added by the current ingest() call. */
+  private added = 0;
+  /** A view of the last body's ArrayBuffer (engines reuse one buffer: kept across calls). */
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
 
   constructor(
     private readonly options: IngesterOptions,
@@ -41,35 +47,85 @@ export class CachedIngester implements Ingester {
     const st = this.targets.get(target) ?? this.addTarget(target);
     const p = this.parserFor(contentType);
     const cache = st.cache;
-    const head = this.head;
-    const limit = this.options.sampleLimit;
     this.last.samples = 0;
     this.last.seriesAdded = 0;
+    this.added = 0;
     p.reset(body, 0, body.length);
     cache.iterStart();
+    const n = isSkippingParser(p) ? this.ingestSequence(p, body, st, timestampMs) : this.ingestLines(p, body, st, timestampMs);
+    cache.commit(body);
+    const dropped = cache.iterDone();
+    for (let i = 0; i < dropped.length; i++) this.head.release(dropped[i]!);
+    this.last.samples = n;
+    this.last.seriesAdded = this.added;
+    return n;
+  }
+
+  /**
+   * Scrape-to-scrape diffing (see ScrapeCache's sequence): where the body repeats the last
+   * scrape's bytes up to the next series, only the value is parsed; elsewhere the full path.
+   * MUST stay allocation-free on sequence hits and cache hits: this loop runs once per sample.
+   */
+  private ingestSequence(p: SkippingParser, body: Uint8Array, st: TargetState, timestampMs: number): number {
+    const cache = st.cache;
+    const head = this.head;
+    const limit = this.options.sampleLimit;
+    const end = body.length;
+    let dv = this.dv;
+    if (dv.buffer !== body.buffer || dv.byteOffset !== body.byteOffset) dv = this.dv = new DataView(body.buffer, body.byteOffset);
     let n = 0;
-    let added = 0;
-    // MUST stay allocation-free on cache hits: this loop runs once per sample.
+    /** The line p.position is on. */
+    let line = 1;
+    for (;;) {
+      const pos = p.position;
+      const ke = cache.matchNext(dv, body, pos, end);
+      let ref: number;
+      if (ke >= 0 && p.acceptSeries(cache.matchKeyStart, ke, cache.matchNameEnd, cache.matchLines)) {
+        if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
+        ref = cache.takeMatch();
+      } else {
+        let e = p.next();
+        while (e !== Entry.Series && e !== Entry.EOF) e = p.next();
+        if (e === Entry.EOF) break;
+        if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
+        ref = this.resolve(p, body, st);
+        cache.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
+      }
+      const t = p.timestampMs;
+      head.append(ref, t === t ? t : timestampMs, p.value);
+      n++;
+      line = p.line + 1;
+    }
+    return n;
+  }
+
+  /** Every line through the parser (parsers without acceptSeries). MUST stay allocation-free on cache hits. */
+  private ingestLines(p: Parser, body: Uint8Array, st: TargetState, timestampMs: number): number {
+    const head = this.head;
+    const limit = this.options.sampleLimit;
+    let n = 0;
     for (;;) {
       const e = p.next();
       if (e === Entry.EOF) break;
       if (e !== Entry.Series) continue;
       if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
-      let ref = cache.get(body, p.seriesStart, p.seriesEnd);
-      if (ref < 0) {
-        ref = this.newSeries(p, st.id);
-        cache.add(body, p.seriesStart, p.seriesEnd, ref);
-        added++;
-      }
+      const ref = this.resolve(p, body, st);
       const t = p.timestampMs;
       head.append(ref, t === t ? t : timestampMs, p.value);
       n++;
     }
-    const dropped = cache.iterDone();
-    for (let i = 0; i < dropped.length; i++) head.release(dropped[i]!);
-    this.last.samples = n;
-    this.last.seriesAdded = added;
     return n;
+  }
+
+  /** The current series' ref: a scrape-cache hit, or a new series. */
+  private resolve(p: Parser, body: Uint8Array, st: TargetState): number {
+    let ref = st.cache.get(body, p.seriesStart, p.seriesEnd);
+    if (ref < 0) {
+      ref = this.newSeries(p, st.id);
+      st.cache.add(body, p.seriesStart, p.seriesEnd, ref);
+      this.added++;
+    }
+    return ref;
   }
 
   stats(): HeadStats {

@@ -1,6 +1,6 @@
-import { CLASS, Cls, COMMA, CR, EQUALS, HASH, LBRACE, LF, QUOTE, RBRACE, SP, TAB } from './chars.js';
+import { CLASS, Cls, COMMA, CR, DOT, EQUALS, MINUS, PLUS, HASH, LBRACE, LF, QUOTE, RBRACE, SP, TAB } from './chars.js';
 import { BaseParser, MAX_CHECKPOINTS } from './base-parser.js';
-import { NUM, parseFloatAt, parseMillisAt } from './float.js';
+import { NUM, POW10, parseFloatAt, parseMillisAt } from './float.js';
 import {
   MAX_LABEL_VALUE_BYTES,
   MAX_LINE_BYTES,
@@ -16,7 +16,7 @@ import {
   WORD_HELP,
   WORD_TYPE,
 } from './scanner.js';
-import { Entry, MetricType } from './types.js';
+import { Entry, MetricType, type SkippingParser } from './types.js';
 
 /** A value, timestamp or trailing blank ends at a blank, LF or CR. */
 function endsToken(c: number): boolean {
@@ -30,7 +30,7 @@ function endsToken(c: number): boolean {
  * line a comment. Lenient beyond Prometheus in two places: a CR before LF is ignored, and the
  * last line needs no LF. Timestamps are integer milliseconds.
  */
-export class TextParser extends BaseParser {
+export class TextParser extends BaseParser implements SkippingParser {
   /** MUST stay allocation-free for Series entries: runs once per sample. */
   next(): Entry {
     const b = this.buf;
@@ -64,7 +64,123 @@ export class TextParser extends BaseParser {
     this.prevLen = se - start;
     this.prevNameLen = this.nameEnd - start;
 
-    i = se;
+    const next = this.tail(b, se, end, start);
+    if (next < 0) throw this.error(~next, this.tailExpected);
+    this.pos = next;
+    this.nextLine = line + 1;
+    return (this.entry = Entry.Series);
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  /** See SkippingParser. MUST stay allocation-free: runs once per sample on a sequence hit. */
+  acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+    const b = this.buf;
+    const end = this.end;
+    if (seriesEnd > end) return false;
+    // Without a label set, next() reads the name up to the first non-name byte and wants a
+    // blank there: `up 1` is the series `up`, `up1 1` is not.
+    if (seriesEnd === nameEnd && (seriesEnd >= end || (b[seriesEnd] !== SP && b[seriesEnd] !== TAB))) return false;
+    // The commonest rest of a line inline: one space (or none after `}`), a plain decimal of
+    // at most 15 digits and an optional exponent, |power of ten| ≤ 22 (so its value is exactly
+    // what parseFloatAt computes, one IEEE multiply or divide), LF.
+    // Anything else (signs, exponents, specials, timestamps, CR, more blanks) through tail().
+    let i = seriesEnd;
+    if (i < end && b[i] === SP) i++;
+    let k = i;
+    let m = 0;
+    const dv = this.dv;
+    // Four digits a step (SWAR, as parseFloatAt), then one at a time.
+    while (k + 4 <= end) {
+      const w = dv.getInt32(k, true);
+      if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+      let d = w & 0x0f0f0f0f;
+      d = (d * 10 + (d >>> 8)) & 0x00ff00ff;
+      m = m * 10000 + ((d & 0xff) * 100 + (d >>> 16));
+      k += 4;
+    }
+    while (k < end) {
+      const d = b[k] - 48;
+      if (d < 0 || d > 9) break;
+      m = m * 10 + d;
+      k++;
+    }
+    let next = -1;
+    if (k > i && k < end) {
+      let digits = k - i;
+      let c = b[k];
+      let f = 0;
+      if (c === DOT) {
+        const fs = ++k;
+        while (k < end) {
+          const d = b[k] - 48;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          k++;
+        }
+        f = k - fs;
+        digits += f;
+        c = k < end ? b[k] : 0;
+      }
+      // An exponent (Go writes 9.03676723e+08, 7.6238e-05): folded into the power of ten.
+      let e10 = -f;
+      if ((c | 0x20) === 0x65 /* e */) {
+        let x = k + 1;
+        const neg = x < end && b[x] === MINUS;
+        if (x < end && (neg || b[x] === PLUS)) x++;
+        const xs = x;
+        let ev = 0;
+        while (x < end && x - xs < 4) {
+          const d = b[x] - 48;
+          if (d < 0 || d > 9) break;
+          ev = ev * 10 + d;
+          x++;
+        }
+        if (x > xs) {
+          e10 += neg ? -ev : ev;
+          k = x;
+          c = k < end ? b[k] : 0;
+        }
+      }
+      if (c === LF && digits < 16 && e10 >= -22 && e10 <= 22 && k + 1 - seriesStart <= MAX_LINE_BYTES) {
+        this.value = e10 === 0 ? m : e10 > 0 ? m * POW10[e10]! : m / POW10[-e10]!;
+        this.timestampMs = NaN;
+        next = k + 1;
+      }
+    }
+    if (next < 0) {
+      next = this.tail(b, seriesEnd, end, seriesStart);
+      if (next < 0) return false;
+    }
+    const line = this.nextLine + lines;
+    this.line = line;
+    this.nameStart = seriesStart;
+    this.nameEnd = nameEnd;
+    this.seriesStart = seriesStart;
+    this.seriesEnd = seriesEnd;
+    // No checkpoints were recorded for this series: no prefix reuse from it.
+    this.prevLen = 0;
+    this.cpCount = 0;
+    this.pos = next;
+    this.nextLine = line + 1;
+    this.entry = Entry.Series;
+    return true;
+  }
+
+  /** What the last failed tail() expected, for the ParseError. */
+  private tailExpected = '';
+
+  /**
+   * The rest of a sample line from the series' end `se` (the series starts at `start`):
+   * blanks, value, optional timestamp, line end. Sets value and timestampMs; returns where
+   * the next line starts, or ~pos of the error with tailExpected set.
+   * MUST stay allocation-free: runs once per sample.
+   */
+  private tail(b: Uint8Array, se: number, end: number, start: number): number {
+    let i = se;
+    let c = 0;
     while (i < end && ((c = b[i]) === SP || c === TAB)) i++;
     // Inline fast path for the commonest value, a short integer; anything else (and a
     // longer integer) through parseFloatAt, whose call costs ~10 ns here.
@@ -79,7 +195,7 @@ export class TextParser extends BaseParser {
     if (k > i && k - i < 16 && (k >= end || (c = b[k]) === LF || c === SP || c === TAB || c === CR)) this.value = v;
     else {
       k = parseFloatAt(this.dv, b, i, end, true);
-      if (k < 0 || (k < end && !endsToken(b[k]))) throw this.error(i, 'value');
+      if (k < 0 || (k < end && !endsToken(b[k]))) return this.fail(i, 'value');
       this.value = NUM[0];
     }
     let ts = NaN;
@@ -90,7 +206,7 @@ export class TextParser extends BaseParser {
         c = b[i];
         if (c !== LF && c !== CR) {
           k = parseMillisAt(b, i, end);
-          if (k < 0 || (k < end && !endsToken(b[k]))) throw this.error(i, 'timestamp (integer milliseconds) or end of line');
+          if (k < 0 || (k < end && !endsToken(b[k]))) return this.fail(i, 'timestamp (integer milliseconds) or end of line');
           ts = NUM[0];
           i = skipBlanks(b, k, end);
         }
@@ -98,15 +214,18 @@ export class TextParser extends BaseParser {
           c = b[i];
           if (c === LF) i++;
           else if (c === CR && (i + 1 >= end || b[i + 1] === LF)) i = i + 2 > end ? end : i + 2;
-          else throw this.error(i, ts === ts ? 'end of line after timestamp' : 'end of line');
+          else return this.fail(i, ts === ts ? 'end of line after timestamp' : 'end of line');
         }
       }
     }
-    if (i - start > MAX_LINE_BYTES) throw this.error(start, `line of at most ${MAX_LINE_BYTES} bytes`);
+    if (i - start > MAX_LINE_BYTES) return this.fail(start, `line of at most ${MAX_LINE_BYTES} bytes`);
     this.timestampMs = ts;
-    this.pos = i;
-    this.nextLine = line + 1;
-    return (this.entry = Entry.Series);
+    return i;
+  }
+
+  private fail(pos: number, expected: string): number {
+    this.tailExpected = expected;
+    return ~pos;
   }
 
   /**

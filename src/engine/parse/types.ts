@@ -68,3 +68,31 @@ export interface Parser {
   /** The metric name of the current entry, decoded. Allocates. */
   metricName(): string;
 }
+
+/**
+ * A parser that can take a sample line its caller recognised, without scanning the series.
+ * The scrape cache's sequence (scrape-to-scrape diffing, see scrape-cache.ts) knows that the
+ * bytes from `position` up to a series' end are byte-for-byte a run that this parser accepted
+ * before, starting at a line start: whole blank and comment lines, then a sample line's
+ * leading blanks and series. Identical bytes at a line start parse identically (text lines
+ * do not depend on the lines before), so only the rest of the line is left to parse.
+ */
+export interface SkippingParser extends Parser {
+  /** Where the next entry starts (always a line start). */
+  readonly position: number;
+  /**
+   * Takes the caller's word that buf[position, seriesEnd) is such a run, with `lines` LFs in
+   * it, the series at [seriesStart, seriesEnd) and its name ending at nameEnd; parses the
+   * value, timestamp and line end exactly as next() would. Returns true with the Series entry
+   * current (as next() had returned it), or false, changing nothing that next() depends on,
+   * when the rest of the line is not what next() would accept after that series (another
+   * series that shares the prefix, a malformed value): the caller then calls next(), which
+   * parses the line in full and throws the ParseError if there is one.
+   * MUST stay allocation-free: runs once per sample.
+   */
+  acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean;
+}
+
+export function isSkippingParser(p: Parser): p is SkippingParser {
+  return typeof (p as Partial<SkippingParser>).acceptSeries === 'function';
+}

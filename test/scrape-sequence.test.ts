@@ -1,0 +1,268 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExporterSet } from '../src/fleet/exporter-set.js';
+import { CONTENT_TYPE } from '../src/fleet/layout.js';
+import { loadProfile } from '../src/profile/load.js';
+import { CachedIngester } from '../src/engine/ingesters/cached.js';
+import { TextParser } from '../src/engine/parse/index.js';
+import type { Parser } from '../src/engine/parse/types.js';
+import { ParseError, SampleLimitError } from '../src/errors.js';
+import { valueVariants } from '../scripts/lib/vary-values.js';
+import { SHARED_TESTDATA } from './helpers/tools.js';
+
+/**
+ * The scrape cache's sequence (scrape-to-scrape diffing) against the full path. The
+ * reference is the same ingester with a parser that lacks acceptSeries, so every line takes
+ * next() + get()/add(): for any run of bodies, both must leave the same head and fail with
+ * the same ParseError (line, column, expected, found).
+ */
+
+const ct = CONTENT_TYPE.text;
+const enc = new TextEncoder();
+const options = { headWindow: 4, sampleLimit: 0 };
+
+/** A TextParser that counts the lines it took through acceptSeries. */
+class CountingParser extends TextParser {
+  hits = 0;
+  override acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+    const ok = super.acceptSeries(seriesStart, seriesEnd, nameEnd, lines);
+    if (ok) this.hits++;
+    return ok;
+  }
+}
+
+function sequenced(): { ing: CachedIngester; parser: CountingParser } {
+  const parser = new CountingParser();
+  return { ing: new CachedIngester(options, () => parser), parser };
+}
+
+/** The reference: the full path for every line. */
+function fullPath(): CachedIngester {
+  return new CachedIngester(options, (): Parser => Object.assign(new TextParser(), { acceptSeries: undefined }));
+}
+
+/** Every live series as labels → [values oldest first] | [timestamps]. */
+function view(ing: CachedIngester): Map<string, string> {
+  const out = new Map<string, string>();
+  const t = new Float64Array(options.headWindow);
+  const v = new Float64Array(options.headWindow);
+  for (const ref of ing.head.refs()) {
+    const n = ing.head.read(ref, t, v);
+    out.set(ing.head.labels(ref)!.join('\u0000'), `${Array.from(v.subarray(0, n)).join(',')} | ${Array.from(t.subarray(0, n)).join(',')}`);
+  }
+  return out;
+}
+
+function ingest(ing: CachedIngester, body: Uint8Array, time: number): string {
+  try {
+    const n = ing.ingest(body, 'target', time, ct);
+    return `ok ${n} +${ing.last.seriesAdded}`;
+  } catch (e) {
+    if (e instanceof ParseError) return `ParseError ${e.message}`;
+    throw e;
+  }
+}
+
+/** Ingests the bodies in order into both; asserts equal outcomes and heads after each. Returns the sequence hits per body. */
+function compare(bodies: Uint8Array[], label: string): number[] {
+  const { ing, parser } = sequenced();
+  const ref = fullPath();
+  const hits: number[] = [];
+  bodies.forEach((body, i) => {
+    const before = parser.hits;
+    const a = ingest(ing, body, i * 1000);
+    const b = ingest(ref, body, i * 1000);
+    assert.equal(a, b, `${label}: body ${i}`);
+    assert.deepEqual(view(ing), view(ref), `${label}: head after body ${i}`);
+    hits.push(parser.hits - before);
+  });
+  return hits;
+}
+
+const lines = (s: string): Uint8Array => enc.encode(s);
+
+const BASE = [
+  '# HELP req_total Requests.',
+  '# TYPE req_total counter',
+  'req_total{method="GET",code="200"} 10',
+  'req_total{method="GET",code="500"} 2',
+  '',
+  '# a comment',
+  'up 1',
+  'temp{sensor="a b"} 21.5 1700000000000',
+  'lat_bucket{le="0.1"} 3',
+  'lat_bucket{le="+Inf"} 4',
+  'lat_sum 0.75',
+  'lat_count 4',
+  '',
+].join('\n');
+
+describe('scrape cache sequence (scrape-to-scrape diffing)', () => {
+  it('bodies that differ only in values: every sample after the first scrape is a sequence hit', () => {
+    const set = new ExporterSet(loadProfile('default'));
+    const bodies = [0, 1, 2, 3, 4].map((t) => set.renderToBuffer(3, t * 5, 'text'));
+    const hits = compare(bodies, 'default profile');
+    assert.equal(hits[0], 0);
+    for (let i = 1; i < hits.length; i++) assert.equal(hits[i], set.seriesPerExporter, `body ${i}`);
+  });
+
+  it('hits on a real capture whose values change, exponents and long floats included', { skip: !existsSync(SHARED_TESTDATA) }, () => {
+    const body = readFileSync(join(SHARED_TESTDATA, 'prometheus-alltypes.237mfs.prom.txt'));
+    const bodies = valueVariants(body, 4);
+    const hits = compare([...bodies, bodies[0]!], 'alltypes');
+    const samples = Number(ingest(fullPath(), body, 0).split(' ')[1]);
+    for (let i = 1; i < hits.length; i++) assert.equal(hits[i], samples, `body ${i}`);
+  });
+
+  it('a series added, removed, reordered, relabelled; a comment changed: same head, then all hits again', () => {
+    const cases: Record<string, string> = {
+      added: BASE.replace('up 1\n', 'up 1\nnew_series{x="1"} 5\n'),
+      'added first': 'first 1\n' + BASE,
+      removed: BASE.replace('req_total{method="GET",code="500"} 2\n', ''),
+      'removed last': BASE.replace('lat_count 4\n', ''),
+      'removed family': BASE.replace(/lat_[^\n]*\n/g, ''),
+      reordered: BASE.replace('lat_sum 0.75\nlat_count 4\n', 'lat_count 4\nlat_sum 0.75\n'),
+      relabelled: BASE.replace('code="500"', 'code="503"'),
+      'help changed': BASE.replace('Requests.', 'Requests handled.'),
+      'comment removed': BASE.replace('# a comment\n', ''),
+      'blank lines': BASE.replace('up 1\n', '\n\nup 1\n'),
+      'CRLF': BASE.replace(/\n/g, '\r\n'),
+      'timestamp added': BASE.replace('lat_count 4', 'lat_count 4 1700000000001'),
+      'more blanks': BASE.replace('up 1', 'up   1').replace('lat_sum 0.75', '  lat_sum\t0.75'),
+      empty: '',
+    };
+    for (const [name, changed] of Object.entries(cases)) {
+      const hits = compare([lines(BASE), lines(BASE.replace('10', '11')), lines(changed), lines(changed.replace('21.5', '22')), lines(BASE)], name);
+      assert.equal(hits[1], 8, `${name}: unchanged body hits`);
+      const n = Number(ingest(fullPath(), lines(changed), 0).split(' ')[1]);
+      assert.equal(hits[3], n, `${name}: the changed body hits on its next scrape`);
+    }
+  });
+
+  it('values: every form reads the same on a sequence hit as through next()', () => {
+    const values = ['0', '7', '00012', '123456789012345', '1234567890123456', '12345678901234567', '9007199254740993', '1.', '0.1', '21.5',
+      '44.985611511', '0.30000000000000004', '1e5', '1.5E+3', '7.6238e-05', '9.03676723e+08', '0e0', '1e-22', '1e22', '1e23', '1e-23',
+      '1.7976931348623157e308', '5e-324', '1e0400', '-1', '+1', '-0', 'NaN', '+Inf', '-Inf', 'inf', '1_0', '1e', '1e+', '.5', '5.e3', '1.5e+0003'];
+    const body = (vs: string[]): Uint8Array => lines(vs.map((v, i) => `v{i="${i}"} ${v}`).join('\n') + '\n');
+    const ok = values.filter((v) => !ingest(fullPath(), body([v]), 0).startsWith('ParseError'));
+    const shifted = [...ok.slice(1), ok[0]!];
+    const hits = compare([body(ok), body(shifted), body(ok), body(ok.map((v) => v + '\r'))], 'values');
+    assert.equal(hits[1], ok.length);
+    for (const v of values.filter((x) => !ok.includes(x))) {
+      compare([body(ok), body(ok.map((x, i) => (i === 3 ? v : x)))], `value ${v}`);
+    }
+  });
+
+  it('a series that starts like the cached one is another series', () => {
+    const a = 'foo 1\nbar{a="1"} 2\n';
+    for (const b of ['foo_x 1\nbar{a="1"} 2\n', 'foo1 1\nbar{a="1"} 2\n', 'foo{a="1"} 1\nbar{a="1"} 2\n', 'foo {a="1"} 1\nbar{a="1"} 2\n', 'foo 1\nbar{a="1"}x 2\n', 'foo 1\nbar{a="1",b="2"} 2\n']) {
+      compare([lines(a), lines(a), lines(b), lines(b)], b);
+    }
+  });
+
+  it('a malformed body after a cached one: the same ParseError (line and column) as the full path', () => {
+    const broken = {
+      value: BASE.replace('lat_sum 0.75', 'lat_sum 0.7.5'),
+      'value missing': BASE.replace('up 1', 'up'),
+      'value junk': BASE.replace('lat_count 4', 'lat_count 4x'),
+      timestamp: BASE.replace('1700000000000', '17000000000.5'),
+      'label quote': BASE.replace('code="500"}', 'code="500}'),
+      'after skipped comments': BASE.replace('up 1', 'up 1 2 3'),
+      'bare CR': BASE.replace('lat_count 4\n', 'lat_count 4\rx\n'),
+      'no blank after name': BASE.replace('up 1', 'up\t'),
+    };
+    for (const [name, b] of Object.entries(broken)) {
+      const outcomes: string[] = [];
+      compare([lines(BASE), lines(BASE), lines(b), lines(BASE)], name);
+      const { ing } = sequenced();
+      for (const body of [BASE, BASE, b, BASE]) outcomes.push(ingest(ing, lines(body), 0));
+      assert.match(outcomes[2]!, /^ParseError line \d+ column \d+/, name);
+      assert.match(outcomes[3]!, /^ok 8 /, `${name}: recovers`);
+    }
+  });
+
+  it('never trusts equal doubles that are not equal bytes (±0: a run with NUL words is compared bytewise)', () => {
+    // Label value of NULs; then the same bytes with 0x80 where a double's sign byte falls:
+    // +0 === -0 as doubles, but 0x80 alone is invalid UTF-8, so the full path rejects it.
+    const nul = 'm{a="' + '\u0000'.repeat(24) + '"} 1\n';
+    const a = enc.encode(nul);
+    const b = a.slice();
+    // The run is the whole line (31 bytes): words at 0, 8, 16 and 23; byte 15 is only the
+    // sign byte of the word at 8, which reads +0 in a and -0 in b.
+    b[15] = 0x80;
+    compare([a, a, b, a], 'NUL words');
+    assert.throws(() => sequenced().ing.ingest(b, 't', 0, ct), ParseError);
+  });
+
+  it('the sample limit holds on sequence hits', () => {
+    const ing = new CachedIngester({ headWindow: 4, sampleLimit: 8 });
+    const base = lines(BASE);
+    ing.ingest(base, 't', 0, ct);
+    ing.ingest(base, 't', 0, ct);
+    // One new line first (full path), then the 8 cached ones: the 9th sample is a sequence hit.
+    assert.throws(() => ing.ingest(lines('extra 1\n' + BASE), 't', 0, ct), SampleLimitError);
+    assert.equal(ing.ingest(base, 't', 0, ct), 8);
+  });
+
+  it('series churn (smoke profile over time) and a target switching to OpenMetrics and back', () => {
+    const smoke = new ExporterSet(loadProfile('smoke'));
+    const bodies: Uint8Array[] = [];
+    for (let t = 0; t <= 12; t++) bodies.push(smoke.renderToBuffer(1, t, 'text'));
+    compare(bodies, 'smoke churn');
+    const ing = new CachedIngester(options);
+    const n = ing.ingest(bodies[0]!, 't', 0, ct);
+    assert.equal(ing.ingest(smoke.renderToBuffer(1, 0, 'openmetrics'), 't', 0, CONTENT_TYPE.openmetrics), n);
+    assert.equal(ing.ingest(bodies[0]!, 't', 0, ct), n);
+    assert.equal(ing.last.seriesAdded, 0);
+  });
+});
+
+describe('scrape cache sequence fuzzing', () => {
+  /** mulberry32 */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const SPECIAL = enc.encode('\\"{}=,# \n\t.eE+-_:0a\r\u00ff\u0000');
+
+  function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
+    const bytes = Array.from(src);
+    const edits = 1 + Math.floor(rnd() * 4);
+    for (let k = 0; k < edits; k++) {
+      const at = Math.floor(rnd() * (bytes.length + 1));
+      const r = rnd();
+      if (r < 0.3) bytes[at] = Math.floor(rnd() * 256);
+      else if (r < 0.55) bytes.splice(at, 0, SPECIAL[Math.floor(rnd() * SPECIAL.length)]!);
+      else if (r < 0.7) bytes.splice(at, 1 + Math.floor(rnd() * 3));
+      else if (r < 0.8) bytes.length = at;
+      else if (r < 0.9 && at < bytes.length) bytes[at] = bytes[at]! ^ (1 << Math.floor(rnd() * 8));
+      else bytes.splice(at, 0, ...bytes.slice(Math.max(0, at - 40), at));
+    }
+    return Uint8Array.from(bytes);
+  }
+
+  it('a cached body mutated between scrapes: the sequence accepts exactly what the full path accepts', () => {
+    const rnd = prng(0xd1ff);
+    const smoke = new ExporterSet(loadProfile('smoke'));
+    const seeds = [lines(BASE), smoke.renderToBuffer(2, 0, 'text'), smoke.renderToBuffer(5, 3, 'text')];
+    let errors = 0;
+    let cases = 0;
+    for (let i = 0; i < 600; i++) {
+      const base = seeds[i % seeds.length]!;
+      const m1 = mutate(base, rnd);
+      const m2 = rnd() < 0.5 ? mutate(m1, rnd) : mutate(base, rnd);
+      compare([base, m1, m2, base], `case ${i}`);
+      if (ingest(fullPath(), m1, 0).startsWith('ParseError')) errors++;
+      cases++;
+    }
+    assert.ok(errors > 0 && errors < cases, `${errors} of ${cases} mutated bodies failed to parse`);
+  });
+});
