@@ -1,3 +1,5 @@
+import { fmix32 } from '../fleet/hash.js';
+
 /**
  * Per-target scrape cache: the raw series bytes of a sample line (`name{labels}` exactly as
  * exposed) → series ref, like Prometheus's scrapeCache (scrape/scrape.go). A hit decodes no
@@ -465,10 +467,5 @@ export function hashBytes(buf: Uint8Array, start: number, end: number, seed = 0x
     k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
