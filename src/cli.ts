@@ -10,6 +10,9 @@ import { cardinalityCommand } from './commands/cardinality.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
+import { heapDiffCommand, heapSummaryCommand } from './commands/heap.js';
+import { profileTopCommand } from './commands/profile.js';
+import { parseTimes } from './heap/run-diagnostics.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
 // `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
@@ -158,7 +161,12 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
         .option('out', { type: 'string', default: 'runs', describe: 'Where run directories go' })
         .option('threshold', { type: 'string', array: true, describe: "Fail (exit 1) unless it holds, e.g. 'bytesPerSample<200' (repeatable)" })
-        .option('telemetry', { type: 'boolean', default: true, hidden: true, describe: 'The telemetry agent (--no-telemetry only to measure its overhead)' }),
+        .option('telemetry', { type: 'boolean', default: true, hidden: true, describe: 'The telemetry agent (--no-telemetry only to measure its overhead)' })
+        .option('heap-snapshot-at', { type: 'string', describe: 'Heap snapshots of the engine at these times after the warm-up, e.g. 20s,50s (→ heap-20s.heapsnapshot)' })
+        .option('heap-snapshot-on', { choices: ['SIGUSR2'] as const, describe: 'A heap snapshot of the engine whenever promsoak receives this signal' })
+        .option('heap-snapshot-near-limit', { type: 'boolean', default: true, describe: 'V8 writes a snapshot when the engine nears its heap limit (--no-heap-snapshot-near-limit: off)' })
+        .option('alloc-profile', { type: 'boolean', describe: 'Sample allocations over the measured window → alloc.heapprofile, alloc.pb.gz' })
+        .option('alloc-sampling-interval', { type: 'number', describe: 'Mean bytes between allocation samples (default 32768)' }),
     async (a) => {
       process.exitCode = await runCommand(
         {
@@ -173,6 +181,13 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           out: a.out,
           thresholds: a.threshold ?? [],
           telemetry: a.telemetry,
+          heap: {
+            at: a.heapSnapshotAt ? parseTimes(a.heapSnapshotAt) : undefined,
+            signal: a.heapSnapshotOn,
+            nearHeapLimit: a.heapSnapshotNearLimit,
+            allocProfile: a.allocProfile,
+            samplingInterval: a.allocSamplingInterval,
+          },
         },
         log,
       );
@@ -230,6 +245,45 @@ await yargs(glueFlagValues(hideBin(process.argv)))
     (a) => reportCommand(a.dir, log),
   )
   .command('profiles', 'List the shipped workload profiles', {}, () => profilesCommand(log))
+  .command('heap', 'Heap snapshots: top constructors, growth between two', (y) =>
+    y
+      .command(
+        'summary <file>',
+        'Top constructors of a .heapsnapshot: count, self size, retained size (dominator tree)',
+        (z) =>
+          z
+            .positional('file', { type: 'string', demandOption: true })
+            .option('top', { type: 'number', default: 20, describe: 'Rows to print' })
+            .option('by', { choices: ['self', 'retained', 'count'] as const, default: 'retained' as const, describe: 'Sort key' }),
+        async (a) => heapSummaryCommand(a.file, { top: a.top, by: a.by }, log),
+      )
+      .command(
+        'diff <a> <b>',
+        'Growth by constructor from snapshot a to snapshot b',
+        (z) =>
+          z
+            .positional('a', { type: 'string', demandOption: true })
+            .positional('b', { type: 'string', demandOption: true })
+            .option('top', { type: 'number', default: 20, describe: 'Rows to print' })
+            .option('by', { choices: ['self', 'retained', 'count'] as const, default: 'self' as const, describe: 'Sort key (largest change first)' }),
+        async (a) => heapDiffCommand(a.a, a.b, { top: a.top, by: a.by }, log),
+      )
+      .demandCommand(1, 'Name a heap command: summary or diff'),
+  )
+  .command('profile', 'Allocation profiles: top allocating functions', (y) =>
+    y
+      .command(
+        'top <file>',
+        'Top allocating functions (self and cumulative) of a .heapprofile or a pprof .pb.gz',
+        (z) =>
+          z
+            .positional('file', { type: 'string', demandOption: true })
+            .option('top', { type: 'number', default: 20, describe: 'Rows to print' })
+            .option('sample-index', { choices: ['alloc_space', 'alloc_objects'] as const, default: 'alloc_space' as const, describe: 'Bytes or objects' }),
+        async (a) => profileTopCommand(a.file, { top: a.top, sampleIndex: a.sampleIndex }, log),
+      )
+      .demandCommand(1, 'Name a profile command: top'),
+  )
   .demandCommand(1, 'Name a command (promsoak --help lists them)')
   .strict()
   .fail((msg, err, y) => {

@@ -44,6 +44,9 @@ export function reportCommand(dir: string, log: (line: string) => void): void {
     { ...DEFAULT_ANALYSIS, ...old.starvation.criteria, targetUtilization: old.provisioning.targetUtilization },
   );
   s.thresholds = old.thresholds;
+  // What the run wrote beside the frames (snapshots, allocation profile) is not in them: keep it.
+  if (old.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
+  if (old.allocProfile) s.allocProfile = old.allocProfile;
   writeFileSync(summaryPath, JSON.stringify(s, null, 2) + '\n');
   writeFileSync(join(dir, 'report.html'), renderHtml(s, frames, gc));
   log(renderTerminal(s, dir));

@@ -19,6 +19,7 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  if (o.heap?.signal) process.stderr.write(`heap snapshots on ${o.heap.signal}: kill -${o.heap.signal.slice(3)} ${process.pid}\n`);
   let lastPrinted = -1;
   try {
     const r = await runSoak({ ...o, interrupt: interrupted }, (p) => {

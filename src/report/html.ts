@@ -148,7 +148,28 @@ ${table(
 )}
 <h2>GC by kind</h2>
 ${table(['kind', 'count', 'pause ms', 'max pause ms'], gcRows)}
+${heapSection(s)}
 ${s.thresholds.length ? `<h2>Thresholds</h2>${table(['threshold', 'actual', 'result'], s.thresholds.map((x) => [x.expression, x.actual ?? 'n/a', x.ok ? 'ok' : 'FAILED']))}` : ''}
 <h2>Graphs</h2>`;
   return page(`promsoak run ${s.run.profile}`, body, charts);
+}
+
+/** Heap snapshots and the allocation profile of the run, with links to the files next to the report. */
+function heapSection(s: Summary): string {
+  const out: string[] = [];
+  const link = (f: string): string => `<a href="${encodeURI(f)}">${escapeHtml(f)}</a>`;
+  // Cells are HTML here (links); every text in them is escaped where it is made.
+  const rawTable = (head: string[], rows: (string | number)[][]): string =>
+    `<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+  if (s.heapSnapshots?.length) {
+    out.push(`<h2>Heap snapshots</h2><p class="muted">Open in Chrome DevTools (Memory → Load) or summarise: <code>promsoak heap summary FILE</code>, <code>promsoak heap diff A B</code>.</p>`);
+    out.push(rawTable(['file', 'trigger', 't after warm-up (s)', 'engine stopped (ms)', 'MB'], s.heapSnapshots.map((h) => [link(h.file), escapeHtml(h.trigger) + (h.workerThreadId !== undefined ? ` (worker ${h.workerThreadId})` : ''), h.t, h.writeMs ?? 'n/a', r1(h.bytes / 1e6)])));
+  }
+  const a = s.allocProfile;
+  if (a) {
+    out.push(`<h2>Allocation profile</h2><p class="muted">${link(a.heapprofile)} (Chrome DevTools) · ${link(a.pprof)} (<code>go tool pprof -top -sample_index=alloc_space</code>) · ` +
+      `${r1(a.allocatedBytes / 1e6)} MB in ${a.seconds} s, sampled every ~${a.samplingIntervalBytes} B (V8's estimates)</p>`);
+    out.push(rawTable(['function', 'self MB', 'self %', 'cum MB', 'where'], a.top.map((x) => [escapeHtml(x.function), r1(x.selfBytes / 1e6), r1((x.selfBytes / Math.max(1, a.allocatedBytes)) * 100), r1(x.cumBytes / 1e6), escapeHtml(x.file ? `${x.file.split('/').slice(-2).join('/')}:${x.line}` : '')])));
+  } else if (a === null) out.push('<h2>Allocation profile</h2><p class="bad">asked for, but not written (see the verdict)</p>');
+  return out.join('\n');
 }

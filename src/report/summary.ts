@@ -99,4 +99,35 @@ export interface Summary {
   verdict: string[];
   thresholds: { expression: string; ok: boolean; actual: number | null }[];
   files: string[];
+  /** Heap snapshots of the engine written during the run (promsoak run --heap-snapshot-*); absent: none asked. */
+  heapSnapshots?: HeapSnapshotEntry[];
+  /** The allocation profile of the measured window (promsoak run --alloc-profile); absent: not asked. */
+  allocProfile?: AllocProfileEntry | null;
+}
+
+export interface HeapSnapshotEntry {
+  /** File name in the run directory. */
+  file: string;
+  trigger: 'at' | 'signal' | 'near-heap-limit';
+  /** Seconds after the warm-up when it was asked (negative: during the warm-up). */
+  t: number;
+  /** How long the engine's main thread was stopped writing it (null: written by V8 near the heap limit). */
+  writeMs: number | null;
+  bytes: number;
+  /** Set for the snapshot of one of the engine's worker threads. */
+  workerThreadId?: number;
+}
+
+export interface AllocProfileEntry {
+  /** V8's sampling heap profile, for Chrome DevTools (Memory → Load). */
+  heapprofile: string;
+  /** The same as gzipped pprof (alloc_objects, alloc_space) for `go tool pprof`. */
+  pprof: string;
+  samplingIntervalBytes: number;
+  seconds: number;
+  /** V8's estimates from the samples. */
+  allocatedBytes: number;
+  allocatedObjects: number;
+  /** Top functions by bytes allocated in them (self), with their cumulative bytes. */
+  top: { function: string; file: string; line: number; selfBytes: number; cumBytes: number }[];
 }

@@ -35,6 +35,21 @@ export function renderTerminal(s: Summary, dir: string): string {
     }
     if (s.starvation.seconds.length > 12) lines.push(`    … ${s.starvation.seconds.length - 12} more in summary.json`);
   }
+  if (s.heapSnapshots?.length) {
+    lines.push('');
+    lines.push('  heap snapshots (promsoak heap summary|diff FILE):');
+    for (const h of s.heapSnapshots) {
+      lines.push(`    ${h.file}  ${h.trigger === 'at' ? 'scheduled' : h.trigger}${h.workerThreadId !== undefined ? ` worker ${h.workerThreadId}` : ''} at t=${h.t}s  ${(h.bytes / 1e6).toFixed(1)} MB${h.writeMs !== null ? `  engine stopped ${h.writeMs} ms` : ''}`);
+    }
+  }
+  if (s.allocProfile) {
+    const a = s.allocProfile;
+    lines.push('');
+    lines.push(`  allocation profile: ${a.heapprofile}, ${a.pprof}  ${(a.allocatedBytes / 1e6).toFixed(1)} MB in ${a.seconds} s (promsoak profile top ${a.pprof}); top allocating functions, self:`);
+    for (const x of a.top.slice(0, 5)) {
+      lines.push(`    ${((x.selfBytes / Math.max(1, a.allocatedBytes)) * 100).toFixed(1).padStart(5)} %  ${(x.selfBytes / 1e6).toFixed(2).padStart(7)} MB  ${x.function}${x.file ? `  ${x.file.split('/').slice(-2).join('/')}:${x.line}` : ''}`);
+    }
+  }
   if (s.thresholds.length) {
     lines.push('');
     for (const t of s.thresholds) lines.push(`  threshold ${t.expression}: ${t.ok ? 'ok' : 'FAILED'} (actual ${t.actual ?? 'n/a'})`);

@@ -16,6 +16,7 @@ import { PromsoakError } from '../errors.js';
 import { planLaunch, pinSelf } from './engine-launch.js';
 import { RunDir } from './run-dir.js';
 import { version } from '../version.js';
+import { HeapDiagnostics, heapExecArgv, validateHeapOptions, type HeapDiagnosticsOptions } from '../heap/run-diagnostics.js';
 
 export interface SoakOptions {
   profile: string | ResolvedProfile;
@@ -35,6 +36,8 @@ export interface SoakOptions {
   analysis?: Partial<AnalysisOptions>;
   /** The Node binary the engine runs on (default: this one's). */
   nodePath?: string;
+  /** Heap snapshots and the allocation profile (src/heap/run-diagnostics.ts). */
+  heap?: HeapDiagnosticsOptions;
   /** Stop early: resolves → the soak ends as interrupted. */
   interrupt?: Promise<void>;
 }
@@ -93,6 +96,8 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   // A typo in a threshold fails now, not after the soak.
   const empty = summarize([], [], { ...metaBase(), stopReason: 'completed', liveHeapBytes: null, files: [] });
   for (const t of thresholds) validateThresholdPath(t, empty);
+  const heapOptions = o.heap ?? {};
+  validateHeapOptions(heapOptions, duration, o.telemetry ?? true);
 
   const dir = new RunDir(o.out ?? 'runs', profile.name, startedAt);
   dir.writeJson('profile.json', profile);
@@ -104,6 +109,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   let stderrTail = '';
   let stopReason: Summary['run']['stopReason'] = 'completed';
   let liveHeap: number | null = null;
+  let heap: HeapDiagnostics | undefined;
   try {
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
@@ -143,6 +149,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     let firstFrame: (() => void) | undefined;
     const firstFramePromise = new Promise<void>((r) => (firstFrame = r));
     const onAgent = (m: FromAgent): void => {
+      heap?.onAgent(m);
       if (m.type === 'telemetry-hello') timeOrigin = m.timeOriginMs;
       else if (m.type === 'telemetry-live-heap') liveHeapWaiter?.(m.heapUsedBytes + m.externalBytes);
       else if (m.type === 'telemetry' && soakStart > 0) {
@@ -165,7 +172,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     };
     engine = await startEngineChild({
       options: { targetsFile: fleet.fileSd!, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester },
-      execArgv: launch.execArgv,
+      execArgv: [...launch.execArgv, ...heapExecArgv(heapOptions, dir.path)],
       prefix: launch.prefix,
       nodePath: o.nodePath,
       stdout: 'pipe',
@@ -180,11 +187,16 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
       },
     });
     soakStart = Date.now();
+    const child = engine.process;
+    heap = new HeapDiagnostics(heapOptions, dir.path, warmup, (m) => void (child.connected && child.send(m)), engine.exited);
+    heap.start(soakStart);
     const end = new Promise<'completed'>((r) => setTimeout(() => r('completed'), (warmup + duration) * 1000 + 500).unref());
     const interrupted = (o.interrupt ?? new Promise<never>(() => {})).then(() => 'interrupted' as const);
     const died = engine.exited.then(() => 'engine-exited' as const);
     void firstFramePromise;
     stopReason = await Promise.race([end, interrupted, died]);
+    // Snapshots asked before the end are finished, the allocation profile stopped and written.
+    await heap.finishWindow();
     if (stopReason !== 'engine-exited') {
       // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
       // measured frame, so its own GC falls outside the window.
@@ -202,11 +214,21 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     if (engine && engine.process.exitCode === null && engine.process.signalCode === null) engine.process.kill('SIGKILL');
     await fleet.close();
     await new Promise<void>((r) => stderrLog.end(() => r()));
+    heap?.collectNearLimit();
   }
 
-  const files = ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log'];
+  const files = ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log', ...(heap?.files() ?? [])];
   const summary = summarize(frames, gcEvents, { ...metaBase(), stopReason, liveHeapBytes: liveHeap, files }, analysis);
   summary.thresholds = thresholds.map((t) => evaluate(t, summary));
+  if (heap && (heap.snapshots.length > 0 || heapOptions.at?.length || heapOptions.signal)) {
+    summary.heapSnapshots = heap.snapshots;
+    const paused = heap.snapshots.filter((x) => x.writeMs !== null && x.workerThreadId === undefined && x.t >= 0);
+    if (paused.length) {
+      summary.verdict.push(`${paused.length} heap snapshot(s) stopped the engine for ${paused.map((x) => `${(x.writeMs! / 1000).toFixed(1)} s at t=${x.t} s`).join(', ')} after the warm-up: ingestion dips there are the snapshots'.`);
+    }
+  }
+  if (heapOptions.allocProfile) summary.allocProfile = heap?.allocProfile ?? null;
+  for (const p of heap?.problems ?? []) summary.verdict.push(p);
   if (stopReason === 'engine-exited') {
     summary.verdict.unshift(`the engine exited before the end of the soak; the summary covers the ${summary.run.measuredSeconds} s measured (see engine.stderr.log).`);
   }

@@ -6,8 +6,12 @@
  * - perf_hooks: 'gc' entries, monitorEventLoopDelay, eventLoopUtilization;
  * - heap statistics, external memory, RSS.
  * On {type:'telemetry-gc'} it runs a full GC and answers the live heap.
+ * Heap diagnostics on request (src/heap/engine-side.ts): {type:'telemetry-heap-snapshot'}
+ * writes a heap snapshot of the engine (and of its worker threads), {type:'telemetry-alloc-start'}
+ * and {type:'telemetry-alloc-stop'} run V8's sampling allocation profiler and write a .heapprofile.
  */
 import { subscribe } from 'node:diagnostics_channel';
+import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -17,18 +21,30 @@ import type { EngineStats } from '../engine/protocol.js';
 import type { Frame } from './frame.js';
 import type { GcKind } from './gc-trace.js';
 import { readThreadTimes, ThreadClassifier } from './thread-cpu.js';
+import { startAllocSampling, stopAllocSampling, trackWorkers, writeSnapshots } from '../heap/engine-side.js';
 
 export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet'>;
 
 export type FromAgent =
   | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; threads: number }
   | { type: 'telemetry'; frame: AgentFrame }
-  | { type: 'telemetry-live-heap'; heapUsedBytes: number; externalBytes: number };
+  | { type: 'telemetry-live-heap'; heapUsedBytes: number; externalBytes: number }
+  | { type: 'telemetry-heap-snapshot-done'; id: number; files: string[]; ms: number; error?: string }
+  | { type: 'telemetry-alloc-started'; error?: string }
+  | { type: 'telemetry-alloc-done'; path: string; error?: string };
+
+/** What the coordinator may ask of the agent (after the engine started). */
+export type ToAgent =
+  | { type: 'telemetry-gc' }
+  | { type: 'telemetry-heap-snapshot'; id: number; path: string }
+  | { type: 'telemetry-alloc-start'; samplingInterval: number }
+  | { type: 'telemetry-alloc-stop'; path: string };
 
 const send = (m: FromAgent): void => {
   if (process.connected) process.send?.(m);
 };
 
+trackWorkers();
 const classifier = new ThreadClassifier(process.pid, readThreadTimes().map((t) => t.tid));
 let engineStats: (() => EngineStats) | undefined;
 subscribe('promsoak:engine:started', (m) => {
@@ -135,8 +151,40 @@ function frame(): AgentFrame {
 send({ type: 'telemetry-hello', pid: process.pid, timeOriginMs: performance.timeOrigin, threads: readThreadTimes().length });
 setInterval(() => send({ type: 'telemetry', frame: frame() }), 1000).unref();
 
-function onMessage(m: { type?: string }): void {
-  if (m?.type !== 'telemetry-gc') return;
+const errorText = (e: unknown): string => (e as Error)?.message ?? String(e);
+
+function onMessage(raw: unknown): void {
+  const m = raw as ToAgent;
+  switch (m?.type) {
+    case 'telemetry-gc':
+      return liveHeap();
+    case 'telemetry-heap-snapshot': {
+      const t0 = performance.now();
+      writeSnapshots(m.path).then(
+        (files) => send({ type: 'telemetry-heap-snapshot-done', id: m.id, files, ms: performance.now() - t0 }),
+        (e) => send({ type: 'telemetry-heap-snapshot-done', id: m.id, files: [], ms: performance.now() - t0, error: errorText(e) }),
+      );
+      return;
+    }
+    case 'telemetry-alloc-start':
+      startAllocSampling(m.samplingInterval).then(
+        () => send({ type: 'telemetry-alloc-started' }),
+        (e) => send({ type: 'telemetry-alloc-started', error: errorText(e) }),
+      );
+      return;
+    case 'telemetry-alloc-stop':
+      stopAllocSampling().then(
+        (profile) => {
+          writeFileSync(m.path, JSON.stringify(profile));
+          send({ type: 'telemetry-alloc-done', path: m.path });
+        },
+        (e) => send({ type: 'telemetry-alloc-done', path: m.path, error: errorText(e) }),
+      );
+      return;
+  }
+}
+
+function liveHeap(): void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (o?: unknown) => void;
   gc();
