@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { ACCEPT_HEADER, ScrapeClient } from '../src/engine/client.js';
 import { scrapeOffsetMs } from '../src/engine/scheduler.js';
 import { parseFileSd, type ScrapeTarget } from '../src/engine/targets.js';
@@ -61,6 +62,9 @@ describe('ScrapeClient', () => {
         res.end();
       } else if (req.url === '/slow') {
         setTimeout(() => res.end('late 1\n'), 1000).unref();
+      } else if (req.url === '/cl-big') {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': big.length });
+        res.end(big);
       } else if (req.url === '/500') {
         res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end('oops\n');
@@ -100,10 +104,149 @@ describe('ScrapeClient', () => {
 
   it('fails on HTTP status, timeout and body size limit', async () => {
     const c = new ScrapeClient({ bodyLimit: 100_000 });
-    assert.match((await scrape(c, '/500')).err?.message ?? '', /server returned HTTP status 500/);
+    assert.equal((await scrape(c, '/500')).err?.message, 'server returned HTTP status 500 Internal Server Error');
     assert.match((await scrape(c, '/slow', 200)).err?.message ?? '', /timed out/);
-    assert.match((await scrape(c, '/big')).err?.message ?? '', /body size limit exceeded/);
+    assert.match((await scrape(c, '/big')).err?.message ?? '', /body size limit exceeded: more than 100000 bytes/);
+    assert.match((await scrape(c, '/cl-big')).err?.message ?? '', /body size limit exceeded: Content-Length 300000 > 100000 bytes/);
     assert.equal((await scrape(c, '/metrics')).err, null, 'the client still works after failures');
+    await c.close();
+  });
+});
+
+/**
+ * A raw TCP server speaking just enough HTTP/1.1 to send exact bytes: `respond(path, n, socket)`
+ * is called for the n-th request on a connection (0-based) and writes whatever it likes.
+ */
+async function rawServer(respond: (path: string, n: number, socket: Socket) => void): Promise<{ server: NetServer; origin: string; connections: () => number }> {
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    connections++;
+    let pending = '';
+    let n = 0;
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      pending += d.toString('latin1');
+      for (;;) {
+        const end = pending.indexOf('\r\n\r\n');
+        if (end < 0) break;
+        const path = pending.slice(4, pending.indexOf(' ', 4));
+        pending = pending.slice(end + 4);
+        respond(path, n++, socket);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`, connections: () => connections };
+}
+
+describe('ScrapeClient on exact bytes', () => {
+  const body = 'a 1\nb 2\n';
+  let raw: Awaited<ReturnType<typeof rawServer>>;
+  before(async () => {
+    raw = await rawServer((path, n, socket) => {
+      switch (path) {
+        case '/cl':
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+          break;
+        case '/chunked': {
+          // Tiny chunks, a chunk extension, upper-case hex, a trailer, each piece in its own write.
+          const pieces = ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n', '4;ext=1\r\na 1\n\r', '\n5\r\nb 2\nc\r\n', 'A\r\n 3\nd 4444\n\r\n', '0\r\nX-Trailer: t\r\n\r\n'];
+          pieces.forEach((p, i) => setTimeout(() => socket.write(p), i * 5));
+          break;
+        }
+        case '/split-head':
+          socket.write('HTTP/1.1 200 OK\r\nContent-Le');
+          setTimeout(() => socket.write(`ngth: ${body.length}\r\n\r`), 5);
+          setTimeout(() => socket.write(`\n${body}`), 10);
+          break;
+        case '/until-close':
+          socket.end(`HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n${body}`);
+          break;
+        case '/mid-body':
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nup 1\n');
+          setTimeout(() => socket.destroy(), 10);
+          break;
+        case '/mid-chunk':
+          socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nup 1\n');
+          setTimeout(() => socket.end(), 10);
+          break;
+        case '/404':
+          socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found');
+          break;
+        case '/stale':
+          // Answers the first request of a connection, then closes the next one unanswered (the keep-alive race).
+          if (n === 0) socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+          else socket.destroy();
+          break;
+        case '/garbage':
+          socket.write('SMTP ready\r\n\r\n');
+          break;
+      }
+    });
+  });
+  after(() => raw.server.close());
+
+  const scrapeRaw = (c: ScrapeClient, path: string, timeoutMs = 2000) =>
+    new Promise<{ err: Error | null; text: string; ct: string }>((resolve) =>
+      c.scrape({ id: raw.origin + path, origin: raw.origin, path, labels: {} }, timeoutMs, (err, b, ct) => resolve({ err, text: b ? Buffer.from(b).toString() : '', ct })),
+    );
+
+  it('reads Content-Length and chunked bodies, headers split across reads, bodies until close', async () => {
+    const c = new ScrapeClient();
+    const a = await scrapeRaw(c, '/cl');
+    assert.equal(a.err, null);
+    assert.equal(a.text, body);
+    assert.equal(a.ct, 'text/plain; version=0.0.4');
+    const ch = await scrapeRaw(c, '/chunked');
+    assert.equal(ch.err, null);
+    assert.equal(ch.text, 'a 1\nb 2\nc 3\nd 4444\n');
+    assert.equal((await scrapeRaw(c, '/split-head')).text, body);
+    assert.equal((await scrapeRaw(c, '/until-close')).text, body);
+    await c.close();
+  });
+
+  it('reuses one keep-alive connection for sequential scrapes and bounds connections', async () => {
+    const c = new ScrapeClient({ connections: 2 });
+    const before0 = raw.connections();
+    for (let i = 0; i < 20; i++) assert.equal((await scrapeRaw(c, '/cl')).err, null);
+    assert.equal(c.connectionsOpened, 1);
+    assert.equal(raw.connections() - before0, 1);
+    const many = await Promise.all(Array.from({ length: 10 }, () => scrapeRaw(c, '/cl')));
+    for (const r of many) assert.equal(r.text, body);
+    assert.equal(c.connectionsOpened, 2, 'at most `connections` per origin; the rest queue');
+    await c.close();
+  });
+
+  it('fails clearly when the server closes mid-body, on 404, on garbage, and recovers', async () => {
+    const c = new ScrapeClient();
+    assert.match((await scrapeRaw(c, '/mid-body')).err?.message ?? '', /server closed the connection mid-body \(5 of 1000 bytes\)/);
+    assert.match((await scrapeRaw(c, '/mid-chunk')).err?.message ?? '', /server closed the connection mid-body/);
+    const nf = await scrapeRaw(c, '/404');
+    assert.equal(nf.err?.message, 'server returned HTTP status 404 Not Found');
+    assert.match((await scrapeRaw(c, '/garbage')).err?.message ?? '', /malformed HTTP response/);
+    assert.equal((await scrapeRaw(c, '/cl')).text, body);
+    await c.close();
+  });
+
+  it('retries once on a fresh connection when a reused one is closed unanswered', async () => {
+    const c = new ScrapeClient();
+    assert.equal((await scrapeRaw(c, '/stale')).err, null);
+    const r = await scrapeRaw(c, '/stale');
+    assert.equal(r.err, null);
+    assert.equal(r.text, body);
+    assert.equal(c.connectionsOpened, 2);
+    await c.close();
+  });
+
+  it('reports a refused connection Prometheus-style', async () => {
+    const s = createNetServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as { port: number }).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    const c = new ScrapeClient();
+    const origin = `http://127.0.0.1:${port}`;
+    const err = await new Promise<Error | null>((resolve) => c.scrape({ id: origin + '/m', origin, path: '/m', labels: {} }, 1000, (e) => resolve(e)));
+    assert.equal(err?.message, 'connect: connection refused');
     await c.close();
   });
 });

@@ -56,8 +56,9 @@ describe('Head', () => {
     const s = h.stats();
     assert.equal(s.series, 100);
     assert.equal(s.symbols, 4 + 10);
-    // The typed arrays of one chunk are the floor: 1024 series × 120 × (8 + 8) bytes.
-    assert.ok(s.bytes >= 1024 * 120 * 16, `bytes ${s.bytes}`);
+    // The values of one chunk are the floor: 1024 series × 120 × 8 bytes (timestamps are per target, not per series).
+    assert.ok(s.bytes >= 1024 * 120 * 8, `bytes ${s.bytes}`);
+    assert.ok(s.bytes < 1024 * 120 * 8 * 1.2, `bytes ${s.bytes}`);
     assert.ok(s.labelBytes > 0 && s.labelBytes < s.bytes);
     assert.equal(s.bytesPerSeries, s.bytes / 100);
     for (const r of refs) h.release(r);
@@ -74,5 +75,186 @@ describe('Head', () => {
 
   it('rejects a bad window', () => {
     assert.throws(() => new Head({ window: 0 }), /window/);
+  });
+
+  it('keeps timestamps once per target per scrape: series of two targets read back exact times and values', () => {
+    const h = new Head({ window: 3 });
+    const ta = h.target('a');
+    const tb = h.target('b');
+    const a = [h.create(['m', 'i', '0'], ta), h.create(['m', 'i', '1'], ta)];
+    const b = [h.create(['m', 'i', '0'], tb)];
+    for (let k = 1; k <= 5; k++) {
+      for (const r of a) h.append(r, 1000 * k, k + r / 10);
+      for (const r of b) h.append(r, 1000 * k + 1, -k);
+    }
+    const t = new Float64Array(3);
+    const v = new Float64Array(3);
+    assert.equal(h.read(a[1]!, t, v), 3);
+    assert.deepEqual([...t], [3000, 4000, 5000]);
+    assert.deepEqual([...v], [3.1, 4.1, 5.1]);
+    assert.equal(h.read(b[0]!, t, v), 3);
+    assert.deepEqual([...t], [3001, 4001, 5001]);
+    assert.deepEqual([...v], [-3, -4, -5]);
+    assert.equal(h.stats().ownTimestampSeries, 0);
+  });
+
+  it('keeps exact values (no rounding): NaN payloads aside, every float64 reads back', () => {
+    const h = new Head({ window: 4 });
+    const r = h.create(['x'], h.target('t'));
+    const xs = [0.1, -0, Number.MAX_VALUE, 5e-324];
+    xs.forEach((x, i) => h.append(r, i + 1, x));
+    const t = new Float64Array(4);
+    const v = new Float64Array(4);
+    h.read(r, t, v);
+    assert.deepEqual([...v], xs);
+    assert.ok(Object.is(v[1], -0));
+  });
+
+  it('records scrapes a series missed as gaps, and forgets them after a window', () => {
+    const h = new Head({ window: 4 });
+    const g = h.target('t');
+    const a = h.create(['a'], g);
+    const b = h.create(['b'], g);
+    const t = new Float64Array(4);
+    const v = new Float64Array(4);
+    h.append(a, 10, 1);
+    h.append(b, 10, 1);
+    h.append(a, 20, 2); // b misses the scrape at 20 (a scrape failed half-way)
+    h.append(a, 30, 3);
+    h.append(b, 30, 3);
+    assert.equal(h.read(b, t, v), 2);
+    assert.deepEqual([...t.subarray(0, 2)], [10, 30]);
+    assert.deepEqual([...v.subarray(0, 2)], [1, 3]);
+    // b misses 40 and 50: its newest sample (30) is still in the window.
+    h.append(a, 40, 4);
+    h.append(a, 50, 5);
+    assert.equal(h.lastValue(b), 3);
+    assert.equal(h.read(b, t, v), 1);
+    assert.deepEqual([t[0], v[0]], [30, 3]);
+    // Two more scrapes without b: its samples have left the window.
+    h.append(a, 60, 6);
+    h.append(a, 70, 7);
+    assert.equal(h.read(b, t, v), 0);
+    assert.ok(Number.isNaN(h.lastValue(b)));
+    // b comes back after a long absence: only the new sample, no stale bits from before.
+    h.append(b, 80, 8);
+    h.append(a, 80, 8);
+    assert.equal(h.read(b, t, v), 1);
+    assert.deepEqual([t[0], v[0]], [80, 8]);
+    assert.equal(h.read(a, t, v), 4);
+    assert.deepEqual([...t], [50, 60, 70, 80]);
+  });
+
+  it('a series created mid-run starts empty even where its slots held another series', () => {
+    const h = new Head({ window: 2 });
+    const g = h.target('t');
+    const a = h.create(['a'], g);
+    h.append(a, 1, 1);
+    h.release(a);
+    const c = h.create(['c'], g);
+    assert.equal(c, a);
+    const t = new Float64Array(2);
+    const v = new Float64Array(2);
+    assert.equal(h.read(c, t, v), 0);
+    h.append(c, 2, 2);
+    assert.equal(h.read(c, t, v), 1);
+    assert.deepEqual([t[0], v[0]], [2, 2]);
+  });
+
+  it('a duplicate sample in the same scrape overwrites (last one wins)', () => {
+    const h = new Head({ window: 3 });
+    const r = h.create(['d'], h.target('t'));
+    h.append(r, 5, 1);
+    h.append(r, 5, 2);
+    const t = new Float64Array(3);
+    const v = new Float64Array(3);
+    assert.equal(h.read(r, t, v), 1);
+    assert.equal(v[0], 2);
+  });
+
+  it('moves a series whose samples are older than its target\'s newest scrape to its own timestamps, losing nothing', () => {
+    const h = new Head({ window: 3 });
+    const g = h.target('t');
+    const plain = h.create(['p'], g);
+    const stamped = h.create(['s'], g);
+    const t = new Float64Array(3);
+    const v = new Float64Array(3);
+    h.append(plain, 1000, 1);
+    h.append(stamped, 1000, 10);
+    // Scrape 2: the exporter stamps `s` with an older time than the scrape's.
+    h.append(plain, 2000, 2);
+    h.append(stamped, 1500, 15);
+    h.append(plain, 3000, 3);
+    h.append(stamped, 2500, 25);
+    h.append(plain, 4000, 4);
+    h.append(stamped, 3500, 35);
+    assert.equal(h.stats().ownTimestampSeries, 1);
+    assert.equal(h.read(stamped, t, v), 3);
+    assert.deepEqual([...t], [1500, 2500, 3500]);
+    assert.deepEqual([...v], [15, 25, 35]);
+    assert.equal(h.lastValue(stamped), 35);
+    assert.equal(h.read(plain, t, v), 3);
+    assert.deepEqual([...t], [2000, 3000, 4000]);
+    h.release(stamped);
+    assert.equal(h.stats().ownTimestampSeries, 0);
+    const again = h.create(['s2'], g);
+    assert.equal(again, stamped);
+    assert.equal(h.read(again, t, v), 0);
+    h.append(again, 5000, 5);
+    assert.equal(h.stats().ownTimestampSeries, 0, 'a reused ref starts with the target\'s timestamps');
+  });
+
+  it('matches a per-series reference model under random scrapes, gaps, churn and several targets', () => {
+    const W = 5;
+    const h = new Head({ window: W });
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const targets = [h.target('x'), h.target('y'), h.target('z')];
+    const scrapes = targets.map(() => [] as number[]); // timestamps of each target's scrapes
+    const model = new Map<number, { target: number; samples: Map<number, number> }>(); // ref → scrape index → value
+    const live: number[] = [];
+    let now = 1000;
+    for (let step = 0; step < 400; step++) {
+      const ti = Math.floor(rnd() * targets.length);
+      now += 1 + Math.floor(rnd() * 10);
+      if (rnd() < 0.3 || live.length < 5) {
+        const ref = h.create(['m', 'n', String(step)], targets[ti]!);
+        model.set(ref, { target: ti, samples: new Map() });
+        live.push(ref);
+      }
+      if (rnd() < 0.1 && live.length > 5) {
+        const k = Math.floor(rnd() * live.length);
+        h.release(live[k]!);
+        model.delete(live[k]!);
+        live.splice(k, 1);
+      }
+      const idx = scrapes[ti]!.length;
+      let any = false;
+      for (const ref of live) {
+        const m = model.get(ref)!;
+        if (m.target !== ti || rnd() < 0.2) continue; // absent from this scrape
+        const val = rnd() * 100;
+        h.append(ref, now, val);
+        m.samples.set(idx, val);
+        any = true;
+      }
+      if (any) scrapes[ti]!.push(now);
+      const t = new Float64Array(W);
+      const v = new Float64Array(W);
+      for (const ref of live) {
+        const m = model.get(ref)!;
+        const n = scrapes[m.target]!.length;
+        const want = [...m.samples].filter(([i]) => i >= n - W).sort((p, q) => p[0] - q[0]);
+        const got = h.read(ref, t, v);
+        assert.equal(got, want.length, `ref ${ref} step ${step}`);
+        for (let i = 0; i < got; i++) {
+          assert.equal(t[i], scrapes[m.target]![want[i]![0]]);
+          assert.equal(v[i], want[i]![1]);
+        }
+        const newest = [...m.samples.keys()].filter((i) => i >= n - W);
+        assert.equal(h.lastValue(ref), newest.length ? m.samples.get(Math.max(...newest)) : NaN);
+      }
+    }
+    assert.equal(h.stats().ownTimestampSeries, 0);
   });
 });

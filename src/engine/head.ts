@@ -1,12 +1,25 @@
 /**
- * The in-memory head: for every active series, the last `window` samples in typed arrays,
- * and its labels, kept once.
+ * The in-memory head: for every active series, the samples of the last `window` scrapes of
+ * its target, and its labels, kept once.
  *
- * Samples live in chunks of CHUNK_SERIES series × window slots (Float64Array values and
- * timestamps), so growth allocates one new chunk and copies nothing. A series ref is
- * chunk * CHUNK_SERIES + slot; freed refs are reused through a free list, so the chunks stay
- * as large as the peak of active series. Label strings are interned with a refcount: one
- * copy of `instance`, `method`, `GET`… however many series carry them.
+ * Timestamps are kept once per target per scrape, not per series: every series of a target is
+ * appended in the same scrape with the same timestamp. Each target has a ring of `window`
+ * timestamps (one slot per scrape, numbered by a sequence that only grows); a series keeps
+ * only its values, in the same slots, and a presence bitmap (a series absent from a scrape,
+ * e.g. after a scrape failed half-way, has no sample in that slot). An append whose timestamp
+ * is newer than the target's newest slot opens the next slot; an equal one writes into it.
+ * A series whose sample is OLDER than its target's newest slot (explicit exposition
+ * timestamps) moves, for the rest of its life, to a ring of its own with per-sample
+ * timestamps (the old layout; rare). Nothing is rounded: values and timestamps are exact.
+ * Retention is per target: a series keeps the samples of the target's last `window` slots,
+ * so a target whose samples carry many distinct increasing timestamps per scrape (federation)
+ * retains fewer samples per series.
+ *
+ * Values and bitmaps live in chunks of CHUNK_SERIES series, so growth allocates one new chunk
+ * and copies nothing. A series ref is chunk * CHUNK_SERIES + slot; freed refs are reused
+ * through a free list, so the chunks stay as large as the peak of active series. Label
+ * strings are interned with a refcount: one copy of `instance`, `method`, `GET`… however
+ * many series carry them.
  */
 export interface HeadOptions {
   /** Samples kept per series (a ring); default 120. */
@@ -24,6 +37,8 @@ export interface HeadStats {
   labelBytes: number;
   /** Interned label strings. */
   symbols: number;
+  /** Series that moved to per-sample timestamps (their samples were older than their target's newest scrape). */
+  ownTimestampSeries: number;
 }
 
 const CHUNK_SHIFT = 10;
@@ -36,19 +51,40 @@ const PTR: number = (process.config.variables as Record<string, unknown>)['v8_en
 const ARRAY_OVERHEAD = 4 * PTR + 2 * PTR;
 /** An OrderedHashMap entry (key, value, chain) and its bucket: the intern table's cost per symbol. */
 const MAP_ENTRY = 4 * PTR;
+/** A typed array object and its ArrayBuffer on the heap (headers, fields), roughly. */
+const TYPED_ARRAY_OVERHEAD = 20 * PTR;
+
+/** A series with its own timestamps (see the class comment). */
+interface OwnRing {
+  times: Float64Array;
+  cursor: number;
+  count: number;
+}
 
 export class Head {
   readonly window: number;
+  /** Uint32 words of presence bits per series. */
+  private readonly words: number;
   private values: Float64Array[] = [];
-  private times: Float64Array[] = [];
-  private cursor = new Uint32Array(CHUNK_SERIES);
-  private count = new Uint32Array(CHUNK_SERIES);
+  private present: Uint32Array[] = [];
+  /** Per series: 1 + the sequence number of its newest slot (at creation: its target's sequence). */
+  private lastSeq = new Uint32Array(CHUNK_SERIES);
   private targetOf = new Int32Array(CHUNK_SERIES);
+  /** Per series: 1 when it has its own timestamps (ownRings). */
+  private own = new Uint8Array(CHUNK_SERIES);
+  private readonly ownRings = new Map<number, OwnRing>();
   private labelSets: (readonly string[] | undefined)[] = [];
   private freeRefs = new Int32Array(64);
   private freeTop = 0;
   private highWater = 0;
   private active = 0;
+
+  /** Per ring (target id + 1; ring 0: series created without a target): `window` timestamps. */
+  private ringTimes: Float64Array;
+  /** Per ring: slots opened so far (the next slot's sequence number). */
+  private ringSeq: Uint32Array;
+  /** Per ring: index of the newest slot, (ringSeq - 1) % window. */
+  private ringPos: Uint32Array;
 
   private symbolIds = new Map<string, number>();
   private symbolStrs: (string | undefined)[] = [];
@@ -65,6 +101,10 @@ export class Head {
     const w = options.window ?? 120;
     if (!Number.isInteger(w) || w < 1 || w > 65_536) throw new RangeError(`head window must be an integer in 1..65536 (got ${w})`);
     this.window = w;
+    this.words = (w + 31) >>> 5;
+    this.ringSeq = new Uint32Array(16);
+    this.ringPos = new Uint32Array(16);
+    this.ringTimes = new Float64Array(16 * w);
   }
 
   /** A small integer for a target name, stored with each of its series. Allocates on first sight only. */
@@ -74,6 +114,7 @@ export class Head {
       id = this.targetNames.length;
       this.targetNames.push(name);
       this.targetIds.set(name, id);
+      this.ensureRing(id + 1);
     }
     return id;
   }
@@ -88,6 +129,7 @@ export class Head {
    * kept as given. Runs on a scrape-cache miss only.
    */
   create(labels: string[], target = -1): number {
+    if (!Number.isInteger(target) || target < -1) throw new RangeError(`bad target id ${target}`);
     for (let i = 0; i < labels.length; i++) labels[i] = this.intern(labels[i]!);
     let ref: number;
     if (this.freeTop > 0) {
@@ -95,11 +137,12 @@ export class Head {
     } else {
       ref = this.highWater++;
       if ((ref & CHUNK_MASK) === 0 && ref >>> CHUNK_SHIFT === this.values.length) this.addChunk();
-      if (ref >= this.cursor.length) this.growMeta();
+      if (ref >= this.lastSeq.length) this.growMeta();
     }
-    this.cursor[ref] = 0;
-    this.count[ref] = 0;
+    this.ensureRing(target + 1);
     this.targetOf[ref] = target;
+    this.lastSeq[ref] = this.ringSeq[target + 1]!;
+    this.present[ref >>> CHUNK_SHIFT]!.fill(0, (ref & CHUNK_MASK) * this.words, ((ref & CHUNK_MASK) + 1) * this.words);
     this.labelSets[ref] = labels;
     this.labelArrayBytes += ARRAY_OVERHEAD + labels.length * PTR;
     this.active++;
@@ -108,13 +151,38 @@ export class Head {
 
   /** MUST stay allocation-free: runs once per sample. */
   append(ref: number, tMs: number, value: number): void {
+    if (this.own[ref] !== 0) {
+      this.appendOwn(ref, tMs, value);
+      return;
+    }
+    const w = this.window;
+    const g = this.targetOf[ref]! + 1;
+    const times = this.ringTimes;
+    let seq = this.ringSeq[g]!;
+    let idx = this.ringPos[g]!;
+    if (seq === 0 || tMs > times[g * w + idx]!) {
+      // The first sample of a new scrape of this target: open the next slot.
+      idx = seq === 0 || idx + 1 === w ? 0 : idx + 1;
+      times[g * w + idx] = tMs;
+      this.ringSeq[g] = ++seq;
+      this.ringPos[g] = idx;
+    } else if (tMs !== times[g * w + idx]) {
+      this.toOwn(ref);
+      this.appendOwn(ref, tMs, value);
+      return;
+    }
+    // idx === (seq - 1) % w: the newest slot.
+    const s = seq - 1;
+    const last = this.lastSeq[ref]!;
     const chunk = ref >>> CHUNK_SHIFT;
-    const p = this.cursor[ref]!;
-    const at = (ref & CHUNK_MASK) * this.window + p;
-    this.values[chunk]![at] = value;
-    this.times[chunk]![at] = tMs;
-    this.cursor[ref] = p + 1 === this.window ? 0 : p + 1;
-    if (this.count[ref]! < this.window) this.count[ref]!++;
+    const local = ref & CHUNK_MASK;
+    const bits = this.present[chunk]!;
+    const bbase = local * this.words;
+    // s === last: the next slot; s === last - 1: the same slot again (a duplicate: last one wins).
+    if (s > last) this.clearGap(bits, bbase, last, s);
+    bits[bbase + (idx >>> 5)]! |= 1 << (idx & 31);
+    this.values[chunk]![local * w + idx] = value;
+    this.lastSeq[ref] = s + 1;
   }
 
   /** Frees a series (churned away); its ref will be reused. */
@@ -124,7 +192,10 @@ export class Head {
     for (let i = 0; i < labels.length; i++) this.unintern(labels[i]!);
     this.labelArrayBytes -= ARRAY_OVERHEAD + labels.length * PTR;
     this.labelSets[ref] = undefined;
-    this.count[ref] = 0;
+    if (this.own[ref] !== 0) {
+      this.own[ref] = 0;
+      this.ownRings.delete(ref);
+    }
     this.active--;
     if (this.freeTop === this.freeRefs.length) {
       const next = new Int32Array(this.freeRefs.length * 2);
@@ -143,27 +214,55 @@ export class Head {
     return this.targetOf[ref]!;
   }
 
-  /** Copies a series' samples, oldest first, into the outs; returns how many. */
+  /** Copies a series' samples, oldest first, into the outs (each of `window` length at least); returns how many. */
   read(ref: number, outT: Float64Array, outV: Float64Array): number {
-    const n = this.count[ref]!;
+    if (this.labelSets[ref] === undefined) return 0;
     const w = this.window;
     const chunk = ref >>> CHUNK_SHIFT;
-    const base = (ref & CHUNK_MASK) * w;
-    const first = (this.cursor[ref]! - n + w) % w;
-    for (let i = 0; i < n; i++) {
-      const at = base + ((first + i) % w);
-      outT[i] = this.times[chunk]![at]!;
-      outV[i] = this.values[chunk]![at]!;
+    const local = ref & CHUNK_MASK;
+    const vals = this.values[chunk]!;
+    const own = this.own[ref] !== 0 ? this.ownRings.get(ref) : undefined;
+    if (own !== undefined) {
+      const first = (own.cursor - own.count + w) % w;
+      for (let i = 0; i < own.count; i++) {
+        const at = (first + i) % w;
+        outT[i] = own.times[at]!;
+        outV[i] = vals[local * w + at]!;
+      }
+      return own.count;
+    }
+    const g = this.targetOf[ref]! + 1;
+    const seq = this.ringSeq[g]!;
+    const last = this.lastSeq[ref]!;
+    const bits = this.present[chunk]!;
+    const bbase = local * this.words;
+    let n = 0;
+    for (let q = Math.max(0, seq - w); q < last; q++) {
+      const idx = q % w;
+      if ((bits[bbase + (idx >>> 5)]! & (1 << (idx & 31))) === 0) continue;
+      outT[n] = this.ringTimes[g * w + idx]!;
+      outV[n] = vals[local * w + idx]!;
+      n++;
     }
     return n;
   }
 
   /** The newest sample's value (NaN without samples). */
   lastValue(ref: number): number {
-    if (this.count[ref] === 0) return NaN;
+    if (this.labelSets[ref] === undefined) return NaN;
     const w = this.window;
-    const at = (ref & CHUNK_MASK) * w + ((this.cursor[ref]! - 1 + w) % w);
-    return this.values[ref >>> CHUNK_SHIFT]![at]!;
+    const local = ref & CHUNK_MASK;
+    const vals = this.values[ref >>> CHUNK_SHIFT]!;
+    if (this.own[ref] !== 0) {
+      const own = this.ownRings.get(ref)!;
+      return own.count === 0 ? NaN : vals[local * w + ((own.cursor - 1 + w) % w)]!;
+    }
+    const last = this.lastSeq[ref]!;
+    const seq = this.ringSeq[this.targetOf[ref]! + 1]!;
+    if (last === 0 || last - 1 < seq - w) return NaN;
+    const idx = (last - 1) % w;
+    if ((this.present[ref >>> CHUNK_SHIFT]![local * this.words + (idx >>> 5)]! & (1 << (idx & 31))) === 0) return NaN;
+    return vals[local * w + idx]!;
   }
 
   /** Refs of live series (allocates; for tests and tools). */
@@ -179,9 +278,11 @@ export class Head {
 
   stats(): HeadStats {
     let bytes = 0;
-    for (const c of this.values) bytes += c.byteLength;
-    for (const c of this.times) bytes += c.byteLength;
-    bytes += this.cursor.byteLength + this.count.byteLength + this.targetOf.byteLength + this.freeRefs.byteLength;
+    for (const c of this.values) bytes += c.byteLength + TYPED_ARRAY_OVERHEAD;
+    for (const c of this.present) bytes += c.byteLength + TYPED_ARRAY_OVERHEAD;
+    bytes += this.lastSeq.byteLength + this.own.byteLength + this.targetOf.byteLength + this.freeRefs.byteLength;
+    bytes += this.ringTimes.byteLength + this.ringSeq.byteLength + this.ringPos.byteLength;
+    bytes += this.ownRings.size * (this.window * 8 + 2 * TYPED_ARRAY_OVERHEAD + MAP_ENTRY);
     bytes += this.symbolRefs.byteLength + ARRAY_OVERHEAD + this.labelSets.length * PTR + ARRAY_OVERHEAD + this.symbolStrs.length * PTR;
     const labelBytes = this.labelArrayBytes + this.symbolBytes + this.symbolCount * MAP_ENTRY;
     bytes += labelBytes;
@@ -191,7 +292,59 @@ export class Head {
       bytesPerSeries: this.active > 0 ? bytes / this.active : 0,
       labelBytes,
       symbols: this.symbolCount,
+      ownTimestampSeries: this.ownRings.size,
     };
+  }
+
+  /** Clears the presence bits of slots from..to-1 (scrapes the series missed). */
+  private clearGap(bits: Uint32Array, bbase: number, from: number, to: number): void {
+    const w = this.window;
+    if (to - from >= w) {
+      bits.fill(0, bbase, bbase + this.words);
+      return;
+    }
+    for (let q = from; q < to; q++) {
+      const idx = q % w;
+      bits[bbase + (idx >>> 5)]! &= ~(1 << (idx & 31));
+    }
+  }
+
+  /** Moves a series to its own per-sample timestamps, keeping its samples (rare: allocates). */
+  private toOwn(ref: number): void {
+    const w = this.window;
+    const t = new Float64Array(w);
+    const v = new Float64Array(w);
+    const n = this.read(ref, t, v);
+    const vals = this.values[ref >>> CHUNK_SHIFT]!;
+    const base = (ref & CHUNK_MASK) * w;
+    for (let i = 0; i < n; i++) vals[base + i] = v[i]!;
+    this.ownRings.set(ref, { times: t, cursor: n % w, count: n });
+    this.own[ref] = 1;
+  }
+
+  private appendOwn(ref: number, tMs: number, value: number): void {
+    const own = this.ownRings.get(ref)!;
+    const w = this.window;
+    const p = own.cursor;
+    own.times[p] = tMs;
+    this.values[ref >>> CHUNK_SHIFT]![(ref & CHUNK_MASK) * w + p] = value;
+    own.cursor = p + 1 === w ? 0 : p + 1;
+    if (own.count < w) own.count++;
+  }
+
+  private ensureRing(ring: number): void {
+    if (ring < this.ringSeq.length) return;
+    let cap = this.ringSeq.length;
+    while (cap <= ring) cap *= 2;
+    const seq = new Uint32Array(cap);
+    seq.set(this.ringSeq);
+    this.ringSeq = seq;
+    const pos = new Uint32Array(cap);
+    pos.set(this.ringPos);
+    this.ringPos = pos;
+    const times = new Float64Array(cap * this.window);
+    times.set(this.ringTimes);
+    this.ringTimes = times;
   }
 
   private intern(s: string): string {
@@ -227,17 +380,17 @@ export class Head {
 
   private addChunk(): void {
     this.values.push(new Float64Array(CHUNK_SERIES * this.window));
-    this.times.push(new Float64Array(CHUNK_SERIES * this.window));
+    this.present.push(new Uint32Array(CHUNK_SERIES * this.words));
   }
 
   private growMeta(): void {
-    const cap = this.cursor.length * 2;
-    const c = new Uint32Array(cap);
-    c.set(this.cursor);
-    this.cursor = c;
-    const n = new Uint32Array(cap);
-    n.set(this.count);
-    this.count = n;
+    const cap = this.lastSeq.length * 2;
+    const l = new Uint32Array(cap);
+    l.set(this.lastSeq);
+    this.lastSeq = l;
+    const o = new Uint8Array(cap);
+    o.set(this.own);
+    this.own = o;
     const t = new Int32Array(cap);
     t.set(this.targetOf);
     this.targetOf = t;
