@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ARTICLE_HISTOGRAM, ARTICLE_LABEL_SETS, ARTICLE_SIZES } from './article.js';
+import type { CardinalityReport } from './run.js';
+import { ladderObservations } from './spec.js';
+import { renderTables } from './tables.js';
+
+const require = createRequire(import.meta.url);
+
+/** uPlot (~50 kB minified), inlined: the page opens offline and from a file:// URL. */
+function uplotAssets(): { js: string; css: string } {
+  return {
+    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  };
+}
+
+/** Text that is safe inside <script> / <style> (no closing tag, no HTML comment opener). */
+const inlineSafe = (s: string): string => s.replace(/<\/(script|style)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const COLORS: Record<string, string> = { counter: '#1f77b4', gauge: '#2ca02c', histogram: '#d62728', summary: '#9467bd' };
+
+interface ChartSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Aligned data: x values, then one array per series (null where a series has no point). */
+  data: (number | null)[][];
+  series: { label: string; stroke: string; dash?: number[] }[];
+  logX?: boolean;
+}
+
+function align(xs: number[], lines: { x: number[]; y: number[] }[]): (number | null)[][] {
+  const all = [...new Set(xs.concat(...lines.map((l) => l.x)))].sort((a, b) => a - b);
+  return [all, ...lines.map((l) => all.map((x) => (l.x.includes(x) ? l.y[l.x.indexOf(x)]! : null)))];
+}
+
+function charts(r: CardinalityReport): ChartSpec[] {
+  const o = r.options;
+  const obs0 = ladderObservations(o);
+  const MB = 1024 * 1024;
+  const out: ChartSpec[] = [];
+  const lines: { x: number[]; y: number[] }[] = [];
+  const series: ChartSpec['series'] = [];
+  for (const t of o.types) {
+    const pts = o.labelSets.map((n) => r.summary.find((s) => s.type === t && s.labelSets === n && s.observations === obs0));
+    lines.push({ x: o.labelSets, y: pts.map((p) => (p ? p.bytes.median / MB : NaN)) });
+    series.push({ label: `${o.subject} ${t}`, stroke: COLORS[t]! });
+  }
+  for (const t of ['counter', 'gauge'] as const) {
+    lines.push({ x: [...ARTICLE_LABEL_SETS], y: ARTICLE_SIZES[t].map((b) => b / MB) });
+    series.push({ label: `Go ${t} (article)`, stroke: COLORS[t]!, dash: [6, 4] });
+  }
+  lines.push({ x: [...ARTICLE_LABEL_SETS], y: ARTICLE_HISTOGRAM.map((row) => row.reduce((a, b) => a + b, 0) / row.length / MB) });
+  series.push({ label: 'Go histogram (article, mean over observations)', stroke: COLORS.histogram!, dash: [6, 4] });
+  out.push({
+    title: `Retained memory by label sets (${obs0} observation${obs0 === 1 ? '' : 's'} per set; medians)`,
+    xLabel: 'label sets',
+    yLabel: 'MB (1024²)',
+    data: align([], lines),
+    series,
+  });
+  if (o.observations.length > 1) {
+    for (const t of o.types) {
+      const rows = o.gridLabelSets;
+      const gl = rows.map((n) => ({
+        x: o.observations,
+        y: o.observations.map((obs) => r.summary.find((s) => s.type === t && s.labelSets === n && s.observations === obs)?.bytesPerLabelSet.median ?? NaN),
+      }));
+      out.push({
+        title: `${t}: bytes per label set by observations per set (medians)`,
+        xLabel: 'observations per label set',
+        yLabel: 'B / label set',
+        data: align([], gl),
+        series: rows.map((n, i) => ({ label: `${n} label sets`, stroke: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'][i % 6]! })),
+      });
+    }
+  }
+  return out;
+}
+
+/** cardinality.html: the tables and the plots, one file, no network. */
+export function renderHtml(r: CardinalityReport): string {
+  const { js, css } = uplotAssets();
+  const specs = charts(r);
+  const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>promsoak cardinality — ${escapeHtml(r.options.subject)}</title>
+<style>${inlineSafe(css)}
+body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}pre{font-size:12px;background:#f6f6f6;padding:1em;overflow:auto}
+.chart{margin:1em 0}h1{font-size:20px}</style>
+</head><body>
+<h1>promsoak cardinality: memory per label set by metric type</h1>
+<p>Subject <b>${escapeHtml(r.options.subject)}</b>; vector labels foo, bar, baz (baz-&lt;i&gt; per set); each case a fresh
+<code>node --expose-gc</code> process: retained heap + ArrayBuffers after full GCs, minus the same before the build.
+Dashed: the Go client's numbers from the article. ${escapeHtml(r.machine.cpu)}, ${r.machine.cores} cores, Node ${escapeHtml(r.machine.node)}, ${escapeHtml(r.createdAt)}.</p>
+<div id="charts"></div>
+<pre>${escapeHtml(renderTables(r).join('\n'))}</pre>
+<script>${inlineSafe(js)}</script>
+<script>
+const specs = ${inlineSafe(JSON.stringify(specs))};
+for (const s of specs) {
+  const el = document.createElement('div'); el.className = 'chart';
+  document.getElementById('charts').appendChild(el);
+  const data = s.data.map((col) => col.map((v) => (v === null || Number.isNaN(v) ? null : v)));
+  new uPlot({
+    title: s.title, width: Math.min(900, window.innerWidth - 40), height: 360,
+    // y from 0: a flat line must look flat, not zoomed into its last percent.
+    scales: { x: { time: false }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    axes: [{ label: s.xLabel }, { label: s.yLabel, size: 70 }],
+    series: [{ label: s.xLabel }].concat(s.series.map((x) => ({ label: x.label, stroke: x.stroke, dash: x.dash, width: 2, spanGaps: true, points: { show: true, size: 6 } }))),
+  }, data, el);
+}
+</script>
+</body></html>
+`;
+  return page;
+}
