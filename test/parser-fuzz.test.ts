@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ParseError } from '../src/errors.js';
 import { Entry, parserFor, type ExpositionFormat, type Parser } from '../src/engine/parse/index.js';
 import { formatOfPath } from '../src/commands/parse.js';
+import { NUM, parseFloatAt, plainValueLine } from '../src/engine/parse/float.js';
 import { SHARED_TESTDATA } from './helpers/tools.js';
 
 /**
@@ -220,3 +221,72 @@ function describeAll(p: Parser, buf: Uint8Array): string[] {
   }
   return out;
 }
+
+describe('float parsing against Number()', () => {
+  /** mulberry32 */
+  function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('16–17 significant digits (the two-sum / two-product path), ties and neighbours included: exactly Number()', () => {
+    const rnd = prng(0x17d);
+    const enc = new TextEncoder();
+    const f64 = new Float64Array(1);
+    const u64 = new BigUint64Array(f64.buffer);
+    let n = 0;
+    const check = (s: string): void => {
+      const b = enc.encode(s);
+      const k = parseFloatAt(new DataView(b.buffer), b, 0, b.length, true);
+      n++;
+      if (k !== b.length || !Object.is(NUM[0], Number(s))) assert.fail(`${s}: read ${NUM[0]}, Number() ${Number(s)}`);
+    };
+    const digits = (len: number): string => {
+      let s = String(1 + Math.floor(rnd() * 9));
+      while (s.length < len) s += String(Math.floor(rnd() * 10));
+      return s;
+    };
+    for (let i = 0; i < 60_000; i++) {
+      const x = rnd() * Math.pow(10, Math.floor(rnd() * 24) - 8);
+      check(String(x));
+      check(x.toPrecision(17));
+      check('-' + x.toPrecision(16));
+      // The decimal nearest the midpoint to the next double up, and one digit either way.
+      f64[0] = x;
+      u64[0] += 1n;
+      const mid = ((x + f64[0]) / 2).toPrecision(17);
+      check(mid);
+      if (!mid.includes('e')) check(mid.slice(0, -1) + String((Number(mid.at(-1)) + 1) % 10));
+      const len = 16 + (i & 1);
+      const ds = digits(len);
+      const p = Math.floor(rnd() * (len + 6));
+      check(p <= len ? ds.slice(0, p) + '.' + ds.slice(p) : '0.' + '0'.repeat(p - len) + ds);
+      // Exact ties: x.5 with x in [2^52, 2^53).
+      check(String(2 ** 52 + Math.floor(rnd() * 2 ** 52)) + '.5');
+    }
+    assert.ok(n > 400_000);
+  });
+
+  it('plainValueLine: a value then LF reads as parseFloatAt, or is left to it (-1)', () => {
+    const rnd = prng(0x91a);
+    const enc = new TextEncoder();
+    const forms = ['0', '7', '00012', '123456789012345', '1234567890123456', '1.', '0.1', '21.5', '1e5', '1.5E+3', '7.6238e-05', '9.03676723e+08',
+      '1e-22', '1e22', '1e23', '1e', '1e+', '.5', '5.e3', '1.5e+0003', '1e0400', '-1', 'NaN', '12 34', '1\r'];
+    for (let i = 0; i < 20_000; i++) {
+      const s = i < forms.length ? forms[i]! : (rnd() * Math.pow(10, Math.floor(rnd() * 12) - 6)).toPrecision(1 + Math.floor(rnd() * 15));
+      const b = enc.encode(s + '\n');
+      const dv = new DataView(b.buffer);
+      const k = plainValueLine(dv, b, 0, b.length);
+      if (k < 0) continue;
+      const v = NUM[0];
+      assert.equal(parseFloatAt(dv, b, 0, b.length, true), k - 1, s);
+      assert.ok(Object.is(v, NUM[0]), `${s}: ${v} vs ${NUM[0]}`);
+    }
+  });
+});

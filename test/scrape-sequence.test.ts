@@ -6,7 +6,7 @@ import { ExporterSet } from '../src/fleet/exporter-set.js';
 import { CONTENT_TYPE } from '../src/fleet/layout.js';
 import { loadProfile } from '../src/profile/load.js';
 import { CachedIngester } from '../src/engine/ingesters/cached.js';
-import { TextParser } from '../src/engine/parse/index.js';
+import { OpenMetricsParser, TextParser } from '../src/engine/parse/index.js';
 import type { Parser } from '../src/engine/parse/types.js';
 import { ParseError, SampleLimitError } from '../src/errors.js';
 import { valueVariants } from '../scripts/lib/vary-values.js';
@@ -264,5 +264,111 @@ describe('scrape cache sequence fuzzing', () => {
       cases++;
     }
     assert.ok(errors > 0 && errors < cases, `${errors} of ${cases} mutated bodies failed to parse`);
+  });
+});
+
+describe('scrape cache sequence, OpenMetrics', () => {
+  const om = CONTENT_TYPE.openmetrics;
+  class CountingOm extends OpenMetricsParser {
+    hits = 0;
+    override acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+      const ok = super.acceptSeries(seriesStart, seriesEnd, nameEnd, lines);
+      if (ok) this.hits++;
+      return ok;
+    }
+  }
+  const run = (ing: CachedIngester, body: Uint8Array, time: number, type = om): string => {
+    try {
+      return `ok ${ing.ingest(body, 'target', time, type)} +${ing.last.seriesAdded}`;
+    } catch (e) {
+      if (e instanceof ParseError) return `ParseError ${e.message}`;
+      throw e;
+    }
+  };
+  /** As compare(), OpenMetrics against the full path (a parser without acceptSeries); types per body (default OM). */
+  function compareOm(bodies: Uint8Array[], label: string, types: string[] = []): number[] {
+    const parser = new CountingOm();
+    const text = new TextParser();
+    const ing = new CachedIngester(options, (t) => (t === om ? parser : text));
+    const ref = new CachedIngester(options, (t): Parser => (t === om ? Object.assign(new OpenMetricsParser(), { acceptSeries: undefined }) : new TextParser()));
+    const hits: number[] = [];
+    bodies.forEach((body, i) => {
+      const before = parser.hits;
+      const type = types[i] ?? om;
+      assert.equal(run(ing, body, i * 1000, type), run(ref, body, i * 1000, type), `${label}: body ${i}`);
+      assert.deepEqual(view(ing), view(ref), `${label}: head after body ${i}`);
+      hits.push(parser.hits - before);
+    });
+    return hits;
+  }
+  const OM_BASE = [
+    '# HELP req Requests.',
+    '# TYPE req counter',
+    'req_total{method="GET",code="200"} 10',
+    'req_total{method="GET",code="500"} 2 1700000000.5',
+    'req_created{method="GET",code="200"} 1.7000000001234567e+09',
+    '# TYPE up gauge',
+    'up 1',
+    'lat_bucket{le="0.1"} 3 # {trace_id="a"} 0.05 1700000000.1',
+    'lat_bucket{le="+Inf"} 4',
+    'lat_sum 0.75',
+    'lat_count 4',
+    '# EOF',
+    '',
+  ].join('\n');
+
+  it('bodies that differ only in values: every sample after the first scrape is a sequence hit', () => {
+    const set = new ExporterSet(loadProfile('default'));
+    const hits = compareOm([0, 1, 2, 3, 4].map((t) => set.renderToBuffer(3, t * 5, 'openmetrics')), 'default profile OM');
+    assert.equal(hits[0], 0);
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i]! >= set.seriesPerExporter, `body ${i}: ${hits[i]}`);
+  });
+
+  it('timestamps, exemplars, long floats, malformed tails, missing or early # EOF: same heads and errors', () => {
+    const bodies = [
+      OM_BASE,
+      OM_BASE.replace(' 10\n', ' 11\n'),
+      OM_BASE.replace('1700000000.5', '1700000000.75'),
+      OM_BASE.replace('# {trace_id="a"}', '# {trace_id="a",x}'),
+      OM_BASE.replace('0.05 1700000000.1', '0.05 x'),
+      OM_BASE.replace('lat_sum 0.75', 'lat_sum  0.75'),
+      OM_BASE.replace('lat_sum 0.75', 'lat_sum 0.7.5'),
+      OM_BASE.replace('up 1', 'up 1 '),
+      OM_BASE.replace('# EOF\n', ''),
+      OM_BASE.replace('lat_count 4\n', '# EOF\nlat_count 4\n'),
+      OM_BASE.replace('up 1', '\nup 1'),
+      OM_BASE,
+    ].map(lines);
+    const hits = compareOm(bodies, 'OM forms');
+    assert.equal(hits[1], 8);
+    assert.equal(hits.at(-1), 8);
+  });
+
+  it('runs recorded by the text parser are not OpenMetrics hits (a target switching formats on equal bytes)', () => {
+    const text = '# a comment\n\nfoo{a="1"}\t1\nbar 2\n';
+    const omBody = text + '# EOF\n';
+    const bodies = [text, text, omBody, omBody, text, 'foo{a="1"} 1\nbar 2\n', 'foo{a="1"} 1\nbar 2\n# EOF\n'].map(lines);
+    compareOm(bodies, 'switch', [ct, ct, om, om, ct, ct, om]);
+  });
+
+  it('mutated OpenMetrics bodies between scrapes: the sequence accepts exactly what the full path accepts', () => {
+    let seed = 0x0e0f;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const smoke = new ExporterSet(loadProfile('smoke'));
+    const seeds = [lines(OM_BASE), smoke.renderToBuffer(2, 0, 'openmetrics')];
+    const special = enc.encode('\\"{}=,# \n.eE+-_:0a\u00ff');
+    for (let i = 0; i < 300; i++) {
+      const base = seeds[i % seeds.length]!;
+      const bytes = Array.from(base);
+      for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+        const at = Math.floor(rnd() * bytes.length);
+        const r = rnd();
+        if (r < 0.4) bytes[at] = special[Math.floor(rnd() * special.length)]!;
+        else if (r < 0.7) bytes.splice(at, 0, special[Math.floor(rnd() * special.length)]!);
+        else bytes.splice(at, 1 + Math.floor(rnd() * 3));
+      }
+      const m = Uint8Array.from(bytes);
+      compareOm([base, base, m, base], `OM case ${i}`);
+    }
   });
 });

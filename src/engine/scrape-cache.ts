@@ -54,6 +54,8 @@ export class ScrapeCache {
   private seqAt: Int32Array;
   /** The run expected next. */
   private cursor = 0;
+  /** The format whose parser recorded the sequence (see iterStart). */
+  private seqFormat = 0;
   /** Whether this scrape left the sequence: from then on its samples are recorded in pend. */
   private dirty = false;
   /** Runs [0, clean) matched this scrape's first samples in order: commit() keeps them. */
@@ -68,7 +70,6 @@ export class ScrapeCache {
   matchNameEnd = 0;
   matchLines = 0;
   private matchPos = 0;
-  private matchEnd = 0;
 
   constructor(initialEntries = 64) {
     const cap = pow2AtLeast(Math.max(8, initialEntries));
@@ -107,8 +108,16 @@ export class ScrapeCache {
     );
   }
 
-  /** Starts a scrape: entries not looked up or added from now until iterDone() are dropped then. */
-  iterStart(): void {
+  /**
+   * Starts a scrape: entries not looked up or added from now until iterDone() are dropped then.
+   * `format` names the parser whose sequence hits this scrape takes (text, OpenMetrics): runs
+   * recorded by another format's parser are dropped, since its grammar accepted them.
+   */
+  iterStart(format = 0): void {
+    if (format !== this.seqFormat) {
+      this.seqFormat = format;
+      this.seqLen = 0;
+    }
     this.iter = (this.iter + 1) >>> 0;
     this.seenThisIter = 0;
     this.predicted = 0;
@@ -165,10 +174,13 @@ export class ScrapeCache {
     const s = seq[r + SEQ_START]!;
     const len = seq[r + SEQ_KEY_END]! - s;
     if (len > end - pos) return -1;
-    if (len >= 8 && seq[r + SEQ_SLOW] === 0) {
-      // Eight bytes a step as doubles, two steps a round, the last step overlapping the one
-      // before. Equal doubles are equal bytes except for ±0 and NaN: commit() marks a run
-      // with such a word on this grid (never in text, but bytes are bytes) SEQ_SLOW.
+    if (seq[r + SEQ_SLOW] !== 0) {
+      if (!this.sameBytes(s, body, pos, len)) return -1;
+    } else {
+      // Eight bytes a step as doubles, two steps a round, the last step overlapping the one before (runs are
+      // ≥ 8 bytes, else SEQ_SLOW). Equal doubles are equal bytes except for ±0 and NaN:
+      // commit() marks a run with such a word on this grid (never in text, but bytes are
+      // bytes) SEQ_SLOW.
       const sdv = this.seqDv;
       const last = len - 8;
       let j = 0;
@@ -177,9 +189,8 @@ export class ScrapeCache {
       }
       if (j < last && sdv.getFloat64(s + j, true) !== dv.getFloat64(pos + j, true)) return -1;
       if (sdv.getFloat64(s + last, true) !== dv.getFloat64(pos + last, true)) return -1;
-    } else if (!this.sameBytes(s, body, pos, len)) return -1;
+    }
     this.matchPos = pos;
-    this.matchEnd = pos + len;
     this.matchKeyStart = pos + (seq[r + SEQ_KEY]! - s);
     this.matchNameEnd = pos + (seq[r + SEQ_NAME_END]! - s);
     this.matchLines = seq[r + SEQ_LINES]!;
@@ -194,9 +205,19 @@ export class ScrapeCache {
 
   /** The last matchNext()'s line was accepted: marks its entry seen and returns its ref. MUST stay allocation-free. */
   takeMatch(): number {
-    const e = this.seq[this.cursor++ * SEQ + SEQ_ENTRY]!;
-    if (this.dirty) this.record(this.matchPos, this.matchKeyStart, this.matchNameEnd, this.matchEnd, this.matchLines, e);
+    const k = this.cursor++;
+    const e = this.seq[k * SEQ + SEQ_ENTRY]!;
+    if (this.dirty) this.recordMatch(k, e);
     return this.hit(e);
+  }
+
+  /** takeMatch() after a deviation: the matched run k is recorded (as body offsets) for commit(). */
+  private recordMatch(k: number, e: number): void {
+    const seq = this.seq;
+    const r = k * SEQ;
+    const pos = this.matchPos;
+    const s = seq[r + SEQ_START]!;
+    this.record(pos, this.matchKeyStart, this.matchNameEnd, pos + (seq[r + SEQ_KEY_END]! - s), this.matchLines, e);
   }
 
   /**
@@ -266,7 +287,7 @@ export class ScrapeCache {
       seq[r + SEQ_LINES] = pend[p + SEQ_LINES]!;
       const e = pend[p + SEQ_ENTRY]!;
       seq[r + SEQ_ENTRY] = e;
-      seq[r + SEQ_SLOW] = hasZeroOrNaNWord(this.seqDv, seq[r + SEQ_START]!, seq[r + SEQ_KEY_END]! - seq[r + SEQ_START]!) ? 1 : 0;
+      seq[r + SEQ_SLOW] = seq[r + SEQ_KEY_END]! - seq[r + SEQ_START]! < 8 || hasZeroOrNaNWord(this.seqDv, seq[r + SEQ_START]!, seq[r + SEQ_KEY_END]! - seq[r + SEQ_START]!) ? 1 : 0;
       this.seqAt[e] = keep + i;
     }
     this.seqLen = keep + n;
@@ -414,7 +435,7 @@ const SEQ_KEY_END = 3;
 /** LFs in [start, key): the blank and comment lines skipped. */
 const SEQ_LINES = 4;
 const SEQ_ENTRY = 5;
-/** 1: compare this run byte by byte (see matchNext). */
+/** 1: compare this run byte by byte (see matchNext): shorter than 8 bytes, or a ±0 or NaN word. */
 const SEQ_SLOW = 6;
 
 /** Whether a double read on matchNext's grid over dv[s, s + len) is ±0 or NaN. */

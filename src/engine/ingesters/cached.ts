@@ -16,7 +16,7 @@ interface TargetState {
  * The default ingester: byte-level pull parser → per-target scrape cache on the raw series
  * bytes → typed-array head. On a cache hit nothing is decoded and nothing is allocated; labels
  * are decoded and interned only for a series seen for the first time (or again after churn).
- * For text bodies the cache's sequence goes further: a line that repeats the last scrape's
+ * For text and OpenMetrics bodies the cache's sequence goes further: a line that repeats the last scrape's
  * bytes up to its value costs a compare of those bytes and the value's parse.
  *
  * Unlike Prometheus, a scrape that fails half-way (ParseError, sample limit) is not rolled
@@ -51,7 +51,7 @@ export class CachedIngester implements Ingester {
     this.last.seriesAdded = 0;
     this.added = 0;
     p.reset(body, 0, body.length);
-    cache.iterStart();
+    cache.iterStart(p === this.textParser ? 1 : 2);
     const n = isSkippingParser(p) ? this.ingestSequence(p, body, st, timestampMs) : this.ingestLines(p, body, st, timestampMs);
     cache.commit(body);
     const dropped = cache.iterDone();
@@ -77,26 +77,35 @@ export class CachedIngester implements Ingester {
     /** The line p.position is on. */
     let line = 1;
     for (;;) {
-      const pos = p.position;
-      const ke = cache.matchNext(dv, body, pos, end);
+      const ke = cache.matchNext(dv, body, p.position, end);
       let ref: number;
       if (ke >= 0 && p.acceptSeries(cache.matchKeyStart, ke, cache.matchNameEnd, cache.matchLines)) {
         if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
         ref = cache.takeMatch();
-      } else {
-        let e = p.next();
-        while (e !== Entry.Series && e !== Entry.EOF) e = p.next();
-        if (e === Entry.EOF) break;
-        if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
-        ref = this.resolve(p, body, st);
-        cache.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
-      }
+      } else if ((ref = this.fullLine(p, body, st, line, n)) < 0) break;
       const t = p.timestampMs;
       head.append(ref, t === t ? t : timestampMs, p.value);
       n++;
       line = p.line + 1;
     }
     return n;
+  }
+
+  /**
+   * ingestSequence off the sequence: the next sample line through next() and the cache (kept
+   * out of the loop so that its hot calls inline); its ref, or -1 at the end of the body.
+   * MUST stay allocation-free on cache hits.
+   */
+  private fullLine(p: SkippingParser, body: Uint8Array, st: TargetState, line: number, n: number): number {
+    const pos = p.position;
+    let e = p.next();
+    while (e !== Entry.Series && e !== Entry.EOF) e = p.next();
+    if (e === Entry.EOF) return -1;
+    const limit = this.options.sampleLimit;
+    if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
+    const ref = this.resolve(p, body, st);
+    st.cache.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
+    return ref;
   }
 
   /** Every line through the parser (parsers without acceptSeries). MUST stay allocation-free on cache hits. */

@@ -69,6 +69,30 @@ export abstract class BaseParser implements Parser {
 
   abstract next(): Entry;
 
+  /** Where the next entry starts (always a line start): SkippingParser's position. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /**
+   * A SkippingParser's accepted run (value and timestamp already set): the Series entry
+   * current, as next() had returned it, the next line at `next`.
+   */
+  protected accepted(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number, next: number): void {
+    const line = this.nextLine + lines;
+    this.line = line;
+    this.nameStart = seriesStart;
+    this.nameEnd = nameEnd;
+    this.seriesStart = seriesStart;
+    this.seriesEnd = seriesEnd;
+    // No checkpoints were recorded for this series: no prefix reuse from it.
+    this.prevLen = 0;
+    this.cpCount = 0;
+    this.pos = next;
+    this.nextLine = line + 1;
+    this.entry = Entry.Series;
+  }
+
   labels(out: [string, string][]): [string, string][] {
     out.length = 0;
     if (this.entry !== Entry.Series) return out;

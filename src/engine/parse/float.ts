@@ -1,4 +1,4 @@
-import { DOT, MINUS, PLUS } from './chars.js';
+import { DOT, LF, MINUS, PLUS } from './chars.js';
 import { asciiString } from './decode.js';
 import { EL_IO, eiselLemire } from './eisel-lemire.js';
 
@@ -110,6 +110,82 @@ export function parseFloatAt(dv: DataView, b: Uint8Array, i: number, end: number
 }
 
 /**
+ * The commonest rest of a sample line, for the parsers' sequence hits (acceptSeries): a plain
+ * decimal `d+ [. d*] ([eE] [+-]? d{1,4})?` of at most 15 digits, |power of ten| ≤ 22, then LF.
+ * Its value is exactly parseFloatAt's (one IEEE multiply or divide) into NUM[0]; returns the
+ * index after the LF, or -1 for anything else (signs, specials, longer mantissas, timestamps,
+ * blanks, CR, end of input), which the caller parses the full way. Kept small so that V8
+ * inlines it into the hot loop. MUST stay allocation-free.
+ */
+export function plainValueLine(dv: DataView, b: Uint8Array, i: number, end: number): number {
+  let k = i;
+  let m = 0;
+  // Four digits a step (SWAR, as parseFloatAt), then one at a time.
+  while (k + 4 <= end) {
+    const w = dv.getInt32(k, true);
+    if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
+    let d = w & 0x0f0f0f0f;
+    d = (d * 10 + (d >>> 8)) & 0x00ff00ff;
+    m = m * 10000 + ((d & 0xff) * 100 + (d >>> 16));
+    k += 4;
+  }
+  let c = 0;
+  while (k < end && (c = b[k] - 48) >= 0 && c <= 9) {
+    m = m * 10 + c;
+    k++;
+  }
+  if (k === i || k >= end) return -1;
+  c = b[k];
+  if (c === LF) {
+    if (k - i > 15) return -1;
+    NUM[0] = m;
+    return k + 1;
+  }
+  // m goes through NUM: a double argument to a call V8 does not inline is boxed (allocates).
+  NUM[0] = m;
+  return fractionLine(b, k, end, k - i);
+}
+
+/** plainValueLine from the non-digit at k after `digits` integer digits (their value in NUM[0]): fraction, exponent, LF. */
+function fractionLine(b: Uint8Array, k: number, end: number, digits: number): number {
+  let m = NUM[0];
+  let c = b[k];
+  let f = 0;
+  if (c === DOT) {
+    const fs = ++k;
+    while (k < end && (c = b[k] - 48) >= 0 && c <= 9) {
+      m = m * 10 + c;
+      k++;
+    }
+    f = k - fs;
+    c = k < end ? b[k] : 0;
+  }
+  if (digits + f > 15) return -1;
+  // An exponent (Go writes 9.03676723e+08, 7.6238e-05): folded into the power of ten.
+  let e10 = -f;
+  if ((c | 0x20) === 0x65 /* e */) {
+    let x = k + 1;
+    const neg = x < end && b[x] === MINUS;
+    if (x < end && (neg || b[x] === PLUS)) x++;
+    const xs = x;
+    let ev = 0;
+    let d = 0;
+    while (x < end && x - xs < 4 && (d = b[x] - 48) >= 0 && d <= 9) {
+      ev = ev * 10 + d;
+      x++;
+    }
+    if (x > xs) {
+      e10 += neg ? -ev : ev;
+      k = x;
+      c = k < end ? b[k] : 0;
+    }
+  }
+  if (c !== LF || e10 < -22 || e10 > 22) return -1;
+  NUM[0] = e10 === 0 ? m : e10 > 0 ? m * POW10[e10] : m / POW10[-e10];
+  return k + 1;
+}
+
+/**
  * The mantissa did not fit 53 bits or the exponent is large: take up to 19 significant
  * digits exactly and let Eisel-Lemire round (for more digits, as Go: if man and man+1 round
  * alike, that is the answer). Only when that gives up (ties, subnormals, overflow) is a
@@ -121,6 +197,9 @@ function wideDecimal(b: Uint8Array, s: number, mantEnd: number, k: number, exp: 
   let n = 0;
   let dropped = 0;
   let trunc = false;
+  // The same digits as top (the first 9) and bot (the rest, nb of them) for shortDecimal.
+  let top = 0;
+  let bot = 0;
   for (let j = s; j < mantEnd; j++) {
     const d = b[j] - 48;
     if (d < 0 || d > 9) continue; // the '.'
@@ -130,6 +209,8 @@ function wideDecimal(b: Uint8Array, s: number, mantEnd: number, k: number, exp: 
       const carry = Math.floor(lo / 4294967296);
       lo -= carry * 4294967296;
       hi = hi * 10 + carry;
+      if (n < 9) top = top * 10 + d;
+      else bot = bot * 10 + d;
       n++;
     } else {
       dropped++;
@@ -137,6 +218,7 @@ function wideDecimal(b: Uint8Array, s: number, mantEnd: number, k: number, exp: 
     }
   }
   const e10 = exp + dropped;
+  if (n <= 17 && e10 <= 0 && e10 >= -22 && shortDecimal(top, bot, n - 9, -e10, neg)) return;
   EL_IO[0] = hi;
   EL_IO[1] = lo;
   if (eiselLemire(e10, neg)) {
@@ -152,6 +234,70 @@ function wideDecimal(b: Uint8Array, s: number, mantEnd: number, k: number, exp: 
   }
   const v = Number(asciiString(b, s, k));
   NUM[0] = neg ? -v : v;
+}
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** Index of a double's high (sign, exponent) word in U32. */
+const HI = ((): number => {
+  F64[0] = -0;
+  return U32[1] !== 0 ? 1 : 0;
+})();
+const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
+
+/**
+ * The 16–17 significant digit decimals (Go's and JavaScript's shortest forms of most doubles)
+ * divided by 10^f, f ≤ 22 (f = 0: the integer itself): m = top·10^nb + bot (top 9 digits, nb ≤ 8
+ * more) is ≥ 2^53, so not exact as a double. Exactly: m = s + err (s = fl(m), err its rounding
+ * error, both from one exact two-sum); q = fl(s / 10^f); the residual m − q·10^f is computed
+ * exactly but for one last rounding far below the decision (Dekker's two-product, Sterbenz),
+ * and says how many ulps of q the exact quotient lies from q; the nearest double is q plus
+ * that count, rounded. Gives up (false, nothing written) where that count is within 1e-9 of a
+ * halfway point, or q is a power of two or the result leaves q's binade (ulp changes); the
+ * caller then takes Eisel-Lemire. Checked against Number() on millions of random inputs
+ * (test/parser-fuzz.test.ts). MUST stay allocation-free.
+ */
+function shortDecimal(top: number, bot: number, nb: number, f: number, neg: boolean): boolean {
+  if (nb < 7) return false; // < 16 digits: below 2^53, the caller's exact path
+  const a = top * POW10[nb]; // exact: top·5^nb < 2^53
+  const s = a + bot;
+  const err = bot - (s - a); // exact (Fast2Sum, a ≥ bot)
+  if (f === 0) {
+    NUM[0] = neg ? -s : s; // s is m correctly rounded
+    return true;
+  }
+  const d = POW10[f];
+  const q = s / d;
+  // ph + pl = q·d exactly (Dekker).
+  const ph = q * d;
+  let c = SPLIT * q;
+  const qh = c - (c - q);
+  const ql = q - qh;
+  c = SPLIT * d;
+  const dh = c - (c - d);
+  const dl = d - dh;
+  const pl = qh * dh - ph + qh * dl + ql * dh + ql * dl;
+  // m − q·d: (s − ph) exact (Sterbenz), + err exact (small integers), − pl rounded once.
+  const r = s - ph + err - pl;
+  F64[0] = q;
+  const qhi = U32[HI];
+  const ex = qhi >>> 20;
+  if ((qhi & 0xfffff) === 0 && U32[1 - HI] === 0) return false; // a power of two: uneven ulps around q
+  U32[HI] = (ex - 52) << 20;
+  U32[1 - HI] = 0;
+  const ulp = F64[0];
+  const t = r / (ulp * d);
+  const k = Math.round(t);
+  const off = t - k;
+  if (off > 0.5 - 1e-9 || off < -0.5 + 1e-9) return false;
+  let v = q;
+  if (k !== 0) {
+    v = q + k * ulp;
+    F64[0] = v;
+    if (U32[HI] >>> 20 !== ex) return false;
+  }
+  NUM[0] = neg ? -v : v;
+  return true;
 }
 
 function special(b: Uint8Array, i: number, k: number, end: number, neg: boolean): number {

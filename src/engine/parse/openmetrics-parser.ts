@@ -1,6 +1,6 @@
 import { CLASS, Cls, COMMA, EQUALS, HASH, LBRACE, LF, QUOTE, RBRACE, SP } from './chars.js';
 import { BaseParser, MAX_CHECKPOINTS } from './base-parser.js';
-import { NUM, parseFloatAt, parseSecondsAt } from './float.js';
+import { NUM, parseFloatAt, parseSecondsAt, plainValueLine } from './float.js';
 import {
   MAX_LABEL_VALUE_BYTES,
   MAX_LINE_BYTES,
@@ -16,7 +16,7 @@ import {
   scanName,
   word4,
 } from './scanner.js';
-import { Entry, MetricType } from './types.js';
+import { Entry, MetricType, type SkippingParser } from './types.js';
 
 /**
  * OpenMetrics 1.0 text, as Prometheus's openmetricslex/openmetricsparse read it: exactly one
@@ -25,7 +25,7 @@ import { Entry, MetricType } from './types.js';
  * and skipped, and the body MUST end with `# EOF` (a truncated body is an error; anything
  * after `# EOF` too). Timestamps are float seconds, returned as integer milliseconds.
  */
-export class OpenMetricsParser extends BaseParser {
+export class OpenMetricsParser extends BaseParser implements SkippingParser {
   /** MUST stay allocation-free for Series entries: runs once per sample. */
   next(): Entry {
     if (this.done) return Entry.EOF;
@@ -48,9 +48,54 @@ export class OpenMetricsParser extends BaseParser {
     this.prevLen = i - start;
     this.prevNameLen = this.nameEnd - start;
     if (i >= end || b[i] !== SP) throw this.error(i, this.seriesEnd === this.nameEnd ? 'label set or space' : 'space');
+    const next = this.tail(b, i + 1, end, start);
+    if (next < 0) throw this.error(~next, this.tailExpected);
+    this.pos = next;
+    this.nextLine = line + 1;
+    return (this.entry = Entry.Series);
+  }
 
-    let k = parseFloatAt(this.dv, b, ++i, end, true);
-    if (k < 0 || (k < end && b[k] !== SP && b[k] !== LF)) throw this.error(i, 'value');
+  /**
+   * See SkippingParser. MUST stay allocation-free: runs once per sample on a sequence hit.
+   * Small enough for V8 to inline: a plain decimal then LF inline, anything else in acceptTail().
+   */
+  acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+    const b = this.buf;
+    const end = this.end;
+    if (this.done || seriesEnd >= end || b[seriesEnd] !== SP) return false;
+    const next = plainValueLine(this.dv, b, seriesEnd + 1, end);
+    if (next < 0 || next - seriesStart > MAX_LINE_BYTES) return this.acceptTail(seriesStart, seriesEnd, nameEnd, lines);
+    this.value = NUM[0];
+    this.timestampMs = NaN;
+    this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
+    return true;
+  }
+
+  /** acceptSeries for any other rest of the line (signs, specials, long floats, timestamps, exemplars): tail(). */
+  private acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+    let next: number;
+    try {
+      next = this.tail(this.buf, seriesEnd + 1, this.end, seriesStart);
+    } catch {
+      return false; // a malformed exemplar: next() parses the line again and throws with its line
+    }
+    if (next < 0) return false;
+    this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
+    return true;
+  }
+
+  /** What the last failed tail() expected, for the ParseError. */
+  private tailExpected = '';
+
+  /**
+   * The rest of a sample line from just after the space after the series (which starts at
+   * `start`): value, optional timestamp and exemplar, line end. Sets value and timestampMs;
+   * returns where the next line starts, or ~pos of the error with tailExpected set.
+   * MUST stay allocation-free: runs once per sample.
+   */
+  private tail(b: Uint8Array, i: number, end: number, start: number): number {
+    let k = parseFloatAt(this.dv, b, i, end, true);
+    if (k < 0 || (k < end && b[k] !== SP && b[k] !== LF)) return this.fail(i, 'value');
     this.value = NUM[0];
     let ts = NaN;
     i = k;
@@ -59,21 +104,24 @@ export class OpenMetricsParser extends BaseParser {
       if (i < end && b[i] === HASH) i = this.exemplar(b, i, end);
       else {
         k = parseSecondsAt(b, i, end);
-        if (k < 0 || (k < end && b[k] !== SP && b[k] !== LF)) throw this.error(i, 'timestamp or exemplar');
+        if (k < 0 || (k < end && b[k] !== SP && b[k] !== LF)) return this.fail(i, 'timestamp or exemplar');
         ts = NUM[0];
         i = k;
         if (i < end && b[i] === SP) i = this.exemplar(b, i + 1, end);
       }
     }
     if (i < end) {
-      if (b[i] !== LF) throw this.error(i, 'end of line');
+      if (b[i] !== LF) return this.fail(i, 'end of line');
       i++;
     }
-    if (i - start > MAX_LINE_BYTES) throw this.error(start, `line of at most ${MAX_LINE_BYTES} bytes`);
+    if (i - start > MAX_LINE_BYTES) return this.fail(start, `line of at most ${MAX_LINE_BYTES} bytes`);
     this.timestampMs = ts;
-    this.pos = i;
-    this.nextLine = line + 1;
-    return (this.entry = Entry.Series);
+    return i;
+  }
+
+  private fail(pos: number, expected: string): number {
+    this.tailExpected = expected;
+    return ~pos;
   }
 
   /** `name{labels}` from its first byte, with series-prefix reuse as in TextParser#series. */

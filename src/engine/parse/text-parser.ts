@@ -1,6 +1,6 @@
-import { CLASS, Cls, COMMA, CR, DOT, EQUALS, MINUS, PLUS, HASH, LBRACE, LF, QUOTE, RBRACE, SP, TAB } from './chars.js';
+import { CLASS, Cls, COMMA, CR, EQUALS, HASH, LBRACE, LF, QUOTE, RBRACE, SP, TAB } from './chars.js';
 import { BaseParser, MAX_CHECKPOINTS } from './base-parser.js';
-import { NUM, POW10, parseFloatAt, parseMillisAt } from './float.js';
+import { NUM, parseFloatAt, parseMillisAt, plainValueLine } from './float.js';
 import {
   MAX_LABEL_VALUE_BYTES,
   MAX_LINE_BYTES,
@@ -71,101 +71,32 @@ export class TextParser extends BaseParser implements SkippingParser {
     return (this.entry = Entry.Series);
   }
 
-  get position(): number {
-    return this.pos;
-  }
-
-  /** See SkippingParser. MUST stay allocation-free: runs once per sample on a sequence hit. */
+  /**
+   * See SkippingParser. MUST stay allocation-free: runs once per sample on a sequence hit.
+   * Kept small enough for V8 to inline into the ingester's loop: the commonest rest of a line
+   * (one space or none after `}`, a plain decimal, LF) inline; anything else in acceptTail().
+   */
   acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
     const b = this.buf;
     const end = this.end;
-    if (seriesEnd > end) return false;
+    if (seriesEnd >= end) return false;
+    const c = b[seriesEnd];
     // Without a label set, next() reads the name up to the first non-name byte and wants a
     // blank there: `up 1` is the series `up`, `up1 1` is not.
-    if (seriesEnd === nameEnd && (seriesEnd >= end || (b[seriesEnd] !== SP && b[seriesEnd] !== TAB))) return false;
-    // The commonest rest of a line inline: one space (or none after `}`), a plain decimal of
-    // at most 15 digits and an optional exponent, |power of ten| ≤ 22 (so its value is exactly
-    // what parseFloatAt computes, one IEEE multiply or divide), LF.
-    // Anything else (signs, exponents, specials, timestamps, CR, more blanks) through tail().
-    let i = seriesEnd;
-    if (i < end && b[i] === SP) i++;
-    let k = i;
-    let m = 0;
-    const dv = this.dv;
-    // Four digits a step (SWAR, as parseFloatAt), then one at a time.
-    while (k + 4 <= end) {
-      const w = dv.getInt32(k, true);
-      if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) break;
-      let d = w & 0x0f0f0f0f;
-      d = (d * 10 + (d >>> 8)) & 0x00ff00ff;
-      m = m * 10000 + ((d & 0xff) * 100 + (d >>> 16));
-      k += 4;
-    }
-    while (k < end) {
-      const d = b[k] - 48;
-      if (d < 0 || d > 9) break;
-      m = m * 10 + d;
-      k++;
-    }
-    let next = -1;
-    if (k > i && k < end) {
-      let digits = k - i;
-      let c = b[k];
-      let f = 0;
-      if (c === DOT) {
-        const fs = ++k;
-        while (k < end) {
-          const d = b[k] - 48;
-          if (d < 0 || d > 9) break;
-          m = m * 10 + d;
-          k++;
-        }
-        f = k - fs;
-        digits += f;
-        c = k < end ? b[k] : 0;
-      }
-      // An exponent (Go writes 9.03676723e+08, 7.6238e-05): folded into the power of ten.
-      let e10 = -f;
-      if ((c | 0x20) === 0x65 /* e */) {
-        let x = k + 1;
-        const neg = x < end && b[x] === MINUS;
-        if (x < end && (neg || b[x] === PLUS)) x++;
-        const xs = x;
-        let ev = 0;
-        while (x < end && x - xs < 4) {
-          const d = b[x] - 48;
-          if (d < 0 || d > 9) break;
-          ev = ev * 10 + d;
-          x++;
-        }
-        if (x > xs) {
-          e10 += neg ? -ev : ev;
-          k = x;
-          c = k < end ? b[k] : 0;
-        }
-      }
-      if (c === LF && digits < 16 && e10 >= -22 && e10 <= 22 && k + 1 - seriesStart <= MAX_LINE_BYTES) {
-        this.value = e10 === 0 ? m : e10 > 0 ? m * POW10[e10]! : m / POW10[-e10]!;
-        this.timestampMs = NaN;
-        next = k + 1;
-      }
-    }
-    if (next < 0) {
-      next = this.tail(b, seriesEnd, end, seriesStart);
-      if (next < 0) return false;
-    }
-    const line = this.nextLine + lines;
-    this.line = line;
-    this.nameStart = seriesStart;
-    this.nameEnd = nameEnd;
-    this.seriesStart = seriesStart;
-    this.seriesEnd = seriesEnd;
-    // No checkpoints were recorded for this series: no prefix reuse from it.
-    this.prevLen = 0;
-    this.cpCount = 0;
-    this.pos = next;
-    this.nextLine = line + 1;
-    this.entry = Entry.Series;
+    if (seriesEnd === nameEnd && c !== SP && c !== TAB) return false;
+    const next = plainValueLine(this.dv, b, c === SP ? seriesEnd + 1 : seriesEnd, end);
+    if (next < 0 || next - seriesStart > MAX_LINE_BYTES) return this.acceptTail(seriesStart, seriesEnd, nameEnd, lines);
+    this.value = NUM[0];
+    this.timestampMs = NaN;
+    this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
+    return true;
+  }
+
+  /** acceptSeries for any other rest of the line (signs, specials, long floats, timestamps, blanks, CR): tail(). */
+  private acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+    const next = this.tail(this.buf, seriesEnd, this.end, seriesStart);
+    if (next < 0) return false;
+    this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
     return true;
   }
 
