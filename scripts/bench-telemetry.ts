@@ -2,6 +2,10 @@ import { AGENT_URL } from '../src/run/engine-launch.js';
 import { benchEndToEnd } from './bench-engine.js';
 import { median } from '../src/analysis/stats.js';
 import type { Row } from './lib/rows.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runSoak } from '../src/run/soak.js';
 
 /**
  * What the telemetry agent costs the engine: the same fleet and engine (default profile,
@@ -21,7 +25,23 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
   const a = median(without);
   const b = median(withAgent);
   const spread = (v: number[]): string => `${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)}`;
+  // The agent also times its own callbacks on the engine's main thread, in every soak: a direct
+  // measurement, free of the run-to-run noise of the A/B above.
+  const self: Row[] = [];
+  for (const interval of [5, 1]) {
+    const out = mkdtempSync(join(tmpdir(), 'promsoak-bench-telemetry-'));
+    const r = await runSoak({ profile: 'default', intervalSeconds: interval, durationSeconds: seconds, warmupSeconds: 8, out });
+    rmSync(out, { recursive: true, force: true });
+    const t = r.summary.telemetry;
+    self.push({
+      bench: 'telemetry',
+      subject: 'agent, self-timed in a soak',
+      input: `default profile at ${Math.round(r.summary.load.expectedSamplesPerSecond / 1000)}k samples/s, ${seconds} s`,
+      note: `**${((t.agentCpuShare ?? NaN) * 100).toFixed(2)} %** of engine CPU (${t.agentMsPerSecond} ms/s of its main thread; engine ${r.summary.cpu.usPerSample} µs/sample)`,
+    });
+  }
   return [
+    ...self,
     {
       bench: 'telemetry',
       subject: 'engine without / with the agent',

@@ -31,12 +31,14 @@ function frame(i: number, samples: number, over: Partial<Frame> = {}): Frame {
     heap: { usedBytes: 30e6, totalBytes: 40e6, externalBytes: 1e6, arrayBuffersBytes: 1e5, rssBytes: 100e6 + i },
     eventLoop: { delayP50Ms: 1, delayP99Ms: 5, delayMaxMs: 6, utilization: 0.3 },
     fleet: { cpuCores: 0.2, queued: 0, scrapesServed: 10 },
+    agentMs: 0.5,
     ...over,
   };
 }
 
 function gc(i: number, kind: TimedGcEvent['kind'], pauseMs: number, allocatedBytes: number, backgroundMs = 0): TimedGcEvent {
-  return { wallMs: T0 + i * 1000 + 500, t: i + 0.5, isolate: '0x1', main: true, kind, pauseMs, incrementalMs: 0, backgroundMs, allocatedBytes, promotedBytes: 0, sizeBeforeBytes: 0, sizeAfterBytes: 0 };
+  // The heap is back at 30 MB after each GC, as in the frames: the window's edges need no correction.
+  return { wallMs: T0 + i * 1000 + 500, t: i + 0.5, isolate: '0x1', main: true, kind, pauseMs, incrementalMs: 0, backgroundMs, allocatedBytes, promotedBytes: 0, sizeBeforeBytes: 30e6 + allocatedBytes, sizeAfterBytes: 30e6 };
 }
 
 const meta: RunMeta = {
@@ -87,7 +89,17 @@ test('a saturated fleet is flagged, so the engine is not blamed', () => {
   assert.equal(s.fleet.saturated, true);
   assert.match(s.fleet.reason!, /0\.97 of its 1 core/);
   assert.match(s.verdict.at(-1)!, /WARNING: the load generator was saturated/);
-  assert.equal(s.bytesPerSample, null, 'no trace events: unknown, not zero');
+  assert.equal(s.bytesPerSample, 0, 'no GC and a flat heap: nothing allocated');
+  assert.match(s.allocation.source, /heap growth over the window/);
+});
+
+test('allocation: the window edges are corrected with heap used; no GC means heap growth', async () => {
+  const { allocationInWindow } = await import('../src/analysis/summarize.js');
+  const ev = (allocatedBytes: number, before: number, after: number): TimedGcEvent => ({ ...gc(3, 'scavenge', 1, allocatedBytes), sizeBeforeBytes: before, sizeAfterBytes: after });
+  // Previous GC left 10 MB; the window starts at 14 MB (4 MB allocated before it), the GC sees
+  // 20 MB (10 MB allocated since the previous GC), leaves 10 MB, the window ends at 13 MB.
+  assert.equal(allocationInWindow([ev(10e6, 20e6, 10e6)], 14e6, 13e6).bytes, 10e6 - 4e6 + 3e6);
+  assert.equal(allocationInWindow([], 14e6, 19e6).bytes, 5e6);
 });
 
 test('thresholds: parse, validate against the summary shape, evaluate', () => {

@@ -44,7 +44,12 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const samples = sum(frames.map((f) => f.samples));
   const cpuPerSecond = frames.map((f) => f.cpu.total);
   const cpuSeconds = sum(frames.map((f) => f.cpu.total * ((f.endMs - f.startMs) / 1000)));
-  const allocated = sum(events.map((e) => e.allocatedBytes));
+  const lastWarmup = allFrames.filter((f) => f.warmup).at(-1);
+  const { bytes: allocated, source: allocationSource } = allocationInWindow(
+    events,
+    lastWarmup?.heap.usedBytes ?? frames[0]?.heap.usedBytes,
+    frames.at(-1)?.heap.usedBytes,
+  );
   const measuredSeconds = frames.length ? (windowEnd - windowStart) / 1000 : 0;
 
   const pauseMs = sum(events.map((e) => e.pauseMs));
@@ -91,8 +96,8 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1) },
     samples,
     samplesPerSecond: { mean: round(mean(rates), 1), cv: round(cv(rates), 4), min: round(min(rates), 1), median: round(median(rates), 1), expected: round(expected, 1) },
-    bytesPerSample: samples > 0 && events.length > 0 ? round(allocated / samples, 1) : null,
-    allocation: { bytes: allocated, bytesPerSecond: measuredSeconds > 0 ? Math.round(allocated / measuredSeconds) : 0, source: 'allocated= of --trace-gc-nvp, every isolate of the engine' },
+    bytesPerSample: samples > 0 && allocated !== null ? round(allocated / samples, 1) : null,
+    allocation: { bytes: allocated ?? 0, bytesPerSecond: measuredSeconds > 0 && allocated !== null ? Math.round(allocated / measuredSeconds) : 0, source: allocationSource },
     cpu: {
       avgCores: round(avgCores, 3),
       peakCores: round(peakCores, 3),
@@ -155,12 +160,47 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
           ? `render tasks queued in ${queuedSeconds} of ${frames.length} s`
           : null,
     },
+    telemetry: {
+      agentMsPerSecond: measuredSeconds > 0 ? round(sum(frames.map((f) => f.agentMs ?? 0)) / measuredSeconds, 3) : 0,
+      agentCpuShare: cpuSeconds > 0 ? round(sum(frames.map((f) => f.agentMs ?? 0)) / 1000 / cpuSeconds, 4) : null,
+    },
     verdict: [],
     thresholds: [],
     files: meta.files,
   };
   summary.verdict = verdict(summary, perSecondGc.map(gcMs));
   return summary;
+}
+
+/**
+ * Bytes the engine allocated in the window. V8's `allocated=` on a GC line is the heap's
+ * growth since the previous GC: the first GC in the window also counts what was allocated
+ * before the window started, and what was allocated after the last GC is on no line. Both
+ * ends are corrected with the heap used at the window's edges (main isolate; worker
+ * isolates' lines are summed as they are). With no GC in the window, the heap's growth is
+ * the allocation.
+ */
+export function allocationInWindow(
+  events: TimedGcEvent[],
+  heapAtStart: number | undefined,
+  heapAtEnd: number | undefined,
+): { bytes: number | null; source: string } {
+  const main = events.filter((e) => e.main);
+  const total = sum(events.map((e) => e.allocatedBytes));
+  if (heapAtStart === undefined || heapAtEnd === undefined) {
+    return events.length ? { bytes: total, source: 'allocated= of --trace-gc-nvp, every isolate' } : { bytes: null, source: 'not measured (no frames)' };
+  }
+  if (main.length === 0) {
+    return heapAtEnd >= heapAtStart
+      ? { bytes: total + (heapAtEnd - heapAtStart), source: 'heap growth over the window (no GC of the main isolate in it)' }
+      : { bytes: events.length ? total : null, source: 'allocated= of --trace-gc-nvp' };
+  }
+  const first = main[0]!;
+  const last = main.at(-1)!;
+  const afterPrevious = first.sizeBeforeBytes - first.allocatedBytes;
+  const before = Math.max(0, heapAtStart - afterPrevious);
+  const after = Math.max(0, heapAtEnd - last.sizeAfterBytes);
+  return { bytes: Math.max(0, total - before + after), source: 'allocated= of --trace-gc-nvp, every isolate, window edges corrected with heap used' };
 }
 
 function mergeScrapes(frames: Frame[]): { p50: number; p99: number; max: number } {

@@ -21,4 +21,6 @@ export const engineChannel = channel('promsoak:engine:started');
 
 export interface EngineStartedEvent {
   stats: () => EngineStats;
+  /** The ingester's series and bytes only: cheap, for a once-a-second reader. */
+  head: () => { series: number; bytes: number };
 }

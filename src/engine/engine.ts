@@ -147,6 +147,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       })()),
   };
-  if (engineChannel.hasSubscribers) engineChannel.publish({ stats: engine.stats } satisfies EngineStartedEvent);
+  if (engineChannel.hasSubscribers) engineChannel.publish({ stats: engine.stats, head: ingesterStats } satisfies EngineStartedEvent);
   return engine;
 }

@@ -96,6 +96,8 @@ export interface Summary {
   scrapes: { ok: number; failed: number; durationMs: { p50: number; p99: number; max: number } };
   /** sharedWithEngine: the fleet ran on the engine's cores (no --cores, or --cores = all of them). */
   fleet: { cpuCores: number; peakCpuCores: number; cores: number; sharedWithEngine: boolean; saturated: boolean; reason: string | null };
+  /** The telemetry agent's own main-thread time (it runs inside the engine it measures). */
+  telemetry: { agentMsPerSecond: number; agentCpuShare: number | null };
   verdict: string[];
   thresholds: { expression: string; ok: boolean; actual: number | null }[];
   files: string[];

@@ -22,6 +22,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     ['memory', `peak RSS ${(s.memory.peakRssBytes / MiB).toFixed(1)} MiB  live heap ${s.memory.liveHeapBytes === null ? 'n/a' : (s.memory.liveHeapBytes / MiB).toFixed(1) + ' MiB'}  ${s.memory.series} series`],
     ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM`],
     ['scrapes', `${s.scrapes.ok} ok  ${s.scrapes.failed} failed  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms`],
+    ['telemetry', `the agent took ${s.telemetry.agentMsPerSecond} ms/s of the engine's main thread (${s.telemetry.agentCpuShare === null ? 'n/a' : (s.telemetry.agentCpuShare * 100).toFixed(2) + ' % of its CPU'})`],
     ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

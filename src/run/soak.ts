@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as hdr from 'hdr-histogram-js';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
@@ -248,7 +249,21 @@ function toFrame(a: AgentFrame, soakStart: number, warmup: number, fleet: Frame[
   const t = Math.round(((a.endMs - soakStart) / 1000) * 1000) / 1000;
   // A second belongs to the warm-up when most of it lies there.
   const mid = t - (a.endMs - a.startMs) / 2000;
-  return { t, warmup: mid < warmup, ...a, fleet };
+  const { scrapeDurationsUs, ...rest } = a;
+  return { t, warmup: mid < warmup, ...rest, ...scrapeHistogram(scrapeDurationsUs), fleet };
+}
+
+/** The second's scrape durations as percentiles and an encoded hdr histogram (for exact merging). */
+function scrapeHistogram(us: number[]): Pick<Frame, 'scrapeMs' | 'scrapeHistogram'> {
+  if (us.length === 0) return { scrapeMs: { count: 0, p50: 0, p99: 0, max: 0 }, scrapeHistogram: '' };
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  for (const v of us) h.recordValue(v);
+  const r = {
+    scrapeMs: { count: h.totalCount, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 },
+    scrapeHistogram: hdr.encodeIntoCompressedBase64(h),
+  };
+  h.destroy();
+  return r;
 }
 
 function nodeVersion(path: string): string {

@@ -15,15 +15,18 @@ import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import * as hdr from 'hdr-histogram-js';
 import type { EngineStartedEvent, ScrapeEvent } from '../engine/channels.js';
-import type { EngineStats } from '../engine/protocol.js';
 import type { Frame } from './frame.js';
 import type { GcKind } from './gc-trace.js';
-import { readThreadTimes, ThreadClassifier } from './thread-cpu.js';
+import { readThreadTimes, ThreadClassifier, ThreadStatReader } from './thread-cpu.js';
 import { startAllocSampling, stopAllocSampling, trackWorkers, writeSnapshots } from '../heap/engine-side.js';
 
-export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet'>;
+/**
+ * What the agent sends: a frame without what the coordinator adds (time, warm-up, fleet) and
+ * with the second's raw scrape durations, which the coordinator puts into hdr histograms
+ * (compressing one here each second would cost the engine more than everything else).
+ */
+export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet' | 'scrapeMs' | 'scrapeHistogram'> & { scrapeDurationsUs: number[] };
 
 export type FromAgent =
   | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; threads: number }
@@ -46,25 +49,30 @@ const send = (m: FromAgent): void => {
 
 trackWorkers();
 const classifier = new ThreadClassifier(process.pid, readThreadTimes().map((t) => t.tid));
-let engineStats: (() => EngineStats) | undefined;
+let headStats: (() => { series: number; bytes: number }) | undefined;
+let head: { series: number; bytes: number } | undefined;
+let frames = 0;
 subscribe('promsoak:engine:started', (m) => {
-  engineStats = (m as EngineStartedEvent).stats;
+  headStats = (m as EngineStartedEvent).head;
   // Listen to IPC only now: a 'message' listener added at preload would start the channel
   // reading before the engine's own listener exists, and the engine's 'start' would be lost.
   process.on('message', onMessage);
 });
 
-const newHistogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-let scrapes = newHistogram();
+let durations: number[] = [];
 let acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
+/** Wall ms the agent's own callbacks took on the main thread: its cost, reported each frame. */
+let selfMs = 0;
 subscribe('promsoak:engine:scrape', (m) => {
+  const t0 = performance.now();
   const e = m as ScrapeEvent;
   if (e.ok) {
     acc.ok++;
     acc.samples += e.samples;
     acc.seriesAdded += e.seriesAdded;
   } else acc.failed++;
-  scrapes.recordValue(Math.max(1, Math.round(e.durationMs * 1000)));
+  durations.push(Math.max(1, Math.round(e.durationMs * 1000)));
+  selfMs += performance.now() - t0;
 });
 
 const GC_KIND: Record<number, GcKind> = {
@@ -90,18 +98,20 @@ const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS
 eld.enable();
 let elu = performance.eventLoopUtilization();
 let lastCpu = process.cpuUsage();
-let lastThreads = classifier.sum(readThreadTimes());
+const threadStats = new ThreadStatReader();
+let lastThreads = classifier.sum(threadStats.read());
 let lastMs = Date.now();
 
 function frame(): AgentFrame {
+  const t0 = performance.now();
   const now = Date.now();
   const seconds = Math.max(1e-3, (now - lastMs) / 1000);
   const cpu = process.cpuUsage();
-  const threads = classifier.sum(readThreadTimes());
+  const threads = classifier.sum(threadStats.read());
   const eluNow = performance.eventLoopUtilization(elu);
   const mem = process.memoryUsage();
-  const stats = engineStats?.();
-  const hist = scrapes;
+  // The head's size changes slowly and counting its bytes walks its arrays: every 5 s.
+  if (headStats && (frames++ % 5 === 0 || !head)) head = headStats();
   const f: AgentFrame = {
     startMs: lastMs,
     endMs: now,
@@ -109,15 +119,10 @@ function frame(): AgentFrame {
     scrapesOk: acc.ok,
     scrapesFailed: acc.failed,
     seriesAdded: acc.seriesAdded,
-    series: stats?.series ?? 0,
-    headBytes: stats?.headBytes ?? 0,
-    scrapeMs: {
-      count: hist.totalCount,
-      p50: hist.totalCount ? hist.getValueAtPercentile(50) / 1000 : 0,
-      p99: hist.totalCount ? hist.getValueAtPercentile(99) / 1000 : 0,
-      max: hist.totalCount ? hist.maxValue / 1000 : 0,
-    },
-    scrapeHistogram: hist.totalCount ? hdr.encodeIntoCompressedBase64(hist) : '',
+    series: head?.series ?? 0,
+    headBytes: head?.bytes ?? 0,
+    scrapeDurationsUs: durations,
+    agentMs: 0,
     cpu: {
       user: (cpu.user - lastCpu.user) / 1e6 / seconds,
       system: (cpu.system - lastCpu.system) / 1e6 / seconds,
@@ -136,8 +141,7 @@ function frame(): AgentFrame {
       utilization: eluNow.utilization,
     },
   };
-  hist.destroy();
-  scrapes = newHistogram();
+  durations = [];
   acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
   gcAcc = { count: 0, pauseMs: 0, byKind: {} };
   eld.reset();
@@ -145,11 +149,20 @@ function frame(): AgentFrame {
   lastCpu = cpu;
   lastThreads = threads;
   lastMs = now;
+  // This frame's own cost goes into the next one (sending it is measured by the caller).
+  selfMs += performance.now() - t0;
+  f.agentMs = selfMs;
+  selfMs = 0;
   return f;
 }
 
 send({ type: 'telemetry-hello', pid: process.pid, timeOriginMs: performance.timeOrigin, threads: readThreadTimes().length });
-setInterval(() => send({ type: 'telemetry', frame: frame() }), 1000).unref();
+setInterval(() => {
+  const f = frame();
+  const t0 = performance.now();
+  send({ type: 'telemetry', frame: f });
+  selfMs += performance.now() - t0;
+}, 1000).unref();
 
 const errorText = (e: unknown): string => (e as Error)?.message ?? String(e);
 

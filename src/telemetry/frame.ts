@@ -30,6 +30,8 @@ export interface Frame {
   heap: { usedBytes: number; totalBytes: number; externalBytes: number; arrayBuffersBytes: number; rssBytes: number };
   eventLoop: { delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; utilization: number };
   fleet: { cpuCores: number; queued: number; scrapesServed: number };
+  /** Main-thread ms the telemetry agent itself took in this second (its cost to the engine). */
+  agentMs: number;
 }
 
 /** A GC trace event placed on the wall clock, as written to gc.ndjson. */

