@@ -14,7 +14,7 @@ export function compareVerdict(results: VariantResult[]): string[] {
     parts.push(`starved seconds ${b.starved.median} → ${s.starved.median}`);
     const gcDelta = s.gcShare.median - b.gcShare.median;
     parts.push(Math.abs(gcDelta) < Math.max(1, 0.1 * b.gcShare.median) ? `GC share of CPU unchanged (${pct(b.gcShare.median)} → ${pct(s.gcShare.median)})` : `GC share of CPU ${pct(b.gcShare.median)} → ${pct(s.gcShare.median)}`);
-    parts.push(`GCs ${b.gcCount.median} → ${s.gcCount.median}`);
+    parts.push(`GCs ${Math.round(b.gcCount.median)} → ${Math.round(s.gcCount.median)}`);
     parts.push(`CPU ${b.cpuAvg.median.toFixed(2)} → ${s.cpuAvg.median.toFixed(2)} cores avg, p99 ${b.cpuPeak.median.toFixed(2)} → ${s.cpuPeak.median.toFixed(2)}`);
     if (Number.isFinite(b.bytesPerSample.median) && Number.isFinite(s.bytesPerSample.median)) parts.push(`${b.bytesPerSample.median.toFixed(0)} → ${s.bytesPerSample.median.toFixed(0)} B/sample`);
     parts.push(`peak RSS ${b.peakRssMiB.median.toFixed(0)} → ${s.peakRssMiB.median.toFixed(0)} MiB`);
