@@ -1,23 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { align, escapeHtml, inlineSafe, uplotAssets } from '../report/html-kit.js';
 import { ARTICLE_HISTOGRAM, ARTICLE_LABEL_SETS, ARTICLE_SIZES } from './article.js';
 import type { CardinalityReport } from './run.js';
 import { ladderObservations } from './spec.js';
 import { renderTables } from './tables.js';
-
-const require = createRequire(import.meta.url);
-
-/** uPlot (~50 kB minified), inlined: the page opens offline and from a file:// URL. */
-function uplotAssets(): { js: string; css: string } {
-  return {
-    js: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    css: readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  };
-}
-
-/** Text that is safe inside <script> / <style> (no closing tag, no HTML comment opener). */
-const inlineSafe = (s: string): string => s.replace(/<\/(script|style)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const COLORS: Record<string, string> = { counter: '#1f77b4', gauge: '#2ca02c', histogram: '#d62728', summary: '#9467bd' };
 
@@ -31,10 +16,6 @@ interface ChartSpec {
   logX?: boolean;
 }
 
-function align(xs: number[], lines: { x: number[]; y: number[] }[]): (number | null)[][] {
-  const all = [...new Set(xs.concat(...lines.map((l) => l.x)))].sort((a, b) => a - b);
-  return [all, ...lines.map((l) => all.map((x) => (l.x.includes(x) ? l.y[l.x.indexOf(x)]! : null)))];
-}
 
 function charts(r: CardinalityReport): ChartSpec[] {
   const o = r.options;
@@ -58,7 +39,7 @@ function charts(r: CardinalityReport): ChartSpec[] {
     title: `Retained memory by label sets (${obs0} observation${obs0 === 1 ? '' : 's'} per set; medians)`,
     xLabel: 'label sets',
     yLabel: 'MB (1024²)',
-    data: align([], lines),
+    data: align(lines),
     series,
   });
   if (o.observations.length > 1) {
@@ -72,7 +53,7 @@ function charts(r: CardinalityReport): ChartSpec[] {
         title: `${t}: bytes per label set by observations per set (medians)`,
         xLabel: 'observations per label set',
         yLabel: 'B / label set',
-        data: align([], gl),
+        data: align(gl),
         series: rows.map((n, i) => ({ label: `${n} label sets`, stroke: ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'][i % 6]! })),
       });
     }
