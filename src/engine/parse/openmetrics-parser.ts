@@ -11,7 +11,6 @@ import {
   isWord,
   labelValueExpectation,
   lineEnd,
-  plainValueThenBrace,
   scanLabelValue,
   scanName,
   word4,
@@ -84,9 +83,6 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
     return true;
   }
 
-  /** What the last failed tail() expected, for the ParseError. */
-  private tailExpected = '';
-
   /**
    * The rest of a sample line from just after the space after the series (which starts at
    * `start`): value, optional timestamp and exemplar, line end. Sets value and timestampMs;
@@ -119,50 +115,7 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
     return i;
   }
 
-  private fail(pos: number, expected: string): number {
-    this.tailExpected = expected;
-    return ~pos;
-  }
-
-  /** `name{labels}` from its first byte, with series-prefix reuse as in TextParser#series. */
-  private series(b: Uint8Array, start: number, end: number): number {
-    const pl = this.prevLen;
-    const pnl = this.prevNameLen;
-    if (pl !== 0) {
-      const common = commonPrefix(this.dv, b, this.prevStart, start, pl < end - start ? pl : end - start);
-      if (common > pnl) {
-        this.nameEnd = start + pnl;
-        const cps = this.cps;
-        let n = this.cpCount;
-        while (n > 0 && cps[n - 1] >> 1 > common) n--;
-        if (n > 0) {
-          const cp = cps[--n];
-          this.cpCount = n;
-          // Commonest case, a histogram's next bucket: only the last value differs. Finish
-          // it inline when it is plain and closes the set; else the general scan.
-          if ((cp & 1) !== 0) {
-            const j = plainValueThenBrace(b, start + (cp >> 1), end);
-            if (j > 0) {
-              this.cpCount = n + 1;
-              return j;
-            }
-          }
-          return this.labelSet(b, start + (cp >> 1), end, start, (cp & 1) !== 0);
-        }
-        this.cpCount = 0;
-        return this.afterName(b, start + pnl, end, start);
-      }
-    }
-    let i = start + 1;
-    const dl = this.descLen;
-    if (dl !== 0 && dl < end - start && commonPrefix(this.dv, b, this.descStart, start, dl) === dl) i = start + dl;
-    i = scanName(this.dv, b, i, end);
-    this.nameEnd = i;
-    this.cpCount = 0;
-    return this.afterName(b, i, end, start);
-  }
-
-  private afterName(b: Uint8Array, i: number, end: number, start: number): number {
+  protected afterName(b: Uint8Array, i: number, end: number, start: number): number {
     if (i >= end || b[i] !== LBRACE) return i;
     if (i + 1 < end && b[i + 1] === RBRACE) return i + 2;
     return this.labelSet(b, i + 1, end, start, false);
@@ -172,7 +125,7 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
    * From just after `{` (non-empty set) or a checkpoint (a label name, or just inside a
    * value's quote when `inValue`) to just after `}`. MUST stay allocation-free.
    */
-  private labelSet(b: Uint8Array, i: number, end: number, start: number, inValue: boolean): number {
+  protected labelSet(b: Uint8Array, i: number, end: number, start: number, inValue: boolean): number {
     const cps = this.cps;
     for (;;) {
       if (!inValue) {

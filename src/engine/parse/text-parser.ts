@@ -8,7 +8,6 @@ import {
   isWord,
   labelValueExpectation,
   lineEnd,
-  plainValueThenBrace,
   scanLabelValue,
   scanName,
   skipBlanks,
@@ -100,9 +99,6 @@ export class TextParser extends BaseParser implements SkippingParser {
     return true;
   }
 
-  /** What the last failed tail() expected, for the ParseError. */
-  private tailExpected = '';
-
   /**
    * The rest of a sample line from the series' end `se` (the series starts at `start`):
    * blanks, value, optional timestamp, line end. Sets value and timestampMs; returns where
@@ -154,58 +150,8 @@ export class TextParser extends BaseParser implements SkippingParser {
     return i;
   }
 
-  private fail(pos: number, expected: string): number {
-    this.tailExpected = expected;
-    return ~pos;
-  }
-
-  /**
-   * The series `name{labels}` from its first byte; sets nameEnd, returns the series' end.
-   * Series-prefix reuse: most series share a long prefix with the one before (a histogram's
-   * buckets, a family's label sets). The shared bytes are compared 8 a step and not re-read;
-   * the scan resumes at the last checkpoint inside them, where the state is the same.
-   */
-  private series(b: Uint8Array, start: number, end: number): number {
-    const pl = this.prevLen;
-    const pnl = this.prevNameLen;
-    if (pl !== 0) {
-      const common = commonPrefix(this.dv, b, this.prevStart, start, pl < end - start ? pl : end - start);
-      // The name and its terminator matched: same name.
-      if (common > pnl) {
-        this.nameEnd = start + pnl;
-        const cps = this.cps;
-        let n = this.cpCount;
-        while (n > 0 && cps[n - 1] >> 1 > common) n--;
-        if (n > 0) {
-          const cp = cps[--n];
-          this.cpCount = n;
-          // Commonest case, a histogram's next bucket: only the last value differs. Finish
-          // it inline when it is plain and closes the set; else the general scan.
-          if ((cp & 1) !== 0) {
-            const j = plainValueThenBrace(b, start + (cp >> 1), end);
-            if (j > 0) {
-              this.cpCount = n + 1;
-              return j;
-            }
-          }
-          return this.labelSet(b, start + (cp >> 1), end, start, (cp & 1) !== 0);
-        }
-        this.cpCount = 0;
-        return this.afterName(b, start + pnl, end, start);
-      }
-    }
-    // A family's first series usually starts with the name of its TYPE line.
-    let i = start + 1;
-    const dl = this.descLen;
-    if (dl !== 0 && dl < end - start && commonPrefix(this.dv, b, this.descStart, start, dl) === dl) i = start + dl;
-    i = scanName(this.dv, b, i, end);
-    this.nameEnd = i;
-    this.cpCount = 0;
-    return this.afterName(b, i, end, start);
-  }
-
   /** After the metric name at i: the optional label set; returns the series' end. */
-  private afterName(b: Uint8Array, i: number, end: number, start: number): number {
+  protected afterName(b: Uint8Array, i: number, end: number, start: number): number {
     let j = i;
     while (j < end && (CLASS[b[j]] & Cls.Blank) !== 0) j++;
     if (j < end && b[j] === LBRACE) return this.labelSet(b, j + 1, end, start, false);
@@ -218,7 +164,7 @@ export class TextParser extends BaseParser implements SkippingParser {
    * when `inValue`) to just after `}`, recording checkpoints as (offset << 1 | inValue).
    * MUST stay allocation-free.
    */
-  private labelSet(b: Uint8Array, i: number, end: number, start: number, inValue: boolean): number {
+  protected labelSet(b: Uint8Array, i: number, end: number, start: number, inValue: boolean): number {
     const cps = this.cps;
     for (;;) {
       if (!inValue) {
