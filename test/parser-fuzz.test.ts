@@ -7,24 +7,13 @@ import { Entry, parserFor, type ExpositionFormat, type Parser } from '../src/eng
 import { formatOfPath } from '../src/commands/parse.js';
 import { NUM, parseFloatAt, plainValueLine } from '../src/engine/parse/float.js';
 import { SHARED_TESTDATA } from './helpers/tools.js';
+import { prng } from './fixtures/parse-helpers.js';
 
 /**
  * Deterministic fuzzing of both parsers: every input either parses or throws a ParseError
  * with a positive line and column, never anything else, never a hang. Seeds are fixed, so a
  * failure names a reproducible case.
  */
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enc = new TextEncoder();
 const SPECIAL = enc.encode('\\"{}=,# \n\t.eE+-_:0a\r\u00ff');
@@ -223,17 +212,6 @@ function describeAll(p: Parser, buf: Uint8Array): string[] {
 }
 
 describe('float parsing against Number()', () => {
-  /** mulberry32 */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   it('16–17 significant digits (the two-sum / two-product path), ties and neighbours included: exactly Number()', () => {
     const rnd = prng(0x17d);

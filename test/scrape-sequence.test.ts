@@ -11,6 +11,7 @@ import type { Parser } from '../src/engine/parse/types.js';
 import { ParseError, SampleLimitError } from '../src/errors.js';
 import { valueVariants } from '../scripts/lib/vary-values.js';
 import { SHARED_TESTDATA } from './helpers/tools.js';
+import { prng } from './fixtures/parse-helpers.js';
 
 /**
  * The scrape cache's sequence (scrape-to-scrape diffing) against the full path. The
@@ -220,17 +221,6 @@ describe('scrape cache sequence (scrape-to-scrape diffing)', () => {
 });
 
 describe('scrape cache sequence fuzzing', () => {
-  /** mulberry32 */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const SPECIAL = enc.encode('\\"{}=,# \n\t.eE+-_:0a\r\u00ff\u0000');
 
   function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
