@@ -125,20 +125,8 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
         // The main isolate's clock starts with the process (performance.timeOrigin); worker
         // isolates have their own, so their events are placed by arrival.
         const wallMs = main && timeOrigin > 0 ? timeOrigin + e.isolateMs : arrivedMs;
-        const t: TimedGcEvent = {
-          wallMs,
-          t: soakStart > 0 ? (wallMs - soakStart) / 1000 : 0,
-          isolate: e.isolate,
-          main,
-          kind: e.kind,
-          pauseMs: e.pauseMs,
-          incrementalMs: e.incrementalMs,
-          backgroundMs: e.backgroundMs,
-          allocatedBytes: e.allocatedBytes,
-          promotedBytes: e.promotedBytes,
-          sizeBeforeBytes: e.sizeBeforeBytes,
-          sizeAfterBytes: e.sizeAfterBytes,
-        };
+        const { pid: _pid, isolateMs: _ms, mutatorMs: _mutator, reduceMemory: _reduce, ...kept } = e;
+        const t: TimedGcEvent = { wallMs, t: soakStart > 0 ? (wallMs - soakStart) / 1000 : 0, main, ...kept };
         gcEvents.push(t);
         dir.appendJson('gc.ndjson', t);
       },

@@ -1,4 +1,4 @@
-import type { GcKind } from './gc-trace.js';
+import type { GcEvent, GcKind } from './gc-trace.js';
 
 /**
  * One second of a soak, as written to frames.ndjson: what the telemetry agent measured in the
@@ -35,18 +35,10 @@ export interface Frame {
 }
 
 /** A GC trace event placed on the wall clock, as written to gc.ndjson. */
-export interface TimedGcEvent {
+export type TimedGcEvent = Omit<GcEvent, 'pid' | 'isolateMs' | 'mutatorMs' | 'reduceMemory'> & {
   wallMs: number;
   /** Seconds since the soak started. */
   t: number;
-  isolate: string;
+  /** The engine's main isolate (the others are worker threads'). */
   main: boolean;
-  kind: GcKind;
-  pauseMs: number;
-  incrementalMs: number;
-  backgroundMs: number;
-  allocatedBytes: number;
-  promotedBytes: number;
-  sizeBeforeBytes: number;
-  sizeAfterBytes: number;
-}
+};
