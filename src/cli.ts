@@ -242,9 +242,9 @@ await yargs(glueFlagValues(hideBin(process.argv)))
     'report <dir>',
     "Re-render a run's summary.json, report.html and terminal summary from its files",
     (y) => y.positional('dir', { type: 'string', demandOption: true, describe: 'A run directory' }),
-    (a) => reportCommand(a.dir, log),
+    async (a) => reportCommand(a.dir, log),
   )
-  .command('profiles', 'List the shipped workload profiles', {}, () => profilesCommand(log))
+  .command('profiles', 'List the shipped workload profiles', {}, async () => profilesCommand(log))
   .command('heap', 'Heap snapshots: top constructors, growth between two', (y) =>
     y
       .command(

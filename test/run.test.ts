@@ -117,4 +117,12 @@ test('thresholds: a violated one exits 1 and is listed; a typo fails before the 
   const cores = runCli(['run', 'smoke', '--cores', '64', '--out', out]);
   assert.equal(cores.status, 2);
   assert.match(cores.stderr, /--cores 64 is more than this machine's \d+ cores/);
+  // A V8 flag the engine's Node rejects: one line with the engine's own reason.
+  const flag = runCli(['run', 'smoke', '--duration', '2', '--out', out, '--v8-flags', '--no-such-v8-flag']);
+  assert.equal(flag.status, 1);
+  assert.equal(flag.stderr.trim().split('\n').length, 1, flag.stderr);
+  assert.match(flag.stderr, /^promsoak: engine child exited .* bad option: --no-such-v8-flag/);
+  const notRun = runCli(['report', out]);
+  assert.equal(notRun.status, 2);
+  assert.equal(notRun.stderr, `promsoak: ${out} is not a run directory (no frames.ndjson)\n`);
 });

@@ -174,6 +174,10 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
           stderrTail = (stderrTail + d.toString()).slice(-4000);
         });
       },
+    }).catch((e: Error) => {
+      // Say why the engine did not start (a bad V8 flag, a missing module): its own last line.
+      const why = stderrTail.trim().split('\n').filter(Boolean).at(-1);
+      throw new PromsoakError('PROMSOAK_USAGE', `${e.message}${why ? `: ${why}` : ''} (engine log: ${dir.file('engine.stderr.log')})`, 1);
     });
     soakStart = Date.now();
     const child = engine.process;
