@@ -16,7 +16,10 @@
  * retains fewer samples per series.
  *
  * Values and bitmaps live in chunks of CHUNK_SERIES series, so growth allocates one new chunk
- * and copies nothing. A series ref is chunk * CHUNK_SERIES + slot; freed refs are reused
+ * and copies nothing. Within a chunk they are slot-major (a row per ring slot, a column per
+ * series): a scrape's appends, whose refs are mostly consecutive, write consecutive doubles
+ * and bits instead of one cache line per series (measured with the cached ingester, 3
+ * interleaved runs: 72–77 → 70–73 ns/sample on the alltypes body, 54–56 → 52–55 on the default one). A series ref is chunk * CHUNK_SERIES + column; freed refs are reused
  * through a free list, so the chunks stay as large as the peak of active series. Label
  * strings are interned with a refcount: one copy of `instance`, `method`, `GET`… however
  * many series carry them.
@@ -44,6 +47,8 @@ export interface HeadStats {
 const CHUNK_SHIFT = 10;
 const CHUNK_SERIES = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SERIES - 1;
+/** A chunk's presence bits per slot: one bit per series, CHUNK_SERIES / 32 words a row. */
+const BIT_ROW_SHIFT = CHUNK_SHIFT - 5;
 
 /** Pointer size on the V8 heap: 4 with pointer compression (not in Node's official builds), else 8. */
 const PTR: number = (process.config.variables as Record<string, unknown>)['v8_enable_pointer_compression'] ? 4 : 8;
@@ -63,8 +68,6 @@ interface OwnRing {
 
 export class Head {
   readonly window: number;
-  /** Uint32 words of presence bits per series. */
-  private readonly words: number;
   private values: Float64Array[] = [];
   private present: Uint32Array[] = [];
   /** Per series: 1 + the sequence number of its newest slot (at creation: its target's sequence). */
@@ -101,7 +104,6 @@ export class Head {
     const w = options.window ?? 120;
     if (!Number.isInteger(w) || w < 1 || w > 65_536) throw new RangeError(`head window must be an integer in 1..65536 (got ${w})`);
     this.window = w;
-    this.words = (w + 31) >>> 5;
     this.ringSeq = new Uint32Array(16);
     this.ringPos = new Uint32Array(16);
     this.ringTimes = new Float64Array(16 * w);
@@ -142,7 +144,7 @@ export class Head {
     this.ensureRing(target + 1);
     this.targetOf[ref] = target;
     this.lastSeq[ref] = this.ringSeq[target + 1]!;
-    this.present[ref >>> CHUNK_SHIFT]!.fill(0, (ref & CHUNK_MASK) * this.words, ((ref & CHUNK_MASK) + 1) * this.words);
+    this.clearBits(this.present[ref >>> CHUNK_SHIFT]!, ref & CHUNK_MASK, 0, this.window);
     this.labelSets[ref] = labels;
     this.labelArrayBytes += ARRAY_OVERHEAD + labels.length * PTR;
     this.active++;
@@ -177,11 +179,10 @@ export class Head {
     const chunk = ref >>> CHUNK_SHIFT;
     const local = ref & CHUNK_MASK;
     const bits = this.present[chunk]!;
-    const bbase = local * this.words;
     // s === last: the next slot; s === last - 1: the same slot again (a duplicate: last one wins).
-    if (s > last) this.clearGap(bits, bbase, last, s);
-    bits[bbase + (idx >>> 5)]! |= 1 << (idx & 31);
-    this.values[chunk]![local * w + idx] = value;
+    if (s > last) this.clearGap(bits, local, last, s);
+    bits[(idx << BIT_ROW_SHIFT) + (local >>> 5)]! |= 1 << (local & 31);
+    this.values[chunk]![(idx << CHUNK_SHIFT) + local] = value;
     this.lastSeq[ref] = s + 1;
   }
 
@@ -227,7 +228,7 @@ export class Head {
       for (let i = 0; i < own.count; i++) {
         const at = (first + i) % w;
         outT[i] = own.times[at]!;
-        outV[i] = vals[local * w + at]!;
+        outV[i] = vals[(at << CHUNK_SHIFT) + local]!;
       }
       return own.count;
     }
@@ -235,13 +236,12 @@ export class Head {
     const seq = this.ringSeq[g]!;
     const last = this.lastSeq[ref]!;
     const bits = this.present[chunk]!;
-    const bbase = local * this.words;
     let n = 0;
     for (let q = Math.max(0, seq - w); q < last; q++) {
       const idx = q % w;
-      if ((bits[bbase + (idx >>> 5)]! & (1 << (idx & 31))) === 0) continue;
+      if ((bits[(idx << BIT_ROW_SHIFT) + (local >>> 5)]! & (1 << (local & 31))) === 0) continue;
       outT[n] = this.ringTimes[g * w + idx]!;
-      outV[n] = vals[local * w + idx]!;
+      outV[n] = vals[(idx << CHUNK_SHIFT) + local]!;
       n++;
     }
     return n;
@@ -255,14 +255,14 @@ export class Head {
     const vals = this.values[ref >>> CHUNK_SHIFT]!;
     if (this.own[ref] !== 0) {
       const own = this.ownRings.get(ref)!;
-      return own.count === 0 ? NaN : vals[local * w + ((own.cursor - 1 + w) % w)]!;
+      return own.count === 0 ? NaN : vals[(((own.cursor - 1 + w) % w) << CHUNK_SHIFT) + local]!;
     }
     const last = this.lastSeq[ref]!;
     const seq = this.ringSeq[this.targetOf[ref]! + 1]!;
     if (last === 0 || last - 1 < seq - w) return NaN;
     const idx = (last - 1) % w;
-    if ((this.present[ref >>> CHUNK_SHIFT]![local * this.words + (idx >>> 5)]! & (1 << (idx & 31))) === 0) return NaN;
-    return vals[local * w + idx]!;
+    if ((this.present[ref >>> CHUNK_SHIFT]![(idx << BIT_ROW_SHIFT) + (local >>> 5)]! & (1 << (local & 31))) === 0) return NaN;
+    return vals[(idx << CHUNK_SHIFT) + local]!;
   }
 
   /** Refs of live series (allocates; for tests and tools). */
@@ -296,17 +296,21 @@ export class Head {
     };
   }
 
-  /** Clears the presence bits of slots from..to-1 (scrapes the series missed). */
-  private clearGap(bits: Uint32Array, bbase: number, from: number, to: number): void {
+  /** Clears the presence bits of sequence numbers from..to-1 (scrapes the series missed). */
+  private clearGap(bits: Uint32Array, local: number, from: number, to: number): void {
     const w = this.window;
     if (to - from >= w) {
-      bits.fill(0, bbase, bbase + this.words);
+      this.clearBits(bits, local, 0, w);
       return;
     }
-    for (let q = from; q < to; q++) {
-      const idx = q % w;
-      bits[bbase + (idx >>> 5)]! &= ~(1 << (idx & 31));
-    }
+    for (let q = from; q < to; q++) bits[((q % w) << BIT_ROW_SHIFT) + (local >>> 5)]! &= ~(1 << (local & 31));
+  }
+
+  /** Clears a series' presence bits in slots [from, to). */
+  private clearBits(bits: Uint32Array, local: number, from: number, to: number): void {
+    const word = local >>> 5;
+    const mask = ~(1 << (local & 31));
+    for (let idx = from; idx < to; idx++) bits[(idx << BIT_ROW_SHIFT) + word]! &= mask;
   }
 
   /** Moves a series to its own per-sample timestamps, keeping its samples (rare: allocates). */
@@ -316,8 +320,8 @@ export class Head {
     const v = new Float64Array(w);
     const n = this.read(ref, t, v);
     const vals = this.values[ref >>> CHUNK_SHIFT]!;
-    const base = (ref & CHUNK_MASK) * w;
-    for (let i = 0; i < n; i++) vals[base + i] = v[i]!;
+    const local = ref & CHUNK_MASK;
+    for (let i = 0; i < n; i++) vals[(i << CHUNK_SHIFT) + local] = v[i]!;
     this.ownRings.set(ref, { times: t, cursor: n % w, count: n });
     this.own[ref] = 1;
   }
@@ -327,7 +331,7 @@ export class Head {
     const w = this.window;
     const p = own.cursor;
     own.times[p] = tMs;
-    this.values[ref >>> CHUNK_SHIFT]![(ref & CHUNK_MASK) * w + p] = value;
+    this.values[ref >>> CHUNK_SHIFT]![(p << CHUNK_SHIFT) + (ref & CHUNK_MASK)] = value;
     own.cursor = p + 1 === w ? 0 : p + 1;
     if (own.count < w) own.count++;
   }
@@ -380,7 +384,7 @@ export class Head {
 
   private addChunk(): void {
     this.values.push(new Float64Array(CHUNK_SERIES * this.window));
-    this.present.push(new Uint32Array(CHUNK_SERIES * this.words));
+    this.present.push(new Uint32Array(this.window << BIT_ROW_SHIFT));
   }
 
   private growMeta(): void {
