@@ -1,4 +1,5 @@
 import { fmix32 } from '../fleet/hash.js';
+import { DATA_START, RESULT_END, RESULT_LINES, RESULT_STATUS, seqKernel, type SeqKernel } from './wasm/seq-kernel.js';
 
 /**
  * Per-target scrape cache: the raw series bytes of a sample line (`name{labels}` exactly as
@@ -20,6 +21,9 @@ import { fmix32 } from '../fleet/hash.js';
  * quotes, escapes or braces and without hashing, and the parser only reads the value
  * (SkippingParser.acceptSeries). Anything else goes the full way (next(), get()/add(),
  * noteSample()); commit() then rewrites the sequence from that scrape.
+ * matchRuns() does the same in WebAssembly (wasm/seq-kernel.wat) for as many runs in a row as
+ * match with a plain value after them, 16 bytes a step; matchNext() is its JavaScript
+ * counterpart, for the line it stops at, and the whole way when WebAssembly is off.
  * INVARIANT: a run's series bytes equal its entry's key (runs are copied from bodies whose
  * series resolved to that entry, and compaction remaps the entries), so a sequence hit is
  * exactly a get() hit; a stale or misplaced cursor costs time, never correctness.
@@ -70,6 +74,21 @@ export class ScrapeCache {
   matchNameEnd = 0;
   matchLines = 0;
   private matchPos = 0;
+
+  /** The WebAssembly matcher (null: off), and where this scrape's data is in its memory. */
+  private readonly kernel: SeqKernel | null = seqKernel();
+  private kTab = 0;
+  private kRuns = 0;
+  private kBody = 0;
+  private kSeqView = new Int32Array(0);
+  private kBytesView = new Uint8Array(0);
+  /** The last matchRuns(): its values start at runValues()[runsV]; the offsets at kernel i32 runsP. */
+  runsV = 0;
+  private runsP = 0;
+  /** The last matchRuns(): body offset after its last line, LFs it consumed, and 1 when it stopped on a run whose series matched but whose rest of line is not plain. */
+  runsEnd = 0;
+  runsLines = 0;
+  runsStatus = 0;
 
   constructor(initialEntries = 64) {
     const cap = pow2AtLeast(Math.max(8, initialEntries));
@@ -190,11 +209,93 @@ export class ScrapeCache {
       if (j < last && sdv.getFloat64(s + j, true) !== dv.getFloat64(pos + j, true)) return -1;
       if (sdv.getFloat64(s + last, true) !== dv.getFloat64(pos + last, true)) return -1;
     }
+    return this.matchAt(pos);
+  }
+
+  /**
+   * As matchNext() for a run already compared (matchRuns() stopped on it with runsStatus 1):
+   * the next run is at body offset pos. MUST stay allocation-free.
+   */
+  matchAt(pos: number): number {
+    const seq = this.seq;
+    const r = this.cursor * SEQ;
+    const s = seq[r + SEQ_START]!;
     this.matchPos = pos;
     this.matchKeyStart = pos + (seq[r + SEQ_KEY]! - s);
     this.matchNameEnd = pos + (seq[r + SEQ_NAME_END]! - s);
     this.matchLines = seq[r + SEQ_LINES]!;
-    return pos + len;
+    return pos + (seq[r + SEQ_KEY_END]! - s);
+  }
+
+  /**
+   * WebAssembly matchNext() for many lines: from the next run and body offset pos, how many
+   * runs in a row the body repeats, each followed by one space, a plain decimal
+   * (plainValueLine's grammar) and LF, the line within maxLine bytes. Their values are
+   * runValues()[runsV + i]; runsEnd, runsLines and runsStatus say where and why it stopped.
+   * The caller takes them with takeRun(0 … n-1), in order. Returns -1 when the kernel is off
+   * (the caller uses matchNext()). MUST stay allocation-free: a call covers many samples.
+   */
+  matchRuns(body: Uint8Array, pos: number, end: number, maxLine: number): number {
+    const K = this.kernel;
+    if (K === null) return -1;
+    if (this.cursor >= this.seqLen) {
+      this.runsEnd = pos;
+      this.runsLines = 0;
+      this.runsStatus = 0;
+      return 0;
+    }
+    if (K.owner !== this || K.stamp !== this.iter) this.loadKernel(K, body);
+    const n = K.match(this.kTab, this.cursor, this.seqLen, this.kRuns, this.kBody, pos, end, maxLine, this.runsV << 3, this.runsP << 2);
+    const res = K.i32;
+    this.runsEnd = res[RESULT_END]!;
+    this.runsLines = res[RESULT_LINES]!;
+    this.runsStatus = res[RESULT_STATUS]!;
+    return n;
+  }
+
+  /** Whether matchRuns() runs (the WebAssembly matcher is on). */
+  get kernelOn(): boolean {
+    return this.kernel !== null;
+  }
+
+  /** The kernel's values (a view renewed when its memory grows: take it after matchRuns()). */
+  runValues(): Float64Array {
+    return this.kernel!.f64;
+  }
+
+  /** Run i of the last matchRuns() is taken (as takeMatch()): marks its entry seen, returns its ref. MUST stay allocation-free. */
+  takeRun(i: number): number {
+    const k = this.cursor++;
+    const e = this.seq[k * SEQ + SEQ_ENTRY]!;
+    if (this.dirty) this.recordRunAt(k, e, this.kernel!.i32[this.runsP + i]!);
+    return this.hit(e);
+  }
+
+  /** Copies this scrape's runs and body into the kernel's memory (once a scrape). */
+  private loadKernel(K: SeqKernel, body: Uint8Array): void {
+    const n = this.seqLen;
+    const tab = DATA_START;
+    const runs = align16(tab + n * SEQ * 4);
+    const runsLen = this.seq[(n - 1) * SEQ + SEQ_KEY_END]!;
+    const bodyAt = align16(runs + runsLen);
+    const outV = align16(bodyAt + body.length);
+    const outP = outV + n * 8;
+    K.ensure(outP + n * 4);
+    // The views are kept while the tables are: a scrape that left the sequence as it was allocates nothing.
+    let tv = this.kSeqView;
+    if (tv.buffer !== this.seq.buffer || tv.length !== n * SEQ) tv = this.kSeqView = this.seq.subarray(0, n * SEQ);
+    let bv = this.kBytesView;
+    if (bv.buffer !== this.seqBytes.buffer || bv.length !== runsLen) bv = this.kBytesView = this.seqBytes.subarray(0, runsLen);
+    K.i32.set(tv, tab >> 2);
+    K.u8.set(bv, runs);
+    K.u8.set(body, bodyAt);
+    this.kTab = tab;
+    this.kRuns = runs;
+    this.kBody = bodyAt;
+    this.runsV = outV >> 3;
+    this.runsP = outP >> 2;
+    K.owner = this;
+    K.stamp = this.iter;
   }
 
   private sameBytes(s: number, body: Uint8Array, pos: number, len: number): boolean {
@@ -213,11 +314,15 @@ export class ScrapeCache {
 
   /** takeMatch() after a deviation: the matched run k is recorded (as body offsets) for commit(). */
   private recordMatch(k: number, e: number): void {
+    this.recordRunAt(k, e, this.matchPos);
+  }
+
+  /** Run k, matched at body offset pos, recorded (as body offsets) for commit(). */
+  private recordRunAt(k: number, e: number, pos: number): void {
     const seq = this.seq;
     const r = k * SEQ;
-    const pos = this.matchPos;
-    const s = seq[r + SEQ_START]!;
-    this.record(pos, this.matchKeyStart, this.matchNameEnd, pos + (seq[r + SEQ_KEY_END]! - s), this.matchLines, e);
+    const shift = pos - seq[r + SEQ_START]!;
+    this.record(pos, seq[r + SEQ_KEY]! + shift, seq[r + SEQ_NAME_END]! + shift, seq[r + SEQ_KEY_END]! + shift, seq[r + SEQ_LINES]!, e);
   }
 
   /**
@@ -453,6 +558,10 @@ function hasZeroOrNaNWord(dv: DataView, s: number, len: number): boolean {
 function grow<T extends Uint32Array | Int32Array>(from: T, to: T): T {
   to.set(from);
   return to;
+}
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
 }
 
 function pow2AtLeast(n: number): number {

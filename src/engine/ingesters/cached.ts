@@ -2,6 +2,7 @@ import { SampleLimitError } from '../../errors.js';
 import { Head, type HeadStats } from '../head.js';
 import type { Ingester, IngesterOptions, IngestResult } from '../ingester.js';
 import { createParser, formatOf } from '../parse/index.js';
+import { MAX_LINE_BYTES } from '../parse/scanner.js';
 import { Entry, isSkippingParser, type Parser, type SkippingParser } from '../parse/types.js';
 import { ScrapeCache } from '../scrape-cache.js';
 
@@ -30,6 +31,8 @@ export class CachedIngester implements Ingester {
   private readonly targets = new Map<string, TargetState>();
   private textParser: Parser | undefined;
   private omParser: Parser | undefined;
+  private lastContentType = '';
+  private lastParser: Parser | undefined;
   private readonly pairs: [string, string][] = [];
   /** Series added by the current ingest() call. */
   private added = 0;
@@ -71,13 +74,24 @@ export class CachedIngester implements Ingester {
     const head = this.head;
     const limit = this.options.sampleLimit;
     const end = body.length;
+    // matchNext()'s view of the body; with the WebAssembly matcher on it is not used.
     let dv = this.dv;
-    if (dv.buffer !== body.buffer || dv.byteOffset !== body.byteOffset) dv = this.dv = new DataView(body.buffer, body.byteOffset);
+    if (!cache.kernelOn && (dv.buffer !== body.buffer || dv.byteOffset !== body.byteOffset)) dv = this.dv = new DataView(body.buffer, body.byteOffset);
     let n = 0;
     /** The line p.position is on. */
     let line = 1;
     for (;;) {
-      const ke = cache.matchNext(dv, body, p.position, end);
+      // As many lines as repeat the last scrape with a plain value, in WebAssembly (-1: off).
+      const m = cache.matchRuns(body, p.position, end, MAX_LINE_BYTES);
+      let ke: number;
+      if (m >= 0 && p.acceptRuns(cache.runsEnd, cache.runsLines, m)) {
+        if (m > 0) {
+          n = this.appendRuns(cache, m, n, timestampMs);
+          line = p.line + 1;
+        }
+        // The run it stopped on: its series matched (the rest of the line is parsed below), or not.
+        ke = cache.runsStatus === 1 ? cache.matchAt(p.position) : -1;
+      } else ke = cache.matchNext(dv, body, p.position, end);
       let ref: number;
       if (ke >= 0 && p.acceptSeries(cache.matchKeyStart, ke, cache.matchNameEnd, cache.matchLines)) {
         if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
@@ -89,6 +103,18 @@ export class CachedIngester implements Ingester {
       line = p.line + 1;
     }
     return n;
+  }
+
+  /** The last matchRuns()'s m lines into the head (n samples before them); returns n + m. MUST stay allocation-free. */
+  private appendRuns(cache: ScrapeCache, m: number, n: number, timestampMs: number): number {
+    const head = this.head;
+    const limit = this.options.sampleLimit;
+    const take = limit > 0 && n + m > limit ? limit - n : m;
+    const values = cache.runValues();
+    const v0 = cache.runsV;
+    for (let i = 0; i < take; i++) head.append(cache.takeRun(i), timestampMs, values[v0 + i]!);
+    if (take < m) throw new SampleLimitError(limit);
+    return n + m;
   }
 
   /**
@@ -166,9 +192,16 @@ export class CachedIngester implements Ingester {
     return st;
   }
 
+  /** The parser for a Content-Type; the last one's answer is kept (formatOf's RegExp match allocates). */
   private parserFor(contentType: string): Parser {
-    if (formatOf(contentType) === 'openmetrics') return (this.omParser ??= this.parserFactory(contentType));
-    return (this.textParser ??= this.parserFactory(contentType));
+    if (contentType === this.lastContentType && this.lastParser !== undefined) return this.lastParser;
+    const p =
+      formatOf(contentType) === 'openmetrics'
+        ? (this.omParser ??= this.parserFactory(contentType))
+        : (this.textParser ??= this.parserFactory(contentType));
+    this.lastContentType = contentType;
+    this.lastParser = p;
+    return p;
   }
 
   /** Cache miss: decode the labels, sort them by name (a canonical set), hand them to the head. */

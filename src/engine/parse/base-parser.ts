@@ -95,6 +95,20 @@ export abstract class BaseParser implements Parser {
     this.entry = Entry.Series;
   }
 
+  /** See SkippingParser.acceptRuns. */
+  acceptRuns(next: number, lines: number, samples: number): boolean {
+    if (samples === 0) return true;
+    const line = this.nextLine + lines - 1;
+    this.line = line;
+    this.prevLen = 0;
+    this.cpCount = 0;
+    this.timestampMs = NaN;
+    this.pos = next;
+    this.nextLine = line + 1;
+    this.entry = Entry.Series;
+    return true;
+  }
+
   labels(out: [string, string][]): [string, string][] {
     out.length = 0;
     if (this.entry !== Entry.Series) return out;

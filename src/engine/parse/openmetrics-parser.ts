@@ -70,6 +70,11 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
     return true;
   }
 
+  /** See SkippingParser.acceptRuns: none after `# EOF`. */
+  override acceptRuns(next: number, lines: number, samples: number): boolean {
+    return !this.done && super.acceptRuns(next, lines, samples);
+  }
+
   /** acceptSeries for any other rest of the line (signs, specials, long floats, timestamps, exemplars): tail(). */
   private acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
     let next: number;

@@ -91,6 +91,15 @@ export interface SkippingParser extends Parser {
    * MUST stay allocation-free: runs once per sample.
    */
   acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean;
+  /**
+   * Takes the caller's word that buf[position, next) is `samples` whole sample lines, `lines`
+   * LFs in all, each a run this parser accepted before followed by one space, a plain decimal and LF
+   * (the scrape cache's WebAssembly matcher checked them, values included): moves past them,
+   * the last one's line current (its offsets, value and timestamp are not set). Returns false,
+   * changing nothing, when this parser takes no more lines (OpenMetrics after `# EOF`).
+   * MUST stay allocation-free.
+   */
+  acceptRuns(next: number, lines: number, samples: number): boolean;
 }
 
 export function isSkippingParser(p: Parser): p is SkippingParser {
