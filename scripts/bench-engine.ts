@@ -30,6 +30,7 @@ import { startFleet } from '../src/fleet/fleet.js';
 import { loadProfile } from '../src/profile/load.js';
 import { loadIngester } from '../src/engine/ingesters/load.js';
 import { startEngineChild } from '../src/engine/child.js';
+import { useSeqKernel } from '../src/engine/wasm/seq-kernel.js';
 import type { EngineStats } from '../src/engine/protocol.js';
 import { exposeGc, measureAllocation } from '../src/telemetry/alloc-meter.js';
 import { valueVariants } from './lib/vary-values.js';
@@ -77,6 +78,8 @@ export function machine(): { cpu: string; cores: number; node: string } {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 }
 
+/** benchIngesters' name for the cached ingester without its WebAssembly matcher. */
+export const JS_MATCHER = 'cached, JavaScript matcher (PROMSOAK_SEQ_KERNEL=js)';
 const ALLTYPES = '/work/shared/testdata/prometheus-alltypes.237mfs.prom.txt';
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/alloc-ingester.js', import.meta.url));
 
@@ -99,17 +102,20 @@ export function benchBodies(): BenchBody[] {
 /** (a) Each ingester on each body, in this process. */
 export async function benchIngesters(o: { minSamples?: number; ingesters?: string[]; bodies?: BenchBody[] } = {}): Promise<IngesterRow[]> {
   const minSamples = o.minSamples ?? 1_000_000;
-  const specs = o.ingesters ?? ['cached', 'naive', `module:${FIXTURE}`];
+  const specs = o.ingesters ?? ['cached', JS_MATCHER, 'naive', `module:${FIXTURE}`];
   const rows: IngesterRow[] = [];
   exposeGc();
   for (const b of o.bodies ?? benchBodies()) {
     for (const spec of specs) {
-      const ing = await loadIngester(spec, { headWindow: 120, sampleLimit: 0 });
+      // The cached ingester with its WebAssembly sequence matcher off, as PROMSOAK_SEQ_KERNEL=js.
+      useSeqKernel(spec !== JS_MATCHER);
+      const ing = await loadIngester(spec === JS_MATCHER ? 'cached' : spec, { headWindow: 120, sampleLimit: 0 });
       let k = 0;
       const ingest = (): number => ing.ingest(b.variants[k++ % b.variants.length]!, 'bench', 0, b.contentType);
       const perBody = ingest();
       const calls = Math.ceil(minSamples / perBody);
-      for (let i = 0; i < Math.min(2000, calls / 4); i++) ingest();
+      // Warm-up long enough that optimising compiles (code and feedback land on the heap) are over before the allocation count.
+      for (let i = 0; i < Math.min(2000, Math.max(500, calls / 4)); i++) ingest();
       const alloc = measureAllocation(ingest, Math.min(calls, 5000));
       exposeGc()();
       const t0 = process.hrtime.bigint();
@@ -117,6 +123,7 @@ export async function benchIngesters(o: { minSamples?: number; ingesters?: strin
       for (let i = 0; i < calls; i++) samples += ingest();
       const ns = Number(process.hrtime.bigint() - t0);
       await ing.close?.();
+      useSeqKernel(true);
       const fixture = spec.startsWith('module:');
       rows.push({
         body: b.name,

@@ -26,16 +26,24 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['parse', () => runParseBench(quick ? 1 : 3)],
   [
     'ingest',
-    async () =>
-      (await benchIngesters({ minSamples: quick ? 300_000 : 1_000_000 })).map((r) => ({
-        bench: 'ingest',
-        subject: r.expectBytesPerSample !== undefined ? `${r.ingester} (allocates ${r.expectBytesPerSample} B/sample)` : `ingester ${r.ingester}`,
-        input: `${r.body} (${r.samplesPerBody} samples)`,
-        nsPerSample: r.nsPerSample,
-        mbPerSecond: r.mbPerSecond,
-        bytesPerSample: r.bytesPerSample,
-        note: 'parse + scrape cache + head, every series a cache hit',
-      })),
+    async () => {
+      const rows = await benchIngesters({ minSamples: quick ? 300_000 : 1_000_000 });
+      // Each ingester against the parser peer on the same body, in the same run.
+      const peer = (body: string): number | undefined => rows.find((p) => p.body === body && p.ingester.startsWith('peer:'))?.nsPerSample;
+      return rows.map((r) => {
+        const p = peer(r.body);
+        const vs = !r.ingester.startsWith('peer:') && r.expectBytesPerSample === undefined && p !== undefined ? `; ${(p / r.nsPerSample).toFixed(1)}x the peer's speed` : '';
+        return {
+          bench: 'ingest',
+          subject: r.expectBytesPerSample !== undefined ? `${r.ingester} (allocates ${r.expectBytesPerSample} B/sample)` : `ingester ${r.ingester}`,
+          input: `${r.body} (${r.samplesPerBody} samples)`,
+          nsPerSample: r.nsPerSample,
+          mbPerSecond: r.mbPerSecond,
+          bytesPerSample: r.bytesPerSample,
+          note: r.ingester.startsWith('peer:') ? 'parse only, every scrape decoded to a string' : `parse + scrape cache + head, every series a cache hit${vs}`,
+        };
+      });
+    },
   ],
   [
     'engine',
