@@ -83,15 +83,16 @@ export class CachedIngester implements Ingester {
     for (;;) {
       // As many lines as repeat the last scrape with a plain value, in WebAssembly (-1: off).
       const m = cache.matchRuns(body, p.position, end, MAX_LINE_BYTES);
-      let ke: number;
-      if (m >= 0 && p.acceptRuns(cache.runsEnd, cache.runsLines, m)) {
+      let ke = -1;
+      if (m < 0) ke = cache.matchNext(dv, body, p.position, end);
+      else if (p.acceptRuns(cache.runsEnd, cache.runsLines, m)) {
         if (m > 0) {
           n = this.appendRuns(cache, m, n, timestampMs);
           line = p.line + 1;
         }
         // The run it stopped on: its series matched (the rest of the line is parsed below), or not.
-        ke = cache.runsStatus === 1 ? cache.matchAt(p.position) : -1;
-      } else ke = cache.matchNext(dv, body, p.position, end);
+        if (cache.runsStatus === 1) ke = cache.matchAt(p.position);
+      }
       let ref: number;
       if (ke >= 0 && p.acceptSeries(cache.matchKeyStart, ke, cache.matchNameEnd, cache.matchLines)) {
         if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
