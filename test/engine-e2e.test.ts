@@ -9,6 +9,8 @@ import { loadProfile } from '../src/profile/load.js';
 import { startEngineChild } from '../src/engine/child.js';
 import type { EngineStats, TargetStatus } from '../src/engine/protocol.js';
 import type { TargetGroup } from '../src/fleet/sd.js';
+import { spawnSync } from 'node:child_process';
+import { which } from './helpers/tools.js';
 
 /**
  * End to end: the smoke fleet (20 exporters × 33 series) plus one target of our own that
@@ -22,6 +24,8 @@ describe('engine child against the smoke fleet', () => {
   const frames: EngineStats[] = [];
   let final: { stats: EngineStats; targets: TargetStatus[] } | undefined;
   let midway: TargetStatus[] = [];
+  let metricsText = '';
+  let midStats: EngineStats | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'promsoak-engine-'));
@@ -39,11 +43,13 @@ describe('engine child against the smoke fleet', () => {
     writeFileSync(targetsFile, JSON.stringify(groups));
 
     const engine = await startEngineChild({
-      options: { targetsFile, intervalSeconds: 1, ingester: 'cached' },
+      options: { targetsFile, intervalSeconds: 1, ingester: 'cached', metricsPort: 0 },
       onStats: (s) => frames.push(s),
     });
     await new Promise((r) => setTimeout(r, 4000));
     midway = await engine.targets();
+    metricsText = await (await fetch(engine.ready.metricsUrl!)).text();
+    midStats = frames.at(-1);
     final = await engine.stop();
     const exit = await engine.exited;
     assert.equal(exit.code, 0, 'the engine exits cleanly on stop');
@@ -72,6 +78,34 @@ describe('engine child against the smoke fleet', () => {
     assert.ok(s.series >= 20 * 33, `${s.series} series in the head`);
     assert.ok(frames.length >= 2, `${frames.length} stats frames over IPC`);
     assert.ok(frames.at(-1)!.cpuUserMicros > 0);
+  });
+
+  it('serves its own /metrics: Prometheus names, counters and histograms that agree with its stats', () => {
+    const value = (line: string): number => {
+      const m = metricsText.match(new RegExp(`^${line.replace(/[{}"+]/g, (c) => `\\${c}`)} (\\S+)$`, 'm'));
+      assert.ok(m, `${line} in /metrics:\n${metricsText}`);
+      return Number(m[1]);
+    };
+    const ok = value('promsoak_engine_scrapes_total{result="ok"}');
+    const failed = value('promsoak_engine_scrapes_total{result="failed"}');
+    assert.ok(ok >= 40 && failed >= 2, `ok ${ok}, failed ${failed}`);
+    // Read between two stats frames: within one second's scrapes of them.
+    assert.ok(midStats && Math.abs(ok - midStats.scrapesOk) <= 25, `ok ${ok} vs stats ${midStats?.scrapesOk}`);
+    assert.equal(value('promsoak_engine_samples_ingested_total'), ok * 33);
+    assert.equal(value('promsoak_engine_scrape_duration_seconds_count'), ok + failed);
+    assert.equal(value('promsoak_engine_scrape_duration_seconds_bucket{le="+Inf"}'), ok + failed);
+    assert.equal(value('promsoak_engine_ingest_duration_seconds_count'), ok);
+    assert.ok(value('promsoak_engine_ingest_duration_seconds_sum') > 0);
+    assert.ok(value('promsoak_engine_scrape_duration_seconds_bucket{le="10"}') <= ok + failed);
+    assert.equal(value('promsoak_engine_targets{health="up"}'), 20);
+    assert.equal(value('promsoak_engine_targets{health="down"}'), 1);
+    assert.ok(value('promsoak_engine_head_series') >= 20 * 33);
+  });
+
+  const promtool = which('promtool');
+  it('its /metrics passes promtool check metrics', { skip: promtool ? false : 'promtool not installed (apt-get install prometheus)' }, () => {
+    const r = spawnSync(promtool!, ['check', 'metrics'], { input: metricsText, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
   it('marks only the malformed target down, with line and column in its error', () => {

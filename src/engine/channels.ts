@@ -13,7 +13,7 @@ export interface ScrapeEvent {
   seriesAdded: number;
 }
 
-/** Once per scrape (not per sample). */
+/** Once per scrape (not per sample). The event object is reused: read it during the call, do not keep it. */
 export const scrapeChannel = channel('promsoak:engine:scrape');
 
 /** Once, when the engine has started: `{ stats }`, a function the agent calls once a second. */

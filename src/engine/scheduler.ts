@@ -1,6 +1,6 @@
 import { hashString } from '../fleet/hash.js';
 import { scrapeChannel, type ScrapeEvent } from './channels.js';
-import type { ScrapeClient } from './client.js';
+import type { ScrapeCallback, ScrapeClient } from './client.js';
 import type { Ingester } from './ingester.js';
 import type { TargetStatus } from './protocol.js';
 import type { SelfMetrics } from './self-metrics.js';
@@ -20,6 +20,8 @@ export interface SchedulerOptions {
   intervalMs: number;
   timeoutMs: number;
 }
+
+const noop = (): void => undefined;
 
 /**
  * When a target's first scrape happens, as Prometheus's scrapeLoop does it (scrape/target.go,
@@ -41,6 +43,12 @@ class ScrapeLoop {
   running = false;
   /** performance.now() of the next tick. */
   nextAt = 0;
+  /** The scrape in flight: its wall start and performance.now() start. */
+  startMs = 0;
+  t0 = 0;
+  /** Bound once, so that a tick and a scrape's end allocate no closure. */
+  tick: () => void = noop;
+  done: ScrapeCallback = noop;
   constructor(readonly target: ScrapeTarget) {
     this.status = {
       target: target.id,
@@ -71,6 +79,7 @@ export class Scheduler {
   private stopped = false;
   private inFlight = 0;
   private drained: (() => void) | undefined;
+  private readonly event: ScrapeEvent = { ok: true, durationMs: 0, samples: 0, seriesAdded: 0 };
 
   constructor(
     targets: ScrapeTarget[],
@@ -79,7 +88,12 @@ export class Scheduler {
     private readonly options: SchedulerOptions,
     private readonly metrics?: SelfMetrics,
   ) {
-    this.loops = targets.map((t) => new ScrapeLoop(t));
+    this.loops = targets.map((t) => {
+      const loop = new ScrapeLoop(t);
+      loop.tick = () => this.tick(loop);
+      loop.done = (err, body, contentType) => this.scraped(loop, err, body, contentType);
+      return loop;
+    });
   }
 
   start(): void {
@@ -104,7 +118,7 @@ export class Scheduler {
   }
 
   private arm(loop: ScrapeLoop): void {
-    loop.timer = setTimeout(() => this.tick(loop), Math.max(0, loop.nextAt - performance.now()));
+    loop.timer = setTimeout(loop.tick, Math.max(0, loop.nextAt - performance.now()));
   }
 
   private tick(loop: ScrapeLoop): void {
@@ -125,31 +139,39 @@ export class Scheduler {
   private scrape(loop: ScrapeLoop): void {
     loop.running = true;
     this.inFlight++;
-    const startMs = Date.now();
-    const t0 = performance.now();
-    this.client.scrape(loop.target, this.options.timeoutMs, (err, body, contentType) => {
-      const t1 = performance.now();
-      let error = err;
-      let samples = 0;
-      if (error === null && body !== null) {
-        try {
-          samples = this.ingester.ingest(body, loop.target.id, startMs, contentType);
-        } catch (e) {
-          error = e instanceof Error ? e : new Error(String(e));
-        }
+    loop.startMs = Date.now();
+    loop.t0 = performance.now();
+    this.client.scrape(loop.target, this.options.timeoutMs, loop.done);
+  }
+
+  /** A scrape's end (the client's callback): ingest, record. */
+  private scraped(loop: ScrapeLoop, err: Error | null, body: Uint8Array | null, contentType: string): void {
+    const t1 = performance.now();
+    let error = err;
+    let samples = 0;
+    if (error === null && body !== null) {
+      try {
+        samples = this.ingester.ingest(body, loop.target.id, loop.startMs, contentType);
+      } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
       }
-      const t2 = performance.now();
-      this.record(loop, startMs, (t1 - t0) / 1000, (t2 - t1) / 1000, body?.length ?? 0, samples, error);
-      loop.running = false;
-      if (--this.inFlight === 0 && this.drained) this.drained();
-    });
+    }
+    const t2 = performance.now();
+    this.record(loop, loop.startMs, (t1 - loop.t0) / 1000, (t2 - t1) / 1000, body?.length ?? 0, samples, error);
+    loop.running = false;
+    if (--this.inFlight === 0 && this.drained) this.drained();
   }
 
   private record(loop: ScrapeLoop, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
     const s = loop.status;
     const c = this.counters;
     if (scrapeChannel.hasSubscribers) {
-      const e: ScrapeEvent = { ok: error === null, durationMs: (httpS + ingestS) * 1000, samples, seriesAdded: error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0 };
+      // One event object, reused: subscribers read it during publish() (see ScrapeEvent).
+      const e = this.event;
+      e.ok = error === null;
+      e.durationMs = (httpS + ingestS) * 1000;
+      e.samples = samples;
+      e.seriesAdded = error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0;
       scrapeChannel.publish(e);
     }
     s.lastScrapeMs = startMs;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { TargetStatus } from './protocol.js';
 
 /** What the engine's gauges read at collection time. */
@@ -12,46 +12,114 @@ export interface SelfMetricsSource {
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * The engine's own metrics, every one defined here, Prometheus-named. Counters and histograms
- * are updated once per scrape (never per sample); gauges are read when /metrics is scraped.
+ * A histogram with fixed buckets whose observe() allocates nothing (prom-client's allocates a
+ * closure and a labels object per call), registered in a prom-client Registry as a collector:
+ * get() gives prom-client the cumulative buckets, sum and count when /metrics is read.
+ */
+export class BucketHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  /** MUST stay allocation-free: once per scrape. */
+  observe(v: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]!) i++;
+    this.counts[i]!++;
+    this.sum += v;
+    this.count++;
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] } {
+    const values = [];
+    let cum = 0;
+    for (let i = 0; i <= this.bounds.length; i++) {
+      cum += this.counts[i]!;
+      values.push({ labels: { le: i < this.bounds.length ? this.bounds[i]! : '+Inf' }, value: cum, metricName: `${this.name}_bucket` });
+    }
+    values.push({ labels: {}, value: this.sum, metricName: `${this.name}_sum` }, { labels: {}, value: this.count, metricName: `${this.name}_count` });
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
+  /** Adds it to a registry (prom-client takes any object shaped as its metrics). */
+  register(registry: Registry): this {
+    registry.registerMetric(this as unknown as Metric);
+    return this;
+  }
+}
+
+/**
+ * The engine's own metrics, every one defined here, Prometheus-named. Per scrape (never per
+ * sample) they only add to plain numbers, allocating nothing: the counters take those
+ * numbers when /metrics is read, the histograms are BucketHistograms; gauges are read then too.
  * Registered in a private Registry: no default process metrics, whose GC observers and
  * event-loop monitors would perturb what the engine measures.
  */
 export class SelfMetrics {
   readonly registry = new Registry();
-  private readonly ok: Counter.Internal;
-  private readonly failed: Counter.Internal;
-  private readonly samples: Counter;
-  private readonly bytes: Counter;
-  private readonly seriesAdded: Counter;
-  private readonly scrapeDuration: Histogram;
-  private readonly ingestDuration: Histogram;
+  private readonly totals = { ok: 0, failed: 0, samples: 0, bytes: 0, seriesAdded: 0 };
+  private readonly scrapeDuration: BucketHistogram;
+  private readonly ingestDuration: BucketHistogram;
 
   constructor(source: SelfMetricsSource) {
     const registers = [this.registry];
-    const scrapes = new Counter({
+    const totals = this.totals;
+    /** A counter that catches up with totals[key] when collected. */
+    const counter = (name: string, help: string, key: 'samples' | 'bytes' | 'seriesAdded'): void => {
+      let reported = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.inc(totals[key] - reported);
+          reported = totals[key];
+        },
+      });
+    };
+    const reported = { ok: 0, failed: 0 };
+    new Counter({
       name: 'promsoak_engine_scrapes_total',
       help: 'Scrapes finished, by result (ok, failed).',
       labelNames: ['result'] as const,
       registers,
+      collect() {
+        for (const r of ['ok', 'failed'] as const) {
+          this.labels(r).inc(totals[r] - reported[r]);
+          reported[r] = totals[r];
+        }
+      },
     });
-    this.ok = scrapes.labels('ok');
-    this.failed = scrapes.labels('failed');
-    this.samples = new Counter({ name: 'promsoak_engine_samples_ingested_total', help: 'Samples ingested by successful scrapes.', registers });
-    this.bytes = new Counter({ name: 'promsoak_engine_scrape_body_bytes_total', help: 'Body bytes read by successful scrapes.', registers });
-    this.seriesAdded = new Counter({ name: 'promsoak_engine_series_added_total', help: 'Series seen for the first time (scrape-cache misses).', registers });
-    this.scrapeDuration = new Histogram({
-      name: 'promsoak_engine_scrape_duration_seconds',
-      help: 'HTTP part of a scrape: request to last body byte.',
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.ingestDuration = new Histogram({
-      name: 'promsoak_engine_ingest_duration_seconds',
-      help: "Ingest part of a scrape: the body through the ingester.",
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    counter('promsoak_engine_samples_ingested_total', 'Samples ingested by successful scrapes.', 'samples');
+    counter('promsoak_engine_scrape_body_bytes_total', 'Body bytes read by successful scrapes.', 'bytes');
+    counter('promsoak_engine_series_added_total', 'Series seen for the first time (scrape-cache misses).', 'seriesAdded');
+    this.scrapeDuration = new BucketHistogram(
+      'promsoak_engine_scrape_duration_seconds',
+      'HTTP part of a scrape: request to last body byte.',
+      DURATION_BUCKETS,
+    ).register(this.registry);
+    this.ingestDuration = new BucketHistogram(
+      'promsoak_engine_ingest_duration_seconds',
+      'Ingest part of a scrape: the body through the ingester.',
+      DURATION_BUCKETS,
+    ).register(this.registry);
     new Gauge({
       name: 'promsoak_engine_head_series',
       help: 'Active series in the head.',
@@ -90,17 +158,20 @@ export class SelfMetrics {
     });
   }
 
+  /** MUST stay allocation-free: once per scrape. */
   scrapeOk(httpSeconds: number, ingestSeconds: number, samples: number, bytes: number, seriesAdded: number): void {
-    this.ok.inc();
-    this.samples.inc(samples);
-    this.bytes.inc(bytes);
-    if (seriesAdded > 0) this.seriesAdded.inc(seriesAdded);
+    const t = this.totals;
+    t.ok++;
+    t.samples += samples;
+    t.bytes += bytes;
+    t.seriesAdded += seriesAdded;
     this.scrapeDuration.observe(httpSeconds);
     this.ingestDuration.observe(ingestSeconds);
   }
 
+  /** MUST stay allocation-free: once per scrape. */
   scrapeFailed(httpSeconds: number): void {
-    this.failed.inc();
+    this.totals.failed++;
     this.scrapeDuration.observe(httpSeconds);
   }
 
