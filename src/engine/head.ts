@@ -382,9 +382,15 @@ export class Head {
     this.symbolBytes -= stringBytes(s);
   }
 
+  /**
+   * A chunk's arrays are written through once here: a new typed array's pages are mapped
+   * lazily, and slot-major rows would otherwise become resident one scrape at a time, so a
+   * soak shorter than the window would see a smaller RSS than the head will need (and
+   * provision too little RAM). Written now, RSS holds the whole window from the start.
+   */
   private addChunk(): void {
-    this.values.push(new Float64Array(CHUNK_SERIES * this.window));
-    this.present.push(new Uint32Array(this.window << BIT_ROW_SHIFT));
+    this.values.push(new Float64Array(CHUNK_SERIES * this.window).fill(0));
+    this.present.push(new Uint32Array(this.window << BIT_ROW_SHIFT).fill(0));
   }
 
   private growMeta(): void {
