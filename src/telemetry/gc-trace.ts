@@ -83,6 +83,8 @@ export function parseGcTraceLine(line: string): GcEvent | undefined {
  */
 export class GcTraceReader {
   private rest = '';
+  /** Per isolate, the heap size after its last GC. */
+  private readonly lastAfter = new Map<string, number>();
   constructor(
     private readonly onEvent: (e: GcEvent, arrivedMs: number) => void,
     private readonly other: (line: string) => void = () => {},
@@ -104,7 +106,16 @@ export class GcTraceReader {
   private line(line: string, now: number): void {
     if (line === '') return;
     const e = parseGcTraceLine(line);
-    if (e) this.onEvent(e, now);
-    else this.other(line);
+    if (!e) {
+      this.other(line);
+      return;
+    }
+    // While incremental marking runs, V8 (Node 20) prints allocated= as the whole heap size
+    // (its previous event is the marking start, of size 0): then the growth since this
+    // isolate's previous GC is the allocation, as on every other line.
+    const before = this.lastAfter.get(e.isolate);
+    if (before !== undefined && e.allocatedBytes === e.sizeBeforeBytes) e.allocatedBytes = Math.max(0, e.sizeBeforeBytes - before);
+    this.lastAfter.set(e.isolate, e.sizeAfterBytes);
+    this.onEvent(e, now);
   }
 }
