@@ -244,7 +244,7 @@ export class ScrapeCache {
       this.runsStatus = 0;
       return 0;
     }
-    if (K.owner !== this || K.stamp !== this.iter) this.loadKernel(K, body);
+    if ((K.owner !== this || K.stamp !== this.iter) && !this.loadKernel(K, body)) return -1;
     const n = K.match(this.kTab, this.cursor, this.seqLen, this.kRuns, this.kBody, pos, end, maxLine, this.runsV << 3, this.runsP << 2);
     const res = K.i32;
     this.runsEnd = res[RESULT_END]!;
@@ -271,8 +271,11 @@ export class ScrapeCache {
     return this.hit(e);
   }
 
-  /** Copies this scrape's runs and body into the kernel's memory (once a scrape). */
-  private loadKernel(K: SeqKernel, body: Uint8Array): void {
+  /**
+   * Copies this scrape's runs and body into the kernel's memory (once a scrape); false when
+   * the memory cannot grow to hold them (this scrape then matches in JavaScript).
+   */
+  private loadKernel(K: SeqKernel, body: Uint8Array): boolean {
     const n = this.seqLen;
     const tab = DATA_START;
     const runs = align16(tab + n * SEQ * 4);
@@ -280,7 +283,7 @@ export class ScrapeCache {
     const bodyAt = align16(runs + runsLen);
     const outV = align16(bodyAt + body.length);
     const outP = outV + n * 8;
-    K.ensure(outP + n * 4);
+    if (!K.ensure(outP + n * 4)) return false;
     // The views are kept while the tables are: a scrape that left the sequence as it was allocates nothing.
     let tv = this.kSeqView;
     if (tv.buffer !== this.seq.buffer || tv.length !== n * SEQ) tv = this.kSeqView = this.seq.subarray(0, n * SEQ);
@@ -296,6 +299,7 @@ export class ScrapeCache {
     this.runsP = outP >> 2;
     K.owner = this;
     K.stamp = this.iter;
+    return true;
   }
 
   private sameBytes(s: number, body: Uint8Array, pos: number, len: number): boolean {

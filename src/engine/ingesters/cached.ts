@@ -74,9 +74,8 @@ export class CachedIngester implements Ingester {
     const head = this.head;
     const limit = this.options.sampleLimit;
     const end = body.length;
-    // matchNext()'s view of the body; with the WebAssembly matcher on it is not used.
+    // matchNext()'s view of the body, made when first needed (never while the WebAssembly matcher runs).
     let dv = this.dv;
-    if (!cache.kernelOn && (dv.buffer !== body.buffer || dv.byteOffset !== body.byteOffset)) dv = this.dv = new DataView(body.buffer, body.byteOffset);
     let n = 0;
     /** The line p.position is on. */
     let line = 1;
@@ -84,7 +83,10 @@ export class CachedIngester implements Ingester {
       // As many lines as repeat the last scrape with a plain value, in WebAssembly (-1: off).
       const m = cache.matchRuns(body, p.position, end, MAX_LINE_BYTES);
       let ke = -1;
-      if (m < 0) ke = cache.matchNext(dv, body, p.position, end);
+      if (m < 0) {
+        if (dv.buffer !== body.buffer || dv.byteOffset !== body.byteOffset) dv = this.dv = new DataView(body.buffer, body.byteOffset);
+        ke = cache.matchNext(dv, body, p.position, end);
+      }
       else if (p.acceptRuns(cache.runsEnd, cache.runsLines, m)) {
         if (m > 0) {
           n = this.appendRuns(cache, m, n, timestampMs);

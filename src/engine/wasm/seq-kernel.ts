@@ -43,12 +43,20 @@ export class SeqKernel {
     this.f64.set(POW10, 0);
   }
 
-  /** Memory of at least `bytes`; views are renewed when it grows (growing detaches them). */
-  ensure(bytes: number): void {
+  /**
+   * Memory of at least `bytes`, or false when it cannot grow that far (past 4 GiB, or out of
+   * memory). Views are renewed when it grows (growing detaches them).
+   */
+  ensure(bytes: number): boolean {
     const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.memory.grow(Math.ceil((bytes - have) / 65536));
+    if (bytes <= have) return true;
+    try {
+      this.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return false;
+    }
     this.views();
+    return true;
   }
 
   private views(): void {
