@@ -109,6 +109,13 @@ export abstract class BaseParser implements Parser {
     return true;
   }
 
+  /** A comment or descriptor line ending at `le` (its LF or the end) is the current entry. */
+  protected endComment(le: number, entry: Entry): Entry {
+    this.pos = le < this.end ? le + 1 : le;
+    this.nextLine = this.line + 1;
+    return (this.entry = entry);
+  }
+
   labels(out: [string, string][]): [string, string][] {
     out.length = 0;
     if (this.entry !== Entry.Series) return out;

@@ -230,9 +230,7 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
       }
       this.metricType = type;
     }
-    this.pos = le < end ? le + 1 : le;
-    this.nextLine = this.line + 1;
-    return (this.entry = entry);
+    return this.endComment(le, entry);
   }
 }
 

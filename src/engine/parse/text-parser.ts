@@ -262,12 +262,6 @@ export class TextParser extends BaseParser implements SkippingParser {
     this.descLen = n - s;
     return n;
   }
-
-  private endComment(le: number, entry: Entry): Entry {
-    this.pos = le < this.end ? le + 1 : le;
-    this.nextLine = this.line + 1;
-    return (this.entry = entry);
-  }
 }
 
 function textType(b: Uint8Array, s: number, e: number): MetricType | -1 {
