@@ -3,7 +3,7 @@
  *
  * (a) Ingester only: each ingester (and a parser peer) on the same bytes, held in memory: the
  *     default profile's exporter body (text 0.0.4 and OpenMetrics, as ExporterSet renders it)
- *     and a Prometheus 2.x self-scrape (/work/shared/testdata/prometheus-alltypes.237mfs.prom.txt).
+ *     and a Prometheus 2.x self-scrape (test/data/prometheus-alltypes.237mfs.prom.txt).
  *     Four bodies that differ only in values (as a real target's consecutive scrapes do: the
  *     fleet's body at t = 0, 5, 10, 15 s; the capture's values rewritten by valueVariants) are
  *     ingested in turn as one target, so after the first call every series is a scrape-cache
@@ -80,7 +80,7 @@ export function machine(): { cpu: string; cores: number; node: string } {
 
 /** benchIngesters' name for the cached ingester without its WebAssembly matcher. */
 export const JS_MATCHER = 'cached, JavaScript matcher (PROMSOAK_SEQ_KERNEL=js)';
-const ALLTYPES = '/work/shared/testdata/prometheus-alltypes.237mfs.prom.txt';
+const ALLTYPES = fileURLToPath(new URL('../../test/data/prometheus-alltypes.237mfs.prom.txt', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../test/fixtures/alloc-ingester.js', import.meta.url));
 
 export function benchBodies(): BenchBody[] {
@@ -92,10 +92,8 @@ export function benchBodies(): BenchBody[] {
     { name: 'default profile, text', body: text[0]!, contentType: CONTENT_TYPE.text, variants: text },
     { name: 'default profile, OpenMetrics', body: om[0]!, contentType: CONTENT_TYPE.openmetrics, variants: om },
   ];
-  if (existsSync(ALLTYPES)) {
-    const variants = valueVariants(readFileSync(ALLTYPES), 4);
-    bodies.push({ name: 'prometheus-alltypes.237mfs', body: variants[0]!, contentType: CONTENT_TYPE.text, variants });
-  }
+  const variants = valueVariants(readFileSync(ALLTYPES), 4);
+  bodies.push({ name: 'prometheus-alltypes.237mfs', body: variants[0]!, contentType: CONTENT_TYPE.text, variants });
   return bodies;
 }
 

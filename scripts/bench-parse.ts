@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -11,7 +11,7 @@ import { machine, markdownTable, type Row } from './lib/rows.js';
 
 /**
  * The exposition parser alone, on the same bytes as its peer, parse-prometheus-text-format:
- * two real captures from ../shared/testdata and a body the fleet renders for the default
+ * two real captures from test/data and a body the fleet renders for the default
  * profile. promsoak's parser iterates every entry and reads each sample's value and series
  * offsets (what the engine's cached ingester reads on a scrape-cache hit); the peer gets the
  * body decoded to a string (its input type), decoding included in its time.
@@ -22,7 +22,7 @@ import { machine, markdownTable, type Row } from './lib/rows.js';
  */
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
-const testdata = join(root, '..', 'shared', 'testdata');
+const testdata = join(root, 'test', 'data');
 const peer = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => unknown[];
 
 interface Input {
@@ -34,9 +34,7 @@ interface Input {
 function inputs(): Input[] {
   const out: Input[] = [];
   for (const f of ['prometheus-alltypes.237mfs.prom.txt', 'node_exporter-1.5.0.prom']) {
-    const p = join(testdata, f);
-    if (existsSync(p)) out.push({ name: f, body: readFileSync(p), format: 'text' });
-    else process.stderr.write(`bench-parse: ${p} is absent, skipped\n`);
+    out.push({ name: f, body: readFileSync(join(testdata, f)), format: 'text' });
   }
   const set = new ExporterSet(loadProfile('default'));
   out.push({ name: 'fleet default profile, text', body: set.renderToBuffer(0, 100, 'text'), format: 'text' });

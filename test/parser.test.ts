@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ParseError } from '../src/errors.js';
 import { Entry, MetricType, OpenMetricsParser, TextParser, createParser, formatOf } from '../src/engine/parse/index.js';
-import { SHARED_TESTDATA } from './helpers/tools.js';
+import { TESTDATA } from './helpers/tools.js';
 import { entries, parseErrorOf, samples } from './fixtures/parse-helpers.js';
 
 const enc = new TextEncoder();
@@ -179,12 +179,12 @@ describe('TextParser', () => {
   });
 
   it('reads the real captures', () => {
-    const n = samples(readFileSync(join(SHARED_TESTDATA, 'node_exporter-1.5.0.prom')), 'text').length;
+    const n = samples(readFileSync(join(TESTDATA, 'node_exporter-1.5.0.prom')), 'text').length;
     assert.equal(n, 507);
   });
 
   it('allocates nothing per sample (no scavenge over ~1M samples)', async (t) => {
-    const file = join(SHARED_TESTDATA, 'prometheus-alltypes.237mfs.prom.txt');
+    const file = join(TESTDATA, 'prometheus-alltypes.237mfs.prom.txt');
     let buf: Uint8Array;
     try {
       buf = readFileSync(file);
@@ -280,7 +280,7 @@ describe('OpenMetricsParser', () => {
   });
 
   it('reads the real captures', () => {
-    const n = samples(readFileSync(join(SHARED_TESTDATA, 'prometheus-alltypes.5mfs.om.txt')), 'openmetrics').length;
+    const n = samples(readFileSync(join(TESTDATA, 'prometheus-alltypes.5mfs.om.txt')), 'openmetrics').length;
     assert.equal(n, 53);
   });
 

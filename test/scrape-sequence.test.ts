@@ -1,6 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExporterSet } from '../src/fleet/exporter-set.js';
 import { CONTENT_TYPE } from '../src/fleet/layout.js';
@@ -11,7 +11,7 @@ import type { Parser, SkippingParser } from '../src/engine/parse/types.js';
 import { ParseError, SampleLimitError } from '../src/errors.js';
 import { MAX_LINE_BYTES } from '../src/engine/parse/scanner.js';
 import { valueVariants } from '../scripts/lib/vary-values.js';
-import { SHARED_TESTDATA } from './helpers/tools.js';
+import { TESTDATA } from './helpers/tools.js';
 import { prng } from './fixtures/parse-helpers.js';
 import { useSeqKernel } from '../src/engine/wasm/seq-kernel.js';
 
@@ -124,8 +124,8 @@ for (const kernel of [true, false]) {
       for (let i = 1; i < hits.length; i++) assert.equal(hits[i], set.seriesPerExporter, `body ${i}`);
     });
 
-    it('hits on a real capture whose values change, exponents and long floats included', { skip: !existsSync(SHARED_TESTDATA) }, () => {
-      const body = readFileSync(join(SHARED_TESTDATA, 'prometheus-alltypes.237mfs.prom.txt'));
+    it('hits on a real capture whose values change, exponents and long floats included', () => {
+      const body = readFileSync(join(TESTDATA, 'prometheus-alltypes.237mfs.prom.txt'));
       const bodies = valueVariants(body, 4);
       const hits = compare([...bodies, bodies[0]!], 'alltypes');
       const samples = Number(ingest(fullPath(), body, 0).split(' ')[1]);

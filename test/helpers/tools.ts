@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (tests run from dist/test/). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
-export const SHARED_TESTDATA = join(ROOT, '..', 'shared', 'testdata');
+/** Real captures (node_exporter, Prometheus), copied into the repository: test/data/README.md. */
+export const TESTDATA = join(ROOT, 'test', 'data');
 
 /** The path of a command on PATH (or in /usr/bin), or undefined: tests that need it skip visibly. */
 export function which(cmd: string): string | undefined {
