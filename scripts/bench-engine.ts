@@ -19,20 +19,20 @@
  *
  * The exported functions return rows, for a script that aggregates them into the README.
  */
-import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
-import { CONTENT_TYPE } from '../src/fleet/layout.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
+import { CONTENT_TYPE } from '../src/fleet/render/layout.js';
 import { startFleet } from '../src/fleet/fleet.js';
 import { loadProfile } from '../src/profile/load.js';
-import { loadIngester } from '../src/engine/ingesters/load.js';
-import { startEngineChild } from '../src/engine/child.js';
+import { loadIngester } from '../src/engine/ingest/load.js';
+import { startEngineChild } from '../src/run/engine-child.js';
 import { useSeqKernel } from '../src/engine/wasm/seq-kernel.js';
-import type { EngineStats } from '../src/engine/protocol.js';
-import { exposeGc, measureAllocation } from '../src/telemetry/alloc-meter.js';
+import type { EngineStats } from '../src/protocol/engine.js';
+import { exposeGc, measureAllocation } from './lib/alloc-meter.js';
 import { valueVariants } from './lib/vary-values.js';
 
 export interface BenchBody {

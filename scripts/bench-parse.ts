@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadProfile } from '../src/profile/load.js';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
 import { Entry, parserFor, type ExpositionFormat } from '../src/engine/parse/index.js';
 import { measureSync } from './lib/measure.js';
 import { machine, markdownTable, type Row } from './lib/rows.js';

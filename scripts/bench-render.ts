@@ -1,8 +1,8 @@
 import client from 'prom-client';
 import { loadProfile, type ResolvedProfile } from '../src/profile/load.js';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
-import { labelCombinations, DEFAULT_BUCKETS, DEFAULT_QUANTILES } from '../src/fleet/model.js';
-import type { Format } from '../src/fleet/layout.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
+import { labelCombinations, DEFAULT_BUCKETS, DEFAULT_QUANTILES } from '../src/fleet/render/model.js';
+import type { Format } from '../src/fleet/render/layout.js';
 import { measureAsync, measureSync } from './lib/measure.js';
 import type { Row } from './lib/rows.js';
 

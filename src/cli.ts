@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isPromsoakError } from './errors.js';
+import { isPromsoakError } from './common/errors.js';
 import { fleetCommand } from './commands/fleet.js';
 import { profilesCommand } from './commands/profiles.js';
 import { parseCommand } from './commands/parse.js';
@@ -12,7 +12,7 @@ import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
 import { heapDiffCommand, heapSummaryCommand } from './commands/heap.js';
 import { profileTopCommand } from './commands/profile.js';
-import { parseTimes } from './heap/run-diagnostics.js';
+import { parseTimes } from './run/heap-diagnostics.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
 // `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { runCli, which } from './helpers/tools.js';
-import { heapProfileTotals, sampleObjects, walk, type HeapProfile } from '../src/heap/alloc-profile.js';
+import { heapProfileTotals, sampleObjects, walk } from '../src/heap/alloc-profile.js';
+import type { HeapProfile } from '../src/protocol/heap-profile.js';
 import { heapProfileToPprof, profileTop } from '../src/heap/pprof.js';
-import type { Summary } from '../src/report/summary.js';
+import type { Summary } from '../src/analysis/summary.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'promsoak-alloc-'));
 
@@ -46,8 +47,8 @@ test('promsoak run --alloc-profile --ingester naive: its per-line parsing functi
     const r = runCli(['profile', 'top', join(dir, file), '--top', '10']);
     assert.equal(r.status, 0, r.stderr);
     const rows = r.stdout.split('\n').slice(2);
-    assert.ok(rows.some((l) => / parseLine ingesters\/naive\.js:\d+$/.test(l)), r.stdout);
-    assert.ok(rows.some((l) => / seriesKey ingesters\/naive\.js:\d+$/.test(l)), r.stdout);
+    assert.ok(rows.some((l) => / parseLine ingest\/naive\.js:\d+$/.test(l)), r.stdout);
+    assert.ok(rows.some((l) => / seriesKey ingest\/naive\.js:\d+$/.test(l)), r.stdout);
   }
   assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<h2>Allocation profile<\/h2>/);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import type { Frame, TimedGcEvent } from '../src/telemetry/frame.js';
+import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
 import { summarize, type RunMeta } from '../src/analysis/summarize.js';
 import { cv, median, pearson, quantile } from '../src/analysis/stats.js';
 import { evaluate, parseThreshold, validateThresholdPath } from '../src/analysis/thresholds.js';

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { linearFit, spread } from '../src/cardinality/fit.js';
 import { articleFits } from '../src/cardinality/article.js';
 import { planCases, resolveOptions } from '../src/cardinality/spec.js';
-import { runCase, SCHEMA, type CardinalityReport } from '../src/cardinality/run.js';
-import { summarizeSnapshot } from '../src/cardinality/snapshot-top.js';
-import { renderBody } from '../src/cardinality/engine-subject.js';
+import { runCase, snapshotTop, SCHEMA, type CardinalityReport } from '../src/cardinality/run.js';
+import { summarizeSnapshotFile } from '../src/heap/snapshot-summary.js';
+import { renderBody } from '../src/cardinality/case/engine-subject.js';
 import { cardinalityCommand } from '../src/commands/cardinality.js';
-import { PromsoakError } from '../src/errors.js';
+import { PromsoakError } from '../src/common/errors.js';
 
 describe('linear fit', () => {
   it('recovers an exact line', () => {
@@ -63,20 +63,15 @@ describe('options and plan', () => {
   });
 });
 
-describe('heap snapshot summary', () => {
-  it('groups self size by constructor, largest first', () => {
-    const json = {
-      snapshot: { meta: { node_fields: ['type', 'name', 'id', 'self_size', 'edge_count'], node_types: [['hidden', 'array', 'string', 'object', 'code', 'closure'], 'string'] } },
-      // type, name (string index), id, self_size, edge_count
-      nodes: [3, 0, 1, 100, 0, 3, 0, 3, 60, 0, 2, 1, 5, 40, 0, 2, 2, 7, 30, 0, 3, 3, 9, 10, 0, 5, 4, 11, 500, 0],
-      strings: ['Foo', 'abc', 'def', 'Bar', 'f'],
-    };
-    assert.deepEqual(summarizeSnapshot(json), [
-      { name: '(closure)', selfSize: 500, count: 1 },
-      { name: 'Foo', selfSize: 160, count: 2 },
-      { name: '(string)', selfSize: 70, count: 2 },
-      { name: 'Bar', selfSize: 10, count: 1 },
-    ]);
+describe('heap snapshot of a case', () => {
+  it('is read by the heap summariser: the vector class is in it, top rows by self size first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'promsoak-cardinality-snap-'));
+    const path = join(dir, 'case.heapsnapshot');
+    await runCase({ subject: 'prom-client', type: 'counter', labelSets: 2000, observations: 1, headWindow: 8, repeat: 0, heapSnapshot: path });
+    const top = snapshotTop(path, 5);
+    assert.equal(top.length, 5);
+    for (let i = 1; i < top.length; i++) assert.ok(top[i - 1]!.selfSize >= top[i]!.selfSize, JSON.stringify(top));
+    assert.ok(summarizeSnapshotFile(path).rows.some((r) => r.name === 'Counter' && r.count >= 1), 'a prom-client Counter in the snapshot');
   });
 });
 

@@ -5,7 +5,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { ACCEPT_HEADER, ScrapeClient } from '../src/engine/client.js';
 import { scrapeOffsetMs } from '../src/engine/scheduler.js';
 import { parseFileSd, type ScrapeTarget } from '../src/engine/targets.js';
-import { PromsoakError } from '../src/errors.js';
+import { PromsoakError } from '../src/common/errors.js';
 
 describe('file_sd targets', () => {
   it('reads groups with __metrics_path__ and labels, one target per path', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProfile } from '../src/profile/load.js';
 import { startFleet } from '../src/fleet/fleet.js';
-import { PortInUseError } from '../src/errors.js';
+import { PortInUseError } from '../src/common/errors.js';
 import { CLI, runCli } from './helpers/tools.js';
 
 test('fleet serves every exporter, 404s the rest, and publishes file_sd and http_sd', async () => {

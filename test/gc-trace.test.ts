@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GcTraceReader, parseGcTraceLine, type GcEvent } from '../src/telemetry/gc-trace.js';
-import { ownTid, readThreadTimes, ThreadClassifier } from '../src/telemetry/thread-cpu.js';
+import { GcTraceReader, parseGcTraceLine } from '../src/telemetry/gc-trace.js';
+import type { GcEvent } from '../src/protocol/frame.js';
+import { ownTid, readThreadTimes, ThreadClassifier } from '../src/telemetry/agent/thread-cpu.js';
 import { ROOT } from './helpers/tools.js';
 
 const fixture = readFileSync(join(ROOT, 'test', 'fixtures', 'trace-gc-nvp.node20.txt'), 'utf8');

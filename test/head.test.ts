@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Head, stringBytes } from '../src/engine/head.js';
+import { Head, stringBytes } from '../src/engine/ingest/head.js';
 
 describe('Head', () => {
   it('appends and reads back oldest first, wrapping at the window', () => {

@@ -10,9 +10,9 @@ import { CLI, ROOT, runCli } from './helpers/tools.js';
 import { readHeapSnapshot } from '../src/heap/snapshot-parse.js';
 import { computeDominators } from '../src/heap/dominators.js';
 import { diffSummaries, summarizeGraph, summarizeSnapshotFile } from '../src/heap/snapshot-summary.js';
-import { trackWorkers, writeSnapshots } from '../src/heap/engine-side.js';
-import { parseTimes } from '../src/heap/run-diagnostics.js';
-import type { Summary } from '../src/report/summary.js';
+import { trackWorkers, writeSnapshots } from '../src/telemetry/agent/heap-control.js';
+import { parseTimes } from '../src/run/heap-diagnostics.js';
+import type { Summary } from '../src/analysis/summary.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'promsoak-heap-'));
 

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
-import { CONTENT_TYPE } from '../src/fleet/layout.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
+import { CONTENT_TYPE } from '../src/fleet/render/layout.js';
 import { loadProfile } from '../src/profile/load.js';
-import { CachedIngester } from '../src/engine/ingesters/cached.js';
-import { NaiveIngester } from '../src/engine/ingesters/naive.js';
+import { CachedIngester } from '../src/engine/ingest/cached.js';
+import { NaiveIngester } from '../src/engine/ingest/naive.js';
 import createAllocIngester from './fixtures/alloc-ingester.js';
-import { countGcs, exposeGc, measureAllocation } from '../src/telemetry/alloc-meter.js';
+import { countGcs, exposeGc, measureAllocation } from '../scripts/lib/alloc-meter.js';
 
 /**
  * Allocation, not timing: counts heap bytes and scavenges while the same body is ingested

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
-import { CONTENT_TYPE } from '../src/fleet/layout.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
+import { CONTENT_TYPE } from '../src/fleet/render/layout.js';
 import { loadProfile } from '../src/profile/load.js';
-import { CachedIngester } from '../src/engine/ingesters/cached.js';
-import { NaiveIngester, seriesKey } from '../src/engine/ingesters/naive.js';
-import { loadIngester } from '../src/engine/ingesters/load.js';
-import { ParseError, PromsoakError, SampleLimitError } from '../src/errors.js';
+import { CachedIngester } from '../src/engine/ingest/cached.js';
+import { NaiveIngester, seriesKey } from '../src/engine/ingest/naive.js';
+import { loadIngester } from '../src/engine/ingest/load.js';
+import { ParseError, PromsoakError, SampleLimitError } from '../src/common/errors.js';
 
 const options = { headWindow: 16, sampleLimit: 0 };
 const smoke = new ExporterSet(loadProfile('smoke'));

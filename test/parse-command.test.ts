@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { PromsoakError } from '../src/errors.js';
+import { PromsoakError } from '../src/common/errors.js';
 import { formatOfPath, parseCommand } from '../src/commands/parse.js';
 import { ROOT, runCli } from './helpers/tools.js';
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ParseError } from '../src/errors.js';
+import { ParseError } from '../src/common/errors.js';
 import { Entry, parserFor, type ExpositionFormat, type Parser } from '../src/engine/parse/index.js';
 import { formatOfPath } from '../src/commands/parse.js';
 import { NUM, parseFloatAt, plainValueLine } from '../src/engine/parse/float.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ParseError } from '../src/errors.js';
+import { ParseError } from '../src/common/errors.js';
 import { Entry, MetricType, OpenMetricsParser, TextParser, createParser, formatOf } from '../src/engine/parse/index.js';
 import { TESTDATA } from './helpers/tools.js';
 import { entries, parseErrorOf, samples } from './fixtures/parse-helpers.js';

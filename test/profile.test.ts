@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listProfileFiles, loadProfile, parseProfile } from '../src/profile/load.js';
-import { buildModel } from '../src/fleet/model.js';
-import { ProfileError } from '../src/errors.js';
+import { buildModel } from '../src/fleet/render/model.js';
+import { ProfileError } from '../src/common/errors.js';
 import { runCli } from './helpers/tools.js';
 
 test('every shipped profile loads and declares its series', () => {

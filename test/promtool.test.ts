@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProfile, parseProfile } from '../src/profile/load.js';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
 import { ROOT, which } from './helpers/tools.js';
 
 const promtool = which('promtool');

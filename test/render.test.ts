@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadProfile, parseProfile } from '../src/profile/load.js';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
-import { writeMillis, writeUint, writeFloat } from '../src/fleet/number-writer.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
+import { writeMillis, writeUint, writeFloat } from '../src/fleet/render/number-writer.js';
 import { negotiate } from '../src/fleet/negotiate.js';
 
 /** A deliberately small sample reader for test assertions (the engine has the real parser). */

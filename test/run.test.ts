@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, runCli } from './helpers/tools.js';
-import type { Summary } from '../src/report/summary.js';
-import type { Frame, TimedGcEvent } from '../src/telemetry/frame.js';
+import type { Summary } from '../src/analysis/summary.js';
+import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
 import { readNdjson } from '../src/run/run-dir.js';
 
 /** The default profile's families, at 100 exporters scraped every second: 20k samples/s. */

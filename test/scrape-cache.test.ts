@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScrapeCache, hashBytes } from '../src/engine/scrape-cache.js';
+import { ScrapeCache, hashBytes } from '../src/engine/ingest/scrape-cache.js';
 
 const enc = new TextEncoder();
 

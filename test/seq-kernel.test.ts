@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assemble } from '../scripts/build-wasm.js';
 import { seqKernel, useSeqKernel } from '../src/engine/wasm/seq-kernel.js';
-import { CachedIngester } from '../src/engine/ingesters/cached.js';
+import { CachedIngester } from '../src/engine/ingest/cached.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,8 +1,8 @@
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { ExporterSet } from '../src/fleet/exporter-set.js';
-import type { Format } from '../src/fleet/layout.js';
-import type { RenderTask, RenderResult, ExporterWorkerData } from '../src/fleet/protocol.js';
+import { ExporterSet } from '../src/fleet/render/exporter-set.js';
+import type { Format } from '../src/fleet/render/layout.js';
+import type { RenderTask, RenderResult, ExporterWorkerData } from '../src/protocol/render.js';
 
 /**
  * Piscina worker: renders one exporter's scrape per task, into the buffer the task brought

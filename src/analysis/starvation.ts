@@ -1,5 +1,5 @@
-import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
-import type { StarvedSecond } from '../report/summary.js';
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
+import type { StarvedSecond } from './summary.js';
 import { median, pearson } from './stats.js';
 
 export interface StarvationCriteria {

@@ -1,7 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
-import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
-import type { GcKind } from '../telemetry/gc-trace.js';
-import { SCHEMA_VERSION, type Summary } from '../report/summary.js';
+import type { Frame, GcKind, TimedGcEvent } from '../protocol/frame.js';
+import { SCHEMA_VERSION, type Summary } from './summary.js';
 import { cv, max, mean, median, min, quantile, sum } from './stats.js';
 import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, rate, type StarvationCriteria } from './starvation.js';
 import { verdict } from './verdict.js';

@@ -1,5 +1,5 @@
-import { PromsoakError } from '../errors.js';
-import type { Summary } from '../report/summary.js';
+import { PromsoakError } from '../common/errors.js';
+import type { Summary } from './summary.js';
 
 /**
  * k6-style pass/fail criteria on summary.json keys: `bytesPerSample<200`,

@@ -1,4 +1,4 @@
-import type { Summary } from '../report/summary.js';
+import type { Summary } from './summary.js';
 
 /** The summary in plain words, one finding per line, the article's way of reading the graphs. */
 export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {

@@ -1,5 +1,6 @@
 import { linearFit, spread, type LinearFit } from './fit.js';
-import type { CaseResult, MetricType, Subject } from './spec.js';
+import type { CaseResult } from './spec.js';
+import type { MetricType, Subject } from '../protocol/cardinality-case.js';
 
 type Spread = { median: number; min: number; max: number };
 

@@ -2,12 +2,12 @@ import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 import { ARTICLE_NOTE, articleFits, type ArticleFit } from './article.js';
 import { fitLadder, flatness, summarize, type Flatness, type ShapeSummary, type TypeFit } from './aggregate.js';
-import type { CaseMessage } from './case-main.js';
-import { snapshotTop } from './snapshot-top.js';
-import { ladderObservations, planCases, type CardinalityOptions, type CaseResult, type CaseSpec } from './spec.js';
+import { sortRows, summarizeSnapshotFile } from '../heap/snapshot-summary.js';
+import { ladderObservations, planCases, type CardinalityOptions, type CaseResult } from './spec.js';
+import type { CaseMessage, CaseSpec } from '../protocol/cardinality-case.js';
 
 export const SCHEMA = 'promsoak.cardinality/v1';
 
@@ -29,7 +29,7 @@ export interface CardinalityReport {
   wallSeconds: number;
 }
 
-const CASE_MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'case-main.js');
+const CASE_MAIN = fileURLToPath(new URL('./case/case-main.js', import.meta.url));
 
 export type Progress = (done: number, total: number, result: CaseResult) => void;
 
@@ -95,4 +95,11 @@ export async function runCardinality(o: CardinalityOptions, progress?: Progress)
     article: { note: ARTICLE_NOTE, fits: articleFits() },
     wallSeconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The top `n` constructors by self size of a case's heap snapshot (the article's `pprof top`), read by the heap summariser. */
+export function snapshotTop(path: string, n: number): { name: string; selfSize: number; count: number }[] {
+  return sortRows(summarizeSnapshotFile(path).rows, 'self')
+    .slice(0, n)
+    .map(({ name, selfSize, count }) => ({ name, selfSize, count }));
 }

@@ -5,46 +5,9 @@
  *
  * A case is one fresh child process (case-main.ts) that builds one vector and measures it.
  */
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 
-export const SUBJECTS = ['prom-client', 'engine'] as const;
-export type Subject = (typeof SUBJECTS)[number];
-export const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary'] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
-
-/** One case: what the child builds and measures. */
-export interface CaseSpec {
-  subject: Subject;
-  type: MetricType;
-  /** Distinct label sets {foo="foo", bar="bar", baz="baz-<i>"}, i in [0, labelSets). */
-  labelSets: number;
-  /** prom-client: observations per label set. engine: scrapes of the same body. */
-  observations: number;
-  /** 0-based repeat index (each repeat is a fresh process). */
-  repeat: number;
-  /** engine only: samples kept per series in the head. */
-  headWindow: number;
-  /** Where the child writes a heap snapshot after measuring (absent: none). */
-  heapSnapshot?: string;
-}
-
-/** What the child measured (sent back over IPC). */
-export interface CaseMeasurement {
-  /** Retained bytes: V8 heap used + ArrayBuffer backing stores, after the build minus before it. */
-  bytes: number;
-  /** The V8-heap part of `bytes`. */
-  heapBytes: number;
-  /** The ArrayBuffer (off-heap, e.g. typed arrays of the engine's head) part of `bytes`. */
-  arrayBufferBytes: number;
-  /** Exposed series per label set (histogram: buckets + +Inf + _sum + _count). */
-  seriesPerLabelSet: number;
-  /** Time to build the vector (record every observation / ingest every scrape), ms. */
-  buildMs: number;
-  /** engine only: the ingester's own estimate of the bytes it holds (stats().bytes). */
-  estimateBytes?: number;
-  /** Path of the heap snapshot written, if asked. */
-  heapSnapshot?: string;
-}
+import { METRIC_TYPES, SUBJECTS, type CaseMeasurement, type CaseSpec, type MetricType, type Subject } from '../protocol/cardinality-case.js';
 
 export interface CaseResult extends CaseSpec, CaseMeasurement {
   bytesPerLabelSet: number;

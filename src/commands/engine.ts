@@ -1,8 +1,8 @@
 import { startEngine } from '../engine/engine.js';
-import type { EngineOptions, EngineStats } from '../engine/protocol.js';
+import type { EngineOptions, EngineStats } from '../protocol/engine.js';
 import { waitForStop } from './fleet.js';
 
-export { startEngineChild, type EngineChild, type EngineChildOptions } from '../engine/child.js';
+export { startEngineChild, type EngineChild, type EngineChildOptions } from '../run/engine-child.js';
 
 export interface EngineCommandOptions extends EngineOptions {
   /** Stop after this many seconds (default: on SIGINT/SIGTERM). */

@@ -1,6 +1,6 @@
 import { loadProfile } from '../profile/load.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 
 export interface FleetCommandOptions {
   profile: string;

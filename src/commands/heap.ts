@@ -1,4 +1,4 @@
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 import { renderDiff, renderSummary, summarizeSnapshotFile, type SortKey } from '../heap/snapshot-summary.js';
 
 export interface HeapCommandOptions {

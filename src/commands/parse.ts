@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
-import { ParseError, PromsoakError, ScrapeError } from '../errors.js';
+import { ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
 import { Entry, formatOf, parserFor, type ExpositionFormat } from '../engine/parse/index.js';
 
 export interface ParseCommandOptions {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 import { profileTop, readProfileFile, renderTop } from '../heap/pprof.js';
 
 /** `promsoak profile top <file>`: top allocating functions of a .heapprofile or a pprof .pb.gz. */

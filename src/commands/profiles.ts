@@ -1,5 +1,5 @@
 import { listProfileFiles, loadProfile } from '../profile/load.js';
-import { buildModel } from '../fleet/model.js';
+import { buildModel } from '../fleet/render/model.js';
 
 /** `promsoak profiles`: the shipped profiles with their shape. */
 export function profilesCommand(log: (line: string) => void): void {

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 import { summarize, DEFAULT_ANALYSIS } from '../analysis/summarize.js';
+import { gcBySecond } from '../analysis/starvation.js';
 import { readNdjson } from '../run/run-dir.js';
 import { renderHtml } from '../report/html.js';
 import { renderTerminal } from '../report/terminal.js';
-import type { Summary } from '../report/summary.js';
-import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
+import type { Summary } from '../analysis/summary.js';
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 
 /**
  * `promsoak report <dir>`: recomputes summary.json from the run's frames.ndjson and gc.ndjson
@@ -48,6 +49,6 @@ export function reportCommand(dir: string, log: (line: string) => void): void {
   if (old.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
   if (old.allocProfile) s.allocProfile = old.allocProfile;
   writeFileSync(summaryPath, JSON.stringify(s, null, 2) + '\n');
-  writeFileSync(join(dir, 'report.html'), renderHtml(s, frames, gc));
+  writeFileSync(join(dir, 'report.html'), renderHtml(s, frames, gc, gcBySecond(frames, gc)));
   log(renderTerminal(s, dir));
 }

@@ -1,4 +1,4 @@
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../analysis/summary.js';
 import { max, median, min } from '../analysis/stats.js';
 import type { Variant } from './plan.js';
 

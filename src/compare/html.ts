@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readNdjson } from '../run/run-dir.js';
 import { align, escapeHtml, page, table, type Chart } from '../report/html-kit.js';
-import type { Frame } from '../telemetry/frame.js';
+import type { Frame } from '../protocol/frame.js';
 import { METRICS, formatStat, type VariantResult } from './aggregate.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];

@@ -1,4 +1,4 @@
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 import { MACHINE_CORES } from '../run/engine-launch.js';
 
 /** One setting of a comparison: what differs between its runs and the others'. */

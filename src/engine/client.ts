@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { ScrapeError } from '../errors.js';
+import { ScrapeError } from '../common/errors.js';
 import type { ScrapeTarget } from './targets.js';
 
 /** What Prometheus 2.42 sends (scrape/scrape.go, acceptHeader). */

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { PromsoakError, isPromsoakError } from '../errors.js';
-import { engineChannel, type EngineStartedEvent } from './channels.js';
+import { PromsoakError, isPromsoakError } from '../common/errors.js';
+import { engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
 import { ScrapeClient } from './client.js';
-import type { Ingester } from './ingester.js';
-import { loadIngester } from './ingesters/load.js';
-import type { EngineOptions, EngineStats, TargetStatus } from './protocol.js';
+import type { Ingester } from './ingest/ingester.js';
+import { loadIngester } from './ingest/load.js';
+import type { EngineOptions, EngineStats, TargetStatus } from '../protocol/engine.js';
 import { Scheduler } from './scheduler.js';
 import { SelfMetrics } from './self-metrics.js';
 import { readFileSd, type ScrapeTarget } from './targets.js';

@@ -5,9 +5,9 @@
  * goes away) stops, sends {type:'stopped'} and exits. stdout is V8's (--trace-gc-nvp): this
  * file never writes to it; logs go to stderr.
  */
-import { isPromsoakError } from '../errors.js';
+import { isPromsoakError } from '../common/errors.js';
 import { startEngine, type Engine } from './engine.js';
-import type { FromEngine, ToEngine } from './protocol.js';
+import type { FromEngine, ToEngine } from '../protocol/engine.js';
 
 const send = (m: FromEngine): void => {
   if (process.connected) process.send!(m);

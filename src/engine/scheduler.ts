@@ -1,8 +1,8 @@
-import { hashString } from '../fleet/hash.js';
-import { scrapeChannel, type ScrapeEvent } from './channels.js';
+import { hashString } from '../common/hash.js';
+import { scrapeChannel, type ScrapeEvent } from '../protocol/engine-channels.js';
 import type { ScrapeCallback, ScrapeClient } from './client.js';
-import type { Ingester } from './ingester.js';
-import type { TargetStatus } from './protocol.js';
+import type { Ingester } from './ingest/ingester.js';
+import type { TargetStatus } from '../protocol/engine.js';
 import type { SelfMetrics } from './self-metrics.js';
 import type { ScrapeTarget } from './targets.js';
 

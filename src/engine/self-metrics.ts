@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { TargetStatus } from './protocol.js';
+import type { TargetStatus } from '../protocol/engine.js';
 
 /** What the engine's gauges read at collection time. */
 export interface SelfMetricsSource {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 
 /** One scrape target from file_sd, after Prometheus's relabelling defaults (scheme, __metrics_path__). */
 export interface ScrapeTarget {

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { PortInUseError } from '../errors.js';
+import { PortInUseError } from '../common/errors.js';
 import type { ResolvedProfile } from '../profile/load.js';
-import { buildModel } from './model.js';
-import { CONTENT_TYPE, type Format } from './layout.js';
+import { buildModel } from './render/model.js';
+import { CONTENT_TYPE, type Format } from './render/layout.js';
 import { negotiate } from './negotiate.js';
-import type { ExporterWorkerData, RenderResult, RenderTask } from './protocol.js';
+import type { ExporterWorkerData, RenderResult, RenderTask } from '../protocol/render.js';
 import { targetGroups, writeFileSd, exporterPath, type TargetGroup } from './sd.js';
 
 export interface FleetOptions {

@@ -1,4 +1,4 @@
-import type { Format } from './layout.js';
+import type { Format } from './render/layout.js';
 
 /**
  * Picks the exposition format from an Accept header the way client_golang's expfmt

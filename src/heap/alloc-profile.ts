@@ -12,31 +12,7 @@
  * 40 B × 820), so the count is an ESTIMATE (see sampleObjects; within ~3× per sample):
  * alloc_objects is indicative, alloc_space is the number to read.
  */
-export interface CallFrame {
-  functionName: string;
-  scriptId: string;
-  url: string;
-  /** 0-based, the function's first line. */
-  lineNumber: number;
-  columnNumber: number;
-}
-
-export interface HeapProfileNode {
-  callFrame: CallFrame;
-  selfSize: number;
-  id: number;
-  children: HeapProfileNode[];
-}
-
-export interface HeapProfile {
-  head: HeapProfileNode;
-  samples: { size: number; nodeId: number; ordinal: number }[];
-  /** promsoak's addition (DevTools ignores it): the sampler's mean interval in bytes. */
-  samplingInterval?: number;
-  /** promsoak's addition: when sampling started and how long it ran (ms since the epoch, ms). */
-  startTime?: number;
-  durationMs?: number;
-}
+import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
 
 /** V8's default, and the inspector's: one sample per 32 KiB allocated on average. */
 export const DEFAULT_SAMPLING_INTERVAL = 32768;

@@ -1,8 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { Function as PFunction, Location, Profile, StringTable, ValueType, type SampleInput } from 'pprof-format';
-import { PromsoakError } from '../errors.js';
-import { heapProfileTotals, isHeapProfile, walk, DEFAULT_SAMPLING_INTERVAL, type HeapProfile, type HeapProfileNode } from './alloc-profile.js';
+import { PromsoakError } from '../common/errors.js';
+import { heapProfileTotals, isHeapProfile, walk, DEFAULT_SAMPLING_INTERVAL } from './alloc-profile.js';
+import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
 
 /**
  * The sampling heap profile as a pprof Profile (github.com/google/pprof proto/profile.proto),

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 
 /**
  * A V8 heap snapshot (.heapsnapshot) as flat typed arrays, read by a streaming parser.

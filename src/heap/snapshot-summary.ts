@@ -36,10 +36,15 @@ function groupOf(type: string, name: string): string {
     case 'synthetic':
       return name || '(anonymous)';
     case 'hidden':
+    case 'object shape':
       return '(system)';
     case 'code':
       return '(compiled code)';
+    case 'regexp':
+      return 'RegExp';
     case 'string':
+    case 'concatenated string':
+    case 'sliced string':
       return '(string)';
     default:
       return `(${type})`;

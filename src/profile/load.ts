@@ -2,7 +2,7 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve, basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { ProfileError } from '../errors.js';
+import { ProfileError } from '../common/errors.js';
 import { profileSchema, type FamilyInput, type ProfileInput } from './schema.js';
 
 /** The folder of shipped profiles (works from src/ under tsx and from dist/src/). */

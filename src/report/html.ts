@@ -1,7 +1,7 @@
-import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
-import type { Summary } from './summary.js';
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
+import type { Summary } from '../analysis/summary.js';
 import { align, escapeHtml, page, table, type Chart } from './html-kit.js';
-import { gcBySecond } from '../analysis/starvation.js';
+import type { SecondGc } from '../analysis/starvation.js';
 
 const MiB = 2 ** 20;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
@@ -10,13 +10,13 @@ const r3 = (v: number): number => Math.round(v * 1000) / 1000;
 /**
  * report.html: the article's three graphs (samples ingested/s, CPU, memory sawtooth) and
  * what explains them (GC events, allocation, event-loop delay), one x axis: seconds since
- * the soak started, warm-up included.
+ * the soak started, warm-up included. The caller hands in everything drawn: the summary, the
+ * frames, the GC events and what GC did in each frame's second (analysis' gcBySecond).
  */
-export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[]): string {
+export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per: SecondGc[]): string {
   const t = frames.map((f) => r3(f.t));
   const starved = new Set(s.starvation.seconds.map((x) => x.t));
   const mcs = gc.filter((e) => e.kind === 'mark-compact');
-  const per = gcBySecond(frames, gc);
   const charts: Chart[] = [
     {
       id: 'samples',

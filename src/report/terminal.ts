@@ -1,4 +1,4 @@
-import type { Summary } from './summary.js';
+import type { Summary } from '../analysis/summary.js';
 
 const MiB = 2 ** 20;
 
@@ -61,7 +61,7 @@ export function renderTerminal(s: Summary, dir: string): string {
 }
 
 /** The spinner's live line. */
-export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warmup: boolean; frame: import('../telemetry/frame.js').Frame }): string {
+export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warmup: boolean; frame: import('../protocol/frame.js').Frame }): string {
   const f = p.frame;
   const secs = (f.endMs - f.startMs) / 1000;
   const gcPct = f.cpu.total > 0 ? (f.gcObserved.pauseMs / 1000 / secs / f.cpu.total) * 100 : 0;

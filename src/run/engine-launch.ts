@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 
 /**
  * How the engine child is started: V8's GC trace always on, the telemetry agent preloaded,
@@ -27,7 +27,7 @@ export interface EngineLaunch {
  */
 export const MACHINE_CORES = availableParallelism();
 
-export const AGENT_URL = new URL('../telemetry/agent.js', import.meta.url).href;
+export const AGENT_URL = new URL('../telemetry/agent/agent.js', import.meta.url).href;
 
 export function planLaunch(o: { cores?: number; v8Flags: string[]; telemetry: boolean; machineCores?: number }): EngineLaunch {
   const total = o.machineCores ?? MACHINE_CORES;

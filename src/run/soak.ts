@@ -4,20 +4,21 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { buildModel } from '../fleet/model.js';
-import { startEngineChild, type EngineChild } from '../engine/child.js';
-import { GcTraceReader, type GcEvent } from '../telemetry/gc-trace.js';
-import type { AgentFrame, FromAgent } from '../telemetry/agent.js';
-import type { Frame, TimedGcEvent } from '../telemetry/frame.js';
+import { buildModel } from '../fleet/render/model.js';
+import { startEngineChild, type EngineChild } from './engine-child.js';
+import { GcTraceReader } from '../telemetry/gc-trace.js';
+import type { AgentFrame, FromAgent } from '../protocol/agent.js';
+import type { Frame, GcEvent, TimedGcEvent } from '../protocol/frame.js';
 import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
 import { evaluate, parseThreshold, validateThresholdPath } from '../analysis/thresholds.js';
-import type { Summary } from '../report/summary.js';
+import type { Summary } from '../analysis/summary.js';
+import { gcBySecond } from '../analysis/starvation.js';
 import { renderHtml } from '../report/html.js';
-import { PromsoakError } from '../errors.js';
+import { PromsoakError } from '../common/errors.js';
 import { planLaunch, pinSelf } from './engine-launch.js';
 import { RunDir } from './run-dir.js';
-import { version } from '../version.js';
-import { HeapDiagnostics, heapExecArgv, validateHeapOptions, type HeapDiagnosticsOptions } from '../heap/run-diagnostics.js';
+import { version } from '../common/version.js';
+import { HeapDiagnostics, heapExecArgv, validateHeapOptions, type HeapDiagnosticsOptions } from './heap-diagnostics.js';
 
 export interface SoakOptions {
   profile: string | ResolvedProfile;
@@ -233,7 +234,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
 }
 
 export function writeReport(dir: RunDir, summary: Summary, frames: Frame[], gcEvents: TimedGcEvent[]): void {
-  const html = renderHtml(summary, frames, gcEvents);
+  const html = renderHtml(summary, frames, gcEvents, gcBySecond(frames, gcEvents));
   dir.writeText('report.html', html);
 }
 

@@ -1,3 +1,5 @@
+import type { GcEvent, GcKind } from '../protocol/frame.js';
+
 /**
  * V8's `--trace-gc-nvp` lines (name=value pairs, one line per GC, on stdout) parsed into GC
  * events. Node 20 prints, per isolate:
@@ -7,30 +9,6 @@
  * `allocated` is what the heap grew by since the previous GC (for a young-generation
  * workload, the allocation), `background.*` the GC work V8's platform threads did.
  */
-export type GcKind = 'scavenge' | 'mark-compact' | 'minor-mark-compact' | 'other';
-
-export interface GcEvent {
-  pid: number;
-  /** The isolate's address: the main thread and each worker thread have their own. */
-  isolate: string;
-  /** ms since the isolate started. */
-  isolateMs: number;
-  kind: GcKind;
-  /** Main-thread stop-the-world pause. */
-  pauseMs: number;
-  /** Main-thread time since the previous GC (JS running). */
-  mutatorMs: number;
-  /** Main-thread incremental marking steps outside the pause (on the mark-compact that ends the cycle). */
-  incrementalMs: number;
-  /** Σ background.* : GC work on V8's platform (helper) threads. */
-  backgroundMs: number;
-  allocatedBytes: number;
-  promotedBytes: number;
-  sizeBeforeBytes: number;
-  sizeAfterBytes: number;
-  reduceMemory: boolean;
-}
-
 const HEAD = /^\[(\d+):(0x[0-9a-f]+)\]\s+(\d+) ms: /;
 const KINDS: Record<string, GcKind> = { s: 'scavenge', mc: 'mark-compact', mmc: 'minor-mark-compact', ms: 'minor-mark-compact' };
 

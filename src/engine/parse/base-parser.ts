@@ -1,4 +1,4 @@
-import type { ParseError } from '../../errors.js';
+import type { ParseError } from '../../common/errors.js';
 import { CLASS, Cls, COMMA, EQUALS, LBRACE, RBRACE } from './chars.js';
 import { asciiString, labelValueString } from './decode.js';
 import { commonPrefix, parseErrorAt, plainValueThenBrace, scanLabelValue, scanName, skipBlanks } from './scanner.js';

@@ -1,4 +1,4 @@
-import { ParseError } from '../../errors.js';
+import { ParseError } from '../../common/errors.js';
 import { BACKSLASH, CLASS, Cls, COMMA, EQUALS, LBRACE, LF, QUOTE, RBRACE, SP, TAB } from './chars.js';
 import { utf8SequenceEnd, utf8String } from './decode.js';
 

@@ -1,5 +1,5 @@
-import { ParseError, SampleLimitError } from '../../errors.js';
-import type { Ingester, IngesterOptions, IngestResult } from '../ingester.js';
+import { ParseError, SampleLimitError } from '../../common/errors.js';
+import type { Ingester, IngesterOptions, IngestResult } from './ingester.js';
 
 /**
  * The baseline: ingestion done the obvious way, the "before" of the 2017 article

@@ -1,5 +1,5 @@
-import { fmix32 } from '../fleet/hash.js';
-import { DATA_START, RESULT_END, RESULT_LINES, RESULT_STATUS, seqKernel, type SeqKernel } from './wasm/seq-kernel.js';
+import { fmix32 } from '../../common/hash.js';
+import { DATA_START, RESULT_END, RESULT_LINES, RESULT_STATUS, seqKernel, type SeqKernel } from '../wasm/seq-kernel.js';
 
 /**
  * Per-target scrape cache: the raw series bytes of a sample line (`name{labels}` exactly as

@@ -7,7 +7,7 @@ import { Session } from 'node:inspector/promises';
 import { pipeline } from 'node:stream/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import type { Worker } from 'node:worker_threads';
-import type { HeapProfile } from './alloc-profile.js';
+import type { HeapProfile } from '../../protocol/heap-profile.js';
 
 /**
  * Worker threads of the engine (a module ingester may start some): Node emits process

@@ -1,4 +1,3 @@
-import type { GcEvent, GcKind } from './gc-trace.js';
 
 /**
  * One second of a soak, as written to frames.ndjson: what the telemetry agent measured in the
@@ -42,3 +41,28 @@ export type TimedGcEvent = Omit<GcEvent, 'pid' | 'isolateMs' | 'mutatorMs' | 're
   /** The engine's main isolate (the others are worker threads'). */
   main: boolean;
 };
+
+/** A GC as V8's --trace-gc-nvp reports it (parsed in src/telemetry/gc-trace.ts). */
+export type GcKind = 'scavenge' | 'mark-compact' | 'minor-mark-compact' | 'other';
+
+export interface GcEvent {
+  pid: number;
+  /** The isolate's address: the main thread and each worker thread have their own. */
+  isolate: string;
+  /** ms since the isolate started. */
+  isolateMs: number;
+  kind: GcKind;
+  /** Main-thread stop-the-world pause. */
+  pauseMs: number;
+  /** Main-thread time since the previous GC (JS running). */
+  mutatorMs: number;
+  /** Main-thread incremental marking steps outside the pause (on the mark-compact that ends the cycle). */
+  incrementalMs: number;
+  /** Σ background.* : GC work on V8's platform (helper) threads. */
+  backgroundMs: number;
+  allocatedBytes: number;
+  promotedBytes: number;
+  sizeBeforeBytes: number;
+  sizeAfterBytes: number;
+  reduceMemory: boolean;
+}

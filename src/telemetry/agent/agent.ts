@@ -6,7 +6,7 @@
  * - perf_hooks: 'gc' entries, monitorEventLoopDelay, eventLoopUtilization;
  * - heap statistics, external memory, RSS.
  * On {type:'telemetry-gc'} it runs a full GC and answers the live heap.
- * Heap diagnostics on request (src/heap/engine-side.ts): {type:'telemetry-heap-snapshot'}
+ * Heap diagnostics on request (heap-control.ts): {type:'telemetry-heap-snapshot'}
  * writes a heap snapshot of the engine (and of its worker threads), {type:'telemetry-alloc-start'}
  * and {type:'telemetry-alloc-stop'} run V8's sampling allocation profiler and write a .heapprofile.
  */
@@ -15,33 +15,11 @@ import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { EngineStartedEvent, ScrapeEvent } from '../engine/channels.js';
-import type { Frame } from './frame.js';
-import type { GcKind } from './gc-trace.js';
+import type { EngineStartedEvent, ScrapeEvent } from '../../protocol/engine-channels.js';
+import type { GcKind } from '../../protocol/frame.js';
+import type { AgentFrame, FromAgent, ToAgent } from '../../protocol/agent.js';
 import { readThreadTimes, ThreadClassifier, ThreadStatReader } from './thread-cpu.js';
-import { startAllocSampling, stopAllocSampling, trackWorkers, writeSnapshots } from '../heap/engine-side.js';
-
-/**
- * What the agent sends: a frame without what the coordinator adds (time, warm-up, fleet) and
- * with the second's raw scrape durations, which the coordinator puts into hdr histograms
- * (compressing one here each second would cost the engine more than everything else).
- */
-export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet' | 'scrapeMs' | 'scrapeHistogram'> & { scrapeDurationsUs: number[] };
-
-export type FromAgent =
-  | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; threads: number }
-  | { type: 'telemetry'; frame: AgentFrame }
-  | { type: 'telemetry-live-heap'; heapUsedBytes: number; externalBytes: number }
-  | { type: 'telemetry-heap-snapshot-done'; id: number; files: string[]; ms: number; error?: string }
-  | { type: 'telemetry-alloc-started'; error?: string }
-  | { type: 'telemetry-alloc-done'; path: string; error?: string };
-
-/** What the coordinator may ask of the agent (after the engine started). */
-export type ToAgent =
-  | { type: 'telemetry-gc' }
-  | { type: 'telemetry-heap-snapshot'; id: number; path: string }
-  | { type: 'telemetry-alloc-start'; samplingInterval: number }
-  | { type: 'telemetry-alloc-stop'; path: string };
+import { startAllocSampling, stopAllocSampling, trackWorkers, writeSnapshots } from './heap-control.js';
 
 const send = (m: FromAgent): void => {
   if (process.connected) process.send?.(m);

@@ -1,6 +1,6 @@
-import { mix2, mix3 } from './hash.js';
+import { mix2, mix3 } from '../../common/hash.js';
 import type { Layout } from './layout.js';
-import { ValueKind, SpliceKind } from './model.js';
+import { ValueKind, SpliceKind } from './lines.js';
 import { writeFloat, writeMillis, writeUint } from './number-writer.js';
 
 /**

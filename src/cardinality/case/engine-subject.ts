@@ -1,7 +1,7 @@
-import { PromsoakError } from '../errors.js';
-import type { Ingester } from '../engine/ingester.js';
+import { PromsoakError } from '../../common/errors.js';
+import type { Ingester } from '../../engine/ingest/ingester.js';
 import { seriesPerLabelSet, type Built } from './prom-client-subject.js';
-import type { MetricType } from './spec.js';
+import type { MetricType } from '../../protocol/cardinality-case.js';
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const BUCKETS = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
@@ -49,7 +49,7 @@ export interface EngineSubject {
 /** Loads the engine lazily, so prom-client cases never depend on it. */
 export async function loadEngine(): Promise<EngineSubject> {
   try {
-    const mod = await import('../engine/ingesters/cached.js');
+    const mod = await import('../../engine/ingest/cached.js');
     return { create: (headWindow) => new mod.CachedIngester({ headWindow, sampleLimit: 0 }) };
   } catch (e) {
     throw new PromsoakError('PROMSOAK_USAGE', `subject engine needs the engine (src/engine): ${(e as Error).message}`);

@@ -9,9 +9,7 @@
 import { writeHeapSnapshot } from 'node:v8';
 import { buildEngine, loadEngine, renderBody } from './engine-subject.js';
 import { buildPromClient, type Built } from './prom-client-subject.js';
-import type { CaseMeasurement, CaseSpec } from './spec.js';
-
-export type CaseMessage = { type: 'result'; result: CaseMeasurement } | { type: 'error'; message: string };
+import type { CaseMeasurement, CaseMessage, CaseSpec } from '../../protocol/cardinality-case.js';
 
 interface Mem {
   heap: number;

@@ -1,4 +1,4 @@
-import type { GcKind } from '../telemetry/gc-trace.js';
+import type { GcKind } from '../protocol/frame.js';
 
 /**
  * summary.json: a versioned contract read by CI and other tools (see README "summary.json").

@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { EngineStats } from './protocol.js';
+import type { EngineStats } from './engine.js';
 
 /**
  * What the engine tells an observer (the telemetry agent, preloaded with --import) without

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PromsoakError } from '../../errors.js';
-import type { Ingester, IngesterFactory, IngesterOptions } from '../ingester.js';
+import { PromsoakError } from '../../common/errors.js';
+import type { Ingester, IngesterFactory, IngesterOptions } from './ingester.js';
 import createCachedIngester from './cached.js';
 import createNaiveIngester from './naive.js';
 

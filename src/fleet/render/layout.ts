@@ -1,5 +1,5 @@
 import { MAX_VALUE_BYTES } from './number-writer.js';
-import { SPLICE, SpliceKind, ValueKind, type ExporterModel, type FamilyModel } from './model.js';
+import { SPLICE, SpliceKind, ValueKind, type ExporterModel, type FamilyModel } from './lines.js';
 
 /**
  * A model laid out as bytes for one exposition format: every byte that does not change

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PromsoakError } from '../errors.js';
-import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from './protocol.js';
+import { PromsoakError } from '../common/errors.js';
+import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from '../protocol/engine.js';
 
 export interface EngineChildOptions {
   options: EngineOptions;
@@ -41,7 +41,7 @@ export interface EngineChild {
 }
 
 /** The compiled child entry, next to this file. */
-export const ENGINE_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
+export const ENGINE_MAIN = fileURLToPath(new URL('../engine/main.js', import.meta.url));
 
 /** Forks the engine as its own process (its GC, CPU and pinning its own) and resolves once it is scraping. */
 export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
@@ -69,8 +69,10 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
       if (waiters[i]!(m)) waiters.splice(i--, 1);
     }
   });
+  // With a callback, a send to a child that has just died (EPIPE) is not an unhandled 'error'
+  // event that kills the coordinator: the waiter sees the child's exit and says so.
   const send = (m: ToEngine): void => {
-    if (child.connected) child.send(m);
+    if (child.connected) child.send(m, () => {});
   };
   const waitFor = <T extends FromEngine['type']>(type: T, timeoutMs: number): Promise<Extract<FromEngine, { type: T }>> =>
     new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { PromsoakError } from '../errors.js';
-import { hashString, mix2, unit } from './hash.js';
-import { SPLICE, SpliceKind, ValueKind, type FamilyModel, type FamilyType, type LineModel } from './model.js';
+import { PromsoakError } from '../../common/errors.js';
+import { hashString, mix2, unit } from '../../common/hash.js';
+import { SPLICE, SpliceKind, ValueKind, type FamilyModel, type FamilyType, type LineModel } from './lines.js';
 
 /**
  * The replay family: a captured text-format exposition (a real node_exporter's /metrics,

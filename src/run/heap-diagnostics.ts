@@ -1,10 +1,11 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PromsoakError } from '../errors.js';
-import type { FromAgent, ToAgent } from '../telemetry/agent.js';
-import type { AllocProfileEntry, HeapSnapshotEntry } from '../report/summary.js';
-import { DEFAULT_SAMPLING_INTERVAL, heapProfileTotals, type HeapProfile } from './alloc-profile.js';
-import { encodePprofGz, heapProfileToPprof, profileTop } from './pprof.js';
+import { PromsoakError } from '../common/errors.js';
+import type { FromAgent, ToAgent } from '../protocol/agent.js';
+import type { AllocProfileEntry, HeapSnapshotEntry } from '../analysis/summary.js';
+import { DEFAULT_SAMPLING_INTERVAL, heapProfileTotals } from '../heap/alloc-profile.js';
+import type { HeapProfile } from '../protocol/heap-profile.js';
+import { encodePprofGz, heapProfileToPprof, profileTop } from '../heap/pprof.js';
 
 /**
  * The coordinator's side of heap diagnostics during `promsoak run`: it decides when, names the

@@ -1,6 +1,7 @@
-import type { ResolvedProfile } from '../profile/load.js';
+import type { ResolvedProfile } from '../../profile/load.js';
 import { buildLayout, type Format, type Layout } from './layout.js';
-import { buildModel, type ExporterModel } from './model.js';
+import { buildModel } from './model.js';
+import type { ExporterModel } from './lines.js';
 import { render, Scratch } from './render.js';
 
 /**

@@ -1,10 +1,10 @@
-import { SampleLimitError } from '../../errors.js';
-import { Head, type HeadStats } from '../head.js';
-import type { Ingester, IngesterOptions, IngestResult } from '../ingester.js';
+import { SampleLimitError } from '../../common/errors.js';
+import { Head, type HeadStats } from './head.js';
+import type { Ingester, IngesterOptions, IngestResult } from './ingester.js';
 import { createParser, formatOf } from '../parse/index.js';
 import { MAX_LINE_BYTES } from '../parse/scanner.js';
 import { Entry, isSkippingParser, type Parser, type SkippingParser } from '../parse/types.js';
-import { ScrapeCache } from '../scrape-cache.js';
+import { ScrapeCache } from './scrape-cache.js';
 
 export type ParserFactory = (contentType: string) => Parser;
 

@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { MetricType } from './spec.js';
+import type { MetricType } from '../../protocol/cardinality-case.js';
 
 /** What a subject built; the child keeps it referenced until it has measured. */
 export interface Built {
