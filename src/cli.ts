@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { DEFAULTS } from './common/defaults.js';
 import { isPromsoakError } from './common/errors.js';
 import { fleetCommand } from './commands/fleet.js';
 import { profilesCommand } from './commands/profiles.js';
@@ -76,10 +77,10 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('interval', { type: 'number', default: 5, describe: 'Scrape interval, seconds' })
         .option('timeout', { type: 'number', describe: 'Scrape timeout, seconds (default: min(10, interval))' })
         .option('ingester', { type: 'string', default: 'cached', describe: 'cached, naive or module:<path>' })
-        .option('head-window', { type: 'number', describe: 'Samples kept per series (default 120)' })
+        .option('head-window', { type: 'number', describe: `Samples kept per series (default ${DEFAULTS.headWindow})` })
         .option('sample-limit', { type: 'number', describe: 'Fail scrapes over this many samples (0: none)' })
         .option('body-limit', { type: 'number', describe: 'Fail scrapes whose body is over this many bytes (0: none)' })
-        .option('connections', { type: 'number', describe: 'HTTP connections per origin (default 16)' })
+        .option('connections', { type: 'number', describe: `HTTP connections per origin (default ${DEFAULTS.connections})` })
         .option('metrics-port', { type: 'number', describe: "Serve the engine's own /metrics on 127.0.0.1:<port> (0: a free one)" })
         .option('duration', { type: 'number', describe: 'Stop after this many seconds' }),
     async (a) => {
@@ -109,7 +110,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('grid-label-sets', { type: 'string', describe: 'Rows of the observation grid (default 1000,2000,3000,4000)' })
         .option('repeat', { type: 'number', describe: 'Fresh processes per case; tables show the median (default 3)' })
         .option('jobs', { type: 'number', describe: 'Cases run at once (default 1)' })
-        .option('head-window', { type: 'number', describe: 'engine: samples kept per series (default 120)' })
+        .option('head-window', { type: 'number', describe: `engine: samples kept per series (default ${DEFAULTS.headWindow})` })
         .option('out', { type: 'string', describe: 'Folder for cardinality.json and cardinality.html' })
         .option('heap-snapshot', { type: 'boolean', describe: 'Write a heap snapshot per case (first repeat) and print its top 5 constructors' })
         .option('quick', { type: 'boolean', describe: 'A small grid for a smoke run (seconds)' }),

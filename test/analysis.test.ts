@@ -94,7 +94,7 @@ test('a saturated fleet is flagged, so the engine is not blamed', () => {
 });
 
 test('allocation: the window edges are corrected with heap used; no GC means heap growth', async () => {
-  const { allocationInWindow } = await import('../src/analysis/summarize.js');
+  const { allocationInWindow } = await import('../src/analysis/allocation.js');
   const ev = (allocatedBytes: number, before: number, after: number): TimedGcEvent => ({ ...gc(3, 'scavenge', 1, allocatedBytes), sizeBeforeBytes: before, sizeAfterBytes: after });
   // Previous GC left 10 MB; the window starts at 14 MB (4 MB allocated before it), the GC sees
   // 20 MB (10 MB allocated since the previous GC), leaves 10 MB, the window ends at 13 MB.

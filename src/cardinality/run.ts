@@ -57,7 +57,7 @@ export function runCase(spec: CaseSpec): Promise<CaseResult> {
         resolve({ ...spec, ...r, bytesPerLabelSet: r.bytes / spec.labelSets, bytesPerSeries: r.bytes / series, wallMs: performance.now() - t0 });
       } else {
         const why = msg?.type === 'error' ? msg.message : `exited with ${signal ?? code}${stderr ? ': ' + stderr.trim().split('\n').slice(-3).join(' | ') : ''}`;
-        reject(new PromsoakError('PROMSOAK_USAGE', `cardinality case ${what} failed: ${why}`, 1));
+        reject(new PromsoakError('PROMSOAK_CHILD_FAILED', `cardinality case ${what} failed: ${why}`));
       }
     });
   });

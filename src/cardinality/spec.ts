@@ -7,6 +7,8 @@
  */
 import { PromsoakError } from '../common/errors.js';
 
+import { DEFAULTS as COMMON } from '../common/defaults.js';
+import { positiveInt, positiveInts } from '../common/options.js';
 import { METRIC_TYPES, SUBJECTS, type CaseMeasurement, type CaseSpec, type MetricType, type Subject } from '../protocol/cardinality-case.js';
 
 export interface CaseResult extends CaseSpec, CaseMeasurement {
@@ -55,7 +57,7 @@ export const DEFAULTS: CardinalityOptions = {
   gridLabelSets: [1_000, 2_000, 3_000, 4_000],
   repeat: 3,
   jobs: 1,
-  headWindow: 120,
+  headWindow: COMMON.headWindow,
   heapSnapshot: false,
 };
 
@@ -69,14 +71,6 @@ export const QUICK: Partial<CardinalityOptions> = {
 
 const usage = (msg: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', msg);
 
-function positiveInts(name: string, v: number[] | undefined, max: number): void {
-  if (v === undefined) return;
-  if (!Array.isArray(v) || v.length === 0) throw usage(`${name} must be a comma-separated list of positive integers`);
-  for (const x of v) {
-    if (!Number.isInteger(x) || x < 1 || x > max) throw usage(`${name} must hold integers in 1..${max} (got ${x})`);
-  }
-}
-
 /** Validates what the user gave (before defaults), then fills in quick and default values. */
 export function resolveOptions(o: Partial<CardinalityOptions> & { quick?: boolean }): CardinalityOptions {
   if (o.subject !== undefined && !SUBJECTS.includes(o.subject)) throw usage(`--subject must be one of ${SUBJECTS.join(', ')} (got ${o.subject})`);
@@ -87,9 +81,9 @@ export function resolveOptions(o: Partial<CardinalityOptions> & { quick?: boolea
   positiveInts('--label-sets', o.labelSets, 10_000_000);
   positiveInts('--observations', o.observations, 1_000_000);
   if (o.gridLabelSets !== undefined && o.gridLabelSets.length > 0) positiveInts('--grid-label-sets', o.gridLabelSets, 10_000_000);
-  for (const [name, v, max] of [['--repeat', o.repeat, 100], ['--jobs', o.jobs, 64], ['--head-window', o.headWindow, 65_536]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > max)) throw usage(`${name} must be an integer in 1..${max} (got ${v})`);
-  }
+  positiveInt('--repeat', o.repeat, 100);
+  positiveInt('--jobs', o.jobs, 64);
+  positiveInt('--head-window', o.headWindow, COMMON.maxHeadWindow);
   const base = o.quick ? { ...DEFAULTS, ...QUICK } : DEFAULTS;
   const pick = <K extends keyof CardinalityOptions>(k: K): CardinalityOptions[K] => (o[k] !== undefined ? o[k] : base[k]) as CardinalityOptions[K];
   const sortUniq = (a: number[]): number[] => [...new Set(a)].sort((x, y) => x - y);

@@ -1,6 +1,6 @@
+import { positiveInt } from '../common/options.js';
 import { loadProfile } from '../profile/load.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { PromsoakError } from '../common/errors.js';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -15,15 +15,8 @@ export interface FleetCommandOptions {
 /** `promsoak fleet`: serve the exporter fleet until SIGINT/SIGTERM (or --duration). */
 export async function fleetCommand(o: FleetCommandOptions, log: (line: string) => void): Promise<void> {
   const profile = loadProfile(o.profile);
-  if (o.exporters !== undefined) {
-    if (!Number.isInteger(o.exporters) || o.exporters < 1) {
-      throw new PromsoakError('PROMSOAK_USAGE', `--exporters must be a positive integer (got ${o.exporters})`);
-    }
-    profile.exporters = o.exporters;
-  }
-  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1)) {
-    throw new PromsoakError('PROMSOAK_USAGE', `--threads must be a positive integer (got ${o.threads})`);
-  }
+  if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
+  positiveInt('--threads', o.threads);
   if (o.format) profile.format = o.format;
   const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out });
   log(readyLine(fleet, profile.name));

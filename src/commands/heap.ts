@@ -1,4 +1,4 @@
-import { PromsoakError } from '../common/errors.js';
+import { positiveInt } from '../common/options.js';
 import { renderDiff, renderSummary, summarizeSnapshotFile, type SortKey } from '../heap/snapshot-summary.js';
 
 export interface HeapCommandOptions {
@@ -7,8 +7,7 @@ export interface HeapCommandOptions {
 }
 
 function check(o: HeapCommandOptions): { top: number; by: SortKey } {
-  const top = o.top ?? 20;
-  if (!Number.isInteger(top) || top < 1) throw new PromsoakError('PROMSOAK_USAGE', `--top must be a positive integer (got ${top})`);
+  const top = positiveInt('--top', o.top ?? 20);
   return { top, by: o.by ?? 'retained' };
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
-import { ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
+import { fileError, ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
 import { Entry, formatOf, parserFor, type ExpositionFormat } from '../engine/parse/index.js';
 
 export interface ParseCommandOptions {
@@ -32,7 +32,7 @@ export async function parseCommand(o: ParseCommandOptions, log: (line: string) =
     return forEachSample(body, format, (s) => log(JSON.stringify(s)));
   } catch (e) {
     if (e instanceof ParseError) {
-      const err = new PromsoakError('PROMSOAK_PARSE', `${o.source}: ${e.message}`, 1);
+      const err = new PromsoakError('PROMSOAK_PARSE', `${o.source}: ${e.message}`);
       err.cause = e;
       throw err;
     }
@@ -78,7 +78,7 @@ export async function loadExposition(source: string, format?: ExpositionFormat):
     try {
       body = readFileSync(source);
     } catch (e) {
-      throw new PromsoakError('PROMSOAK_USAGE', `cannot read ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw fileError(source, e);
     }
     return { body, format: format ?? formatOfPath(source) };
   }

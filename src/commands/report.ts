@@ -15,8 +15,8 @@ import type { Frame, TimedGcEvent } from '../protocol/frame.js';
  */
 export function reportCommand(dir: string, log: (line: string) => void): void {
   const summaryPath = join(dir, 'summary.json');
-  if (!existsSync(join(dir, 'frames.ndjson'))) throw new PromsoakError('PROMSOAK_USAGE', `${dir} is not a run directory (no frames.ndjson)`);
-  if (!existsSync(summaryPath)) throw new PromsoakError('PROMSOAK_USAGE', `${dir} has no summary.json to take the run's settings from`);
+  if (!existsSync(join(dir, 'frames.ndjson'))) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} is not a run directory (no frames.ndjson)`);
+  if (!existsSync(summaryPath)) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} has no summary.json to take the run's settings from`);
   const old = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
   const frames = readNdjson<Frame>(join(dir, 'frames.ndjson'));
   const gc = readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson'));

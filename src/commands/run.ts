@@ -1,5 +1,6 @@
 import ora from 'ora';
-import { runSoak, type SoakOptions } from '../run/soak.js';
+import { runSoak } from '../run/soak.js';
+import type { SoakOptions } from '../run/soak-plan.js';
 import { liveLine, renderTerminal } from '../report/terminal.js';
 
 /**

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadProfile } from '../profile/load.js';
-import { runSoak, type SoakProgress } from '../run/soak.js';
+import { runSoak } from '../run/soak.js';
+import type { SoakProgress } from '../run/recorder.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';

@@ -1,3 +1,4 @@
+import { positiveInts } from '../common/options.js';
 import { PromsoakError } from '../common/errors.js';
 import { MACHINE_CORES } from '../run/engine-launch.js';
 
@@ -25,8 +26,8 @@ export interface CompareAxes {
  */
 export function planVariants(a: CompareAxes, machineCores = MACHINE_CORES): Variant[] {
   const cores = a.cores?.length ? a.cores : [undefined];
+  positiveInts('--cores', a.cores?.length ? a.cores : undefined, Number.MAX_SAFE_INTEGER);
   for (const c of a.cores ?? []) {
-    if (!Number.isInteger(c) || c < 1) throw new PromsoakError('PROMSOAK_USAGE', `--cores takes positive integers (got ${c})`);
     if (c > machineCores) throw new PromsoakError('PROMSOAK_USAGE', `--cores ${c} is more than this machine's ${machineCores} cores`);
   }
   const ingesters = a.ingesters?.length ? a.ingesters : ['cached'];

@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import { PromsoakError, isPromsoakError } from '../common/errors.js';
+import { DEFAULTS } from '../common/defaults.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from '../common/options.js';
 import { engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
 import { ScrapeClient } from './client.js';
 import type { Ingester } from './ingest/ingester.js';
@@ -24,36 +26,26 @@ export interface Engine {
 /** Checks options before defaults are filled in; messages name the option. */
 export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOptions, 'metricsPort'>> & { metricsPort?: number } {
   const bad = (m: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', m);
-  const positive = (name: string, v: number | undefined): void => {
-    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw bad(`${name} must be a positive number (got ${v})`);
-  };
-  const nonNegInt = (name: string, v: number | undefined): void => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw bad(`${name} must be a non-negative integer (got ${v})`);
-  };
   if (!o.targetsFile) throw bad('--targets <file_sd.json> is required');
-  positive('--interval', o.intervalSeconds);
-  positive('--timeout', o.timeoutSeconds);
-  nonNegInt('--sample-limit', o.sampleLimit);
-  nonNegInt('--body-limit', o.bodyLimitBytes);
-  nonNegInt('--metrics-port', o.metricsPort);
-  if (o.headWindow !== undefined && !(Number.isInteger(o.headWindow) && o.headWindow >= 1 && o.headWindow <= 65_536)) {
-    throw bad(`--head-window must be an integer in 1..65536 (got ${o.headWindow})`);
-  }
-  if (o.connections !== undefined && !(Number.isInteger(o.connections) && o.connections >= 1)) {
-    throw bad(`--connections must be a positive integer (got ${o.connections})`);
-  }
-  const intervalSeconds = o.intervalSeconds ?? 5;
-  const timeoutSeconds = o.timeoutSeconds ?? Math.min(10, intervalSeconds);
+  positiveNumber('--interval', o.intervalSeconds);
+  positiveNumber('--timeout', o.timeoutSeconds);
+  nonNegativeInt('--sample-limit', o.sampleLimit);
+  nonNegativeInt('--body-limit', o.bodyLimitBytes);
+  nonNegativeInt('--metrics-port', o.metricsPort);
+  positiveInt('--head-window', o.headWindow, DEFAULTS.maxHeadWindow);
+  positiveInt('--connections', o.connections);
+  const intervalSeconds = o.intervalSeconds ?? DEFAULTS.intervalSeconds;
+  const timeoutSeconds = o.timeoutSeconds ?? Math.min(DEFAULTS.maxTimeoutSeconds, intervalSeconds);
   if (timeoutSeconds > intervalSeconds) throw bad(`--timeout (${timeoutSeconds}s) must not exceed --interval (${intervalSeconds}s)`);
   return {
     targetsFile: o.targetsFile,
     intervalSeconds,
     timeoutSeconds,
-    ingester: o.ingester ?? 'cached',
-    headWindow: o.headWindow ?? 120,
+    ingester: o.ingester ?? DEFAULTS.ingester,
+    headWindow: o.headWindow ?? DEFAULTS.headWindow,
     sampleLimit: o.sampleLimit ?? 0,
     bodyLimitBytes: o.bodyLimitBytes ?? 0,
-    connections: o.connections ?? 16,
+    connections: o.connections ?? DEFAULTS.connections,
     metricsPort: o.metricsPort,
   };
 }
@@ -87,7 +79,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     } catch (e) {
       await client.close();
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new PromsoakError('PROMSOAK_PORT_IN_USE', `--metrics-port ${o.metricsPort} is already in use (0 picks a free one)`, 1);
+        throw new PromsoakError('PROMSOAK_PORT_IN_USE', `--metrics-port ${o.metricsPort} is already in use (0 picks a free one)`);
       }
       throw e;
     }

@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { Function as PFunction, Location, Profile, StringTable, ValueType, type SampleInput } from 'pprof-format';
-import { PromsoakError } from '../common/errors.js';
+import { fileError, PromsoakError } from '../common/errors.js';
 import { heapProfileTotals, isHeapProfile, walk, DEFAULT_SAMPLING_INTERVAL } from './alloc-profile.js';
 import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
 
@@ -73,16 +73,16 @@ export function decodePprof(bytes: Uint8Array, name: string): Profile {
     try {
       raw = gunzipSync(bytes);
     } catch {
-      throw new PromsoakError('PROMSOAK_PARSE', `${name}: not a pprof profile (a broken gzip stream)`, 2);
+      throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${name}: not a pprof profile (a broken gzip stream)`);
     }
   }
   let p: Profile;
   try {
     p = Profile.decode(raw);
   } catch (e) {
-    throw new PromsoakError('PROMSOAK_PARSE', `${name}: not a pprof profile (${(e as Error).message})`, 2);
+    throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${name}: not a pprof profile (${(e as Error).message})`);
   }
-  if (p.sampleType.length === 0 || p.stringTable.strings.length === 0) throw new PromsoakError('PROMSOAK_PARSE', `${name}: not a pprof profile (no sample types)`, 2);
+  if (p.sampleType.length === 0 || p.stringTable.strings.length === 0) throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${name}: not a pprof profile (no sample types)`);
   return p;
 }
 
@@ -92,7 +92,7 @@ export function readProfileFile(path: string): Profile {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new PromsoakError('PROMSOAK_USAGE', `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 2);
+    throw fileError(path, e);
   }
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
@@ -101,9 +101,9 @@ export function readProfileFile(path: string): Profile {
     try {
       json = JSON.parse(bytes.toString('utf8'));
     } catch {
-      throw new PromsoakError('PROMSOAK_PARSE', `${path}: not an allocation profile (JSON that does not parse)`, 2);
+      throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (JSON that does not parse)`);
     }
-    if (!isHeapProfile(json)) throw new PromsoakError('PROMSOAK_PARSE', `${path}: not an allocation profile (JSON without "head" and "samples" of a .heapprofile)`, 2);
+    if (!isHeapProfile(json)) throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (JSON without "head" and "samples" of a .heapprofile)`);
     return heapProfileToPprof(json);
   }
   return decodePprof(bytes, path);
@@ -130,7 +130,7 @@ export function profileTop(p: Profile, sampleIndex?: string): ProfileTop {
   const types = p.sampleType.map((t) => str(t.type));
   const want = sampleIndex ?? (p.defaultSampleType ? str(p.defaultSampleType) : types.at(-1)!);
   const idx = types.indexOf(want);
-  if (idx < 0) throw new PromsoakError('PROMSOAK_USAGE', `sample index ${want} is not in the profile (it has ${types.join(', ')})`, 2);
+  if (idx < 0) throw new PromsoakError('PROMSOAK_USAGE', `sample index ${want} is not in the profile (it has ${types.join(', ')})`);
   const fnById = new Map(p.function.map((f) => [Number(f.id), f]));
   const locFns = new Map(p.location.map((l) => [Number(l.id), l.line.map((x) => Number(x.functionId))]));
   const rows = new Map<number, TopRow>();

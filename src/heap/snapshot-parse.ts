@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { PromsoakError } from '../common/errors.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fileError, PromsoakError } from '../common/errors.js';
 
 /**
  * A V8 heap snapshot (.heapsnapshot) as flat typed arrays, read by a streaming parser.
@@ -40,7 +40,7 @@ const STRING_KEEP = 200;
 const HEADER_MAX = 1 << 20;
 
 function bad(path: string, why: string): PromsoakError {
-  return new PromsoakError('PROMSOAK_PARSE', `${path}: not a V8 heap snapshot (${why})`, 2);
+  return new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not a V8 heap snapshot (${why})`);
 }
 
 interface Meta {
@@ -55,8 +55,13 @@ export function readHeapSnapshot(path: string, chunkBytes = 4 << 20): HeapGraph 
   let fd: number;
   try {
     fd = openSync(path, 'r');
+    // A directory opens fine on Linux and fails only at the first read.
+    if (fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    }
   } catch (e) {
-    throw new PromsoakError('PROMSOAK_USAGE', `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 2);
+    throw fileError(path, e);
   }
   try {
     const p = new Parser(path);
@@ -324,7 +329,7 @@ class Parser {
       this.edgeType = new Uint8Array(this.edgeCount);
       this.edgeTo = new Uint32Array(this.edgeCount);
     } catch {
-      throw new PromsoakError('PROMSOAK_USAGE', `${this.path}: ${this.nodeCount} nodes and ${this.edgeCount} edges need ~${Math.round((this.nodeCount * 17 + this.edgeCount * 5) / 2 ** 20)} MiB, which this process could not allocate`, 1);
+      throw new PromsoakError('PROMSOAK_OUT_OF_MEMORY', `${this.path}: ${this.nodeCount} nodes and ${this.edgeCount} edges need ~${Math.round((this.nodeCount * 17 + this.edgeCount * 5) / 2 ** 20)} MiB, which this process could not allocate`);
     }
   }
 

@@ -150,14 +150,6 @@ function displayPath(path: string): string {
   return path.startsWith(cwd + '/') ? path.slice(cwd.length + 1) : path;
 }
 
-export interface ProfileListing {
-  name: string;
-  path: string;
-  exporters: number;
-  seriesPerExporter: number | undefined;
-  description: string;
-}
-
 /** The shipped profiles, for `promsoak profiles`. */
 export function listProfileFiles(): string[] {
   const dir = profilesDir();

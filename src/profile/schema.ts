@@ -109,4 +109,3 @@ export const profileSchema = z
 
 export type ProfileInput = z.infer<typeof profileSchema>;
 export type FamilyInput = z.infer<typeof familySchema>;
-export type LabelInput = z.infer<typeof labelSchema>;

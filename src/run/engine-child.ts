@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PromsoakError } from '../common/errors.js';
+import { isErrorCode, PromsoakError, type ErrorCode } from '../common/errors.js';
 import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from '../protocol/engine.js';
 
 export interface EngineChildOptions {
@@ -76,18 +76,20 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
   };
   const waitFor = <T extends FromEngine['type']>(type: T, timeoutMs: number): Promise<Extract<FromEngine, { type: T }>> =>
     new Promise((resolve, reject) => {
+      const failure: ErrorCode = type === 'ready' ? 'PROMSOAK_ENGINE_START' : 'PROMSOAK_ENGINE';
       const timer = setTimeout(() => {
         done();
-        reject(new PromsoakError('PROMSOAK_USAGE', `engine child: no '${type}' within ${timeoutMs} ms`, 1));
+        reject(new PromsoakError(failure, `engine child: no '${type}' within ${timeoutMs} ms`));
       }, timeoutMs);
       const onExit = (code: number | null, signal: string | null): void => {
         done();
-        reject(new PromsoakError('PROMSOAK_USAGE', `engine child exited (code ${code}, signal ${signal}) before '${type}'`, 1));
+        reject(new PromsoakError(failure, `engine child exited (code ${code}, signal ${signal}) before '${type}'`));
       };
       const waiter = (m: FromEngine): boolean => {
         if (m.type === 'error' && m.fatal) {
           done(false);
-          reject(new PromsoakError((m.code as never) ?? 'PROMSOAK_USAGE', `engine: ${m.message}`, 1));
+          // The code crossed IPC: trust it only if this version knows it.
+          reject(new PromsoakError(isErrorCode(m.code) ? m.code : failure, `engine: ${m.message}`));
           return true;
         }
         if (m.type !== type) return false;

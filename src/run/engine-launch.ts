@@ -1,6 +1,6 @@
+import { positiveInt } from '../common/options.js';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { PromsoakError } from '../common/errors.js';
 
 /**
@@ -37,9 +37,9 @@ export function planLaunch(o: { cores?: number; v8Flags: string[]; telemetry: bo
   let engineCpus: string | null = null;
   let fleetCpus: string | null = null;
   if (o.cores !== undefined) {
-    if (!Number.isInteger(o.cores) || o.cores < 1) throw new PromsoakError('PROMSOAK_USAGE', `--cores must be a positive integer (got ${o.cores})`);
+    positiveInt('--cores', o.cores);
     if (o.cores > total) throw new PromsoakError('PROMSOAK_USAGE', `--cores ${o.cores} is more than this machine's ${total} cores`);
-    if (!has('taskset')) throw new PromsoakError('PROMSOAK_USAGE', '--cores needs taskset (util-linux), which is not installed', 1);
+    if (!has('taskset')) throw new PromsoakError('PROMSOAK_PIN', '--cores needs taskset (util-linux), which is not installed');
     engineCpus = o.cores === 1 ? '0' : `0-${o.cores - 1}`;
     fleetCpus = o.cores < total ? (o.cores === total - 1 ? `${o.cores}` : `${o.cores}-${total - 1}`) : null;
     prefix.push('taskset', '-c', engineCpus);
@@ -56,11 +56,10 @@ export function planLaunch(o: { cores?: number; v8Flags: string[]; telemetry: bo
 /** Pins every thread of this process (the coordinator and the fleet's render threads). */
 export function pinSelf(cpus: string): void {
   const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { encoding: 'utf8' });
-  if (r.status !== 0) throw new PromsoakError('PROMSOAK_USAGE', `taskset could not pin the fleet to CPUs ${cpus}: ${r.stderr.trim()}`, 1);
+  if (r.status !== 0) throw new PromsoakError('PROMSOAK_PIN', `taskset could not pin the fleet to CPUs ${cpus}: ${r.stderr.trim()}`);
 }
 
 function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-export const AGENT_PATH = fileURLToPath(AGENT_URL);

@@ -1,3 +1,4 @@
+import { positiveInt } from '../common/options.js';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
@@ -58,8 +59,7 @@ export function validateHeapOptions(o: HeapDiagnosticsOptions, durationSeconds: 
   if (o.signal !== undefined && !(SNAPSHOT_SIGNALS as readonly string[]).includes(o.signal)) {
     throw new PromsoakError('PROMSOAK_USAGE', `--heap-snapshot-on takes ${SNAPSHOT_SIGNALS.join(' or ')} (got ${o.signal}; SIGUSR1 is Node's inspector signal)`);
   }
-  const si = o.samplingInterval;
-  if (si !== undefined && (!Number.isInteger(si) || si < 1)) throw new PromsoakError('PROMSOAK_USAGE', `--alloc-sampling-interval must be a positive integer of bytes (got ${si})`);
+  positiveInt('--alloc-sampling-interval', o.samplingInterval);
 }
 
 /** Node/V8 flags for the engine: a snapshot near the heap limit, into the run directory. */

@@ -52,7 +52,7 @@ export async function loadEngine(): Promise<EngineSubject> {
     const mod = await import('../../engine/ingest/cached.js');
     return { create: (headWindow) => new mod.CachedIngester({ headWindow, sampleLimit: 0 }) };
   } catch (e) {
-    throw new PromsoakError('PROMSOAK_USAGE', `subject engine needs the engine (src/engine): ${(e as Error).message}`);
+    throw new PromsoakError('PROMSOAK_CHILD_FAILED', `subject engine needs the engine (src/engine): ${(e as Error).message}`);
   }
 }
 

@@ -29,7 +29,7 @@ export async function loadIngester(spec: string, options: Partial<IngesterOption
   try {
     ingester = await factory(opts);
   } catch (e) {
-    throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref}: its factory threw: ${(e as Error)?.message ?? String(e)}`, 1);
+    throw new PromsoakError('PROMSOAK_INGESTER_FAILED', `ingester module ${ref}: its factory threw: ${(e as Error)?.message ?? String(e)}`);
   }
   if (!ingester || typeof ingester.ingest !== 'function') {
     throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref}: the factory returned no object with an ingest(body, target, timestampMs, contentType) method`);

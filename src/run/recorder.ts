@@ -1,0 +1,126 @@
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import type { Fleet } from '../fleet/fleet.js';
+import type { FromAgent } from '../protocol/agent.js';
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
+import { GcTraceReader } from '../telemetry/gc-trace.js';
+import { GcClock, toFrame } from './frames.js';
+import type { HeapDiagnostics } from './heap-diagnostics.js';
+import type { RunDir } from './run-dir.js';
+
+export interface SoakProgress {
+  elapsedSeconds: number;
+  totalSeconds: number;
+  warmup: boolean;
+  frame: Frame;
+}
+
+/**
+ * Records what the engine child reports while a soak runs: the agent's frames (with the
+ * fleet's CPU of the same second) into frames.ndjson, V8's GC trace on its stdout into
+ * gc.ndjson, its stderr into engine.stderr.log. Nothing is recorded before the soak's clock
+ * starts (`start`), when the engine is scraping.
+ */
+export class SoakRecorder {
+  readonly frames: Frame[] = [];
+  readonly gcEvents: TimedGcEvent[] = [];
+  /** Heap snapshots and the allocation profile see the agent's messages too. */
+  heap: HeapDiagnostics | undefined;
+  private readonly clock = new GcClock();
+  private readonly trace: GcTraceReader;
+  private readonly stderrLog: WriteStream;
+  private stderrTail = '';
+  private lastCpu = process.cpuUsage();
+  private lastServed = 0;
+  private liveHeapWaiter: ((bytes: number) => void) | undefined;
+
+  constructor(
+    private readonly dir: RunDir,
+    private readonly fleet: Fleet,
+    private readonly warmupSeconds: number,
+    private readonly totalSeconds: number,
+    private readonly onProgress: (p: SoakProgress) => void,
+  ) {
+    this.stderrLog = createWriteStream(dir.file('engine.stderr.log'));
+    this.trace = new GcTraceReader(
+      (e, arrivedMs) => {
+        const t = this.clock.place(e, arrivedMs);
+        this.gcEvents.push(t);
+        dir.appendJson('gc.ndjson', t);
+      },
+      (line) => this.stderrLog.write(`[stdout] ${line}\n`),
+    );
+  }
+
+  /** Listens to a just-forked engine child (before it is ready). */
+  attach(child: ChildProcess): void {
+    child.on('message', (m) => this.onAgent(m as FromAgent));
+    child.stdout!.on('data', (d: Buffer) => this.trace.push(d));
+    child.stderr!.on('data', (d: Buffer) => {
+      this.stderrLog.write(d);
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
+    });
+  }
+
+  /** The soak's clock starts: frames and GC events are timed from here. */
+  start(wallMs: number): void {
+    this.clock.soakStart = wallMs;
+  }
+
+  get soakStart(): number {
+    return this.clock.soakStart;
+  }
+
+  /** The engine's last stderr line (why it did not start), if any. */
+  lastStderrLine(): string | undefined {
+    return this.stderrTail.trim().split('\n').filter(Boolean).at(-1);
+  }
+
+  stderrTailText(): string {
+    if (this.stderrTail) return this.stderrTail;
+    try {
+      return readFileSync(this.dir.file('engine.stderr.log'), 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  }
+
+  /** Asks the agent for the live heap after a full GC; null when it does not answer within `timeoutMs`. */
+  liveHeap(child: ChildProcess, timeoutMs = 5000): Promise<number | null> {
+    return Promise.race([
+      new Promise<number>((r) => {
+        this.liveHeapWaiter = r;
+        child.send({ type: 'telemetry-gc' });
+      }),
+      new Promise<null>((r) => setTimeout(() => r(null), timeoutMs).unref()),
+    ]);
+  }
+
+  /** Flushes the trace's last line and closes the stderr log. */
+  async close(): Promise<void> {
+    this.trace.end();
+    await new Promise<void>((r) => this.stderrLog.end(() => r()));
+  }
+
+  private onAgent(m: FromAgent): void {
+    this.heap?.onAgent(m);
+    if (m.type === 'telemetry-hello') this.clock.timeOrigin = m.timeOriginMs;
+    else if (m.type === 'telemetry-live-heap') this.liveHeapWaiter?.(m.heapUsedBytes + m.externalBytes);
+    else if (m.type === 'telemetry' && this.clock.soakStart > 0) {
+      const cpu = process.cpuUsage();
+      const seconds = Math.max(1e-3, (m.frame.endMs - m.frame.startMs) / 1000);
+      const served = this.fleet.stats.scrapes;
+      const f = toFrame(m.frame, this.clock.soakStart, this.warmupSeconds, {
+        cpuCores: (cpu.user - this.lastCpu.user + cpu.system - this.lastCpu.system) / 1e6 / seconds,
+        queued: this.fleet.queued(),
+        scrapesServed: served - this.lastServed,
+      });
+      this.lastCpu = cpu;
+      this.lastServed = served;
+      if (m.frame.startMs < this.clock.soakStart) return; // began before the engine was scraping
+      this.frames.push(f);
+      this.dir.appendJson('frames.ndjson', f);
+      this.onProgress({ elapsedSeconds: f.t, totalSeconds: this.totalSeconds, warmup: f.warmup, frame: f });
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { DEFAULTS } from '../common/defaults.js';
+import { PromsoakError } from '../common/errors.js';
+import { positiveInt } from '../common/options.js';
+import { version } from '../common/version.js';
+import { loadProfile, type ResolvedProfile } from '../profile/load.js';
+import { buildModel } from '../fleet/render/model.js';
+import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
+import { parseThreshold, validateThresholdPath, type Threshold } from '../analysis/thresholds.js';
+import { planLaunch, type EngineLaunch } from './engine-launch.js';
+import { validateHeapOptions, type HeapDiagnosticsOptions } from './heap-diagnostics.js';
+
+export interface SoakOptions {
+  profile: string | ResolvedProfile;
+  durationSeconds?: number;
+  warmupSeconds?: number;
+  ingester?: string;
+  /** Pin the engine to this many cores (taskset), the fleet to the rest. */
+  cores?: number;
+  v8Flags?: string[];
+  out?: string;
+  exporters?: number;
+  /** Override the profile's scrape interval (seconds). */
+  intervalSeconds?: number;
+  thresholds?: string[];
+  /** The telemetry agent (off only to measure its overhead). */
+  telemetry?: boolean;
+  analysis?: Partial<AnalysisOptions>;
+  /** The Node binary the engine runs on (default: this one's). */
+  nodePath?: string;
+  /** Heap snapshots and the allocation profile (heap-diagnostics.ts). */
+  heap?: HeapDiagnosticsOptions;
+  /** Stop early: resolves → the soak ends as interrupted. */
+  interrupt?: Promise<void>;
+}
+
+/** A soak's settings, checked and resolved before anything starts. */
+export interface SoakPlan {
+  profile: ResolvedProfile;
+  durationSeconds: number;
+  warmupSeconds: number;
+  ingester: string;
+  v8Flags: string[];
+  analysis: AnalysisOptions;
+  thresholds: Threshold[];
+  launch: EngineLaunch;
+  heap: HeapDiagnosticsOptions;
+  startedAt: Date;
+  /** What summary.json's `run` block says of the run, less what only the end knows. */
+  meta: Omit<RunMeta, 'stopReason' | 'liveHeapBytes' | 'files'>;
+}
+
+/** Checks every option (messages name the flag) and resolves the profile: a bad one fails here, before the fleet starts. */
+export function planSoak(o: SoakOptions): SoakPlan {
+  const profile = typeof o.profile === 'string' ? loadProfile(o.profile) : o.profile;
+  if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
+  if (o.intervalSeconds !== undefined) {
+    if (!(o.intervalSeconds > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--interval must be > 0 (got ${o.intervalSeconds})`);
+    profile.scrapeIntervalSeconds = o.intervalSeconds;
+    profile.scrapeTimeoutSeconds = Math.min(profile.scrapeTimeoutSeconds, o.intervalSeconds);
+  }
+  const durationSeconds = o.durationSeconds ?? profile.durationSeconds;
+  const warmupSeconds = o.warmupSeconds ?? profile.warmupSeconds;
+  if (!(durationSeconds > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--duration must be > 0 (got ${durationSeconds})`);
+  if (!(warmupSeconds >= 0)) throw new PromsoakError('PROMSOAK_USAGE', `--warmup must be >= 0 (got ${warmupSeconds})`);
+  const telemetry = o.telemetry ?? true;
+  const ingester = o.ingester ?? DEFAULTS.ingester;
+  const v8Flags = o.v8Flags ?? [];
+  const launch = planLaunch({ cores: o.cores, v8Flags, telemetry });
+  const startedAt = new Date();
+  const meta: SoakPlan['meta'] = {
+    version,
+    profile: profile.name,
+    ingester,
+    startedAt: startedAt.toISOString(),
+    warmupSeconds,
+    cores: launch.engineCpus,
+    v8Flags,
+    node: o.nodePath ? nodeVersion(o.nodePath) : process.version,
+    machine: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    exporters: profile.exporters,
+    seriesPerExporter: buildModel(profile).lines,
+    intervalSeconds: profile.scrapeIntervalSeconds,
+    fleetCores: launch.fleetCores,
+    fleetShared: launch.fleetCpus === null,
+  };
+  // A typo in a threshold fails now, not after the soak.
+  const thresholds = (o.thresholds ?? []).map(parseThreshold);
+  const empty = summarize([], [], { ...meta, stopReason: 'completed', liveHeapBytes: null, files: [] });
+  for (const t of thresholds) validateThresholdPath(t, empty);
+  const heap = o.heap ?? {};
+  validateHeapOptions(heap, durationSeconds, telemetry);
+  return { profile, durationSeconds, warmupSeconds, ingester, v8Flags, analysis: { ...DEFAULT_ANALYSIS, ...o.analysis }, thresholds, launch, heap, startedAt, meta };
+}
+
+function nodeVersion(path: string): string {
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new PromsoakError('PROMSOAK_USAGE', `--node ${path} does not run (${(r.error?.message ?? r.stderr).trim()})`);
+  return r.stdout.trim();
+}
