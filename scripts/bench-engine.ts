@@ -11,7 +11,7 @@
  *     scraper. The peer parses the same four bodies in the same turn. ≥ 1M samples per row.
  *     ns/sample: wall time of the loop ÷ samples. bytes/sample: V8 heap bytes allocated,
  *     counted with heapUsed read after every call in a separate pass (see
- *     src/telemetry/alloc-meter.ts; calls during which a GC ran are left out), checked
+ *     scripts/lib/alloc-meter.ts; calls during which a GC ran are left out), checked
  *     against the alloc-ingester fixture, which allocates a known 256 B/sample.
  * (b) End to end: the fleet (default profile, 1000 exporters × 200 series every 5 s) and the
  *     engine as a child process for N seconds; engine CPU µs/sample = Δ process.cpuUsage() of

@@ -57,7 +57,7 @@ async function importFactory(ref: string, cwd: string): Promise<IngesterFactory>
   if (typeof factory !== 'function') {
     throw new PromsoakError(
       'PROMSOAK_INGESTER',
-      `ingester module ${ref} exports no factory: it must default-export a function (options) => Ingester (see src/engine/ingester.ts)`,
+      `ingester module ${ref} exports no factory: it must default-export a function (options) => Ingester (see src/engine/ingest/ingester.ts)`,
     );
   }
   return factory as IngesterFactory;
