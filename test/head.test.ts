@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Head, stringBytes } from '../src/engine/ingest/head.js';
+import { Head } from '../src/engine/ingest/head.js';
+import { stringBytes } from '../src/engine/ingest/symbols.js';
 
 describe('Head', () => {
   it('appends and reads back oldest first, wrapping at the window', () => {

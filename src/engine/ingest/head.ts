@@ -21,11 +21,13 @@
  * and bits instead of one cache line per series (measured with the cached ingester, 3
  * interleaved runs: 72–77 → 70–73 ns/sample on the alltypes body, 54–56 → 52–55 on the default one). A series ref is chunk * CHUNK_SERIES + column; freed refs are reused
  * through a free list, so the chunks stay as large as the peak of active series. Label
- * strings are interned with a refcount: one copy of `instance`, `method`, `GET`… however
- * many series carry them.
+ * strings are interned (symbols.ts).
  */
+import { ARRAY_OVERHEAD, MAP_ENTRY, PTR, SymbolTable, TYPED_ARRAY_OVERHEAD } from './symbols.js';
+import { DEFAULTS } from '../../common/defaults.js';
+
 export interface HeadOptions {
-  /** Samples kept per series (a ring); default 120. */
+  /** Samples kept per series (a ring); default DEFAULTS.headWindow (120). */
   window?: number;
 }
 
@@ -49,15 +51,6 @@ const CHUNK_SERIES = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SERIES - 1;
 /** A chunk's presence bits per slot: one bit per series, CHUNK_SERIES / 32 words a row. */
 const BIT_ROW_SHIFT = CHUNK_SHIFT - 5;
-
-/** Pointer size on the V8 heap: 4 with pointer compression (not in Node's official builds), else 8. */
-const PTR: number = (process.config.variables as Record<string, unknown>)['v8_enable_pointer_compression'] ? 4 : 8;
-/** JSArray header (map, properties, elements, length) + FixedArray header (map, length). */
-const ARRAY_OVERHEAD = 4 * PTR + 2 * PTR;
-/** An OrderedHashMap entry (key, value, chain) and its bucket: the intern table's cost per symbol. */
-const MAP_ENTRY = 4 * PTR;
-/** A typed array object and its ArrayBuffer on the heap (headers, fields), roughly. */
-const TYPED_ARRAY_OVERHEAD = 20 * PTR;
 
 /** A series with its own timestamps (see the class comment). */
 interface OwnRing {
@@ -89,20 +82,15 @@ export class Head {
   /** Per ring: index of the newest slot, (ringSeq - 1) % window. */
   private ringPos: Uint32Array;
 
-  private symbolIds = new Map<string, number>();
-  private symbolStrs: (string | undefined)[] = [];
-  private symbolRefs = new Int32Array(256);
-  private freeSymbols: number[] = [];
-  private symbolCount = 0;
-  private symbolBytes = 0;
+  private readonly symbols = new SymbolTable();
   private labelArrayBytes = 0;
 
   private targetIds = new Map<string, number>();
   private targetNames: string[] = [];
 
   constructor(options: HeadOptions = {}) {
-    const w = options.window ?? 120;
-    if (!Number.isInteger(w) || w < 1 || w > 65_536) throw new RangeError(`head window must be an integer in 1..65536 (got ${w})`);
+    const w = options.window ?? DEFAULTS.headWindow;
+    if (!Number.isInteger(w) || w < 1 || w > DEFAULTS.maxHeadWindow) throw new RangeError(`head window must be an integer in 1..${DEFAULTS.maxHeadWindow} (got ${w})`);
     this.window = w;
     this.ringSeq = new Uint32Array(16);
     this.ringPos = new Uint32Array(16);
@@ -132,7 +120,7 @@ export class Head {
    */
   create(labels: string[], target = -1): number {
     if (!Number.isInteger(target) || target < -1) throw new RangeError(`bad target id ${target}`);
-    for (let i = 0; i < labels.length; i++) labels[i] = this.intern(labels[i]!);
+    for (let i = 0; i < labels.length; i++) labels[i] = this.symbols.intern(labels[i]!);
     let ref: number;
     if (this.freeTop > 0) {
       ref = this.freeRefs[--this.freeTop]!;
@@ -190,7 +178,7 @@ export class Head {
   release(ref: number): void {
     const labels = this.labelSets[ref];
     if (labels === undefined) return;
-    for (let i = 0; i < labels.length; i++) this.unintern(labels[i]!);
+    for (let i = 0; i < labels.length; i++) this.symbols.unintern(labels[i]!);
     this.labelArrayBytes -= ARRAY_OVERHEAD + labels.length * PTR;
     this.labelSets[ref] = undefined;
     if (this.own[ref] !== 0) {
@@ -283,15 +271,15 @@ export class Head {
     bytes += this.lastSeq.byteLength + this.own.byteLength + this.targetOf.byteLength + this.freeRefs.byteLength;
     bytes += this.ringTimes.byteLength + this.ringSeq.byteLength + this.ringPos.byteLength;
     bytes += this.ownRings.size * (this.window * 8 + 2 * TYPED_ARRAY_OVERHEAD + MAP_ENTRY);
-    bytes += this.symbolRefs.byteLength + ARRAY_OVERHEAD + this.labelSets.length * PTR + ARRAY_OVERHEAD + this.symbolStrs.length * PTR;
-    const labelBytes = this.labelArrayBytes + this.symbolBytes + this.symbolCount * MAP_ENTRY;
+    bytes += ARRAY_OVERHEAD + this.labelSets.length * PTR + this.symbols.tableBytes();
+    const labelBytes = this.labelArrayBytes + this.symbols.heldBytes();
     bytes += labelBytes;
     return {
       series: this.active,
       bytes,
       bytesPerSeries: this.active > 0 ? bytes / this.active : 0,
       labelBytes,
-      symbols: this.symbolCount,
+      symbols: this.symbols.count,
       ownTimestampSeries: this.ownRings.size,
     };
   }
@@ -351,37 +339,6 @@ export class Head {
     this.ringTimes = times;
   }
 
-  private intern(s: string): string {
-    const id = this.symbolIds.get(s);
-    if (id !== undefined) {
-      this.symbolRefs[id]!++;
-      return this.symbolStrs[id]!;
-    }
-    const nid = this.freeSymbols.length > 0 ? this.freeSymbols.pop()! : this.symbolStrs.length;
-    if (nid >= this.symbolRefs.length) {
-      const next = new Int32Array(this.symbolRefs.length * 2);
-      next.set(this.symbolRefs);
-      this.symbolRefs = next;
-    }
-    this.symbolStrs[nid] = s;
-    this.symbolRefs[nid] = 1;
-    this.symbolIds.set(s, nid);
-    this.symbolCount++;
-    this.symbolBytes += stringBytes(s);
-    return s;
-  }
-
-  private unintern(s: string): void {
-    const id = this.symbolIds.get(s);
-    if (id === undefined) return;
-    if (--this.symbolRefs[id]! > 0) return;
-    this.symbolIds.delete(s);
-    this.symbolStrs[id] = undefined;
-    this.freeSymbols.push(id);
-    this.symbolCount--;
-    this.symbolBytes -= stringBytes(s);
-  }
-
   /**
    * A chunk's arrays are written through once here: a new typed array's pages are mapped
    * lazily, and slot-major rows would otherwise become resident one scrape at a time, so a
@@ -405,20 +362,4 @@ export class Head {
     t.set(this.targetOf);
     this.targetOf = t;
   }
-}
-
-/**
- * V8's size of a flat string: header (map, hash, length) + payload, one byte per char when
- * every char is Latin-1, else two; rounded up to the pointer size.
- */
-export function stringBytes(s: string): number {
-  let wide = false;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) > 0xff) {
-      wide = true;
-      break;
-    }
-  }
-  const raw = PTR + 8 + s.length * (wide ? 2 : 1);
-  return Math.ceil(raw / PTR) * PTR;
 }
