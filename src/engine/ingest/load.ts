@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULTS } from '../../common/defaults.js';
 import { PromsoakError } from '../../common/errors.js';
 import type { Ingester, IngesterFactory, IngesterOptions } from './ingester.js';
 import createCachedIngester from './cached.js';
@@ -8,7 +9,7 @@ import createNaiveIngester from './naive.js';
 
 export const BUILTIN_INGESTERS = ['cached', 'naive'] as const;
 
-export const DEFAULT_INGESTER_OPTIONS: IngesterOptions = { headWindow: 120, sampleLimit: 0 };
+export const DEFAULT_INGESTER_OPTIONS: IngesterOptions = { headWindow: DEFAULTS.headWindow, sampleLimit: 0 };
 
 /**
  * `cached`, `naive` or `module:<path>` → an Ingester. A module path is resolved against `cwd`
