@@ -3,7 +3,8 @@ import * as hdr from 'hdr-histogram-js';
 import type { Frame, GcKind, TimedGcEvent } from '../protocol/frame.js';
 import { SCHEMA_VERSION, type Summary } from './summary.js';
 import { cv, max, mean, median, min, quantile, sum } from './stats.js';
-import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, rate, type StarvationCriteria } from './starvation.js';
+import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type StarvationCriteria } from './starvation.js';
+import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
 import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
 
@@ -27,19 +28,29 @@ export interface RunMeta {
   fleetShared: boolean;
   liveHeapBytes: number | null;
   files: string[];
+  /** Wall clock of the measured window as the soak ran it (after the warm-up → its end); absent: the frames' own extent. */
+  windowStartMs?: number | null;
+  windowEndMs?: number | null;
 }
 
 export interface AnalysisOptions extends StarvationCriteria {
   targetUtilization: number;
+  /** An engine silent (no frame) for longer than this, seconds, fails the soak. */
+  silenceLimitSeconds: number;
 }
 
-export const DEFAULT_ANALYSIS: AnalysisOptions = { ...DEFAULT_CRITERIA, targetUtilization: 0.8 };
+export const DEFAULT_ANALYSIS: AnalysisOptions = { ...DEFAULT_CRITERIA, targetUtilization: 0.8, silenceLimitSeconds: 3 };
 
-/** The measured window: the frames after the warm-up and the GC events inside them. */
+/** The measured window: the frames after the warm-up, the GC events inside it, and the seconds no frame covers. */
 interface Window {
   frames: Frame[];
   events: TimedGcEvent[];
+  silences: Silence[];
+  startMs: number;
+  endMs: number;
   seconds: number;
+  /** Per second: each frame's rate over the part of it that was not silent, then 0 for each silent second. */
+  rates: number[];
   samples: number;
   /** CPU-seconds the engine used in the window. */
   cpuSeconds: number;
@@ -48,16 +59,27 @@ interface Window {
   allocated: { bytes: number | null; source: string };
 }
 
-function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[]): Window {
+function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: RunMeta): Window {
   const frames = allFrames.filter((f) => !f.warmup);
-  const start = frames[0]?.startMs ?? Infinity;
-  const end = frames.at(-1)?.endMs ?? -Infinity;
+  const silences = findSilences(frames, meta.windowStartMs ?? null, meta.windowEndMs ?? null);
+  const start = Math.min(frames[0]?.startMs ?? Infinity, silences[0]?.fromMs ?? Infinity);
+  const end = Math.max(frames.at(-1)?.endMs ?? -Infinity, silences.at(-1)?.toMs ?? -Infinity);
   const events = allEvents.filter((e) => e.wallMs >= start && e.wallMs < end);
   const lastWarmup = allFrames.filter((f) => f.warmup).at(-1);
+  const silentIn = (f: Frame): number => sum(silences.filter((s) => s.fromMs >= f.startMs && s.toMs <= f.endMs).map((s) => s.toMs - s.fromMs));
+  const rates = frames.map((f) => {
+    const active = (f.endMs - f.startMs - silentIn(f)) / 1000;
+    return active > 0 ? f.samples / active : 0;
+  });
+  for (const s of silences) for (let k = silentSeconds(s); k > 0; k--) rates.push(0);
   return {
     frames,
     events,
-    seconds: frames.length ? (end - start) / 1000 : 0,
+    silences,
+    startMs: start,
+    endMs: end,
+    rates,
+    seconds: Number.isFinite(end - start) ? (end - start) / 1000 : 0,
     samples: sum(frames.map((f) => f.samples)),
     cpuSeconds: sum(frames.map((f) => f.cpu.total * ((f.endMs - f.startMs) / 1000))),
     cpuPerSecond: frames.map((f) => f.cpu.total),
@@ -140,11 +162,14 @@ function fleetBlock(w: Window, meta: RunMeta): Summary['fleet'] {
 
 /** The report's numbers (README "What the numbers mean") from a run's frames and GC events. */
 export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: RunMeta, o: AnalysisOptions = DEFAULT_ANALYSIS): Summary {
-  const w = measuredWindow(allFrames, allEvents);
-  const { frames, samples, allocated } = w;
-  const rates = frames.map(rate);
+  const w = measuredWindow(allFrames, allEvents, meta);
+  const { frames, samples, allocated, rates } = w;
   const perSecondGc = gcBySecond(frames, w.events);
   const starvation = findStarvation(frames, perSecondGc, o);
+  const soakStartMs = frames.length ? frames[0]!.endMs - frames[0]!.t * 1000 : (meta.windowStartMs ?? 0) - meta.warmupSeconds * 1000;
+  const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs, o.gcMsPerSecond);
+  const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);
+  const longestSilence = Math.max(0, ...w.silences.map((s) => (s.toMs - s.fromMs) / 1000));
   const expected = (meta.exporters * meta.seriesPerExporter) / meta.intervalSeconds;
   const agentMs = sum(frames.map((f) => f.agentMs ?? 0));
   const summary: Summary = {
@@ -161,6 +186,10 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       node: meta.node,
       machine: meta.machine,
       stopReason: meta.stopReason,
+      windowStartMs: meta.windowStartMs ?? (frames.length ? w.startMs : null),
+      windowEndMs: meta.windowEndMs ?? (frames.length ? w.endMs : null),
+      missingSeconds: sum(w.silences.map(silentSeconds)),
+      longestSilenceSeconds: round(longestSilence, 1),
     },
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1) },
     samples,
@@ -183,11 +212,11 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       headBytes: frames.at(-1)?.headBytes ?? 0,
     },
     starvation: {
-      windows: starvation.seconds.length,
-      withGc: starvation.withGc,
-      criteria: { belowMedianPct: o.belowMedianPct, eventLoopDelayMs: o.eventLoopDelayMs, gcMsPerSecond: o.gcMsPerSecond },
+      windows: starved.length,
+      withGc: starved.filter((x) => x.withGc).length,
+      criteria: { belowMedianPct: o.belowMedianPct, eventLoopDelayMs: o.eventLoopDelayMs, gcMsPerSecond: o.gcMsPerSecond, silenceLimitSeconds: o.silenceLimitSeconds },
       correlation: starvation.correlation,
-      seconds: starvation.seconds,
+      seconds: starved,
     },
     provisioning: provisioningBlock(w, meta.liveHeapBytes, o),
     scrapes: { ok: sum(frames.map((f) => f.scrapesOk)), failed: sum(frames.map((f) => f.scrapesFailed)), durationMs: mergeScrapes(frames) },

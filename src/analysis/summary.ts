@@ -18,6 +18,12 @@ export interface StarvedSecond {
   gc: { count: number; markCompacts: number; scavenges: number; pauseMs: number; backgroundMs: number; allocatedBytes: number };
   /** Whether GC is the likely cause: a mark-compact, or GC time over the bound, in this or the previous second. */
   withGc: boolean;
+  /**
+   * The engine sent no frame for this second (frozen, blocked or silent): counted with 0
+   * samples; `eventLoopDelayP99Ms` is then the silence's length in ms, and `withGc` says
+   * whether the engine's main-thread GC explains most of it.
+   */
+  noFrame?: boolean;
 }
 
 export interface Summary {
@@ -34,7 +40,19 @@ export interface Summary {
     v8Flags: string[];
     node: string;
     machine: string;
-    stopReason: 'completed' | 'interrupted' | 'engine-exited';
+    /**
+     * completed: the window ran to its end; interrupted: Ctrl-C or SIGTERM; engine-exited: the
+     * engine died; killed: the coordinator died before writing a summary (`promsoak report`
+     * rebuilt it from what was on disk).
+     */
+    stopReason: 'completed' | 'interrupted' | 'engine-exited' | 'killed';
+    /** Wall clock (ms since the epoch) of the measured window's start and end; null when not known. */
+    windowStartMs: number | null;
+    windowEndMs: number | null;
+    /** Seconds of the window for which the engine sent no frame (see analysis/silence.ts); each counts as a starved second with 0 samples. */
+    missingSeconds: number;
+    /** The longest such silence, seconds. Over the analysis' silenceLimitSeconds the soak fails (exit 1). */
+    longestSilenceSeconds: number;
   };
   load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number };
   samples: number;
@@ -78,7 +96,7 @@ export interface Summary {
   starvation: {
     windows: number;
     withGc: number;
-    criteria: { belowMedianPct: number; eventLoopDelayMs: number; gcMsPerSecond: number };
+    criteria: { belowMedianPct: number; eventLoopDelayMs: number; gcMsPerSecond: number; silenceLimitSeconds: number };
     /** Pearson r of per-second GC time (and allocation) with the per-second ingestion deficit. */
     correlation: { gcTime: number | null; allocation: number | null };
     seconds: StarvedSecond[];

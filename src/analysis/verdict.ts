@@ -7,6 +7,15 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   const sps = s.samplesPerSecond;
   const st = s.starvation;
   if (secs === 0) return ['no second was measured (stopped during warm-up?)'];
+  const silent = st.seconds.filter((x) => x.noFrame);
+  if (s.run.missingSeconds > 0) {
+    const gcSilent = silent.filter((x) => x.withGc).length;
+    out.push(
+      `${silenceFailed(s) ? 'FAILED: ' : ''}the engine sent no frame for ${s.run.missingSeconds} of the ${secs} s measured (longest silence ${s.run.longestSilenceSeconds} s, ` +
+        `from t=${silent[0]?.t ?? '?'} s): it was frozen, blocked or cut off, and those seconds count as starved with 0 samples; ` +
+        (gcSilent === 0 ? 'GC did not cause them (no GC work in them to explain the silence).' : `GC explains ${gcSilent} of them.`),
+    );
+  }
   const pctOfExpected = sps.expected > 0 ? (sps.mean / sps.expected) * 100 : NaN;
   out.push(
     `ingested ${fmt(sps.mean)} samples/s on average (${pctOfExpected.toFixed(0)} % of the ${fmt(sps.expected)} the fleet offers), CV ${sps.cv.toFixed(3)}.`,
@@ -16,7 +25,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   } else {
     const mc = st.seconds.filter((x) => x.gc.markCompacts > 0).length;
     out.push(
-      `ingestion was uneven: ${st.windows} of ${secs} s fell >${st.criteria.belowMedianPct} % below the median or stalled the event loop; ` +
+      `ingestion was uneven: ${st.windows} of ${secs} s fell >${st.criteria.belowMedianPct} % below the median, stalled the event loop or had no frame; ` +
         `${st.withGc} of them had GC at work in that or the previous second (${mc} with a mark-compact, the others over ${st.criteria.gcMsPerSecond} ms of GC).`,
     );
   }
@@ -42,6 +51,11 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   if (s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok} ok).`);
   if (s.fleet.saturated) out.push(`WARNING: the load generator was saturated (${s.fleet.reason}): the engine may not be to blame for a shortfall.`);
   return out;
+}
+
+/** An engine silent for longer than the limit: the soak measured a broken engine, not its ingestion. */
+export function silenceFailed(s: Summary): boolean {
+  return s.run.longestSilenceSeconds > (s.starvation.criteria.silenceLimitSeconds ?? Infinity);
 }
 
 function fmt(v: number): string {

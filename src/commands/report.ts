@@ -1,54 +1,110 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
-import { summarize, DEFAULT_ANALYSIS } from '../analysis/summarize.js';
+import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
 import { gcBySecond } from '../analysis/starvation.js';
-import { readNdjson } from '../run/run-dir.js';
+import { evaluate, parseThreshold } from '../analysis/thresholds.js';
+import { readNdjsonChecked } from '../run/run-dir.js';
+import type { RunRecord } from '../run/soak-summary.js';
 import { renderHtml } from '../report/html.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 
+/** The run's settings: from its summary.json, or from run.json when the coordinator died before writing one. */
+interface Settings {
+  meta: RunMeta;
+  analysis: AnalysisOptions;
+  old: Summary | undefined;
+  thresholds: Summary['thresholds'] | string[];
+}
+
+function readJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not readable JSON (${(e as Error).message})`);
+  }
+}
+
+function settings(dir: string): Settings {
+  const summaryPath = join(dir, 'summary.json');
+  if (existsSync(summaryPath)) {
+    const old = readJson<Summary>(summaryPath);
+    if (typeof old?.run?.profile !== 'string' || typeof old?.load?.exporters !== 'number') {
+      throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${summaryPath}: not a promsoak summary (no run.profile or load.exporters)`);
+    }
+    return {
+      old,
+      meta: {
+        version: old.tool.version,
+        profile: old.run.profile,
+        ingester: old.run.ingester,
+        startedAt: old.run.startedAt,
+        warmupSeconds: old.run.warmupSeconds,
+        cores: old.run.cores,
+        v8Flags: old.run.v8Flags,
+        node: old.run.node,
+        machine: old.run.machine,
+        stopReason: old.run.stopReason,
+        exporters: old.load.exporters,
+        seriesPerExporter: old.load.seriesPerExporter,
+        intervalSeconds: old.load.intervalSeconds,
+        fleetCores: old.fleet.cores,
+        fleetShared: old.fleet.sharedWithEngine ?? true,
+        liveHeapBytes: old.memory.liveHeapBytes,
+        files: old.files,
+        windowStartMs: old.run.windowStartMs ?? null,
+        windowEndMs: old.run.windowEndMs ?? null,
+      },
+      analysis: { ...DEFAULT_ANALYSIS, ...old.starvation.criteria, targetUtilization: old.provisioning.targetUtilization },
+      thresholds: old.thresholds,
+    };
+  }
+  const runPath = join(dir, 'run.json');
+  if (!existsSync(runPath)) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} has neither summary.json nor run.json to take the run's settings from`);
+  const r = readJson<RunRecord>(runPath);
+  if (typeof r?.meta?.profile !== 'string') throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${runPath}: not a promsoak run record (no meta.profile)`);
+  // No summary: the coordinator died (kill -9, power) before the end; its window ends with the frames on disk.
+  return {
+    old: undefined,
+    meta: { ...r.meta, stopReason: 'killed', liveHeapBytes: null, files: r.files, windowEndMs: null },
+    analysis: { ...DEFAULT_ANALYSIS, ...r.analysis },
+    thresholds: r.thresholds,
+  };
+}
+
 /**
  * `promsoak report <dir>`: recomputes summary.json from the run's frames.ndjson and gc.ndjson
- * (with the run's recorded settings) and re-renders report.html and the terminal summary.
+ * (with the run's recorded settings) and re-renders report.html and the terminal summary. A
+ * corrupt frames file is an error that leaves summary.json as it was; a good summary.json is
+ * never replaced by one that covers less.
  */
 export function reportCommand(dir: string, log: (line: string) => void): void {
-  const summaryPath = join(dir, 'summary.json');
-  if (!existsSync(join(dir, 'frames.ndjson'))) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} is not a run directory (no frames.ndjson)`);
-  if (!existsSync(summaryPath)) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} has no summary.json to take the run's settings from`);
-  const old = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
-  const frames = readNdjson<Frame>(join(dir, 'frames.ndjson'));
-  const gc = readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson'));
-  const s = summarize(
-    frames,
-    gc,
-    {
-      version: old.tool.version,
-      profile: old.run.profile,
-      ingester: old.run.ingester,
-      startedAt: old.run.startedAt,
-      warmupSeconds: old.run.warmupSeconds,
-      cores: old.run.cores,
-      v8Flags: old.run.v8Flags,
-      node: old.run.node,
-      machine: old.run.machine,
-      stopReason: old.run.stopReason,
-      exporters: old.load.exporters,
-      seriesPerExporter: old.load.seriesPerExporter,
-      intervalSeconds: old.load.intervalSeconds,
-      fleetCores: old.fleet.cores,
-      fleetShared: old.fleet.sharedWithEngine ?? true,
-      liveHeapBytes: old.memory.liveHeapBytes,
-      files: old.files,
-    },
-    { ...DEFAULT_ANALYSIS, ...old.starvation.criteria, targetUtilization: old.provisioning.targetUtilization },
-  );
-  s.thresholds = old.thresholds;
+  const framesPath = join(dir, 'frames.ndjson');
+  if (!existsSync(framesPath)) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} is not a run directory (no frames.ndjson)`);
+  const { meta, analysis, old, thresholds } = settings(dir);
+  const frames = readNdjsonChecked<Frame>(framesPath);
+  const gc = existsSync(join(dir, 'gc.ndjson')) ? readNdjsonChecked<TimedGcEvent>(join(dir, 'gc.ndjson')) : { items: [], tornLastLine: false };
+  for (const [i, f] of frames.items.entries()) {
+    if (typeof f.startMs !== 'number' || typeof f.endMs !== 'number' || typeof f.samples !== 'number') {
+      throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${framesPath}:${i + 1}: not a frame (no startMs, endMs or samples)`);
+    }
+  }
+  const s = summarize(frames.items, gc.items, meta, analysis);
+  if (old && s.samples < old.samples) {
+    throw new PromsoakError(
+      'PROMSOAK_INPUT_INVALID',
+      `${framesPath} holds ${s.samples} samples over ${s.run.measuredSeconds} s, less than the ${old.samples} over ${old.run.measuredSeconds} s of summary.json: the frames are incomplete, summary.json is kept`,
+    );
+  }
+  s.thresholds = typeof thresholds[0] === 'string' ? (thresholds as string[]).map((t) => evaluate(parseThreshold(t), s)) : (thresholds as Summary['thresholds']);
   // What the run wrote beside the frames (snapshots, allocation profile) is not in them: keep it.
-  if (old.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
-  if (old.allocProfile) s.allocProfile = old.allocProfile;
-  writeFileSync(summaryPath, JSON.stringify(s, null, 2) + '\n');
-  writeFileSync(join(dir, 'report.html'), renderHtml(s, frames, gc, gcBySecond(frames, gc)));
+  if (old?.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
+  if (old?.allocProfile) s.allocProfile = old.allocProfile;
+  if (!old) s.verdict.unshift('the run did not finish: its coordinator was killed before writing summary.json; this summary is rebuilt from the frames on disk.');
+  if (frames.tornLastLine || gc.tornLastLine) s.verdict.push(`${frames.tornLastLine ? 'frames.ndjson' : 'gc.ndjson'} ends with a cut line (the run was killed mid-write); it was left out.`);
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
+  writeFileSync(join(dir, 'report.html'), renderHtml(s, frames.items, gc.items, gcBySecond(frames.items, gc.items)));
   log(renderTerminal(s, dir));
 }

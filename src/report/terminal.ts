@@ -5,7 +5,7 @@ const MiB = 2 ** 20;
 /** The summary for a terminal: the verdict in words, then the numbers behind it. */
 export function renderTerminal(s: Summary, dir: string): string {
   const lines: string[] = [];
-  lines.push(`promsoak run: ${s.run.profile}, ingester ${s.run.ingester}, ${s.run.measuredSeconds} s measured after ${s.run.warmupSeconds} s warm-up` +
+  lines.push(`promsoak run: ${s.run.profile}, ingester ${s.run.ingester}, ${s.run.measuredSeconds} s measured${s.run.missingSeconds ? ` (${s.run.missingSeconds} s of them without a frame)` : ''} after ${s.run.warmupSeconds} s warm-up` +
     `${s.run.cores ? `, engine on CPUs ${s.run.cores}` : ''}${s.run.v8Flags.length ? `, V8 ${s.run.v8Flags.join(' ')}` : ''} (${s.run.stopReason})`);
   lines.push('');
   for (const v of s.verdict) lines.push(`  • ${v}`);
@@ -31,6 +31,10 @@ export function renderTerminal(s: Summary, dir: string): string {
     lines.push('');
     lines.push('  starved seconds (t: samples/s, below median, GC in that second):');
     for (const x of s.starvation.seconds.slice(0, 12)) {
+      if (x.noFrame) {
+        lines.push(`    t=${String(x.t).padStart(4)}s  no frame: the engine was silent  ${x.gc.markCompacts} mark-compact, ${x.gc.scavenges} scavenges, ${x.gc.pauseMs} ms paused${x.withGc ? '' : '  (not GC)'}`);
+        continue;
+      }
       lines.push(`    t=${String(x.t).padStart(4)}s  ${String(x.samples).padStart(7)}/s  -${x.deficitPct}%  ` +
         `${x.gc.markCompacts} mark-compact, ${x.gc.scavenges} scavenges, ${x.gc.pauseMs} ms paused, ${x.gc.backgroundMs} ms background, ${(x.gc.allocatedBytes / 1e6).toFixed(1)} MB allocated${x.withGc ? '' : '  (no GC)'}`);
     }

@@ -33,6 +33,7 @@ export class SoakRecorder {
   private lastCpu = process.cpuUsage();
   private lastServed = 0;
   private liveHeapWaiter: ((bytes: number) => void) | undefined;
+  private lastFrameAtMs = 0;
 
   constructor(
     private readonly dir: RunDir,
@@ -69,6 +70,11 @@ export class SoakRecorder {
 
   get soakStart(): number {
     return this.clock.soakStart;
+  }
+
+  /** No frame has arrived for `ms` (the engine is frozen, blocked or cut off). */
+  silentFor(ms: number): boolean {
+    return Date.now() - Math.max(this.lastFrameAtMs, this.clock.soakStart) > ms;
   }
 
   /** The engine's last stderr line (why it did not start), if any. */
@@ -118,6 +124,7 @@ export class SoakRecorder {
       this.lastCpu = cpu;
       this.lastServed = served;
       if (m.frame.startMs < this.clock.soakStart) return; // began before the engine was scraping
+      this.lastFrameAtMs = Date.now();
       this.frames.push(f);
       this.dir.appendJson('frames.ndjson', f);
       this.onProgress({ elapsedSeconds: f.t, totalSeconds: this.totalSeconds, warmup: f.warmup, frame: f });

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PromsoakError } from '../common/errors.js';
 
 /**
  * A run's directory: `<out>/<UTC time>-<profile>/` with profile.json, frames.ndjson, gc.ndjson,
@@ -37,15 +38,38 @@ export class RunDir {
 
 /** Reads an ndjson file; a torn last line (a crash mid-write) is skipped. */
 export function readNdjson<T>(path: string): T[] {
-  if (!existsSync(path)) return [];
-  const out: T[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  return existsSync(path) ? readNdjsonChecked<T>(path).items : [];
+}
+
+/**
+ * Reads an ndjson file of a run directory, strictly: a line that is not a JSON object is an
+ * error naming the file and line (the file is corrupt), except a last line without its
+ * newline, which is what a process killed mid-write leaves: that one is left out and said.
+ */
+export function readNdjsonChecked<T>(path: string): { items: T[]; tornLastLine: boolean } {
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const items: T[] = [];
+  let tornLastLine = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     if (line.trim() === '') continue;
+    let v: unknown;
     try {
-      out.push(JSON.parse(line) as T);
+      v = JSON.parse(line);
     } catch {
-      // torn line
+      v = undefined;
     }
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      items.push(v as T);
+      continue;
+    }
+    if (i === lines.length - 1) {
+      tornLastLine = true;
+      continue;
+    }
+    const excerpt = JSON.stringify(line.length > 40 ? line.slice(0, 40) + '…' : line);
+    throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}:${i + 1}: not a JSON record (${excerpt}); the file is corrupt`);
   }
-  return out;
+  return { items, tornLastLine };
 }

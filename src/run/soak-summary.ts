@@ -1,5 +1,6 @@
 import { summarize, type RunMeta } from '../analysis/summarize.js';
 import { evaluate } from '../analysis/thresholds.js';
+import { silenceFailed } from '../analysis/verdict.js';
 import type { Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
@@ -10,6 +11,33 @@ export interface SoakEnd {
   stopReason: Summary['run']['stopReason'];
   liveHeapBytes: number | null;
   heap: HeapDiagnostics | undefined;
+  /** Wall clock of the measured window: after the warm-up, and its end (planned, or when it was cut short). */
+  windowStartMs: number | null;
+  windowEndMs: number | null;
+}
+
+/**
+ * run.json: the run's settings, written when the engine starts scraping, so that a run whose
+ * coordinator was killed (no summary.json) can still be analysed by `promsoak report`.
+ */
+export interface RunRecord {
+  meta: SoakPlan['meta'] & { windowStartMs: number | null };
+  analysis: SoakPlan['analysis'];
+  thresholds: string[];
+  files: string[];
+}
+
+export function runRecord(plan: SoakPlan, end: SoakEnd): RunRecord {
+  return {
+    meta: { ...plan.meta, windowStartMs: end.windowStartMs },
+    analysis: plan.analysis,
+    thresholds: plan.thresholds.map((t) => t.expression),
+    files: soakFiles(end.heap),
+  };
+}
+
+function soakFiles(heap: HeapDiagnostics | undefined): string[] {
+  return ['profile.json', 'file_sd.json', 'run.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log', ...(heap?.files() ?? [])];
 }
 
 /**
@@ -19,8 +47,7 @@ export interface SoakEnd {
  */
 export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEvents: TimedGcEvent[]): Summary {
   const { heap } = end;
-  const files = ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log', ...(heap?.files() ?? [])];
-  const meta: RunMeta = { ...plan.meta, stopReason: end.stopReason, liveHeapBytes: end.liveHeapBytes, files };
+  const meta: RunMeta = { ...plan.meta, stopReason: end.stopReason, liveHeapBytes: end.liveHeapBytes, files: soakFiles(heap), windowStartMs: end.windowStartMs, windowEndMs: end.windowEndMs };
   const summary = summarize(frames, gcEvents, meta, plan.analysis);
   summary.thresholds = plan.thresholds.map((t) => evaluate(t, summary));
   if (heap && (heap.snapshots.length > 0 || plan.heap.at?.length || plan.heap.signal)) {
@@ -38,8 +65,8 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
   return summary;
 }
 
-/** 0 ok, 1 thresholds failed or the engine died, 130 interrupted (Ctrl-C). */
+/** 0 ok; 1 thresholds failed, the engine died, or it went silent past the limit; 130 interrupted (Ctrl-C). */
 export function soakExitCode(summary: Summary): number {
   if (summary.run.stopReason === 'interrupted') return 130;
-  return summary.run.stopReason === 'engine-exited' || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
+  return summary.run.stopReason === 'engine-exited' || silenceFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
 }

@@ -10,7 +10,7 @@ import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
 import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import { planSoak, type SoakOptions, type SoakPlan } from './soak-plan.js';
-import { soakExitCode, soakSummary, type SoakEnd } from './soak-summary.js';
+import { runRecord, soakExitCode, soakSummary, type SoakEnd } from './soak-summary.js';
 
 export interface SoakResult {
   dir: string;
@@ -31,7 +31,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   dir.writeJson('profile.json', plan.profile);
   const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
   const rec = new SoakRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, onProgress);
-  const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined };
+  const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let engine: EngineChild | undefined;
   try {
     // The fleet on the cores the engine does not have; all of them again when it has all
@@ -39,13 +39,18 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
     engine = await startEngine(plan, o, dir, fleet.fileSd!, rec);
     rec.start(Date.now());
+    end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
+    // Until the soak's end is known, a killed coordinator leaves this for `promsoak report`.
+    dir.writeJson('run.json', runRecord(plan, end));
     const child = engine.process;
     end.heap = rec.heap = new HeapDiagnostics(plan.heap, dir.path, plan.warmupSeconds, (m) => void (child.connected && child.send(m)), engine.exited);
     end.heap.start(rec.soakStart);
     end.stopReason = await soakWindow(plan, engine, o.interrupt);
+    end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
     // Snapshots asked before the end are finished, the allocation profile stopped and written.
     await end.heap.finishWindow();
-    if (end.stopReason !== 'engine-exited') {
+    // An engine that has gone silent (frozen, blocked) is not asked anything: it is killed below.
+    if (end.stopReason !== 'engine-exited' && !rec.silentFor(3000)) {
       // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
       // measured frame, so its own GC falls outside the window.
       end.liveHeapBytes = await rec.liveHeap(child);

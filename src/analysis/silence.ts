@@ -1,0 +1,90 @@
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
+import type { StarvedSecond } from './summary.js';
+
+/**
+ * Seconds of the measured window for which the engine sent no frame: the telemetry agent
+ * sends one a second from the engine's main thread, so a frozen engine (SIGSTOP), a blocked
+ * main thread (a synchronous wait, a long pause) or a dead IPC channel shows as time that no
+ * frame covers. Those seconds are the worst starvation there is, and a summary that left them
+ * out would read a broken run as a good one.
+ *
+ * A frame normally covers ~1 s and the next one starts where it ended. Silence is:
+ * - the part of a frame beyond its first second (the agent's timer fired late: the main
+ *   thread was blocked);
+ * - time between two frames (frames lost);
+ * - time between the window's edges and the first or last frame, past the second in which
+ *   the next frame was due (the engine stopped reporting before the end, or started late).
+ */
+export interface Silence {
+  fromMs: number;
+  toMs: number;
+}
+
+/** A frame this much longer than a second, or a gap this long, is silence (timer jitter stays below). */
+const SLACK_MS = 500;
+
+export function findSilences(frames: Frame[], windowStartMs: number | null, windowEndMs: number | null): Silence[] {
+  const out: Silence[] = [];
+  const add = (fromMs: number, toMs: number): void => {
+    if (toMs - fromMs > SLACK_MS) out.push({ fromMs, toMs });
+  };
+  if (frames.length === 0) {
+    if (windowStartMs !== null && windowEndMs !== null) add(windowStartMs, windowEndMs);
+    return out;
+  }
+  // A frame is due a second after the last one: the window's edges are silent only past that.
+  const edge = (fromMs: number, toMs: number): void => {
+    if (toMs - fromMs > 1000 + SLACK_MS) out.push({ fromMs, toMs });
+  };
+  if (windowStartMs !== null) edge(windowStartMs, frames[0]!.startMs);
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    if (f.endMs - f.startMs > 1000 + SLACK_MS) out.push({ fromMs: f.startMs + 1000, toMs: f.endMs });
+    const next = frames[i + 1];
+    if (next) add(f.endMs, next.startMs);
+  }
+  if (windowEndMs !== null) edge(frames.at(-1)!.endMs, windowEndMs);
+  return out;
+}
+
+/** Whole seconds of silence, at least one per silence (what the rates and starvation count). */
+export const silentSeconds = (s: Silence): number => Math.max(1, Math.round((s.toMs - s.fromMs) / 1000));
+
+/**
+ * One starved second per second of silence, 0 samples each, with what GC did in it: a second
+ * with no GC work over the bound and no mark-compact is not GC's (`withGc` false).
+ */
+export function silentStarvedSeconds(silences: Silence[], events: TimedGcEvent[], soakStartMs: number, gcMsPerSecond: number): StarvedSecond[] {
+  const out: StarvedSecond[] = [];
+  for (const s of silences) {
+    const n = silentSeconds(s);
+    const step = (s.toMs - s.fromMs) / n;
+    for (let k = 0; k < n; k++) {
+      const from = s.fromMs + k * step;
+      const to = from + step;
+      const inIt = events.filter((e) => e.wallMs >= from && e.wallMs < to);
+      const sum = (f: (e: TimedGcEvent) => number): number => inIt.reduce((a, e) => a + f(e), 0);
+      const markCompacts = inIt.filter((e) => e.kind === 'mark-compact').length;
+      const gcMs = sum((e) => e.pauseMs + e.incrementalMs);
+      out.push({
+        t: Math.round((to - soakStartMs) / 1000),
+        samples: 0,
+        deficitPct: 100,
+        eventLoopDelayP99Ms: Math.round(step),
+        cpuCores: 0,
+        gc: {
+          count: inIt.length,
+          markCompacts,
+          scavenges: inIt.filter((e) => e.kind === 'scavenge').length,
+          pauseMs: Math.round(sum((e) => e.pauseMs) * 10) / 10,
+          backgroundMs: Math.round(sum((e) => e.backgroundMs) * 10) / 10,
+          allocatedBytes: sum((e) => e.allocatedBytes),
+        },
+        // Main-thread GC must explain most of a silent second to be its cause.
+        withGc: markCompacts > 0 && gcMs > step / 2 ? true : gcMs > Math.max(gcMsPerSecond, step / 2),
+        noFrame: true,
+      });
+    }
+  }
+  return out;
+}
