@@ -35,7 +35,7 @@ describe('errors: one code per condition, the exit code derived from it', () => 
   it('CLI: a module ingester that is not there is bad input (exit 2, one line with the path), not a crash', () => {
     const r = runCli(['run', 'smoke', '--duration', '2', '--warmup', '0', '--ingester', 'module:/no/such/ingester.js', '--out', mkdtempSync(join(tmpdir(), 'promsoak-err-'))]);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^promsoak: engine: ingester module \/no\/such\/ingester\.js not found/);
+    assert.match(r.stderr, /^promsoak: ingester module \/no\/such\/ingester\.js not found/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   });
 

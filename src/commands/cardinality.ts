@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeOutDir } from '../common/out-dir.js';
 import { join } from 'node:path';
 import { renderHtml } from '../cardinality/html.js';
 import { runCardinality, type CardinalityReport } from '../cardinality/run.js';
@@ -11,7 +12,7 @@ export interface CardinalityCommandOptions extends Partial<CardinalityOptions> {
 
 /** Writes cardinality.json and cardinality.html into `dir`; returns their paths. */
 export function writeCardinality(r: CardinalityReport, dir: string): { json: string; html: string } {
-  mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
   const json = join(dir, 'cardinality.json');
   const html = join(dir, 'cardinality.html');
   writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
@@ -29,7 +30,7 @@ export async function cardinalityCommand(
   progress: (line: string) => void = () => {},
 ): Promise<CardinalityReport> {
   const opts = resolveOptions(o);
-  if (opts.out) mkdirSync(opts.out, { recursive: true });
+  if (opts.out) makeOutDir(opts.out);
   const report = await runCardinality(opts, (done, total, c) => {
     progress(
       `[${done}/${total}] ${c.subject} ${c.type} ${c.labelSets} sets × ${c.observations} (run ${c.repeat + 1}): ` +

@@ -1,3 +1,5 @@
+import { PromsoakError } from '../common/errors.js';
+import { makeOutDir } from '../common/out-dir.js';
 import { positiveInt } from '../common/options.js';
 import { loadProfile } from '../profile/load.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
@@ -18,6 +20,11 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
   positiveInt('--threads', o.threads);
   if (o.format) profile.format = o.format;
+  // Before the port is taken: a bad --out is refused with nothing started.
+  if (o.out !== undefined) makeOutDir(o.out);
+  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535)) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--port must be an integer in 0..65535 (got ${o.port})`);
+  }
   const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out });
   log(readyLine(fleet, profile.name));
   await waitForStop(o.duration);

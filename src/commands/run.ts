@@ -13,7 +13,9 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
   if (spinner.isEnabled) spinner.start();
   let interrupt!: () => void;
   const interrupted = new Promise<void>((r) => (interrupt = r));
-  const onSignal = (): void => {
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals): void => {
+    signal = s;
     spinner.text = 'stopping: writing the run directory (Ctrl-C again to abandon)…';
     interrupt();
     process.once('SIGINT', () => process.exit(130));
@@ -36,7 +38,8 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
     if (r.summary.run.stopReason === 'engine-exited' && r.engineStderrTail) {
       log('\nthe engine exited; the end of its stderr:\n' + r.engineStderrTail.split('\n').slice(-20).join('\n'));
     }
-    return r.exitCode;
+    // Stopped by SIGTERM: 128 + 15, as a shell reports it (Ctrl-C's 130 is the soak's own).
+    return r.exitCode === 130 && signal === 'SIGTERM' ? 143 : r.exitCode;
   } catch (e) {
     spinner.stop();
     throw e;

@@ -11,6 +11,11 @@ export const DEFAULTS = {
   intervalSeconds: 5,
   /** A scrape's timeout is min(this, interval), as in Prometheus. */
   maxTimeoutSeconds: 10,
+  /**
+   * The longest scrape interval (and so timeout) accepted: a day. Node's timers overflow past
+   * ~24.8 days and fire at once; a soak's intervals are seconds to minutes.
+   */
+  maxIntervalSeconds: 86_400,
   /** HTTP connections per origin in the engine's client. */
   connections: 16,
   /** The default ingester. */

@@ -22,9 +22,10 @@ export function nonNegativeInt<T extends number | undefined>(name: string, v: T)
   return v;
 }
 
-/** A finite number > 0. */
-export function positiveNumber<T extends number | undefined>(name: string, v: T): T {
+/** A finite number > 0 (and ≤ max when given). */
+export function positiveNumber<T extends number | undefined>(name: string, v: T, max?: number): T {
   if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw usage(`${name} must be a positive number (got ${v})`);
+  if (v !== undefined && max !== undefined && v > max) throw usage(`${name} must be at most ${max} (got ${v})`);
   return v;
 }
 

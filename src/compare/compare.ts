@@ -1,4 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { checkIngesterSpec } from '../common/ingester-spec.js';
+import { positiveInt } from '../common/options.js';
+import { writeFileSync } from 'node:fs';
+import { makeOutDir } from '../common/out-dir.js';
 import { join, resolve } from 'node:path';
 import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
@@ -39,11 +42,14 @@ export async function runCompare(
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
   const profile = loadProfile(o.profile);
+  positiveInt('--repeat', o.repeat, 1000);
   const variants = planVariants(o);
+  // Every variant's ingester checked before the first runs (not an hour into the compare).
+  for (const v of variants) checkIngesterSpec(v.ingester);
   const order = interleave(variants, o.repeat);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const dir = resolve(o.out, `${stamp}-compare-${profile.name}`);
-  mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
   const runs: { variant: number; repeat: number; dir: string; summary: Summary }[] = [];
   let interrupted = false;
   let stop = false;

@@ -27,8 +27,8 @@ export interface Engine {
 export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOptions, 'metricsPort'>> & { metricsPort?: number } {
   const bad = (m: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', m);
   if (!o.targetsFile) throw bad('--targets <file_sd.json> is required');
-  positiveNumber('--interval', o.intervalSeconds);
-  positiveNumber('--timeout', o.timeoutSeconds);
+  positiveNumber('--interval', o.intervalSeconds, DEFAULTS.maxIntervalSeconds);
+  positiveNumber('--timeout', o.timeoutSeconds, DEFAULTS.maxIntervalSeconds);
   nonNegativeInt('--sample-limit', o.sampleLimit);
   nonNegativeInt('--body-limit', o.bodyLimitBytes);
   nonNegativeInt('--metrics-port', o.metricsPort);

@@ -48,11 +48,14 @@ export function parseFileSd(text: string, path = '<file_sd>'): ScrapeTarget[] {
     const scheme = l.__scheme__ ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') throw bad(`group ${gi}: __scheme__ must be http or https (got ${scheme})`);
     let metricsPath = l.__metrics_path__ ?? '/metrics';
+    // The path goes into the request line as it is: a control character or a space there
+    // would inject headers or a second request into the scraped server (CRLF smuggling).
+    if (/[\x00-\x20\x7f]/.test(metricsPath)) throw bad(`group ${gi}: __metrics_path__ ${JSON.stringify(metricsPath.slice(0, 60))} holds a control character or a space`);
     if (!metricsPath.startsWith('/')) metricsPath = '/' + metricsPath;
     const plain: Record<string, string> = {};
     for (const [k, v] of Object.entries(l)) if (!k.startsWith('__')) plain[k] = v;
     for (const hostPort of group.targets as string[]) {
-      if (/[/\s]/.test(hostPort) || !/:\d+$/.test(hostPort)) throw bad(`group ${gi}: target "${hostPort}" must be host:port`);
+      if (/[/\s\x00-\x1f\x7f@?#]/.test(hostPort) || !/:\d+$/.test(hostPort)) throw bad(`group ${gi}: target ${JSON.stringify(hostPort.slice(0, 60))} must be host:port`);
       const origin = `${scheme}://${hostPort}`;
       const id = origin + metricsPath;
       if (seen.has(id)) continue;

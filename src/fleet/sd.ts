@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeOutDir } from '../common/out-dir.js';
 import { join } from 'node:path';
 
 /**
@@ -28,7 +29,7 @@ export function exporterPath(id: number): string {
 
 /** Writes `file_sd.json` into `dir` (created if needed) and returns its path. */
 export function writeFileSd(dir: string, groups: TargetGroup[]): string {
-  mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
   const path = join(dir, 'file_sd.json');
   writeFileSync(path, JSON.stringify(groups, null, 1) + '\n');
   return path;

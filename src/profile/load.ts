@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../common/defaults.js';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve, basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +69,10 @@ export function parseProfile(text: string, path: string): ResolvedProfile {
 }
 
 function resolveDefaults(p: ProfileInput, path: string, shown: string): ResolvedProfile {
-  const interval = p.scrapeIntervalSeconds ?? 5;
+  const interval = p.scrapeIntervalSeconds ?? DEFAULTS.intervalSeconds;
+  if (p.scrapeTimeoutSeconds !== undefined && p.scrapeTimeoutSeconds > interval) {
+    throw new ProfileError(`${shown}: scrapeTimeoutSeconds (${p.scrapeTimeoutSeconds}) must not exceed scrapeIntervalSeconds (${interval})`);
+  }
   const names = new Set<string>();
   p.families.forEach((f, i) => {
     if (f.type === 'replay') {
@@ -100,7 +104,7 @@ function resolveDefaults(p: ProfileInput, path: string, shown: string): Resolved
     source: path,
     exporters: p.exporters,
     scrapeIntervalSeconds: interval,
-    scrapeTimeoutSeconds: p.scrapeTimeoutSeconds ?? Math.min(10, interval),
+    scrapeTimeoutSeconds: p.scrapeTimeoutSeconds ?? Math.min(DEFAULTS.maxTimeoutSeconds, interval),
     durationSeconds: p.durationSeconds ?? 60,
     warmupSeconds: p.warmupSeconds ?? 10,
     seed: p.seed ?? 1,

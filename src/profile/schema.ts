@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../common/defaults.js';
 import { z } from 'zod';
 
 /**
@@ -87,8 +88,8 @@ export const profileSchema = z
     name: z.string({ error: 'must be a string' }).min(1).optional(),
     description: z.string({ error: 'must be a string' }).optional(),
     exporters: posInt('a positive integer').max(100_000, { error: 'must be at most 100000' }),
-    scrapeIntervalSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }).optional(),
-    scrapeTimeoutSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }).optional(),
+    scrapeIntervalSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }).max(DEFAULTS.maxIntervalSeconds, { error: `must be at most ${DEFAULTS.maxIntervalSeconds} (a day)` }).optional(),
+    scrapeTimeoutSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }).max(DEFAULTS.maxIntervalSeconds, { error: `must be at most ${DEFAULTS.maxIntervalSeconds} (a day)` }).optional(),
     durationSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }).optional(),
     warmupSeconds: nonNegNumber.optional(),
     seed: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).optional(),

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
+import { makeOutDir } from '../common/out-dir.js';
 
 /**
  * A run's directory: `<out>/<UTC time>-<profile>/` with profile.json, frames.ndjson, gc.ndjson,
@@ -12,9 +13,10 @@ export class RunDir {
   readonly path: string;
   constructor(out: string, profileName: string, now = new Date()) {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    let path = resolve(out, `${stamp}-${profileName}`);
-    for (let i = 2; existsSync(path); i++) path = resolve(out, `${stamp}-${profileName}-${i}`);
-    mkdirSync(path, { recursive: true });
+    const root = makeOutDir(out);
+    let path = resolve(root, `${stamp}-${profileName}`);
+    for (let i = 2; existsSync(path); i++) path = resolve(root, `${stamp}-${profileName}-${i}`);
+    mkdirSync(path);
     this.path = path;
     for (const f of ['frames.ndjson', 'gc.ndjson', 'engine.stderr.log']) writeFileSync(this.file(f), '');
   }

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { DEFAULTS } from '../common/defaults.js';
 import { PromsoakError } from '../common/errors.js';
-import { positiveInt } from '../common/options.js';
+import { positiveInt, positiveNumber } from '../common/options.js';
+import { checkIngesterSpec } from '../common/ingester-spec.js';
 import { version } from '../common/version.js';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
 import { buildModel } from '../fleet/render/model.js';
@@ -35,6 +36,8 @@ export interface SoakOptions {
   interrupt?: Promise<void>;
 }
 
+const MAX_SOAK_SECONDS = 7 * 86_400;
+
 /** A soak's settings, checked and resolved before anything starts. */
 export interface SoakPlan {
   profile: ResolvedProfile;
@@ -56,7 +59,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   const profile = typeof o.profile === 'string' ? loadProfile(o.profile) : o.profile;
   if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
   if (o.intervalSeconds !== undefined) {
-    if (!(o.intervalSeconds > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--interval must be > 0 (got ${o.intervalSeconds})`);
+    positiveNumber('--interval', o.intervalSeconds, DEFAULTS.maxIntervalSeconds);
     profile.scrapeIntervalSeconds = o.intervalSeconds;
     profile.scrapeTimeoutSeconds = Math.min(profile.scrapeTimeoutSeconds, o.intervalSeconds);
   }
@@ -64,8 +67,11 @@ export function planSoak(o: SoakOptions): SoakPlan {
   const warmupSeconds = o.warmupSeconds ?? profile.warmupSeconds;
   if (!(durationSeconds > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--duration must be > 0 (got ${durationSeconds})`);
   if (!(warmupSeconds >= 0)) throw new PromsoakError('PROMSOAK_USAGE', `--warmup must be >= 0 (got ${warmupSeconds})`);
+  // A soak's timers are Node's: past ~24.8 days they overflow and fire at once.
+  if (durationSeconds + warmupSeconds > MAX_SOAK_SECONDS) throw new PromsoakError('PROMSOAK_USAGE', `--duration + --warmup must be at most ${MAX_SOAK_SECONDS} s (a week; got ${durationSeconds + warmupSeconds})`);
   const telemetry = o.telemetry ?? true;
   const ingester = o.ingester ?? DEFAULTS.ingester;
+  checkIngesterSpec(ingester);
   const v8Flags = o.v8Flags ?? [];
   const launch = planLaunch({ cores: o.cores, v8Flags, telemetry });
   const startedAt = new Date();

@@ -14,6 +14,8 @@ export interface SoakEnd {
   /** Wall clock of the measured window: after the warm-up, and its end (planned, or when it was cut short). */
   windowStartMs: number | null;
   windowEndMs: number | null;
+  /** How the engine ended when it died before the end of the soak. */
+  engineExit?: { code: number | null; signal: NodeJS.Signals | null };
 }
 
 /**
@@ -60,7 +62,8 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
   if (plan.heap.allocProfile) summary.allocProfile = heap?.allocProfile ?? null;
   for (const p of heap?.problems ?? []) summary.verdict.push(p);
   if (end.stopReason === 'engine-exited') {
-    summary.verdict.unshift(`the engine exited before the end of the soak; the summary covers the ${summary.run.measuredSeconds} s measured (see engine.stderr.log).`);
+    const how = end.engineExit?.signal ? `killed by ${end.engineExit.signal}` : end.engineExit?.code != null ? `exit code ${end.engineExit.code}` : 'exited';
+    summary.verdict.unshift(`the engine exited before the end of the soak (${how}); the summary covers the ${summary.run.measuredSeconds} s measured (see engine.stderr.log).`);
   }
   return summary;
 }

@@ -46,6 +46,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.heap = rec.heap = new HeapDiagnostics(plan.heap, dir.path, plan.warmupSeconds, (m) => void (child.connected && child.send(m)), engine.exited);
     end.heap.start(rec.soakStart);
     end.stopReason = await soakWindow(plan, engine, o.interrupt);
+    if (end.stopReason === 'engine-exited') end.engineExit = await engine.exited;
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
     // Snapshots asked before the end are finished, the allocation profile stopped and written.
     await end.heap.finishWindow();

@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULTS } from '../../common/defaults.js';
 import { PromsoakError } from '../../common/errors.js';
+import { checkIngesterSpec } from '../../common/ingester-spec.js';
 import type { Ingester, IngesterFactory, IngesterOptions } from './ingester.js';
 import createCachedIngester from './cached.js';
 import createNaiveIngester from './naive.js';
-
-export const BUILTIN_INGESTERS = ['cached', 'naive'] as const;
 
 export const DEFAULT_INGESTER_OPTIONS: IngesterOptions = { headWindow: DEFAULTS.headWindow, sampleLimit: 0 };
 
@@ -20,12 +17,9 @@ export async function loadIngester(spec: string, options: Partial<IngesterOption
   const opts: IngesterOptions = { ...DEFAULT_INGESTER_OPTIONS, ...options };
   if (spec === 'cached') return createCachedIngester(opts);
   if (spec === 'naive') return createNaiveIngester(opts);
-  if (!spec.startsWith('module:')) {
-    throw new PromsoakError('PROMSOAK_USAGE', `--ingester must be one of ${BUILTIN_INGESTERS.join(', ')} or module:<path> (got "${spec}")`);
-  }
+  const path = checkIngesterSpec(spec, cwd);
   const ref = spec.slice('module:'.length);
-  if (ref === '') throw new PromsoakError('PROMSOAK_USAGE', '--ingester module: needs a path, e.g. module:./my-ingester.js');
-  const factory = await importFactory(ref, cwd);
+  const factory = await importFactory(ref, path);
   let ingester: Ingester;
   try {
     ingester = await factory(opts);
@@ -38,14 +32,9 @@ export async function loadIngester(spec: string, options: Partial<IngesterOption
   return ingester;
 }
 
-async function importFactory(ref: string, cwd: string): Promise<IngesterFactory> {
-  const isPath = ref.startsWith('.') || ref.startsWith('/') || isAbsolute(ref) || /\.[cm]?js$/.test(ref);
-  let url = ref;
-  if (isPath) {
-    const path = isAbsolute(ref) ? ref : resolve(cwd, ref);
-    if (!existsSync(path)) throw new PromsoakError('PROMSOAK_INGESTER', `ingester module ${ref} not found (resolved to ${path})`);
-    url = pathToFileURL(path).href;
-  }
+/** `path`: the module's file when `ref` is a path (checked by checkIngesterSpec), else a package name. */
+async function importFactory(ref: string, path: string | undefined): Promise<IngesterFactory> {
+  const url = path !== undefined ? pathToFileURL(path).href : ref;
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url)) as Record<string, unknown>;

@@ -1,0 +1,73 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseFileSd } from '../src/engine/targets.js';
+import { runCli } from './helpers/tools.js';
+
+/** Bad input is one line naming what is wrong, the right exit code, and nothing started. */
+
+const oneLine = (r: { stderr: string }): void => assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+
+describe('bad input: refused before anything starts', () => {
+  it('a CR/LF or space in a target or its __metrics_path__ (request smuggling) names the group', () => {
+    assert.throws(() => parseFileSd('[{"targets":["127.0.0.1:9"],"labels":{"__metrics_path__":"/m\\r\\nX-Evil: 1"}}]', 'sd.json'), /sd\.json: group 0: __metrics_path__ "\/m\\r\\nX-Evil: 1" holds a control character/);
+    assert.throws(() => parseFileSd('[{"targets":["127.0.0.1:9"],"labels":{"__metrics_path__":"/a b"}}]', 'sd.json'), /group 0: __metrics_path__/);
+    assert.throws(() => parseFileSd('[{"targets":["127.0.0.1:9\\r\\nHost: x:1"]}]', 'sd.json'), /group 0: target .* must be host:port/);
+  });
+
+  it('intervals and durations that would overflow a timer', () => {
+    for (const args of [['--interval', '1e12'], ['--duration', '1e9']]) {
+      const r = runCli(['run', 'smoke', ...args, '--out', mkdtempSync(join(tmpdir(), 'promsoak-bad-'))], { timeout: 15_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^promsoak: --(interval must be at most 86400|duration \+ --warmup must be at most)/);
+      oneLine(r);
+    }
+  });
+
+  it('--out that cannot be a directory: under a file, in /proc', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'promsoak-bad-')), 'a-file');
+    writeFileSync(file, '');
+    for (const [out, why] of [
+      [file, /is a file, not a directory/],
+      ['/proc/promsoak-x', /cannot create \/proc\/promsoak-x/],
+    ] as const) {
+      const r = runCli(['run', 'smoke', '--duration', '1', '--out', out], { timeout: 15_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, why);
+      oneLine(r);
+      const f = runCli(['fleet', 'smoke', '--out', out, '--duration', '1'], { timeout: 15_000 });
+      assert.equal(f.status, 2, f.stderr);
+      assert.match(f.stderr, why);
+    }
+  });
+
+  it('fleet --port out of range', () => {
+    const r = runCli(['fleet', 'smoke', '--port', '99999', '--duration', '1'], { timeout: 15_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^promsoak: --port must be an integer in 0\.\.65535 \(got 99999\)\n$/);
+  });
+
+  it('compare: --repeat 0 and an unknown ingester among the variants, before the first run', () => {
+    const out = mkdtempSync(join(tmpdir(), 'promsoak-bad-'));
+    const r0 = runCli(['compare', 'smoke', '--repeat', '0', '--duration', '1', '--out', out], { timeout: 15_000 });
+    assert.equal(r0.status, 2, r0.stderr);
+    assert.match(r0.stderr, /--repeat must be a positive integer \(got 0\)/);
+    const r1 = runCli(['compare', 'smoke', '--ingester', 'cached,bogus', '--duration', '1', '--out', out], { timeout: 15_000 });
+    assert.equal(r1.status, 2, r1.stderr);
+    assert.match(r1.stderr, /--ingester must be one of cached, naive or module:<path> \(got "bogus"\)/);
+    assert.deepEqual(readdirSync(out), [], 'no run was started');
+  });
+
+  it('a profile whose scrape timeout exceeds its interval names the profile field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'promsoak-bad-'));
+    const p = join(dir, 'slow.json');
+    writeFileSync(p, JSON.stringify({ exporters: 2, scrapeIntervalSeconds: 2, scrapeTimeoutSeconds: 5, families: [{ name: 'x_total', type: 'counter' }] }));
+    for (const cmd of [['run', p, '--duration', '1', '--out', dir], ['fleet', p, '--duration', '1'], ['compare', p, '--duration', '1', '--out', dir]]) {
+      const r = runCli(cmd, { timeout: 15_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /slow\.json: scrapeTimeoutSeconds \(5\) must not exceed scrapeIntervalSeconds \(2\)/);
+    }
+  });
+});
