@@ -142,9 +142,11 @@ await yargs(glueFlagValues(hideBin(process.argv)))
     (y) =>
       y
         .positional('source', { type: 'string', demandOption: true, describe: 'File path or http://127.0.0.1:… URL' })
-        .option('format', { choices: ['text', 'openmetrics'] as const, describe: 'Override the format (default: Content-Type for URLs, extension .om/.om.txt for files)' }),
+        .option('format', { choices: ['text', 'openmetrics'] as const, describe: 'Override the format (default: Content-Type for URLs, extension .om/.om.txt for files)' })
+        .option('timeout', { type: 'number', describe: 'URLs: deadline for the whole fetch, seconds (default 30)' })
+        .option('body-limit', { type: 'number', describe: 'URLs: largest body read, bytes (default 64 MiB)' }),
     async (a) => {
-      await parseCommand({ source: a.source, format: a.format }, log);
+      await parseCommand({ source: a.source, format: a.format, timeoutSeconds: a.timeout, bodyLimitBytes: a.bodyLimit }, log);
     },
   )
   .command(

@@ -3,8 +3,27 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { parseFileSd } from '../src/engine/targets.js';
-import { runCli } from './helpers/tools.js';
+import { CLI, runCli } from './helpers/tools.js';
+
+/** Runs the CLI without blocking this process's event loop (a server here must answer it). */
+function cli(args: string[]): Promise<{ status: number | null; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  const c = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  c.stderr.on('data', (d) => (stderr += d));
+  return new Promise((r) => c.on('exit', (status) => r({ status, stderr, ms: Date.now() - t0 })));
+}
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics` };
+}
 
 /** Bad input is one line naming what is wrong, the right exit code, and nothing started. */
 
@@ -69,5 +88,44 @@ describe('bad input: refused before anything starts', () => {
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, /slow\.json: scrapeTimeoutSeconds \(5\) must not exceed scrapeIntervalSeconds \(2\)/);
     }
+  });
+
+  it('parse <url>: an endless body stops at the deadline or the size limit; a gzip body names its encoding; a broken URL is one line', async () => {
+    const line = Buffer.from('x_total{a="b"} 1\n'.repeat(4096));
+    const endless = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const pump = (): void => {
+        while (res.write(line));
+      };
+      res.on('drain', pump);
+      res.on('close', () => res.off('drain', pump));
+      pump();
+    });
+    try {
+      const slow = await cli(['parse', endless.url, '--timeout', '2', '--body-limit', String(2 ** 40)]);
+      assert.equal(slow.status, 1, slow.stderr);
+      assert.match(slow.stderr, /not done within 2 s \(--timeout\)/);
+      assert.ok(slow.ms < 10_000, `${slow.ms} ms`);
+      const big = await cli(['parse', endless.url, '--body-limit', '1000000']);
+      assert.equal(big.status, 1, big.stderr);
+      assert.match(big.stderr, /the body passed the limit of 1000000 bytes \(--body-limit\)/);
+    } finally {
+      endless.server.closeAllConnections();
+      endless.server.close();
+    }
+    const gz = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(gzipSync(line));
+    });
+    try {
+      const r = await cli(['parse', gz.url]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /the body is Content-Encoding gzip, though identity was asked\n$/);
+    } finally {
+      gz.server.close();
+    }
+    const bad = await cli(['parse', 'http://[::1']);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^promsoak: "http:\/\/\[::1" is not a URL\n$/);
   });
 });

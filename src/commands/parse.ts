@@ -2,13 +2,20 @@ import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { fileError, ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
 import { Entry, formatOf, parserFor, type ExpositionFormat } from '../engine/parse/index.js';
+import { positiveInt, positiveNumber } from '../common/options.js';
 
 export interface ParseCommandOptions {
   /** A file path, or an http(s) URL on loopback. */
   source: string;
   /** Overrides the format taken from the Content-Type (URLs) or the file extension. */
   format?: ExpositionFormat;
+  /** URLs: the whole fetch's deadline, seconds (default 30): an endless body stops there. */
+  timeoutSeconds?: number;
+  /** URLs: the largest body read, bytes (default 64 MiB). */
+  bodyLimitBytes?: number;
 }
+
+export const PARSE_FETCH_DEFAULTS = { timeoutSeconds: 30, bodyLimitBytes: 64 * 2 ** 20 };
 
 export interface Exposition {
   body: Uint8Array;
@@ -27,7 +34,7 @@ export interface SampleJson {
 
 /** `promsoak parse`: prints every sample of an exposition as one JSON object per line. Returns the count. */
 export async function parseCommand(o: ParseCommandOptions, log: (line: string) => void): Promise<number> {
-  const { body, format } = await loadExposition(o.source, o.format);
+  const { body, format } = await loadExposition(o.source, o.format, o);
   try {
     return forEachSample(body, format, (s) => log(JSON.stringify(s)));
   } catch (e) {
@@ -72,7 +79,7 @@ const ACCEPT = {
 };
 
 /** Reads a file or fetches a loopback URL (undici), with the format to parse it in. */
-export async function loadExposition(source: string, format?: ExpositionFormat): Promise<Exposition> {
+export async function loadExposition(source: string, format?: ExpositionFormat, limits: { timeoutSeconds?: number; bodyLimitBytes?: number } = {}): Promise<Exposition> {
   if (!/^https?:\/\//i.test(source)) {
     let body: Buffer;
     try {
@@ -82,20 +89,45 @@ export async function loadExposition(source: string, format?: ExpositionFormat):
     }
     return { body, format: format ?? formatOfPath(source) };
   }
-  const url = new URL(source);
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    throw new PromsoakError('PROMSOAK_USAGE', `${JSON.stringify(source.slice(0, 100))} is not a URL`);
+  }
   if (!isLoopback(url.hostname)) {
     throw new PromsoakError('PROMSOAK_USAGE', `parse fetches loopback URLs only (127.0.0.0/8, ::1, localhost); got host ${url.hostname}`);
   }
-  let res;
+  const timeoutSeconds = positiveNumber('--timeout', limits.timeoutSeconds) ?? PARSE_FETCH_DEFAULTS.timeoutSeconds;
+  const limit = positiveInt('--body-limit', limits.bodyLimitBytes) ?? PARSE_FETCH_DEFAULTS.bodyLimitBytes;
+  // undici's bodyTimeout is between bytes: a body that keeps coming needs a deadline of its own.
+  const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
+  const header = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
   try {
-    res = await request(url, { headers: { accept: ACCEPT[format ?? 'any'] }, headersTimeout: 10_000, bodyTimeout: 30_000 });
+    const res = await request(url, { headers: { accept: ACCEPT[format ?? 'any'], 'accept-encoding': 'identity' }, headersTimeout: 10_000, bodyTimeout: 10_000, signal: deadline });
+    const encoding = header(res.headers['content-encoding']);
+    if (res.statusCode !== 200 || (encoding !== '' && encoding.toLowerCase() !== 'identity') || Number(header(res.headers['content-length']) || 0) > limit) {
+      res.body.destroy();
+      if (res.statusCode !== 200) throw new ScrapeError(`${source}: HTTP status ${res.statusCode}`);
+      if (encoding !== '' && encoding.toLowerCase() !== 'identity') throw new ScrapeError(`${source}: the body is Content-Encoding ${encoding.slice(0, 40)}, though identity was asked`);
+      throw new ScrapeError(`${source}: Content-Length ${header(res.headers['content-length']).slice(0, 20)} is over the body limit of ${limit} bytes (--body-limit)`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        res.body.destroy();
+        throw new ScrapeError(`${source}: the body passed the limit of ${limit} bytes (--body-limit)`);
+      }
+      chunks.push(chunk);
+    }
+    return { body: new Uint8Array(Buffer.concat(chunks, size)), format: format ?? formatOf(header(res.headers['content-type'])) };
   } catch (e) {
+    if (e instanceof PromsoakError) throw e;
+    if (deadline.aborted) throw new ScrapeError(`${source}: not done within ${timeoutSeconds} s (--timeout)`);
     throw new ScrapeError(`${source}: ${(e as Error).message}`);
   }
-  const body = new Uint8Array(await res.body.arrayBuffer());
-  if (res.statusCode !== 200) throw new ScrapeError(`${source}: HTTP status ${res.statusCode}`);
-  const ct = res.headers['content-type'];
-  return { body, format: format ?? formatOf(Array.isArray(ct) ? (ct[0] ?? '') : (ct ?? '')) };
 }
 
 function isLoopback(host: string): boolean {
