@@ -9,7 +9,7 @@ import { Profile } from 'pprof-format';
 import { runCli, which } from './helpers/tools.js';
 import { heapProfileTotals, sampleObjects, walk } from '../src/heap/alloc-profile.js';
 import type { HeapProfile } from '../src/protocol/heap-profile.js';
-import { heapProfileToPprof, profileTop } from '../src/heap/pprof.js';
+import { heapProfileTop, heapProfileToPprof, MAX_STACK, profileTop } from '../src/heap/pprof.js';
 import type { Summary } from '../src/analysis/summary.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'promsoak-alloc-'));
@@ -70,6 +70,11 @@ test('pprof round trip: alloc_objects and alloc_space, totals equal to the .heap
   assert.ok(Math.abs(sampled - selfBytes) / selfBytes < 0.02, `${sampled} vs ${selfBytes}`);
   // Encoding again from the .heapprofile gives the same top.
   assert.deepEqual(profileTop(heapProfileToPprof(hp)).rows.slice(0, 5), profileTop(decoded).rows.slice(0, 5));
+  // The call tree's own top (linear in its nodes) agrees with pprof's.
+  const tree = heapProfileTop(hp);
+  assert.equal(tree.total, selfBytes);
+  const key = (r: { name: string; flat: number; cum: number }): string => `${r.name} ${r.flat} ${r.cum}`;
+  assert.deepEqual(tree.rows.slice(0, 8).map(key), profileTop(decoded).rows.slice(0, 8).map(key));
 
   const go = which('go');
   if (!go) {
@@ -100,4 +105,25 @@ test('profile top: a file that is not a profile → one line, exit 2', () => {
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
+});
+
+test('a 50,000-deep call tree: top is linear in its nodes, pprof stacks are cut at MAX_STACK frames', () => {
+  const depth = 50_000;
+  const frame = (i: number): HeapProfile['head']['callFrame'] => ({ functionName: i % 2 ? 'recurse' : 'step', scriptId: '1', url: 'file:///x.js', lineNumber: i % 2, columnNumber: 0 });
+  const head: HeapProfile['head'] = { callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, selfSize: 0, id: 0, children: [] };
+  let at = head;
+  for (let i = 1; i <= depth; i++) {
+    const n = { callFrame: frame(i), selfSize: 32, id: i, children: [] };
+    at.children.push(n);
+    at = n;
+  }
+  const hp: HeapProfile = { head, samples: [], samplingInterval: 32768 };
+  const top = heapProfileTop(hp);
+  assert.equal(top.total, depth * 32);
+  // Each function is counted once per stack: its outermost call holds (nearly) everything.
+  assert.deepEqual(top.rows.map((r) => [r.name, r.flat, r.cum]).sort(), [['recurse', (depth / 2) * 32, depth * 32], ['step', (depth / 2) * 32, (depth - 1) * 32]]);
+  const p = heapProfileToPprof(hp);
+  assert.equal(p.sample.length, depth);
+  assert.ok(p.sample.every((s) => s.locationId.length <= MAX_STACK + 1));
+  assert.equal(p.sample.reduce((a, s) => a + Number(s.value[1]), 0), depth * 32);
 });

@@ -13,6 +13,9 @@ import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
  * allocated, its stack leaf first; one location per function (V8's sampler records the
  * function, not the line, so Line.line is the function's first line).
  */
+/** The most frames a pprof sample keeps (leaf first). */
+export const MAX_STACK = 512;
+
 export function heapProfileToPprof(p: HeapProfile): Profile {
   const strings = new StringTable();
   const functions: PFunction[] = [];
@@ -34,11 +37,24 @@ export function heapProfileToPprof(p: HeapProfile): Profile {
     return id;
   };
   const samples: SampleInput[] = [];
+  let truncatedId = 0;
   walk(p.head, (n, path) => {
     if (n.selfSize <= 0) return;
     const stack: number[] = [];
-    // Leaf first, without V8's synthetic "(root)".
-    for (let i = path.length - 1; i >= 1; i--) stack.push(locId(path[i]!));
+    // Leaf first, without V8's synthetic "(root)". A sample lists its whole stack, so a deep
+    // recursion would make the profile quadratic in its depth: stacks keep their leaf-most
+    // MAX_STACK frames and one "(… frames cut)" frame, as Go's profiles bound theirs.
+    const from = Math.max(1, path.length - MAX_STACK);
+    for (let i = path.length - 1; i >= from; i--) stack.push(locId(path[i]!));
+    if (from > 1) {
+      if (truncatedId === 0) {
+        truncatedId = locations.length + 1;
+        const name = strings.dedup('(deeper frames cut)');
+        functions.push(new PFunction({ id: truncatedId, name, systemName: name }));
+        locations.push(new Location({ id: truncatedId, line: [{ functionId: truncatedId, line: 0 }] }));
+      }
+      stack.push(truncatedId);
+    }
     if (stack.length === 0) stack.push(locId(n));
     samples.push({ locationId: stack, value: [totals.objects.get(n.id) ?? 0, n.selfSize] });
   });
@@ -86,8 +102,8 @@ export function decodePprof(bytes: Uint8Array, name: string): Profile {
   return p;
 }
 
-/** Reads a .heapprofile (JSON) or a pprof .pb(.gz) as a pprof Profile. */
-export function readProfileFile(path: string): Profile {
+/** Reads a .heapprofile (JSON) or a pprof .pb(.gz): the call tree of the one, the decoded profile of the other. */
+export function readProfileFile(path: string): Profile | HeapProfile {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -104,9 +120,77 @@ export function readProfileFile(path: string): Profile {
       throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (JSON that does not parse)`);
     }
     if (!isHeapProfile(json)) throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (JSON without "head" and "samples" of a .heapprofile)`);
-    return heapProfileToPprof(json);
+    return json;
   }
   return decodePprof(bytes, path);
+}
+
+/** `profile top` of either kind of file. */
+export function topOf(p: Profile | HeapProfile, sampleIndex?: string): ProfileTop {
+  return p instanceof Profile ? profileTop(p, sampleIndex) : heapProfileTop(p, sampleIndex);
+}
+
+/**
+ * `pprof -top` straight from V8's call tree, in time linear in its nodes however deep it is:
+ * flat is a function's own bytes (or objects), cum its subtree's, a function counted once per
+ * stack (a recursive function's inner calls are inside its outermost one).
+ */
+export function heapProfileTop(p: HeapProfile, sampleIndex = 'alloc_space'): ProfileTop {
+  if (sampleIndex !== 'alloc_space' && sampleIndex !== 'alloc_objects') {
+    throw new PromsoakError('PROMSOAK_USAGE', `sample index ${sampleIndex} is not in the profile (it has alloc_objects, alloc_space)`);
+  }
+  const totals = heapProfileTotals(p);
+  const value = (n: HeapProfileNode): number => (sampleIndex === 'alloc_space' ? n.selfSize : (totals.objects.get(n.id) ?? 0));
+  // Pre-order with parents, then subtree totals bottom-up: no recursion, no per-stack copies.
+  const nodes: HeapProfileNode[] = [];
+  const parent: number[] = [];
+  const todo: [HeapProfileNode, number][] = [[p.head, -1]];
+  while (todo.length) {
+    const [n, up] = todo.pop()!;
+    nodes.push(n);
+    parent.push(up);
+    const me = nodes.length - 1;
+    for (let i = n.children.length - 1; i >= 0; i--) todo.push([n.children[i]!, me]);
+  }
+  const subtree = nodes.map(value);
+  for (let i = nodes.length - 1; i > 0; i--) subtree[parent[i]!]! += subtree[i]!;
+  const rows = new Map<string, TopRow>();
+  const keyOf = nodes.map((n) => {
+    const f = n.callFrame;
+    const key = `${f.functionName}\0${f.url}\0${f.lineNumber}\0${f.columnNumber}`;
+    if (!rows.has(key)) {
+      const name = f.functionName || (f.url ? `(anonymous ${f.url.split('/').pop()}:${f.lineNumber + 1})` : '(anonymous)');
+      rows.set(key, { name, file: f.url, line: f.lineNumber + 1, flat: 0, cum: 0 });
+    }
+    return key;
+  });
+  // Walk again with how many times each function is on the path: cum counts a node only when
+  // no ancestor is the same function. Node 0 is V8's synthetic "(root)".
+  const onPath = new Map<string, number>();
+  const order: number[] = [0];
+  const children: number[][] = nodes.map(() => []);
+  for (let i = 1; i < nodes.length; i++) children[parent[i]!]!.push(i);
+  while (order.length) {
+    const i = order.pop()!;
+    if (i < 0) {
+      const k = keyOf[~i]!;
+      onPath.set(k, onPath.get(k)! - 1);
+      continue;
+    }
+    if (i > 0) {
+      const k = keyOf[i]!;
+      const r = rows.get(k)!;
+      r.flat += value(nodes[i]!);
+      const depth = onPath.get(k) ?? 0;
+      if (depth === 0) r.cum += subtree[i]!;
+      onPath.set(k, depth + 1);
+      order.push(~i);
+    }
+    for (let c = children[i]!.length - 1; c >= 0; c--) order.push(children[i]![c]!);
+  }
+  const total = subtree[0] ?? 0;
+  const kept = [...rows.values()].filter((r) => r.flat !== 0 || r.cum !== 0);
+  return { sampleType: sampleIndex, unit: sampleIndex === 'alloc_space' ? 'bytes' : 'count', total, rows: kept.sort((a, b) => b.flat - a.flat || b.cum - a.cum) };
 }
 
 export interface TopRow {

@@ -6,7 +6,7 @@ import type { FromAgent, ToAgent } from '../protocol/agent.js';
 import type { AllocProfileEntry, HeapSnapshotEntry } from '../analysis/summary.js';
 import { DEFAULT_SAMPLING_INTERVAL, heapProfileTotals } from '../heap/alloc-profile.js';
 import type { HeapProfile } from '../protocol/heap-profile.js';
-import { encodePprofGz, heapProfileToPprof, profileTop } from '../heap/pprof.js';
+import { encodePprofGz, heapProfileTop, heapProfileToPprof } from '../heap/pprof.js';
 
 /**
  * The coordinator's side of heap diagnostics during `promsoak run`: it decides when, names the
@@ -191,7 +191,7 @@ export class HeapDiagnostics {
     const pprof = heapProfileToPprof(profile);
     writeFileSync(join(this.dir, 'alloc.pb.gz'), encodePprofGz(pprof));
     const totals = heapProfileTotals(profile);
-    const top = profileTop(pprof, 'alloc_space');
+    const top = heapProfileTop(profile, 'alloc_space');
     this.allocProfile = {
       heapprofile: 'alloc.heapprofile',
       pprof: 'alloc.pb.gz',
