@@ -89,3 +89,35 @@ test('CLI fleet prints one ready line and stops cleanly on SIGINT', async () => 
   assert.equal(code, 0);
   assert.match(stdout, /promsoak fleet stopped: 1 scrapes served/);
 });
+
+test('a client that pipelines without reading holds one body at a time: memory bounded, others served, only delivered scrapes counted', { timeout: 60_000 }, async () => {
+  const { connect } = await import('node:net');
+  const fleet = await startFleet({ profile: loadProfile('default'), threads: 1 });
+  try {
+    // Warm the renderer and the allocator first, so the reading below measures the client.
+    for (let i = 0; i < 20; i++) await (await fetch(`${fleet.url}/exporters/${i}/metrics`)).arrayBuffer();
+    const served0 = fleet.stats.scrapes;
+    const rss0 = process.memoryUsage().rss;
+    // ~1 MB of pipelined GETs (about 20,000 requests for 15 kB bodies), never read.
+    const req = Buffer.from(`GET /exporters/1/metrics HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const hostile = connect(fleet.port, '127.0.0.1');
+    hostile.pause();
+    await new Promise<void>((r) => hostile.once('connect', () => r()));
+    for (let i = 0; i < 20_000; i++) hostile.write(req);
+    await new Promise((r) => setTimeout(r, 3000));
+    // Another client is served promptly meanwhile.
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) assert.equal((await fetch(`${fleet.url}/exporters/${i}/metrics`)).status, 200);
+    const others = Date.now() - t0;
+    const grew = process.memoryUsage().rss - rss0;
+    const served = fleet.stats.scrapes - served0;
+    hostile.destroy();
+    assert.ok(others < 5000, `10 scrapes of another client took ${others} ms`);
+    // Without backpressure every response was rendered and buffered (~300 MB for 20,000 bodies).
+    assert.ok(grew < 100 * 2 ** 20, `fleet RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB`);
+    // What the kernel's socket buffers took (a few MB) is all that was served to the hostile client.
+    assert.ok(served - 10 < 2000, `${served} scrapes counted as served`);
+  } finally {
+    await fleet.close();
+  }
+});

@@ -8,6 +8,7 @@ import { CONTENT_TYPE, type Format } from './render/layout.js';
 import { negotiate } from './negotiate.js';
 import type { ExporterWorkerData, RenderResult, RenderTask } from '../protocol/render.js';
 import { targetGroups, writeFileSd, exporterPath, type TargetGroup } from './sd.js';
+import { ConnectionQueues } from './connection-queue.js';
 
 export interface FleetOptions {
   profile: ResolvedProfile;
@@ -76,6 +77,47 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   let groups: TargetGroup[] = [];
   const recycled: Record<Format, ArrayBuffer[]> = { text: [], openmetrics: [] };
 
+  const connections = new ConnectionQueues();
+  /** Renders one exporter's body in a worker and sends it; `done` once the response has ended. */
+  const render = (id: number, format: Format, res: ServerResponse, done: () => void): void => {
+    if (res.destroyed) return done();
+    const free = recycled[format];
+    let buffer = free.pop();
+    while (buffer !== undefined && buffer.byteLength === 0) buffer = free.pop(); // detached: never reuse
+    if (buffer) stats.reused++;
+    const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1, buffer };
+    pool.run(task, buffer ? { transferList: [buffer] } : undefined).then(
+      (r: RenderResult) => {
+        stats.renderNs += r.renderNs;
+        res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': r.body.byteLength });
+        // Once flushed to the socket the buffer goes back to a worker with a later task:
+        // once, and only after a clean flush (never while the socket may still read it). Only
+        // then is the scrape counted as served.
+        let recycledOnce = false;
+        res.end(r.body, (err?: Error | null) => {
+          done();
+          if (recycledOnce || err) return;
+          stats.scrapes++;
+          stats.bytes += r.body.byteLength;
+          if (free.length >= MAX_RECYCLED) return;
+          recycledOnce = true;
+          free.push(r.body.buffer as ArrayBuffer);
+        });
+      },
+      (e: Error) => {
+        done();
+        if (closing) {
+          res.destroy(); // tasks cut off by close() are not render errors
+          return;
+        }
+        stats.errors++;
+        stats.lastError = e.message;
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`render failed: ${e.message}\n`);
+      },
+    );
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const m = EXPORTER_PATH.exec(url);
@@ -83,40 +125,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const id = Number(m[1]);
       if (id >= profile.exporters) return notFound(res, url);
       const format = fixed ?? negotiate(req.headers.accept);
-      const free = recycled[format];
-      let buffer = free.pop();
-      while (buffer !== undefined && buffer.byteLength === 0) buffer = free.pop(); // detached: never reuse
-      if (buffer) stats.reused++;
-      const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1, buffer };
-      pool.run(task, buffer ? { transferList: [buffer] } : undefined).then(
-        (r: RenderResult) => {
-          stats.scrapes++;
-          stats.bytes += r.body.byteLength;
-          stats.renderNs += r.renderNs;
-          res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': r.body.byteLength });
-          // Once flushed to the socket the buffer goes back to a worker with a later task:
-          // once, and only after a clean flush (never while the socket may still read it).
-          let recycled = false;
-          res.end(r.body, (err?: Error | null) => {
-            if (recycled || err || free.length >= MAX_RECYCLED) return;
-            recycled = true;
-            free.push(r.body.buffer as ArrayBuffer);
-          });
-        },
-        (e: Error) => {
-          if (closing) {
-            res.destroy(); // tasks cut off by close() are not render errors
-            return;
-          }
-          stats.errors++;
-          stats.lastError = e.message;
-          res.writeHead(500, { 'Content-Type': 'text/plain' });
-          res.end(`render failed: ${e.message}\n`);
-        },
-      );
+      connections.run(req.socket, (done) => render(id, format, res, done));
       return;
     }
     if (url === '/healthz') {
+
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok\n');
       return;
