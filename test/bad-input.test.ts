@@ -129,3 +129,28 @@ describe('bad input: refused before anything starts', () => {
     assert.match(bad.stderr, /^promsoak: "http:\/\/\[::1" is not a URL\n$/);
   });
 });
+
+describe('absurd sizes: refused with an estimate before anything is built', () => {
+  it('estimates lines without building the model, exactly for generated families', async () => {
+    const { loadProfile } = await import('../src/profile/load.js');
+    const { buildModel, estimateLines } = await import('../src/fleet/render/model.js');
+    const { statSync } = await import('node:fs');
+    for (const name of ['default', 'smoke', 'high-cardinality', 'churn']) {
+      const p = loadProfile(name);
+      assert.equal(estimateLines(p, (f) => statSync(f).size), buildModel(p).lines, name);
+    }
+  });
+
+  it('run --exporters 1e9 and a 10^10-series profile: exit 2, one line with the estimate, in well under a second of work', () => {
+    const r = runCli(['run', 'smoke', '--exporters', '1000000000', '--duration', '1', '--out', mkdtempSync(join(tmpdir(), 'promsoak-bad-'))], { timeout: 15_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^promsoak: profile smoke: 1,000,000,000 exporters × \d+ series = [\d,]+ series, about [\d.]+ GiB for the fleet and the engine's head .*this machine has/);
+    oneLine(r);
+    const dir = mkdtempSync(join(tmpdir(), 'promsoak-bad-'));
+    const p = join(dir, 'huge.json');
+    writeFileSync(p, JSON.stringify({ exporters: 1, families: [{ name: 'x', type: 'gauge', labels: [{ name: 'a', cardinality: 100000 }, { name: 'b', cardinality: 100000 }] }] }));
+    const f = runCli(['fleet', p, '--duration', '1'], { timeout: 15_000 });
+    assert.equal(f.status, 2, f.stderr);
+    assert.match(f.stderr, /1 exporters × 10,000,000,000 series/);
+  });
+});

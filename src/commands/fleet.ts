@@ -1,8 +1,9 @@
 import { PromsoakError } from '../common/errors.js';
 import { makeOutDir } from '../common/out-dir.js';
+import { checkCapacity } from '../fleet/capacity.js';
 import { positiveInt } from '../common/options.js';
 import { loadProfile } from '../profile/load.js';
-import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { defaultThreads, startFleet, type Fleet } from '../fleet/fleet.js';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -25,6 +26,7 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535)) {
     throw new PromsoakError('PROMSOAK_USAGE', `--port must be an integer in 0..65535 (got ${o.port})`);
   }
+  checkCapacity(profile, o.threads ?? defaultThreads());
   const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out });
   log(readyLine(fleet, profile.name));
   await waitForStop(o.duration);

@@ -7,6 +7,8 @@ import { checkIngesterSpec } from '../common/ingester-spec.js';
 import { version } from '../common/version.js';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
 import { buildModel } from '../fleet/render/model.js';
+import { checkCapacity } from '../fleet/capacity.js';
+import { defaultThreads } from '../fleet/fleet.js';
 import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
 import { parseThreshold, validateThresholdPath, type Threshold } from '../analysis/thresholds.js';
 import { planLaunch, type EngineLaunch } from './engine-launch.js';
@@ -69,6 +71,8 @@ export function planSoak(o: SoakOptions): SoakPlan {
   if (!(warmupSeconds >= 0)) throw new PromsoakError('PROMSOAK_USAGE', `--warmup must be >= 0 (got ${warmupSeconds})`);
   // A soak's timers are Node's: past ~24.8 days they overflow and fire at once.
   if (durationSeconds + warmupSeconds > MAX_SOAK_SECONDS) throw new PromsoakError('PROMSOAK_USAGE', `--duration + --warmup must be at most ${MAX_SOAK_SECONDS} s (a week; got ${durationSeconds + warmupSeconds})`);
+  // Before anything is built or started: a profile this machine cannot hold is refused here.
+  checkCapacity(profile, defaultThreads(), DEFAULTS.headWindow);
   const telemetry = o.telemetry ?? true;
   const ingester = o.ingester ?? DEFAULTS.ingester;
   checkIngesterSpec(ingester);

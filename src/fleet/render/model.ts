@@ -38,6 +38,28 @@ export function buildModel(profile: ResolvedProfile): ExporterModel {
   };
 }
 
+/**
+ * The sample lines one exporter of the profile exposes, counted without building them: the
+ * product of each family's label cardinalities times its lines per label set, so that an
+ * absurd profile (10¹⁰ series) is refused in microseconds instead of running out of memory.
+ * Replayed captures count as one line per 40 bytes of their file (an upper bound that does
+ * not read them).
+ */
+export function estimateLines(profile: ResolvedProfile, fileBytes: (path: string) => number): number {
+  let lines = 0;
+  for (const f of profile.families) {
+    if (f.type === 'replay') {
+      lines += Math.ceil(fileBytes(f.file) / 40);
+      continue;
+    }
+    let sets = 1;
+    for (const l of f.labels ?? []) sets *= l.values?.length ?? l.cardinality ?? 1;
+    const perSet = f.type === 'histogram' ? (f.buckets ?? DEFAULT_BUCKETS).length + 3 : f.type === 'summary' ? (f.quantiles ?? DEFAULT_QUANTILES).length + 2 : 1;
+    lines += sets * perSet * (f.count ?? 1);
+  }
+  return lines;
+}
+
 /** Series (label sets) a family declares: the product of its labels' cardinalities. */
 export function labelCombinations(f: Exclude<FamilyInput, { type: 'replay' }>): [string, string][][] {
   let combos: [string, string][][] = [[]];
