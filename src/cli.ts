@@ -162,6 +162,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
         .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
+        .option('body-limit', { type: 'number', describe: "engine: a scrape's body size limit in bytes (default: none, as Prometheus's body_size_limit)" })
         .option('out', { type: 'string', default: 'runs', describe: 'Where run directories go' })
         .option('threshold', { type: 'string', array: true, describe: "Fail (exit 1) unless it holds, e.g. 'bytesPerSample<200' (repeatable)" })
         .option('telemetry', { type: 'boolean', default: true, hidden: true, describe: 'The telemetry agent (--no-telemetry only to measure its overhead)' })
@@ -181,6 +182,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           v8Flags: a.v8Flags ? a.v8Flags.split(/\s+/).filter(Boolean) : [],
           exporters: a.exporters,
           intervalSeconds: a.interval,
+          bodyLimitBytes: a.bodyLimit,
           out: a.out,
           thresholds: a.threshold ?? [],
           telemetry: a.telemetry,

@@ -219,7 +219,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       seconds: starved,
     },
     provisioning: provisioningBlock(w, meta.liveHeapBytes, o),
-    scrapes: { ok: sum(frames.map((f) => f.scrapesOk)), failed: sum(frames.map((f) => f.scrapesFailed)), durationMs: mergeScrapes(frames) },
+    scrapes: { ok: sum(frames.map((f) => f.scrapesOk)), failed: sum(frames.map((f) => f.scrapesFailed)), failedByReason: failedByReason(frames), durationMs: mergeScrapes(frames) },
     fleet: fleetBlock(w, meta),
     telemetry: {
       agentMsPerSecond: w.seconds > 0 ? round(agentMs / w.seconds, 3) : 0,
@@ -231,6 +231,12 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   };
   summary.verdict = verdict(summary, perSecondGc.map(gcMs));
   return summary;
+}
+
+function failedByReason(frames: Frame[]): Summary['scrapes']['failedByReason'] {
+  const out: Summary['scrapes']['failedByReason'] = {};
+  for (const f of frames) for (const [r, n] of Object.entries(f.scrapesFailedByReason ?? {})) out[r as keyof typeof out] = (out[r as keyof typeof out] ?? 0) + n;
+  return out;
 }
 
 function mergeScrapes(frames: Frame[]): { p50: number; p99: number; max: number } {

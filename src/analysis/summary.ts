@@ -1,4 +1,6 @@
 import type { GcKind } from '../protocol/frame.js';
+import type { FailureReason } from '../protocol/engine-channels.js';
+import type { FaultKind } from '../profile/schema.js';
 
 /**
  * summary.json: a versioned contract read by CI and other tools (see README "summary.json").
@@ -111,7 +113,27 @@ export interface Summary {
     gcRamOverheadPct: number | null;
     ramNeededBytes: number;
   };
-  scrapes: { ok: number; failed: number; durationMs: { p50: number; p99: number; max: number } };
+  scrapes: {
+    ok: number;
+    failed: number;
+    /** Failed scrapes in the window by the engine's reason (FAILURE_REASONS); only reasons seen. */
+    failedByReason: Partial<Record<FailureReason, number>>;
+    durationMs: { p50: number; p99: number; max: number };
+  };
+  /**
+   * The profile's injected faults against what the system under test reported (absent: the
+   * profile has none). Counts are over the whole run, warm-up included.
+   */
+  faults?: {
+    /** Exporters per injected fault kind. */
+    injected: Partial<Record<FaultKind, number>>;
+    /** Failed scrapes of the faulty exporters, by the reason the engine gave. */
+    reportedByReason: Partial<Record<FailureReason, number>>;
+    /** Failed scrapes of exporters that had no fault (the goal: 0); null when the engine did not say (it died or went silent). */
+    healthyScrapesFailed: number | null;
+    /** Those failures × the samples each scrape would have brought. */
+    healthySamplesLost: number | null;
+  };
   /** sharedWithEngine: the fleet ran on the engine's cores (no --cores, or --cores = all of them). */
   fleet: { cpuCores: number; peakCpuCores: number; cores: number; sharedWithEngine: boolean; saturated: boolean; reason: string | null };
   /** The telemetry agent's own main-thread time (it runs inside the engine it measures). */

@@ -1,3 +1,4 @@
+import { failureReason, reasonIndex } from './failure-reason.js';
 import { hashString } from '../common/hash.js';
 import { scrapeChannel, type ScrapeEvent } from '../protocol/engine-channels.js';
 import type { ScrapeCallback, ScrapeClient } from './client.js';
@@ -63,6 +64,7 @@ class ScrapeLoop {
       scrapesOk: 0,
       scrapesFailed: 0,
       lastError: '',
+      lastErrorReason: '',
     };
   }
 }
@@ -79,7 +81,7 @@ export class Scheduler {
   private stopped = false;
   private inFlight = 0;
   private drained: (() => void) | undefined;
-  private readonly event: ScrapeEvent = { ok: true, durationMs: 0, samples: 0, seriesAdded: 0 };
+  private readonly event: ScrapeEvent = { ok: true, reason: -1, durationMs: 0, samples: 0, seriesAdded: 0 };
 
   constructor(
     targets: ScrapeTarget[],
@@ -165,10 +167,12 @@ export class Scheduler {
   private record(loop: ScrapeLoop, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
     const s = loop.status;
     const c = this.counters;
+    const reason = error === null ? undefined : failureReason(error);
     if (scrapeChannel.hasSubscribers) {
       // One event object, reused: subscribers read it during publish() (see ScrapeEvent).
       const e = this.event;
       e.ok = error === null;
+      e.reason = reason === undefined ? -1 : reasonIndex(reason);
       e.durationMs = (httpS + ingestS) * 1000;
       e.samples = samples;
       e.seriesAdded = error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0;
@@ -182,6 +186,7 @@ export class Scheduler {
       const added = this.ingester.last?.seriesAdded ?? 0;
       s.health = 'up';
       s.lastError = '';
+      s.lastErrorReason = '';
       s.lastSamples = samples;
       s.lastSeriesAdded = added;
       s.scrapesOk++;
@@ -193,11 +198,12 @@ export class Scheduler {
     } else {
       s.health = 'down';
       s.lastError = error.message;
+      s.lastErrorReason = reason!;
       s.lastSamples = 0;
       s.lastSeriesAdded = 0;
       s.scrapesFailed++;
       c.scrapesFailed++;
-      this.metrics?.scrapeFailed(httpS);
+      this.metrics?.scrapeFailed(httpS, reason!);
     }
   }
 }

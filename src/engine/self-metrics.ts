@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { TargetStatus } from '../protocol/engine.js';
+import { FAILURE_REASONS, type FailureReason } from '../protocol/engine-channels.js';
 
 /** What the engine's gauges read at collection time. */
 export interface SelfMetricsSource {
@@ -75,6 +76,7 @@ export class BucketHistogram {
 export class SelfMetrics {
   readonly registry = new Registry();
   private readonly totals = { ok: 0, failed: 0, samples: 0, bytes: 0, seriesAdded: 0 };
+  private readonly failedBy = new Float64Array(FAILURE_REASONS.length);
   private readonly scrapeDuration: BucketHistogram;
   private readonly ingestDuration: BucketHistogram;
 
@@ -105,6 +107,20 @@ export class SelfMetrics {
           this.labels(r).inc(totals[r] - reported[r]);
           reported[r] = totals[r];
         }
+      },
+    });
+    const failedBy = this.failedBy;
+    const reportedBy = new Float64Array(FAILURE_REASONS.length);
+    new Counter({
+      name: 'promsoak_engine_scrapes_failed_total',
+      help: 'Failed scrapes, by reason (timeout, http_status, connection, bad_response, body_limit, parse, sample_limit, ingester, other).',
+      labelNames: ['reason'] as const,
+      registers,
+      collect() {
+        FAILURE_REASONS.forEach((r, i) => {
+          this.labels(r).inc(failedBy[i]! - reportedBy[i]!);
+          reportedBy[i] = failedBy[i]!;
+        });
       },
     });
     counter('promsoak_engine_samples_ingested_total', 'Samples ingested by successful scrapes.', 'samples');
@@ -156,6 +172,16 @@ export class SelfMetrics {
         for (const t of source.targets()) this.labels(t.target).set(t.health === 'up' ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'promsoak_engine_target_last_error_info',
+      help: "The last scrape error of each target that is down, as Prometheus's targets page shows it (1 per down target).",
+      labelNames: ['target', 'reason', 'error'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const t of source.targets()) if (t.health === 'down') this.labels(t.target, t.lastErrorReason, t.lastError.slice(0, 200)).set(1);
+      },
+    });
   }
 
   /** MUST stay allocation-free: once per scrape. */
@@ -170,8 +196,9 @@ export class SelfMetrics {
   }
 
   /** MUST stay allocation-free: once per scrape. */
-  scrapeFailed(httpSeconds: number): void {
+  scrapeFailed(httpSeconds: number, reason: FailureReason): void {
     this.totals.failed++;
+    this.failedBy[FAILURE_REASONS.indexOf(reason)]!++;
     this.scrapeDuration.observe(httpSeconds);
   }
 

@@ -26,10 +26,18 @@ export class ConnectionQueues {
     let q = this.queues.get(socket);
     if (!q) this.queues.set(socket, (q = { busy: false, pending: [] }));
     const queue = q;
-    const done = (): void => this.next(socket, queue);
+    const begin = (): void => {
+      // Once per response, however many paths end it (sent, closed, cut off).
+      let ended = false;
+      start(() => {
+        if (ended) return;
+        ended = true;
+        this.next(socket, queue);
+      });
+    };
     if (!queue.busy) {
       queue.busy = true;
-      start(done);
+      begin();
       return;
     }
     if (queue.pending.length >= MAX_PENDING) {
@@ -38,7 +46,7 @@ export class ConnectionQueues {
       socket.destroy();
       return;
     }
-    queue.pending.push(() => start(done));
+    queue.pending.push(begin);
   }
 
   private next(socket: Socket, q: Queue): void {

@@ -9,6 +9,9 @@ import { negotiate } from './negotiate.js';
 import type { ExporterWorkerData, RenderResult, RenderTask } from '../protocol/render.js';
 import { targetGroups, writeFileSd, exporterPath, type TargetGroup } from './sd.js';
 import { ConnectionQueues } from './connection-queue.js';
+import { FaultPlan } from './faults.js';
+import type { FaultKind } from '../profile/schema.js';
+import { sendMalformed, sendOversized, sendReset, sendTruncated } from './fault-responses.js';
 
 export interface FleetOptions {
   profile: ResolvedProfile;
@@ -29,6 +32,8 @@ export interface FleetStats {
   notFound: number;
   /** Scrapes rendered into a recycled body buffer (no allocation). */
   reused: number;
+  /** Scrapes answered with an injected fault (the profile's `faults`). */
+  faults: number;
   lastError?: string;
 }
 
@@ -42,6 +47,8 @@ export interface Fleet {
   fileSd?: string;
   httpSd: string;
   stats: FleetStats;
+  /** Which exporters misbehave (the profile's `faults`). */
+  faults: FaultPlan;
   targetGroups(): TargetGroup[];
   /** Render tasks waiting for a thread right now. */
   queued(): number;
@@ -72,14 +79,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     workerData,
   });
   const origin = performance.now();
-  const stats: FleetStats = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0 };
+  const stats: FleetStats = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0, faults: 0 };
   const fixed: Format | undefined = profile.format === 'negotiate' ? undefined : profile.format;
   let groups: TargetGroup[] = [];
   const recycled: Record<Format, ArrayBuffer[]> = { text: [], openmetrics: [] };
 
   const connections = new ConnectionQueues();
-  /** Renders one exporter's body in a worker and sends it; `done` once the response has ended. */
-  const render = (id: number, format: Format, res: ServerResponse, done: () => void): void => {
+  const faults = new FaultPlan(profile);
+  /** Renders one exporter's body in a worker and sends it (as its fault, if it has one); `done` once the response has ended. */
+  const render = (id: number, format: Format, res: ServerResponse, done: () => void, fault?: FaultKind): void => {
     if (res.destroyed) return done();
     const free = recycled[format];
     let buffer = free.pop();
@@ -89,20 +97,25 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     pool.run(task, buffer ? { transferList: [buffer] } : undefined).then(
       (r: RenderResult) => {
         stats.renderNs += r.renderNs;
-        res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': r.body.byteLength });
         // Once flushed to the socket the buffer goes back to a worker with a later task:
         // once, and only after a clean flush (never while the socket may still read it). Only
         // then is the scrape counted as served.
         let recycledOnce = false;
-        res.end(r.body, (err?: Error | null) => {
+        const sent = (err?: Error | null): void => {
           done();
           if (recycledOnce || err) return;
+          recycledOnce = true;
           stats.scrapes++;
           stats.bytes += r.body.byteLength;
-          if (free.length >= MAX_RECYCLED) return;
-          recycledOnce = true;
-          free.push(r.body.buffer as ArrayBuffer);
-        });
+          if (free.length < MAX_RECYCLED && !res.socket?.destroyed) free.push(r.body.buffer as ArrayBuffer);
+        };
+        const headers = { 'Content-Type': CONTENT_TYPE[format] };
+        if (fault === 'truncated') return sendTruncated(res, r.body, headers, sent);
+        if (fault === 'malformed') return sendMalformed(res, r.body, headers, sent);
+        if (fault === 'reset') return sendReset(res, r.body, headers, () => done());
+        if (fault === 'oversized') return sendOversized(res, r.body, profile.faults.oversized!.bytes, headers, () => done());
+        res.writeHead(200, { ...headers, 'Content-Length': r.body.byteLength });
+        res.end(r.body, sent);
       },
       (e: Error) => {
         done();
@@ -118,6 +131,47 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     );
   };
 
+  /** A faulty exporter's scrape (faults.ts): the ones that answer without a body here, the rest through render. */
+  const injectFault = (fault: FaultKind, id: number, format: Format, req: IncomingMessage, res: ServerResponse, done: () => void): void => {
+    stats.faults++;
+    const t = (performance.now() - origin) / 1000;
+    switch (fault) {
+      case 'timeout': {
+        // Never answered: the scraper gives up and closes; a forgotten request is cut after 10 min.
+        const cut = setTimeout(() => res.destroy(), 600_000).unref();
+        res.once('close', () => {
+          clearTimeout(cut);
+          done();
+        });
+        return;
+      }
+      case 'http5xx': {
+        const status = profile.faults.http5xx!.status ?? 503;
+        res.writeHead(status, { 'Content-Type': 'text/plain' });
+        res.end(`promsoak injected fault: HTTP ${status}\n`, () => done());
+        return;
+      }
+      case 'flap':
+        if (faults.down(id, t)) {
+          req.socket.destroy();
+          return done();
+        }
+        return render(id, format, res, done);
+      case 'slow': {
+        const timer = setTimeout(() => render(id, format, res, done), faults.delayMs(id, t));
+        res.once('close', () => {
+          if (!res.writableEnded) {
+            clearTimeout(timer);
+            done();
+          }
+        });
+        return;
+      }
+      default:
+        return render(id, format, res, done, fault);
+    }
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const m = EXPORTER_PATH.exec(url);
@@ -125,7 +179,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const id = Number(m[1]);
       if (id >= profile.exporters) return notFound(res, url);
       const format = fixed ?? negotiate(req.headers.accept);
-      connections.run(req.socket, (done) => render(id, format, res, done));
+      const fault = faults.kind(id);
+      if (fault === undefined) connections.run(req.socket, (done) => render(id, format, res, done));
+      else connections.run(req.socket, (done) => injectFault(fault, id, format, req, res, done));
       return;
     }
     if (url === '/healthz') {
@@ -171,6 +227,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     fileSd,
     httpSd: `${url}/sd`,
     stats,
+    faults,
     targetGroups: () => groups,
     queued: () => pool.queueSize,
     close: () =>

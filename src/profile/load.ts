@@ -4,7 +4,7 @@ import { dirname, resolve, basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ProfileError } from '../common/errors.js';
-import { profileSchema, type FamilyInput, type ProfileInput } from './schema.js';
+import { profileSchema, type FamilyInput, type FaultsInput, type ProfileInput } from './schema.js';
 
 /** The folder of shipped profiles (works from src/ under tsx and from dist/src/). */
 export function profilesDir(): string {
@@ -30,6 +30,8 @@ export interface ResolvedProfile {
   seed: number;
   format: 'negotiate' | 'text' | 'openmetrics';
   churn: { seriesEverySeconds: number; seriesFraction: number; valuesEverySeconds: number };
+  /** Faults the fleet injects (src/fleet/faults.ts); {} for none. */
+  faults: FaultsInput;
   /** Replay files resolved to absolute paths. */
   families: FamilyInput[];
 }
@@ -114,6 +116,7 @@ function resolveDefaults(p: ProfileInput, path: string, shown: string): Resolved
       seriesFraction: p.churn?.seriesFraction ?? 0,
       valuesEverySeconds: p.churn?.valuesEverySeconds ?? 1,
     },
+    faults: p.faults ?? {},
     families: p.families,
   };
 }

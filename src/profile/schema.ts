@@ -82,6 +82,35 @@ export const familySchema = z.discriminatedUnion(
   { error: 'must have type counter, gauge, histogram, summary, untyped or replay' },
 );
 
+const fraction = z.number({ error: 'must be a number in [0, 1]' }).min(0, { error: 'must be a number in [0, 1]' }).max(1, { error: 'must be a number in [0, 1]' });
+const fault = <T extends z.ZodRawShape>(extra: T) => z.object({ fraction, ...extra }).strict();
+
+/**
+ * Faults the fleet injects, each into a fraction of the exporters (chosen by the seed, each
+ * exporter at most one fault): what real exporters do to a scraper.
+ */
+export const faultsSchema = z
+  .object({
+    /** Answers after a delay drawn per scrape, uniform in [minMs, maxMs]. */
+    slow: fault({ minMs: nonNegNumber, maxMs: nonNegNumber }).refine((f) => f.maxMs >= f.minMs, { error: 'maxMs must be >= minMs' }).optional(),
+    /** Never answers: the scraper's timeout ends the scrape. */
+    timeout: fault({}).optional(),
+    /** Answers with an HTTP error status (default 503). */
+    http5xx: fault({ status: z.number({ error: 'must be an integer in 500..599' }).int({ error: 'must be an integer in 500..599' }).min(500, { error: 'must be an integer in 500..599' }).max(599, { error: 'must be an integer in 500..599' }).optional() }).optional(),
+    /** A complete HTTP response whose exposition stops in the middle of a line. */
+    truncated: fault({}).optional(),
+    /** A garbage line in the middle of the exposition. */
+    malformed: fault({}).optional(),
+    /** Closes the connection in the middle of the body. */
+    reset: fault({}).optional(),
+    /** Down (the connection closed without an answer) for half of every period, up the other half. */
+    flap: fault({ periodSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }) }).optional(),
+    /** A body padded with comment lines to this many bytes (reported by a scraper with a body size limit). */
+    oversized: fault({ bytes: posInt('a positive integer').max(1 << 30, { error: 'must be at most 1073741824' }) }).optional(),
+  })
+  .strict()
+  .refine((f) => Object.values(f).reduce((a, x) => a + (x?.fraction ?? 0), 0) <= 1, { error: 'fractions must add up to at most 1' });
+
 export const profileSchema = z
   .object({
     $schema: z.string().optional(),
@@ -104,9 +133,14 @@ export const profileSchema = z
       })
       .strict()
       .optional(),
+    faults: faultsSchema.optional(),
     families: z.array(familySchema, { error: 'must be an array of metric families' }).min(1, { error: 'must list at least one family' }),
   })
   .strict();
 
 export type ProfileInput = z.infer<typeof profileSchema>;
 export type FamilyInput = z.infer<typeof familySchema>;
+export type FaultsInput = z.infer<typeof faultsSchema>;
+/** The fault kinds, in the order the fleet assigns exporters to them. */
+export const FAULT_KINDS = ['slow', 'timeout', 'http5xx', 'truncated', 'malformed', 'reset', 'flap', 'oversized'] as const satisfies readonly (keyof FaultsInput)[];
+export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -69,6 +69,8 @@ export interface TargetStatus {
   scrapesFailed: number;
   /** The last failure's message ('' when the last scrape succeeded). */
   lastError: string;
+  /** The last failure's reason (engine-channels.ts FAILURE_REASONS; '' when the last scrape succeeded). */
+  lastErrorReason: string;
 }
 
 export interface ReadyMessage {

@@ -1,3 +1,5 @@
+import type { FailureReason } from './engine-channels.js';
+
 
 /**
  * One second of a soak, as written to frames.ndjson: what the telemetry agent measured in the
@@ -14,6 +16,8 @@ export interface Frame {
   samples: number;
   scrapesOk: number;
   scrapesFailed: number;
+  /** This second's failed scrapes by reason (engine-channels.ts FAILURE_REASONS); only reasons seen; absent in runs before it existed. */
+  scrapesFailedByReason?: Partial<Record<FailureReason, number>>;
   seriesAdded: number;
   /** Active series at the frame's end. */
   series: number;

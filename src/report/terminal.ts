@@ -2,6 +2,12 @@ import type { Summary } from '../analysis/summary.js';
 
 const MiB = 2 ** 20;
 
+/** ` (12 timeout, 3 parse)`, or nothing when no reason is known. */
+const reasons = (by: Record<string, number | undefined> | undefined): string => {
+  const parts = Object.entries(by ?? {}).map(([r, n]) => `${n} ${r}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+};
+
 /** The summary for a terminal: the verdict in words, then the numbers behind it. */
 export function renderTerminal(s: Summary, dir: string): string {
   const lines: string[] = [];
@@ -21,7 +27,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     ['starvation', `${s.starvation.windows} s starved, ${s.starvation.withGc} with GC; r(GC time, deficit) ${s.starvation.correlation.gcTime ?? 'n/a'}  r(allocation, deficit) ${s.starvation.correlation.allocation ?? 'n/a'}`],
     ['memory', `peak RSS ${(s.memory.peakRssBytes / MiB).toFixed(1)} MiB  live heap ${s.memory.liveHeapBytes === null ? 'n/a' : (s.memory.liveHeapBytes / MiB).toFixed(1) + ' MiB'}  ${s.memory.series} series`],
     ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM`],
-    ['scrapes', `${s.scrapes.ok} ok  ${s.scrapes.failed} failed  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms`],
+    ['scrapes', `${s.scrapes.ok} ok  ${s.scrapes.failed} failed${reasons(s.scrapes.failedByReason)}  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms`],
     ['telemetry', `the agent took ${s.telemetry.agentMsPerSecond} ms/s of the engine's main thread (${s.telemetry.agentCpuShare === null ? 'n/a' : (s.telemetry.agentCpuShare * 100).toFixed(2) + ' % of its CPU'})`],
     ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}`],
   ];

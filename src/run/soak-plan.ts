@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { DEFAULTS } from '../common/defaults.js';
 import { PromsoakError } from '../common/errors.js';
-import { positiveInt, positiveNumber } from '../common/options.js';
+import { nonNegativeInt, positiveInt, positiveNumber } from '../common/options.js';
 import { checkIngesterSpec } from '../common/ingester-spec.js';
 import { version } from '../common/version.js';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
@@ -26,6 +26,8 @@ export interface SoakOptions {
   exporters?: number;
   /** Override the profile's scrape interval (seconds). */
   intervalSeconds?: number;
+  /** The engine's body size limit per scrape, bytes (0 or absent: none). */
+  bodyLimitBytes?: number;
   thresholds?: string[];
   /** The telemetry agent (off only to measure its overhead). */
   telemetry?: boolean;
@@ -73,6 +75,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   if (durationSeconds + warmupSeconds > MAX_SOAK_SECONDS) throw new PromsoakError('PROMSOAK_USAGE', `--duration + --warmup must be at most ${MAX_SOAK_SECONDS} s (a week; got ${durationSeconds + warmupSeconds})`);
   // Before anything is built or started: a profile this machine cannot hold is refused here.
   checkCapacity(profile, defaultThreads(), DEFAULTS.headWindow);
+  nonNegativeInt('--body-limit', o.bodyLimitBytes);
   const telemetry = o.telemetry ?? true;
   const ingester = o.ingester ?? DEFAULTS.ingester;
   checkIngesterSpec(ingester);

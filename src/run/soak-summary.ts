@@ -5,6 +5,8 @@ import type { Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
 import type { SoakPlan } from './soak-plan.js';
+import type { TargetStatus } from '../protocol/engine.js';
+import { FaultPlan } from '../fleet/faults.js';
 
 /** What the end of a soak knows that its plan did not. */
 export interface SoakEnd {
@@ -14,6 +16,8 @@ export interface SoakEnd {
   /** Wall clock of the measured window: after the warm-up, and its end (planned, or when it was cut short). */
   windowStartMs: number | null;
   windowEndMs: number | null;
+  /** Every target's status when the engine stopped (absent: it died or was killed). */
+  targets?: TargetStatus[];
   /** How the engine ended when it died before the end of the soak. */
   engineExit?: { code: number | null; signal: NodeJS.Signals | null };
 }
@@ -60,6 +64,11 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     }
   }
   if (plan.heap.allocProfile) summary.allocProfile = heap?.allocProfile ?? null;
+  const faults = faultsSummary(plan, end);
+  if (faults) {
+    summary.faults = faults;
+    summary.verdict.push(faultsVerdict(faults));
+  }
   for (const p of heap?.problems ?? []) summary.verdict.push(p);
   if (end.stopReason === 'engine-exited') {
     const how = end.engineExit?.signal ? `killed by ${end.engineExit.signal}` : end.engineExit?.code != null ? `exit code ${end.engineExit.code}` : 'exited';
@@ -72,4 +81,35 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
 export function soakExitCode(summary: Summary): number {
   if (summary.run.stopReason === 'interrupted') return 130;
   return summary.run.stopReason === 'engine-exited' || silenceFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
+}
+
+/** What the fleet injected against what the engine reported, per target, from the engine's final target list. */
+function faultsSummary(plan: SoakPlan, end: SoakEnd): NonNullable<Summary['faults']> | undefined {
+  const faults = new FaultPlan(plan.profile);
+  if (!faults.any) return undefined;
+  const reportedByReason: NonNullable<Summary['faults']>['reportedByReason'] = {};
+  let healthy = 0;
+  for (const t of end.targets ?? []) {
+    const id = Number(t.labels.exporter);
+    if (faults.kind(id) === undefined) {
+      healthy += t.scrapesFailed;
+    } else if (t.scrapesFailed > 0 && t.lastErrorReason) {
+      const r = t.lastErrorReason as keyof typeof reportedByReason;
+      reportedByReason[r] = (reportedByReason[r] ?? 0) + t.scrapesFailed;
+    }
+  }
+  const known = end.targets !== undefined;
+  return {
+    injected: faults.injected,
+    reportedByReason,
+    healthyScrapesFailed: known ? healthy : null,
+    healthySamplesLost: known ? healthy * plan.meta.seriesPerExporter : null,
+  };
+}
+
+function faultsVerdict(f: NonNullable<Summary['faults']>): string {
+  const injected = Object.entries(f.injected).map(([k, n]) => `${n} ${k}`).join(', ');
+  const reported = Object.entries(f.reportedByReason).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
+  const healthy = f.healthyScrapesFailed === null ? 'unknown (the engine did not report its targets)' : f.healthyScrapesFailed === 0 ? 'none lost' : `${f.healthyScrapesFailed} failed scrapes, ${f.healthySamplesLost} samples lost`;
+  return `faults injected into exporters: ${injected}; failed scrapes of those exporters by the engine's reason: ${reported}; healthy exporters: ${healthy}.`;
 }

@@ -55,7 +55,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
       // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
       // measured frame, so its own GC falls outside the window.
       end.liveHeapBytes = await rec.liveHeap(child);
-      await engine.stop();
+      end.targets = (await engine.stop())?.targets;
     }
   } finally {
     if (engine && engine.process.exitCode === null && engine.process.signalCode === null) engine.process.kill('SIGKILL');
@@ -74,7 +74,7 @@ async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: 
   const profile = plan.profile;
   try {
     return await startEngineChild({
-      options: { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester },
+      options: { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, bodyLimitBytes: o.bodyLimitBytes },
       execArgv: [...plan.launch.execArgv, ...heapExecArgv(plan.heap, dir.path)],
       prefix: plan.launch.prefix,
       nodePath: o.nodePath,

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { EngineStartedEvent, ScrapeEvent } from '../../protocol/engine-channels.js';
+import { FAILURE_REASONS, type EngineStartedEvent, type ScrapeEvent } from '../../protocol/engine-channels.js';
 import type { GcKind } from '../../protocol/frame.js';
 import type { AgentFrame, FromAgent, ToAgent } from '../../protocol/agent.js';
 import { readThreadTimes, ThreadClassifier, ThreadStatReader } from './thread-cpu.js';
@@ -38,6 +38,7 @@ subscribe('promsoak:engine:started', (m) => {
 });
 
 let durations: number[] = [];
+const failedBy = new Uint32Array(FAILURE_REASONS.length);
 let acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
 /** Wall ms the agent's own callbacks took on the main thread: its cost, reported each frame. */
 let selfMs = 0;
@@ -48,7 +49,10 @@ subscribe('promsoak:engine:scrape', (m) => {
     acc.ok++;
     acc.samples += e.samples;
     acc.seriesAdded += e.seriesAdded;
-  } else acc.failed++;
+  } else {
+    acc.failed++;
+    if (e.reason >= 0) failedBy[e.reason]!++;
+  }
   durations.push(Math.max(1, Math.round(e.durationMs * 1000)));
   selfMs += performance.now() - t0;
 });
@@ -84,6 +88,17 @@ const threadStats = new ThreadStatReader();
 let lastThreads = classifier.sum(threadStats.read());
 let lastMs = Date.now();
 
+/** The second's failures by reason (an object only when there were some), counts reset. */
+function byReason(): AgentFrame['scrapesFailedByReason'] {
+  if (acc.failed === 0) return undefined;
+  const out: NonNullable<AgentFrame['scrapesFailedByReason']> = {};
+  FAILURE_REASONS.forEach((r, i) => {
+    if (failedBy[i]! > 0) out[r] = failedBy[i]!;
+    failedBy[i] = 0;
+  });
+  return out;
+}
+
 function frame(): AgentFrame {
   const t0 = performance.now();
   const now = Date.now();
@@ -100,6 +115,7 @@ function frame(): AgentFrame {
     samples: acc.samples,
     scrapesOk: acc.ok,
     scrapesFailed: acc.failed,
+    scrapesFailedByReason: byReason(),
     seriesAdded: acc.seriesAdded,
     series: head?.series ?? 0,
     headBytes: head?.bytes ?? 0,
