@@ -110,3 +110,24 @@ test('thresholds: parse, validate against the summary shape, evaluate', () => {
   assert.throws(() => parseThreshold('bytesPerSample lt 3'), /is not of the form/);
   assert.throws(() => validateThresholdPath(parseThreshold('bytesPerSampel<3'), s), /summary\.json has no numeric key bytesPerSampel/);
 });
+
+test('heap trend: the post-GC floor is fitted; a growing floor is a leak, a steady sawtooth is not, a short soak says nothing', async () => {
+  const { heapTrend } = await import('../src/analysis/heap-trend.js');
+  const MiB = 2 ** 20;
+  // 120 s of a sawtooth: climbs 4 MiB over 10 s, collected back to its floor.
+  const saw = (floorAt: (i: number) => number): Frame[] =>
+    Array.from({ length: 120 }, (_, i) => {
+      const f = frame(i, 100);
+      f.heap = { ...f.heap, usedBytes: floorAt(i) + (i % 10) * 0.4 * MiB };
+      return f;
+    });
+  const steady = heapTrend(saw(() => 50 * MiB))!;
+  assert.equal(steady.leak, false);
+  assert.ok(Math.abs(steady.growthBytesPerHour) < 1, String(steady.growthBytesPerHour));
+  assert.equal(steady.floorBytes, 50 * MiB);
+  // +2 MiB a minute: 120 MiB an hour, far over 10 % of a 50 MiB floor.
+  const leaking = heapTrend(saw((i) => 50 * MiB + (i / 60) * 2 * MiB))!;
+  assert.equal(leaking.leak, true);
+  assert.ok(Math.abs(leaking.growthBytesPerHour - 120 * MiB) < 10 * MiB, String(leaking.growthBytesPerHour / MiB));
+  assert.equal(heapTrend(saw(() => 50 * MiB).slice(0, 40)), null);
+});

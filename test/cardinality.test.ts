@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { linearFit, spread } from '../src/cardinality/fit.js';
+import { linearFit, spread } from '../src/analysis/fit.js';
 import { articleFits } from '../src/cardinality/article.js';
 import { planCases, resolveOptions } from '../src/cardinality/spec.js';
 import { runCase, snapshotTop, SCHEMA, type CardinalityReport } from '../src/cardinality/run.js';

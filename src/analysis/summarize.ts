@@ -7,6 +7,7 @@ import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type StarvationCrit
 import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
 import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
+import { heapTrend, type HeapTrend } from './heap-trend.js';
 
 export interface RunMeta {
   version: string;
@@ -210,6 +211,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       liveHeapBytes: meta.liveHeapBytes,
       series: frames.at(-1)?.series ?? 0,
       headBytes: frames.at(-1)?.headBytes ?? 0,
+      heapTrend: roundTrend(heapTrend(frames)),
     },
     starvation: {
       windows: starved.length,
@@ -231,6 +233,10 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   };
   summary.verdict = verdict(summary, perSecondGc.map(gcMs));
   return summary;
+}
+
+function roundTrend(t: HeapTrend | null): Summary['memory']['heapTrend'] {
+  return t && { ...t, growthBytesPerHour: Math.round(t.growthBytesPerHour), floorBytes: Math.round(t.floorBytes), r2: round(t.r2, 3) };
 }
 
 function failedByReason(frames: Frame[]): Summary['scrapes']['failedByReason'] {

@@ -94,6 +94,12 @@ export interface Summary {
     liveHeapBytes: number | null;
     series: number;
     headBytes: number;
+    /**
+     * The post-GC heap floor's growth over the window (analysis/heap-trend.ts), null for a
+     * soak too short to tell (under 50 s); `leak` when it grows by more than 10 % of itself
+     * (and 1 MiB) an hour.
+     */
+    heapTrend: { growthBytesPerHour: number; floorBytes: number; buckets: number; r2: number; leak: boolean } | null;
   };
   starvation: {
     windows: number;

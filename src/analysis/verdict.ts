@@ -48,6 +48,15 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
       (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over live heap + external memory after a full GC)` : '') +
       '.',
   );
+  const trend = s.memory.heapTrend;
+  if (trend) {
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+    out.push(
+      trend.leak
+        ? `LEAK: the heap after GC grew ${mib(trend.growthBytesPerHour)} MiB per hour (from a floor of ${mib(trend.floorBytes)} MiB, r² ${trend.r2.toFixed(2)}), more than 10 % of itself an hour.`
+        : `the heap after GC held steady: ${trend.growthBytesPerHour >= 0 ? '+' : ''}${mib(trend.growthBytesPerHour)} MiB per hour around ${mib(trend.floorBytes)} MiB (no leak above 10 % an hour).`,
+    );
+  }
   if (s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok} ok).`);
   if (s.fleet.saturated) out.push(`WARNING: the load generator was saturated (${s.fleet.reason}): the engine may not be to blame for a shortfall.`);
   return out;

@@ -1,4 +1,4 @@
-import { linearFit, spread, type LinearFit } from './fit.js';
+import { linearFit, spread, type LinearFit } from '../analysis/fit.js';
 import type { CaseResult } from './spec.js';
 import type { MetricType, Subject } from '../protocol/cardinality-case.js';
 

@@ -1,4 +1,4 @@
-import { linearFit, type LinearFit } from './fit.js';
+import { linearFit, type LinearFit } from '../analysis/fit.js';
 
 /**
  * The Go client's numbers from the second article ("memory of Go client metric vectors by
