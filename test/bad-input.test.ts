@@ -154,3 +154,26 @@ describe('absurd sizes: refused with an estimate before anything is built', () =
     assert.match(f.stderr, /1 exporters × 10,000,000,000 series/);
   });
 });
+
+describe('hostile plug-ins and files', () => {
+  it('an ingester whose ingest() returns no number fails its scrapes (reason ingester), never NaN samples/s', async () => {
+    const { ROOT } = await import('./helpers/tools.js');
+    const out = mkdtempSync(join(tmpdir(), 'promsoak-bad-'));
+    const r = runCli(['run', 'smoke', '--duration', '3', '--warmup', '1', '--ingester', `module:${join(ROOT, 'dist', 'test', 'fixtures', 'nan-ingester.js')}`, '--out', out], { timeout: 30_000 });
+    const { readFileSync } = await import('node:fs');
+    const s = JSON.parse(readFileSync(join(out, readdirSync(out)[0]!, 'summary.json'), 'utf8'));
+    assert.equal(s.samples, 0);
+    assert.ok(Number.isFinite(s.samplesPerSecond.mean), JSON.stringify(s.samplesPerSecond));
+    assert.ok(s.scrapes.failed > 0 && s.scrapes.failedByReason.ingester === s.scrapes.failed, JSON.stringify(s.scrapes));
+    assert.doesNotMatch(r.stdout, /NaN/);
+  });
+
+  it('a .heapprofile whose tree is not what V8 writes is one line, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'promsoak-bad-'));
+    const p = join(dir, 'x.heapprofile');
+    writeFileSync(p, JSON.stringify({ head: { callFrame: { functionName: '(root)' }, selfSize: 0, id: 1, children: [{ selfSize: 5, id: 2 }] }, samples: [] }));
+    const r = runCli(['profile', 'top', p]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /not an allocation profile \(node 1\.children\[0\]: no callFrame\)\n$/);
+  });
+});

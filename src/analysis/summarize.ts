@@ -194,7 +194,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
     },
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1) },
     samples,
-    samplesPerSecond: { mean: round(mean(rates), 1), cv: round(cv(rates), 4), min: round(min(rates), 1), median: round(median(rates), 1), expected: round(expected, 1) },
+    samplesPerSecond: { mean: round(mean(rates), 1), cv: mean(rates) > 0 ? round(cv(rates), 4) : null, min: round(min(rates), 1), median: round(median(rates), 1), expected: round(expected, 1) },
     bytesPerSample: samples > 0 && allocated.bytes !== null ? round(allocated.bytes / samples, 1) : null,
     allocation: { bytes: allocated.bytes ?? 0, bytesPerSecond: w.seconds > 0 && allocated.bytes !== null ? Math.round(allocated.bytes / w.seconds) : 0, source: allocated.source },
     cpu: cpuBlock(w),

@@ -58,7 +58,8 @@ export interface Summary {
   };
   load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number };
   samples: number;
-  samplesPerSecond: { mean: number; cv: number; min: number; median: number; expected: number };
+  /** cv is null when nothing was ingested (a CV of zeros is 0 ÷ 0). */
+  samplesPerSecond: { mean: number; cv: number | null; min: number; median: number; expected: number };
   /** Σ allocated bytes (V8 trace, every isolate) ÷ Σ samples over the measured window. */
   bytesPerSample: number | null;
   allocation: { bytes: number; bytesPerSecond: number; source: string };

@@ -18,7 +18,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   }
   const pctOfExpected = sps.expected > 0 ? (sps.mean / sps.expected) * 100 : NaN;
   out.push(
-    `ingested ${fmt(sps.mean)} samples/s on average (${pctOfExpected.toFixed(0)} % of the ${fmt(sps.expected)} the fleet offers), CV ${sps.cv.toFixed(3)}.`,
+    `ingested ${fmt(sps.mean)} samples/s on average (${pctOfExpected.toFixed(0)} % of the ${fmt(sps.expected)} the fleet offers), CV ${sps.cv === null ? 'n/a' : sps.cv.toFixed(3)}.`,
   );
   if (st.windows === 0) {
     out.push(`ingestion was even: no second fell more than ${st.criteria.belowMedianPct} % below the median or saw event-loop delay over ${st.criteria.eventLoopDelayMs} ms.`);

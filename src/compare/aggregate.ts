@@ -36,7 +36,7 @@ export interface VariantResult {
 export function aggregate(variant: Variant, runs: { dir: string; summary: Summary }[]): VariantResult {
   const stats = {} as Record<MetricKey, Stat>;
   for (const m of METRICS) {
-    const vals = runs.map((r) => m.get(r.summary)).filter((v) => Number.isFinite(v));
+    const vals = runs.map((r) => m.get(r.summary)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     stats[m.key] = { median: median(vals), min: min(vals), max: max(vals) };
   }
   return {

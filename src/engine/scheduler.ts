@@ -154,6 +154,13 @@ export class Scheduler {
     if (error === null && body !== null) {
       try {
         samples = this.ingester.ingest(body, loop.target.id, loop.startMs, contentType);
+        // A user's ingester that returns something else than a count fails its target's
+        // scrape, as a throw does: NaN must not reach the samples/s.
+        if (!(typeof samples === 'number' && samples >= 0 && Number.isFinite(samples))) {
+          const got = typeof samples === 'number' ? String(samples) : typeof samples;
+          samples = 0;
+          error = new Error(`the ingester's ingest() returned ${got}, not a sample count`);
+        }
       } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
       }

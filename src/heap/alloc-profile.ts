@@ -23,6 +23,26 @@ export function isHeapProfile(x: unknown): x is HeapProfile {
 }
 
 /**
+ * The first node of a .heapprofile's tree that is not what V8 writes (a callFrame object, a
+ * numeric selfSize and id, a children array), as "node <id or path>: why"; undefined when all
+ * are. Files come from users: a hostile one must be an error, not a crash deep in a walk.
+ */
+export function badHeapProfileNode(p: HeapProfile): string | undefined {
+  const todo: [unknown, string][] = [[p.head, 'head']];
+  while (todo.length) {
+    const [raw, where] = todo.pop()!;
+    const n = raw as Partial<HeapProfileNode> | null;
+    if (n === null || typeof n !== 'object') return `${where}: not an object`;
+    if (n.callFrame === null || typeof n.callFrame !== 'object') return `${where}: no callFrame`;
+    if (typeof n.selfSize !== 'number' || !Number.isFinite(n.selfSize)) return `${where}: selfSize is not a number`;
+    if (typeof n.id !== 'number') return `${where}: id is not a number`;
+    if (!Array.isArray(n.children)) return `${where}: no children array`;
+    n.children.forEach((c, i) => todo.push([c, `node ${n.id}.children[${i}]`]));
+  }
+  return undefined;
+}
+
+/**
  * Objects that a sample reported as `scaledSize` (= s × c) stands for: scaledSize / s0, s0 the
  * unrounded solution of s / (1 − e^(−s/interval)) = scaledSize. V8 rounded c, and many (s, c)
  * fit one scaled size (32 B × 1025 = 40 B × 820 = 32800 B), so this is an estimate, within

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { Function as PFunction, Location, Profile, StringTable, ValueType, type SampleInput } from 'pprof-format';
 import { fileError, PromsoakError } from '../common/errors.js';
-import { heapProfileTotals, isHeapProfile, walk, DEFAULT_SAMPLING_INTERVAL } from './alloc-profile.js';
+import { badHeapProfileNode, heapProfileTotals, isHeapProfile, walk, DEFAULT_SAMPLING_INTERVAL } from './alloc-profile.js';
 import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
 
 /**
@@ -120,6 +120,8 @@ export function readProfileFile(path: string): Profile | HeapProfile {
       throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (JSON that does not parse)`);
     }
     if (!isHeapProfile(json)) throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (JSON without "head" and "samples" of a .heapprofile)`);
+    const bad = badHeapProfileNode(json);
+    if (bad) throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not an allocation profile (${bad})`);
     return json;
   }
   return decodePprof(bytes, path);

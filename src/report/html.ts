@@ -131,7 +131,7 @@ V8 flags ${escapeHtml(s.run.v8Flags.join(' ') || 'none')} · Node ${escapeHtml(s
 ${table(
   ['', 'value'],
   [
-    ['samples/s mean (CV)', `${s.samplesPerSecond.mean} (${s.samplesPerSecond.cv})`],
+    ['samples/s mean (CV)', `${s.samplesPerSecond.mean} (${s.samplesPerSecond.cv ?? 'n/a'})`],
     ['samples/s min / median / offered', `${s.samplesPerSecond.min} / ${s.samplesPerSecond.median} / ${s.samplesPerSecond.expected}`],
     ['bytes allocated per sample', s.bytesPerSample ?? 'n/a'],
     ['CPU avg / p99 / peak÷avg (cores)', `${s.cpu.avgCores} / ${s.cpu.peakCores} / ${s.cpu.peakOverAvg}`],

@@ -17,7 +17,7 @@ export function renderTerminal(s: Summary, dir: string): string {
   for (const v of s.verdict) lines.push(`  • ${v}`);
   lines.push('');
   const rows: [string, string][] = [
-    ['samples/s', `mean ${s.samplesPerSecond.mean}  CV ${s.samplesPerSecond.cv}  min ${s.samplesPerSecond.min}  median ${s.samplesPerSecond.median}  offered ${s.samplesPerSecond.expected}`],
+    ['samples/s', `mean ${s.samplesPerSecond.mean}  CV ${s.samplesPerSecond.cv ?? 'n/a'}  min ${s.samplesPerSecond.min}  median ${s.samplesPerSecond.median}  offered ${s.samplesPerSecond.expected}`],
     ['bytes/sample', s.bytesPerSample === null ? 'n/a' : `${s.bytesPerSample}  (${(s.allocation.bytesPerSecond / 1e6).toFixed(1)} MB/s allocated)`],
     ['CPU (cores)', `avg ${s.cpu.avgCores}  p99 ${s.cpu.peakCores}  peak/avg ${s.cpu.peakOverAvg}  ${s.cpu.usPerSample ?? 'n/a'} µs/sample`],
     ['  by thread', `main ${s.cpu.byClass.main}  V8 platform ${s.cpu.byClass.v8Platform}  workers ${s.cpu.byClass.worker}  other ${s.cpu.byClass.other}`],
