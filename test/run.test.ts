@@ -50,9 +50,20 @@ test('measurement truth: an ingester allocating a known amount per sample reads 
   assert.ok(s.gc.count >= 5, `GCs in the window: ${s.gc.count}`);
   // GC pause total = the sum of the trace's pauses in the measured window.
   const frames = readNdjson<Frame>(join(dir, 'frames.ndjson')).filter((f) => !f.warmup);
-  const gc = readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson')).filter((e) => e.wallMs >= frames[0]!.startMs && e.wallMs < frames.at(-1)!.endMs);
+  const allGc = readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson'));
+  const windowEnd = Math.min(frames.at(-1)!.endMs, s.run.windowEndMs!);
+  const gc = allGc.filter((e) => e.wallMs >= frames[0]!.startMs && e.wallMs < windowEnd);
   assert.equal(s.gc.count, gc.length);
   assert.ok(Math.abs(s.gc.pauseMs - gc.reduce((a, e) => a + e.pauseMs, 0)) < 1e-6);
+  // The harness's own full GCs (live memory, after the window) are in the trace, not in the figures.
+  const harness = allGc.filter((e) => e.main && e.kind === 'mark-compact' && e.wallMs >= s.run.windowEndMs!);
+  assert.ok(harness.length >= 1, 'the live-heap GCs are in gc.ndjson');
+  // GC CPU can be no more than main-thread GC time plus what the helper threads ran.
+  const mainGcMs = gc.reduce((a, e) => a + e.pauseMs + e.incrementalMs, 0);
+  const helperMs = frames.reduce((a, f) => a + f.cpu.v8Platform * (f.endMs - f.startMs), 0);
+  assert.ok(s.gc.backgroundMs <= helperMs + 1e-6, `background ${s.gc.backgroundMs} ms > helper CPU ${helperMs} ms`);
+  const cpuMs = frames.reduce((a, f) => a + f.cpu.total * (f.endMs - f.startMs), 0);
+  assert.ok(s.gc.cpuShare! * cpuMs <= mainGcMs + helperMs + 1, `GC CPU ${s.gc.cpuShare! * cpuMs} ms > ${mainGcMs} + ${helperMs}`);
   assert.ok(s.cpu.avgCores > 0 && s.cpu.byClass.main > 0);
   assert.match(r.stdout, /promsoak run: test-1s, ingester module:/);
   assert.match(r.stdout, /bytes\/sample\s+\d/);

@@ -20,13 +20,20 @@ export interface SecondGc {
   scavenges: number;
   pauseMs: number;
   incrementalMs: number;
+  /**
+   * Background GC CPU in this second: the trace's `background.*` job durations, but no more
+   * than the V8 platform (helper) threads' measured CPU in it. Job durations are wall time:
+   * on a busy machine a job waits for a core, and parallel jobs overlap.
+   */
   backgroundMs: number;
+  /** The trace's background job durations as they are (wall time, not CPU). */
+  backgroundJobMs: number;
   allocatedBytes: number;
   maxPauseMs: number;
 }
 
 export function gcBySecond(frames: Frame[], events: TimedGcEvent[]): SecondGc[] {
-  const out: SecondGc[] = frames.map(() => ({ count: 0, markCompacts: 0, scavenges: 0, pauseMs: 0, incrementalMs: 0, backgroundMs: 0, allocatedBytes: 0, maxPauseMs: 0 }));
+  const out: SecondGc[] = frames.map(() => ({ count: 0, markCompacts: 0, scavenges: 0, pauseMs: 0, incrementalMs: 0, backgroundMs: 0, backgroundJobMs: 0, allocatedBytes: 0, maxPauseMs: 0 }));
   const sorted = [...events].sort((a, b) => a.wallMs - b.wallMs);
   let f = 0;
   for (const e of sorted) {
@@ -39,10 +46,14 @@ export function gcBySecond(frames: Frame[], events: TimedGcEvent[]): SecondGc[] 
     if (e.kind === 'scavenge') s.scavenges++;
     s.pauseMs += e.pauseMs;
     s.incrementalMs += e.incrementalMs;
-    s.backgroundMs += e.backgroundMs;
+    s.backgroundJobMs += e.backgroundMs;
     s.allocatedBytes += e.allocatedBytes;
     s.maxPauseMs = Math.max(s.maxPauseMs, e.pauseMs);
   }
+  frames.forEach((f, i) => {
+    const helperCpuMs = (f.cpu?.v8Platform ?? Infinity) * (f.endMs - f.startMs);
+    out[i]!.backgroundMs = Math.min(out[i]!.backgroundJobMs, helperCpuMs);
+  });
   return out;
 }
 

@@ -3,7 +3,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { Frame, GcKind, TimedGcEvent } from '../protocol/frame.js';
 import { SCHEMA_VERSION, type Summary } from './summary.js';
 import { cv, max, mean, median, min, quantile, sum } from './stats.js';
-import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type StarvationCriteria } from './starvation.js';
+import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type SecondGc, type StarvationCriteria } from './starvation.js';
 import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
 import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
@@ -52,6 +52,8 @@ interface Window {
   seconds: number;
   /** Per second: each frame's rate over the part of it that was not silent, then 0 for each silent second. */
   rates: number[];
+  /** What GC did in each frame's second. */
+  perSecondGc: SecondGc[];
   samples: number;
   /** CPU-seconds the engine used in the window. */
   cpuSeconds: number;
@@ -65,7 +67,10 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   const silences = findSilences(frames, meta.windowStartMs ?? null, meta.windowEndMs ?? null);
   const start = Math.min(frames[0]?.startMs ?? Infinity, silences[0]?.fromMs ?? Infinity);
   const end = Math.max(frames.at(-1)?.endMs ?? -Infinity, silences.at(-1)?.toMs ?? -Infinity);
-  const events = allEvents.filter((e) => e.wallMs >= start && e.wallMs < end);
+  // The window ends where the soak ended it: what the harness does after (the full GC that
+  // measures live memory, stopping the engine) is not the engine's behaviour.
+  const stop = meta.windowEndMs ?? Infinity;
+  const events = allEvents.filter((e) => e.wallMs >= start && e.wallMs < Math.min(end, stop));
   const lastWarmup = allFrames.filter((f) => f.warmup).at(-1);
   const silentIn = (f: Frame): number => sum(silences.filter((s) => s.fromMs >= f.startMs && s.toMs <= f.endMs).map((s) => s.toMs - s.fromMs));
   const rates = frames.map((f) => {
@@ -76,6 +81,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   return {
     frames,
     events,
+    perSecondGc: gcBySecond(frames, events),
     silences,
     startMs: start,
     endMs: end,
@@ -88,9 +94,12 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   };
 }
 
-/** GC CPU: main-thread pauses and incremental steps plus background work, seconds. */
+/**
+ * GC CPU, seconds: main-thread pauses and incremental steps plus background work, each
+ * second's background work no more than its helper threads' measured CPU (gcBySecond).
+ */
 function gcCpuSeconds(w: Window): number {
-  return sum(w.events.map((e) => e.pauseMs + e.incrementalMs + e.backgroundMs)) / 1000;
+  return sum(w.perSecondGc.map(gcMs)) / 1000;
 }
 
 function gcBlock(w: Window): Summary['gc'] {
@@ -106,7 +115,8 @@ function gcBlock(w: Window): Summary['gc'] {
     count: w.events.length,
     pauseMs: round(sum(w.events.map((e) => e.pauseMs)), 3),
     incrementalMs: round(sum(w.events.map((e) => e.incrementalMs)), 3),
-    backgroundMs: round(sum(w.events.map((e) => e.backgroundMs)), 3),
+    backgroundMs: round(sum(w.perSecondGc.map((s) => s.backgroundMs)), 3),
+    backgroundJobMs: round(sum(w.events.map((e) => e.backgroundMs)), 3),
     maxPauseMs: w.events.length ? max(w.events.map((e) => e.pauseMs)) : 0,
     byKind,
   };
@@ -165,7 +175,7 @@ function fleetBlock(w: Window, meta: RunMeta): Summary['fleet'] {
 export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: RunMeta, o: AnalysisOptions = DEFAULT_ANALYSIS): Summary {
   const w = measuredWindow(allFrames, allEvents, meta);
   const { frames, samples, allocated, rates } = w;
-  const perSecondGc = gcBySecond(frames, w.events);
+  const perSecondGc = w.perSecondGc;
   const starvation = findStarvation(frames, perSecondGc, o);
   const soakStartMs = frames.length ? frames[0]!.endMs - frames[0]!.t * 1000 : (meta.windowStartMs ?? 0) - meta.warmupSeconds * 1000;
   const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs, o.gcMsPerSecond);

@@ -73,13 +73,16 @@ export interface Summary {
     byClass: { main: number; v8Platform: number; worker: number; other: number };
   };
   gc: {
-    /** (main-thread pauses + incremental steps + background GC time) ÷ engine CPU time. */
+    /** (main-thread pauses + incremental steps + background GC CPU) ÷ engine CPU time; never more than main-thread GC + helper threads' CPU. */
     cpuShare: number | null;
     count: number;
     /** Σ pause of the trace's events in the window (main thread, every isolate). */
     pauseMs: number;
     incrementalMs: number;
+    /** Background GC CPU: each second's background job time, capped at its V8 helper threads' measured CPU. */
     backgroundMs: number;
+    /** The trace's background job durations as they are (wall time, overlapping, waiting for cores: not CPU). */
+    backgroundJobMs: number;
     maxPauseMs: number;
     byKind: Partial<Record<GcKind, { count: number; pauseMs: number; maxPauseMs: number }>>;
   };

@@ -21,7 +21,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     ['bytes/sample', s.bytesPerSample === null ? 'n/a' : `${s.bytesPerSample}  (${(s.allocation.bytesPerSecond / 1e6).toFixed(1)} MB/s allocated)`],
     ['CPU (cores)', `avg ${s.cpu.avgCores}  p99 ${s.cpu.peakCores}  peak/avg ${s.cpu.peakOverAvg}  ${s.cpu.usPerSample ?? 'n/a'} µs/sample`],
     ['  by thread', `main ${s.cpu.byClass.main}  V8 platform ${s.cpu.byClass.v8Platform}  workers ${s.cpu.byClass.worker}  other ${s.cpu.byClass.other}`],
-    ['GC', `${s.gc.cpuShare === null ? 'n/a' : (s.gc.cpuShare * 100).toFixed(1) + ' % of CPU'}  ${s.gc.count} GCs  ${s.gc.pauseMs.toFixed(1)} ms paused  max ${s.gc.maxPauseMs} ms  ${s.gc.backgroundMs.toFixed(1)} ms background`],
+    ['GC', `${s.gc.cpuShare === null ? 'n/a' : (s.gc.cpuShare * 100).toFixed(1) + ' % of CPU'}  ${s.gc.count} GCs  ${s.gc.pauseMs.toFixed(1)} ms paused  max ${s.gc.maxPauseMs} ms  ${s.gc.backgroundMs.toFixed(1)} ms background CPU${s.gc.backgroundJobMs !== undefined ? ` (${s.gc.backgroundJobMs.toFixed(1)} ms of jobs)` : ''}`],
     ...Object.entries(s.gc.byKind).map(([k, v]): [string, string] => [`  ${k}`, `${v!.count} × , ${v!.pauseMs.toFixed(1)} ms, max ${v!.maxPauseMs} ms`]),
     ['event-loop delay', `p50 ${s.eventLoopDelayMs.p50} ms  p99 ${s.eventLoopDelayMs.p99} ms  max ${s.eventLoopDelayMs.max} ms  (utilisation ${s.eventLoopUtilization})`],
     ['starvation', `${s.starvation.windows} s starved, ${s.starvation.withGc} with GC; r(GC time, deficit) ${s.starvation.correlation.gcTime ?? 'n/a'}  r(allocation, deficit) ${s.starvation.correlation.allocation ?? 'n/a'}`],
