@@ -65,9 +65,11 @@ export interface StarvationResult {
   correlation: { gcTime: number | null; allocation: number | null };
 }
 
-/** Finds the starved seconds and what GC did in each (and the second before it). */
-export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCriteria): StarvationResult {
-  const rates = frames.map(rate);
+/**
+ * Finds the starved seconds and what GC did in each (and the second before it). `rates`: each
+ * frame's samples/s as the summary reads them (against the schedule when it is known).
+ */
+export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCriteria, rates: number[] = frames.map(rate)): StarvationResult {
   const med = median(rates);
   const deficit = rates.map((r) => (med > 0 ? Math.max(0, (med - r) / med) : 0));
   const seconds: StarvedSecond[] = [];

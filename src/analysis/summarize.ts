@@ -7,6 +7,7 @@ import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type SecondGc, type
 import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
 import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
+import { expectedSamples, type Schedule } from './schedule.js';
 import { heapTrend, type HeapTrend } from './heap-trend.js';
 
 export interface RunMeta {
@@ -29,6 +30,8 @@ export interface RunMeta {
   fleetShared: boolean;
   liveHeapBytes: number | null;
   files: string[];
+  /** The engine's scrape schedule (analysis/schedule.ts): evenness is measured against it; absent: against the median. */
+  schedule?: Schedule;
   /** Wall clock of the measured window as the soak ran it (after the warm-up → its end); absent: the frames' own extent. */
   windowStartMs?: number | null;
   windowEndMs?: number | null;
@@ -73,9 +76,17 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   const events = allEvents.filter((e) => e.wallMs >= start && e.wallMs < Math.min(end, stop));
   const lastWarmup = allFrames.filter((f) => f.warmup).at(-1);
   const silentIn = (f: Frame): number => sum(silences.filter((s) => s.fromMs >= f.startMs && s.toMs <= f.endMs).map((s) => s.toMs - s.fromMs));
-  const rates = frames.map((f) => {
+  // Against the schedule: a second's rate scaled by how much of what it was due it got,
+  // so the seconds' own share of the interval's scrapes is not read as unevenness.
+  const due = meta.schedule ? expectedSamples(frames, meta.schedule, median(frames.map((f) => f.scrapeMs.p50))) : undefined;
+  const meanDue = due ? mean(due.map((d, i) => d / ((frames[i]!.endMs - frames[i]!.startMs) / 1000))) : 0;
+  const rates = frames.map((f, i) => {
     const active = (f.endMs - f.startMs - silentIn(f)) / 1000;
-    return active > 0 ? f.samples / active : 0;
+    if (active <= 0) return 0;
+    if (due === undefined) return f.samples / active;
+    // A second that was due nothing (a few targets at a long interval) says nothing: neutral.
+    if (!(due[i]! > 0)) return meanDue;
+    return (f.samples / due[i]!) * meanDue;
   });
   for (const s of silences) for (let k = silentSeconds(s); k > 0; k--) rates.push(0);
   return {
@@ -176,7 +187,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const w = measuredWindow(allFrames, allEvents, meta);
   const { frames, samples, allocated, rates } = w;
   const perSecondGc = w.perSecondGc;
-  const starvation = findStarvation(frames, perSecondGc, o);
+  const starvation = findStarvation(frames, perSecondGc, o, rates.slice(0, frames.length));
   const soakStartMs = frames.length ? frames[0]!.endMs - frames[0]!.t * 1000 : (meta.windowStartMs ?? 0) - meta.warmupSeconds * 1000;
   const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs, o.gcMsPerSecond);
   const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);

@@ -28,6 +28,14 @@ function readJson<T>(path: string): T {
 }
 
 function settings(dir: string): Settings {
+  const s = settingsOf(dir);
+  // The scrape schedule is only in run.json (thousands of offsets): evenness is measured against it.
+  const runPath = join(dir, 'run.json');
+  if (existsSync(runPath) && s.meta.schedule === undefined) s.meta.schedule = readJson<RunRecord>(runPath).meta?.schedule;
+  return s;
+}
+
+function settingsOf(dir: string): Settings {
   const summaryPath = join(dir, 'summary.json');
   if (existsSync(summaryPath)) {
     const old = readJson<Summary>(summaryPath);

@@ -1,5 +1,5 @@
 import { failureReason, reasonIndex } from './failure-reason.js';
-import { hashString } from '../common/hash.js';
+import { schedulePhaseMs } from '../common/schedule.js';
 import { scrapeChannel, type ScrapeEvent } from '../protocol/engine-channels.js';
 import type { ScrapeCallback, ScrapeClient } from './client.js';
 import type { Ingester } from './ingest/ingester.js';
@@ -32,7 +32,7 @@ const noop = (): void => undefined;
  */
 export function scrapeOffsetMs(targetId: string, intervalMs: number, nowMs: number): number {
   const base = intervalMs - (nowMs % intervalMs);
-  const offset = hashString(targetId) % intervalMs;
+  const offset = schedulePhaseMs(targetId, intervalMs);
   let next = base + offset;
   if (next > intervalMs) next -= intervalMs;
   return next;

@@ -6,6 +6,7 @@ import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
 import type { SoakPlan } from './soak-plan.js';
 import type { TargetStatus } from '../protocol/engine.js';
+import type { Schedule } from '../analysis/schedule.js';
 import { FaultPlan } from '../fleet/faults.js';
 
 /** What the end of a soak knows that its plan did not. */
@@ -16,6 +17,8 @@ export interface SoakEnd {
   /** Wall clock of the measured window: after the warm-up, and its end (planned, or when it was cut short). */
   windowStartMs: number | null;
   windowEndMs: number | null;
+  /** The engine's scrape schedule of the fleet's targets (evenness is measured against it). */
+  schedule?: Schedule;
   /** Every target's status when the engine stopped (absent: it died or was killed). */
   targets?: TargetStatus[];
   /** How the engine ended when it died before the end of the soak. */
@@ -27,7 +30,7 @@ export interface SoakEnd {
  * coordinator was killed (no summary.json) can still be analysed by `promsoak report`.
  */
 export interface RunRecord {
-  meta: SoakPlan['meta'] & { windowStartMs: number | null };
+  meta: SoakPlan['meta'] & { windowStartMs: number | null; schedule?: Schedule };
   analysis: SoakPlan['analysis'];
   thresholds: string[];
   files: string[];
@@ -35,7 +38,7 @@ export interface RunRecord {
 
 export function runRecord(plan: SoakPlan, end: SoakEnd): RunRecord {
   return {
-    meta: { ...plan.meta, windowStartMs: end.windowStartMs },
+    meta: { ...plan.meta, windowStartMs: end.windowStartMs, schedule: end.schedule },
     analysis: plan.analysis,
     thresholds: plan.thresholds.map((t) => t.expression),
     files: soakFiles(end.heap),
@@ -53,7 +56,7 @@ function soakFiles(heap: HeapDiagnostics | undefined): string[] {
  */
 export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEvents: TimedGcEvent[]): Summary {
   const { heap } = end;
-  const meta: RunMeta = { ...plan.meta, stopReason: end.stopReason, liveHeapBytes: end.liveHeapBytes, files: soakFiles(heap), windowStartMs: end.windowStartMs, windowEndMs: end.windowEndMs };
+  const meta: RunMeta = { ...plan.meta, stopReason: end.stopReason, liveHeapBytes: end.liveHeapBytes, files: soakFiles(heap), windowStartMs: end.windowStartMs, windowEndMs: end.windowEndMs, schedule: end.schedule };
   const summary = summarize(frames, gcEvents, meta, plan.analysis);
   summary.thresholds = plan.thresholds.map((t) => evaluate(t, summary));
   if (heap && (heap.snapshots.length > 0 || plan.heap.at?.length || plan.heap.signal)) {

@@ -1,5 +1,8 @@
 import { isPromsoakError, PromsoakError } from '../common/errors.js';
 import { startFleet } from '../fleet/fleet.js';
+import type { TargetGroup } from '../fleet/sd.js';
+import { schedulePhaseMs } from '../common/schedule.js';
+import type { Schedule } from '../analysis/schedule.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { Summary } from '../analysis/summary.js';
 import { gcBySecond } from '../analysis/starvation.js';
@@ -37,6 +40,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
+    end.schedule = scheduleOf(fleet.targetGroups(), plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
     engine = await startEngine(plan, o, dir, fleet.fileSd!, rec);
     rec.start(Date.now());
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
@@ -87,6 +91,17 @@ async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: 
     const why = rec.lastStderrLine();
     throw new PromsoakError(isPromsoakError(e) ? e.code : 'PROMSOAK_ENGINE_START', `${(e as Error).message}${why ? `: ${why}` : ''} (engine log: ${dir.file('engine.stderr.log')})`);
   }
+}
+
+/** The engine's schedule for the fleet's targets: ids as the engine reads them from file_sd (engine/targets.ts). */
+function scheduleOf(groups: TargetGroup[], intervalMs: number, samplesPerScrape: number): Schedule {
+  const offsetsMs: number[] = [];
+  for (const g of groups) {
+    let path = g.labels.__metrics_path__ ?? '/metrics';
+    if (!path.startsWith('/')) path = '/' + path;
+    for (const t of g.targets) offsetsMs.push(schedulePhaseMs(`${g.labels.__scheme__ ?? 'http'}://${t}${path}`, intervalMs));
+  }
+  return { intervalMs, offsetsMs, samplesPerScrape };
 }
 
 /** Waits for the end of the warm-up and the measured window, Ctrl-C, or the engine's exit. */
