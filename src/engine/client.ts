@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { ScrapeError } from '../common/errors.js';
 import type { ScrapeTarget } from './targets.js';
+import { MAX_HEAD, parseResponseHead, ResponseHead } from './response-head.js';
 
 /** What Prometheus 2.42 sends (scrape/scrape.go, acceptHeader). */
 export const ACCEPT_HEADER =
@@ -24,8 +25,6 @@ export type ScrapeCallback = (err: Error | null, body: Uint8Array | null, conten
 
 /** Bytes of one socket read (Node reads into this per-connection buffer: `onread`). */
 const READ_BUFFER = 65_536;
-/** Response headers larger than this fail the scrape. */
-const MAX_HEAD = 65_536;
 const FIRST_BODY_BUFFER = 65_536;
 
 const CR = 13;
@@ -291,7 +290,8 @@ class Connection {
   usable = true;
   expiresAt = Infinity;
   private readonly readBuf = Buffer.allocUnsafeSlow(READ_BUFFER);
-  private head = Buffer.allocUnsafeSlow(4096);
+  /** The response head's bytes, accumulated until its empty line. */
+  private headBuf = Buffer.allocUnsafeSlow(4096);
   private headLen = 0;
   private body: Buffer | null = null;
   private bodyLen = 0;
@@ -302,21 +302,15 @@ class Connection {
   private requestsServed = 0;
   private dead = false;
   private closedPromise: Promise<void>;
-  // The response being read.
-  private status = 0;
-  private statusText = '';
-  private contentLength = -1;
+  /** The head of the response being read (one per connection, reused). */
+  private readonly resp = new ResponseHead();
+  // The chunked body being read.
   private chunkLeft = 0;
   private chunkSizeDigits = 0;
   private chunkInExt = false;
   private lineLen = 0;
-  private keepAliveResp = true;
   /** complete() ran during this read: release the connection once the read is consumed. */
   private responseDone = false;
-  private keepAliveHintMs = -1;
-  private contentType = '';
-  private ctBytes = Buffer.allocUnsafeSlow(128);
-  private ctLen = -1;
 
   constructor(private readonly pool: Pool) {
     this.socket = connect({
@@ -382,7 +376,7 @@ class Connection {
 
   private midResponse(what: string): string {
     if (this.st === St.Head) return this.received === 0 ? `${what} before responding` : `${what} in the response headers`;
-    if (this.st === St.Length) return `${what} mid-body (${this.bodyLen} of ${this.contentLength} bytes)`;
+    if (this.st === St.Length) return `${what} mid-body (${this.bodyLen} of ${this.resp.contentLength} bytes)`;
     return `${what} mid-body (${this.bodyLen} bytes read)`;
   }
 
@@ -437,10 +431,10 @@ class Connection {
           i = this.readHead(buf, i, end);
           break;
         case St.Length: {
-          const take = Math.min(end - i, this.contentLength - this.bodyLen);
+          const take = Math.min(end - i, this.resp.contentLength - this.bodyLen);
           this.append(buf, i, i + take);
           i += take;
-          if (this.bodyLen === this.contentLength) this.complete();
+          if (this.bodyLen === this.resp.contentLength) this.complete();
           break;
         }
         case St.UntilClose:
@@ -499,7 +493,7 @@ class Connection {
           this.lineLen = 0;
         } else {
           const limit = this.pool.client.limit;
-          if (this.status === 200 && limit > 0 && this.bodyLen + this.chunkLeft > limit) throw this.limitError();
+          if (this.resp.status === 200 && limit > 0 && this.bodyLen + this.chunkLeft > limit) throw this.limitError();
           this.reserve(this.bodyLen + this.chunkLeft);
           this.st = St.ChunkData;
         }
@@ -526,7 +520,7 @@ class Connection {
   private append(buf: Buffer, start: number, end: number): void {
     const n = end - start;
     if (n === 0) return;
-    if (this.status !== 200) {
+    if (this.resp.status !== 200) {
       // Counted (to find the end), not kept.
       this.bodyLen += n;
       return;
@@ -540,7 +534,7 @@ class Connection {
   }
 
   private reserve(size: number): void {
-    if (this.status !== 200) return;
+    if (this.resp.status !== 200) return;
     const b = this.body;
     if (b !== null && b.length >= size) return;
     const next = this.pool.client.allocateBody(Math.max(size, b === null ? 0 : b.length * 2));
@@ -551,122 +545,47 @@ class Connection {
   /** Accumulates the header block; parses it at the empty line. Returns where the rest of `buf` starts. */
   private readHead(buf: Buffer, i: number, end: number): number {
     const from = this.headLen;
-    if (from + (end - i) > this.head.length && this.head.length < MAX_HEAD) {
+    if (from + (end - i) > this.headBuf.length && this.headBuf.length < MAX_HEAD) {
       const bigger = Buffer.allocUnsafeSlow(Math.min(MAX_HEAD, 2 ** Math.ceil(Math.log2(from + (end - i)))));
-      this.head.copy(bigger, 0, 0, from);
-      this.head = bigger;
+      this.headBuf.copy(bigger, 0, 0, from);
+      this.headBuf = bigger;
     }
-    const take = Math.min(end - i, this.head.length - from);
-    buf.copy(this.head, from, i, i + take);
+    const take = Math.min(end - i, this.headBuf.length - from);
+    buf.copy(this.headBuf, from, i, i + take);
     this.headLen = from + take;
     // The empty line ends in this read's bytes (else an earlier call would have found it).
-    const stop = findHeadEnd(this.head, Math.max(0, from - 3), this.headLen);
-    if (stop < 0) {
-      if (this.headLen >= MAX_HEAD) throw new ScrapeError(`response headers larger than ${MAX_HEAD} bytes`);
-      return i + take;
-    }
+    const stop = parseResponseHead(this.headBuf, this.headLen, this.resp, Math.max(0, from - 3));
+    if (stop < 0) return i + take;
     this.headLen = 0;
-    this.parseHead(this.head, stop);
+    this.startBody();
     // What follows the head in this read is body (or, after a 1xx, the next head).
     return i + (stop - from);
   }
 
-  private parseHead(h: Buffer, end: number): void {
-    // Status line: HTTP/1.x SP 3DIGIT SP reason
-    let eol = h.indexOf(LF, 0);
-    if (eol < 0 || eol > end) eol = end;
-    if (eol < 12 || h[0] !== 0x48 || h[1] !== 0x54 || h[2] !== 0x54 || h[3] !== 0x50 || h[4] !== 0x2f || h[5] !== 0x31 || h[6] !== 0x2e) {
-      throw new ScrapeError('malformed HTTP response: bad status line');
-    }
-    const minor = h[7]! - 0x30;
-    const s0 = h[9]! - 0x30;
-    const s1 = h[10]! - 0x30;
-    const s2 = h[11]! - 0x30;
-    if (s0 < 1 || s0 > 5 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) throw new ScrapeError('malformed HTTP response: bad status code');
-    this.status = s0 * 100 + s1 * 10 + s2;
-    if (this.status >= 100 && this.status < 200 && this.status !== 101) {
+  /** The head is read: how the body is framed, and room for it. */
+  private startBody(): void {
+    const r = this.resp;
+    if (r.status >= 100 && r.status < 200 && r.status !== 101) {
       this.st = St.Head;
       return;
     }
-    this.statusText = this.status === 200 ? 'OK' : h.toString('latin1', Math.min(13, eol), h[eol - 1] === CR ? eol - 1 : eol);
-    this.contentLength = -1;
-    this.keepAliveResp = minor >= 1;
-    let chunked = false;
-    let ctStart = -1;
-    let ctEnd = -1;
-    let p = eol + 1;
-    while (p < end) {
-      let le = h.indexOf(LF, p);
-      if (le < 0 || le > end) le = end;
-      let lineEnd = le > p && h[le - 1] === CR ? le - 1 : le;
-      if (lineEnd === p) break;
-      const colon = h.indexOf(0x3a, p);
-      if (colon > p && colon < lineEnd) {
-        let vs = colon + 1;
-        while (vs < lineEnd && (h[vs] === 0x20 || h[vs] === 0x09)) vs++;
-        while (lineEnd > vs && (h[lineEnd - 1] === 0x20 || h[lineEnd - 1] === 0x09)) lineEnd--;
-        const nameLen = colon - p;
-        if (nameLen === 14 && nameIs(h, p, 'content-length')) {
-          let v = 0;
-          if (vs === lineEnd) throw new ScrapeError('malformed HTTP response: empty Content-Length');
-          for (let k = vs; k < lineEnd; k++) {
-            const d = h[k]! - 0x30;
-            if (d < 0 || d > 9 || k - vs > 15) throw new ScrapeError('malformed HTTP response: bad Content-Length');
-            v = v * 10 + d;
-          }
-          if (this.contentLength >= 0 && this.contentLength !== v) throw new ScrapeError('malformed HTTP response: conflicting Content-Length');
-          this.contentLength = v;
-        } else if (nameLen === 17 && nameIs(h, p, 'transfer-encoding')) {
-          chunked = lineEnd - vs >= 7 && nameIs(h, lineEnd - 7, 'chunked');
-          if (!chunked) throw new ScrapeError('unsupported Transfer-Encoding');
-        } else if (nameLen === 12 && nameIs(h, p, 'content-type')) {
-          ctStart = vs;
-          ctEnd = lineEnd;
-        } else if (nameLen === 10 && nameIs(h, p, 'connection')) {
-          if (containsToken(h, vs, lineEnd, 'close')) this.keepAliveResp = false;
-          else if (containsToken(h, vs, lineEnd, 'keep-alive')) this.keepAliveResp = true;
-        } else if (nameLen === 10 && nameIs(h, p, 'keep-alive')) {
-          this.keepAliveHintMs = keepAliveTimeoutHint(h, vs, lineEnd);
-        }
-      }
-      p = le + 1;
-    }
-    this.contentType = ctStart < 0 ? '' : this.internContentType(h, ctStart, ctEnd);
     const limit = this.pool.client.limit;
     this.bodyLen = 0;
-    if (this.status === 204 || this.status === 304) {
-      this.contentLength = 0;
-      chunked = false;
-    }
-    if (chunked) {
-      this.contentLength = -1;
+    if (r.chunked) {
       this.st = St.ChunkSize;
       this.resetChunkSize();
       this.reserve(FIRST_BODY_BUFFER);
-    } else if (this.contentLength >= 0) {
-      if (this.status === 200 && limit > 0 && this.contentLength > limit) {
-        throw new ScrapeError(`body size limit exceeded: Content-Length ${this.contentLength} > ${limit} bytes`);
+    } else if (r.contentLength >= 0) {
+      if (r.status === 200 && limit > 0 && r.contentLength > limit) {
+        throw new ScrapeError(`body size limit exceeded: Content-Length ${r.contentLength} > ${limit} bytes`);
       }
       this.st = St.Length;
-      this.reserve(this.contentLength);
-      if (this.contentLength === 0) this.complete();
+      this.reserve(r.contentLength);
+      if (r.contentLength === 0) this.complete();
     } else {
       this.st = St.UntilClose;
-      this.keepAliveResp = false;
       this.reserve(FIRST_BODY_BUFFER);
     }
-  }
-
-  /** The Content-Type as a string, reusing the previous one when the bytes are the same. */
-  private internContentType(h: Buffer, start: number, end: number): string {
-    const n = end - start;
-    if (n === this.ctLen && h.compare(this.ctBytes, 0, n, start, end) === 0) return this.contentType;
-    const s = h.toString('latin1', start, end);
-    if (n <= this.ctBytes.length) {
-      h.copy(this.ctBytes, 0, start, end);
-      this.ctLen = n;
-    } else this.ctLen = -1;
-    return s;
   }
 
   /** The response is complete: hand the body over; the connection is freed after the read (onRead) or closed (onEnd). */
@@ -675,56 +594,18 @@ class Connection {
     this.req = null;
     this.st = St.Idle;
     this.requestsServed++;
-    if (!this.keepAliveResp) this.usable = false;
-    const hint = this.keepAliveHintMs;
+    if (!this.resp.keepAlive) this.usable = false;
+    const hint = this.resp.keepAliveHintMs;
     const keep = hint > 0 ? Math.min(this.pool.client.keepAliveTimeoutMs, Math.max(0, hint - 1000)) : this.pool.client.keepAliveTimeoutMs;
     this.expiresAt = performance.now() + keep;
     this.responseDone = true;
-    if (this.status !== 200) {
-      const text = this.statusText ? ` ${this.statusText}` : '';
-      req.finish(new ScrapeError(`server returned HTTP status ${this.status}${text}`), null, this.contentType);
+    if (this.resp.status !== 200) {
+      const text = this.resp.statusText ? ` ${this.resp.statusText}` : '';
+      req.finish(new ScrapeError(`server returned HTTP status ${this.resp.status}${text}`), null, this.resp.contentType);
     } else {
-      req.finish(null, this.body!.subarray(0, this.bodyLen), this.contentType);
+      req.finish(null, this.body!.subarray(0, this.bodyLen), this.resp.contentType);
     }
   }
-}
-
-function findHeadEnd(h: Buffer, from: number, end: number): number {
-  for (let i = from; i < end; i++) {
-    if (h[i] !== LF) continue;
-    if (i + 1 < end && h[i + 1] === LF) return i + 2;
-    if (i + 2 < end && h[i + 1] === CR && h[i + 2] === LF) return i + 3;
-  }
-  return -1;
-}
-
-/** Case-insensitive comparison of h[p..] with a lower-case ASCII name. */
-function nameIs(h: Buffer, p: number, lower: string): boolean {
-  for (let k = 0; k < lower.length; k++) {
-    if ((h[p + k]! | 0x20) !== lower.charCodeAt(k)) return false;
-  }
-  return true;
-}
-
-function containsToken(h: Buffer, start: number, end: number, lower: string): boolean {
-  for (let p = start; p + lower.length <= end; p++) if (nameIs(h, p, lower)) return true;
-  return false;
-}
-
-/** `Keep-Alive: timeout=5, max=1000` → 5000 ms; -1 without a timeout. */
-function keepAliveTimeoutHint(h: Buffer, start: number, end: number): number {
-  for (let p = start; p + 8 <= end; p++) {
-    if (!nameIs(h, p, 'timeout=')) continue;
-    let v = 0;
-    let k = p + 8;
-    for (; k < end; k++) {
-      const d = h[k]! - 0x30;
-      if (d < 0 || d > 9) break;
-      v = v * 10 + d;
-    }
-    return k > p + 8 ? v * 1000 : -1;
-  }
-  return -1;
 }
 
 function hexDigit(b: number): number {
