@@ -170,6 +170,9 @@ describe('ScrapeClient on exact bytes', () => {
           socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nup 1\n');
           setTimeout(() => socket.end(), 10);
           break;
+        case '/no-ct':
+          socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+          break;
         case '/404':
           socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found');
           break;
@@ -203,6 +206,24 @@ describe('ScrapeClient on exact bytes', () => {
     assert.equal((await scrapeRaw(c, '/split-head')).text, body);
     assert.equal((await scrapeRaw(c, '/until-close')).text, body);
     await c.close();
+  });
+
+  it('gives each response its own Content-Type on a reused connection, none included', async () => {
+    const c = new ScrapeClient({ connections: 1 });
+    const cts: string[] = [];
+    try {
+      for (const path of ['/cl', '/no-ct', '/cl', '/cl', '/no-ct', '/no-ct', '/cl']) {
+        const r = await scrapeRaw(c, path);
+        assert.equal(r.err, null);
+        assert.equal(r.text, body);
+        cts.push(r.ct);
+      }
+    } finally {
+      await c.close();
+    }
+    const ct = 'text/plain; version=0.0.4';
+    assert.deepEqual(cts, [ct, '', ct, ct, '', '', ct]);
+    assert.equal(c.connectionsOpened, 1);
   });
 
   it('reuses one keep-alive connection for sequential scrapes and bounds connections', async () => {

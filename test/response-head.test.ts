@@ -178,6 +178,11 @@ describe('parseResponseHead: headers', () => {
       parse(head('HTTP/1.1 200 OK', `Content-Type: ${ct}`, 'Content-Length: 3'), out);
       assert.equal(out.contentType, ct);
     }
+    // A head without Content-Type between two with the same one (the second is not the '' of the one between).
+    parse(head('HTTP/1.1 200 OK', 'Content-Length: 3'), out);
+    assert.equal(out.contentType, '');
+    parse(head('HTTP/1.1 200 OK', 'Content-Type: text/plain; version=0.0.4', 'Content-Length: 3'), out);
+    assert.equal(out.contentType, 'text/plain; version=0.0.4');
     parse(head('HTTP/1.1 500 Internal Server Error', 'Transfer-Encoding: chunked', 'Connection: close'), out);
     assert.deepEqual(pick(out), { status: 500, statusText: 'Internal Server Error', chunked: true, keepAlive: false });
     parse(head('HTTP/1.1 200 OK', 'Content-Length: 3'), out);

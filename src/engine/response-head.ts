@@ -132,7 +132,12 @@ function parseHead(h: Buffer, end: number, out: ResponseHead): void {
     }
     p = le + 1;
   }
-  out.contentType = ctStart < 0 ? '' : internContentType(out, h, ctStart, ctEnd);
+  if (ctStart >= 0) out.contentType = internContentType(out, h, ctStart, ctEnd);
+  else {
+    out.contentType = '';
+    // internContentType returns `contentType` for the kept bytes: keep none, or the next head with them would read ''.
+    out.ctLen = -1;
+  }
   if (status === 204 || status === 304) {
     contentLength = 0;
     chunked = false;
