@@ -184,6 +184,13 @@ describe('ScrapeClient on exact bytes', () => {
         case '/garbage':
           socket.write('SMTP ready\r\n\r\n');
           break;
+        case '/huge-cl':
+          // Announces 4 GB, sends a few bytes, then nothing.
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4000000000\r\n\r\nup 1\n');
+          break;
+        case '/huge-chunk':
+          socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nEE6B2800\r\nup 1\n');
+          break;
       }
     });
   });
@@ -193,6 +200,16 @@ describe('ScrapeClient on exact bytes', () => {
     new Promise<{ err: Error | null; text: string; ct: string }>((resolve) =>
       c.scrape({ id: raw.origin + path, origin: raw.origin, path, labels: {} }, timeoutMs, (err, b, ct) => resolve({ err, text: b ? Buffer.from(b).toString() : '', ct })),
     );
+
+  it('a huge announced body (Content-Length or chunk size of 4 GB) reserves memory as bytes arrive, not up front', async () => {
+    const c = new ScrapeClient();
+    for (const path of ['/huge-cl', '/huge-chunk']) {
+      const r = await scrapeRaw(c, path, 300);
+      assert.match(r.err?.message ?? '', /timed out/, path);
+    }
+    assert.ok(c.bufferBytesAllocated < 64 * 2 ** 20, `${c.bufferBytesAllocated} bytes of body buffers`);
+    await c.close();
+  });
 
   it('reads Content-Length and chunked bodies, headers split across reads, bodies until close', async () => {
     const c = new ScrapeClient();

@@ -3,6 +3,8 @@ import { MAX_HEAD, parseResponseHead, ResponseHead } from './response-head.js';
 
 /** The smallest body buffer, and the first one for a body of unknown length. */
 export const FIRST_BODY_BUFFER = 65_536;
+/** The most of an announced body (Content-Length, a chunk's size) reserved before its bytes arrive. */
+const RESERVE_AHEAD = 4 * 2 ** 20;
 
 const CR = 13;
 const LF = 10;
@@ -141,7 +143,7 @@ export abstract class ResponseReader {
         } else {
           const limit = this.buffers.limit;
           if (this.resp.status === 200 && limit > 0 && this.bodyLen + this.chunkLeft > limit) throw this.limitError();
-          this.reserve(this.bodyLen + this.chunkLeft);
+          this.reserve(this.bodyLen + Math.min(this.chunkLeft, RESERVE_AHEAD));
           this.st = St.ChunkData;
         }
         return i;
@@ -227,7 +229,9 @@ export abstract class ResponseReader {
         throw new ScrapeError(`body size limit exceeded: Content-Length ${r.contentLength} > ${limit} bytes`);
       }
       this.st = St.Length;
-      this.reserve(r.contentLength);
+      // What the server announces is reserved only up to RESERVE_AHEAD: past that the buffer
+      // grows as bytes arrive (a `Content-Length: 4000000000` must not reserve 4 GB up front).
+      this.reserve(Math.min(r.contentLength, RESERVE_AHEAD));
       if (r.contentLength === 0) this.complete();
     } else {
       this.st = St.UntilClose;
