@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,4 +149,21 @@ test('evenness against the schedule: a healthy engine at a 5 s interval reads CV
   // The raw per-second counts do saw-tooth with the targets' phases: the schedule is what evens them.
   const raw = readNdjson<Frame>(join(dir, 'frames.ndjson')).filter((f) => !f.warmup).map((f) => f.samples);
   assert.ok(Math.max(...raw) - Math.min(...raw) >= 400, `raw per-second samples ${Math.min(...raw)}…${Math.max(...raw)}`);
+});
+
+test('calibration holds under a small or large young generation and single-threaded GC (±15 % of 1024 B/sample)', { timeout: 180_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-run-'));
+  const profile = profileFile(out);
+  for (const flags of ['--max-semi-space-size=1', '--max-semi-space-size=16', '--max-semi-space-size=64', '--single-threaded-gc']) {
+    const runs = join(out, flags.replace(/\W+/g, '_'));
+    const r = spawnSync(process.execPath, [CLI, 'run', profile, '--duration', '6', '--warmup', '2', '--ingester', `module:${ALLOC}`, '--v8-flags', flags, '--out', runs], {
+      env: { ...process.env, PROMSOAK_ALLOC_BYTES: '1024' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const s = JSON.parse(readFileSync(join(onlyRun(runs), 'summary.json'), 'utf8')) as Summary;
+    assert.deepEqual(s.run.v8Flags, [flags]);
+    assert.ok(s.bytesPerSample !== null && Math.abs(s.bytesPerSample - 1024) / 1024 <= 0.15, `${flags}: ${s.bytesPerSample} B/sample`);
+  }
 });
