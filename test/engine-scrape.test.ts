@@ -184,6 +184,9 @@ describe('ScrapeClient on exact bytes', () => {
         case '/garbage':
           socket.write('SMTP ready\r\n\r\n');
           break;
+        case '/gzip':
+          socket.write('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n\x1f\x8b\x08\x00');
+          break;
         case '/huge-cl':
           // Announces 4 GB, sends a few bytes, then nothing.
           socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4000000000\r\n\r\nup 1\n');
@@ -200,6 +203,13 @@ describe('ScrapeClient on exact bytes', () => {
     new Promise<{ err: Error | null; text: string; ct: string }>((resolve) =>
       c.scrape({ id: raw.origin + path, origin: raw.origin, path, labels: {} }, timeoutMs, (err, b, ct) => resolve({ err, text: b ? Buffer.from(b).toString() : '', ct })),
     );
+
+  it('a compressed body, though identity was asked, names its Content-Encoding', async () => {
+    const c = new ScrapeClient();
+    assert.equal((await scrapeRaw(c, '/gzip')).err?.message, 'the body is Content-Encoding gzip, though identity was asked');
+    assert.equal((await scrapeRaw(c, '/cl')).err, null, 'the client still works');
+    await c.close();
+  });
 
   it('a huge announced body (Content-Length or chunk size of 4 GB) reserves memory as bytes arrive, not up front', async () => {
     const c = new ScrapeClient();

@@ -15,7 +15,7 @@ export function failureReason(e: Error): FailureReason {
   if (m.startsWith('server returned HTTP status')) return 'http_status';
   if (m.startsWith('body size limit exceeded')) return 'body_limit';
   if (/connection refused|connection reset|closed the connection|connection closed|ECONN|EPIPE|socket/i.test(m)) return 'connection';
-  if (/malformed|chunked|unexpected data|headers larger|Transfer-Encoding|Content-Length/i.test(m)) return 'bad_response';
+  if (/malformed|chunked|unexpected data|headers larger|Transfer-Encoding|Content-Length|Content-Encoding/i.test(m)) return 'bad_response';
   return 'other';
 }
 

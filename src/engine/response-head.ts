@@ -128,6 +128,11 @@ function parseHead(h: Buffer, end: number, out: ResponseHead): void {
         else if (containsToken(h, vs, lineEnd, 'keep-alive')) keepAlive = true;
       } else if (nameLen === 10 && nameIs(h, p, 'keep-alive')) {
         out.keepAliveHintMs = keepAliveTimeoutHint(h, vs, lineEnd);
+      } else if (nameLen === 16 && nameIs(h, p, 'content-encoding') && !(lineEnd - vs === 8 && nameIs(h, vs, 'identity'))) {
+        // The request asked for identity: a compressed body would only show as garbage to
+        // the parser. Say what it is (a short, printable excerpt of the header's value).
+        const value = h.toString('latin1', vs, Math.min(lineEnd, vs + 40)).replace(/[^\x20-\x7e]/g, '?');
+        throw new ScrapeError(`the body is Content-Encoding ${value}, though identity was asked`);
       }
     }
     p = le + 1;
