@@ -69,3 +69,23 @@ describe('options: one check per kind, naming the option', () => {
     }
   });
 });
+
+describe('scrape failure reasons', () => {
+  it('names every failure the client, the parser and the ingester raise', async () => {
+    const { failureReason } = await import('../src/engine/failure-reason.js');
+    const { SampleLimitError } = await import('../src/common/errors.js');
+    const cases: [Error, string][] = [
+      [new ScrapeError('scrape timed out after 1s'), 'timeout'],
+      [new ScrapeError('server returned HTTP status 503 Service Unavailable'), 'http_status'],
+      [new ScrapeError('body size limit exceeded: more than 10 bytes'), 'body_limit'],
+      [new ScrapeError('connect: connection refused'), 'connection'],
+      [new ScrapeError('read: connection reset by peer'), 'connection'],
+      [new ScrapeError('malformed HTTP response: bad status line'), 'bad_response'],
+      [new ScrapeError('the body is Content-Encoding gzip, though identity was asked'), 'bad_response'],
+      [new ParseError(3, 4, 'value', 'x'), 'parse'],
+      [new SampleLimitError(10), 'sample_limit'],
+      [new Error("the ingester's ingest() returned NaN, not a sample count"), 'ingester'],
+    ];
+    for (const [e, want] of cases) assert.equal(failureReason(e), want, e.message);
+  });
+});
