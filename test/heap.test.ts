@@ -1,3 +1,5 @@
+import { readNdjson } from '../src/run/run-dir.js';
+import type { TimedGcEvent } from '../src/protocol/frame.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -165,6 +167,13 @@ test('promsoak run: snapshots at 0 s and 4.5 s and on SIGUSR2; the head\'s typed
   const usr2 = s.heapSnapshots!.find((h) => h.trigger === 'signal');
   assert.ok(usr2 && /^heap-usr2-[\d.]+s\.heapsnapshot$/.test(usr2.file), names.join());
   for (const n of names) assert.ok(s.files.includes(n), n);
+  // The snapshots stopped the engine: those spans are the harness's, not silence or GC of the engine.
+  assert.ok((s.run.harnessPauses?.length ?? 0) >= 3, JSON.stringify(s.run.harnessPauses));
+  assert.ok(!s.starvation.seconds.some((x) => x.noFrame), JSON.stringify(s.starvation.seconds));
+  const gcs = readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson'));
+  const firstFrame = readNdjson<{ startMs: number; warmup: boolean }>(join(dir, 'frames.ndjson')).find((f) => !f.warmup)!;
+  const inPauses = gcs.filter((e) => e.wallMs >= firstFrame.startMs && e.wallMs < s.run.windowEndMs! && s.run.harnessPauses!.some((p) => e.wallMs >= p.fromMs - 100 && e.wallMs <= p.toMs + 100)).length;
+  assert.equal(s.gc.harnessGcs ?? 0, inPauses);
   assert.match(r.stdout, /heap snapshots \(promsoak heap summary\|diff FILE\):\n\s+heap-0s\.heapsnapshot\s+scheduled at t=0s/);
   assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<a href="heap-4\.5s\.heapsnapshot">/);
 

@@ -1,7 +1,7 @@
 import { SCRAPE_HISTOGRAM } from '../common/defaults.js';
 import * as hdr from 'hdr-histogram-js';
 import type { Frame, GcKind, TimedGcEvent } from '../protocol/frame.js';
-import { SCHEMA_VERSION, type Summary } from './summary.js';
+import { SCHEMA_VERSION, type HarnessPause, type Summary } from './summary.js';
 import { cv, max, mean, median, min, quantile, sum } from './stats.js';
 import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type SecondGc, type StarvationCriteria } from './starvation.js';
 import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
@@ -30,6 +30,8 @@ export interface RunMeta {
   fleetShared: boolean;
   liveHeapBytes: number | null;
   files: string[];
+  /** Spans in which the harness stopped the engine (heap snapshots): left out of GC figures and silences. */
+  harnessPauses?: HarnessPause[];
   /** The engine's scrape schedule (analysis/schedule.ts): evenness is measured against it; absent: against the median. */
   schedule?: Schedule;
   /** Wall clock of the measured window as the soak ran it (after the warm-up → its end); absent: the frames' own extent. */
@@ -57,6 +59,8 @@ interface Window {
   rates: number[];
   /** What GC did in each frame's second. */
   perSecondGc: SecondGc[];
+  /** GC events in the window that fell in a harness pause (left out of `events`). */
+  harnessGcs: number;
   samples: number;
   /** CPU-seconds the engine used in the window. */
   cpuSeconds: number;
@@ -67,13 +71,17 @@ interface Window {
 
 function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: RunMeta): Window {
   const frames = allFrames.filter((f) => !f.warmup);
-  const silences = findSilences(frames, meta.windowStartMs ?? null, meta.windowEndMs ?? null);
+  const pauses = meta.harnessPauses ?? [];
+  // A 100 ms margin: the pause's ends are the coordinator's clock, the events the engine's.
+  const inPause = (fromMs: number, toMs: number): boolean => pauses.some((p) => fromMs >= p.fromMs - 100 && toMs <= p.toMs + 100);
+  const silences = findSilences(frames, meta.windowStartMs ?? null, meta.windowEndMs ?? null).filter((s) => !inPause(s.fromMs, s.toMs));
   const start = Math.min(frames[0]?.startMs ?? Infinity, silences[0]?.fromMs ?? Infinity);
   const end = Math.max(frames.at(-1)?.endMs ?? -Infinity, silences.at(-1)?.toMs ?? -Infinity);
   // The window ends where the soak ended it: what the harness does after (the full GC that
   // measures live memory, stopping the engine) is not the engine's behaviour.
   const stop = meta.windowEndMs ?? Infinity;
-  const events = allEvents.filter((e) => e.wallMs >= start && e.wallMs < Math.min(end, stop));
+  const inWindow = allEvents.filter((e) => e.wallMs >= start && e.wallMs < Math.min(end, stop));
+  const events = inWindow.filter((e) => !inPause(e.wallMs, e.wallMs));
   const lastWarmup = allFrames.filter((f) => f.warmup).at(-1);
   const silentIn = (f: Frame): number => sum(silences.filter((s) => s.fromMs >= f.startMs && s.toMs <= f.endMs).map((s) => s.toMs - s.fromMs));
   // Against the schedule: a second's rate scaled by how much of what it was due it got,
@@ -92,6 +100,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   return {
     frames,
     events,
+    harnessGcs: inWindow.length - events.length,
     perSecondGc: gcBySecond(frames, events),
     silences,
     startMs: start,
@@ -130,6 +139,7 @@ function gcBlock(w: Window): Summary['gc'] {
     backgroundJobMs: round(sum(w.events.map((e) => e.backgroundMs)), 3),
     maxPauseMs: w.events.length ? max(w.events.map((e) => e.pauseMs)) : 0,
     byKind,
+    ...(w.harnessGcs > 0 ? { harnessGcs: w.harnessGcs } : {}),
   };
 }
 
@@ -212,6 +222,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       windowEndMs: meta.windowEndMs ?? (frames.length ? w.endMs : null),
       missingSeconds: sum(w.silences.map(silentSeconds)),
       longestSilenceSeconds: round(longestSilence, 1),
+      ...(meta.harnessPauses?.length ? { harnessPauses: meta.harnessPauses } : {}),
     },
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1) },
     samples,

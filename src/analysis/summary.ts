@@ -55,6 +55,8 @@ export interface Summary {
     missingSeconds: number;
     /** The longest such silence, seconds. Over the analysis' silenceLimitSeconds the soak fails (exit 1). */
     longestSilenceSeconds: number;
+    /** Spans in which the harness stopped the engine (heap snapshots): their GCs and silence are left out of every figure. */
+    harnessPauses?: HarnessPause[];
   };
   load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number };
   samples: number;
@@ -83,6 +85,8 @@ export interface Summary {
     backgroundMs: number;
     /** The trace's background job durations as they are (wall time, overlapping, waiting for cores: not CPU). */
     backgroundJobMs: number;
+    /** GCs in the window that the harness caused (during its heap snapshots), left out of the figures above. */
+    harnessGcs?: number;
     maxPauseMs: number;
     byKind: Partial<Record<GcKind, { count: number; pauseMs: number; maxPauseMs: number }>>;
   };
@@ -155,6 +159,13 @@ export interface Summary {
   heapSnapshots?: HeapSnapshotEntry[];
   /** The allocation profile of the measured window (promsoak run --alloc-profile); absent: not asked. */
   allocProfile?: AllocProfileEntry | null;
+}
+
+/** A span in which the harness itself stopped the engine (a heap snapshot): its GCs and silence are not the engine's. */
+export interface HarnessPause {
+  fromMs: number;
+  toMs: number;
+  why: string;
 }
 
 export interface HeapSnapshotEntry {

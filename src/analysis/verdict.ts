@@ -33,6 +33,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
     out.push(`per-second GC time correlates with the ingestion deficit at r = ${st.correlation.gcTime.toFixed(2)}; allocation at r = ${st.correlation.allocation?.toFixed(2) ?? 'n/a'}.`);
   }
   if (s.bytesPerSample !== null) out.push(`the engine allocated ${fmt(s.bytesPerSample)} B per sample (${fmt(s.allocation.bytesPerSecond / 1e6)} MB/s).`);
+  if (s.gc.harnessGcs) out.push(`${s.gc.harnessGcs} GCs during promsoak's own heap snapshots are left out of the GC figures (and the seconds they stopped the engine are not counted as silent).`);
   if (s.gc.cpuShare !== null) {
     const worst = Math.max(0, ...gcMsPerSecond);
     out.push(`GC took ${(s.gc.cpuShare * 100).toFixed(1)} % of the engine's CPU (${s.gc.count} collections, ${fmt(s.gc.pauseMs)} ms paused; the worst second had ${fmt(worst)} ms of GC work).`);

@@ -64,6 +64,7 @@ function settingsOf(dir: string): Settings {
         files: old.files,
         windowStartMs: old.run.windowStartMs ?? null,
         windowEndMs: old.run.windowEndMs ?? null,
+        harnessPauses: old.run.harnessPauses,
       },
       analysis: { ...DEFAULT_ANALYSIS, ...old.starvation.criteria, targetUtilization: old.provisioning.targetUtilization },
       thresholds: old.thresholds,

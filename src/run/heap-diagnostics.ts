@@ -1,3 +1,4 @@
+import type { HarnessPause } from '../analysis/summary.js';
 import { positiveInt } from '../common/options.js';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -120,6 +121,9 @@ export class HeapDiagnostics {
     return (Date.now() - this.soakStart) / 1000 - this.warmup;
   }
 
+  /** Wall-clock spans in which the harness stopped the engine (snapshots): left out of the figures. */
+  readonly pauses: HarnessPause[] = [];
+
   /** One snapshot, after the ones asked before it (V8 writes one at a time anyway). */
   snapshot(trigger: HeapSnapshotEntry['trigger'], base: string): Promise<void> {
     if (this.stopped) return Promise.resolve();
@@ -133,8 +137,11 @@ export class HeapDiagnostics {
         this.waiting.set(id, r);
         void this.engineGone.then(() => r(null));
       });
+      const fromMs = Date.now();
       this.send({ type: 'telemetry-heap-snapshot', id, path });
       const m = await done;
+      // The engine was stopped writing it (and V8 collected first): not the engine's behaviour.
+      this.pauses.push({ fromMs, toMs: Date.now(), why: `heap snapshot ${name}` });
       if (!m) return this.problems.push(`the heap snapshot ${name} was not written: the engine exited`), undefined;
       if (m.error) return this.problems.push(`the heap snapshot ${name} failed: ${m.error}`), undefined;
       for (const f of m.files) {

@@ -56,7 +56,16 @@ function soakFiles(heap: HeapDiagnostics | undefined): string[] {
  */
 export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEvents: TimedGcEvent[]): Summary {
   const { heap } = end;
-  const meta: RunMeta = { ...plan.meta, stopReason: end.stopReason, liveHeapBytes: end.liveHeapBytes, files: soakFiles(heap), windowStartMs: end.windowStartMs, windowEndMs: end.windowEndMs, schedule: end.schedule };
+  const meta: RunMeta = {
+    ...plan.meta,
+    stopReason: end.stopReason,
+    liveHeapBytes: end.liveHeapBytes,
+    files: soakFiles(heap),
+    windowStartMs: end.windowStartMs,
+    windowEndMs: end.windowEndMs,
+    schedule: end.schedule,
+    harnessPauses: heap?.pauses,
+  };
   const summary = summarize(frames, gcEvents, meta, plan.analysis);
   summary.thresholds = plan.thresholds.map((t) => evaluate(t, summary));
   if (heap && (heap.snapshots.length > 0 || plan.heap.at?.length || plan.heap.signal)) {
