@@ -116,6 +116,28 @@ export abstract class BaseParser implements Parser {
     return (this.entry = entry);
   }
 
+  /**
+   * A HELP/TYPE/UNIT line's metric name from its first byte n, in a line whose text ends at
+   * te; sets nameStart/nameEnd and returns the name's end. A TYPE line repeats its HELP
+   * line's name: compared 8 bytes a step (with the byte after it), not re-validated.
+   */
+  protected descriptorName(b: Uint8Array, n: number, te: number): number {
+    const dl = this.descLen;
+    if (dl !== 0 && n + dl < te && commonPrefix(this.dv, b, this.descStart, n, dl + 1) === dl + 1) {
+      this.nameStart = n;
+      this.nameEnd = n + dl;
+      this.descStart = n;
+      return n + dl;
+    }
+    const s = n;
+    n = scanName(this.dv, b, n + 1, te);
+    this.nameStart = s;
+    this.nameEnd = n;
+    this.descStart = s;
+    this.descLen = n - s;
+    return n;
+  }
+
   labels(out: [string, string][]): [string, string][] {
     out.length = 0;
     if (this.entry !== Entry.Series) return out;

@@ -7,12 +7,10 @@ import {
   WORD_HELP,
   WORD_TYPE,
   WORD_UNIT,
-  commonPrefix,
   isWord,
   labelValueExpectation,
   lineEnd,
   scanLabelValue,
-  scanName,
   word4,
 } from './scanner.js';
 import { Entry, MetricType, type SkippingParser } from './types.js';
@@ -210,16 +208,7 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
     else throw this.error(k, '"HELP", "TYPE", "UNIT" or "EOF" after "# "');
     let n = k + 5;
     if (n >= le || (CLASS[b[n]] & Cls.NameStart) === 0) throw this.error(n, 'metric name');
-    const dl = this.descLen;
-    if (dl !== 0 && n + dl < le && commonPrefix(this.dv, b, this.descStart, n, dl + 1) === dl + 1) {
-      this.nameStart = this.descStart = n;
-      n += dl;
-    } else {
-      this.nameStart = this.descStart = n;
-      n = scanName(this.dv, b, n + 1, le);
-      this.descLen = n - this.nameStart;
-    }
-    this.nameEnd = n;
+    n = this.descriptorName(b, n, le);
     if (n >= le || b[n] !== SP) throw this.error(n, 'space after metric name');
     this.textStart = n + 1;
     this.textEnd = le;

@@ -4,12 +4,10 @@ import { NUM, parseFloatAt, parseMillisAt, plainValueLine } from './float.js';
 import {
   MAX_LABEL_VALUE_BYTES,
   MAX_LINE_BYTES,
-  commonPrefix,
   isWord,
   labelValueExpectation,
   lineEnd,
   scanLabelValue,
-  scanName,
   skipBlanks,
   word4,
   WORD_HELP,
@@ -240,27 +238,6 @@ export class TextParser extends BaseParser implements SkippingParser {
     if (type === -1) throw this.error(ts, 'metric type (counter, gauge, histogram, summary or untyped)');
     this.metricType = type;
     return this.endComment(le, Entry.Type);
-  }
-
-  /**
-   * A HELP/TYPE metric name from its first byte; sets nameStart/nameEnd and returns its end.
-   * A TYPE line repeats its HELP line's name: compared 8 bytes a step, not re-validated.
-   */
-  private descriptorName(b: Uint8Array, n: number, te: number): number {
-    const dl = this.descLen;
-    if (dl !== 0 && n + dl < te && commonPrefix(this.dv, b, this.descStart, n, dl + 1) === dl + 1) {
-      this.nameStart = n;
-      this.nameEnd = n + dl;
-      this.descStart = n;
-      return n + dl;
-    }
-    const s = n;
-    n = scanName(this.dv, b, n + 1, te);
-    this.nameStart = s;
-    this.nameEnd = n;
-    this.descStart = s;
-    this.descLen = n - s;
-    return n;
   }
 }
 
