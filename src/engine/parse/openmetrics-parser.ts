@@ -1,6 +1,6 @@
 import { CLASS, Cls, COMMA, EQUALS, HASH, LBRACE, LF, QUOTE, RBRACE, SP } from './chars.js';
 import { BaseParser, MAX_CHECKPOINTS } from './base-parser.js';
-import { NUM, parseFloatAt, parseSecondsAt, plainValueLine } from './float.js';
+import { NUM, parseFloatAt, parseSecondsAt } from './float.js';
 import {
   MAX_LABEL_VALUE_BYTES,
   MAX_LINE_BYTES,
@@ -54,18 +54,12 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
 
   /**
    * See SkippingParser. MUST stay allocation-free: runs once per sample on a sequence hit.
-   * Small enough for V8 to inline: a plain decimal then LF inline, anything else in acceptTail().
+   * The format's part, exactly one space before the value and nothing after `# EOF`; the rest
+   * in acceptValue().
    */
   acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
-    const b = this.buf;
-    const end = this.end;
-    if (this.done || seriesEnd >= end || b[seriesEnd] !== SP) return false;
-    const next = plainValueLine(this.dv, b, seriesEnd + 1, end);
-    if (next < 0 || next - seriesStart > MAX_LINE_BYTES) return this.acceptTail(seriesStart, seriesEnd, nameEnd, lines);
-    this.value = NUM[0];
-    this.timestampMs = NaN;
-    this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
-    return true;
+    if (this.done || seriesEnd >= this.end || this.buf[seriesEnd] !== SP) return false;
+    return this.acceptValue(seriesEnd + 1, seriesStart, seriesEnd, nameEnd, lines);
   }
 
   /** See SkippingParser.acceptRuns: none after `# EOF`. */
@@ -74,7 +68,7 @@ export class OpenMetricsParser extends BaseParser implements SkippingParser {
   }
 
   /** acceptSeries for any other rest of the line (signs, specials, long floats, timestamps, exemplars): tail(). */
-  private acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+  protected acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
     let next: number;
     try {
       next = this.tail(this.buf, seriesEnd + 1, this.end, seriesStart);

@@ -1,6 +1,6 @@
 import { CLASS, Cls, COMMA, CR, EQUALS, HASH, LBRACE, LF, QUOTE, RBRACE, SP, TAB } from './chars.js';
 import { BaseParser, MAX_CHECKPOINTS } from './base-parser.js';
-import { NUM, parseFloatAt, parseMillisAt, plainValueLine } from './float.js';
+import { NUM, parseFloatAt, parseMillisAt } from './float.js';
 import {
   MAX_LABEL_VALUE_BYTES,
   MAX_LINE_BYTES,
@@ -70,27 +70,20 @@ export class TextParser extends BaseParser implements SkippingParser {
 
   /**
    * See SkippingParser. MUST stay allocation-free: runs once per sample on a sequence hit.
-   * Kept small enough for V8 to inline into the ingester's loop: the commonest rest of a line
-   * (one space or none after `}`, a plain decimal, LF) inline; anything else in acceptTail().
+   * The format's part, where the value starts (one space or none after `}`, a blank after a
+   * bare name); the rest in acceptValue().
    */
   acceptSeries(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
-    const b = this.buf;
-    const end = this.end;
-    if (seriesEnd >= end) return false;
-    const c = b[seriesEnd];
+    if (seriesEnd >= this.end) return false;
+    const c = this.buf[seriesEnd];
     // Without a label set, next() reads the name up to the first non-name byte and wants a
     // blank there: `up 1` is the series `up`, `up1 1` is not.
     if (seriesEnd === nameEnd && c !== SP && c !== TAB) return false;
-    const next = plainValueLine(this.dv, b, c === SP ? seriesEnd + 1 : seriesEnd, end);
-    if (next < 0 || next - seriesStart > MAX_LINE_BYTES) return this.acceptTail(seriesStart, seriesEnd, nameEnd, lines);
-    this.value = NUM[0];
-    this.timestampMs = NaN;
-    this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
-    return true;
+    return this.acceptValue(c === SP ? seriesEnd + 1 : seriesEnd, seriesStart, seriesEnd, nameEnd, lines);
   }
 
   /** acceptSeries for any other rest of the line (signs, specials, long floats, timestamps, blanks, CR): tail(). */
-  private acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
+  protected acceptTail(seriesStart: number, seriesEnd: number, nameEnd: number, lines: number): boolean {
     const next = this.tail(this.buf, seriesEnd, this.end, seriesStart);
     if (next < 0) return false;
     this.accepted(seriesStart, seriesEnd, nameEnd, lines, next);
