@@ -75,6 +75,16 @@ describe('TextParser', () => {
     for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${values[i]}: got ${got[i]}, want ${want[i]}`);
   });
 
+  it('refuses a value past the largest double, as Go and Prometheus do (value out of range), in both formats', () => {
+    for (const v of ['1e400', '-1e400', '2e308', '18e307']) {
+      for (const f of ['text', 'openmetrics'] as const) {
+        const body = `m ${v}\n${f === 'openmetrics' ? '# EOF\n' : ''}`;
+        assert.throws(() => samples(body, f), (e: unknown) => e instanceof ParseError && e.line === 1 && e.message.includes(v), `${f} ${v}`);
+      }
+    }
+    assert.equal(samples('m 1.7976931348623157e308\n', 'text')[0]!.value, 1.7976931348623157e308);
+  });
+
   it('reads integer millisecond timestamps, negative ones too', () => {
     assert.deepEqual(
       samples('a 1 1700000000123\nb 2 -5\nc 3\n', 'text').map((s) => s.ts),
