@@ -162,15 +162,25 @@ describe('Head', () => {
     assert.deepEqual([t[0], v[0]], [2, 2]);
   });
 
-  it('a duplicate sample in the same scrape overwrites (last one wins)', () => {
+  it('a duplicate sample in the same scrape is dropped, the first kept (as Prometheus), and counted', () => {
     const h = new Head({ window: 3 });
-    const r = h.create(['d'], h.target('t'));
+    const g = h.target('t');
+    const r = h.create(['d'], g);
     h.append(r, 5, 1);
     h.append(r, 5, 2);
+    // A series created in the middle of that scrape is not a duplicate.
+    const late = h.create(['e'], g);
+    h.append(late, 5, 7);
     const t = new Float64Array(3);
     const v = new Float64Array(3);
     assert.equal(h.read(r, t, v), 1);
-    assert.equal(v[0], 2);
+    assert.equal(v[0], 1);
+    assert.equal(h.read(late, t, v), 1);
+    assert.equal(v[0], 7);
+    assert.equal(h.duplicates, 1);
+    h.append(r, 6, 3);
+    assert.equal(h.read(r, t, v), 2);
+    assert.deepEqual([...v.subarray(0, 2)], [1, 3]);
   });
 
   it('moves a series whose samples are older than its target\'s newest scrape to its own timestamps, losing nothing', () => {

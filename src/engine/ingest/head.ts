@@ -84,6 +84,8 @@ export class Head {
 
   private readonly symbols = new SymbolTable();
   private labelArrayBytes = 0;
+  /** Samples dropped as the second of their series in one scrape (Prometheus keeps the first). */
+  duplicates = 0;
 
   private targetIds = new Map<string, number>();
   private targetNames: string[] = [];
@@ -167,9 +169,16 @@ export class Head {
     const chunk = ref >>> CHUNK_SHIFT;
     const local = ref & CHUNK_MASK;
     const bits = this.present[chunk]!;
-    // s === last: the next slot; s === last - 1: the same slot again (a duplicate: last one wins).
+    const word = (idx << BIT_ROW_SHIFT) + (local >>> 5);
+    const bit = 1 << (local & 31);
+    // s === last: the next slot. s === last - 1 with the slot's bit set: a second sample of the
+    // series in one scrape; Prometheus keeps the first ("duplicate sample for timestamp").
+    if (s + 1 === last && (bits[word]! & bit) !== 0) {
+      this.duplicates++;
+      return;
+    }
     if (s > last) this.clearGap(bits, local, last, s);
-    bits[(idx << BIT_ROW_SHIFT) + (local >>> 5)]! |= 1 << (local & 31);
+    bits[word]! |= bit;
     this.values[chunk]![(idx << CHUNK_SHIFT) + local] = value;
     this.lastSeq[ref] = s + 1;
   }
