@@ -1,13 +1,15 @@
-import type { Frame } from '../protocol/frame.js';
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import { linearFit } from './fit.js';
 import { median } from './stats.js';
 
 /**
- * Does the engine's heap grow over the soak? The heap used right after each collection is
- * what is live; between collections it climbs with allocation. So the window is cut into
- * buckets (a tenth of it, at least 10 s) and the lowest heap reading of each bucket, its
- * floor, is fitted with a line: its slope, per hour, is the growth of what the engine keeps.
- * A soak shorter than five buckets of 10 s says nothing (null).
+ * Does the engine's heap grow over the soak? What is live shows right after a full
+ * collection: with at least five mark-compacts of the main isolate spread over half the
+ * window, their heap-after sizes are fitted with a line. Otherwise the window is cut into
+ * buckets (a tenth of it, at least 10 s) and the lowest heap reading of each, its floor, is
+ * fitted instead (an upper bound: between mark-compacts the old generation fills). The slope,
+ * per hour, is the growth of what the engine keeps; a leak needs a line that fits (r² ≥ 0.5),
+ * not a few noisy points. A soak shorter than five buckets of 10 s says nothing (null).
  */
 export interface HeapTrend {
   /** Growth of the post-GC heap floor, bytes per hour (negative: it shrank). */
@@ -17,17 +19,27 @@ export interface HeapTrend {
   buckets: number;
   /** How well a line fits the floors (1: exactly). */
   r2: number;
-  /** Growth over LEAK_BOUND of the floor per hour (and over 1 MiB an hour): a leak. */
+  /** Growth over LEAK_BOUND of the floor per hour (and over 1 MiB an hour), on a line that fits (r² ≥ 0.5): a leak. */
   leak: boolean;
+  /** What was fitted: heap after each mark-compact, or the per-bucket floor of heap used. */
+  source: 'mark-compacts' | 'floor';
 }
 
 /** Growth per hour above which the report flags a leak, as a fraction of the floor. */
 export const LEAK_BOUND = 0.1;
 
-export function heapTrend(frames: Frame[]): HeapTrend | null {
+export function heapTrend(frames: Frame[], events: TimedGcEvent[] = []): HeapTrend | null {
   if (frames.length < 2) return null;
   const start = frames[0]!.startMs;
   const span = frames.at(-1)!.endMs - start;
+  const mcs = events.filter((e) => e.main && e.kind === 'mark-compact');
+  if (mcs.length >= 5 && mcs.at(-1)!.wallMs - mcs[0]!.wallMs >= span / 2) {
+    const fit = linearFit(
+      mcs.map((e) => e.wallMs - start),
+      mcs.map((e) => e.sizeAfterBytes),
+    );
+    return judge(fit.slope * 3_600_000, median(mcs.map((e) => e.sizeAfterBytes)), mcs.length, fit.r2, 'mark-compacts');
+  }
   const width = Math.max(10_000, span / 10);
   const floors = new Map<number, number>();
   for (const f of frames) {
@@ -41,7 +53,10 @@ export function heapTrend(frames: Frame[]): HeapTrend | null {
     whole.map(([b]) => (b + 0.5) * width),
     whole.map(([, v]) => v),
   );
-  const growthBytesPerHour = fit.slope * 3_600_000;
-  const floorBytes = median(whole.map(([, v]) => v));
-  return { growthBytesPerHour, floorBytes, buckets: whole.length, r2: fit.r2, leak: growthBytesPerHour > Math.max(2 ** 20, LEAK_BOUND * floorBytes) };
+  return judge(fit.slope * 3_600_000, median(whole.map(([, v]) => v)), whole.length, fit.r2, 'floor');
+}
+
+function judge(growthBytesPerHour: number, floorBytes: number, buckets: number, r2: number, source: HeapTrend['source']): HeapTrend {
+  const leak = r2 >= 0.5 && growthBytesPerHour > Math.max(2 ** 20, LEAK_BOUND * floorBytes);
+  return { growthBytesPerHour, floorBytes, buckets, r2, leak, source };
 }

@@ -243,7 +243,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       liveHeapBytes: meta.liveHeapBytes,
       series: frames.at(-1)?.series ?? 0,
       headBytes: frames.at(-1)?.headBytes ?? 0,
-      heapTrend: roundTrend(heapTrend(frames)),
+      heapTrend: roundTrend(heapTrend(frames, w.events)),
     },
     starvation: {
       windows: starved.length,

@@ -103,11 +103,11 @@ export interface Summary {
     series: number;
     headBytes: number;
     /**
-     * The post-GC heap floor's growth over the window (analysis/heap-trend.ts), null for a
-     * soak too short to tell (under 50 s); `leak` when it grows by more than 10 % of itself
-     * (and 1 MiB) an hour.
+     * The live heap's growth over the window (analysis/heap-trend.ts: heap after each
+     * mark-compact, or the per-bucket floor), null for a soak too short to tell (under 50 s);
+     * `leak` when a line that fits (r² ≥ 0.5) grows by more than 10 % of it (and 1 MiB) an hour.
      */
-    heapTrend: { growthBytesPerHour: number; floorBytes: number; buckets: number; r2: number; leak: boolean } | null;
+    heapTrend: { growthBytesPerHour: number; floorBytes: number; buckets: number; r2: number; leak: boolean; source: 'mark-compacts' | 'floor' } | null;
   };
   starvation: {
     windows: number;

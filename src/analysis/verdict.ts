@@ -55,7 +55,9 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
     out.push(
       trend.leak
         ? `LEAK: the heap after GC grew ${mib(trend.growthBytesPerHour)} MiB per hour (from a floor of ${mib(trend.floorBytes)} MiB, r² ${trend.r2.toFixed(2)}), more than 10 % of itself an hour.`
-        : `the heap after GC held steady: ${trend.growthBytesPerHour >= 0 ? '+' : ''}${mib(trend.growthBytesPerHour)} MiB per hour around ${mib(trend.floorBytes)} MiB (no leak above 10 % an hour).`,
+        : trend.r2 < 0.5 && trend.growthBytesPerHour > Math.max(2 ** 20, 0.1 * trend.floorBytes)
+          ? `no leak shown: the heap after GC scatters around ${mib(trend.floorBytes)} MiB with no line through it (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; its slope would be ${mib(trend.growthBytesPerHour)} MiB per hour): soak longer to tell.`
+          : `the heap after GC held steady: ${trend.growthBytesPerHour >= 0 ? '+' : ''}${mib(trend.growthBytesPerHour)} MiB per hour around ${mib(trend.floorBytes)} MiB (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; no leak above 10 % an hour).`,
     );
   }
   if (s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok} ok).`);
