@@ -100,6 +100,24 @@ describe('ScrapeCache', () => {
     assert.ok(c.bytes <= bytesBefore, 'churn compacts in place');
   });
 
+  it('hit() marks an entry seen as get() does; movedTo() follows a compacting iterDone', () => {
+    const c = new ScrapeCache();
+    const b = body(['s0', 's1', 's2', 's3']);
+    c.iterStart();
+    b.at.forEach((r, i) => c.add(b.buf, ...r, 10 + i));
+    assert.equal(c.lastEntry, 3);
+    c.iterDone();
+    c.iterStart();
+    assert.equal(c.hit(2), 12); // a sequence hit: no lookup
+    assert.equal(c.get(b.buf, ...b.at[0]!), 10);
+    assert.equal(c.lastEntry, 0);
+    assert.deepEqual([...c.iterDone()].sort(), [11, 13]);
+    assert.deepEqual([0, 1, 2, 3].map((e) => c.movedTo(e)), [0, -1, 1, -1]);
+    c.iterStart();
+    assert.equal(c.get(b.buf, ...b.at[2]!), 12);
+    assert.equal(c.lastEntry, 1);
+  });
+
   it('hashBytes depends on every byte and on the range only', () => {
     const a = enc.encode('xx_abcdefg_yy');
     const b = enc.encode('abcdefg');

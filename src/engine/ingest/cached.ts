@@ -5,11 +5,15 @@ import { createParser, formatOf } from '../parse/index.js';
 import { MAX_LINE_BYTES } from '../parse/scanner.js';
 import { Entry, isSkippingParser, type Parser, type SkippingParser } from '../parse/types.js';
 import { ScrapeCache } from './scrape-cache.js';
+import { ScrapeSequence } from './sequence.js';
+import { RunsStop, SeqFormat } from './sequence-layout.js';
 
 export type ParserFactory = (contentType: string) => Parser;
 
 interface TargetState {
   cache: ScrapeCache;
+  /** Diffing over cache: it starts and ends the cache's scrapes. */
+  seq: ScrapeSequence;
   id: number;
 }
 
@@ -17,7 +21,7 @@ interface TargetState {
  * The default ingester: byte-level pull parser → per-target scrape cache on the raw series
  * bytes → typed-array head. On a cache hit nothing is decoded and nothing is allocated; labels
  * are decoded and interned only for a series seen for the first time (or again after churn).
- * For text and OpenMetrics bodies the cache's sequence goes further: a line that repeats the last scrape's
+ * For text and OpenMetrics bodies the target's scrape sequence goes further: a line that repeats the last scrape's
  * bytes up to its value costs a compare of those bytes and the value's parse.
  *
  * Unlike Prometheus, a scrape that fails half-way (ParseError, sample limit) is not rolled
@@ -49,15 +53,14 @@ export class CachedIngester implements Ingester {
   ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number {
     const st = this.targets.get(target) ?? this.addTarget(target);
     const p = this.parserFor(contentType);
-    const cache = st.cache;
+    const seq = st.seq;
     this.last.samples = 0;
     this.last.seriesAdded = 0;
     this.added = 0;
     p.reset(body, 0, body.length);
-    cache.iterStart(p === this.textParser ? 1 : 2);
+    seq.begin(p === this.textParser ? SeqFormat.Text : SeqFormat.OpenMetrics);
     const n = isSkippingParser(p) ? this.ingestSequence(p, body, st, timestampMs) : this.ingestLines(p, body, st, timestampMs);
-    cache.commit(body);
-    const dropped = cache.iterDone();
+    const dropped = seq.end(body);
     for (let i = 0; i < dropped.length; i++) this.head.release(dropped[i]!);
     this.last.samples = n;
     this.last.seriesAdded = this.added;
@@ -65,38 +68,46 @@ export class CachedIngester implements Ingester {
   }
 
   /**
-   * Scrape-to-scrape diffing (see ScrapeCache's sequence): where the body repeats the last
+   * Scrape-to-scrape diffing (see ScrapeSequence): where the body repeats the last
    * scrape's bytes up to the next series, only the value is parsed; elsewhere the full path.
    * MUST stay allocation-free on sequence hits and cache hits: this loop runs once per sample.
    */
   private ingestSequence(p: SkippingParser, body: Uint8Array, st: TargetState, timestampMs: number): number {
-    const cache = st.cache;
+    const seq = st.seq;
+    const r = seq.result;
     const head = this.head;
     const limit = this.options.sampleLimit;
     const end = body.length;
+    const wasm = seq.useBody(body);
     // matchNext()'s view of the body; not needed while the WebAssembly matcher runs. Kept
     // loop-invariant: reassigning it in the loop costs the JavaScript path ~30 % (measured).
-    const dv = cache.kernelOn ? this.dv : this.bodyView(body);
+    const dv = wasm ? this.dv : this.bodyView(body);
     let n = 0;
     /** The line p.position is on. */
     let line = 1;
     for (;;) {
       // As many lines as repeat the last scrape with a plain value, in WebAssembly (-1: off).
-      const m = cache.matchRuns(body, p.position, end, MAX_LINE_BYTES);
-      let ke = -1;
-      if (m < 0) ke = cache.matchNext(cache.kernelOn ? this.bodyView(body) : dv, body, p.position, end);
-      else if (p.acceptRuns(cache.runsEnd, cache.runsLines, m)) {
+      // Not called at all when off: called for a -1 on every line, it took the place that
+      // head.append() needs in V8's inlining budget, and the value was boxed for the call (the
+      // JavaScript matcher's rows of bench-engine at 4 B/sample in most runs, measured).
+      const m = wasm ? seq.matchRuns(p.position, end, MAX_LINE_BYTES) : -1;
+      let hit = false;
+      if (m < 0) hit = seq.matchNext(dv, body, p.position, end);
+      else if (p.acceptRuns(r.runsEnd, r.runsLines, m)) {
         if (m > 0) {
-          n = this.appendRuns(cache, m, n, timestampMs);
+          n = this.appendRuns(seq, m, n, timestampMs);
           line = p.line + 1;
         }
         // The run it stopped on: its series matched (the rest of the line is parsed below), or not.
-        if (cache.runsStatus === 1) ke = cache.matchAt(p.position);
+        if (r.stop === RunsStop.SeriesMatched) {
+          seq.matchAt(p.position);
+          hit = true;
+        }
       }
       let ref: number;
-      if (ke >= 0 && p.acceptSeries(cache.matchKeyStart, ke, cache.matchNameEnd, cache.matchLines)) {
+      if (hit && p.acceptSeries(r.keyStart, r.keyEnd, r.nameEnd, r.lines)) {
         if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
-        ref = cache.takeMatch();
+        ref = seq.takeMatch();
       } else if ((ref = this.fullLine(p, body, st, line, n)) < 0) break;
       const t = p.timestampMs;
       head.append(ref, t === t ? t : timestampMs, p.value);
@@ -114,13 +125,13 @@ export class CachedIngester implements Ingester {
   }
 
   /** The last matchRuns()'s m lines into the head (n samples before them); returns n + m. MUST stay allocation-free. */
-  private appendRuns(cache: ScrapeCache, m: number, n: number, timestampMs: number): number {
+  private appendRuns(seq: ScrapeSequence, m: number, n: number, timestampMs: number): number {
     const head = this.head;
     const limit = this.options.sampleLimit;
     const take = limit > 0 && n + m > limit ? limit - n : m;
-    const values = cache.runValues();
-    const v0 = cache.runsV;
-    for (let i = 0; i < take; i++) head.append(cache.takeRun(i), timestampMs, values[v0 + i]!);
+    const values = seq.result.values;
+    const v0 = seq.result.valuesAt;
+    for (let i = 0; i < take; i++) head.append(seq.takeRun(i), timestampMs, values[v0 + i]!);
     if (take < m) throw new SampleLimitError(limit);
     return n + m;
   }
@@ -138,7 +149,7 @@ export class CachedIngester implements Ingester {
     const limit = this.options.sampleLimit;
     if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
     const ref = this.resolve(p, body, st);
-    st.cache.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
+    st.seq.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
     return ref;
   }
 
@@ -174,7 +185,7 @@ export class CachedIngester implements Ingester {
   stats(): HeadStats {
     const s = this.head.stats();
     let cacheBytes = 0;
-    for (const t of this.targets.values()) cacheBytes += t.cache.bytes;
+    for (const t of this.targets.values()) cacheBytes += t.cache.bytes + t.seq.bytes;
     // The scrape caches are part of what the ingester holds per series.
     s.bytes += cacheBytes;
     s.bytesPerSeries = s.series > 0 ? s.bytes / s.series : 0;
@@ -185,7 +196,7 @@ export class CachedIngester implements Ingester {
   dropTarget(target: string): void {
     const st = this.targets.get(target);
     if (!st) return;
-    const refs = st.cache.clear();
+    const refs = st.seq.clear();
     for (let i = 0; i < refs.length; i++) this.head.release(refs[i]!);
     this.targets.delete(target);
   }
@@ -195,7 +206,8 @@ export class CachedIngester implements Ingester {
   }
 
   private addTarget(target: string): TargetState {
-    const st: TargetState = { cache: new ScrapeCache(), id: this.head.target(target) };
+    const cache = new ScrapeCache();
+    const st: TargetState = { cache, seq: new ScrapeSequence(cache), id: this.head.target(target) };
     this.targets.set(target, st);
     return st;
   }
