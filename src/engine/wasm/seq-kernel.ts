@@ -3,13 +3,13 @@ import { SEQ_KERNEL_WASM } from './seq-kernel.wasm.js';
 
 /**
  * The sequence matcher in WebAssembly (seq-kernel.wat): one instance and one memory per
- * thread, shared by every scrape cache of that thread (ingest() runs to its end before the
- * next, so they never interleave). A cache copies its runs and the body in at its first call
- * of a scrape (memcpy, about 2 ns/sample for each) and calls match() for as many lines as
- * repeat the last scrape with a plain value.
+ * thread, shared by every scrape sequence of that thread (ingest() runs to its end before the
+ * next, so they never interleave). A sequence copies its runs and the body in once a scrape
+ * (memcpy, about 2 ns/sample for each; engine/ingest/sequence-wasm.ts) and calls match() for
+ * as many lines as repeat the last scrape with a plain value.
  *
  * Off when WebAssembly or its SIMD is missing (`--jitless`, `--no-experimental-wasm-simd`) or
- * when PROMSOAK_SEQ_KERNEL=js: then the caches match in JavaScript, with the same results.
+ * when PROMSOAK_SEQ_KERNEL=js: then the sequences match in JavaScript, with the same results.
  */
 export class SeqKernel {
   readonly memory: WebAssembly.Memory;
@@ -28,9 +28,6 @@ export class SeqKernel {
   u8: Uint8Array;
   i32: Int32Array;
   f64: Float64Array;
-  /** Whose data is in memory (a cache and its scrape), so that a cache copies once a scrape. */
-  owner: unknown = null;
-  stamp = -1;
 
   constructor(instance: WebAssembly.Instance) {
     const ex = instance.exports as { memory: WebAssembly.Memory; match: SeqKernel['match'] };
@@ -77,7 +74,7 @@ export const DATA_START = 256;
 let kernel: SeqKernel | null | undefined;
 let enabled = process.env['PROMSOAK_SEQ_KERNEL'] !== 'js';
 
-/** Turns the kernel on or off for scrape caches created from now on (tests and benchmarks compare both ways). */
+/** Turns the kernel on or off for scrape sequences created from now on (tests and benchmarks compare both ways). */
 export function useSeqKernel(on: boolean): void {
   enabled = on;
 }

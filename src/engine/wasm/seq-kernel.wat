@@ -1,4 +1,4 @@
-;; The scrape cache's sequence matcher (see src/engine/scrape-cache.ts, "The sequence"), in
+;; The scrape sequence's matcher (see src/engine/ingest/sequence.ts), in
 ;; WebAssembly with 128-bit SIMD: compares a body against the last scrape's runs 16 bytes a
 ;; step and parses each matched line's plain value, as many runs as match in a row, in one call.
 ;; Built into seq-kernel.wasm.ts by `npm run build:wasm` (scripts/build-wasm.ts, with wabt).
@@ -8,7 +8,7 @@
 ;;   [192, 204)  results of match(): end (i32), lines (i32), status (i32)
 ;;   then the run table, the runs' bytes, the body and the outputs, at offsets passed in.
 ;;
-;; A run table row is 8 i32 (scrape-cache.ts's SEQ layout): start, key, nameEnd, keyEnd,
+;; A run table row is 8 i32 (sequence-layout.ts's Run): start, key, nameEnd, keyEnd,
 ;; lines, entry, slow, unused; start, key and keyEnd are offsets into the runs' bytes.
 (module
   (memory (export "memory") 4)
