@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ParseError } from '../src/common/errors.js';
 import { Entry, parserFor, type ExpositionFormat, type Parser } from '../src/engine/parse/index.js';
 import { formatOfPath } from '../src/commands/parse.js';
-import { NUM, parseFloatAt, plainValueLine } from '../src/engine/parse/float.js';
+import { parseFloatAt, plainValueLine } from '../src/engine/parse/float.js';
+import { NUM } from '../src/engine/parse/num.js';
 import { TESTDATA } from './helpers/tools.js';
 import { prng } from './fixtures/parse-helpers.js';
 

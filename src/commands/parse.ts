@@ -100,13 +100,18 @@ export async function loadExposition(source: string, format?: ExpositionFormat, 
   }
   const timeoutSeconds = positiveNumber('--timeout', limits.timeoutSeconds) ?? PARSE_FETCH_DEFAULTS.timeoutSeconds;
   const limit = positiveInt('--body-limit', limits.bodyLimitBytes) ?? PARSE_FETCH_DEFAULTS.bodyLimitBytes;
-  // undici's bodyTimeout is between bytes: a body that keeps coming needs a deadline of its own.
-  const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
+  // undici's bodyTimeout is between bytes: a body that keeps coming needs a deadline of its own,
+  // cleared once the fetch is over (a signal that fires later would abort a finished request).
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutSeconds * 1000);
+  const deadline = abort.signal;
   const header = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
   try {
     const res = await request(url, { headers: { accept: ACCEPT[format ?? 'any'], 'accept-encoding': 'identity' }, headersTimeout: 10_000, bodyTimeout: 10_000, signal: deadline });
     const encoding = header(res.headers['content-encoding']);
     if (res.statusCode !== 200 || (encoding !== '' && encoding.toLowerCase() !== 'identity') || Number(header(res.headers['content-length']) || 0) > limit) {
+      // Destroying the body aborts the request: its error event has nothing left to tell.
+      res.body.on('error', () => {});
       res.body.destroy();
       if (res.statusCode !== 200) throw new ScrapeError(`${source}: HTTP status ${res.statusCode}`);
       if (encoding !== '' && encoding.toLowerCase() !== 'identity') throw new ScrapeError(`${source}: the body is Content-Encoding ${encoding.slice(0, 40)}, though identity was asked`);
@@ -117,6 +122,7 @@ export async function loadExposition(source: string, format?: ExpositionFormat, 
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limit) {
+        res.body.on('error', () => {});
         res.body.destroy();
         throw new ScrapeError(`${source}: the body passed the limit of ${limit} bytes (--body-limit)`);
       }
@@ -127,6 +133,8 @@ export async function loadExposition(source: string, format?: ExpositionFormat, 
     if (e instanceof PromsoakError) throw e;
     if (deadline.aborted) throw new ScrapeError(`${source}: not done within ${timeoutSeconds} s (--timeout)`);
     throw new ScrapeError(`${source}: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

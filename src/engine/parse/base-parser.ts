@@ -1,7 +1,8 @@
 import type { ParseError } from '../../common/errors.js';
 import { CLASS, Cls, COMMA, EQUALS, LBRACE, RBRACE } from './chars.js';
 import { asciiString, labelValueString } from './decode.js';
-import { NUM, plainValueLine } from './float.js';
+import { plainValueLine } from './float.js';
+import { NUM } from './num.js';
 import { MAX_LINE_BYTES, commonPrefix, parseErrorAt, plainValueThenBrace, scanLabelValue, scanName, skipBlanks } from './scanner.js';
 import { Entry, MetricType, type Parser } from './types.js';
 

@@ -1,6 +1,7 @@
 import { CLASS, Cls, COMMA, EQUALS, HASH, LBRACE, LF, QUOTE, RBRACE, SP } from './chars.js';
 import { BaseParser, MAX_CHECKPOINTS } from './base-parser.js';
-import { NUM, parseFloatAt } from './float.js';
+import { parseFloatAt } from './float.js';
+import { NUM } from './num.js';
 import { parseSecondsAt } from './timestamp.js';
 import {
   MAX_LABEL_VALUE_BYTES,

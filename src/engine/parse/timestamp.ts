@@ -1,5 +1,5 @@
 import { DOT, MINUS, PLUS } from './chars.js';
-import { NUM } from './float.js';
+import { NUM } from './num.js';
 
 /**
  * Sample timestamps: text format 0.0.4's integer milliseconds and OpenMetrics' float seconds,

@@ -71,7 +71,7 @@ export interface Parser {
 
 /**
  * A parser that can take a sample line its caller recognised, without scanning the series.
- * The scrape cache's sequence (scrape-to-scrape diffing, see scrape-cache.ts) knows that the
+ * The scrape cache's sequence (scrape-to-scrape diffing, see ingest/sequence.ts) knows that the
  * bytes from `position` up to a series' end are byte-for-byte a run that this parser accepted
  * before, starting at a line start: whole blank and comment lines, then a sample line's
  * leading blanks and series. Identical bytes at a line start parse identically (text lines

@@ -1,4 +1,4 @@
-import { POW10 } from '../parse/float.js';
+import { POW10 } from '../parse/num.js';
 import { SEQ_KERNEL_WASM } from './seq-kernel.wasm.js';
 
 /**
