@@ -114,9 +114,9 @@ test('thresholds: parse, validate against the summary shape, evaluate', () => {
 test('heap trend: the post-GC floor is fitted; a growing floor is a leak, a steady sawtooth is not, a short soak says nothing', async () => {
   const { heapTrend } = await import('../src/analysis/heap-trend.js');
   const MiB = 2 ** 20;
-  // 120 s of a sawtooth: climbs 4 MiB over 10 s, collected back to its floor.
+  // 6 minutes of a sawtooth: climbs 4 MiB over 10 s, collected back to its floor.
   const saw = (floorAt: (i: number) => number): Frame[] =>
-    Array.from({ length: 120 }, (_, i) => {
+    Array.from({ length: 360 }, (_, i) => {
       const f = frame(i, 100);
       f.heap = { ...f.heap, usedBytes: floorAt(i) + (i % 10) * 0.4 * MiB };
       return f;
@@ -129,5 +129,5 @@ test('heap trend: the post-GC floor is fitted; a growing floor is a leak, a stea
   const leaking = heapTrend(saw((i) => 50 * MiB + (i / 60) * 2 * MiB))!;
   assert.equal(leaking.leak, true);
   assert.ok(Math.abs(leaking.growthBytesPerHour - 120 * MiB) < 10 * MiB, String(leaking.growthBytesPerHour / MiB));
-  assert.equal(heapTrend(saw(() => 50 * MiB).slice(0, 40)), null);
+  assert.equal(heapTrend(saw(() => 50 * MiB).slice(0, 200)), null, 'under 5 minutes: nothing to tell');
 });

@@ -9,7 +9,8 @@ import { median } from './stats.js';
  * buckets (a tenth of it, at least 10 s) and the lowest heap reading of each, its floor, is
  * fitted instead (an upper bound: between mark-compacts the old generation fills). The slope,
  * per hour, is the growth of what the engine keeps; a leak needs a line that fits (r² ≥ 0.5),
- * not a few noisy points. A soak shorter than five buckets of 10 s says nothing (null).
+ * not a few noisy points. A window shorter than MIN_SPAN_MS says nothing (null): a minute's
+ * sawtooth extrapolated to an hour is noise.
  */
 export interface HeapTrend {
   /** Growth of the post-GC heap floor, bytes per hour (negative: it shrank). */
@@ -28,10 +29,14 @@ export interface HeapTrend {
 /** Growth per hour above which the report flags a leak, as a fraction of the floor. */
 export const LEAK_BOUND = 0.1;
 
+/** The shortest window a trend is read from: five minutes. */
+export const MIN_SPAN_MS = 300_000;
+
 export function heapTrend(frames: Frame[], events: TimedGcEvent[] = []): HeapTrend | null {
   if (frames.length < 2) return null;
   const start = frames[0]!.startMs;
   const span = frames.at(-1)!.endMs - start;
+  if (span < MIN_SPAN_MS) return null;
   const mcs = events.filter((e) => e.main && e.kind === 'mark-compact');
   if (mcs.length >= 5 && mcs.at(-1)!.wallMs - mcs[0]!.wallMs >= span / 2) {
     const fit = linearFit(

@@ -104,7 +104,7 @@ export interface Summary {
     headBytes: number;
     /**
      * The live heap's growth over the window (analysis/heap-trend.ts: heap after each
-     * mark-compact, or the per-bucket floor), null for a soak too short to tell (under 50 s);
+     * mark-compact, or the per-bucket floor), null for a window too short to tell (under 5 minutes);
      * `leak` when a line that fits (r² ≥ 0.5) grows by more than 10 % of it (and 1 MiB) an hour.
      */
     heapTrend: { growthBytesPerHour: number; floorBytes: number; buckets: number; r2: number; leak: boolean; source: 'mark-compacts' | 'floor' } | null;
