@@ -138,17 +138,20 @@ test('thresholds: a violated one exits 1 and is listed; a typo fails before the 
   assert.equal(notRun.stderr, `promsoak: ${out} is not a run directory (no frames.ndjson)\n`);
 });
 
-test('evenness against the schedule: a healthy engine at a 5 s interval reads CV under 0.01 and no starved second', { timeout: 90_000 }, () => {
+test('evenness against the schedule: a healthy engine at a 5 s interval reads CV under 0.01 and no starved second', { timeout: 120_000 }, (t) => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-run-'));
-  const r = runCli(['run', 'default', '--exporters', '200', '--interval', '5', '--duration', '15', '--warmup', '5', '--out', out], { timeout: 60_000 });
+  // The default fleet (1000 targets, 200 scrapes a second): one scrape is 0.5 % of a second's
+  // samples, so a GC pause that shifts one across a second's edge stays well under the bound.
+  const r = runCli(['run', 'default', '--interval', '5', '--duration', '15', '--warmup', '6', '--out', out], { timeout: 90_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const dir = onlyRun(out);
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
   assert.ok(s.samplesPerSecond.cv !== null && s.samplesPerSecond.cv < 0.01, `CV ${s.samplesPerSecond.cv}`);
+  t.diagnostic(`CV ${s.samplesPerSecond.cv} against the schedule`);
   assert.equal(s.starvation.windows, 0);
   // The raw per-second counts do saw-tooth with the targets' phases: the schedule is what evens them.
   const raw = readNdjson<Frame>(join(dir, 'frames.ndjson')).filter((f) => !f.warmup).map((f) => f.samples);
-  assert.ok(Math.max(...raw) - Math.min(...raw) >= 400, `raw per-second samples ${Math.min(...raw)}…${Math.max(...raw)}`);
+  assert.ok(Math.max(...raw) - Math.min(...raw) >= 1000, `raw per-second samples ${Math.min(...raw)}…${Math.max(...raw)}`);
 });
 
 test('calibration holds under a small or large young generation and single-threaded GC (±15 % of 1024 B/sample)', { timeout: 180_000 }, () => {
