@@ -81,7 +81,7 @@ export function silentStarvedSeconds(silences: Silence[], events: TimedGcEvent[]
           allocatedBytes: sum((e) => e.allocatedBytes),
         },
         // Main-thread GC must explain most of a silent second to be its cause.
-        withGc: markCompacts > 0 && gcMs > step / 2 ? true : gcMs > Math.max(gcMsPerSecond, step / 2),
+        withGc: gcMs > Math.max(gcMsPerSecond, step / 2),
         noFrame: true,
       });
     }

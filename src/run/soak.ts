@@ -1,6 +1,6 @@
 import { isPromsoakError, PromsoakError } from '../common/errors.js';
 import { startFleet } from '../fleet/fleet.js';
-import type { TargetGroup } from '../fleet/sd.js';
+import { readFileSd } from '../engine/targets.js';
 import { schedulePhaseMs } from '../common/schedule.js';
 import type { Schedule } from '../analysis/schedule.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
@@ -40,7 +40,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
-    end.schedule = scheduleOf(fleet.targetGroups(), plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
+    end.schedule = scheduleOf(fleet.fileSd!, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
     engine = await startEngine(plan, o, dir, fleet.fileSd!, rec);
     rec.start(Date.now());
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
@@ -93,15 +93,9 @@ async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: 
   }
 }
 
-/** The engine's schedule for the fleet's targets: ids as the engine reads them from file_sd (engine/targets.ts). */
-function scheduleOf(groups: TargetGroup[], intervalMs: number, samplesPerScrape: number): Schedule {
-  const offsetsMs: number[] = [];
-  for (const g of groups) {
-    let path = g.labels.__metrics_path__ ?? '/metrics';
-    if (!path.startsWith('/')) path = '/' + path;
-    for (const t of g.targets) offsetsMs.push(schedulePhaseMs(`${g.labels.__scheme__ ?? 'http'}://${t}${path}`, intervalMs));
-  }
-  return { intervalMs, offsetsMs, samplesPerScrape };
+/** The engine's schedule for the fleet's targets: the file_sd the engine reads, read the engine's way. */
+function scheduleOf(fileSd: string, intervalMs: number, samplesPerScrape: number): Schedule {
+  return { intervalMs, offsetsMs: readFileSd(fileSd).map((t) => schedulePhaseMs(t.id, intervalMs)), samplesPerScrape };
 }
 
 /** Waits for the end of the warm-up and the measured window, Ctrl-C, or the engine's exit. */
