@@ -6,7 +6,7 @@ import { GoGcTraceReader, parseGcTraceLine, type GoGcCycle } from '../src/teleme
 import { TESTDATA } from './helpers/tools.js';
 
 const MIB = 2 ** 20;
-const FIXTURES = ['gctrace-prometheus-2.42.txt', 'gctrace-victoria-metrics.txt'];
+const FIXTURES = ['gctrace-prometheus-2.42.log', 'gctrace-victoria-metrics.log'];
 const read = (name: string): Buffer => readFileSync(join(TESTDATA, name));
 
 /** Feeds a whole stream in chunks of `size` bytes; returns what the reader handed out. */
