@@ -80,15 +80,17 @@ interface Stat {
   state: string;
   utime: number;
   stime: number;
+  /** num_threads: a zombie leader with live threads is a running process. */
+  threads: number;
   startTicks: number;
 }
 
-/** comm may hold spaces and ')': the fields start after the last ')'. state is field 3, utime/stime 14/15, starttime 22. */
+/** comm may hold spaces and ')': the fields start after the last ')'. state is field 3, utime/stime 14/15, num_threads 20, starttime 22. */
 function parseStat(text: string): Stat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   const f = text.slice(close + 2).split(' ');
-  return { name: text.slice(text.indexOf('(') + 1, close), state: f[0]!, utime: Number(f[11]), stime: Number(f[12]), startTicks: Number(f[19]) };
+  return { name: text.slice(text.indexOf('(') + 1, close), state: f[0]!, utime: Number(f[11]), stime: Number(f[12]), threads: Number(f[17]), startTicks: Number(f[19]) };
 }
 
 /**
@@ -102,7 +104,8 @@ export function readProc(pid: number): ProcSample | null {
   const atMs = Date.now();
   const text = readProcFile(`/proc/${pid}/stat`);
   const stat = text === undefined ? undefined : parseStat(text);
-  if (!stat || stat.state === 'Z' || stat.state === 'X') return null;
+  // A zombie has exited and waits for its parent; its leader alone being one (threads left) is still running.
+  if (!stat || stat.state === 'X' || (stat.state === 'Z' && stat.threads <= 1)) return null;
   const statm = readProcFile(`/proc/${pid}/statm`);
   if (statm === undefined) return null;
   let tids: string[];
