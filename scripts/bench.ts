@@ -7,6 +7,7 @@ import { runScrapeBench } from './bench-scrape.js';
 import { runParseBench } from './bench-parse.js';
 import { benchEndToEnd, benchIngesters } from './bench-engine.js';
 import { runTelemetryBench } from './bench-telemetry.js';
+import { runTargetBench } from './bench-target.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -58,6 +59,7 @@ const benches: [string, () => Promise<Row[]>][] = [
       })),
   ],
   ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
+  ['target', () => runTargetBench(quick ? 2 : 6, quick ? 5 : 10)],
 ];
 
 const rows: Row[] = [];

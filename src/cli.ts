@@ -157,8 +157,13 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
         .option('duration', { type: 'number', describe: "Seconds measured after the warm-up (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Seconds of warm-up left out of the figures (default: the profile's)" })
-        .option('ingester', { type: 'string', default: 'cached', describe: 'cached, naive or module:<path>' })
-        .option('cores', { type: 'number', describe: 'Pin the engine to this many cores (taskset, --v8-pool-size); the fleet gets the rest' })
+        .option('ingester', { type: 'string', describe: 'The built-in engine\'s ingester: cached (default), naive or module:<path>' })
+        .option('target', { type: 'string', describe: "The system under test: builtin (default), prometheus[:<binary>], victoria-metrics[:<binary>], exec:'<command with {file_sd} {http_sd} {port} {dir} {interval} {timeout}>', url:<metrics url>" })
+        .option('target-metrics', { type: 'string', describe: "exec: where its own metrics are, e.g. 'http://127.0.0.1:{port}/metrics'" })
+        .option('target-samples', { type: 'string', describe: "The counter of samples the target ingested, e.g. 'my_samples_total' or 'a{type=\"x\"} + b'" })
+        .option('pid', { type: 'number', describe: 'url: the running target\'s local pid (CPU and memory from /proc)' })
+        .option('env', { type: 'string', array: true, describe: 'K=V for the target (repeatable): GOGC, GOMEMLIMIT, GODEBUG…' })
+        .option('cores', { type: 'number', describe: 'Pin the engine (or target: taskset, GOMAXPROCS) to this many cores; the fleet gets the rest' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
         .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
@@ -178,6 +183,11 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
           ingester: a.ingester,
+          target: a.target,
+          targetMetrics: a.targetMetrics,
+          targetSamples: a.targetSamples,
+          pid: a.pid,
+          env: a.env,
           cores: a.cores,
           v8Flags: a.v8Flags ? a.v8Flags.split(/\s+/).filter(Boolean) : [],
           exporters: a.exporters,
@@ -208,6 +218,10 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('ingester', { type: 'string', describe: 'Comma list, e.g. cached,naive (default cached)' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "One V8 setting per use (repeatable), e.g. --v8-flags '--max-semi-space-size=16'" })
         .option('node', { type: 'string', nargs: 1, describe: 'A Node binary for the engine (repeatable)' })
+        .option('target', { type: 'string', describe: 'Comma list of systems under test, e.g. builtin,prometheus,victoria-metrics (see run --target)' })
+        .option('target-metrics', { type: 'string', describe: 'exec: targets: where their metrics are (a URL template with {port})' })
+        .option('target-samples', { type: 'string', describe: 'exec:/url: targets: the counter of samples they ingested' })
+        .option('env', { type: 'string', nargs: 1, describe: "One environment setting of the target per use (repeatable: each a variant), e.g. --env GOGC=50 --env GOGC=200" })
         .option('repeat', { type: 'number', default: 1, describe: 'Runs per variant (medians and spread)' })
         .option('duration', { type: 'number', describe: "Seconds measured per run (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Warm-up seconds per run (default: the profile's)" })
@@ -231,6 +245,10 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           ingesters: a.ingester ? a.ingester.split(',').map((s) => s.trim()) : undefined,
           v8Flags: list(a.v8Flags),
           nodes: list(a.node),
+          targets: a.target ? a.target.split(',').map((s) => s.trim()) : undefined,
+          envs: list(a.env),
+          targetMetrics: a.targetMetrics,
+          targetSamples: a.targetSamples,
           repeat: a.repeat,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,

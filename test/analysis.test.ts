@@ -78,7 +78,7 @@ test('summary: evenness, bytes/sample, GC totals equal the trace, starvation att
   assert.equal(s.provisioning.coresNeeded, 2); // p99 ≈ 1.5 cores at 80 %
   assert.equal(s.provisioning.gcRamOverheadPct, Math.round(((100e6 + 11 - 25e6) / 25e6) * 1000) / 10);
   assert.equal(s.scrapes.ok, 100);
-  assert.ok(s.scrapes.durationMs.p99 >= 2 && s.scrapes.durationMs.p99 < 2.02);
+  assert.ok(s.scrapes.durationMs!.p99 >= 2 && s.scrapes.durationMs!.p99 < 2.02);
   assert.equal(s.fleet.saturated, false);
   assert.match(s.verdict.join('\n'), /ingestion was uneven: 2 of 10 s fell >20 % below the median/);
 });

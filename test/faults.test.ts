@@ -108,7 +108,7 @@ describe('fault injection in the fleet', () => {
     for (const reason of ['timeout', 'http_status', 'parse', 'body_limit', 'connection'] as const) assert.ok((by[reason] ?? 0) > 0, `${reason}: ${JSON.stringify(by)}`);
     assert.equal(s.faults.healthyScrapesFailed, 0);
     assert.equal(s.faults.healthySamplesLost, 0);
-    assert.ok(s.scrapes.failed > 0 && Object.values(s.scrapes.failedByReason).reduce((a, n) => a + (n ?? 0), 0) === s.scrapes.failed, JSON.stringify(s.scrapes));
+    assert.ok(s.scrapes.failed! > 0 && Object.values(s.scrapes.failedByReason).reduce((a, n) => a + (n ?? 0), 0) === s.scrapes.failed, JSON.stringify(s.scrapes));
     assert.match(r.stdout, /faults injected into exporters: .*healthy exporters: none lost/);
   });
 });

@@ -42,7 +42,7 @@ test('measurement truth: an ingester allocating a known amount per sample reads 
   const dir = onlyRun(join(out, 'runs'));
   for (const f of ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log']) assert.ok(existsSync(join(dir, f)), f);
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
-  assert.equal(s.schemaVersion, 1);
+  assert.equal(s.schemaVersion, 2);
   assert.equal(s.run.stopReason, 'completed');
   assert.ok(s.samples > 50_000, `samples ${s.samples}`);
   // The fixture allocates (n + 6) pointers per sample = 1024 B; the engine around it adds a little.
@@ -60,11 +60,11 @@ test('measurement truth: an ingester allocating a known amount per sample reads 
   assert.ok(harness.length >= 1, 'the live-heap GCs are in gc.ndjson');
   // GC CPU can be no more than main-thread GC time plus what the helper threads ran.
   const mainGcMs = gc.reduce((a, e) => a + e.pauseMs + e.incrementalMs, 0);
-  const helperMs = frames.reduce((a, f) => a + f.cpu.v8Platform * (f.endMs - f.startMs), 0);
+  const helperMs = frames.reduce((a, f) => a + f.cpu.v8Platform! * (f.endMs - f.startMs), 0);
   assert.ok(s.gc.backgroundMs <= helperMs + 1e-6, `background ${s.gc.backgroundMs} ms > helper CPU ${helperMs} ms`);
   const cpuMs = frames.reduce((a, f) => a + f.cpu.total * (f.endMs - f.startMs), 0);
   assert.ok(s.gc.cpuShare! * cpuMs <= mainGcMs + helperMs + 1, `GC CPU ${s.gc.cpuShare! * cpuMs} ms > ${mainGcMs} + ${helperMs}`);
-  assert.ok(s.cpu.avgCores > 0 && s.cpu.byClass.main > 0);
+  assert.ok(s.cpu.avgCores > 0 && s.cpu.byClass.main! > 0);
   assert.match(r.stdout, /promsoak run: test-1s, ingester module:/);
   assert.match(r.stdout, /bytes\/sample\s+\d/);
 

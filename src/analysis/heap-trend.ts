@@ -37,17 +37,19 @@ export function heapTrend(frames: Frame[], events: TimedGcEvent[] = []): HeapTre
   const start = frames[0]!.startMs;
   const span = frames.at(-1)!.endMs - start;
   if (span < MIN_SPAN_MS) return null;
-  const mcs = events.filter((e) => e.main && e.kind === 'mark-compact');
+  // A Go target: every cycle is a full mark, and gctrace says the live (marked) heap.
+  const mcs = events.filter((e) => (e.main && e.kind === 'mark-compact') || e.kind === 'go');
   if (mcs.length >= 5 && mcs.at(-1)!.wallMs - mcs[0]!.wallMs >= span / 2) {
     const fit = linearFit(
       mcs.map((e) => e.wallMs - start),
-      mcs.map((e) => e.sizeAfterBytes),
+      mcs.map(afterGc),
     );
-    return judge(fit.slope * 3_600_000, median(mcs.map((e) => e.sizeAfterBytes)), mcs.length, fit.r2, 'mark-compacts');
+    return judge(fit.slope * 3_600_000, median(mcs.map(afterGc)), mcs.length, fit.r2, 'mark-compacts');
   }
   const width = Math.max(10_000, span / 10);
   const floors = new Map<number, number>();
   for (const f of frames) {
+    if (f.heap.usedBytes === null) continue;
     const b = Math.floor((f.endMs - start) / width);
     floors.set(b, Math.min(floors.get(b) ?? Infinity, f.heap.usedBytes));
   }
@@ -60,6 +62,8 @@ export function heapTrend(frames: Frame[], events: TimedGcEvent[] = []): HeapTre
   );
   return judge(fit.slope * 3_600_000, median(whole.map(([, v]) => v)), whole.length, fit.r2, 'floor');
 }
+
+const afterGc = (e: TimedGcEvent): number => e.heapLiveBytes ?? e.sizeAfterBytes;
 
 function judge(growthBytesPerHour: number, floorBytes: number, buckets: number, r2: number, source: HeapTrend['source']): HeapTrend {
   const leak = r2 >= 0.5 && growthBytesPerHour > Math.max(2 ** 20, LEAK_BOUND * floorBytes);

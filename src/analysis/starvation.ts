@@ -74,7 +74,8 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
   const deficit = rates.map((r) => (med > 0 ? Math.max(0, (med - r) / med) : 0));
   const seconds: StarvedSecond[] = [];
   frames.forEach((fr, i) => {
-    const starved = deficit[i]! * 100 > c.belowMedianPct || fr.eventLoop.delayP99Ms > c.eventLoopDelayMs;
+    const loopDelay = fr.eventLoop?.delayP99Ms ?? null;
+    const starved = deficit[i]! * 100 > c.belowMedianPct || (loopDelay !== null && loopDelay > c.eventLoopDelayMs);
     if (!starved) return;
     const g = gc[i]!;
     const prev = gc[i - 1];
@@ -83,7 +84,7 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
       t: Math.round(fr.t),
       samples: Math.round(rates[i]!),
       deficitPct: round1(deficit[i]! * 100),
-      eventLoopDelayP99Ms: round1(fr.eventLoop.delayP99Ms),
+      eventLoopDelayP99Ms: loopDelay === null ? null : round1(loopDelay),
       cpuCores: round2(fr.cpu.total),
       gc: { count: g.count, markCompacts: g.markCompacts, scavenges: g.scavenges, pauseMs: round1(g.pauseMs), backgroundMs: round1(g.backgroundMs), allocatedBytes: g.allocatedBytes },
       withGc: gcDid(g) || gcDid(prev),

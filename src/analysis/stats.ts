@@ -1,5 +1,12 @@
 /** Small statistics over plain number arrays (frames are few: one per second). */
 
+/** The values that were measured (a target that does not expose a figure gives null). */
+export function measured(a: readonly (number | null | undefined)[]): number[] {
+  const out: number[] = [];
+  for (const v of a) if (v !== null && v !== undefined) out.push(v);
+  return out;
+}
+
 export function sum(a: readonly number[]): number {
   let s = 0;
   for (const v of a) s += v;

@@ -1,8 +1,8 @@
 import { SCRAPE_HISTOGRAM } from '../common/defaults.js';
 import * as hdr from 'hdr-histogram-js';
 import type { Frame, GcKind, TimedGcEvent } from '../protocol/frame.js';
-import { SCHEMA_VERSION, type HarnessPause, type Summary } from './summary.js';
-import { cv, max, mean, median, min, quantile, sum } from './stats.js';
+import { SCHEMA_VERSION, type HarnessPause, type Summary, type TargetInfo } from './summary.js';
+import { cv, max, mean, measured, median, min, quantile, sum } from './stats.js';
 import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type SecondGc, type StarvationCriteria } from './starvation.js';
 import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
 import { verdict } from './verdict.js';
@@ -30,6 +30,10 @@ export interface RunMeta {
   fleetShared: boolean;
   liveHeapBytes: number | null;
   files: string[];
+  /** The system under test (absent: the built-in engine). */
+  target?: TargetInfo;
+  /** Series the system under test adds to each scrape itself (Prometheus: up, scrape_duration_seconds, … = 5). */
+  syntheticPerScrape?: number;
   /** Spans in which the harness stopped the engine (heap snapshots): left out of GC figures and silences. */
   harnessPauses?: HarnessPause[];
   /** The engine's scrape schedule (analysis/schedule.ts): evenness is measured against it; absent: against the median. */
@@ -86,7 +90,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   const silentIn = (f: Frame): number => sum(silences.filter((s) => s.fromMs >= f.startMs && s.toMs <= f.endMs).map((s) => s.toMs - s.fromMs));
   // Against the schedule: a second's rate scaled by how much of what it was due it got,
   // so the seconds' own share of the interval's scrapes is not read as unevenness.
-  const due = meta.schedule ? expectedSamples(frames, meta.schedule, median(frames.map((f) => f.scrapeMs.p50))) : undefined;
+  const due = meta.schedule ? expectedSamples(frames, meta.schedule, median(measured(frames.map((f) => f.scrapeMs?.p50))) || 0) : undefined;
   const meanDue = due ? mean(due.map((d, i) => d / ((frames[i]!.endMs - frames[i]!.startMs) / 1000))) : 0;
   const rates = frames.map((f, i) => {
     const active = (f.endMs - f.startMs - silentIn(f)) / 1000;
@@ -96,6 +100,10 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
     if (!(due[i]! > 0)) return meanDue;
     return (f.samples / due[i]!) * meanDue;
   });
+  // A target promsoak does not schedule (a Prometheus picks its own scrape phases): one
+  // second holds whichever scrapes its phases put there, so evenness is read over one scrape
+  // interval, in which a healthy target scrapes every exporter once.
+  if (!meta.schedule && meta.target && meta.target.kind !== 'builtin') rollingRates(allFrames, frames, rates, meta.intervalSeconds);
   for (const s of silences) for (let k = silentSeconds(s); k > 0; k--) rates.push(0);
   return {
     frames,
@@ -110,7 +118,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
     samples: sum(frames.map((f) => f.samples)),
     cpuSeconds: sum(frames.map((f) => f.cpu.total * ((f.endMs - f.startMs) / 1000))),
     cpuPerSecond: frames.map((f) => f.cpu.total),
-    allocated: allocationInWindow(events, lastWarmup?.heap.usedBytes ?? frames[0]?.heap.usedBytes, frames.at(-1)?.heap.usedBytes),
+    allocated: allocationOf(frames, events, lastWarmup),
   };
 }
 
@@ -146,7 +154,7 @@ function gcBlock(w: Window): Summary['gc'] {
 function cpuBlock(w: Window): Summary['cpu'] {
   const avgCores = mean(w.cpuPerSecond);
   const peakCores = quantile(w.cpuPerSecond, 0.99);
-  const byClass = (k: 'main' | 'v8Platform' | 'worker' | 'other'): number => round(mean(w.frames.map((f) => f.cpu[k])), 3);
+  const byClass = (k: 'main' | 'v8Platform' | 'worker' | 'other'): number | null => meanOf(w.frames.map((f) => f.cpu[k]), 3);
   return {
     avgCores: round(avgCores, 3),
     peakCores: round(peakCores, 3),
@@ -202,8 +210,10 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs, o.gcMsPerSecond);
   const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);
   const longestSilence = Math.max(0, ...w.silences.map((s) => (s.toMs - s.fromMs) / 1000));
-  const expected = (meta.exporters * meta.seriesPerExporter) / meta.intervalSeconds;
-  const agentMs = sum(frames.map((f) => f.agentMs ?? 0));
+  const expected = (meta.exporters * (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0))) / meta.intervalSeconds;
+  const agentMsEach = measured(frames.map((f) => f.agentMs));
+  const agentMs = agentMsEach.length ? sum(agentMsEach) : null;
+  const loop = measured(frames.map((f) => f.eventLoop?.delayP99Ms)).length > 0;
   const summary: Summary = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'promsoak', version: meta.version },
@@ -215,6 +225,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       warmupSeconds: meta.warmupSeconds,
       cores: meta.cores,
       v8Flags: meta.v8Flags,
+      ...(meta.target ? { target: meta.target } : {}),
       node: meta.node,
       machine: meta.machine,
       stopReason: meta.stopReason,
@@ -224,25 +235,27 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       longestSilenceSeconds: round(longestSilence, 1),
       ...(meta.harnessPauses?.length ? { harnessPauses: meta.harnessPauses } : {}),
     },
-    load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1) },
+    load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1), ...(meta.syntheticPerScrape ? { syntheticPerScrape: meta.syntheticPerScrape } : {}) },
     samples,
     samplesPerSecond: { mean: round(mean(rates), 1), cv: mean(rates) > 0 ? round(cv(rates), 4) : null, min: round(min(rates), 1), median: round(median(rates), 1), expected: round(expected, 1) },
     bytesPerSample: samples > 0 && allocated.bytes !== null ? round(allocated.bytes / samples, 1) : null,
     allocation: { bytes: allocated.bytes ?? 0, bytesPerSecond: w.seconds > 0 && allocated.bytes !== null ? Math.round(allocated.bytes / w.seconds) : 0, source: allocated.source },
     cpu: cpuBlock(w),
     gc: gcBlock(w),
-    eventLoopDelayMs: {
-      p50: round(median(frames.map((f) => f.eventLoop.delayP50Ms)), 2),
-      p99: round(quantile(frames.map((f) => f.eventLoop.delayP99Ms), 0.99), 2),
-      max: round(max(frames.map((f) => f.eventLoop.delayMaxMs)), 2),
-    },
-    eventLoopUtilization: round(mean(frames.map((f) => f.eventLoop.utilization)), 4),
+    eventLoopDelayMs: loop
+      ? {
+          p50: round(median(measured(frames.map((f) => f.eventLoop?.delayP50Ms))), 2),
+          p99: round(quantile(measured(frames.map((f) => f.eventLoop?.delayP99Ms)), 0.99), 2),
+          max: round(max(measured(frames.map((f) => f.eventLoop?.delayMaxMs))), 2),
+        }
+      : null,
+    eventLoopUtilization: meanOf(frames.map((f) => f.eventLoop?.utilization), 4),
     memory: {
       peakRssBytes: max(frames.map((f) => f.heap.rssBytes)),
-      peakHeapUsedBytes: max(frames.map((f) => f.heap.usedBytes)),
+      peakHeapUsedBytes: maxOf(frames.map((f) => f.heap.usedBytes)),
       liveHeapBytes: meta.liveHeapBytes,
-      series: frames.at(-1)?.series ?? 0,
-      headBytes: frames.at(-1)?.headBytes ?? 0,
+      series: frames.length ? frames.at(-1)!.series : 0,
+      headBytes: frames.length ? frames.at(-1)!.headBytes : 0,
       heapTrend: roundTrend(heapTrend(frames, w.events)),
     },
     starvation: {
@@ -253,11 +266,11 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       seconds: starved,
     },
     provisioning: provisioningBlock(w, meta.liveHeapBytes, o),
-    scrapes: { ok: sum(frames.map((f) => f.scrapesOk)), failed: sum(frames.map((f) => f.scrapesFailed)), failedByReason: failedByReason(frames), durationMs: mergeScrapes(frames) },
+    scrapes: { ok: sumOf(frames.map((f) => f.scrapesOk)), failed: sumOf(frames.map((f) => f.scrapesFailed)), failedByReason: failedByReason(frames), durationMs: mergeScrapes(frames) },
     fleet: fleetBlock(w, meta),
     telemetry: {
-      agentMsPerSecond: w.seconds > 0 ? round(agentMs / w.seconds, 3) : 0,
-      agentCpuShare: w.cpuSeconds > 0 ? round(agentMs / 1000 / w.cpuSeconds, 4) : null,
+      agentMsPerSecond: agentMs === null ? null : w.seconds > 0 ? round(agentMs / w.seconds, 3) : 0,
+      agentCpuShare: agentMs !== null && w.cpuSeconds > 0 ? round(agentMs / 1000 / w.cpuSeconds, 4) : null,
     },
     verdict: [],
     thresholds: [],
@@ -265,6 +278,58 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   };
   summary.verdict = verdict(summary, perSecondGc.map(gcMs));
   return summary;
+}
+
+/**
+ * Each measured frame's rate replaced by the rate over the scrape interval that ends with it
+ * (the warm-up's frames fill the first windows). With an interval of a second or less, as is.
+ */
+function rollingRates(all: Frame[], measuredFrames: Frame[], rates: number[], intervalSeconds: number): void {
+  if (intervalSeconds <= 1) return;
+  const offset = all.indexOf(measuredFrames[0]!);
+  if (offset < 0) return;
+  for (let i = 0; i < measuredFrames.length; i++) {
+    const end = all[offset + i]!.endMs;
+    let samples = 0;
+    let fromMs = end;
+    for (let j = offset + i; j >= 0 && end - all[j]!.startMs <= intervalSeconds * 1000 + 250; j--) {
+      samples += all[j]!.samples;
+      fromMs = all[j]!.startMs;
+    }
+    rates[i] = samples / Math.max(1e-3, (end - fromMs) / 1000);
+  }
+}
+
+/**
+ * A figure over the frames that carry it: null when none does (the target does not expose it),
+ * never 0. Frames from before the soak measured it (none) do not count as zeros.
+ */
+function meanOf(a: (number | null | undefined)[], digits: number): number | null {
+  const m = measured(a);
+  return m.length ? round(mean(m), digits) : null;
+}
+function maxOf(a: (number | null | undefined)[]): number | null {
+  const m = measured(a);
+  return m.length ? max(m) : null;
+}
+function sumOf(a: (number | null | undefined)[]): number | null {
+  const m = measured(a);
+  return m.length || a.length === 0 ? sum(m) : null;
+}
+
+/**
+ * Bytes allocated in the window: a target's own exact counter when every frame carries it (Go's
+ * go_memstats_alloc_bytes_total), else V8's trace with the window's edges corrected.
+ */
+function allocationOf(frames: Frame[], events: TimedGcEvent[], lastWarmup: Frame | undefined): Window['allocated'] {
+  if (frames.length > 0 && frames.every((f) => f.allocatedBytes !== undefined && f.allocatedBytes !== null)) {
+    return { bytes: sum(frames.map((f) => f.allocatedBytes!)), source: 'the target\'s own allocation counter (go_memstats_alloc_bytes_total), per second' };
+  }
+  if (frames.some((f) => f.allocatedBytes !== undefined) && !events.some((e) => e.runtime !== 'go')) {
+    return { bytes: null, source: 'not measured (the target\'s allocation counter was missing in some seconds)' };
+  }
+  const heapAt = (f: Frame | undefined): number | undefined => f?.heap.usedBytes ?? undefined;
+  return allocationInWindow(events, heapAt(lastWarmup) ?? heapAt(frames[0]), heapAt(frames.at(-1)));
 }
 
 function roundTrend(t: HeapTrend | null): Summary['memory']['heapTrend'] {
@@ -277,7 +342,8 @@ function failedByReason(frames: Frame[]): Summary['scrapes']['failedByReason'] {
   return out;
 }
 
-function mergeScrapes(frames: Frame[]): { p50: number; p99: number; max: number } {
+function mergeScrapes(frames: Frame[]): Summary['scrapes']['durationMs'] {
+  if (frames.length > 0 && frames.every((f) => f.scrapeMs === null)) return null;
   const h = hdr.build(SCRAPE_HISTOGRAM);
   for (const f of frames) {
     if (!f.scrapeHistogram) continue;

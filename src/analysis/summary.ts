@@ -7,7 +7,25 @@ import type { FaultKind } from '../profile/schema.js';
  * Additive changes keep schemaVersion; a removed or re-meant key bumps it.
  * Numbers that could not be measured are null, never guessed.
  */
-export const SCHEMA_VERSION = 1;
+/** 2: figures a target does not expose are null (run.target names the system under test). */
+export const SCHEMA_VERSION = 2;
+
+/** The system under test: promsoak's own engine, or a scraper it launched or was pointed at. */
+export interface TargetInfo {
+  kind: 'builtin' | 'prometheus' | 'victoria-metrics' | 'exec' | 'url';
+  /** The program (the engine: the Node binary); null for a url: target. */
+  binary: string | null;
+  /** Its --version (first line), or null when it does not say. */
+  version: string | null;
+  /** Its command line (launched targets) or V8 flags (the engine). */
+  flags: string[];
+  /** Environment set for it (--env; GODEBUG=gctrace=1 when promsoak set it). */
+  env: Record<string, string>;
+  /** Where its own metrics were read, and what counted its samples. */
+  metricsUrl: string | null;
+  samples: string | null;
+  pid: number | null;
+}
 
 export interface StarvedSecond {
   /** Seconds since the soak started. */
@@ -15,7 +33,8 @@ export interface StarvedSecond {
   samples: number;
   /** How far below the median, in % of the median. */
   deficitPct: number;
-  eventLoopDelayP99Ms: number;
+  /** null: the system under test has no event loop that promsoak can see (a Go target). */
+  eventLoopDelayP99Ms: number | null;
   cpuCores: number;
   gc: { count: number; markCompacts: number; scavenges: number; pauseMs: number; backgroundMs: number; allocatedBytes: number };
   /** Whether GC is the likely cause: a mark-compact, or GC time over the bound, in this or the previous second. */
@@ -40,6 +59,8 @@ export interface Summary {
     warmupSeconds: number;
     cores: string | null;
     v8Flags: string[];
+    /** The system under test (absent in runs before schemaVersion 2: the engine). */
+    target?: TargetInfo;
     node: string;
     machine: string;
     /**
@@ -58,7 +79,8 @@ export interface Summary {
     /** Spans in which the harness stopped the engine (heap snapshots): their GCs and silence are left out of every figure. */
     harnessPauses?: HarnessPause[];
   };
-  load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number };
+  /** expectedSamplesPerSecond: exporters × (series + syntheticPerScrape) ÷ interval, what the system under test should ingest. */
+  load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number; syntheticPerScrape?: number };
   samples: number;
   /** cv is null when nothing was ingested (a CV of zeros is 0 ÷ 0). */
   samplesPerSecond: { mean: number; cv: number | null; min: number; median: number; expected: number };
@@ -72,7 +94,8 @@ export interface Summary {
     peakOverAvg: number;
     maxCores: number;
     usPerSample: number | null;
-    byClass: { main: number; v8Platform: number; worker: number; other: number };
+    /** null where the runtime does not name its threads (a Go target: all its CPU is in total). */
+    byClass: { main: number | null; v8Platform: number | null; worker: number | null; other: number | null };
   };
   gc: {
     /** (main-thread pauses + incremental steps + background GC CPU) ÷ engine CPU time; never more than main-thread GC + helper threads' CPU. */
@@ -90,18 +113,19 @@ export interface Summary {
     maxPauseMs: number;
     byKind: Partial<Record<GcKind, { count: number; pauseMs: number; maxPauseMs: number }>>;
   };
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  eventLoopUtilization: number;
+  /** null: the system under test has no event loop promsoak can see. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number } | null;
+  eventLoopUtilization: number | null;
   memory: {
     peakRssBytes: number;
-    peakHeapUsedBytes: number;
+    peakHeapUsedBytes: number | null;
     /**
      * What is really live: heap used + external memory (ArrayBuffers: the head's typed
      * arrays live there) right after a full GC at the end of the window.
      */
     liveHeapBytes: number | null;
-    series: number;
-    headBytes: number;
+    series: number | null;
+    headBytes: number | null;
     /**
      * The live heap's growth over the window (analysis/heap-trend.ts: heap after each
      * mark-compact, or the per-bucket floor), null for a window too short to tell (under 5 minutes);
@@ -128,11 +152,12 @@ export interface Summary {
     ramNeededBytes: number;
   };
   scrapes: {
-    ok: number;
-    failed: number;
+    /** null: the system under test does not count them (Prometheus: see fleet.scrapesServed). */
+    ok: number | null;
+    failed: number | null;
     /** Failed scrapes in the window by the engine's reason (FAILURE_REASONS); only reasons seen. */
     failedByReason: Partial<Record<FailureReason, number>>;
-    durationMs: { p50: number; p99: number; max: number };
+    durationMs: { p50: number; p99: number; max: number } | null;
   };
   /**
    * The profile's injected faults against what the system under test reported (absent: the
@@ -151,7 +176,7 @@ export interface Summary {
   /** sharedWithEngine: the fleet ran on the engine's cores (no --cores, or --cores = all of them). */
   fleet: { cpuCores: number; peakCpuCores: number; cores: number; sharedWithEngine: boolean; saturated: boolean; reason: string | null };
   /** The telemetry agent's own main-thread time (it runs inside the engine it measures). */
-  telemetry: { agentMsPerSecond: number; agentCpuShare: number | null };
+  telemetry: { agentMsPerSecond: number | null; agentCpuShare: number | null };
   verdict: string[];
   thresholds: { expression: string; ok: boolean; actual: number | null }[];
   files: string[];

@@ -60,7 +60,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
           : `the heap after GC held steady: ${trend.growthBytesPerHour >= 0 ? '+' : ''}${mib(trend.growthBytesPerHour)} MiB per hour around ${mib(trend.floorBytes)} MiB (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; no leak above 10 % an hour).`,
     );
   }
-  if (s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok} ok).`);
+  if (s.scrapes.failed !== null && s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok ?? 'n/a'} ok).`);
   if (s.fleet.saturated) out.push(`WARNING: the load generator was saturated (${s.fleet.reason}): the engine may not be to blame for a shortfall.`);
   return out;
 }

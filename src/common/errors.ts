@@ -28,6 +28,10 @@ export const EXIT_CODE_OF = {
   /** An ingester module whose factory threw. */
   PROMSOAK_INGESTER_FAILED: 1,
   PROMSOAK_PORT_IN_USE: 1,
+  /** A launched target (a Prometheus, any scraper) that is missing, exits at start, never opens its port, or dies. */
+  PROMSOAK_TARGET_START: 1,
+  /** A target whose metrics cannot be read, or lack the samples counter asked for (checked before the soak starts). */
+  PROMSOAK_TARGET_METRICS: 2,
   /** The engine child did not start: it exited, timed out, or reported an error before 'ready'. */
   PROMSOAK_ENGINE_START: 1,
   /** The engine child reported an error whose code it did not name (or named wrongly). */

@@ -12,8 +12,8 @@ export const METRICS = [
   { key: 'gcCount', title: 'GCs', get: (s: Summary) => s.gc.count, digits: 0 },
   { key: 'bytesPerSample', title: 'B/sample', get: (s: Summary) => s.bytesPerSample ?? NaN, digits: 0 },
   { key: 'starved', title: 'starved s', get: (s: Summary) => s.starvation.windows, digits: 0 },
-  { key: 'scrapeP99', title: 'scrape p99 ms', get: (s: Summary) => s.scrapes.durationMs.p99, digits: 1 },
-  { key: 'eldP99', title: 'loop delay p99 ms', get: (s: Summary) => s.eventLoopDelayMs.p99, digits: 1 },
+  { key: 'scrapeP99', title: 'scrape p99 ms', get: (s: Summary) => s.scrapes.durationMs?.p99 ?? NaN, digits: 1 },
+  { key: 'eldP99', title: 'loop delay p99 ms', get: (s: Summary) => s.eventLoopDelayMs?.p99 ?? NaN, digits: 1 },
   { key: 'peakRssMiB', title: 'peak RSS MiB', get: (s: Summary) => s.memory.peakRssBytes / 2 ** 20, digits: 0 },
 ] as const;
 

@@ -5,6 +5,7 @@ import { makeOutDir } from '../common/out-dir.js';
 import { join, resolve } from 'node:path';
 import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
+import { planTarget } from '../run/target/plan.js';
 import type { SoakProgress } from '../run/recorder.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
@@ -22,6 +23,9 @@ export interface CompareOptions extends CompareAxes {
   out: string;
   /** --find-cores: try 1…machine cores and report the smallest that ingests flat. */
   findCores?: { maxCv: number; maxCpuShare: number };
+  /** exec: and url: targets: where their metrics are and what counts their samples. */
+  targetMetrics?: string;
+  targetSamples?: string;
   interrupt?: Promise<void>;
 }
 
@@ -45,7 +49,11 @@ export async function runCompare(
   positiveInt('--repeat', o.repeat, 1000);
   const variants = planVariants(o);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
-  for (const v of variants) checkIngesterSpec(v.ingester);
+  for (const v of variants) {
+    if (v.ingester !== undefined) checkIngesterSpec(v.ingester);
+    // A missing binary or a bad --env fails now too.
+    planTarget({ profile, target: v.target, env: v.env, targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ingester: v.target === 'builtin' ? v.ingester : undefined });
+  }
   const order = interleave(variants, o.repeat);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const dir = resolve(o.out, `${stamp}-compare-${profile.name}`);
@@ -69,6 +77,10 @@ export async function runCompare(
         cores: v.cores,
         v8Flags: v.v8Flags,
         nodePath: v.nodePath,
+        target: v.target,
+        env: v.env,
+        targetMetrics: o.targetMetrics,
+        targetSamples: o.targetSamples,
         out: dir,
         interrupt: o.interrupt,
       },
@@ -95,7 +107,7 @@ export async function runCompare(
     interrupted,
     variants: present.map((r) => ({
       label: r.variant.label,
-      settings: { cores: r.variant.cores ?? null, ingester: r.variant.ingester, v8Flags: r.variant.v8Flags, node: r.variant.nodePath ?? null },
+      settings: { target: r.variant.target, cores: r.variant.cores ?? null, ingester: r.variant.ingester ?? null, v8Flags: r.variant.v8Flags, node: r.variant.nodePath ?? null, env: r.variant.env },
       stats: r.stats,
       fleetShared: r.fleetShared,
     })),

@@ -7,9 +7,14 @@ export interface Variant {
   /** Short name, e.g. "cores=1 ingester=naive". */
   label: string;
   cores?: number;
-  ingester: string;
+  /** The built-in engine's ingester (absent for another target). */
+  ingester?: string;
   v8Flags: string[];
   nodePath?: string;
+  /** The system under test (run/target/spec.ts), builtin by default. */
+  target: string;
+  /** K=V settings of the target's environment (GOGC=50 …). */
+  env: string[];
 }
 
 export interface CompareAxes {
@@ -18,6 +23,10 @@ export interface CompareAxes {
   /** Each entry is one setting (space-separated flags); [] means V8's defaults only. */
   v8Flags?: string[];
   nodes?: string[];
+  /** Systems under test: builtin, prometheus, victoria-metrics, exec:…, url:… */
+  targets?: string[];
+  /** Each entry is one setting of the target's environment ("GOGC=50", or several K=V space-separated). */
+  envs?: string[];
 }
 
 /**
@@ -33,23 +42,35 @@ export function planVariants(a: CompareAxes, machineCores = MACHINE_CORES): Vari
   const ingesters = a.ingesters?.length ? a.ingesters : ['cached'];
   const flags = a.v8Flags?.length ? a.v8Flags : [''];
   const nodes = a.nodes?.length ? a.nodes : [undefined];
+  const targets = a.targets?.length ? a.targets : ['builtin'];
+  const envs = a.envs?.length ? a.envs : [''];
   const out: Variant[] = [];
-  for (const c of cores) {
-    for (const ing of ingesters) {
-      for (const f of flags) {
-        for (const n of nodes) {
-          const parts: string[] = [];
-          if (cores.length > 1) parts.push(`cores=${c}`);
-          if (ingesters.length > 1) parts.push(`ingester=${ing}`);
-          if (flags.length > 1) parts.push(f ? `v8=${f}` : 'v8=default');
-          if (nodes.length > 1) parts.push(`node=${n}`);
-          out.push({
-            label: parts.join(' ') || 'baseline',
-            cores: c,
-            ingester: ing,
-            v8Flags: f.split(/\s+/).filter(Boolean),
-            nodePath: n,
-          });
+  for (const target of targets) {
+    // The engine's own settings (ingester, V8 flags, Node) mean nothing to another target: one row for it.
+    const builtin = target === 'builtin';
+    for (const c of cores) {
+      for (const ing of builtin ? ingesters : [undefined]) {
+        for (const f of builtin ? flags : ['']) {
+          for (const n of builtin ? nodes : [undefined]) {
+            for (const e of envs) {
+              const parts: string[] = [];
+              if (targets.length > 1) parts.push(target);
+              if (cores.length > 1) parts.push(`cores=${c}`);
+              if (ingesters.length > 1 && builtin) parts.push(`ingester=${ing}`);
+              if (flags.length > 1 && builtin) parts.push(f ? `v8=${f}` : 'v8=default');
+              if (nodes.length > 1 && builtin) parts.push(`node=${n}`);
+              if (envs.length > 1) parts.push(e ? e : 'env=default');
+              out.push({
+                label: parts.join(' ') || 'baseline',
+                cores: c,
+                ingester: ing,
+                v8Flags: f.split(/\s+/).filter(Boolean),
+                nodePath: n,
+                target,
+                env: e.split(/\s+/).filter(Boolean),
+              });
+            }
+          }
         }
       }
     }

@@ -14,32 +14,65 @@ export interface Frame {
   endMs: number;
   warmup: boolean;
   samples: number;
-  scrapesOk: number;
-  scrapesFailed: number;
+  /**
+   * Every field below that may be null is null when the system under test does not expose it
+   * (a Prometheus or any other target promsoak did not write: see run/target/), never 0.
+   */
+  scrapesOk: number | null;
+  scrapesFailed: number | null;
   /** This second's failed scrapes by reason (engine-channels.ts FAILURE_REASONS); only reasons seen; absent in runs before it existed. */
   scrapesFailedByReason?: Partial<Record<FailureReason, number>>;
-  seriesAdded: number;
+  seriesAdded: number | null;
   /** Active series at the frame's end. */
-  series: number;
-  headBytes: number;
+  series: number | null;
+  headBytes: number | null;
   /** Scrape durations (HTTP + ingest) in this second, ms. */
-  scrapeMs: { count: number; p50: number; p99: number; max: number };
-  /** hdr-histogram-js encodeIntoCompressedBase64 of this second's scrape durations (µs), for exact merging. */
+  scrapeMs: { count: number; p50: number; p99: number; max: number } | null;
+  /** hdr-histogram-js encodeIntoCompressedBase64 of this second's scrape durations (µs), for exact merging; '' when none. */
   scrapeHistogram: string;
-  /** CPU in cores (CPU-seconds per second). */
-  cpu: { total: number; user: number; system: number; main: number; v8Platform: number; worker: number; other: number };
+  /** CPU in cores (CPU-seconds per second); by thread class where the runtime names its threads. */
+  cpu: { total: number; user: number | null; system: number | null; main: number | null; v8Platform: number | null; worker: number | null; other: number | null };
   /** perf_hooks 'gc' entries seen in this second, every engine thread. */
-  gcObserved: { count: number; pauseMs: number; byKind: Partial<Record<GcKind, { count: number; pauseMs: number }>> };
-  heap: { usedBytes: number; totalBytes: number; externalBytes: number; arrayBuffersBytes: number; rssBytes: number };
-  eventLoop: { delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; utilization: number };
+  gcObserved: { count: number; pauseMs: number; byKind: Partial<Record<GcKind, { count: number; pauseMs: number }>> } | null;
+  /** Heap in use (V8: used; Go: go_memstats_heap_alloc_bytes), reserved (V8: total; Go: heap_sys), RSS from the OS. */
+  heap: { usedBytes: number | null; totalBytes: number | null; externalBytes: number | null; arrayBuffersBytes: number | null; rssBytes: number };
+  eventLoop: { delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; utilization: number } | null;
   fleet: { cpuCores: number; queued: number; scrapesServed: number };
   /** Main-thread ms the telemetry agent itself took in this second (its cost to the engine). */
-  agentMs: number;
+  agentMs: number | null;
+  /** Bytes allocated in this second from the target's own exact counter (Go: go_memstats_alloc_bytes_total); absent for the built-in engine (its allocation comes from V8's trace). */
+  allocatedBytes?: number | null;
+  /** What a target promsoak did not write reported this second (run/target/). */
+  target?: TargetFrame;
+}
+
+/** A launched or external target's own figures for one second. */
+export interface TargetFrame {
+  /** The target process's threads. */
+  threads: number;
+  /** Go: go_memstats_next_gc_bytes. */
+  heapGoalBytes: number | null;
+  /** GC cycles the target counted this second (Go: go_gc_duration_seconds_count), and that count at the frame's end. */
+  gcCycles: number | null;
+  gcCount: number | null;
+  /** Scrapes the target itself counted as failed this second (e.g. up == 0 series), where it says. */
+  scrapesFailed: number | null;
+  /** How long the meta-scrape of the target's /metrics took, ms (null: it failed). */
+  metaScrapeMs: number | null;
 }
 
 /** A GC trace event placed on the wall clock, as written to gc.ndjson. */
 export type TimedGcEvent = Omit<GcEvent, 'pid' | 'isolateMs' | 'mutatorMs' | 'reduceMemory'> & {
   wallMs: number;
+  /** Whose collector: absent or 'v8' for the engine's V8; 'go' for a Go target's GODEBUG=gctrace=1 cycle (see telemetry/go-gc-event.ts). */
+  runtime?: 'v8' | 'go';
+  /** Go: the cycle's heap goal and live heap (marked), bytes. */
+  heapGoalBytes?: number;
+  heapLiveBytes?: number;
+  /** Go: GOMAXPROCS at the cycle. */
+  procs?: number;
+  /** Go: the cycle's number ("gc 12"), the runtime's own count of cycles (= go_gc_duration_seconds_count after it). */
+  cycle?: number;
   /** Seconds since the soak started. */
   t: number;
   /** The engine's main isolate (the others are worker threads'). */
@@ -47,7 +80,7 @@ export type TimedGcEvent = Omit<GcEvent, 'pid' | 'isolateMs' | 'mutatorMs' | 're
 };
 
 /** A GC as V8's --trace-gc-nvp reports it (parsed in src/telemetry/gc-trace.ts). */
-export type GcKind = 'scavenge' | 'mark-compact' | 'minor-mark-compact' | 'other';
+export type GcKind = 'scavenge' | 'mark-compact' | 'minor-mark-compact' | 'other' | 'go';
 
 export interface GcEvent {
   pid: number;

@@ -6,6 +6,8 @@ import type { SecondGc } from '../analysis/starvation.js';
 const MiB = 2 ** 20;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
 const r3 = (v: number): number => Math.round(v * 1000) / 1000;
+/** A figure the target does not expose is a gap in the chart, not a 0. */
+const orNull = (v: number | null | undefined, f: (v: number) => number): number | null => (v === null || v === undefined ? null : f(v));
 
 /**
  * report.html: the article's three graphs (samples ingested/s, CPU, memory sawtooth) and
@@ -41,9 +43,9 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
       yLabel: 'cores',
       data: align([
         { x: t, y: frames.map((f) => r3(f.cpu.total)) },
-        { x: t, y: frames.map((f) => r3(f.cpu.main)) },
-        { x: t, y: frames.map((f) => r3(f.cpu.v8Platform)) },
-        { x: t, y: frames.map((f) => r3(f.cpu.worker + f.cpu.other)) },
+        { x: t, y: frames.map((f) => orNull(f.cpu.main, r3)) },
+        { x: t, y: frames.map((f) => orNull(f.cpu.v8Platform, r3)) },
+        { x: t, y: frames.map((f) => (f.cpu.worker === null || f.cpu.other === null ? null : r3(f.cpu.worker + f.cpu.other))) },
         { x: t, y: frames.map((f) => r3(f.fleet.cpuCores)) },
       ]),
       series: [
@@ -61,7 +63,7 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
       yLabel: 'MiB',
       data: align([
         { x: gc.flatMap((e) => [r3(e.t - 0.0005), r3(e.t)]), y: gc.flatMap((e) => [r1(e.sizeBeforeBytes / MiB), r1(e.sizeAfterBytes / MiB)]) },
-        { x: t, y: frames.map((f) => r1(f.heap.usedBytes / MiB)) },
+        { x: t, y: frames.map((f) => orNull(f.heap.usedBytes, (v) => r1(v / MiB))) },
         { x: t, y: frames.map((f) => r1(f.heap.rssBytes / MiB)) },
         { x: mcs.map((e) => r3(e.t)), y: mcs.map((e) => r1(e.sizeBeforeBytes / MiB)) },
       ]),
@@ -95,8 +97,8 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
       data: align([
         { x: t, y: per.map((p) => r1(p.pauseMs + p.incrementalMs)) },
         { x: t, y: per.map((p) => r1(p.backgroundMs)) },
-        { x: t, y: frames.map((f) => r1(f.eventLoop.delayP99Ms)) },
-        { x: t, y: frames.map((f) => r1(f.eventLoop.delayMaxMs)) },
+        { x: t, y: frames.map((f) => orNull(f.eventLoop?.delayP99Ms, r1)) },
+        { x: t, y: frames.map((f) => orNull(f.eventLoop?.delayMaxMs, r1)) },
       ]),
       series: [
         { label: 'GC pause (main thread)', stroke: '#d62728' },
@@ -111,8 +113,8 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
       xLabel: 's',
       yLabel: 'ms',
       data: align([
-        { x: t, y: frames.map((f) => r3(f.scrapeMs.p50)) },
-        { x: t, y: frames.map((f) => r3(f.scrapeMs.p99)) },
+        { x: t, y: frames.map((f) => orNull(f.scrapeMs?.p50, r3)) },
+        { x: t, y: frames.map((f) => orNull(f.scrapeMs?.p99, r3)) },
       ]),
       series: [
         { label: 'p50', stroke: '#2ca02c' },
@@ -122,7 +124,7 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
   ];
   const gcRows = Object.entries(s.gc.byKind).map(([k, v]) => [k, v!.count, v!.pauseMs.toFixed(1), v!.maxPauseMs.toFixed(1)]);
   const body = `
-<h1>promsoak run: ${escapeHtml(s.run.profile)} — ingester ${escapeHtml(s.run.ingester)}</h1>
+<h1>promsoak run: ${escapeHtml(s.run.profile)} — ${s.run.target && s.run.target.kind !== 'builtin' ? `target ${escapeHtml(s.run.ingester)}${s.run.target.version ? ` (${escapeHtml(s.run.target.version)})` : ''}` : `ingester ${escapeHtml(s.run.ingester)}`}</h1>
 <p class="muted">${escapeHtml(s.run.startedAt)} · ${s.run.measuredSeconds} s measured after ${s.run.warmupSeconds} s warm-up · engine cores ${escapeHtml(s.run.cores ?? 'not pinned')} ·
 V8 flags ${escapeHtml(s.run.v8Flags.join(' ') || 'none')} · Node ${escapeHtml(s.run.node)} · ${escapeHtml(s.run.machine)} · ${escapeHtml(s.run.stopReason)}</p>
 <h2>Verdict</h2>
@@ -137,12 +139,12 @@ ${table(
     ['CPU avg / p99 / peak÷avg (cores)', `${s.cpu.avgCores} / ${s.cpu.peakCores} / ${s.cpu.peakOverAvg}`],
     ['CPU per sample (µs)', s.cpu.usPerSample ?? 'n/a'],
     ['GC share of CPU', s.gc.cpuShare === null ? 'n/a' : `${(s.gc.cpuShare * 100).toFixed(1)} %`],
-    ['event-loop delay p50 / p99 / max (ms)', `${s.eventLoopDelayMs.p50} / ${s.eventLoopDelayMs.p99} / ${s.eventLoopDelayMs.max}`],
+    ['event-loop delay p50 / p99 / max (ms)', s.eventLoopDelayMs ? `${s.eventLoopDelayMs.p50} / ${s.eventLoopDelayMs.p99} / ${s.eventLoopDelayMs.max}` : 'n/a'],
     ['starved seconds (with GC)', `${s.starvation.windows} (${s.starvation.withGc})`],
     ['peak RSS / live heap (MiB)', `${r1(s.memory.peakRssBytes / MiB)} / ${s.memory.liveHeapBytes === null ? 'n/a' : r1(s.memory.liveHeapBytes / MiB)}`],
     ['cores needed', s.provisioning.coresNeeded],
     ['GC adds onto cores / RAM', `${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % / ${s.provisioning.gcRamOverheadPct ?? 'n/a'} %`],
-    ['scrapes ok / failed; p99 (ms)', `${s.scrapes.ok} / ${s.scrapes.failed}; ${s.scrapes.durationMs.p99}`],
+    ['scrapes ok / failed; p99 (ms)', `${s.scrapes.ok ?? 'n/a'} / ${s.scrapes.failed ?? 'n/a'}; ${s.scrapes.durationMs?.p99 ?? 'n/a'}`],
     ['fleet CPU avg / p99 (cores of ' + s.fleet.cores + ')', `${s.fleet.cpuCores} / ${s.fleet.peakCpuCores}${s.fleet.saturated ? ' — SATURATED' : ''}`],
   ],
 )}

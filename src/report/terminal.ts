@@ -11,8 +11,9 @@ const reasons = (by: Record<string, number | undefined> | undefined): string => 
 /** The summary for a terminal: the verdict in words, then the numbers behind it. */
 export function renderTerminal(s: Summary, dir: string): string {
   const lines: string[] = [];
-  lines.push(`promsoak run: ${s.run.profile}, ingester ${s.run.ingester}, ${s.run.measuredSeconds} s measured${s.run.missingSeconds ? ` (${s.run.missingSeconds} s of them without a frame)` : ''} after ${s.run.warmupSeconds} s warm-up` +
-    `${s.run.cores ? `, engine on CPUs ${s.run.cores}` : ''}${s.run.v8Flags.length ? `, V8 ${s.run.v8Flags.join(' ')}` : ''} (${s.run.stopReason})`);
+  const sut = s.run.target && s.run.target.kind !== 'builtin' ? `target ${s.run.ingester}${s.run.target.version ? ` (${s.run.target.version})` : ''}` : `ingester ${s.run.ingester}`;
+  lines.push(`promsoak run: ${s.run.profile}, ${sut}, ${s.run.measuredSeconds} s measured${s.run.missingSeconds ? ` (${s.run.missingSeconds} s of them without a frame)` : ''} after ${s.run.warmupSeconds} s warm-up` +
+    `${s.run.cores ? `, ${s.run.target && s.run.target.kind !== 'builtin' ? 'target' : 'engine'} on CPUs ${s.run.cores}` : ''}${s.run.v8Flags.length ? `, V8 ${s.run.v8Flags.join(' ')}` : ''} (${s.run.stopReason})`);
   lines.push('');
   for (const v of s.verdict) lines.push(`  • ${v}`);
   lines.push('');
@@ -20,15 +21,15 @@ export function renderTerminal(s: Summary, dir: string): string {
     ['samples/s', `mean ${s.samplesPerSecond.mean}  CV ${s.samplesPerSecond.cv ?? 'n/a'}  min ${s.samplesPerSecond.min}  median ${s.samplesPerSecond.median}  offered ${s.samplesPerSecond.expected}`],
     ['bytes/sample', s.bytesPerSample === null ? 'n/a' : `${s.bytesPerSample}  (${(s.allocation.bytesPerSecond / 1e6).toFixed(1)} MB/s allocated)`],
     ['CPU (cores)', `avg ${s.cpu.avgCores}  p99 ${s.cpu.peakCores}  peak/avg ${s.cpu.peakOverAvg}  ${s.cpu.usPerSample ?? 'n/a'} µs/sample`],
-    ['  by thread', `main ${s.cpu.byClass.main}  V8 platform ${s.cpu.byClass.v8Platform}  workers ${s.cpu.byClass.worker}  other ${s.cpu.byClass.other}`],
+    ['  by thread', s.cpu.byClass.main === null ? 'n/a (the target does not name its threads)' : `main ${s.cpu.byClass.main}  V8 platform ${s.cpu.byClass.v8Platform ?? 'n/a'}  workers ${s.cpu.byClass.worker ?? 'n/a'}  other ${s.cpu.byClass.other ?? 'n/a'}`],
     ['GC', `${s.gc.cpuShare === null ? 'n/a' : (s.gc.cpuShare * 100).toFixed(1) + ' % of CPU'}  ${s.gc.count} GCs  ${s.gc.pauseMs.toFixed(1)} ms paused  max ${s.gc.maxPauseMs} ms  ${s.gc.backgroundMs.toFixed(1)} ms background CPU${s.gc.backgroundJobMs !== undefined ? ` (${s.gc.backgroundJobMs.toFixed(1)} ms of jobs)` : ''}`],
     ...Object.entries(s.gc.byKind).map(([k, v]): [string, string] => [`  ${k}`, `${v!.count} × , ${v!.pauseMs.toFixed(1)} ms, max ${v!.maxPauseMs} ms`]),
-    ['event-loop delay', `p50 ${s.eventLoopDelayMs.p50} ms  p99 ${s.eventLoopDelayMs.p99} ms  max ${s.eventLoopDelayMs.max} ms  (utilisation ${s.eventLoopUtilization})`],
+    ...(s.eventLoopDelayMs ? [['event-loop delay', `p50 ${s.eventLoopDelayMs.p50} ms  p99 ${s.eventLoopDelayMs.p99} ms  max ${s.eventLoopDelayMs.max} ms  (utilisation ${s.eventLoopUtilization ?? 'n/a'})`] as [string, string]] : []),
     ['starvation', `${s.starvation.windows} s starved, ${s.starvation.withGc} with GC; r(GC time, deficit) ${s.starvation.correlation.gcTime ?? 'n/a'}  r(allocation, deficit) ${s.starvation.correlation.allocation ?? 'n/a'}`],
-    ['memory', `peak RSS ${(s.memory.peakRssBytes / MiB).toFixed(1)} MiB  live heap ${s.memory.liveHeapBytes === null ? 'n/a' : (s.memory.liveHeapBytes / MiB).toFixed(1) + ' MiB'}  ${s.memory.series} series`],
+    ['memory', `peak RSS ${(s.memory.peakRssBytes / MiB).toFixed(1)} MiB  live heap ${s.memory.liveHeapBytes === null ? 'n/a' : (s.memory.liveHeapBytes / MiB).toFixed(1) + ' MiB'}  ${s.memory.series ?? 'n/a'} series`],
     ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM`],
-    ['scrapes', `${s.scrapes.ok} ok  ${s.scrapes.failed} failed${reasons(s.scrapes.failedByReason)}  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms`],
-    ['telemetry', `the agent took ${s.telemetry.agentMsPerSecond} ms/s of the engine's main thread (${s.telemetry.agentCpuShare === null ? 'n/a' : (s.telemetry.agentCpuShare * 100).toFixed(2) + ' % of its CPU'})`],
+    ['scrapes', `${s.scrapes.ok ?? 'n/a'} ok  ${s.scrapes.failed ?? 'n/a'} failed${reasons(s.scrapes.failedByReason)}${s.scrapes.durationMs ? `  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms` : ''}`],
+    ...(s.telemetry.agentMsPerSecond === null ? [] : [['telemetry', `the agent took ${s.telemetry.agentMsPerSecond} ms/s of the engine's main thread (${s.telemetry.agentCpuShare === null ? 'n/a' : (s.telemetry.agentCpuShare * 100).toFixed(2) + ' % of its CPU'})`] as [string, string]]),
     ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -74,10 +75,10 @@ export function renderTerminal(s: Summary, dir: string): string {
 export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warmup: boolean; frame: import('../protocol/frame.js').Frame }): string {
   const f = p.frame;
   const secs = (f.endMs - f.startMs) / 1000;
-  const gcPct = f.cpu.total > 0 ? (f.gcObserved.pauseMs / 1000 / secs / f.cpu.total) * 100 : 0;
+  const gc = f.gcObserved === null ? 'n/a' : `${(f.cpu.total > 0 ? (f.gcObserved.pauseMs / 1000 / secs / f.cpu.total) * 100 : 0).toFixed(1)} %`;
   return (
     `${Math.round(p.elapsedSeconds)}/${p.totalSeconds} s${p.warmup ? ' (warm-up)' : ''}  ` +
     `${Math.round(f.samples / secs).toLocaleString('en-US')} samples/s  engine CPU ${f.cpu.total.toFixed(2)} cores  ` +
-    `GC ${gcPct.toFixed(1)} %  heap ${(f.heap.usedBytes / MiB).toFixed(0)} MiB  RSS ${(f.heap.rssBytes / MiB).toFixed(0)} MiB  fleet ${f.fleet.cpuCores.toFixed(2)} cores`
+    `GC ${gc}  heap ${f.heap.usedBytes === null ? 'n/a' : (f.heap.usedBytes / MiB).toFixed(0)} MiB  RSS ${(f.heap.rssBytes / MiB).toFixed(0)} MiB  fleet ${f.fleet.cpuCores.toFixed(2)} cores`
   );
 }

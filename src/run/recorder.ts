@@ -5,6 +5,7 @@ import type { FromAgent } from '../protocol/agent.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import { GcTraceReader } from '../telemetry/gc-trace.js';
 import { GcClock, toFrame } from './frames.js';
+import { FleetMeter } from './fleet-meter.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
 import type { RunDir } from './run-dir.js';
 
@@ -30,18 +31,18 @@ export class SoakRecorder {
   private readonly trace: GcTraceReader;
   private readonly stderrLog: WriteStream;
   private stderrTail = '';
-  private lastCpu = process.cpuUsage();
-  private lastServed = 0;
+  private readonly fleetMeter: FleetMeter;
   private liveHeapWaiter: ((bytes: number) => void) | undefined;
   private lastFrameAtMs = 0;
 
   constructor(
     private readonly dir: RunDir,
-    private readonly fleet: Fleet,
+    fleet: Fleet,
     private readonly warmupSeconds: number,
     private readonly totalSeconds: number,
     private readonly onProgress: (p: SoakProgress) => void,
   ) {
+    this.fleetMeter = new FleetMeter(fleet);
     this.stderrLog = createWriteStream(dir.file('engine.stderr.log'));
     this.trace = new GcTraceReader(
       (e, arrivedMs) => {
@@ -113,16 +114,7 @@ export class SoakRecorder {
     if (m.type === 'telemetry-hello') this.clock.timeOrigin = m.timeOriginMs;
     else if (m.type === 'telemetry-live-heap') this.liveHeapWaiter?.(m.heapUsedBytes + m.externalBytes);
     else if (m.type === 'telemetry' && this.clock.soakStart > 0) {
-      const cpu = process.cpuUsage();
-      const seconds = Math.max(1e-3, (m.frame.endMs - m.frame.startMs) / 1000);
-      const served = this.fleet.stats.scrapes;
-      const f = toFrame(m.frame, this.clock.soakStart, this.warmupSeconds, {
-        cpuCores: (cpu.user - this.lastCpu.user + cpu.system - this.lastCpu.system) / 1e6 / seconds,
-        queued: this.fleet.queued(),
-        scrapesServed: served - this.lastServed,
-      });
-      this.lastCpu = cpu;
-      this.lastServed = served;
+      const f = toFrame(m.frame, this.clock.soakStart, this.warmupSeconds, this.fleetMeter.next((m.frame.endMs - m.frame.startMs) / 1000));
       if (m.frame.startMs < this.clock.soakStart) return; // began before the engine was scraping
       this.lastFrameAtMs = Date.now();
       this.frames.push(f);

@@ -11,14 +11,14 @@ import { makeOutDir } from '../common/out-dir.js';
  */
 export class RunDir {
   readonly path: string;
-  constructor(out: string, profileName: string, now = new Date()) {
+  constructor(out: string, profileName: string, now = new Date(), logs: string[] = ['engine.stderr.log']) {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const root = makeOutDir(out);
     let path = resolve(root, `${stamp}-${profileName}`);
     for (let i = 2; existsSync(path); i++) path = resolve(root, `${stamp}-${profileName}-${i}`);
     mkdirSync(path);
     this.path = path;
-    for (const f of ['frames.ndjson', 'gc.ndjson', 'engine.stderr.log']) writeFileSync(this.file(f), '');
+    for (const f of ['frames.ndjson', 'gc.ndjson', ...logs]) writeFileSync(this.file(f), '');
   }
 
   file(name: string): string {

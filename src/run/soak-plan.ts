@@ -13,6 +13,8 @@ import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from 
 import { parseThreshold, validateThresholdPath, type Threshold } from '../analysis/thresholds.js';
 import { planLaunch, type EngineLaunch } from './engine-launch.js';
 import { validateHeapOptions, type HeapDiagnosticsOptions } from './heap-diagnostics.js';
+import { planTarget, type TargetPlan } from './target/plan.js';
+import { SYNTHETIC_PER_SCRAPE } from './target/spec.js';
 
 export interface SoakOptions {
   profile: string | ResolvedProfile;
@@ -38,6 +40,16 @@ export interface SoakOptions {
   heap?: HeapDiagnosticsOptions;
   /** Stop early: resolves → the soak ends as interrupted. */
   interrupt?: Promise<void>;
+  /** The system under test (run/target/spec.ts): builtin (default), prometheus[:bin], victoria-metrics[:bin], exec:'…', url:… */
+  target?: string;
+  /** exec: where its metrics are (a URL template with {port}); overrides the default for the others. */
+  targetMetrics?: string;
+  /** Which counter (a selector, several summed with +) counts the samples the target ingested. */
+  targetSamples?: string;
+  /** url: the already-running target's local pid (its CPU and memory from /proc). */
+  pid?: number;
+  /** K=V, repeatable: the target's environment (GOGC, GOMEMLIMIT, GODEBUG; for the engine: its Node env). */
+  env?: string[];
 }
 
 const MAX_SOAK_SECONDS = 7 * 86_400;
@@ -54,6 +66,8 @@ export interface SoakPlan {
   launch: EngineLaunch;
   heap: HeapDiagnosticsOptions;
   startedAt: Date;
+  /** The system under test, checked. */
+  target: TargetPlan;
   /** What summary.json's `run` block says of the run, less what only the end knows. */
   meta: Omit<RunMeta, 'stopReason' | 'liveHeapBytes' | 'files'>;
 }
@@ -77,6 +91,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   checkCapacity(profile, defaultThreads(), DEFAULTS.headWindow);
   nonNegativeInt('--body-limit', o.bodyLimitBytes);
   const telemetry = o.telemetry ?? true;
+  const target = planTarget(o);
   const ingester = o.ingester ?? DEFAULTS.ingester;
   checkIngesterSpec(ingester);
   const v8Flags = o.v8Flags ?? [];
@@ -85,7 +100,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   const meta: SoakPlan['meta'] = {
     version,
     profile: profile.name,
-    ingester,
+    ingester: target.spec.kind === 'builtin' ? ingester : target.label,
     startedAt: startedAt.toISOString(),
     warmupSeconds,
     cores: launch.engineCpus,
@@ -97,6 +112,8 @@ export function planSoak(o: SoakOptions): SoakPlan {
     intervalSeconds: profile.scrapeIntervalSeconds,
     fleetCores: launch.fleetCores,
     fleetShared: launch.fleetCpus === null,
+    target: target.info(o.nodePath, v8Flags),
+    syntheticPerScrape: SYNTHETIC_PER_SCRAPE[target.spec.kind],
   };
   // A typo in a threshold fails now, not after the soak.
   const thresholds = (o.thresholds ?? []).map(parseThreshold);
@@ -104,7 +121,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   for (const t of thresholds) validateThresholdPath(t, empty);
   const heap = o.heap ?? {};
   validateHeapOptions(heap, durationSeconds, telemetry);
-  return { profile, durationSeconds, warmupSeconds, ingester, v8Flags, analysis: { ...DEFAULT_ANALYSIS, ...o.analysis }, thresholds, launch, heap, startedAt, meta };
+  return { profile, durationSeconds, warmupSeconds, ingester, v8Flags, analysis: { ...DEFAULT_ANALYSIS, ...o.analysis }, thresholds, launch, heap, startedAt, target, meta };
 }
 
 function nodeVersion(path: string): string {

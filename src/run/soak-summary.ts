@@ -9,6 +9,15 @@ import type { TargetStatus } from '../protocol/engine.js';
 import type { Schedule } from '../analysis/schedule.js';
 import { FaultPlan } from '../fleet/faults.js';
 
+export interface SoakResult {
+  dir: string;
+  summary: Summary;
+  /** 0 ok, 1 thresholds failed or the engine (target) died, 130 interrupted. */
+  exitCode: number;
+  /** The end of the engine's (the target's) stderr. */
+  engineStderrTail: string;
+}
+
 /** What the end of a soak knows that its plan did not. */
 export interface SoakEnd {
   stopReason: Summary['run']['stopReason'];
@@ -41,13 +50,24 @@ export function runRecord(plan: SoakPlan, end: SoakEnd): RunRecord {
     meta: { ...plan.meta, windowStartMs: end.windowStartMs, schedule: end.schedule },
     analysis: plan.analysis,
     thresholds: plan.thresholds.map((t) => t.expression),
-    files: soakFiles(end.heap),
+    files: soakFiles(plan, end.heap),
   };
 }
 
-function soakFiles(heap: HeapDiagnostics | undefined): string[] {
-  return ['profile.json', 'file_sd.json', 'run.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log', ...(heap?.files() ?? [])];
+function soakFiles(plan: SoakPlan, heap: HeapDiagnostics | undefined): string[] {
+  const common = ['profile.json', 'file_sd.json', 'run.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html'];
+  switch (plan.target.spec.kind) {
+    case 'builtin':
+      return [...common, 'engine.stderr.log', ...(heap?.files() ?? [])];
+    case 'url':
+      return common;
+    default:
+      return [...common, 'target.stdout.log', 'target.stderr.log', ...TARGET_CONFIG[plan.target.spec.kind]];
+  }
 }
+
+/** The config file promsoak writes for a launched target (run/target/kinds.ts). */
+const TARGET_CONFIG = { prometheus: ['prometheus.yml'], 'victoria-metrics': ['promscrape.yml'], exec: [] };
 
 /**
  * summary.json of a soak: the analysis of its frames and GC events, the thresholds evaluated,
@@ -60,7 +80,7 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     ...plan.meta,
     stopReason: end.stopReason,
     liveHeapBytes: end.liveHeapBytes,
-    files: soakFiles(heap),
+    files: soakFiles(plan, heap),
     windowStartMs: end.windowStartMs,
     windowEndMs: end.windowEndMs,
     schedule: end.schedule,
@@ -84,7 +104,8 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
   for (const p of heap?.problems ?? []) summary.verdict.push(p);
   if (end.stopReason === 'engine-exited') {
     const how = end.engineExit?.signal ? `killed by ${end.engineExit.signal}` : end.engineExit?.code != null ? `exit code ${end.engineExit.code}` : 'exited';
-    summary.verdict.unshift(`the engine exited before the end of the soak (${how}); the summary covers the ${summary.run.measuredSeconds} s measured (see engine.stderr.log).`);
+    const who = plan.target.spec.kind === 'builtin' ? ['the engine', 'engine.stderr.log'] : [`the target (${plan.target.label})`, 'target.stderr.log'];
+    summary.verdict.unshift(`${who[0]} exited before the end of the soak (${how}); the summary covers the ${summary.run.measuredSeconds} s measured (see ${who[1]}).`);
   }
   return summary;
 }

@@ -3,25 +3,16 @@ import { startFleet } from '../fleet/fleet.js';
 import { readFileSd } from '../engine/targets.js';
 import { schedulePhaseMs } from '../common/schedule.js';
 import type { Schedule } from '../analysis/schedule.js';
-import type { Frame, TimedGcEvent } from '../protocol/frame.js';
-import type { Summary } from '../analysis/summary.js';
-import { gcBySecond } from '../analysis/starvation.js';
-import { renderHtml } from '../report/html.js';
 import { startEngineChild, type EngineChild } from './engine-child.js';
 import { pinSelf } from './engine-launch.js';
 import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
 import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import { planSoak, type SoakOptions, type SoakPlan } from './soak-plan.js';
-import { runRecord, soakExitCode, soakSummary, type SoakEnd } from './soak-summary.js';
+import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { writeReport } from './report-file.js';
+import { runTargetSoak } from './target-soak.js';
 
-export interface SoakResult {
-  dir: string;
-  summary: Summary;
-  /** 0 ok, 1 thresholds failed or the engine died, 130 interrupted. */
-  exitCode: number;
-  engineStderrTail: string;
-}
 
 /**
  * `promsoak run`: plan (every option checked) → run directory → fleet → engine child with the
@@ -30,6 +21,7 @@ export interface SoakResult {
  */
 export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => void = () => {}): Promise<SoakResult> {
   const plan = planSoak(o);
+  if (plan.target.spec.kind !== 'builtin') return runTargetSoak(plan, o, onProgress);
   const dir = new RunDir(o.out ?? 'runs', plan.profile.name, plan.startedAt);
   dir.writeJson('profile.json', plan.profile);
   const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
@@ -82,6 +74,7 @@ async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: 
       execArgv: [...plan.launch.execArgv, ...heapExecArgv(plan.heap, dir.path)],
       prefix: plan.launch.prefix,
       nodePath: o.nodePath,
+      env: Object.keys(plan.target.env).length ? { ...process.env, ...plan.target.env } : undefined,
       stdout: 'pipe',
       stderr: 'pipe',
       onSpawn: (child) => rec.attach(child),
@@ -106,6 +99,3 @@ function soakWindow(plan: SoakPlan, engine: EngineChild, interrupt: Promise<void
   return Promise.race([end, interrupted, died]);
 }
 
-export function writeReport(dir: RunDir, summary: Summary, frames: Frame[], gcEvents: TimedGcEvent[]): void {
-  dir.writeText('report.html', renderHtml(summary, frames, gcEvents, gcBySecond(frames, gcEvents)));
-}

@@ -61,7 +61,7 @@ const GC_KIND: Record<number, GcKind> = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
   [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
 };
-let gcAcc: AgentFrame['gcObserved'] = { count: 0, pauseMs: 0, byKind: {} };
+let gcAcc: NonNullable<AgentFrame['gcObserved']> = { count: 0, pauseMs: 0, byKind: {} };
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     const kind = GC_KIND[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';

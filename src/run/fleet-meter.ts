@@ -1,0 +1,35 @@
+import type { Fleet } from '../fleet/fleet.js';
+import type { Frame } from '../protocol/frame.js';
+
+/**
+ * The fleet's side of a frame: its CPU (this process's: the HTTP front and the render threads)
+ * and the scrapes it served since the last frame, and its render queue now.
+ */
+export class FleetMeter {
+  private lastCpu = process.cpuUsage();
+  private lastServed: number;
+
+  constructor(private readonly fleet: Fleet) {
+    this.lastServed = fleet.stats.scrapes;
+  }
+
+  /** Starts the count afresh (the soak's clock starts). */
+  reset(): void {
+    this.lastCpu = process.cpuUsage();
+    this.lastServed = this.fleet.stats.scrapes;
+  }
+
+  /** The second that just ended, `seconds` long. */
+  next(seconds: number): Frame['fleet'] {
+    const cpu = process.cpuUsage();
+    const served = this.fleet.stats.scrapes;
+    const f = {
+      cpuCores: (cpu.user - this.lastCpu.user + cpu.system - this.lastCpu.system) / 1e6 / Math.max(1e-3, seconds),
+      queued: this.fleet.queued(),
+      scrapesServed: served - this.lastServed,
+    };
+    this.lastCpu = cpu;
+    this.lastServed = served;
+    return f;
+  }
+}

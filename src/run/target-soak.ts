@@ -1,0 +1,142 @@
+import { PromsoakError } from '../common/errors.js';
+import { startFleet } from '../fleet/fleet.js';
+import { pinSelf } from './engine-launch.js';
+import type { SoakProgress } from './recorder.js';
+import { RunDir } from './run-dir.js';
+import type { SoakOptions, SoakPlan } from './soak-plan.js';
+import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { planTargetLaunch } from './target/kinds.js';
+import { launchProcess, type LaunchedProcess } from './target/process.js';
+import { TargetRecorder } from './target/recorder.js';
+import { TargetSampler } from './target/sampler.js';
+import { writeReport } from './report-file.js';
+
+/** How long a launched target has to answer its metrics at all, and then to show the samples counter. */
+const READY_TIMEOUT_MS = 30_000;
+const COUNTER_TIMEOUT_MS = 10_000;
+
+/**
+ * `promsoak run --target prometheus|victoria-metrics|exec:…|url:…`: the same soak as the
+ * engine's, with a system promsoak did not write under test. The fleet starts; the target is
+ * launched with a config that scrapes it (or is already running); once a second its CPU and
+ * memory come from /proc and its own figures from its /metrics; its Go GC cycles from gctrace
+ * on its stderr. The same analysis, summary.json and report.html follow. On every exit path,
+ * Ctrl-C included, the target is stopped (SIGTERM, then SIGKILL) and the run directory is
+ * complete.
+ */
+export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: (p: SoakProgress) => void): Promise<SoakResult> {
+  const spec = plan.target.spec;
+  if (spec.kind === 'builtin') throw new Error('runTargetSoak: the built-in engine runs in runSoak');
+  const dir = new RunDir(o.out ?? 'runs', plan.profile.name, plan.startedAt, spec.kind === 'url' ? [] : ['target.stdout.log', 'target.stderr.log']);
+  dir.writeJson('profile.json', plan.profile);
+  const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
+  const rec = new TargetRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, onProgress);
+  const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
+  let proc: LaunchedProcess | undefined;
+  const info = plan.meta.target!;
+  try {
+    if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
+    const launch = await planTargetLaunch(spec, {
+      dir: dir.path,
+      fileSd: fleet.fileSd!,
+      httpSd: fleet.httpSd,
+      intervalSeconds: plan.profile.scrapeIntervalSeconds,
+      timeoutSeconds: plan.profile.scrapeTimeoutSeconds,
+      metricsTemplate: plan.target.targetMetrics,
+      samples: plan.target.targetSamples,
+    });
+    info.metricsUrl = launch.metricsUrl;
+    info.samples = launch.names.samples;
+    let pid = plan.target.pid;
+    if (launch.argv) {
+      // Go's runtime: one GC line per cycle on stderr unless the user chose GODEBUG; its
+      // scheduler on the cores it is pinned to.
+      const env: Record<string, string> = { ...(plan.target.env.GODEBUG === undefined ? { GODEBUG: 'gctrace=1' } : {}), ...(o.cores !== undefined ? { GOMAXPROCS: String(o.cores) } : {}), ...plan.target.env };
+      // exec: the command line as run (its placeholders filled), not the shell around it.
+      info.flags = spec.kind === 'exec' ? [launch.argv[2]!.replace(/^exec /, '')] : launch.argv.slice(1);
+      info.env = env;
+      proc = launchProcess({
+        argv: launch.argv,
+        env,
+        cpus: plan.launch.engineCpus,
+        stdoutFile: dir.file('target.stdout.log'),
+        stderrFile: dir.file('target.stderr.log'),
+        onStderr: (d) => rec.stderr(d),
+      });
+      pid = proc.pid;
+      info.pid = pid;
+    }
+    const sampler = new TargetSampler({ pid, metricsUrl: launch.metricsUrl, names: launch.names });
+    await (proc ? untilReady(sampler, proc, spec.kind) : sampler.baseline());
+    rec.start(Date.now());
+    end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
+    dir.writeJson('run.json', runRecord(plan, end));
+    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt);
+    if (end.stopReason === 'engine-exited' && proc) end.engineExit = await proc.exited;
+    end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
+    end.liveHeapBytes = rec.liveHeap(end.windowEndMs);
+  } catch (e) {
+    // A target that did not start: one line with why, and the end of what it said.
+    if (proc && e instanceof PromsoakError && e.code === 'PROMSOAK_TARGET_START') {
+      const tail = proc.stderrTail().trim().split('\n').slice(-5).join('\n  ');
+      throw new PromsoakError(e.code, `${e.message}${tail ? `; the end of its stderr:\n  ${tail}` : ''} (log: ${dir.file('target.stderr.log')})`);
+    }
+    throw e;
+  } finally {
+    await proc?.stop();
+    await fleet.close();
+    rec.close();
+  }
+  const summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
+  dir.writeJson('summary.json', summary);
+  writeReport(dir, summary, rec.frames, rec.gcEvents);
+  return { dir: dir.path, summary, exitCode: soakExitCode(summary), engineStderrTail: proc?.stderrTail() ?? '' };
+}
+
+/** Until the launched target answers its metrics with the samples counter; its exit or a timeout is one line. */
+async function untilReady(sampler: TargetSampler, proc: LaunchedProcess, kind: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let answeredAt: number | undefined;
+  let exited = false;
+  void proc.exited.then(() => (exited = true));
+  for (;;) {
+    if (exited) {
+      const x = await proc.exited;
+      throw new PromsoakError('PROMSOAK_TARGET_START', `--target ${kind} exited at start (${x.signal ? `killed by ${x.signal}` : `exit code ${x.code}`})`);
+    }
+    try {
+      await sampler.baseline();
+      return;
+    } catch (e) {
+      // It answers, but without the counter asked for: a wrong --target-samples (exit 2), once
+      // it has had time to scrape and count something.
+      if (sampler.answered) answeredAt ??= Date.now();
+      if (answeredAt !== undefined && Date.now() - answeredAt > COUNTER_TIMEOUT_MS) throw e;
+      if (Date.now() > deadline) {
+        throw new PromsoakError('PROMSOAK_TARGET_START', `--target ${kind} did not answer its metrics within ${READY_TIMEOUT_MS / 1000} s: ${(e as Error).message}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * One reading a second, on whole seconds from the soak's start, until the window's end,
+ * Ctrl-C, or the target's exit.
+ */
+async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined): Promise<SoakEnd['stopReason']> {
+  const endMs = rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 + 500;
+  let stop: SoakEnd['stopReason'] | undefined;
+  void interrupt?.then(() => (stop ??= 'interrupted'));
+  void proc?.exited.then(() => (stop ??= 'engine-exited'));
+  for (let k = 1; ; k++) {
+    const due = rec.soakStart + k * 1000;
+    const wait = Math.min(due, endMs) - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (stop) return stop;
+    if (Date.now() >= endMs) return 'completed';
+    if (sampler.gone) return 'engine-exited';
+    const s = await sampler.next();
+    if (s) rec.record(s);
+  }
+}

@@ -1,0 +1,157 @@
+import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fillPlaceholders, SYNTHETIC_PER_SCRAPE, type TargetSpec } from './spec.js';
+
+/**
+ * How each kind of target is launched and read: its command line, the config files promsoak
+ * writes for it, where its own metrics are, and which of its series say what promsoak
+ * measures. Prometheus and VictoriaMetrics get a config that scrapes the fleet through file_sd
+ * at the profile's interval and timeout, their storage under the run directory, and a free
+ * loopback port.
+ */
+export interface TargetMetricNames {
+  /** Samples the target ingested (a counter; a selector, several summed with ` + `). */
+  samples: string;
+  /** Active series in its head (a gauge), if it says. */
+  series?: string;
+  /** Series it created (a counter), if it says. */
+  seriesAdded?: string;
+  /** Scrapes it counted as done and as failed (counters), if it says. */
+  scrapesOk?: string;
+  scrapesFailed?: string;
+}
+
+export interface TargetLaunch {
+  /** null for a url: target (already running). */
+  argv: string[] | null;
+  env: Record<string, string>;
+  metricsUrl: string;
+  names: TargetMetricNames;
+  /** A Go program: GOMAXPROCS follows --cores, GODEBUG=gctrace=1 is set unless the user set GODEBUG. */
+  go: boolean;
+  /** Synthetic series the target adds per scrape (Prometheus: up, scrape_duration_seconds, …), for the samples it should ingest. */
+  syntheticPerScrape: number;
+  /** The config files written for it (names in the run directory). */
+  files: string[];
+}
+
+export interface LaunchContext {
+  dir: string;
+  fileSd: string;
+  httpSd: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  /** --target-metrics (a URL template with {port}) and --target-samples, for exec: and url: (and overrides for the others). */
+  metricsTemplate?: string;
+  samples?: string;
+}
+
+/** Prometheus 2.x: samples appended to the head (summed over its `type` label). */
+export const PROMETHEUS_NAMES: TargetMetricNames = {
+  samples: 'prometheus_tsdb_head_samples_appended_total',
+  series: 'prometheus_tsdb_head_series',
+  seriesAdded: 'prometheus_tsdb_head_series_created_total',
+};
+
+/** VictoriaMetrics (single node): rows it inserted from its own scrapes; series it created; its scrapes. It adds 6 series per scrape (scrape_timeout_seconds too). */
+export const VICTORIA_METRICS_NAMES: TargetMetricNames = {
+  samples: 'vm_rows_inserted_total{type="promscrape"}',
+  seriesAdded: 'vm_new_timeseries_created_total',
+  scrapesOk: 'vm_promscrape_scrapes_total',
+  scrapesFailed: 'vm_promscrape_scrapes_failed_total',
+};
+
+export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' }>, ctx: LaunchContext): Promise<TargetLaunch> {
+  switch (t.kind) {
+    case 'prometheus':
+      return launchScraper(t, ctx, 'prometheus.yml', (config, port) => [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(ctx.dir, 'tsdb')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ]);
+    case 'victoria-metrics':
+      return launchScraper(t, ctx, 'promscrape.yml', (config, port) => [
+        `-promscrape.config=${config}`,
+        `-storageDataPath=${join(ctx.dir, 'vmdata')}`,
+        `-httpListenAddr=127.0.0.1:${port}`,
+      ]);
+    case 'exec': {
+      const port = await freePort();
+      const command = fillPlaceholders(t.command, {
+        file_sd: ctx.fileSd,
+        http_sd: ctx.httpSd,
+        port: String(port),
+        dir: ctx.dir,
+        interval: `${ctx.intervalSeconds}s`,
+        timeout: `${ctx.timeoutSeconds}s`,
+      });
+      return {
+        // `exec` so that the pid promsoak watches is the scraper's own, not a shell's.
+        argv: ['/bin/sh', '-c', `exec ${command}`],
+        env: {},
+        metricsUrl: ctx.metricsTemplate!.replaceAll('{port}', String(port)),
+        names: { samples: ctx.samples! },
+        go: false,
+        syntheticPerScrape: 0,
+        files: [],
+      };
+    }
+    case 'url':
+      return { argv: null, env: {}, metricsUrl: t.url, names: { samples: ctx.samples! }, go: false, syntheticPerScrape: 0, files: [] };
+  }
+}
+
+/** A Go scraper that reads a Prometheus scrape config: the config written, a free port, its flags. */
+async function launchScraper(
+  t: Extract<TargetSpec, { kind: 'prometheus' | 'victoria-metrics' }>,
+  ctx: LaunchContext,
+  configName: string,
+  flags: (config: string, port: number) => string[],
+): Promise<TargetLaunch> {
+  const port = await freePort();
+  const config = join(ctx.dir, configName);
+  writeFileSync(config, scrapeConfig(ctx));
+  const names = t.kind === 'prometheus' ? PROMETHEUS_NAMES : VICTORIA_METRICS_NAMES;
+  return {
+    argv: [t.binary, ...flags(config, port)],
+    env: {},
+    metricsUrl: ctx.metricsTemplate?.replaceAll('{port}', String(port)) ?? `http://127.0.0.1:${port}/metrics`,
+    names: { ...names, ...(ctx.samples ? { samples: ctx.samples } : {}) },
+    go: true,
+    syntheticPerScrape: SYNTHETIC_PER_SCRAPE[t.kind],
+    files: [configName],
+  };
+}
+
+/** One scrape job over the fleet's file_sd, at the profile's interval and timeout (the same YAML both programs read). */
+export function scrapeConfig(ctx: Pick<LaunchContext, 'fileSd' | 'intervalSeconds' | 'timeoutSeconds'>): string {
+  return [
+    '# Written by promsoak: one job scraping the fleet through file_sd.',
+    'global:',
+    `  scrape_interval: ${duration(ctx.intervalSeconds)}`,
+    `  scrape_timeout: ${duration(Math.min(ctx.timeoutSeconds, ctx.intervalSeconds))}`,
+    'scrape_configs:',
+    '  - job_name: promsoak',
+    '    file_sd_configs:',
+    `      - files: [${JSON.stringify(ctx.fileSd)}]`,
+    '',
+  ].join('\n');
+}
+
+/** Prometheus durations are whole units: 5s, 1500ms. */
+function duration(seconds: number): string {
+  return Number.isInteger(seconds) ? `${seconds}s` : `${Math.round(seconds * 1000)}ms`;
+}
+
+/** A port free on loopback now (the target binds it a moment later). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

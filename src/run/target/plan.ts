@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { PromsoakError } from '../../common/errors.js';
+import { positiveInt } from '../../common/options.js';
+import type { TargetInfo } from '../../analysis/summary.js';
+import { parseSelector } from '../../telemetry/target-metrics.js';
+import type { SoakOptions } from '../soak-plan.js';
+import { binaryVersion, resolveBinary } from './process.js';
+import { parseEnv, parseTarget, targetLabel, type TargetSpec } from './spec.js';
+
+/** The system under test of a soak, checked before anything starts. */
+export interface TargetPlan {
+  spec: TargetSpec;
+  /** builtin, prometheus, victoria-metrics, exec:<program>, url:<url>. */
+  label: string;
+  /** The launched program's full path (prometheus, victoria-metrics). */
+  binary: string | null;
+  version: string | null;
+  /** --env, parsed. */
+  env: Record<string, string>;
+  pid: number | null;
+  targetMetrics: string | undefined;
+  targetSamples: string | undefined;
+  /** summary.json's run.target (flags and env filled in once launched). */
+  info(nodePath: string | undefined, v8Flags: string[]): TargetInfo;
+}
+
+/**
+ * Every target flag checked: the spec, --env, the samples selector, the exec template, the
+ * binary (missing: exit 1), the pid; flags that only mean something to the built-in engine
+ * are refused with another target, and the target flags without one.
+ */
+export function planTarget(o: SoakOptions): TargetPlan {
+  const spec = parseTarget(o.target ?? 'builtin');
+  const env = parseEnv(o.env ?? []);
+  const only = (flag: string, given: boolean, kinds: TargetSpec['kind'][]): void => {
+    if (given && !kinds.includes(spec.kind)) throw usage(`${flag} applies to --target ${kinds.join(' or ')} only (the target is ${spec.kind})`);
+  };
+  only('--target-metrics', o.targetMetrics !== undefined, ['exec', 'prometheus', 'victoria-metrics']);
+  only('--target-samples', o.targetSamples !== undefined, ['exec', 'url', 'prometheus', 'victoria-metrics']);
+  only('--pid', o.pid !== undefined, ['url']);
+  const engineOnly: [string, boolean][] = [
+    ['--ingester', o.ingester !== undefined],
+    ['--v8-flags', (o.v8Flags?.length ?? 0) > 0],
+    ['--node', o.nodePath !== undefined],
+    ['--body-limit', o.bodyLimitBytes !== undefined],
+    ['--heap-snapshot-at', (o.heap?.at?.length ?? 0) > 0],
+    ['--heap-snapshot-on', o.heap?.signal !== undefined],
+    ['--alloc-profile', o.heap?.allocProfile === true],
+  ];
+  for (const [flag, given] of engineOnly) only(flag, given, ['builtin']);
+  if (spec.kind === 'exec') {
+    if (o.targetMetrics === undefined) throw usage("--target exec: needs --target-metrics, where its metrics are (e.g. 'http://127.0.0.1:{port}/metrics')");
+    if (o.targetSamples === undefined) throw usage('--target exec: needs --target-samples, the counter of samples it ingested');
+    try {
+      new URL(o.targetMetrics.replaceAll('{port}', '1'));
+    } catch {
+      throw usage(`--target-metrics "${o.targetMetrics}" is not a URL (a template may use {port})`);
+    }
+  }
+  if (spec.kind === 'url' && o.targetSamples === undefined) throw usage('--target url: needs --target-samples, the counter of samples it ingested');
+  if (o.targetSamples !== undefined) parseSelector(o.targetSamples);
+  let pid: number | null = null;
+  if (o.pid !== undefined) {
+    pid = positiveInt('--pid', o.pid);
+    if (!existsSync(`/proc/${pid}/stat`)) throw usage(`--pid ${pid}: no such process on this machine`);
+  }
+  const launched = spec.kind === 'prometheus' || spec.kind === 'victoria-metrics';
+  const binary = launched ? resolveBinary(spec.binary, spec.kind) : null;
+  // VictoriaMetrics answers -version; Prometheus --version.
+  const version = binary ? binaryVersion(binary, spec.kind === 'victoria-metrics' ? '-version' : '--version') : null;
+  const label = targetLabel(spec);
+  return {
+    spec,
+    label,
+    binary,
+    version,
+    env,
+    pid,
+    targetMetrics: o.targetMetrics,
+    targetSamples: o.targetSamples,
+    info: (nodePath, v8Flags) =>
+      spec.kind === 'builtin'
+        ? { kind: 'builtin', binary: nodePath ?? process.execPath, version: null, flags: v8Flags, env, metricsUrl: null, samples: null, pid: null }
+        : { kind: spec.kind, binary: binary ?? (spec.kind === 'exec' ? spec.command : null), version, flags: [], env, metricsUrl: spec.kind === 'url' ? spec.url : null, samples: o.targetSamples ?? null, pid },
+  };
+}
+
+function usage(message: string): PromsoakError {
+  return new PromsoakError('PROMSOAK_USAGE', message);
+}

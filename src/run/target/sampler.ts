@@ -1,0 +1,160 @@
+import { PromsoakError } from '../../common/errors.js';
+import type { Frame, TargetFrame } from '../../protocol/frame.js';
+import { classifyThread, cpuBetween, readProc, type ProcSample } from '../../telemetry/proc.js';
+import { fetchMetrics, MetricsSnapshot, parseSelector, type Selector } from '../../telemetry/target-metrics.js';
+import type { TargetMetricNames } from './kinds.js';
+
+/**
+ * Telemetry of a process promsoak did not write, once a second: its CPU (total and by thread
+ * class) and RSS from /proc/<pid> when it is local, and its own /metrics, parsed with
+ * promsoak's parser, for what only it knows: samples ingested, series, scrapes, and for a Go
+ * program allocation (exact: go_memstats_alloc_bytes_total), heap in use and its goal, GC
+ * cycles. What it does not expose is null, never 0.
+ */
+const GO = {
+  allocated: 'go_memstats_alloc_bytes_total',
+  heapUsed: 'go_memstats_heap_alloc_bytes',
+  heapTotal: 'go_memstats_heap_sys_bytes',
+  heapGoal: 'go_memstats_next_gc_bytes',
+  gcCycles: 'go_gc_duration_seconds_count',
+};
+/** The client libraries' process collector: CPU and RSS when there is no local pid. */
+const PROCESS = { cpu: 'process_cpu_seconds_total', rss: 'process_resident_memory_bytes' };
+
+type Key = keyof TargetMetricNames | keyof typeof GO | keyof typeof PROCESS;
+
+interface Reading {
+  atMs: number;
+  proc: ProcSample | null;
+  values: Partial<Record<Key, number | null>>;
+  metaScrapeMs: number;
+}
+
+/** What one second of a target gives a frame (the soak adds time, warm-up and the fleet). */
+export type TargetSecond = Omit<Frame, 't' | 'warmup' | 'fleet'>;
+
+export interface SamplerOptions {
+  pid: number | null;
+  metricsUrl: string;
+  names: TargetMetricNames;
+  /** The meta-scrape's deadline, ms. */
+  timeoutMs?: number;
+}
+
+export class TargetSampler {
+  private readonly selectors: [Key, Selector][];
+  private last: Reading | undefined;
+  /** The process has gone (its /proc entry vanished). */
+  gone = false;
+
+  constructor(private readonly o: SamplerOptions) {
+    const all: Partial<Record<Key, string>> = { ...GO, ...PROCESS, ...o.names };
+    this.selectors = Object.entries(all)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k as Key, parseSelector(v!)]);
+  }
+
+  /**
+   * The first reading, before the soak: the metrics answer and carry the samples counter, and
+   * the CPU is known (a local pid, or process_cpu_seconds_total). One line and exit 2 otherwise.
+   */
+  async baseline(): Promise<void> {
+    const r = await this.read();
+    if (r === null) throw new PromsoakError('PROMSOAK_TARGET_METRICS', `the target's metrics at ${this.o.metricsUrl} do not answer: ${this.lastError}`);
+    if (r.values.samples === null || r.values.samples === undefined) {
+      throw new PromsoakError('PROMSOAK_TARGET_METRICS', `the target's metrics at ${this.o.metricsUrl} have no series matching the samples counter ${this.o.names.samples}`);
+    }
+    if (r.proc === null && (r.values.cpu ?? null) === null) {
+      throw new PromsoakError('PROMSOAK_TARGET_METRICS', `no CPU for the target: give --pid of a local process, or a target that exposes ${PROCESS.cpu}`);
+    }
+    this.last = r;
+  }
+
+  lastError = '';
+  /** The metrics answered at least once. */
+  answered = false;
+
+  /**
+   * The second since the last good reading. null when the meta-scrape failed: no frame then;
+   * the next good one covers both seconds (a frame's rate is over its own length), and a
+   * target that stops answering leaves seconds without a frame, which the analysis counts.
+   */
+  async next(): Promise<TargetSecond | null> {
+    const prev = this.last!;
+    const cur = await this.read();
+    if (cur === null) return null;
+    this.last = cur;
+    return second(prev, cur, this.o.pid ?? 0);
+  }
+
+  private async read(): Promise<Reading | null> {
+    const proc = this.o.pid === null ? null : readProc(this.o.pid);
+    if (this.o.pid !== null && proc === null) this.gone = true;
+    const t0 = performance.now();
+    let snapshot: MetricsSnapshot;
+    try {
+      const body = await fetchMetrics(this.o.metricsUrl, this.o.timeoutMs ?? 2000);
+      this.answered = true;
+      // A malformed body names its line and column, and costs this reading only.
+      snapshot = MetricsSnapshot.parse(body);
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      return null;
+    }
+    const metaScrapeMs = performance.now() - t0;
+    const values: Reading['values'] = {};
+    for (const [k, sel] of this.selectors) values[k] = snapshot.select(sel);
+    return { atMs: Date.now(), proc, values, metaScrapeMs };
+  }
+}
+
+function second(a: Reading, b: Reading, pid: number): TargetSecond {
+  const seconds = Math.max(1e-3, (b.atMs - a.atMs) / 1000);
+  const delta = (k: Key): number | null => {
+    const x = a.values[k] ?? null;
+    const y = b.values[k] ?? null;
+    return x === null || y === null || y < x ? null : y - x;
+  };
+  const gauge = (k: Key): number | null => b.values[k] ?? null;
+  const byProc = a.proc && b.proc ? cpuBetween(a.proc, b.proc) : null;
+  const cpuSeconds = delta('cpu');
+  const cpu: Frame['cpu'] = byProc
+    ? { total: byProc.total, user: byProc.user, system: byProc.system, ...namedClasses(byProc, b.proc!, pid) }
+    : { total: (cpuSeconds ?? 0) / seconds, user: null, system: null, main: null, v8Platform: null, worker: null, other: null };
+  const target: TargetFrame = {
+    threads: byProc?.threads ?? 0,
+    heapGoalBytes: gauge('heapGoal'),
+    gcCycles: delta('gcCycles'),
+    gcCount: gauge('gcCycles'),
+    scrapesFailed: delta('scrapesFailed'),
+    metaScrapeMs: Math.round(b.metaScrapeMs * 1000) / 1000,
+  };
+  return {
+    startMs: a.atMs,
+    endMs: b.atMs,
+    samples: delta('samples') ?? 0,
+    scrapesOk: delta('scrapesOk'),
+    scrapesFailed: delta('scrapesFailed'),
+    seriesAdded: delta('seriesAdded'),
+    series: gauge('series'),
+    headBytes: null,
+    scrapeMs: null,
+    scrapeHistogram: '',
+    cpu,
+    gcObserved: null,
+    heap: { usedBytes: gauge('heapUsed'), totalBytes: gauge('heapTotal'), externalBytes: null, arrayBuffersBytes: null, rssBytes: b.proc?.rssBytes ?? gauge('rss') ?? 0 },
+    eventLoop: null,
+    agentMs: null,
+    allocatedBytes: delta('allocated'),
+    target,
+  };
+}
+
+/**
+ * Thread classes only where the runtime names its threads (Node: main, V8 platform, workers);
+ * a Go program's threads all carry the program's name, so its CPU is only a total.
+ */
+function namedClasses(c: ReturnType<typeof cpuBetween>, p: ProcSample, pid: number): Pick<Frame['cpu'], 'main' | 'v8Platform' | 'worker' | 'other'> {
+  const named = p.threads.some((t) => classifyThread(t.name, t.tid, pid) === 'v8Platform');
+  return named ? { main: c.byClass.main, v8Platform: c.byClass.v8Platform, worker: c.byClass.worker, other: c.byClass.other } : { main: null, v8Platform: null, worker: null, other: null };
+}

@@ -1,0 +1,106 @@
+import { PromsoakError } from '../../common/errors.js';
+
+/**
+ * What `--target` names: the system under test of a soak.
+ *
+ * - `builtin` (default): promsoak's own engine child;
+ * - `prometheus[:<binary>]`, `victoria-metrics[:<binary>]`: launched with a generated config
+ *   that scrapes the fleet through file_sd (the binary on PATH by default);
+ * - `exec:<command line>`: any scraper, started from a command line with placeholders
+ *   ({file_sd}, {http_sd}, {port}, {dir}, {interval}, {timeout});
+ * - `url:<metrics url>`: a scraper already running (with `--pid` for its CPU and memory).
+ */
+export type TargetSpec =
+  | { kind: 'builtin' }
+  | { kind: 'prometheus'; binary: string }
+  | { kind: 'victoria-metrics'; binary: string }
+  | { kind: 'exec'; command: string }
+  | { kind: 'url'; url: string };
+
+export type TargetKind = TargetSpec['kind'];
+
+export const PLACEHOLDERS = ['file_sd', 'http_sd', 'port', 'dir', 'interval', 'timeout'] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/**
+ * Series a scraper adds to every scrape of its own (Prometheus: up, scrape_duration_seconds,
+ * scrape_samples_scraped, scrape_samples_post_metric_relabeling, scrape_series_added;
+ * VictoriaMetrics also scrape_timeout_seconds): part of what it ingests.
+ */
+export const SYNTHETIC_PER_SCRAPE: Record<TargetKind, number> = { builtin: 0, prometheus: 5, 'victoria-metrics': 6, exec: 0, url: 0 };
+
+const DEFAULT_BINARY = { prometheus: 'prometheus', 'victoria-metrics': 'victoria-metrics' } as const;
+
+export function parseTarget(text: string): TargetSpec {
+  const colon = text.indexOf(':');
+  const head = colon < 0 ? text : text.slice(0, colon);
+  const rest = colon < 0 ? '' : text.slice(colon + 1);
+  switch (head) {
+    case 'builtin':
+      if (rest) throw usage(`--target builtin takes no argument (got "${text}")`);
+      return { kind: 'builtin' };
+    case 'prometheus':
+    case 'victoria-metrics':
+      return { kind: head, binary: rest || DEFAULT_BINARY[head] };
+    case 'exec':
+      if (!rest.trim()) throw usage('--target exec: needs a command line (exec:\'my-scraper --config {file_sd}\')');
+      checkPlaceholders(rest);
+      return { kind: 'exec', command: rest };
+    case 'url': {
+      let u: URL;
+      try {
+        u = new URL(rest);
+      } catch {
+        throw usage(`--target url: needs a metrics URL (got "${rest}")`);
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw usage(`--target url: needs an http(s) URL (got "${rest}")`);
+      return { kind: 'url', url: rest };
+    }
+    default:
+      throw usage(`--target "${text}": one of builtin, prometheus[:<binary>], victoria-metrics[:<binary>], exec:<command>, url:<metrics url>`);
+  }
+}
+
+/** The name a compare row or a report gives the target. */
+export function targetLabel(t: TargetSpec): string {
+  switch (t.kind) {
+    case 'builtin':
+      return 'builtin';
+    case 'prometheus':
+    case 'victoria-metrics':
+      return t.binary === DEFAULT_BINARY[t.kind] ? t.kind : `${t.kind}:${t.binary}`;
+    case 'exec':
+      return `exec:${t.command.split(/\s+/)[0]}`;
+    case 'url':
+      return `url:${t.url}`;
+  }
+}
+
+/** `{name}` placeholders of an exec: command; an unknown one is a usage error naming it. */
+export function checkPlaceholders(command: string): void {
+  for (const m of command.matchAll(/\{([^{}\s]*)\}/g)) {
+    if (!(PLACEHOLDERS as readonly string[]).includes(m[1]!)) {
+      throw usage(`--target exec: unknown placeholder {${m[1]}} at column ${m.index! + 1} of the command (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`);
+    }
+  }
+}
+
+export function fillPlaceholders(command: string, values: Record<Placeholder, string>): string {
+  checkPlaceholders(command);
+  return command.replace(/\{([a-z_]+)\}/g, (_, k: Placeholder) => values[k]);
+}
+
+/** `--env K=V`, repeatable: the target's environment additions. */
+export function parseEnv(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.slice(0, eq))) throw usage(`--env "${p}": expected NAME=value`);
+    env[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return env;
+}
+
+function usage(message: string): PromsoakError {
+  return new PromsoakError('PROMSOAK_USAGE', message);
+}

@@ -1,0 +1,191 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, ROOT, which } from './helpers/tools.js';
+import type { Summary } from '../src/analysis/summary.js';
+import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
+import { readNdjson } from '../src/run/run-dir.js';
+
+/** The default profile's families at `exporters` exporters scraped every `interval` s. */
+function profileFile(dir: string, exporters: number, interval: number): string {
+  const p = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8'));
+  Object.assign(p, { name: 'target-test', exporters, scrapeIntervalSeconds: interval, scrapeTimeoutSeconds: interval });
+  const file = join(dir, 'target-test.json');
+  writeFileSync(file, JSON.stringify(p));
+  return file;
+}
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  dir: string | undefined;
+}
+
+/** Runs the CLI; `interruptAtFrames` sends SIGINT (a Ctrl-C) once that many frames are on disk. */
+function run(args: string[], out: string, o: { interruptAtFrames?: number; timeoutMs?: number } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    if (o.interruptAtFrames) {
+      const poll = setInterval(() => {
+        const dirs = existsSync(out) ? readdirSync(out) : [];
+        const frames = dirs.length === 1 ? join(out, dirs[0]!, 'frames.ndjson') : '';
+        if (frames && existsSync(frames) && readFileSync(frames, 'utf8').split('\n').length > o.interruptAtFrames!) {
+          clearInterval(poll);
+          c.kill('SIGINT');
+        }
+      }, 200);
+      c.on('exit', () => clearInterval(poll));
+    }
+    const killer = setTimeout(() => c.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    c.on('exit', (code) => {
+      clearTimeout(killer);
+      const dirs = existsSync(out) ? readdirSync(out) : [];
+      resolve({ code, stdout, stderr, dir: dirs.length === 1 ? join(out, dirs[0]!) : undefined });
+    });
+  });
+}
+
+function load(dir: string): { s: Summary; frames: Frame[]; gc: TimedGcEvent[] } {
+  return {
+    s: JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')),
+    frames: readNdjson<Frame>(join(dir, 'frames.ndjson')),
+    gc: readNdjson<TimedGcEvent>(join(dir, 'gc.ndjson')),
+  };
+}
+
+/** The target's cumulative allocation counter at wall time `ms`, interpolated within the frames' seconds. */
+function allocatedAt(frames: Frame[], ms: number): number {
+  let total = 0;
+  for (const f of frames) {
+    const a = f.allocatedBytes ?? 0;
+    if (ms >= f.endMs) total += a;
+    else if (ms > f.startMs) total += (a * (ms - f.startMs)) / (f.endMs - f.startMs);
+  }
+  return total;
+}
+
+const SCRAPER = join(ROOT, 'dist', 'test', 'fixtures', 'tiny-scraper.js');
+
+test('--target prometheus: Debian\'s Prometheus soaked; samples, allocation and GC cycles each agree with a second, independent source', { timeout: 180_000 }, async (t) => {
+  if (!which('prometheus')) return t.skip('Debian prometheus not installed (apt-get install prometheus)');
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  // 100 exporters × 200 series every second: 20,000 samples/s, and 500/s of Prometheus's own.
+  const r = await run(['run', profileFile(out, 100, 1), '--target', 'prometheus', '--duration', '25', '--warmup', '5'], join(out, 'runs'));
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const { s, frames, gc } = load(r.dir!);
+  assert.equal(s.run.target?.kind, 'prometheus');
+  assert.match(s.run.target!.version!, /prometheus, version 2\./);
+  assert.equal(s.run.target!.env.GODEBUG, 'gctrace=1');
+  assert.equal(s.load.expectedSamplesPerSecond, 100 * (200 + 5));
+  // Samples: what Prometheus says it appended, against what the fleet offers plus its own 5 series a scrape.
+  assert.ok(Math.abs(s.samplesPerSecond.mean / s.load.expectedSamplesPerSecond - 1) < 0.02, `samples/s ${s.samplesPerSecond.mean} vs ${s.load.expectedSamplesPerSecond}`);
+  // What a Go target does not expose is null, never 0.
+  assert.equal(s.eventLoopDelayMs, null);
+  assert.equal(s.telemetry.agentMsPerSecond, null);
+  assert.equal(s.scrapes.durationMs, null);
+  assert.equal(frames[0]!.eventLoop, null);
+  assert.ok(s.memory.series! >= 100 * 205, `head series ${s.memory.series}`);
+  // GC cycles: gctrace's lines (by their cycle numbers) against go_gc_duration_seconds_count.
+  const first = frames[0]!.target!;
+  const last = frames.at(-1)!.target!;
+  const c0 = first.gcCount! - first.gcCycles!;
+  const c1 = last.gcCount!;
+  assert.ok(c1 - c0 >= 3, `only ${c1 - c0} GC cycles in the soak`);
+  const traced = gc.filter((e) => e.runtime === 'go' && e.cycle! > c0 && e.cycle! <= c1);
+  assert.equal(traced.length, c1 - c0, 'every cycle the counter saw has its gctrace line');
+  assert.deepEqual(traced.map((e) => e.cycle), Array.from({ length: c1 - c0 }, (_, i) => c0 + 1 + i));
+  // Allocation: Σ of gctrace's per-cycle growth against go_memstats_alloc_bytes_total between the same cycles' ends.
+  const k = traced[0]!;
+  const m = traced.at(-1)!;
+  const byTrace = traced.slice(1).reduce((a, e) => a + e.allocatedBytes, 0);
+  const byCounter = allocatedAt(frames, m.wallMs) - allocatedAt(frames, k.wallMs);
+  assert.ok(Math.abs(byTrace / byCounter - 1) < 0.1, `gctrace ${byTrace} B vs counter ${byCounter} B`);
+  assert.match(s.allocation.source, /go_memstats_alloc_bytes_total/);
+  assert.ok(s.bytesPerSample! > 0);
+  // GC CPU is gctrace's, and no more than the CPU the process used.
+  assert.ok(s.gc.cpuShare! > 0 && s.gc.cpuShare! < 1, `GC share ${s.gc.cpuShare}`);
+  assert.ok(s.gc.byKind.go!.count === s.gc.count);
+  assert.ok(s.memory.liveHeapBytes! > 0 && s.provisioning.gcRamOverheadPct! > 0);
+  assert.ok(s.cpu.avgCores > 0 && s.cpu.byClass.main === null);
+  for (const f of ['prometheus.yml', 'target.stderr.log', 'target.stdout.log', 'report.html']) assert.ok(existsSync(join(r.dir!, f)), f);
+  assert.match(r.stdout, /promsoak run: target-test, target prometheus/);
+});
+
+test('--target prometheus: Ctrl-C stops Prometheus and leaves a complete run directory', { timeout: 120_000 }, async (t) => {
+  if (!which('prometheus')) return t.skip('Debian prometheus not installed');
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const r = await run(['run', profileFile(out, 50, 1), '--target', 'prometheus', '--duration', '60', '--warmup', '2'], join(out, 'runs'), { interruptAtFrames: 4 });
+  assert.equal(r.code, 130, r.stderr);
+  const { s, frames } = load(r.dir!);
+  assert.equal(s.run.stopReason, 'interrupted');
+  assert.ok(frames.length >= 3, `${frames.length} frames`);
+  for (const f of ['summary.json', 'report.html', 'run.json', 'frames.ndjson', 'gc.ndjson']) assert.ok(existsSync(join(r.dir!, f)), f);
+  // Prometheus is gone: nothing listens on its port any more.
+  const url = s.run.target!.metricsUrl!;
+  await assert.rejects(fetch(url));
+});
+
+test('--target victoria-metrics: soaked the same way; samples within 2 % of the offer plus its 6 series a scrape', { timeout: 120_000 }, async (t) => {
+  if (!which('victoria-metrics')) return t.skip('Debian victoria-metrics not installed (apt-get install victoria-metrics)');
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const r = await run(['run', profileFile(out, 100, 1), '--target', 'victoria-metrics', '--duration', '15', '--warmup', '5'], join(out, 'runs'));
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const { s, gc } = load(r.dir!);
+  assert.equal(s.load.expectedSamplesPerSecond, 100 * (200 + 6));
+  assert.ok(Math.abs(s.samplesPerSecond.mean / s.load.expectedSamplesPerSecond - 1) < 0.02, `samples/s ${s.samplesPerSecond.mean} vs ${s.load.expectedSamplesPerSecond}`);
+  assert.ok(gc.some((e) => e.runtime === 'go'), 'gctrace cycles');
+  assert.ok(s.scrapes.ok! > 0 && s.scrapes.failed === 0, `scrapes ${s.scrapes.ok}/${s.scrapes.failed}`);
+  assert.match(s.allocation.source, /go_memstats_alloc_bytes_total/);
+});
+
+test('--target exec: a scraper written here, its own counter, CPU from /proc', { timeout: 90_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const r = await run(
+    ['run', profileFile(out, 20, 1), '--target', `exec:${process.execPath} ${SCRAPER} {file_sd} {port} {interval}`, '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'tiny_samples_total', '--duration', '8', '--warmup', '3'],
+    join(out, 'runs'),
+  );
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const { s, frames } = load(r.dir!);
+  assert.equal(s.run.target?.kind, 'exec');
+  assert.equal(s.load.expectedSamplesPerSecond, 20 * 200);
+  assert.ok(Math.abs(s.samplesPerSecond.mean / 4000 - 1) < 0.05, `samples/s ${s.samplesPerSecond.mean}`);
+  assert.ok(s.cpu.avgCores > 0.005, `CPU ${s.cpu.avgCores}`);
+  assert.ok(frames.every((f) => f.heap.rssBytes > 10e6), 'RSS from /proc');
+  assert.equal(s.gc.count, 0, 'a Node scraper prints no gctrace');
+  assert.equal(s.bytesPerSample, null, 'no allocation counter: n/a, not 0');
+});
+
+test('--target exec: a scraper that dies mid-soak ends the soak (exit 1) with the reason, and what was measured stays', { timeout: 90_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const r = await run(
+    ['run', profileFile(out, 10, 1), '--target', `exec:${process.execPath} ${SCRAPER} {file_sd} {port} {interval} 6`, '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'tiny_samples_total', '--duration', '30', '--warmup', '1'],
+    join(out, 'runs'),
+  );
+  assert.equal(r.code, 1, r.stderr + r.stdout);
+  const { s, frames } = load(r.dir!);
+  assert.equal(s.run.stopReason, 'engine-exited');
+  assert.match(s.verdict[0]!, /the target \(exec:.*\) exited before the end of the soak \(exit code 3\)/);
+  assert.ok(frames.length >= 3);
+});
+
+test('--target: a target that exits at start or never answers is one line, exit 1, with its stderr', { timeout: 90_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const profile = profileFile(out, 5, 1);
+  const exits = await run(['run', profile, '--target', "exec:sh -c 'echo bad flag >&2; exit 2' {port}", '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'x', '--duration', '5'], join(out, 'a'));
+  assert.equal(exits.code, 1);
+  assert.match(exits.stderr, /--target exec exited at start \(exit code 2\); the end of its stderr:\n\s+bad flag/);
+  const missing = await run(['run', profile, '--target', 'prometheus:/no/such/prometheus', '--duration', '5'], join(out, 'b'));
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /"\/no\/such\/prometheus" is not installed/);
+  const absent = await run(['run', profile, '--target', `exec:${process.execPath} ${SCRAPER} {file_sd} {port} {interval}`, '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'no_such_total', '--duration', '5'], join(out, 'c'), { timeoutMs: 60_000 });
+  assert.equal(absent.code, 2);
+  assert.match(absent.stderr, /no series matching the samples counter no_such_total/);
+});
