@@ -175,7 +175,8 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('heap-snapshot-on', { choices: ['SIGUSR2'] as const, describe: 'A heap snapshot of the engine whenever promsoak receives this signal' })
         .option('heap-snapshot-near-limit', { type: 'boolean', default: true, describe: 'V8 writes a snapshot when the engine nears its heap limit (--no-heap-snapshot-near-limit: off)' })
         .option('alloc-profile', { type: 'boolean', describe: 'Sample allocations over the measured window → alloc.heapprofile, alloc.pb.gz' })
-        .option('alloc-sampling-interval', { type: 'number', describe: 'Mean bytes between allocation samples (default 32768)' }),
+        .option('alloc-sampling-interval', { type: 'number', describe: 'Mean bytes between allocation samples (default 32768)' })
+        .option('metrics-port', { type: 'number', describe: "Serve the soak's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" }),
     async (a) => {
       process.exitCode = await runCommand(
         {
@@ -203,6 +204,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
             allocProfile: a.allocProfile,
             samplingInterval: a.allocSamplingInterval,
           },
+          metricsPort: a.metricsPort,
         },
         log,
       );
@@ -230,7 +232,8 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('out', { type: 'string', default: 'runs', describe: 'Where the compare directory goes' })
         .option('find-cores', { type: 'boolean', describe: 'Try every core count from 1 to this machine\'s and report the smallest that ingests flat' })
         .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
-        .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' }),
+        .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' })
+        .option('metrics-port', { type: 'number', describe: "Serve each run's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" }),
     async (a) => {
       const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
       const cores = a.findCores
@@ -256,6 +259,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           intervalSeconds: a.interval,
           out: a.out,
           findCores: a.findCores ? { maxCv: a.maxCv, maxCpuShare: a.maxCpu } : undefined,
+          metricsPort: a.metricsPort,
         },
         log,
       );

@@ -4,17 +4,7 @@ import { loadProfile, parseProfile } from '../src/profile/load.js';
 import { ExporterSet } from '../src/fleet/render/exporter-set.js';
 import { writeMillis, writeUint, writeFloat } from '../src/fleet/render/number-writer.js';
 import { negotiate } from '../src/fleet/negotiate.js';
-
-/** A deliberately small sample reader for test assertions (the engine has the real parser). */
-function samples(body: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of body.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const sp = line.lastIndexOf(' ');
-    m.set(line.slice(0, sp), Number(line.slice(sp + 1)));
-  }
-  return m;
-}
+import { samplesOf as samples } from './helpers/exposition.js';
 
 const smoke = new ExporterSet(loadProfile('smoke'));
 const dflt = new ExporterSet(loadProfile('default'));

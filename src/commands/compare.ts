@@ -14,9 +14,17 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
   };
   process.once('SIGINT', onSignal);
   let prefix = '';
+  let metricsUrl = '';
+  // Each run serves its own metrics; the URL is said again only when it changes (port 0).
+  const onMetricsUrl = (url: string): void => {
+    if (url === metricsUrl) return;
+    metricsUrl = url;
+    spinner.clear();
+    process.stderr.write(`live metrics: ${url}\n`);
+  };
   try {
     const r = await runCompare(
-      { ...o, interrupt: interrupted },
+      { ...o, onMetricsUrl, interrupt: interrupted },
       ({ index, total, variant, repeat }) => {
         prefix = `run ${index + 1}/${total}: ${variant.label} #${repeat + 1}`;
         if (spinner.isEnabled) spinner.start(prefix);

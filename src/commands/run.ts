@@ -25,7 +25,12 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
   if (o.heap?.signal) process.stderr.write(`heap snapshots on ${o.heap.signal}: kill -${o.heap.signal.slice(3)} ${process.pid}\n`);
   let lastPrinted = -1;
   try {
-    const r = await runSoak({ ...o, interrupt: interrupted }, (p) => {
+    // Printed once the soak has bound its port: the line a Prometheus or a curl needs.
+    const onMetricsUrl = (url: string): void => {
+      spinner.clear();
+      process.stderr.write(`live metrics: ${url}\n`);
+    };
+    const r = await runSoak({ onMetricsUrl, ...o, interrupt: interrupted }, (p) => {
       spinner.text = liveLine(p);
       // Without a TTY (CI, pipes) the spinner is silent: one line every 10 s instead.
       if (!spinner.isEnabled && Math.floor(p.elapsedSeconds / 10) !== lastPrinted) {

@@ -7,13 +7,14 @@ import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
 import { planTarget } from '../run/target/plan.js';
 import type { SoakProgress } from '../run/recorder.js';
+import type { SoakOptions } from '../run/soak-plan.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 
-export interface CompareOptions extends CompareAxes {
+export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'onMetricsUrl'> {
   profile: string;
   repeat: number;
   durationSeconds?: number;
@@ -83,6 +84,8 @@ export async function runCompare(
         targetSamples: o.targetSamples,
         out: dir,
         interrupt: o.interrupt,
+        metricsPort: o.metricsPort,
+        onMetricsUrl: o.onMetricsUrl,
       },
       onProgress,
     );

@@ -27,6 +27,8 @@ export class SoakRecorder {
   readonly gcEvents: TimedGcEvent[] = [];
   /** Heap snapshots and the allocation profile see the agent's messages too. */
   heap: HeapDiagnostics | undefined;
+  /** Told each GC event as it is recorded (the live metrics). */
+  onGc: ((e: TimedGcEvent) => void) | undefined;
   private readonly clock = new GcClock();
   private readonly trace: GcTraceReader;
   private readonly stderrLog: WriteStream;
@@ -49,6 +51,7 @@ export class SoakRecorder {
         const t = this.clock.place(e, arrivedMs);
         this.gcEvents.push(t);
         dir.appendJson('gc.ndjson', t);
+        this.onGc?.(t);
       },
       (line) => this.stderrLog.write(`[stdout] ${line}\n`),
     );

@@ -50,6 +50,9 @@ export interface SoakOptions {
   pid?: number;
   /** K=V, repeatable: the target's environment (GOGC, GOMEMLIMIT, GODEBUG; for the engine: its Node env). */
   env?: string[];
+  /** Serve the soak's live metrics on 127.0.0.1:<port> (run/live-metrics.ts; 0: a free port), told to onMetricsUrl. */
+  metricsPort?: number;
+  onMetricsUrl?: (url: string) => void;
 }
 
 const MAX_SOAK_SECONDS = 7 * 86_400;
@@ -90,6 +93,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   // Before anything is built or started: a profile this machine cannot hold is refused here.
   checkCapacity(profile, defaultThreads(), DEFAULTS.headWindow);
   nonNegativeInt('--body-limit', o.bodyLimitBytes);
+  if (o.metricsPort !== undefined && !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0 && o.metricsPort <= 65535)) throw new PromsoakError('PROMSOAK_USAGE', `--metrics-port must be an integer in 0..65535 (got ${o.metricsPort})`);
   const telemetry = o.telemetry ?? true;
   const target = planTarget(o);
   const ingester = o.ingester ?? DEFAULTS.ingester;

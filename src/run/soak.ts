@@ -6,6 +6,7 @@ import type { Schedule } from '../analysis/schedule.js';
 import { startEngineChild, type EngineChild } from './engine-child.js';
 import { pinSelf } from './engine-launch.js';
 import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
+import { soakInfo, startLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import { planSoak, type SoakOptions, type SoakPlan } from './soak-plan.js';
@@ -25,10 +26,15 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   const dir = new RunDir(o.out ?? 'runs', plan.profile.name, plan.startedAt);
   dir.writeJson('profile.json', plan.profile);
   const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
-  const rec = new SoakRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, onProgress);
+  let live: LiveMetrics | undefined;
+  const rec = new SoakRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let engine: EngineChild | undefined;
   try {
+    if (o.metricsPort !== undefined) {
+      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, info: soakInfo(plan.meta) })).onGc;
+      o.onMetricsUrl?.(live.url);
+    }
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
@@ -55,6 +61,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     }
   } finally {
     if (engine && engine.process.exitCode === null && engine.process.signalCode === null) engine.process.kill('SIGKILL');
+    await live?.close();
     await fleet.close();
     await rec.close();
     end.heap?.collectNearLimit();

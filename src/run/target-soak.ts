@@ -10,6 +10,7 @@ import { launchProcess, type LaunchedProcess } from './target/process.js';
 import { TargetRecorder } from './target/recorder.js';
 import { TargetSampler } from './target/sampler.js';
 import { writeReport } from './report-file.js';
+import { soakInfo, startLiveMetrics, type LiveMetrics } from './live-metrics.js';
 
 /** How long a launched target has to answer its metrics at all, and then to show the samples counter. */
 const READY_TIMEOUT_MS = 30_000;
@@ -30,11 +31,16 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
   const dir = new RunDir(o.out ?? 'runs', plan.profile.name, plan.startedAt, spec.kind === 'url' ? [] : ['target.stdout.log', 'target.stderr.log']);
   dir.writeJson('profile.json', plan.profile);
   const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
-  const rec = new TargetRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, onProgress);
+  let live: LiveMetrics | undefined;
+  const rec = new TargetRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let proc: LaunchedProcess | undefined;
   const info = plan.meta.target!;
   try {
+    if (o.metricsPort !== undefined) {
+      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, info: soakInfo(plan.meta) })).onGc;
+      o.onMetricsUrl?.(live.url);
+    }
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
     const launch = await planTargetLaunch(spec, {
       dir: dir.path,
@@ -84,6 +90,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     throw e;
   } finally {
     await proc?.stop();
+    await live?.close();
     await fleet.close();
     rec.close();
   }

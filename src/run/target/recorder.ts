@@ -16,6 +16,8 @@ export class TargetRecorder {
   readonly frames: Frame[] = [];
   readonly gcEvents: TimedGcEvent[] = [];
   soakStart = 0;
+  /** Told each GC event as it is recorded (the live metrics). */
+  onGc: ((e: TimedGcEvent) => void) | undefined;
   private readonly gctrace: GoGcTraceReader;
   private previousLive: number | null = null;
   private readonly fleetMeter: FleetMeter;
@@ -37,6 +39,7 @@ export class TargetRecorder {
         if (this.soakStart === 0) return;
         this.gcEvents.push(e);
         dir.appendJson('gc.ndjson', e);
+        this.onGc?.(e);
       },
       () => {},
     );
