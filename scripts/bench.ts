@@ -8,6 +8,7 @@ import { runParseBench } from './bench-parse.js';
 import { benchEndToEnd, benchIngesters } from './bench-engine.js';
 import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
+import { runLiveMetricsBench } from './bench-live-metrics.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -60,6 +61,7 @@ const benches: [string, () => Promise<Row[]>][] = [
   ],
   ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
   ['target', () => runTargetBench(quick ? 2 : 6, quick ? 5 : 10)],
+  ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
 ];
 
 const rows: Row[] = [];
