@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fillPlaceholders, parseEnv, parseTarget, targetLabel } from '../src/run/target/spec.js';
-import { planTarget } from '../src/run/target/plan.js';
-import { scrapeConfig } from '../src/run/target/kinds.js';
+import { fillPlaceholders, parseEnv, parseTarget, targetLabel } from '../src/run/target-spec.js';
+import { planTarget } from '../src/run/target-plan.js';
+import { scrapeConfig } from '../src/run/target-kinds.js';
 import { PromsoakError } from '../src/common/errors.js';
 import { which } from './helpers/tools.js';
 
@@ -50,32 +50,32 @@ describe('--target: what it names', () => {
 
 describe('--target: checked before anything starts', () => {
   it('refuses the engine\'s own flags with another target, and target flags without one', () => {
-    assert.throws(() => planTarget({ profile: 'default', target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', ingester: 'naive' }), usage(/--ingester applies to --target builtin only \(the target is url\)/));
-    assert.throws(() => planTarget({ profile: 'default', target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', v8Flags: ['--x'] }), usage(/--v8-flags applies to --target builtin only/));
-    assert.throws(() => planTarget({ profile: 'default', target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', heap: { allocProfile: true } }), usage(/--alloc-profile applies/));
-    assert.throws(() => planTarget({ profile: 'default', pid: 1 }), usage(/--pid applies to --target url only/));
-    assert.throws(() => planTarget({ profile: 'default', targetSamples: 'x' }), usage(/--target-samples applies/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', ingester: 'naive' }), usage(/--ingester applies to --target builtin only \(the target is url\)/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', v8Flags: ['--x'] }), usage(/--v8-flags applies to --target builtin only/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', heap: { allocProfile: true } }), usage(/--alloc-profile applies/));
+    assert.throws(() => planTarget({ pid: 1 }), usage(/--pid applies to --target url only/));
+    assert.throws(() => planTarget({ targetSamples: 'x' }), usage(/--target-samples applies/));
   });
 
   it('needs what an exec: or url: target cannot tell by itself', () => {
-    assert.throws(() => planTarget({ profile: 'default', target: 'exec:s {port}' }), usage(/needs --target-metrics/));
-    assert.throws(() => planTarget({ profile: 'default', target: 'exec:s {port}', targetMetrics: 'http://127.0.0.1:{port}/metrics' }), usage(/needs --target-samples/));
-    assert.throws(() => planTarget({ profile: 'default', target: 'exec:s {port}', targetMetrics: '::nope', targetSamples: 'x' }), usage(/is not a URL/));
-    assert.throws(() => planTarget({ profile: 'default', target: 'url:http://127.0.0.1:1/metrics' }), usage(/needs --target-samples/));
-    assert.throws(() => planTarget({ profile: 'default', target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'a{b=' }), (e: unknown) => e instanceof PromsoakError && e.exitCode === 2);
-    assert.throws(() => planTarget({ profile: 'default', target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', pid: 2 ** 22 + 7 }), usage(/no such process/));
+    assert.throws(() => planTarget({ target: 'exec:s {port}' }), usage(/needs --target-metrics/));
+    assert.throws(() => planTarget({ target: 'exec:s {port}', targetMetrics: 'http://127.0.0.1:{port}/metrics' }), usage(/needs --target-samples/));
+    assert.throws(() => planTarget({ target: 'exec:s {port}', targetMetrics: '::nope', targetSamples: 'x' }), usage(/is not a URL/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics' }), usage(/needs --target-samples/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'a{b=' }), (e: unknown) => e instanceof PromsoakError && e.exitCode === 2);
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', pid: 2 ** 22 + 7 }), usage(/no such process/));
   });
 
   it('a missing binary is one line, exit 1', () => {
     assert.throws(
-      () => planTarget({ profile: 'default', target: 'prometheus:/nonexistent/prometheus' }),
+      () => planTarget({ target: 'prometheus:/nonexistent/prometheus' }),
       (e: unknown) => e instanceof PromsoakError && e.exitCode === 1 && /--target prometheus: "\/nonexistent\/prometheus" is not installed/.test(e.message),
     );
   });
 
   it('names the installed binary and its version', (t) => {
     if (!which('prometheus')) return t.skip('Debian prometheus not installed');
-    const p = planTarget({ profile: 'default', target: 'prometheus', env: ['GOGC=50'] });
+    const p = planTarget({ target: 'prometheus', env: ['GOGC=50'] });
     assert.match(p.binary!, /\/prometheus$/);
     assert.match(p.version!, /prometheus, version 2\./);
     const info = p.info(undefined, []);

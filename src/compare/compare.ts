@@ -5,7 +5,7 @@ import { makeOutDir } from '../common/out-dir.js';
 import { join, resolve } from 'node:path';
 import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
-import { planTarget } from '../run/target/plan.js';
+import { planTarget } from '../run/target-plan.js';
 import type { SoakProgress } from '../run/recorder.js';
 import type { SoakOptions } from '../run/soak-plan.js';
 import type { Summary } from '../analysis/summary.js';
@@ -53,7 +53,7 @@ export async function runCompare(
   for (const v of variants) {
     if (v.ingester !== undefined) checkIngesterSpec(v.ingester);
     // A missing binary or a bad --env fails now too.
-    planTarget({ profile, target: v.target, env: v.env, targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ingester: v.target === 'builtin' ? v.ingester : undefined });
+    planTarget({ target: v.target, env: v.env, targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ingester: v.target === 'builtin' ? v.ingester : undefined });
   }
   const order = interleave(variants, o.repeat);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

@@ -13,8 +13,8 @@ import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from 
 import { parseThreshold, validateThresholdPath, type Threshold } from '../analysis/thresholds.js';
 import { planLaunch, type EngineLaunch } from './engine-launch.js';
 import { validateHeapOptions, type HeapDiagnosticsOptions } from './heap-diagnostics.js';
-import { planTarget, type TargetPlan } from './target/plan.js';
-import { SYNTHETIC_PER_SCRAPE } from './target/spec.js';
+import { planTarget, type TargetPlan } from './target-plan.js';
+import { SYNTHETIC_PER_SCRAPE } from './target-spec.js';
 
 export interface SoakOptions {
   profile: string | ResolvedProfile;

@@ -5,10 +5,10 @@ import type { SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import type { SoakOptions, SoakPlan } from './soak-plan.js';
 import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
-import { planTargetLaunch } from './target/kinds.js';
-import { launchProcess, type LaunchedProcess } from './target/process.js';
-import { TargetRecorder } from './target/recorder.js';
-import { TargetSampler } from './target/sampler.js';
+import { planTargetLaunch } from './target-kinds.js';
+import { launchProcess, type LaunchedProcess } from './target-process.js';
+import { TargetRecorder } from './target-recorder.js';
+import { TargetSampler } from './target-sampler.js';
 import { writeReport } from './report-file.js';
 import { soakInfo, startLiveMetrics, type LiveMetrics } from './live-metrics.js';
 

@@ -1,11 +1,25 @@
 import { existsSync } from 'node:fs';
-import { PromsoakError } from '../../common/errors.js';
-import { positiveInt } from '../../common/options.js';
-import type { TargetInfo } from '../../analysis/summary.js';
-import { parseSelector } from '../../telemetry/target-metrics.js';
-import type { SoakOptions } from '../soak-plan.js';
-import { binaryVersion, resolveBinary } from './process.js';
-import { parseEnv, parseTarget, targetLabel, type TargetSpec } from './spec.js';
+import { PromsoakError } from '../common/errors.js';
+import { positiveInt } from '../common/options.js';
+import type { TargetInfo } from '../analysis/summary.js';
+import { parseSelector } from '../telemetry/target-metrics.js';
+import { binaryVersion, resolveBinary } from './target-process.js';
+import { parseEnv, parseTarget, targetLabel, type TargetSpec } from './target-spec.js';
+
+/** The soak options that say or touch what is under test (SoakOptions has them all). */
+export interface TargetOptions {
+  target?: string;
+  targetMetrics?: string;
+  targetSamples?: string;
+  pid?: number;
+  env?: string[];
+  /** The built-in engine's own flags: refused with another target. */
+  ingester?: string;
+  v8Flags?: string[];
+  nodePath?: string;
+  bodyLimitBytes?: number;
+  heap?: { at?: number[]; signal?: string; allocProfile?: boolean };
+}
 
 /** The system under test of a soak, checked before anything starts. */
 export interface TargetPlan {
@@ -29,7 +43,7 @@ export interface TargetPlan {
  * binary (missing: exit 1), the pid; flags that only mean something to the built-in engine
  * are refused with another target, and the target flags without one.
  */
-export function planTarget(o: SoakOptions): TargetPlan {
+export function planTarget(o: TargetOptions): TargetPlan {
   const spec = parseTarget(o.target ?? 'builtin');
   const env = parseEnv(o.env ?? []);
   const only = (flag: string, given: boolean, kinds: TargetSpec['kind'][]): void => {

@@ -1,4 +1,4 @@
-import { PromsoakError } from '../../common/errors.js';
+import { PromsoakError } from '../common/errors.js';
 
 /**
  * What `--target` names: the system under test of a soak.

@@ -1,8 +1,8 @@
-import { PromsoakError } from '../../common/errors.js';
-import type { Frame, TargetFrame } from '../../protocol/frame.js';
-import { classifyThread, cpuBetween, readProc, type ProcSample } from '../../telemetry/proc.js';
-import { fetchMetrics, MetricsSnapshot, parseSelector, type Selector } from '../../telemetry/target-metrics.js';
-import type { TargetMetricNames } from './kinds.js';
+import { PromsoakError } from '../common/errors.js';
+import type { Frame, TargetFrame } from '../protocol/frame.js';
+import { classifyThread, cpuBetween, readProc, type ProcSample } from '../telemetry/proc.js';
+import { fetchMetrics, MetricsSnapshot, parseSelector, type Selector } from '../telemetry/target-metrics.js';
+import type { TargetMetricNames } from './target-kinds.js';
 
 /**
  * Telemetry of a process promsoak did not write, once a second: its CPU (total and by thread

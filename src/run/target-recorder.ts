@@ -1,11 +1,11 @@
-import type { Fleet } from '../../fleet/fleet.js';
-import type { Frame, TimedGcEvent } from '../../protocol/frame.js';
-import { goCycleEvent } from '../../telemetry/go-gc-event.js';
-import { GoGcTraceReader } from '../../telemetry/go-gctrace.js';
-import type { SoakProgress } from '../recorder.js';
-import type { RunDir } from '../run-dir.js';
-import { FleetMeter } from '../fleet-meter.js';
-import type { TargetSecond } from './sampler.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { Frame, TimedGcEvent } from '../protocol/frame.js';
+import { goCycleEvent } from '../telemetry/go-gc-event.js';
+import { GoGcTraceReader } from '../telemetry/go-gctrace.js';
+import type { SoakProgress } from './recorder.js';
+import type { RunDir } from './run-dir.js';
+import { FleetMeter } from './fleet-meter.js';
+import type { TargetSecond } from './target-sampler.js';
 
 /**
  * Records a target's soak: each second the sampler's reading with the fleet's CPU of the same

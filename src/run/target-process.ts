@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { PromsoakError } from '../../common/errors.js';
+import { PromsoakError } from '../common/errors.js';
 
 /**
  * A target process promsoak launched (a Prometheus, a VictoriaMetrics, any scraper): its

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillPlaceholders, SYNTHETIC_PER_SCRAPE, type TargetSpec } from './spec.js';
+import { fillPlaceholders, SYNTHETIC_PER_SCRAPE, type TargetSpec } from './target-spec.js';
 
 /**
  * How each kind of target is launched and read: its command line, the config files promsoak
