@@ -51,11 +51,15 @@ await yargs(glueFlagValues(hideBin(process.argv)))
   .option('verbose', { type: 'boolean', describe: 'Stack traces on errors' })
   .command(
     'fleet [profile]',
-    'Serve a simulated exporter fleet on loopback (file_sd + http_sd) until Ctrl-C',
+    'Serve a simulated exporter fleet, or one shard of it, on loopback (file_sd + http_sd, /stats, /metrics) until Ctrl-C',
     (y) =>
       y
         .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
-        .option('port', { type: 'number', default: 0, describe: 'Port on 127.0.0.1 (0: a free one)' })
+        .option('port', { type: 'number', default: 0, describe: 'Port to listen on (0: a free one)' })
+        .option('listen', { type: 'string', describe: 'Address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)' })
+        .option('advertise', { type: 'string', describe: "Host the targets in /sd and file_sd carry (default: the listen address; this machine's hostname for 0.0.0.0 / ::)" })
+        .option('shard', { type: 'string', describe: 'i/n: serve only shard i of n (exporters whose id mod n is i; i counted from 0)' })
+        .option('epoch', { type: 'string', describe: 'Render time 0 as ms since 1970 or ISO 8601 (default: start); shards with one epoch serve the bodies one fleet would' })
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
         .option('threads', { type: 'number', describe: 'Render worker threads (default: cores - 1, at least 1)' })
         .option('out', { type: 'string', default: 'out', describe: 'Folder for file_sd.json' })
@@ -63,7 +67,19 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('duration', { type: 'number', describe: 'Stop after this many seconds' }),
     async (a) => {
       await fleetCommand(
-        { profile: a.profile, port: a.port, exporters: a.exporters, threads: a.threads, out: a.out, format: a.format, duration: a.duration },
+        {
+          profile: a.profile,
+          port: a.port,
+          exporters: a.exporters,
+          threads: a.threads,
+          out: a.out,
+          format: a.format,
+          duration: a.duration,
+          shard: a.shard,
+          listen: a.listen,
+          advertise: a.advertise,
+          epoch: a.epoch,
+        },
         log,
       );
     },

@@ -81,7 +81,7 @@ test('CLI fleet prints one ready line and stops cleanly on SIGINT', async () => 
       }
     });
   });
-  assert.match(stdout, /^promsoak fleet ready: profile smoke, 20 exporters x 33 series = 660 series at http:\/\/127\.0\.0\.1:(\d+)\/exporters\/<0\.\.19>\/metrics; file_sd .*file_sd\.json; http_sd http:\/\/127\.0\.0\.1:\d+\/sd; 1 render thread\n$/);
+  assert.match(stdout, /^promsoak fleet ready: profile smoke, 20 exporters x 33 series = 660 series at http:\/\/127\.0\.0\.1:(\d+)\/exporters\/<0\.\.19>\/metrics; file_sd .*file_sd\.json; http_sd http:\/\/127\.0\.0\.1:\d+\/sd; stats http:\/\/127\.0\.0\.1:\d+\/stats; metrics http:\/\/127\.0\.0\.1:\d+\/metrics; 1 render thread\n$/);
   const port = /127\.0\.0\.1:(\d+)/.exec(stdout)![1];
   assert.equal((await fetch(`http://127.0.0.1:${port}/exporters/3/metrics`)).status, 200);
   child.kill('SIGINT');

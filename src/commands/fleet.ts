@@ -4,6 +4,8 @@ import { checkCapacity } from '../fleet/capacity.js';
 import { positiveInt } from '../common/options.js';
 import { loadProfile } from '../profile/load.js';
 import { defaultThreads, startFleet, type Fleet } from '../fleet/fleet.js';
+import { describeIds, parseShard } from '../fleet/shard.js';
+import { isIP } from 'node:net';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -13,7 +15,17 @@ export interface FleetCommandOptions {
   out: string;
   format?: 'negotiate' | 'text' | 'openmetrics';
   duration?: number;
+  /** `i/n`: serve shard i of n (src/fleet/shard.ts). */
+  shard?: string;
+  /** The address to listen on; default 127.0.0.1. */
+  listen?: string;
+  /** The host /sd's targets carry; default: the listen address (hostname for 0.0.0.0 / ::). */
+  advertise?: string;
+  /** Render time 0: ms since 1970 or an ISO 8601 time; default: when the fleet starts. */
+  epoch?: string;
 }
+
+export const DEFAULT_LISTEN = '127.0.0.1';
 
 /** `promsoak fleet`: serve the exporter fleet until SIGINT/SIGTERM (or --duration). */
 export async function fleetCommand(o: FleetCommandOptions, log: (line: string) => void): Promise<void> {
@@ -26,8 +38,12 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535)) {
     throw new PromsoakError('PROMSOAK_USAGE', `--port must be an integer in 0..65535 (got ${o.port})`);
   }
+  const shard = o.shard === undefined ? undefined : parseShard(o.shard);
+  const listen = checkListen(o.listen);
+  const advertise = checkAdvertise(o.advertise);
+  const epochMs = o.epoch === undefined ? undefined : parseEpoch(o.epoch);
   checkCapacity(profile, o.threads ?? defaultThreads());
-  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out });
+  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs });
   log(readyLine(fleet, profile.name));
   await waitForStop(o.duration);
   await fleet.close();
@@ -36,13 +52,50 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
 }
 
 export function readyLine(fleet: Fleet, name: string): string {
-  const series = fleet.exporters * fleet.seriesPerExporter;
+  const served = fleet.ids.length;
+  const series = served * fleet.seriesPerExporter;
+  const which = fleet.shard
+    ? `shard ${fleet.shard.index}/${fleet.shard.count}: ${served} of ${fleet.exporters} exporters (ids ≡ ${fleet.shard.index} mod ${fleet.shard.count})`
+    : `${fleet.exporters} exporters`;
   return (
-    `promsoak fleet ready: profile ${name}, ${fleet.exporters} exporters x ${fleet.seriesPerExporter} series = ${series} series ` +
-    `at ${fleet.url}/exporters/<0..${fleet.exporters - 1}>/metrics; ` +
+    `promsoak fleet ready: profile ${name}, ${which} x ${fleet.seriesPerExporter} series = ${series} series ` +
+    `at ${fleet.url}/exporters/${describeIds(fleet.exporters, fleet.shard)}/metrics; ` +
     (fleet.fileSd ? `file_sd ${fleet.fileSd}; ` : '') +
-    `http_sd ${fleet.httpSd}; ${fleet.threads} render thread${fleet.threads === 1 ? '' : 's'}`
+    `http_sd ${fleet.httpSd}; stats ${fleet.url}/stats; metrics ${fleet.url}/metrics; ${fleet.threads} render thread${fleet.threads === 1 ? '' : 's'}` +
+    listening(fleet)
   );
+}
+
+/** Said only when --listen chose something other than loopback's default: an explicit choice, shown as one. */
+function listening(fleet: Fleet): string {
+  if (fleet.host === DEFAULT_LISTEN) return '';
+  const all = fleet.host === '0.0.0.0' || fleet.host === '::';
+  const loopback = fleet.host === '::1' || fleet.host.startsWith('127.');
+  const reach = all ? 'every interface: reachable from other hosts' : loopback ? 'loopback' : 'reachable from other hosts';
+  return `; listening on ${fleet.host} as --listen chose (${reach})` + (fleet.advertise !== fleet.host ? `, targets advertised as ${fleet.advertise}` : '');
+}
+
+function checkListen(listen: string | undefined): string {
+  if (listen === undefined) return DEFAULT_LISTEN;
+  if (isIP(listen) === 0) throw new PromsoakError('PROMSOAK_USAGE', `--listen must be an IP address of this machine, 0.0.0.0 or :: for every interface (got "${listen}")`);
+  return listen;
+}
+
+/** A host name or IP for targets: nothing that could break `host:port` or a URL. */
+function checkAdvertise(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(host)) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--advertise must be a host name or an IP address (got "${host}")`);
+  }
+  return host;
+}
+
+/** `--epoch`: ms since 1970, or an ISO 8601 time; not in the future (values would run backwards from it). */
+export function parseEpoch(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms)) throw new PromsoakError('PROMSOAK_USAGE', `--epoch must be ms since 1970 or an ISO 8601 time (got "${text}")`);
+  if (ms > Date.now()) throw new PromsoakError('PROMSOAK_USAGE', `--epoch ${text} is in the future: render time would be negative`);
+  return ms;
 }
 
 /** Resolves on SIGINT, SIGTERM or after `seconds`. */

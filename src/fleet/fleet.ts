@@ -1,21 +1,42 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { PortInUseError } from '../common/errors.js';
+import { PortInUseError, PromsoakError } from '../common/errors.js';
 import type { ResolvedProfile } from '../profile/load.js';
 import { buildModel } from './render/model.js';
 import { CONTENT_TYPE, type Format } from './render/layout.js';
 import { negotiate } from './negotiate.js';
 import type { ExporterWorkerData, RenderResult, RenderTask } from '../protocol/render.js';
-import { targetGroups, writeFileSd, exporterPath, type TargetGroup } from './sd.js';
+import { targetGroups, writeFileSd, exporterPath, hostPort, advertisedHost, type TargetGroup } from './sd.js';
 import { ConnectionQueues } from './connection-queue.js';
 import { FaultPlan } from './faults.js';
 import type { FaultKind } from '../profile/schema.js';
 import { sendMalformed, sendOversized, sendReset, sendTruncated } from './fault-responses.js';
+import { inShard, shardIds, describeIds, type Shard } from './shard.js';
+import { FleetMeter, type FleetCounters } from './meter.js';
+import { fleetRegistry } from './metrics.js';
+import { usableCores } from './cores.js';
+import { profileDigest } from '../profile/digest.js';
+import type { FleetStats } from '../protocol/fleet-stats.js';
+import type { Registry } from 'prom-client';
 
 export interface FleetOptions {
   profile: ResolvedProfile;
+  /** The address to listen on (`--listen`); default 127.0.0.1. */
   host?: string;
+  /**
+   * The host the targets in /sd and file_sd carry (`--advertise`); default: the listen
+   * address, or this machine's hostname when that is a wildcard (0.0.0.0, ::).
+   */
+  advertise?: string;
+  /** Serve only this shard's exporters (`--shard i/n`); absent: all of them. */
+  shard?: Shard;
+  /**
+   * Wall-clock ms since 1970 that render time 0 is (`--epoch`); default: when the fleet
+   * starts. Shards given the same epoch serve the same bodies at the same moment as one
+   * fleet of that epoch would.
+   */
+  epochMs?: number;
   /** 0 picks a free port. */
   port?: number;
   /** Render threads; default: available cores − 1, at least 1. */
@@ -24,29 +45,28 @@ export interface FleetOptions {
   outDir?: string;
 }
 
-export interface FleetStats {
-  scrapes: number;
-  bytes: number;
-  renderNs: number;
-  errors: number;
-  notFound: number;
-  /** Scrapes rendered into a recycled body buffer (no allocation). */
-  reused: number;
-  /** Scrapes answered with an injected fault (the profile's `faults`). */
-  faults: number;
-  lastError?: string;
-}
-
 export interface Fleet {
+  /** Base URL at the advertised host: what /sd's targets carry. */
   url: string;
+  /** The address listened on. */
   host: string;
+  /** The host /sd's targets carry. */
+  advertise: string;
   port: number;
+  /** The profile's exporters (the whole fleet's, every shard's together). */
   exporters: number;
+  /** The shard served, or null for every exporter. */
+  shard: Shard | null;
+  /** The ids this fleet serves, ascending (all of 0..exporters−1 without a shard). */
+  ids: readonly number[];
   seriesPerExporter: number;
   threads: number;
   fileSd?: string;
   httpSd: string;
-  stats: FleetStats;
+  /** The running counters (what /stats and /metrics report from). */
+  stats: FleetCounters;
+  /** What GET /stats answers. */
+  fleetStats(): FleetStats;
   /** Which exporters misbehave (the profile's `faults`). */
   faults: FaultPlan;
   targetGroups(): TargetGroup[];
@@ -64,7 +84,7 @@ const MAX_RECYCLED = 256;
 
 const EXPORTER_PATH = /^\/exporters\/(\d{1,9})\/metrics(?:\?.*)?$/;
 
-/** Starts the exporter fleet: a piscina pool of renderers behind one HTTP front on loopback. */
+/** Starts the exporter fleet (or one shard of it): a piscina pool of renderers behind one HTTP front, on loopback unless `host` says otherwise. */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const profile = options.profile;
   const host = options.host ?? '127.0.0.1';
@@ -78,8 +98,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     idleTimeout: Infinity,
     workerData,
   });
-  const origin = performance.now();
-  const stats: FleetStats = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0, faults: 0 };
+  const startedAtMs = Date.now();
+  const epochMs = options.epochMs ?? performance.timeOrigin + performance.now();
+  // Render time is seconds since the epoch, on the monotonic clock.
+  const origin = epochMs - performance.timeOrigin;
+  const shard = options.shard ?? null;
+  const stats: FleetCounters = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0, faults: 0 };
+  // Made once the port is known (its URL is in /stats); no request is handled before that.
+  let meter: FleetMeter | undefined;
   const fixed: Format | undefined = profile.format === 'negotiate' ? undefined : profile.format;
   let groups: TargetGroup[] = [];
   const recycled: Record<Format, ArrayBuffer[]> = { text: [], openmetrics: [] };
@@ -94,7 +120,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     while (buffer !== undefined && buffer.byteLength === 0) buffer = free.pop(); // detached: never reuse
     if (buffer) stats.reused++;
     const task: RenderTask = { exporter: id, t: (performance.now() - origin) / 1000, format: format === 'text' ? 0 : 1, buffer };
-    pool.run(task, buffer ? { transferList: [buffer] } : undefined).then(
+    const rendered = pool.run(task, buffer ? { transferList: [buffer] } : undefined);
+    meter?.noteQueue(pool.queueSize);
+    rendered.then(
       (r: RenderResult) => {
         stats.renderNs += r.renderNs;
         // Once flushed to the socket the buffer goes back to a worker with a later task:
@@ -177,7 +205,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const m = EXPORTER_PATH.exec(url);
     if (m) {
       const id = Number(m[1]);
-      if (id >= profile.exporters) return notFound(res, url);
+      if (id >= profile.exporters || !inShard(id, shard)) return notFound(res, url);
       const format = fixed ?? negotiate(req.headers.accept);
       const fault = faults.kind(id);
       if (fault === undefined) connections.run(req.socket, (done) => render(id, format, res, done));
@@ -195,12 +223,31 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       res.end(JSON.stringify(groups));
       return;
     }
+    if (url === '/stats') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(meter!.stats()));
+      return;
+    }
+    if (url === '/metrics') return void serveMetrics(res);
     notFound(res, url);
   };
+  const where = shard ? `exporters ${describeIds(profile.exporters, shard)} are at /exporters/<id>/metrics (shard ${shard.index}/${shard.count})` : `exporters are at /exporters/0..${profile.exporters - 1}/metrics`;
   const notFound = (res: ServerResponse, url: string): void => {
     stats.notFound++;
     res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end(`404 not found: ${url} (exporters are at /exporters/0..${profile.exporters - 1}/metrics)\n`);
+    res.end(`404 not found: ${url} (${where}; also /sd, /stats, /metrics, /healthz)\n`);
+  };
+  let registry: Registry | undefined;
+  const serveMetrics = async (res: ServerResponse): Promise<void> => {
+    registry ??= fleetRegistry(meter!, () => meter!.stats());
+    try {
+      const body = await registry.metrics();
+      res.writeHead(200, { 'Content-Type': registry.contentType });
+      res.end(body);
+    } catch (e) {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end(`metrics failed: ${(e as Error).message}\n`);
+    }
   };
 
   const server = createServer({ keepAliveTimeout: 65_000 }, handle);
@@ -208,31 +255,52 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     await listen(server, host, options.port ?? 0);
   } catch (e) {
     await pool.destroy();
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(host, options.port ?? 0);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new PortInUseError(host, options.port ?? 0);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new PromsoakError('PROMSOAK_USAGE', `cannot listen on ${host}: not an address of this machine (${code}); --listen takes one of its addresses, 0.0.0.0 or :: for all`);
+    }
     throw e;
   }
   const port = (server.address() as { port: number }).port;
-  groups = targetGroups(host, port, profile.exporters);
+  const advertise = options.advertise ?? advertisedHost(host);
+  const ids = shardIds(profile.exporters, shard);
+  groups = targetGroups(advertise, port, ids);
   const fileSd = options.outDir ? writeFileSd(options.outDir, groups) : undefined;
-  const url = `http://${host}:${port}`;
+  const url = `http://${hostPort(advertise, port)}`;
+  meter = new FleetMeter(
+    stats,
+    {
+      fleet: { startedAtMs, epochMs, url, threads, cores: usableCores() },
+      profile: { name: profile.name, digest: profileDigest(profile), exporters: profile.exporters, seriesPerExporter, scrapeIntervalSeconds: profile.scrapeIntervalSeconds },
+      shard,
+      exporters: ids.length,
+    },
+    () => pool.queueSize,
+  ).start();
   let closed: Promise<void> | undefined;
   let closing = false;
   return {
     url,
     host,
+    advertise,
     port,
     exporters: profile.exporters,
+    shard,
+    ids,
     seriesPerExporter,
     threads,
     fileSd,
     httpSd: `${url}/sd`,
     stats,
+    fleetStats: () => meter!.stats(),
     faults,
     targetGroups: () => groups,
     queued: () => pool.queueSize,
     close: () =>
       (closed ??= (async () => {
         closing = true;
+        meter!.stop();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await pool.destroy();

@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
+import { hostname } from 'node:os';
 import { makeOutDir } from '../common/out-dir.js';
 import { join } from 'node:path';
 
@@ -12,15 +14,28 @@ export interface TargetGroup {
   labels: Record<string, string>;
 }
 
-export function targetGroups(host: string, port: number, exporters: number): TargetGroup[] {
-  const groups: TargetGroup[] = new Array(exporters);
-  for (let i = 0; i < exporters; i++) {
-    groups[i] = {
-      targets: [`${host}:${port}`],
-      labels: { __metrics_path__: exporterPath(i), instance: `exporter-${i}`, exporter: String(i) },
-    };
-  }
-  return groups;
+/** Groups for exporters 0..n−1 (a number), or for the ids given (a shard's). */
+export function targetGroups(host: string, port: number, exporters: number | readonly number[]): TargetGroup[] {
+  const ids = typeof exporters === 'number' ? Array.from({ length: exporters }, (_, i) => i) : exporters;
+  const target = hostPort(host, port);
+  return ids.map((i) => ({
+    targets: [target],
+    labels: { __metrics_path__: exporterPath(i), instance: `exporter-${i}`, exporter: String(i) },
+  }));
+}
+
+/** `host:port`, an IPv6 address in brackets (`[::1]:9400`), as Prometheus targets and URLs want. */
+export function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The host targets should carry for a fleet listening on `listen`: itself, except for a
+ * wildcard (every interface), which no scraper can connect to: this machine's hostname then
+ * (`--advertise` overrides it, e.g. a pod's IP on Kubernetes).
+ */
+export function advertisedHost(listen: string): string {
+  return listen === '0.0.0.0' || listen === '::' ? hostname() : listen;
 }
 
 export function exporterPath(id: number): string {
