@@ -160,6 +160,9 @@ test('--target exec: a scraper written here, its own counter, CPU from /proc', {
   assert.ok(s.cpu.avgCores > 0.005, `CPU ${s.cpu.avgCores}`);
   assert.ok(frames.every((f) => f.heap.rssBytes > 10e6), 'RSS from /proc');
   assert.equal(s.gc.count, 0, 'a Node scraper prints no gctrace');
+  assert.equal(s.gc.cpuShare, null, 'an untraced GC is unknown, not 0 %');
+  assert.equal(s.provisioning.gcCoreOverheadPct, null);
+  assert.match(s.verdict.join('\n'), /GC is not traced/);
   assert.equal(s.bytesPerSample, null, 'no allocation counter: n/a, not 0');
 });
 

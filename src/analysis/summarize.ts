@@ -130,7 +130,7 @@ function gcCpuSeconds(w: Window): number {
   return sum(w.perSecondGc.map(gcMs)) / 1000;
 }
 
-function gcBlock(w: Window): Summary['gc'] {
+function gcBlock(w: Window, traced: boolean): Summary['gc'] {
   const byKind: Summary['gc']['byKind'] = {};
   for (const e of w.events) {
     const k = (byKind[e.kind as GcKind] ??= { count: 0, pauseMs: 0, maxPauseMs: 0 });
@@ -139,7 +139,7 @@ function gcBlock(w: Window): Summary['gc'] {
     k.maxPauseMs = Math.max(k.maxPauseMs, e.pauseMs);
   }
   return {
-    cpuShare: w.cpuSeconds > 0 ? round(gcCpuSeconds(w) / w.cpuSeconds, 4) : null,
+    cpuShare: traced && w.cpuSeconds > 0 ? round(gcCpuSeconds(w) / w.cpuSeconds, 4) : null,
     count: w.events.length,
     pauseMs: round(sum(w.events.map((e) => e.pauseMs)), 3),
     incrementalMs: round(sum(w.events.map((e) => e.incrementalMs)), 3),
@@ -166,14 +166,14 @@ function cpuBlock(w: Window): Summary['cpu'] {
 }
 
 /** Cores at the target utilisation; what GC adds onto cores and onto RAM (the article's two figures). */
-function provisioningBlock(w: Window, liveHeapBytes: number | null, o: AnalysisOptions): Summary['provisioning'] {
+function provisioningBlock(w: Window, liveHeapBytes: number | null, o: AnalysisOptions, traced: boolean): Summary['provisioning'] {
   const peakCores = quantile(w.cpuPerSecond, 0.99);
   const peakRss = max(w.frames.map((f) => f.heap.rssBytes));
   const gc = gcCpuSeconds(w);
   return {
     coresNeeded: Math.max(1, Math.ceil(peakCores / o.targetUtilization - 1e-9)),
     targetUtilization: o.targetUtilization,
-    gcCoreOverheadPct: w.cpuSeconds > gc && w.cpuSeconds > 0 ? round((gc / (w.cpuSeconds - gc)) * 100, 1) : null,
+    gcCoreOverheadPct: traced && w.cpuSeconds > gc && w.cpuSeconds > 0 ? round((gc / (w.cpuSeconds - gc)) * 100, 1) : null,
     gcRamOverheadPct: liveHeapBytes && liveHeapBytes > 0 ? round(((peakRss - liveHeapBytes) / liveHeapBytes) * 100, 1) : null,
     ramNeededBytes: peakRss,
   };
@@ -211,6 +211,8 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);
   const longestSilence = Math.max(0, ...w.silences.map((s) => (s.toMs - s.fromMs) / 1000));
   const expected = (meta.exporters * (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0))) / meta.intervalSeconds;
+  // A target whose GC promsoak cannot see (no gctrace): its GC share is unknown, not 0.
+  const gcTraced = meta.target?.gcTraced ?? true;
   const agentMsEach = measured(frames.map((f) => f.agentMs));
   const agentMs = agentMsEach.length ? sum(agentMsEach) : null;
   const loop = measured(frames.map((f) => f.eventLoop?.delayP99Ms)).length > 0;
@@ -241,7 +243,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
     bytesPerSample: samples > 0 && allocated.bytes !== null ? round(allocated.bytes / samples, 1) : null,
     allocation: { bytes: allocated.bytes ?? 0, bytesPerSecond: w.seconds > 0 && allocated.bytes !== null ? Math.round(allocated.bytes / w.seconds) : 0, source: allocated.source },
     cpu: cpuBlock(w),
-    gc: gcBlock(w),
+    gc: gcBlock(w, gcTraced),
     eventLoopDelayMs: loop
       ? {
           p50: round(median(measured(frames.map((f) => f.eventLoop?.delayP50Ms))), 2),
@@ -265,7 +267,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       correlation: starvation.correlation,
       seconds: starved,
     },
-    provisioning: provisioningBlock(w, meta.liveHeapBytes, o),
+    provisioning: provisioningBlock(w, meta.liveHeapBytes, o, gcTraced),
     scrapes: { ok: sumOf(frames.map((f) => f.scrapesOk)), failed: sumOf(frames.map((f) => f.scrapesFailed)), failedByReason: failedByReason(frames), durationMs: mergeScrapes(frames) },
     fleet: fleetBlock(w, meta),
     telemetry: {

@@ -25,6 +25,8 @@ export interface TargetInfo {
   metricsUrl: string | null;
   samples: string | null;
   pid: number | null;
+  /** Whether its GC is traced (the engine: V8's trace; a Go target: gctrace=1 in GODEBUG). Untraced: GC figures are null. */
+  gcTraced: boolean;
 }
 
 export interface StarvedSecond {

@@ -6,12 +6,13 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   const secs = Math.round(s.run.measuredSeconds);
   const sps = s.samplesPerSecond;
   const st = s.starvation;
+  const sut = s.run.target && s.run.target.kind !== 'builtin' ? `the target (${s.run.ingester})` : 'the engine';
   if (secs === 0) return ['no second was measured (stopped during warm-up?)'];
   const silent = st.seconds.filter((x) => x.noFrame);
   if (s.run.missingSeconds > 0) {
     const gcSilent = silent.filter((x) => x.withGc).length;
     out.push(
-      `${silenceFailed(s) ? 'FAILED: ' : ''}the engine sent no frame for ${s.run.missingSeconds} of the ${secs} s measured (longest silence ${s.run.longestSilenceSeconds} s, ` +
+      `${silenceFailed(s) ? 'FAILED: ' : ''}${sut} sent no frame for ${s.run.missingSeconds} of the ${secs} s measured (longest silence ${s.run.longestSilenceSeconds} s, ` +
         `from t=${silent[0]?.t ?? '?'} s): it was frozen, blocked or cut off, and those seconds count as starved with 0 samples; ` +
         (gcSilent === 0 ? 'GC did not cause them (no GC work in them to explain the silence).' : `GC explains ${gcSilent} of them.`),
     );
@@ -32,11 +33,13 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   if (st.correlation.gcTime !== null) {
     out.push(`per-second GC time correlates with the ingestion deficit at r = ${st.correlation.gcTime.toFixed(2)}; allocation at r = ${st.correlation.allocation?.toFixed(2) ?? 'n/a'}.`);
   }
-  if (s.bytesPerSample !== null) out.push(`the engine allocated ${fmt(s.bytesPerSample)} B per sample (${fmt(s.allocation.bytesPerSecond / 1e6)} MB/s).`);
+  if (s.bytesPerSample !== null) out.push(`${sut} allocated ${fmt(s.bytesPerSample)} B per sample (${fmt(s.allocation.bytesPerSecond / 1e6)} MB/s).`);
   if (s.gc.harnessGcs) out.push(`${s.gc.harnessGcs} GCs during promsoak's own heap snapshots are left out of the GC figures (and the seconds they stopped the engine are not counted as silent).`);
-  if (s.gc.cpuShare !== null) {
+  if (s.run.target && !s.run.target.gcTraced) {
+    out.push(`${sut}'s GC is not traced (a Go program launched by promsoak gets GODEBUG=gctrace=1; any other is not seen): GC figures are n/a, not 0.`);
+  } else if (s.gc.cpuShare !== null) {
     const worst = Math.max(0, ...gcMsPerSecond);
-    out.push(`GC took ${(s.gc.cpuShare * 100).toFixed(1)} % of the engine's CPU (${s.gc.count} collections, ${fmt(s.gc.pauseMs)} ms paused; the worst second had ${fmt(worst)} ms of GC work).`);
+    out.push(`GC took ${(s.gc.cpuShare * 100).toFixed(1)} % of ${sut === 'the engine' ? "the engine's" : "the target's"} CPU (${s.gc.count} collections, ${fmt(s.gc.pauseMs)} ms paused; the worst second had ${fmt(worst)} ms of GC work).`);
   }
   out.push(
     `CPU: ${s.cpu.avgCores.toFixed(2)} cores on average, ${s.cpu.peakCores.toFixed(2)} at p99 (peak/avg ${s.cpu.peakOverAvg.toFixed(2)})` +

@@ -65,6 +65,8 @@ function settingsOf(dir: string): Settings {
         windowStartMs: old.run.windowStartMs ?? null,
         windowEndMs: old.run.windowEndMs ?? null,
         harnessPauses: old.run.harnessPauses,
+        target: old.run.target,
+        syntheticPerScrape: old.load.syntheticPerScrape,
       },
       analysis: { ...DEFAULT_ANALYSIS, ...old.starvation.criteria, targetUtilization: old.provisioning.targetUtilization },
       thresholds: old.thresholds,

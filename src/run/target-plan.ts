@@ -94,8 +94,8 @@ export function planTarget(o: TargetOptions): TargetPlan {
     targetSamples: o.targetSamples,
     info: (nodePath, v8Flags) =>
       spec.kind === 'builtin'
-        ? { kind: 'builtin', binary: nodePath ?? process.execPath, version: null, flags: v8Flags, env, metricsUrl: null, samples: null, pid: null }
-        : { kind: spec.kind, binary: binary ?? (spec.kind === 'exec' ? spec.command : null), version, flags: [], env, metricsUrl: spec.kind === 'url' ? spec.url : null, samples: o.targetSamples ?? null, pid },
+        ? { kind: 'builtin', binary: nodePath ?? process.execPath, version: null, flags: v8Flags, env, metricsUrl: null, samples: null, pid: null, gcTraced: true }
+        : { kind: spec.kind, binary: binary ?? (spec.kind === 'exec' ? spec.command : null), version, flags: [], env, metricsUrl: spec.kind === 'url' ? spec.url : null, samples: o.targetSamples ?? null, pid, gcTraced: false },
   };
 }
 

@@ -20,6 +20,8 @@ export class TargetRecorder {
   onGc: ((e: TimedGcEvent) => void) | undefined;
   private readonly gctrace: GoGcTraceReader;
   private previousLive: number | null = null;
+  /** gctrace lines seen since the target started (before the soak's clock too): is it a Go program that traces? */
+  goCycles = 0;
   private readonly fleetMeter: FleetMeter;
   private lastFrameAtMs = 0;
 
@@ -33,6 +35,7 @@ export class TargetRecorder {
     this.fleetMeter = new FleetMeter(fleet);
     this.gctrace = new GoGcTraceReader(
       (c, arrivedMs) => {
+        this.goCycles++;
         const e = goCycleEvent(c, this.previousLive, arrivedMs, this.soakStart);
         this.previousLive = c.heapLiveBytes;
         // Cycles before the soak's clock started only seed the next cycle's allocation.

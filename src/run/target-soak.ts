@@ -81,6 +81,8 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     if (end.stopReason === 'engine-exited' && proc) end.engineExit = await proc.exited;
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
     end.liveHeapBytes = rec.liveHeap(end.windowEndMs);
+    // Traced: gctrace asked for, and the target printed it (an exec: program may not be Go at all).
+    info.gcTraced = /(^|,)gctrace=1(,|$)/.test(info.env.GODEBUG ?? '') && (spec.kind === 'prometheus' || spec.kind === 'victoria-metrics' || rec.goCycles > 0);
   } catch (e) {
     // A target that did not start: one line with why, and the end of what it said.
     if (proc && e instanceof PromsoakError && e.code === 'PROMSOAK_TARGET_START') {
