@@ -14,6 +14,11 @@ import type { StarvedSecond } from './summary.js';
  * - time between two frames (frames lost);
  * - time between the window's edges and the first or last frame, past the second in which
  *   the next frame was due (the engine stopped reporting before the end, or started late).
+ *
+ * A target promsoak did not write (`--target`) is read by the coordinator, not by an agent on
+ * its main thread: a frame that lasts longer than a second is a meta-scrape the target was slow
+ * to answer (it was busy: its samples in that frame are real and its rate says how busy), not a
+ * silence; only time no frame covers (its metrics did not answer at all) is.
  */
 export interface Silence {
   fromMs: number;
@@ -23,7 +28,7 @@ export interface Silence {
 /** A frame this much longer than a second, or a gap this long, is silence (timer jitter stays below). */
 const SLACK_MS = 500;
 
-export function findSilences(frames: Frame[], windowStartMs: number | null, windowEndMs: number | null): Silence[] {
+export function findSilences(frames: Frame[], windowStartMs: number | null, windowEndMs: number | null, longFramesAreSilent = true): Silence[] {
   const out: Silence[] = [];
   const add = (fromMs: number, toMs: number): void => {
     if (toMs - fromMs > SLACK_MS) out.push({ fromMs, toMs });
@@ -39,7 +44,7 @@ export function findSilences(frames: Frame[], windowStartMs: number | null, wind
   if (windowStartMs !== null) edge(windowStartMs, frames[0]!.startMs);
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i]!;
-    if (f.endMs - f.startMs > 1000 + SLACK_MS) out.push({ fromMs: f.startMs + 1000, toMs: f.endMs });
+    if (longFramesAreSilent && f.endMs - f.startMs > 1000 + SLACK_MS) out.push({ fromMs: f.startMs + 1000, toMs: f.endMs });
     const next = frames[i + 1];
     if (next) add(f.endMs, next.startMs);
   }

@@ -78,7 +78,8 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   const pauses = meta.harnessPauses ?? [];
   // A 100 ms margin: the pause's ends are the coordinator's clock, the events the engine's.
   const inPause = (fromMs: number, toMs: number): boolean => pauses.some((p) => fromMs >= p.fromMs - 100 && toMs <= p.toMs + 100);
-  const silences = findSilences(frames, meta.windowStartMs ?? null, meta.windowEndMs ?? null).filter((s) => !inPause(s.fromMs, s.toMs));
+  const builtin = !meta.target || meta.target.kind === 'builtin';
+  const silences = findSilences(frames, meta.windowStartMs ?? null, meta.windowEndMs ?? null, builtin).filter((s) => !inPause(s.fromMs, s.toMs));
   const start = Math.min(frames[0]?.startMs ?? Infinity, silences[0]?.fromMs ?? Infinity);
   const end = Math.max(frames.at(-1)?.endMs ?? -Infinity, silences.at(-1)?.toMs ?? -Infinity);
   // The window ends where the soak ended it: what the harness does after (the full GC that

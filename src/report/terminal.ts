@@ -8,6 +8,10 @@ const reasons = (by: Record<string, number | undefined> | undefined): string => 
   return parts.length ? ` (${parts.join(', ')})` : '';
 };
 
+/** What collected in a second: V8's kinds, or a Go target's cycles (each a whole-heap concurrent mark). */
+const gcKinds = (s: Summary, x: Summary['starvation']['seconds'][number]): string =>
+  s.gc.byKind.go ? `${x.gc.count} Go GC cycle${x.gc.count === 1 ? '' : 's'}` : `${x.gc.markCompacts} mark-compact, ${x.gc.scavenges} scavenges`;
+
 /** The summary for a terminal: the verdict in words, then the numbers behind it. */
 export function renderTerminal(s: Summary, dir: string): string {
   const lines: string[] = [];
@@ -39,11 +43,11 @@ export function renderTerminal(s: Summary, dir: string): string {
     lines.push('  starved seconds (t: samples/s, below median, GC in that second):');
     for (const x of s.starvation.seconds.slice(0, 12)) {
       if (x.noFrame) {
-        lines.push(`    t=${String(x.t).padStart(4)}s  no frame: the engine was silent  ${x.gc.markCompacts} mark-compact, ${x.gc.scavenges} scavenges, ${x.gc.pauseMs} ms paused${x.withGc ? '' : '  (not GC)'}`);
+        lines.push(`    t=${String(x.t).padStart(4)}s  no frame: the ${s.run.target && s.run.target.kind !== 'builtin' ? 'target\'s metrics did not answer' : 'engine was silent'}  ${gcKinds(s, x)}, ${x.gc.pauseMs} ms paused${x.withGc ? '' : '  (not GC)'}`);
         continue;
       }
       lines.push(`    t=${String(x.t).padStart(4)}s  ${String(x.samples).padStart(7)}/s  -${x.deficitPct}%  ` +
-        `${x.gc.markCompacts} mark-compact, ${x.gc.scavenges} scavenges, ${x.gc.pauseMs} ms paused, ${x.gc.backgroundMs} ms background, ${(x.gc.allocatedBytes / 1e6).toFixed(1)} MB allocated${x.withGc ? '' : '  (no GC)'}`);
+        `${gcKinds(s, x)}, ${x.gc.pauseMs} ms paused, ${x.gc.backgroundMs} ms background, ${(x.gc.allocatedBytes / 1e6).toFixed(1)} MB allocated${x.withGc ? '' : '  (no GC)'}`);
     }
     if (s.starvation.seconds.length > 12) lines.push(`    … ${s.starvation.seconds.length - 12} more in summary.json`);
   }

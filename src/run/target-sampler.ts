@@ -88,23 +88,27 @@ export class TargetSampler {
   }
 
   private async read(): Promise<Reading | null> {
-    const proc = this.o.pid === null ? null : readProc(this.o.pid);
-    if (this.o.pid !== null && proc === null) this.gone = true;
     const t0 = performance.now();
     let snapshot: MetricsSnapshot;
+    const timing: { headersAtMs?: number } = {};
     try {
-      const body = await fetchMetrics(this.o.metricsUrl, this.o.timeoutMs ?? 2000);
+      const body = await fetchMetrics(this.o.metricsUrl, this.o.timeoutMs ?? 2000, timing);
       this.answered = true;
       // A malformed body names its line and column, and costs this reading only.
       snapshot = MetricsSnapshot.parse(body);
     } catch (e) {
       this.lastError = (e as Error).message;
+      if (this.o.pid !== null && readProc(this.o.pid) === null) this.gone = true;
       return null;
     }
     const metaScrapeMs = performance.now() - t0;
+    // /proc read with the figures (a target slow to answer is slow before its response's head).
+    const proc = this.o.pid === null ? null : readProc(this.o.pid);
+    if (this.o.pid !== null && proc === null) this.gone = true;
     const values: Reading['values'] = {};
     for (const [k, sel] of this.selectors) values[k] = snapshot.select(sel);
-    return { atMs: Date.now(), proc, values, metaScrapeMs };
+    // The second ends when the target read its figures (its response's head), not when a slow body finished.
+    return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs };
   }
 }
 

@@ -110,9 +110,11 @@ const dispatcher = new Agent({ maxResponseSize: METRICS_BODY_LIMIT, connections:
 /**
  * GETs a metrics URL: the body, text 0.0.4 preferred and OpenMetrics taken (MetricsSnapshot.parse
  * tells them apart). Throws a ScrapeError, one line naming the URL and why: not 200, past
- * `timeoutMs` (headers and body), over 16 MiB, compressed, refused.
+ * `timeoutMs` (headers and body), over 16 MiB, compressed, refused. `timing.headersAtMs`: when
+ * the response's head arrived (wall clock): a client library gathers its metrics before it
+ * writes the first byte, so that is when the figures were read, even when the body is slow.
  */
-export async function fetchMetrics(url: string, timeoutMs: number): Promise<Buffer> {
+export async function fetchMetrics(url: string, timeoutMs: number, timing?: { headersAtMs?: number }): Promise<Buffer> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
@@ -123,6 +125,7 @@ export async function fetchMetrics(url: string, timeoutMs: number): Promise<Buff
       bodyTimeout: timeoutMs,
       headers: { accept: 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1', 'accept-encoding': 'identity' },
     });
+    if (timing) timing.headersAtMs = Date.now();
     const encoding = String(res.headers['content-encoding'] ?? 'identity');
     if (res.statusCode !== 200 || encoding !== 'identity') {
       res.body.on('error', () => {});
