@@ -118,6 +118,38 @@ describe('ScrapeCache', () => {
     assert.equal(c.lastEntry, 1);
   });
 
+  it('rollback() drops the entries added since iterStart(), through a growth mid-scrape, and keeps the rest', () => {
+    const c = new ScrapeCache(8);
+    // Keys that collide in the slot table too: a short table and many keys of one family.
+    const keys = Array.from({ length: 600 }, (_, i) => `m{i="${i}"}`);
+    const b = body(keys);
+    c.iterStart();
+    for (let i = 0; i < 100; i++) c.add(b.buf, ...b.at[i]!, i);
+    c.iterDone();
+    const bytes = c.bytes;
+    // A failed scrape: looks up some old keys, adds 500 new ones (the table grows), rolls back.
+    c.iterStart();
+    for (let i = 0; i < 100; i += 3) assert.equal(c.get(b.buf, ...b.at[i]!), i);
+    for (let i = 100; i < 600; i++) c.add(b.buf, ...b.at[i]!, i);
+    assert.ok(c.bytes > bytes);
+    assert.deepEqual([...c.rollback()].sort((x, y) => x - y), Array.from({ length: 500 }, (_, i) => 100 + i));
+    assert.equal(c.size, 100);
+    for (let i = 0; i < 600; i++) assert.equal(c.get(b.buf, ...b.at[i]!), i < 100 ? i : -1, `key ${i}`);
+    // The next scrape sees the rolled-back keys as new; its sweep drops what it did not see.
+    c.iterStart();
+    for (let i = 0; i < 100; i++) c.get(b.buf, ...b.at[i]!);
+    for (let i = 100; i < 150; i++) {
+      assert.equal(c.get(b.buf, ...b.at[i]!), -1);
+      c.add(b.buf, ...b.at[i]!, 1000 + i);
+    }
+    assert.deepEqual([...c.iterDone()], []);
+    for (let i = 0; i < 600; i++) assert.equal(c.get(b.buf, ...b.at[i]!), i < 100 ? i : i < 150 ? 1000 + i : -1);
+    // A rollback with nothing added drops nothing.
+    c.iterStart();
+    assert.deepEqual([...c.rollback()], []);
+    assert.equal(c.size, 150);
+  });
+
   it('hashBytes depends on every byte and on the range only', () => {
     const a = enc.encode('xx_abcdefg_yy');
     const b = enc.encode('abcdefg');

@@ -29,6 +29,9 @@ export class ScrapeCache {
   private arenaUsed = 0;
   private iter = 0;
   private seenThisIter = 0;
+  /** Entries and arena bytes at iterStart(): rollback() truncates back to them. */
+  private iterEntries = 0;
+  private iterArena = 0;
   /** The entry expected next: the one after the last hit. */
   private predicted = 0;
   private readonly dropped: number[] = [];
@@ -84,6 +87,40 @@ export class ScrapeCache {
     this.iter = (this.iter + 1) >>> 0;
     this.seenThisIter = 0;
     this.predicted = 0;
+    this.iterEntries = this.n;
+    this.iterArena = this.arenaUsed;
+  }
+
+  /**
+   * Undoes this scrape's add()s (it failed; Prometheus rolls its appender back): the entries
+   * added since iterStart() are dropped, as if never seen, and their refs returned (the reused
+   * array of iterDone(), valid until the next iterDone(), clear() or rollback()). Entries it only
+   * looked up stay. O(entries added): they are the last ones in the table and the slot table,
+   * and slots of a linear-probing table removed in the reverse order of insertion leave it as
+   * it was before them (a growth rebuilds it in entry order, the same). Call before
+   * iterDone(), which would keep them.
+   */
+  rollback(): readonly number[] {
+    const dropped = this.dropped;
+    dropped.length = 0;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let e = this.n - 1; e >= this.iterEntries; e--) {
+      dropped.push(this.refs[e]!);
+      let i = this.hashes[e]! & mask;
+      while (slots[i] !== e + 1) i = (i + 1) & mask;
+      slots[i] = 0;
+    }
+    this.n = Math.min(this.n, this.iterEntries);
+    this.arenaUsed = Math.min(this.arenaUsed, this.iterArena);
+    this.predicted = 0;
+    this.last = -1;
+    return dropped;
+  }
+
+  /** Entry e's ref (e < size). */
+  refAt(e: number): number {
+    return this.refs[e]!;
   }
 
   /**
