@@ -3,6 +3,43 @@ import assert from 'node:assert/strict';
 import { Head } from '../src/engine/ingest/head.js';
 import { stringBytes } from '../src/engine/ingest/symbols.js';
 
+/** One scrape of target g: [ref, timestamp, value] appended in order; with `failed`, it fails and those series are discarded and it is rolled back. */
+function scrape(h: Head, g: number, appends: [number, number, number][], failed?: number[]): void {
+  h.beginScrape(g);
+  for (const [ref, tMs, value] of appends) h.append(ref, tMs, value);
+  if (failed === undefined) return h.endScrape();
+  for (const ref of failed) h.discard(ref);
+  h.rollbackScrape();
+}
+
+/** A series' samples as [timestamps…, values…, last value]. */
+function samples(h: Head, ref: number): number[] {
+  const t = new Float64Array(h.window);
+  const v = new Float64Array(h.window);
+  const n = h.read(ref, t, v);
+  return [...t.subarray(0, n), ...v.subarray(0, n), h.lastValue(ref)];
+}
+
+type Model = Map<number, { target: number; samples: Map<number, number> }>;
+
+/** Every live series reads back what the model says: model has ref → its target and slot index → value; slots, each target's slot timestamps. */
+function assertModel(h: Head, live: number[], model: Model, slots: number[][], W: number, step: number): void {
+  const t = new Float64Array(W);
+  const v = new Float64Array(W);
+  for (const ref of live) {
+    const m = model.get(ref)!;
+    const n = slots[m.target]!.length;
+    const want = [...m.samples].filter(([i]) => i >= n - W).sort((p, q) => p[0] - q[0]);
+    const got = h.read(ref, t, v);
+    assert.equal(got, want.length, `ref ${ref} step ${step}`);
+    for (let i = 0; i < got; i++) {
+      assert.equal(t[i], slots[m.target]![want[i]![0]]);
+      assert.equal(v[i], want[i]![1]);
+    }
+    assert.equal(h.lastValue(ref), want.length ? want[want.length - 1]![1] : NaN, `last value of ref ${ref} step ${step}`);
+  }
+}
+
 describe('Head', () => {
   it('appends and reads back oldest first, wrapping at the window', () => {
     const h = new Head({ window: 4 });
@@ -222,7 +259,7 @@ describe('Head', () => {
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     const targets = [h.target('x'), h.target('y'), h.target('z')];
     const scrapes = targets.map(() => [] as number[]); // timestamps of each target's scrapes
-    const model = new Map<number, { target: number; samples: Map<number, number> }>(); // ref → scrape index → value
+    const model: Model = new Map(); // ref → scrape index → value
     const live: number[] = [];
     let now = 1000;
     for (let step = 0; step < 400; step++) {
@@ -250,22 +287,134 @@ describe('Head', () => {
         any = true;
       }
       if (any) scrapes[ti]!.push(now);
-      const t = new Float64Array(W);
-      const v = new Float64Array(W);
-      for (const ref of live) {
-        const m = model.get(ref)!;
-        const n = scrapes[m.target]!.length;
-        const want = [...m.samples].filter(([i]) => i >= n - W).sort((p, q) => p[0] - q[0]);
-        const got = h.read(ref, t, v);
-        assert.equal(got, want.length, `ref ${ref} step ${step}`);
-        for (let i = 0; i < got; i++) {
-          assert.equal(t[i], scrapes[m.target]![want[i]![0]]);
-          assert.equal(v[i], want[i]![1]);
-        }
-        const newest = [...m.samples.keys()].filter((i) => i >= n - W);
-        assert.equal(h.lastValue(ref), newest.length ? m.samples.get(Math.max(...newest)) : NaN);
-      }
+      assertModel(h, live, model, scrapes, W, step);
     }
+    assert.equal(h.stats().ownTimestampSeries, 0);
+  });
+
+  it('rolls back a failed scrape: its samples and their slots read as a gap, older samples stay', () => {
+    const h = new Head({ window: 4 });
+    const g = h.target('t');
+    const a = h.create(['a'], g);
+    const b = h.create(['b'], g);
+    scrape(h, g, [[a, 1000, 1], [b, 1000, 1]]);
+    scrape(h, g, [[a, 2000, 2]]); // b misses it
+    // This one fails after a, b and a new series c.
+    const c = h.create(['c'], g);
+    scrape(h, g, [[a, 3000, 3], [b, 3000, 3], [c, 3000, 3]], [a, b, c]);
+    h.release(c);
+    assert.deepEqual(samples(h, a), [1000, 2000, 1, 2, 2]);
+    assert.deepEqual(samples(h, b), [1000, 1, 1], 'the newest sample left is the last value, not the rolled-back one');
+    assert.equal(h.series, 2);
+    // The next scrape goes on after the failed one's slot (kept, empty).
+    scrape(h, g, [[a, 4000, 4], [b, 4000, 4]]);
+    assert.deepEqual(samples(h, a), [1000, 2000, 4000, 1, 2, 4, 4]);
+    assert.deepEqual(samples(h, b), [1000, 4000, 1, 4, 4]);
+  });
+
+  it('rolls back samples written into the slot before the scrape (equal timestamps), duplicates aside', () => {
+    const h = new Head({ window: 3 });
+    const g = h.target('t');
+    const a = h.create(['a'], g);
+    const d = h.create(['d'], g);
+    scrape(h, g, [[a, 5000, 1]]);
+    // Same timestamp again (explicit timestamps): a is a duplicate, d is new in that slot; it fails.
+    scrape(h, g, [[a, 5000, 2], [d, 5000, 2]], [a, d]);
+    assert.deepEqual(samples(h, d), [NaN]);
+    assert.deepEqual(samples(h, a), [5000, 1, 1]);
+    // The same scrape again, good this time: d lands in that slot.
+    scrape(h, g, [[d, 5000, 3]]);
+    assert.deepEqual(samples(h, d), [5000, 3, 3]);
+  });
+
+  it('rolls back series with their own timestamps, and a move to them during the failed scrape', () => {
+    const h = new Head({ window: 4 });
+    const g = h.target('t');
+    const p = h.create(['p'], g);
+    const s = h.create(['s'], g);
+    const m = h.create(['m'], g);
+    const all = [p, s, m];
+    scrape(h, g, [[p, 1000, 1], [s, 1000, 1], [m, 1000, 1]]);
+    scrape(h, g, [[p, 2000, 2], [s, 1500, 2], [m, 2000, 2]]); // s moves to its own timestamps
+    assert.equal(h.stats().ownTimestampSeries, 1);
+    const before = all.map((r) => samples(h, r));
+    // m's older sample comes after its sample of this scrape: m moves, then the scrape fails.
+    scrape(h, g, [[p, 3000, 3], [s, 2500, 3], [m, 3000, 3], [m, 2800, 4]], all);
+    assert.equal(h.stats().ownTimestampSeries, 2);
+    assert.deepEqual(all.map((r) => samples(h, r)), before);
+    // A failed scrape whose own-timestamp appends wrap the ring loses the samples they overwrote.
+    scrape(h, g, [[s, 3500, 5], [s, 3600, 6], [s, 3700, 7]], all);
+    assert.deepEqual(samples(h, s), [1500, 2, 2]);
+    scrape(h, g, [[p, 5000, 7], [s, 4500, 7], [m, 4800, 7]]);
+    assert.deepEqual(samples(h, s), [1500, 4500, 2, 7, 7]);
+    assert.deepEqual(samples(h, m), [1000, 2000, 4800, 1, 2, 7, 7]);
+  });
+
+  it('matches a reference model under random scrapes that fail half-way, equal timestamps and churn', () => {
+    const W = 4;
+    const h = new Head({ window: W });
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const targets = [h.target('x'), h.target('y')];
+    const slots = targets.map(() => [] as number[]); // each target's slot timestamps
+    const model: Model = new Map(); // ref → slot index → value
+    const live: number[] = [];
+    let now = 1000;
+    let failed = 0;
+    for (let step = 0; step < 600; step++) {
+      const ti = Math.floor(rnd() * targets.length);
+      const own = slots[ti]!;
+      // A scrape at a new time, or (explicit timestamps) at its target's newest slot's time.
+      const at = own.length > 0 && rnd() < 0.15 ? own[own.length - 1]! : (now += 1 + Math.floor(rnd() * 10));
+      const fail = rnd() < 0.3;
+      const stopAt = Math.floor(rnd() * 8);
+      const undo: (() => void)[] = [];
+      const created: number[] = [];
+      h.beginScrape(targets[ti]!);
+      let appended = 0;
+      const order = live.filter((r) => model.get(r)!.target === ti && rnd() < 0.8);
+      if (rnd() < 0.3 || live.length < 4) order.splice(Math.floor(rnd() * (order.length + 1)), 0, -1); // a new series here
+      if (order.length > 0 && rnd() < 0.1) order.push(order[0]!); // twice in one scrape
+      for (let ref of order) {
+        if (fail && appended === stopAt) break;
+        if (ref === -1) {
+          ref = h.create(['m', 'n', String(step)], targets[ti]!);
+          model.set(ref, { target: ti, samples: new Map() });
+          live.push(ref);
+          created.push(ref);
+        }
+        const val = Math.floor(rnd() * 100);
+        h.append(ref, at, val);
+        appended++;
+        if (own.length === 0 || at > own[own.length - 1]!) own.push(at);
+        const m = model.get(ref)!;
+        const idx = own.length - 1;
+        if (!m.samples.has(idx)) {
+          m.samples.set(idx, val);
+          undo.push(() => m.samples.delete(idx));
+        }
+      }
+      if (fail) {
+        failed++;
+        for (const r of live) if (model.get(r)!.target === ti) h.discard(r);
+        h.rollbackScrape();
+        for (const u of undo) u();
+        for (const r of created) {
+          h.release(r);
+          model.delete(r);
+          live.splice(live.indexOf(r), 1);
+        }
+      } else h.endScrape();
+      if (rnd() < 0.08 && live.length > 4) {
+        const k = Math.floor(rnd() * live.length);
+        h.release(live[k]!);
+        model.delete(live[k]!);
+        live.splice(k, 1);
+      }
+      assertModel(h, live, model, slots, W, step);
+      assert.equal(h.series, live.length);
+    }
+    assert.ok(failed > 100, `${failed} failed scrapes`);
     assert.equal(h.stats().ownTimestampSeries, 0);
   });
 });
