@@ -92,6 +92,120 @@ describe('cached and naive ingesters', () => {
   });
 });
 
+/** Every series of either ingester as naive-style key → its samples, oldest first: "values | timestamps". */
+function samplesView(ing: CachedIngester | NaiveIngester): Map<string, string> {
+  const out = new Map<string, string>();
+  if (ing instanceof NaiveIngester) {
+    for (const [target, t] of ing.targets) for (const [key, s] of t.series) out.set(`${target} ${key}`, `${s.values.join(',')} | ${s.timestamps.join(',')}`);
+    return out;
+  }
+  const t = new Float64Array(ing.head.window);
+  const v = new Float64Array(ing.head.window);
+  for (const ref of ing.head.refs()) {
+    const l = ing.head.labels(ref)!;
+    const labels: Record<string, string> = {};
+    for (let i = 1; i < l.length; i += 2) labels[l[i]!] = l[i + 1]!;
+    const n = ing.head.read(ref, t, v);
+    const target = ing.head.targetName(ing.head.targetOfSeries(ref))!;
+    out.set(`${target} ${seriesKey(l[0]!, labels)}`, `${[...v.subarray(0, n)].join(',')} | ${[...t.subarray(0, n)].join(',')}`);
+  }
+  return out;
+}
+
+const text = (lines: string[]): Buffer => Buffer.from(lines.join('\n') + '\n');
+const old = (v: number): string[] => Array.from({ length: 5 }, (_, i) => `old_total{i="${i}"} ${v + i}`);
+const fresh = (n: number): string[] => Array.from({ length: n }, (_, i) => `new_total{i="${i}"} ${i}`);
+const ingesters = (sampleLimit: number): [string, CachedIngester | NaiveIngester][] => [
+  ['cached', new CachedIngester({ headWindow: 8, sampleLimit })],
+  ['naive', new NaiveIngester({ headWindow: 8, sampleLimit })],
+];
+
+describe('a failed scrape is rolled back, as Prometheus rolls back its appender', () => {
+  for (const [name, ing] of ingesters(8)) {
+    it(`${name}: over the sample limit with new series: head, cache and counts as before; the next scrape under it ingests them`, () => {
+      assert.equal(ing.ingest(text(old(10)), 't', 1000, CONTENT_TYPE.text), 5);
+      assert.equal(ing.last!.seriesAdded, 5);
+      const was = samplesView(ing);
+      // 5 known series with new values, then 5 new ones: the 9th sample is over the limit.
+      assert.throws(() => ing.ingest(text([...old(20), ...fresh(5)]), 't', 2000, CONTENT_TYPE.text), SampleLimitError);
+      assert.deepEqual(samplesView(ing), was);
+      assert.equal(ing.stats().series, 5);
+      assert.deepEqual(ing.last, { samples: 0, seriesAdded: 0 });
+      // Under the limit: the 3 new series are new again (the cache forgot them), and counted.
+      assert.equal(ing.ingest(text([...old(30), ...fresh(3)]), 't', 3000, CONTENT_TYPE.text), 8);
+      assert.equal(ing.last!.seriesAdded, 3);
+      assert.equal(ing.stats().series, 8);
+      const now = samplesView(ing);
+      assert.equal(now.get('t old_total{i="0"}'), '10,30 | 1000,3000');
+      assert.equal(now.get('t new_total{i="2"}'), '2 | 3000');
+    });
+  }
+
+  for (const [name, ing] of ingesters(0)) {
+    it(`${name}: a parse error at line N rolls back the samples and series of the lines before it`, () => {
+      ing.ingest(text(old(10)), 't', 1000, CONTENT_TYPE.text);
+      ing.ingest(text(old(11)), 'u', 1000, CONTENT_TYPE.text);
+      const was = samplesView(ing);
+      // Lines 1-7 are good (5 known series, 2 new ones), line 8 is not.
+      const bad = text([...old(20), ...fresh(2), 'broken{a="1" 2', ...fresh(4)]);
+      assert.throws(
+        () => ing.ingest(bad, 't', 2000, CONTENT_TYPE.text),
+        (e: unknown) => e instanceof ParseError && e.line === 8,
+      );
+      assert.deepEqual(samplesView(ing), was);
+      assert.equal(ing.stats().series, 10);
+      assert.deepEqual(ing.last, { samples: 0, seriesAdded: 0 });
+      // The same scrape fixed: everything in it, the 4 new series counted as added.
+      assert.equal(ing.ingest(text([...old(20), ...fresh(4)]), 't', 3000, CONTENT_TYPE.text), 9);
+      assert.equal(ing.last!.seriesAdded, 4);
+      assert.equal(samplesView(ing).get('t old_total{i="4"}'), '14,24 | 1000,3000');
+      assert.equal(samplesView(ing).get('u old_total{i="4"}'), '15 | 1000', 'another target is untouched');
+      // A target whose first scrape fails leaves no series behind.
+      assert.throws(() => ing.ingest(bad, 'v', 1000, CONTENT_TYPE.text), ParseError);
+      assert.equal(ing.stats().series, 14);
+    });
+  }
+
+  it('cached and naive agree through fleet bodies, some over the sample limit, through churn; series = added - churned', () => {
+    // The smoke profile's 33 series per body (churn every 5 s); some scrapes carry 2 extra lines, over a limit of 34.
+    const cached = new CachedIngester({ headWindow: 16, sampleLimit: 34 });
+    const naive = new NaiveIngester({ headWindow: 16, sampleLimit: 34 });
+    const keysOf = (target: string): Set<string> => new Set([...samplesView(cached).keys()].filter((k) => k.startsWith(target + ' ')));
+    let added = 0;
+    let churned = 0;
+    let failed = 0;
+    for (let t = 0; t <= 12; t++) {
+      for (const id of [0, 1]) {
+        const target = `exporter-${id}`;
+        const body = smoke.renderToBuffer(id, t, 'text');
+        const over = (t + id) % 3 === 0 ? Buffer.concat([body, Buffer.from(fresh(2).join('\n') + '\n')]) : body;
+        const before = keysOf(target);
+        const outcome = [cached, naive].map((ing) => {
+          try {
+            ing.ingest(over, target, t * 1000, CONTENT_TYPE.text);
+            return ing.last!.seriesAdded;
+          } catch (e) {
+            assert.ok(e instanceof SampleLimitError);
+            return -1;
+          }
+        });
+        assert.equal(outcome[0], outcome[1], `t=${t} ${target}`);
+        if (outcome[0] === -1) {
+          failed++;
+          continue;
+        }
+        added += outcome[0]!;
+        const after = keysOf(target);
+        for (const k of before) if (!after.has(k)) churned++;
+        assert.equal(cached.stats().series, added - churned, `t=${t} ${target}`);
+        assert.equal(naive.stats().series, added - churned);
+      }
+      assert.deepEqual(samplesView(cached), samplesView(naive), `t=${t}`);
+    }
+    assert.ok(failed >= 8 && churned > 0, `${failed} failed, ${churned} churned`);
+  });
+});
+
 describe('loadIngester', () => {
   it('loads the built-ins', async () => {
     assert.ok((await loadIngester('cached')) instanceof CachedIngester);

@@ -84,10 +84,17 @@ function compare(bodies: Uint8Array[], label: string): number[] {
   const hits: number[] = [];
   bodies.forEach((body, i) => {
     const before = parser.hits;
+    const was = view(ing);
+    const series = ing.stats().series;
     const a = ingest(ing, body, i * 1000);
     const b = ingest(ref, body, i * 1000);
     assert.equal(a, b, `${label}: body ${i}`);
     assert.deepEqual(view(ing), view(ref), `${label}: head after body ${i}`);
+    // A failed scrape is rolled back: none of its samples, none of its series.
+    if (a.startsWith('ParseError')) {
+      assert.deepEqual(view(ing), was, `${label}: head after failed body ${i}`);
+      assert.equal(ing.stats().series, series);
+    }
     hits.push(parser.hits - before);
   });
   return hits;
@@ -249,9 +256,17 @@ for (const kernel of [true, false]) {
       const base = lines(BASE);
       ing.ingest(base, 't', 0, ct);
       ing.ingest(base, 't', 0, ct);
+      const was = view(ing);
       // One new line first (full path), then the 8 cached ones: the 9th sample is a sequence hit.
-      assert.throws(() => ing.ingest(lines('extra 1\n' + BASE), 't', 0, ct), SampleLimitError);
-      assert.equal(ing.ingest(base, 't', 0, ct), 8);
+      assert.throws(() => ing.ingest(lines('extra 1\n' + BASE), 't', 1000, ct), SampleLimitError);
+      // Rolled back: the head as before (the 8 samples of this scrape and the new series gone).
+      assert.deepEqual(view(ing), was);
+      assert.equal(ing.stats().series, 8);
+      assert.equal(ing.ingest(base, 't', 2000, ct), 8);
+      assert.equal(ing.last.seriesAdded, 0);
+      // The new series again, under the limit this time: added (the cache had forgotten it).
+      assert.equal(ing.ingest(lines('extra 1\n' + BASE.replace('lat_count 4\n', '')), 't', 3000, ct), 8);
+      assert.equal(ing.last.seriesAdded, 1);
     });
 
     it('series churn (smoke profile over time) and a target switching to OpenMetrics and back', () => {

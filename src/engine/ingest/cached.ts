@@ -24,9 +24,11 @@ interface TargetState {
  * For text and OpenMetrics bodies the target's scrape sequence goes further: a line that repeats the last scrape's
  * bytes up to its value costs a compare of those bytes and the value's parse.
  *
- * Unlike Prometheus, a scrape that fails half-way (ParseError, sample limit) is not rolled
- * back: the samples before the error stay in the head. The scrape still counts as failed and
- * the target goes down; the cache's churn sweep is skipped for that scrape, as in Prometheus.
+ * A scrape that fails half-way (ParseError, sample limit) is rolled back, as Prometheus rolls
+ * back its appender: none of its samples stays in the head, the series it created are freed and
+ * their cache entries dropped (the next scrape adds them again, and counts them then), and it
+ * adds nothing to `last`. The cache's churn sweep is skipped for that scrape, as in Prometheus.
+ * A good scrape pays for this with two O(1) calls; the rollback costs O(the target's series).
  */
 export class CachedIngester implements Ingester {
   readonly head: Head;
@@ -59,7 +61,15 @@ export class CachedIngester implements Ingester {
     this.added = 0;
     p.reset(body, 0, body.length);
     seq.begin(p === this.textParser ? SeqFormat.Text : SeqFormat.OpenMetrics);
-    const n = isSkippingParser(p) ? this.ingestSequence(p, body, st, timestampMs) : this.ingestLines(p, body, st, timestampMs);
+    this.head.beginScrape(st.id);
+    let n: number;
+    try {
+      n = isSkippingParser(p) ? this.ingestSequence(p, body, st, timestampMs) : this.ingestLines(p, body, st, timestampMs);
+    } catch (e) {
+      this.rollback(st);
+      throw e;
+    }
+    this.head.endScrape();
     const dropped = seq.end(body);
     for (let i = 0; i < dropped.length; i++) this.head.release(dropped[i]!);
     this.last.samples = n;
@@ -169,6 +179,21 @@ export class CachedIngester implements Ingester {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Undoes the scrape in progress (it threw): its samples out of the head, the series it created
+   * freed and out of the cache. The sequence is left as the last good scrape wrote it (begin()
+   * forgets this scrape's records).
+   */
+  private rollback(st: TargetState): void {
+    const head = this.head;
+    const cache = st.cache;
+    const created = cache.rollback();
+    for (let e = 0; e < cache.size; e++) head.discard(cache.refAt(e));
+    head.rollbackScrape();
+    for (let i = 0; i < created.length; i++) head.release(created[i]!);
+    this.added = 0;
   }
 
   /** The current series' ref: a scrape-cache hit, or a new series. */

@@ -22,6 +22,9 @@ export interface Ingester {
    * One scrape's body. Returns the number of samples ingested. The body's bytes are only
    * valid during the call (the engine reuses the buffer). Throws a ParseError for a
    * malformed body; the engine then marks that target down and nothing else is affected.
+   * A call that throws should leave nothing of its scrape behind (no sample, no new series),
+   * as Prometheus rolls back its appender: the shipped ingesters do, and the engine counts
+   * nothing of a failed scrape.
    */
   ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number;
   /** Optional: the counts of the last ingest() call (may be one reused object); feeds per-target "series added". */

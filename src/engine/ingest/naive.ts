@@ -9,6 +9,8 @@ import type { Ingester, IngesterOptions, IngestResult } from './ingester.js';
  * Map<string, Series>, values through Number(), samples kept in plain arrays. Correct on
  * text 0.0.4 and OpenMetrics (escapes, +Inf/NaN, timestamps, exemplars skipped), and
  * deliberately not optimised: it is what the cached ingester is measured against.
+ * A scrape is parsed whole before anything is stored, so a failed one (ParseError, sample
+ * limit) leaves nothing behind, as Prometheus rolls back its appender.
  */
 interface NaiveSeries {
   name: string;
@@ -31,16 +33,11 @@ export class NaiveIngester implements Ingester {
 
   ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number {
     const openMetrics = /^\s*application\/openmetrics-text/i.test(contentType);
-    let t = this.targets.get(target);
-    if (!t) {
-      t = { series: new Map(), scrape: 0 };
-      this.targets.set(target, t);
-    }
-    const scrape = ++t.scrape;
+    this.last.samples = 0;
+    this.last.seriesAdded = 0;
     const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
     const lines = text.split('\n');
-    let samples = 0;
-    let added = 0;
+    const parsed: ParsedLine[] = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
       if (line === '') continue;
@@ -49,7 +46,18 @@ export class NaiveIngester implements Ingester {
         continue;
       }
       const s = parseLine(line, i + 1, openMetrics);
-      if (this.options.sampleLimit > 0 && samples >= this.options.sampleLimit) throw new SampleLimitError(this.options.sampleLimit);
+      if (this.options.sampleLimit > 0 && parsed.length >= this.options.sampleLimit) throw new SampleLimitError(this.options.sampleLimit);
+      parsed.push(s);
+    }
+    let t = this.targets.get(target);
+    if (!t) {
+      t = { series: new Map(), scrape: 0 };
+      this.targets.set(target, t);
+    }
+    const scrape = ++t.scrape;
+    let samples = 0;
+    let added = 0;
+    for (const s of parsed) {
       const key = seriesKey(s.name, s.labels);
       let series = t.series.get(key);
       if (!series) {
