@@ -192,3 +192,27 @@ test('--target: a target that exits at start or never answers is one line, exit 
   assert.equal(absent.code, 2);
   assert.match(absent.stderr, /no series matching the samples counter no_such_total/);
 });
+
+test('compare --target with --env variants: each setting a run, the table names the system per row', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const exec = `exec:${process.execPath} ${SCRAPER} {file_sd} {port} {interval}`;
+  const r = await run(
+    ['compare', profileFile(out, 10, 1), '--target', `builtin,${exec}`, '--env', 'TINY_MODE=a', '--env', 'TINY_MODE=b', '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'tiny_samples_total', '--duration', '3', '--warmup', '1'],
+    join(out, 'runs'),
+  );
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const dir = r.dir!;
+  const json = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
+  const labels = json.variants.map((v: { label: string }) => v.label);
+  assert.deepEqual(labels, ['builtin TINY_MODE=a', 'builtin TINY_MODE=b', 'exec:' + process.execPath + ' TINY_MODE=a', 'exec:' + process.execPath + ' TINY_MODE=b']);
+  const execRow = json.variants[3];
+  assert.equal(execRow.settings.target, exec);
+  assert.deepEqual(execRow.settings.env, ['TINY_MODE=b']);
+  assert.equal(execRow.settings.ingester, null);
+  // Each run's summary names its target and the environment it was given.
+  const runs = json.runs as { variant: string; dir: string }[];
+  const s = JSON.parse(readFileSync(join(runs.find((x) => x.variant === labels[3])!.dir, 'summary.json'), 'utf8')) as Summary;
+  assert.equal(s.run.target?.kind, 'exec');
+  assert.equal(s.run.target?.env.TINY_MODE, 'b');
+  for (const l of labels) assert.ok(r.stdout.includes(l), `row ${l} in the table`);
+});

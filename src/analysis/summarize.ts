@@ -103,8 +103,13 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   });
   // A target promsoak does not schedule (a Prometheus picks its own scrape phases): one
   // second holds whichever scrapes its phases put there, so evenness is read over one scrape
-  // interval, in which a healthy target scrapes every exporter once.
-  if (!meta.schedule && meta.target && meta.target.kind !== 'builtin') rollingRates(allFrames, frames, rates, meta.intervalSeconds);
+  // interval, in which a healthy target scrapes every exporter once; or over twice the time
+  // its counter takes to move, when that is longer (VictoriaMetrics moves it every 2 s, and a
+  // batch that lands a reading late must not read as a starved second).
+  if (!meta.schedule && meta.target && meta.target.kind !== 'builtin') {
+    const cadence = counterCadence(allFrames);
+    rollingRates(allFrames, frames, rates, Math.max(meta.intervalSeconds, cadence > 1 ? 2 * cadence : 1));
+  }
   for (const s of silences) for (let k = silentSeconds(s); k > 0; k--) rates.push(0);
   return {
     frames,
@@ -212,6 +217,10 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);
   const longestSilence = Math.max(0, ...w.silences.map((s) => (s.toMs - s.fromMs) / 1000));
   const expected = (meta.exporters * (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0))) / meta.intervalSeconds;
+  // A target read by its own counter (it may count in batches, and a slow meta-scrape makes
+  // a long frame followed by short ones): the mean is its samples over the window's time, not
+  // a mean of uneven frames' rates. The engine's frames are each a second: the mean of rates.
+  const meanRate = meta.target && meta.target.kind !== 'builtin' ? counterRate(frames, w.seconds, samples, counterCadence(allFrames)) : mean(rates);
   // A target whose GC promsoak cannot see (no gctrace): its GC share is unknown, not 0.
   const gcTraced = meta.target?.gcTraced ?? true;
   const agentMsEach = measured(frames.map((f) => f.agentMs));
@@ -240,7 +249,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
     },
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1), ...(meta.syntheticPerScrape ? { syntheticPerScrape: meta.syntheticPerScrape } : {}) },
     samples,
-    samplesPerSecond: { mean: round(mean(rates), 1), cv: mean(rates) > 0 ? round(cv(rates), 4) : null, min: round(min(rates), 1), median: round(median(rates), 1), expected: round(expected, 1) },
+    samplesPerSecond: { mean: round(meanRate, 1), cv: mean(rates) > 0 ? round(cv(rates), 4) : null, min: round(min(rates), 1), median: round(median(rates), 1), expected: round(expected, 1) },
     bytesPerSample: samples > 0 && allocated.bytes !== null ? round(allocated.bytes / samples, 1) : null,
     allocation: { bytes: allocated.bytes ?? 0, bytesPerSecond: w.seconds > 0 && allocated.bytes !== null ? Math.round(allocated.bytes / w.seconds) : 0, source: allocated.source },
     cpu: cpuBlock(w),
@@ -281,6 +290,30 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   };
   summary.verdict = verdict(summary, perSecondGc.map(gcMs));
   return summary;
+}
+
+/**
+ * A target's samples over the window's time; when its counter moves in batches (every
+ * `cadence` s), over the time between the first and the last batch in the window, so that a
+ * batch straddling an edge is not counted whole (VictoriaMetrics: 2 s batches in a 15 s window
+ * would read 7 % high). An edge further than a batch from the nearest move stays: a target
+ * that stopped ingesting is not excused.
+ */
+function counterRate(frames: Frame[], seconds: number, samples: number, cadence: number): number {
+  const moving = frames.filter((f) => f.samples > 0);
+  if (cadence <= 1 || moving.length < 2) return seconds > 0 ? samples / seconds : 0;
+  const slack = cadence * 1000 + 500;
+  const from = moving[0]!.endMs - frames[0]!.startMs <= slack ? moving[0]!.endMs : frames[0]!.startMs;
+  const to = frames.at(-1)!.endMs - moving.at(-1)!.endMs <= slack ? moving.at(-1)!.endMs : frames.at(-1)!.endMs;
+  const counted = sum(frames.filter((f) => f.endMs > from && f.endMs <= to).map((f) => f.samples));
+  return to > from ? counted / ((to - from) / 1000) : 0;
+}
+
+/** Seconds between the readings at which a target's samples counter moved (median), whole. */
+function counterCadence(frames: Frame[]): number {
+  const moved = frames.filter((f) => f.samples > 0).map((f) => f.endMs);
+  if (moved.length < 3) return 1;
+  return Math.max(1, Math.round(median(moved.slice(1).map((t, i) => t - moved[i]!)) / 1000));
 }
 
 /**

@@ -8,6 +8,7 @@ export const METRICS = [
   { key: 'samplesCv', title: 'CV', get: (s: Summary) => s.samplesPerSecond.cv, digits: 3 },
   { key: 'cpuAvg', title: 'CPU avg', get: (s: Summary) => s.cpu.avgCores, digits: 2 },
   { key: 'cpuPeak', title: 'CPU p99', get: (s: Summary) => s.cpu.peakCores, digits: 2 },
+  { key: 'usPerSample', title: 'µs/sample', get: (s: Summary) => s.cpu.usPerSample ?? NaN, digits: 2 },
   { key: 'gcShare', title: 'GC % CPU', get: (s: Summary) => (s.gc.cpuShare ?? NaN) * 100, digits: 1 },
   { key: 'gcCount', title: 'GCs', get: (s: Summary) => s.gc.count, digits: 0 },
   { key: 'bytesPerSample', title: 'B/sample', get: (s: Summary) => s.bytesPerSample ?? NaN, digits: 0 },

@@ -40,6 +40,11 @@ export interface CompareResult {
 
 export const COMPARE_SCHEMA_VERSION = 1;
 
+/** --target-metrics and --target-samples go to the variants they mean something to (not the engine's). */
+function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; targetSamples?: string } {
+  return v.target === 'builtin' ? {} : { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples };
+}
+
 /** `promsoak compare`: the same soak across settings, interleaved, each run with its own directory. */
 export async function runCompare(
   o: CompareOptions,
@@ -53,7 +58,7 @@ export async function runCompare(
   for (const v of variants) {
     if (v.ingester !== undefined) checkIngesterSpec(v.ingester);
     // A missing binary or a bad --env fails now too.
-    planTarget({ target: v.target, env: v.env, targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ingester: v.target === 'builtin' ? v.ingester : undefined });
+    planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined });
   }
   const order = interleave(variants, o.repeat);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -80,8 +85,7 @@ export async function runCompare(
         nodePath: v.nodePath,
         target: v.target,
         env: v.env,
-        targetMetrics: o.targetMetrics,
-        targetSamples: o.targetSamples,
+        ...targetFlags(o, v),
         out: dir,
         interrupt: o.interrupt,
         metricsPort: o.metricsPort,

@@ -1,6 +1,7 @@
 import { positiveInts } from '../common/options.js';
 import { PromsoakError } from '../common/errors.js';
 import { MACHINE_CORES } from '../run/engine-launch.js';
+import { parseTarget, targetLabel } from '../run/target-spec.js';
 
 /** One setting of a comparison: what differs between its runs and the others'. */
 export interface Variant {
@@ -11,7 +12,7 @@ export interface Variant {
   ingester?: string;
   v8Flags: string[];
   nodePath?: string;
-  /** The system under test (run/target/spec.ts), builtin by default. */
+  /** The system under test (run/target-spec.ts), builtin by default. */
   target: string;
   /** K=V settings of the target's environment (GOGC=50 …). */
   env: string[];
@@ -54,7 +55,7 @@ export function planVariants(a: CompareAxes, machineCores = MACHINE_CORES): Vari
           for (const n of builtin ? nodes : [undefined]) {
             for (const e of envs) {
               const parts: string[] = [];
-              if (targets.length > 1) parts.push(target);
+              if (targets.length > 1) parts.push(targetLabel(parseTarget(target)));
               if (cores.length > 1) parts.push(`cores=${c}`);
               if (ingesters.length > 1 && builtin) parts.push(`ingester=${ing}`);
               if (flags.length > 1 && builtin) parts.push(f ? `v8=${f}` : 'v8=default');

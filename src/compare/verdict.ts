@@ -6,16 +6,17 @@ export function compareVerdict(results: VariantResult[]): string[] {
   if (results.length === 0) return out;
   const base = results[0]!;
   const b = base.stats;
-  const pct = (v: number): string => `${v.toFixed(1)} %`;
+  const pct = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)} %` : 'n/a');
   for (const r of results.slice(1)) {
     const s = r.stats;
     const parts: string[] = [];
     parts.push(`ingestion CV ${b.samplesCv.median.toFixed(3)} → ${s.samplesCv.median.toFixed(3)}`);
     parts.push(`starved seconds ${b.starved.median} → ${s.starved.median}`);
     const gcDelta = s.gcShare.median - b.gcShare.median;
-    parts.push(Math.abs(gcDelta) < Math.max(1, 0.1 * b.gcShare.median) ? `GC share of CPU unchanged (${pct(b.gcShare.median)} → ${pct(s.gcShare.median)})` : `GC share of CPU ${pct(b.gcShare.median)} → ${pct(s.gcShare.median)}`);
+    parts.push(!Number.isFinite(gcDelta) ? `GC share of CPU ${pct(b.gcShare.median)} → ${pct(s.gcShare.median)}` : Math.abs(gcDelta) < Math.max(1, 0.1 * b.gcShare.median) ? `GC share of CPU unchanged (${pct(b.gcShare.median)} → ${pct(s.gcShare.median)})` : `GC share of CPU ${pct(b.gcShare.median)} → ${pct(s.gcShare.median)}`);
     parts.push(`GCs ${Math.round(b.gcCount.median)} → ${Math.round(s.gcCount.median)}`);
     parts.push(`CPU ${b.cpuAvg.median.toFixed(2)} → ${s.cpuAvg.median.toFixed(2)} cores avg, p99 ${b.cpuPeak.median.toFixed(2)} → ${s.cpuPeak.median.toFixed(2)}`);
+    if (Number.isFinite(b.usPerSample.median) && Number.isFinite(s.usPerSample.median)) parts.push(`${b.usPerSample.median.toFixed(2)} → ${s.usPerSample.median.toFixed(2)} µs/sample`);
     if (Number.isFinite(b.bytesPerSample.median) && Number.isFinite(s.bytesPerSample.median)) parts.push(`${b.bytesPerSample.median.toFixed(0)} → ${s.bytesPerSample.median.toFixed(0)} B/sample`);
     parts.push(`peak RSS ${b.peakRssMiB.median.toFixed(0)} → ${s.peakRssMiB.median.toFixed(0)} MiB`);
     out.push(`${r.variant.label} vs ${base.variant.label}: ${parts.join('; ')}.`);
@@ -26,7 +27,7 @@ export function compareVerdict(results: VariantResult[]): string[] {
     if (r.fleetSaturatedRuns > 0) out.push(`WARNING: ${r.variant.label}: the load generator was saturated in ${r.fleetSaturatedRuns} of ${r.runs.length} runs.`);
   }
   const shared = results.filter((r) => r.fleetShared).map((r) => r.variant.label);
-  if (shared.length) out.push(`the fleet shared the engine's cores in: ${shared.join(', ')} (no core was left for it).`);
+  if (shared.length) out.push(`the fleet shared the engine's (or target's) cores in: ${shared.join(', ')} (no core was left for it).`);
   return out;
 }
 
