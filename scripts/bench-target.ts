@@ -18,7 +18,7 @@ import type { Row } from './lib/rows.js';
  * the windows' noise, its CPU over a burst of back-to-back meta-scrapes against its rate
  * without. Rows are empty (a visible skip) when prometheus is not installed.
  */
-export async function runTargetBench(pairs = 6, windowSeconds = 10, burst = 500): Promise<Row[]> {
+export async function runTargetBench(pairs = 6, windowSeconds = 10, burst = 500, exporters = 100): Promise<Row[]> {
   try {
     resolveBinary('prometheus', 'prometheus');
   } catch {
@@ -26,7 +26,7 @@ export async function runTargetBench(pairs = 6, windowSeconds = 10, burst = 500)
     return [];
   }
   const dir = mkdtempSync(join(tmpdir(), 'promsoak-bench-target-'));
-  const profile = { ...loadProfile('default'), exporters: 100, scrapeIntervalSeconds: 1, scrapeTimeoutSeconds: 1 };
+  const profile = { ...loadProfile('default'), exporters, scrapeIntervalSeconds: 1, scrapeTimeoutSeconds: 1 };
   const fleet = await startFleet({ profile, outDir: dir });
   const spec = parseTarget('prometheus');
   if (spec.kind !== 'prometheus') throw new Error('unreachable');
@@ -70,13 +70,13 @@ export async function runTargetBench(pairs = 6, windowSeconds = 10, burst = 500)
       {
         bench: 'target',
         subject: 'meta-scrape of Prometheus 2.42, burst',
-        input: `default profile, 100 exporters at 1 s (20k samples/s), ${burst} back-to-back`,
+        input: `default profile, ${exporters} exporters at 1 s (${exporters / 5}k samples/s), ${burst} back-to-back`,
         note: `**${perScrapeMs.toFixed(2)} ms** of Prometheus's CPU per meta-scrape: **${((perScrapeMs / 1000 / base) * 100).toFixed(2)} %** of its ${base.toFixed(3)} cores at this load, once a second`,
       },
       {
         bench: 'target',
         subject: 'Prometheus without / with the meta-scrape',
-        input: `same, ${pairs}×${windowSeconds} s windows interleaved`,
+        input: `${exporters} exporters at 1 s, ${pairs}×${windowSeconds} s windows interleaved`,
         note: `**${(((withMean - base) / base) * 100).toFixed(1)} %** of Prometheus's CPU (${((withMean - base) * 1000).toFixed(1)} ms/s): ${base.toFixed(3)} cores without (${spread(without)}), ${withMean.toFixed(3)} with (${spread(withScrape)}), means; ${Math.max(...without) < Math.min(...withScrape) ? 'the ranges do not overlap' : 'within the windows\' spread'}`,
       },
     ];

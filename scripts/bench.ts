@@ -60,7 +60,7 @@ const benches: [string, () => Promise<Row[]>][] = [
       })),
   ],
   ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
-  ['target', () => runTargetBench(quick ? 2 : 6, quick ? 5 : 10)],
+  ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
 ];
 
