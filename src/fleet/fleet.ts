@@ -16,7 +16,7 @@ import { inShard, shardIds, describeIds, type Shard } from './shard.js';
 import { FleetMeter, type FleetCounters } from './meter.js';
 import { fleetRegistry } from './metrics.js';
 import { usableCores } from './cores.js';
-import { profileDigest } from '../profile/digest.js';
+import { wireDigest, wireProfile } from '../profile/digest.js';
 import type { FleetStats } from '../protocol/fleet-stats.js';
 import type { Registry } from 'prom-client';
 
@@ -108,6 +108,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   let meter: FleetMeter | undefined;
   const fixed: Format | undefined = profile.format === 'negotiate' ? undefined : profile.format;
   let groups: TargetGroup[] = [];
+  const wire = wireProfile(profile);
   const recycled: Record<Format, ArrayBuffer[]> = { text: [], openmetrics: [] };
 
   const connections = new ConnectionQueues();
@@ -228,6 +229,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       res.end(JSON.stringify(meter!.stats()));
       return;
     }
+    if (url === '/profile') {
+      // The profile served, as its digest hashes it: a coordinator can soak the fleet without its files.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(wire));
+      return;
+    }
     if (url === '/metrics') return void serveMetrics(res);
     notFound(res, url);
   };
@@ -235,7 +242,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const notFound = (res: ServerResponse, url: string): void => {
     stats.notFound++;
     res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end(`404 not found: ${url} (${where}; also /sd, /stats, /metrics, /healthz)\n`);
+    res.end(`404 not found: ${url} (${where}; also /sd, /stats, /profile, /metrics, /healthz)\n`);
   };
   let registry: Registry | undefined;
   const serveMetrics = async (res: ServerResponse): Promise<void> => {
@@ -272,7 +279,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     stats,
     {
       fleet: { startedAtMs, epochMs, url, threads, cores: usableCores() },
-      profile: { name: profile.name, digest: profileDigest(profile), exporters: profile.exporters, seriesPerExporter, scrapeIntervalSeconds: profile.scrapeIntervalSeconds },
+      profile: { name: profile.name, digest: wireDigest(wire), exporters: profile.exporters, seriesPerExporter, scrapeIntervalSeconds: profile.scrapeIntervalSeconds },
       shard,
       exporters: ids.length,
     },

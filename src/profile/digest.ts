@@ -12,9 +12,24 @@ import type { ResolvedProfile } from './load.js';
  * `--exporters` and `--format` overrides included: shards must agree on them.
  */
 export function profileDigest(profile: ResolvedProfile): string {
+  return wireDigest(wireProfile(profile));
+}
+
+/**
+ * A profile as it crosses hosts (a fleet's `GET /profile`): what the digest hashes, so that a
+ * reader can check it against the digest of /stats without the fleet's files.
+ */
+export type WireProfile = Omit<ResolvedProfile, 'source'>;
+
+export function wireProfile(profile: ResolvedProfile): WireProfile {
   const { source: _source, ...rest } = profile;
   const families = rest.families.map((f) => (f.type === 'replay' ? { ...f, file: `sha256:${sha256(readFileSync(f.file))}` } : f));
-  return `sha256:${sha256(canonicalJson({ ...rest, families }))}`;
+  return { ...rest, families };
+}
+
+/** The digest of a profile already in its wire form. */
+export function wireDigest(wire: WireProfile): string {
+  return `sha256:${sha256(canonicalJson(wire))}`;
 }
 
 function sha256(data: string | Uint8Array): string {
