@@ -170,7 +170,8 @@ await yargs(glueFlagValues(hideBin(process.argv)))
     'Soak: fleet + engine child + telemetry; a report of ingestion evenness, CPU, GC and allocation per sample',
     (y) =>
       y
-        .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
+        .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
+        .option('fleet', { type: 'string', describe: 'Fleets already running instead of the soak\'s own: their base URLs, comma-separated (promsoak fleet --shard i/n on this or other hosts)' })
         .option('duration', { type: 'number', describe: "Seconds measured after the warm-up (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Seconds of warm-up left out of the figures (default: the profile's)" })
         .option('ingester', { type: 'string', describe: 'The built-in engine\'s ingester: cached (default), naive or module:<path>' })
@@ -197,6 +198,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
       process.exitCode = await runCommand(
         {
           profile: a.profile,
+          fleet: a.fleet,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
           ingester: a.ingester,
@@ -231,7 +233,8 @@ await yargs(glueFlagValues(hideBin(process.argv)))
     'The same soak across core counts, ingesters, V8 flags and Node binaries, interleaved; side-by-side table and verdict',
     (y) =>
       y
-        .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
+        .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
+        .option('fleet', { type: 'string', describe: 'Fleets already running, for every run: their base URLs, comma-separated (see run --fleet)' })
         .option('cores', { type: 'string', describe: 'Comma list of engine core counts, e.g. 1,2' })
         .option('ingester', { type: 'string', describe: 'Comma list, e.g. cached,naive (default cached)' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "One V8 setting per use (repeatable), e.g. --v8-flags '--max-semi-space-size=16'" })
@@ -260,6 +263,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
       process.exitCode = await compareCommand(
         {
           profile: a.profile,
+          fleet: a.fleet,
           cores,
           ingesters: a.ingester ? a.ingester.split(',').map((s) => s.trim()) : undefined,
           v8Flags: list(a.v8Flags),

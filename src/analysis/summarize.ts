@@ -9,6 +9,7 @@ import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
 import { expectedSamples, type Schedule } from './schedule.js';
 import { heapTrend, type HeapTrend } from './heap-trend.js';
+import { shardsBlock, shardsSaturation } from './fleet-shards.js';
 
 export interface RunMeta {
   version: string;
@@ -192,6 +193,9 @@ function fleetBlock(w: Window, meta: RunMeta): Summary['fleet'] {
   const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0).length;
   const saturatedByCpu = fleetPeak >= 0.9 * meta.fleetCores;
   const saturatedByQueue = w.frames.length > 0 && queuedSeconds / w.frames.length > 0.1;
+  // Remote shards: each one against its own cores and queue, wherever it ran.
+  const remote = shardsBlock(w.frames, (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0)) / meta.intervalSeconds);
+  if (remote) return { cpuCores: round(mean(fleetCpu), 3), peakCpuCores: round(fleetPeak, 3), cores: meta.fleetCores, sharedWithEngine: meta.fleetShared, ...shardsSaturation(remote.shards), ...remote };
   return {
     cpuCores: round(mean(fleetCpu), 3),
     peakCpuCores: round(fleetPeak, 3),

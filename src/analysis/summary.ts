@@ -175,8 +175,22 @@ export interface Summary {
     /** Those failures × the samples each scrape would have brought. */
     healthySamplesLost: number | null;
   };
-  /** sharedWithEngine: the fleet ran on the engine's cores (no --cores, or --cores = all of them). */
-  fleet: { cpuCores: number; peakCpuCores: number; cores: number; sharedWithEngine: boolean; saturated: boolean; reason: string | null };
+  /**
+   * sharedWithEngine: the fleet ran on the engine's cores (no --cores, or --cores = all of them;
+   * with `--fleet`, a shard on this host). With `--fleet`: `cores` is every shard's together,
+   * saturated when any shard is (`shards`), and `offeredSamplesPerSecond` what the shards that
+   * were up offered, on average over the window (less than `samplesPerSecond.expected` when one died).
+   */
+  fleet: {
+    cpuCores: number;
+    peakCpuCores: number;
+    cores: number;
+    sharedWithEngine: boolean;
+    saturated: boolean;
+    reason: string | null;
+    shards?: ShardSummary[];
+    offeredSamplesPerSecond?: number;
+  };
   /** The telemetry agent's own main-thread time (it runs inside the engine it measures). */
   telemetry: { agentMsPerSecond: number | null; agentCpuShare: number | null };
   verdict: string[];
@@ -186,6 +200,37 @@ export interface Summary {
   heapSnapshots?: HeapSnapshotEntry[];
   /** The allocation profile of the measured window (promsoak run --alloc-profile); absent: not asked. */
   allocProfile?: AllocProfileEntry | null;
+}
+
+/** One remote fleet shard (`run --fleet`) over the measured window (analysis/fleet-shards.ts). */
+export interface ShardSummary {
+  /** `i/n`. */
+  shard: string;
+  url: string;
+  exporters: number;
+  /** Cores its process may use. */
+  cores: number;
+  /** Its CPU over the seconds it answered: mean and p99, cores (null: it never answered in the window). */
+  cpuCores: number | null;
+  peakCpuCores: number | null;
+  /** Seconds in which render tasks waited. */
+  queuedSeconds: number;
+  /** Its p99 CPU reached 90 % of its cores, or render tasks waited in over 10 % of its seconds. */
+  saturated: boolean;
+  reason: string | null;
+  /** Measured seconds it was down, the first one's soak time, and why (a refused connection, no answer). */
+  downSeconds: number;
+  downAtT: number | null;
+  downReason: string | null;
+  upAtEnd: boolean;
+  /**
+   * The system under test's targets of this shard's exporters, as the engine reported them at
+   * its end (the whole run): failed scrapes and the last failure's reason per target, summed.
+   * Absent when the engine did not report its targets (another target, or it died).
+   */
+  scrapesFailed?: number;
+  failedByReason?: Record<string, number>;
+  targetsDown?: number;
 }
 
 /** A span in which the harness itself stopped the engine (a heap snapshot): its GCs and silence are not the engine's. */

@@ -1,4 +1,5 @@
 import type { Summary } from './summary.js';
+import { shardsVerdict } from './fleet-shards.js';
 
 /** The summary in plain words, one finding per line, the article's way of reading the graphs. */
 export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
@@ -21,6 +22,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   out.push(
     `ingested ${fmt(sps.mean)} samples/s on average (${pctOfExpected.toFixed(0)} % of the ${fmt(sps.expected)} the fleet offers), CV ${sps.cv === null ? 'n/a' : sps.cv.toFixed(3)}.`,
   );
+  out.push(...shardsVerdict(s));
   if (st.windows === 0) {
     out.push(`ingestion was even: no second fell more than ${st.criteria.belowMedianPct} % below the median or saw event-loop delay over ${st.criteria.eventLoopDelayMs} ms.`);
   } else {

@@ -22,9 +22,13 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
     spinner.clear();
     process.stderr.write(`live metrics: ${url}\n`);
   };
+  const onFleetEvent = (line: string): void => {
+    spinner.clear();
+    process.stderr.write(`promsoak: ${line}\n`);
+  };
   try {
     const r = await runCompare(
-      { ...o, onMetricsUrl, interrupt: interrupted },
+      { ...o, onMetricsUrl, onFleetEvent, interrupt: interrupted },
       ({ index, total, variant, repeat }) => {
         prefix = `run ${index + 1}/${total}: ${variant.label} #${repeat + 1}`;
         if (spinner.isEnabled) spinner.start(prefix);

@@ -30,7 +30,12 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
       spinner.clear();
       process.stderr.write(`live metrics: ${url}\n`);
     };
-    const r = await runSoak({ onMetricsUrl, ...o, interrupt: interrupted }, (p) => {
+    // A --fleet shard that stops answering (or comes back): one line, and the soak goes on.
+    const onFleetEvent = (line: string): void => {
+      spinner.clear();
+      process.stderr.write(`promsoak: ${line}\n`);
+    };
+    const r = await runSoak({ onMetricsUrl, onFleetEvent, ...o, interrupt: interrupted }, (p) => {
       spinner.text = liveLine(p);
       // Without a TTY (CI, pipes) the spinner is silent: one line every 10 s instead.
       if (!spinner.isEnabled && Math.floor(p.elapsedSeconds / 10) !== lastPrinted) {

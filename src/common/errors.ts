@@ -32,6 +32,10 @@ export const EXIT_CODE_OF = {
   PROMSOAK_TARGET_START: 1,
   /** A target whose metrics cannot be read, or lack the samples counter asked for (checked before the soak starts). */
   PROMSOAK_TARGET_METRICS: 2,
+  /** `run --fleet`: a fleet shard that does not answer /stats (at the start), or answers something else than a fleet's /stats. */
+  PROMSOAK_FLEET_UNREACHABLE: 1,
+  /** `run --fleet`: shards that do not make one fleet (another profile, a gap, an overlap) or a profile that is not theirs. */
+  PROMSOAK_FLEET_MISMATCH: 2,
   /** The engine child did not start: it exited, timed out, or reported an error before 'ready'. */
   PROMSOAK_ENGINE_START: 1,
   /** The engine child reported an error whose code it did not name (or named wrongly). */

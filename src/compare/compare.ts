@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
 import { planTarget } from '../run/target-plan.js';
+import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
 import type { SoakOptions } from '../run/soak-plan.js';
 import type { Summary } from '../analysis/summary.js';
@@ -14,8 +15,9 @@ import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 
-export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'onMetricsUrl'> {
-  profile: string;
+export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'onMetricsUrl' | 'fleet' | 'onFleetEvent'> {
+  /** Absent: `default`, or with `fleet` the shards' own. */
+  profile?: string;
   repeat: number;
   durationSeconds?: number;
   warmupSeconds?: number;
@@ -51,7 +53,8 @@ export async function runCompare(
   onRun: (info: { index: number; total: number; variant: Variant; repeat: number }) => void = () => {},
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
-  const profile = loadProfile(o.profile);
+  // With --fleet every run soaks the same running shards: checked once now, and again by each run.
+  const profile = o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters })).profile : loadProfile(o.profile ?? 'default');
   positiveInt('--repeat', o.repeat, 1000);
   const variants = planVariants(o);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
@@ -90,6 +93,8 @@ export async function runCompare(
         interrupt: o.interrupt,
         metricsPort: o.metricsPort,
         onMetricsUrl: o.onMetricsUrl,
+        fleet: o.fleet,
+        onFleetEvent: o.onFleetEvent,
       },
       onProgress,
     );

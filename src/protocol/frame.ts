@@ -37,13 +37,43 @@ export interface Frame {
   /** Heap in use (V8: used; Go: go_memstats_heap_alloc_bytes), reserved (V8: total; Go: heap_sys), RSS from the OS. */
   heap: { usedBytes: number | null; totalBytes: number | null; externalBytes: number | null; arrayBuffersBytes: number | null; rssBytes: number };
   eventLoop: { delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; utilization: number } | null;
-  fleet: { cpuCores: number; queued: number; scrapesServed: number };
+  /**
+   * The load generator in this second: its CPU in cores, render tasks queued, scrapes served.
+   * The soak's own fleet: this process's CPU. Remote shards (`run --fleet`): the sum over the
+   * shards that answered (CPU, scrapes), the deepest queue, and each shard in `shards`.
+   */
+  fleet: { cpuCores: number; queued: number; scrapesServed: number; shards?: ShardFrame[] };
   /** Main-thread ms the telemetry agent itself took in this second (its cost to the engine). */
   agentMs: number | null;
   /** Bytes allocated in this second from the target's own exact counter (Go: go_memstats_alloc_bytes_total); absent for the built-in engine (its allocation comes from V8's trace). */
   allocatedBytes?: number | null;
   /** What a target promsoak did not write reported this second (run/target/). */
   target?: TargetFrame;
+}
+
+/**
+ * One fleet shard of `run --fleet` in one second, from its `/stats` (protocol/fleet-stats.ts),
+ * polled once a second. A figure is null when the shard's last answer is over 2 s old; `up` is
+ * false from a refused connection, or 3 s without an answer (it died, or its network did): its
+ * exporters were not served from then on.
+ */
+export interface ShardFrame {
+  /** `i/n`, as `--shard` wrote it (`0/1` for a fleet without shards). */
+  shard: string;
+  /** Where its /stats was read. */
+  url: string;
+  up: boolean;
+  /** Its process's CPU over the last interval between two answers, cores. */
+  cpuCores: number | null;
+  /** Render tasks waiting in it when its /stats answered (as the soak's own fleet's, read at the frame). */
+  queued: number | null;
+  /** Scrapes it served since the last frame. */
+  scrapesServed: number | null;
+  /** Cores its process may use, and how many of the fleet's exporters it serves. */
+  cores: number;
+  exporters: number;
+  /** Why it is down (only when `up` is false): `ECONNREFUSED`, `no answer for 3 s`, … */
+  reason?: string;
 }
 
 /** A launched or external target's own figures for one second. */

@@ -34,7 +34,12 @@ export function renderTerminal(s: Summary, dir: string): string {
     ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM`],
     ['scrapes', `${s.scrapes.ok ?? 'n/a'} ok  ${s.scrapes.failed ?? 'n/a'} failed${reasons(s.scrapes.failedByReason)}${s.scrapes.durationMs ? `  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms` : ''}`],
     ...(s.telemetry.agentMsPerSecond === null ? [] : [['telemetry', `the agent took ${s.telemetry.agentMsPerSecond} ms/s of the engine's main thread (${s.telemetry.agentCpuShare === null ? 'n/a' : (s.telemetry.agentCpuShare * 100).toFixed(2) + ' % of its CPU'})`] as [string, string]]),
-    ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}`],
+    ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}${s.fleet.shards ? `  (${s.fleet.shards.length} shards, offered ${s.fleet.offeredSamplesPerSecond} samples/s)` : ''}`],
+    ...(s.fleet.shards ?? []).map((x): [string, string] => [
+      `  shard ${x.shard}`,
+      `${x.cpuCores ?? 'n/a'} cores avg, ${x.peakCpuCores ?? 'n/a'} p99 of ${x.cores}  ${x.exporters} exporters  ${x.url}${x.saturated ? '  SATURATED' : ''}` +
+        (x.downSeconds > 0 ? `  DOWN ${x.downSeconds} s from t=${x.downAtT} s (${x.downReason})` : ''),
+    ]),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(w)}  ${v}`);

@@ -1,11 +1,19 @@
 import type { Fleet } from '../fleet/fleet.js';
 import type { Frame } from '../protocol/frame.js';
 
+/** What a recorder asks of the load generator each frame: the soak's own fleet, or remote shards (shard-poller.ts). */
+export interface FleetFrameMeter {
+  /** The soak's clock starts (wall ms): counts start afresh. */
+  reset(soakStartMs?: number): void;
+  /** The second that just ended, `seconds` long. */
+  next(seconds: number): Frame['fleet'];
+}
+
 /**
  * The fleet's side of a frame: its CPU (this process's: the HTTP front and the render threads)
  * and the scrapes it served since the last frame, and its render queue now.
  */
-export class FleetMeter {
+export class FleetMeter implements FleetFrameMeter {
   private lastCpu = process.cpuUsage();
   private lastServed: number;
 

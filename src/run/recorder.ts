@@ -1,11 +1,10 @@
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
-import type { Fleet } from '../fleet/fleet.js';
 import type { FromAgent } from '../protocol/agent.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import { GcTraceReader } from '../telemetry/gc-trace.js';
 import { GcClock, toFrame } from './frames.js';
-import { FleetMeter } from './fleet-meter.js';
+import type { FleetFrameMeter } from './fleet-meter.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
 import type { RunDir } from './run-dir.js';
 
@@ -33,18 +32,16 @@ export class SoakRecorder {
   private readonly trace: GcTraceReader;
   private readonly stderrLog: WriteStream;
   private stderrTail = '';
-  private readonly fleetMeter: FleetMeter;
   private liveHeapWaiter: ((bytes: number) => void) | undefined;
   private lastFrameAtMs = 0;
 
   constructor(
     private readonly dir: RunDir,
-    fleet: Fleet,
+    private readonly fleetMeter: FleetFrameMeter,
     private readonly warmupSeconds: number,
     private readonly totalSeconds: number,
     private readonly onProgress: (p: SoakProgress) => void,
   ) {
-    this.fleetMeter = new FleetMeter(fleet);
     this.stderrLog = createWriteStream(dir.file('engine.stderr.log'));
     this.trace = new GcTraceReader(
       (e, arrivedMs) => {
@@ -70,6 +67,7 @@ export class SoakRecorder {
   /** The soak's clock starts: frames and GC events are timed from here. */
   start(wallMs: number): void {
     this.clock.soakStart = wallMs;
+    this.fleetMeter.reset(wallMs);
   }
 
   get soakStart(): number {

@@ -15,9 +15,15 @@ import { planLaunch, type EngineLaunch } from './engine-launch.js';
 import { validateHeapOptions, type HeapDiagnosticsOptions } from './heap-diagnostics.js';
 import { planTarget, type TargetPlan } from './target-plan.js';
 import { SYNTHETIC_PER_SCRAPE } from './target-spec.js';
+import type { RemoteFleet } from './remote-fleet.js';
 
 export interface SoakOptions {
-  profile: string | ResolvedProfile;
+  /** Absent: `default`, or with `fleet` the shards' own. */
+  profile?: string | ResolvedProfile;
+  /** Fleets already running instead of the soak's own: their base URLs, comma-separated (run/remote-fleet.ts). */
+  fleet?: string;
+  /** Told one line when a `fleet` shard stops answering or comes back. */
+  onFleetEvent?: (line: string) => void;
   durationSeconds?: number;
   warmupSeconds?: number;
   ingester?: string;
@@ -73,11 +79,13 @@ export interface SoakPlan {
   target: TargetPlan;
   /** What summary.json's `run` block says of the run, less what only the end knows. */
   meta: Omit<RunMeta, 'stopReason' | 'liveHeapBytes' | 'files'>;
+  /** `--fleet`'s shards, checked (run/fleet-source.ts); absent: the soak starts its own fleet. */
+  remote?: RemoteFleet;
 }
 
 /** Checks every option (messages name the flag) and resolves the profile: a bad one fails here, before the fleet starts. */
 export function planSoak(o: SoakOptions): SoakPlan {
-  const profile = typeof o.profile === 'string' ? loadProfile(o.profile) : o.profile;
+  const profile = typeof o.profile === 'object' ? o.profile : loadProfile(o.profile ?? 'default');
   if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
   if (o.intervalSeconds !== undefined) {
     positiveNumber('--interval', o.intervalSeconds, DEFAULTS.maxIntervalSeconds);

@@ -8,6 +8,7 @@ import type { SoakPlan } from './soak-plan.js';
 import type { TargetStatus } from '../protocol/engine.js';
 import type { Schedule } from '../analysis/schedule.js';
 import { FaultPlan } from '../fleet/faults.js';
+import { shardTargetsVerdict } from './shard-targets.js';
 
 export interface SoakResult {
   dir: string;
@@ -102,6 +103,7 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     summary.verdict.push(faultsVerdict(faults));
   }
   for (const p of heap?.problems ?? []) summary.verdict.push(p);
+  summary.verdict.push(...shardTargetsVerdict(summary, end.targets));
   if (end.stopReason === 'engine-exited') {
     const how = end.engineExit?.signal ? `killed by ${end.engineExit.signal}` : end.engineExit?.code != null ? `exit code ${end.engineExit.code}` : 'exited';
     const who = plan.target.spec.kind === 'builtin' ? ['the engine', 'engine.stderr.log'] : [`the target (${plan.target.label})`, 'target.stderr.log'];

@@ -1,5 +1,4 @@
 import { isPromsoakError, PromsoakError } from '../common/errors.js';
-import { startFleet } from '../fleet/fleet.js';
 import { readFileSd } from '../engine/targets.js';
 import { schedulePhaseMs } from '../common/schedule.js';
 import type { Schedule } from '../analysis/schedule.js';
@@ -9,7 +8,8 @@ import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
 import { soakInfo, startLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
-import { planSoak, type SoakOptions, type SoakPlan } from './soak-plan.js';
+import type { SoakOptions, SoakPlan } from './soak-plan.js';
+import { openFleetSource, planFleetSoak } from './fleet-source.js';
 import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
 import { writeReport } from './report-file.js';
 import { runTargetSoak } from './target-soak.js';
@@ -21,13 +21,13 @@ import { runTargetSoak } from './target-soak.js';
  * Every exit path, an engine that dies and Ctrl-C included, leaves a complete run directory.
  */
 export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => void = () => {}): Promise<SoakResult> {
-  const plan = planSoak(o);
+  const plan = await planFleetSoak(o);
   if (plan.target.spec.kind !== 'builtin') return runTargetSoak(plan, o, onProgress);
   const dir = new RunDir(o.out ?? 'runs', plan.profile.name, plan.startedAt);
   dir.writeJson('profile.json', plan.profile);
-  const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
+  const fleet = await openFleetSource(plan, dir, o.onFleetEvent);
   let live: LiveMetrics | undefined;
-  const rec = new SoakRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
+  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let engine: EngineChild | undefined;
   try {
@@ -38,8 +38,8 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
-    end.schedule = scheduleOf(fleet.fileSd!, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
-    engine = await startEngine(plan, o, dir, fleet.fileSd!, rec);
+    end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
+    engine = await startEngine(plan, o, dir, fleet.fileSd, rec);
     rec.start(Date.now());
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
     // Until the soak's end is known, a killed coordinator leaves this for `promsoak report`.

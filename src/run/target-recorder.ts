@@ -1,10 +1,9 @@
-import type { Fleet } from '../fleet/fleet.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import { goCycleEvent } from '../telemetry/go-gc-event.js';
 import { GoGcTraceReader } from '../telemetry/go-gctrace.js';
 import type { SoakProgress } from './recorder.js';
 import type { RunDir } from './run-dir.js';
-import { FleetMeter } from './fleet-meter.js';
+import type { FleetFrameMeter } from './fleet-meter.js';
 import type { TargetSecond } from './target-sampler.js';
 
 /**
@@ -22,17 +21,15 @@ export class TargetRecorder {
   private previousLive: number | null = null;
   /** gctrace lines seen since the target started (before the soak's clock too): is it a Go program that traces? */
   goCycles = 0;
-  private readonly fleetMeter: FleetMeter;
   private lastFrameAtMs = 0;
 
   constructor(
     private readonly dir: RunDir,
-    fleet: Fleet,
+    private readonly fleetMeter: FleetFrameMeter,
     private readonly warmupSeconds: number,
     private readonly totalSeconds: number,
     private readonly onProgress: (p: SoakProgress) => void,
   ) {
-    this.fleetMeter = new FleetMeter(fleet);
     this.gctrace = new GoGcTraceReader(
       (c, arrivedMs) => {
         this.goCycles++;
@@ -55,7 +52,7 @@ export class TargetRecorder {
 
   start(wallMs: number): void {
     this.soakStart = wallMs;
-    this.fleetMeter.reset();
+    this.fleetMeter.reset(wallMs);
   }
 
   /** No frame for `ms`: the target stopped answering its metrics (frozen, gone or swamped). */

@@ -1,5 +1,5 @@
 import { PromsoakError } from '../common/errors.js';
-import { startFleet } from '../fleet/fleet.js';
+import { openFleetSource } from './fleet-source.js';
 import { pinSelf } from './engine-launch.js';
 import type { SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
@@ -30,9 +30,9 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
   if (spec.kind === 'builtin') throw new Error('runTargetSoak: the built-in engine runs in runSoak');
   const dir = new RunDir(o.out ?? 'runs', plan.profile.name, plan.startedAt, spec.kind === 'url' ? [] : ['target.stdout.log', 'target.stderr.log']);
   dir.writeJson('profile.json', plan.profile);
-  const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
+  const fleet = await openFleetSource(plan, dir, o.onFleetEvent);
   let live: LiveMetrics | undefined;
-  const rec = new TargetRecorder(dir, fleet, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
+  const rec = new TargetRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let proc: LaunchedProcess | undefined;
   const info = plan.meta.target!;
@@ -44,7 +44,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
     const launch = await planTargetLaunch(spec, {
       dir: dir.path,
-      fileSd: fleet.fileSd!,
+      fileSd: fleet.fileSd,
       httpSd: fleet.httpSd,
       intervalSeconds: plan.profile.scrapeIntervalSeconds,
       timeoutSeconds: plan.profile.scrapeTimeoutSeconds,
