@@ -9,6 +9,7 @@ import { benchEndToEnd, benchIngesters } from './bench-engine.js';
 import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
 import { runLiveMetricsBench } from './bench-live-metrics.js';
+import { runRemoteFleetBench } from './bench-remote-fleet.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -62,6 +63,7 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
   ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
+  ['remote-fleet', () => runRemoteFleetBench(quick ? 8 : 15, 5, quick ? 20 : 40)],
 ];
 
 const rows: Row[] = [];
