@@ -88,6 +88,8 @@ describe('run --fleet: shards that do not make one fleet are one line naming the
   });
 });
 
+const x1DownAt = (s: { fleet: { shards?: { shard: string; downAtT: number | null }[] } }): number => s.fleet.shards!.find((y) => y.shard === '1/2')!.downAtT!;
+
 /** Each frame's entry for shard `name`. */
 const shardIn = (f: Frame, name: string): ShardFrame | undefined => f.fleet.shards?.find((s) => s.shard === name);
 
@@ -153,6 +155,8 @@ describe('run --fleet: a soak of two shards on loopback', () => {
       assert.ok(x.scrapesFailed! > 0 && (x.failedByReason!.connection ?? 0) > 0, JSON.stringify(x));
       assert.equal(x.targetsDown, 10);
       assert.equal(s.fleet.shards!.find((y) => y.shard === '0/2')!.scrapesFailed, 0);
+      // Evenness is judged against what was offered: the seconds after the death are not starved ones.
+      assert.ok(s.starvation.seconds.filter((x) => x.t > x1DownAt(s) + 1).length === 0, JSON.stringify(s.starvation.seconds));
       assert.ok(s.verdict.some((v) => /^the engine's targets of fleet shard 1\/2: 10 of 10 down at the end, \d+ scrapes failed \(\d+ connection.*\), the shard's death, not the engine's; the other shards' 10 exporters: 0 failed scrapes\.$/.test(v)), s.verdict.join('\n'));
     } finally {
       await Promise.all([s0.stop(), s1.stop()]);
@@ -189,7 +193,10 @@ describe('fleet saturated, per shard', () => {
     assert.deepEqual([x.downSeconds, x.downAtT, x.downReason, x.upAtEnd], [4, 7, 'ECONNREFUSED', false]);
     // 100 exporters × 100 series at 1 s = 10,000/s; 8 measured seconds, the last 4 with half of them.
     assert.equal(s.fleet.offeredSamplesPerSecond, 7500);
-    assert.ok(s.verdict.some((v) => v.startsWith('the load dropped because fleet shard 1/2 (http://h:2) died at t=7 s (ECONNREFUSED), not through the system\'s fault: its 50 of 100 exporters went unserved, so the live shards offered 7,500 samples/s')));
+    // Down since the warm-up (frames 0 and 1): dated by its first down frame there.
+    const early = summarize(Array.from({ length: 10 }, (_, i) => withShards(i, {}, i >= 1 ? { up: false, reason: 'no answer for 3 s' } : {})), [], { ...meta, fleetCores: 2 });
+    assert.deepEqual([early.fleet.shards![1]!.downAtT, early.fleet.shards![1]!.downSeconds], [2, 8]);
+    assert.ok(s.verdict.some((v) => v.startsWith('the load dropped because fleet shard 1/2 (http://h:2) died at t=7.0 s (ECONNREFUSED), not through the system\'s fault: its 50 of 100 exporters went unserved, so the live shards offered 7,500 samples/s')));
   });
 
   it('without shards nothing changes: the fleet against its own cores', () => {

@@ -13,7 +13,7 @@ const QUEUED_SHARE = 0.1;
  * saturated" is decided per shard, wherever it ran), when it was down, and what the shards
  * that were up offered. Undefined for a soak of its own fleet.
  */
-export function shardsBlock(frames: Frame[], samplesPerExporterPerSecond: number): { shards: ShardSummary[]; offeredSamplesPerSecond: number } | undefined {
+export function shardsBlock(frames: Frame[], allFrames: Frame[], samplesPerExporterPerSecond: number): { shards: ShardSummary[]; offeredSamplesPerSecond: number } | undefined {
   const withShards = frames.filter((f) => f.fleet.shards?.length);
   if (withShards.length === 0) return undefined;
   const names = [...new Set(withShards.flatMap((f) => f.fleet.shards!.map((s) => s.shard)))];
@@ -42,13 +42,37 @@ export function shardsBlock(frames: Frame[], samplesPerExporterPerSecond: number
           ? `fleet shard ${name} (${last.url}) queued render tasks in ${queuedSeconds} of ${queued.length} s`
           : null,
       downSeconds: down.length,
-      downAtT: down[0]?.t ?? null,
+      downAtT: down.length ? downSince(allFrames, name, down[0]!.t) : null,
       downReason: down[0]?.s.reason ?? null,
       upAtEnd: last.up,
     };
   });
   const offered = withShards.map((f) => f.fleet.shards!.reduce((a, s) => a + (s.up ? s.exporters : 0), 0) * samplesPerExporterPerSecond);
   return { shards, offeredSamplesPerSecond: Math.round(mean(offered) * 10) / 10 };
+}
+
+/** The first frame (the warm-up included) of the down stretch that holds the frame at `t`: a death in the warm-up is dated there. */
+function downSince(all: Frame[], name: string, t: number): number {
+  let since: number | null = null;
+  for (const f of all) {
+    if (f.t > t) break;
+    const up = f.fleet.shards?.find((x) => x.shard === name)?.up;
+    if (up === false) since ??= f.t;
+    else if (up === true) since = null;
+  }
+  return since ?? t;
+}
+
+/**
+ * The share of the fleet's exporters whose shard was up in this frame (1 for a soak of its own
+ * fleet): evenness is judged against what was offered, so the seconds after a shard's death are
+ * not starved seconds of the system under test.
+ */
+export function liveShare(f: Frame): number {
+  const shards = f.fleet.shards;
+  if (!shards?.length) return 1;
+  const all = shards.reduce((a, s) => a + s.exporters, 0);
+  return all > 0 ? shards.reduce((a, s) => a + (s.up ? s.exporters : 0), 0) / all : 1;
 }
 
 /** The fleet saturated when any shard was, the reason naming each one that was. */
@@ -65,7 +89,8 @@ export function shardsVerdict(s: Summary): string[] {
   return shards
     .filter((x) => x.downSeconds > 0)
     .map((x) => {
-      const when = x.upAtEnd ? `was down for ${x.downSeconds} s from t=${x.downAtT} s` : `died at t=${x.downAtT} s`;
+      const at = (x.downAtT ?? 0).toFixed(1);
+      const when = x.upAtEnd ? `was down for ${x.downSeconds} s from t=${at} s` : `died at t=${at} s`;
       const share = offered !== undefined && offered > 0 ? `; ingestion was ${Math.round((s.samplesPerSecond.mean / offered) * 100)} % of that` : '';
       return (
         `the load dropped because fleet shard ${x.shard} (${x.url}) ${when} (${x.downReason ?? 'no answer'}), not through the system's fault: ` +

@@ -9,7 +9,7 @@ import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
 import { expectedSamples, type Schedule } from './schedule.js';
 import { heapTrend, type HeapTrend } from './heap-trend.js';
-import { shardsBlock, shardsSaturation } from './fleet-shards.js';
+import { liveShare, shardsBlock, shardsSaturation } from './fleet-shards.js';
 
 export interface RunMeta {
   version: string;
@@ -187,14 +187,14 @@ function provisioningBlock(w: Window, liveHeapBytes: number | null, o: AnalysisO
 }
 
 /** Whether the fleet, not the engine, limited the load: its CPU at p99 near its cores, or render tasks queued. */
-function fleetBlock(w: Window, meta: RunMeta): Summary['fleet'] {
+function fleetBlock(w: Window, allFrames: Frame[], meta: RunMeta): Summary['fleet'] {
   const fleetCpu = w.frames.map((f) => f.fleet.cpuCores);
   const fleetPeak = quantile(fleetCpu, 0.99);
   const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0).length;
   const saturatedByCpu = fleetPeak >= 0.9 * meta.fleetCores;
   const saturatedByQueue = w.frames.length > 0 && queuedSeconds / w.frames.length > 0.1;
   // Remote shards: each one against its own cores and queue, wherever it ran.
-  const remote = shardsBlock(w.frames, (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0)) / meta.intervalSeconds);
+  const remote = shardsBlock(w.frames, allFrames, (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0)) / meta.intervalSeconds);
   if (remote) return { cpuCores: round(mean(fleetCpu), 3), peakCpuCores: round(fleetPeak, 3), cores: meta.fleetCores, sharedWithEngine: meta.fleetShared, ...shardsSaturation(remote.shards), ...remote };
   return {
     cpuCores: round(mean(fleetCpu), 3),
@@ -215,7 +215,9 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const w = measuredWindow(allFrames, allEvents, meta);
   const { frames, samples, allocated, rates } = w;
   const perSecondGc = w.perSecondGc;
-  const starvation = findStarvation(frames, perSecondGc, o, rates.slice(0, frames.length));
+  // Against what was offered: a second after a --fleet shard died is not starved for it (the verdict says why the load dropped).
+  const offered = rates.slice(0, frames.length).map((r, i) => r / (liveShare(frames[i]!) || 1));
+  const starvation = findStarvation(frames, perSecondGc, o, offered);
   const soakStartMs = frames.length ? frames[0]!.endMs - frames[0]!.t * 1000 : (meta.windowStartMs ?? 0) - meta.warmupSeconds * 1000;
   const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs, o.gcMsPerSecond);
   const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);
@@ -283,7 +285,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
     },
     provisioning: provisioningBlock(w, meta.liveHeapBytes, o, gcTraced),
     scrapes: { ok: sumOf(frames.map((f) => f.scrapesOk)), failed: sumOf(frames.map((f) => f.scrapesFailed)), failedByReason: failedByReason(frames), durationMs: mergeScrapes(frames) },
-    fleet: fleetBlock(w, meta),
+    fleet: fleetBlock(w, allFrames, meta),
     telemetry: {
       agentMsPerSecond: agentMs === null ? null : w.seconds > 0 ? round(agentMs / w.seconds, 3) : 0,
       agentCpuShare: agentMs !== null && w.cpuSeconds > 0 ? round(agentMs / 1000 / w.cpuSeconds, 4) : null,

@@ -218,7 +218,7 @@ export interface ShardSummary {
   /** Its p99 CPU reached 90 % of its cores, or render tasks waited in over 10 % of its seconds. */
   saturated: boolean;
   reason: string | null;
-  /** Measured seconds it was down, the first one's soak time, and why (a refused connection, no answer). */
+  /** Measured seconds it was down; the soak time of the first frame of that down stretch (the warm-up included), and why (a refused connection, no answer). */
   downSeconds: number;
   downAtT: number | null;
   downReason: string | null;

@@ -38,7 +38,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     ...(s.fleet.shards ?? []).map((x): [string, string] => [
       `  shard ${x.shard}`,
       `${x.cpuCores ?? 'n/a'} cores avg, ${x.peakCpuCores ?? 'n/a'} p99 of ${x.cores}  ${x.exporters} exporters  ${x.url}${x.saturated ? '  SATURATED' : ''}` +
-        (x.downSeconds > 0 ? `  DOWN ${x.downSeconds} s from t=${x.downAtT} s (${x.downReason})` : ''),
+        (x.downSeconds > 0 ? `  DOWN ${x.downSeconds} s from t=${x.downAtT?.toFixed(1)} s (${x.downReason})` : ''),
     ]),
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
