@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseFleetUrls } from '../src/run/remote-fleet.js';
 import { runSoak } from '../src/run/soak.js';
+import { runCompare } from '../src/compare/compare.js';
 import { readNdjson } from '../src/run/run-dir.js';
 import { summarize } from '../src/analysis/summarize.js';
 import { wireDigest, type WireProfile } from '../src/profile/digest.js';
@@ -158,6 +159,24 @@ describe('run --fleet: a soak of two shards on loopback', () => {
       // Evenness is judged against what was offered: the seconds after the death are not starved ones.
       assert.ok(s.starvation.seconds.filter((x) => x.t > x1DownAt(s) + 1).length === 0, JSON.stringify(s.starvation.seconds));
       assert.ok(s.verdict.some((v) => /^the engine's targets of fleet shard 1\/2: 10 of 10 down at the end, \d+ scrapes failed \(\d+ connection.*\), the shard's death, not the engine's; the other shards' 10 exporters: 0 failed scrapes\.$/.test(v)), s.verdict.join('\n'));
+    } finally {
+      await Promise.all([s0.stop(), s1.stop()]);
+    }
+  });
+});
+
+describe('compare --fleet', () => {
+  it('passes the shards to every run: each run soaks them, with their profile', { timeout: 120_000 }, async () => {
+    const [s0, s1] = await Promise.all([shard('0/2'), shard('1/2')]);
+    try {
+      const r = await runCompare({ fleet: `${s0.url},${s1.url}`, ingesters: ['cached', 'naive'], repeat: 1, durationSeconds: 3, warmupSeconds: 1, out: tmp('compare') });
+      assert.equal(r.results.length, 2);
+      for (const v of r.results) {
+        const s = v.runs[0]!.summary;
+        assert.equal(s.run.profile, 'smoke');
+        assert.deepEqual(s.fleet.shards?.map((x) => [x.shard, x.url]), [['0/2', s0.url], ['1/2', s1.url]]);
+        assert.ok(Math.abs(s.samplesPerSecond.mean - 660) / 660 <= 0.05, `${v.variant.label}: ${s.samplesPerSecond.mean} samples/s`);
+      }
     } finally {
       await Promise.all([s0.stop(), s1.stop()]);
     }

@@ -44,7 +44,7 @@ export class ShardPoller implements FleetFrameMeter {
   private timer: NodeJS.Timeout | undefined;
   private soakStartMs = 0;
   private readonly o: Required<Omit<ShardPollerOptions, 'onEvent'>> & Pick<ShardPollerOptions, 'onEvent'>;
-  /** Polls answered and their CPU on this thread, self-timed (what the bench reports). */
+  /** Answers taken so far (the bench divides its CPU by them). */
   polls = 0;
 
   constructor(shards: RemoteShard[], o: ShardPollerOptions = {}) {
