@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { parseFleetUrls } from '../src/run/remote-fleet.js';
 import { runSoak } from '../src/run/soak.js';
 import { runCompare } from '../src/compare/compare.js';
+import { ShardPoller } from '../src/run/shard-poller.js';
+import { startFleet } from '../src/fleet/fleet.js';
+import { loadProfile } from '../src/profile/load.js';
 import { readNdjson } from '../src/run/run-dir.js';
 import { summarize } from '../src/analysis/summarize.js';
 import { wireDigest, type WireProfile } from '../src/profile/digest.js';
@@ -161,6 +164,46 @@ describe('run --fleet: a soak of two shards on loopback', () => {
       assert.ok(s.verdict.some((v) => /^the engine's targets of fleet shard 1\/2: 10 of 10 down at the end, \d+ scrapes failed \(\d+ connection.*\), the shard's death, not the engine's; the other shards' 10 exporters: 0 failed scrapes\.$/.test(v)), s.verdict.join('\n'));
     } finally {
       await Promise.all([s0.stop(), s1.stop()]);
+    }
+  });
+});
+
+describe('ShardPoller', () => {
+  it('a shard that starts serving another profile mid-soak is down, said once; back with its own, up again', { timeout: 30_000 }, async () => {
+    const fleet = await startFleet({ profile: loadProfile('smoke'), threads: 1, shard: { index: 0, count: 1 } });
+    let digest: string | undefined;
+    // In front of the fleet: its /stats, with the digest swapped when asked.
+    const proxy = createServer((_req, res) => {
+      const st = fleet.fleetStats();
+      if (digest) st.profile = { ...st.profile, name: 'other', digest };
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(st));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const events: string[] = [];
+    const poller = new ShardPoller([{ url, shard: { index: 0, count: 1 }, label: '0/1', stats: fleet.fleetStats() }], { intervalMs: 100, onEvent: (l) => events.push(l) });
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 400));
+    try {
+      poller.reset(Date.now());
+      poller.start();
+      await settle();
+      assert.equal(poller.next(1).shards![0]!.up, true);
+      digest = 'sha256:' + '0'.repeat(64);
+      await settle();
+      const down = poller.next(1).shards![0]!;
+      assert.deepEqual([down.up, down.cpuCores, down.scrapesServed], [false, null, null]);
+      assert.match(down.reason!, /^it now serves another profile \(other, sha256:000000000000\)$/);
+      digest = undefined;
+      await settle();
+      assert.equal(poller.next(1).shards![0]!.up, true);
+      assert.equal(events.length, 2, events.join('\n'));
+      assert.match(events[0]!, new RegExp(`^fleet shard 0/1 \\(${url}\\) stopped answering /stats at t=\\d+\\.\\d s \\(it now serves another profile`));
+      assert.match(events[1]!, /^fleet shard 0\/1 .* answers again at t=\d+\.\d s, after \d+\.\d s down$/);
+    } finally {
+      poller.stop();
+      await new Promise<void>((r) => proxy.close(() => r()));
+      await fleet.close();
     }
   });
 });
