@@ -193,7 +193,8 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('heap-snapshot-near-limit', { type: 'boolean', default: true, describe: 'V8 writes a snapshot when the engine nears its heap limit (--no-heap-snapshot-near-limit: off)' })
         .option('alloc-profile', { type: 'boolean', describe: 'Sample allocations over the measured window → alloc.heapprofile, alloc.pb.gz' })
         .option('alloc-sampling-interval', { type: 'number', describe: 'Mean bytes between allocation samples (default 32768)' })
-        .option('metrics-port', { type: 'number', describe: "Serve the soak's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" }),
+        .option('metrics-port', { type: 'number', describe: "Serve the soak's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" })
+        .option('metrics-host', { type: 'string', describe: 'The address --metrics-port listens on (default 127.0.0.1; 0.0.0.0 to be scraped from outside, e.g. in a pod)' }),
     async (a) => {
       process.exitCode = await runCommand(
         {
@@ -223,6 +224,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
             samplingInterval: a.allocSamplingInterval,
           },
           metricsPort: a.metricsPort,
+          metricsHost: a.metricsHost,
         },
         log,
       );
@@ -252,7 +254,8 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('find-cores', { type: 'boolean', describe: 'Try every core count from 1 to this machine\'s and report the smallest that ingests flat' })
         .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
         .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' })
-        .option('metrics-port', { type: 'number', describe: "Serve each run's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" }),
+        .option('metrics-port', { type: 'number', describe: "Serve each run's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" })
+        .option('metrics-host', { type: 'string', describe: 'The address --metrics-port listens on (default 127.0.0.1)' }),
     async (a) => {
       const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
       const cores = a.findCores
@@ -280,6 +283,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           out: a.out,
           findCores: a.findCores ? { maxCv: a.maxCv, maxCpuShare: a.maxCpu } : undefined,
           metricsPort: a.metricsPort,
+          metricsHost: a.metricsHost,
         },
         log,
       );

@@ -237,7 +237,7 @@ describe('deploy/kubernetes: the manifests', () => {
 
 describe('deploy/kubernetes: the Prometheus example', () => {
   const config = promCm.data['prometheus.yml']!;
-  type Job = { job_name: string; http_sd_configs?: { url: string }[]; kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[]; relabel_configs?: { source_labels?: string[]; regex?: string; action?: string }[] };
+  type Job = { job_name: string; http_sd_configs?: { url: string }[]; kubernetes_sd_configs?: { role: string; namespaces?: { names: string[] } }[]; relabel_configs?: { source_labels?: string[]; regex?: string; action?: string; replacement?: string; target_label?: string }[] };
   const jobs = (parseYaml(config) as { scrape_configs: Job[] }).scrape_configs;
 
   it('one http_sd URL per shard, at its stable DNS name; the fleet job keeps the Service\'s endpoints', () => {
@@ -256,6 +256,20 @@ describe('deploy/kubernetes: the Prometheus example', () => {
     assert.ok(new RegExp(`^(?:${keep.regex})$`).test(`${service.metadata.name};${service.spec.ports[0]!.name}`));
     const rbac = one<Manifest & { rules: { resources: string[]; verbs: string[] }[] }>('Role');
     assert.ok(rbac.rules.some((r) => r.resources.includes('endpoints') && r.verbs.includes('list') && r.verbs.includes('watch')));
+  });
+
+  it('the soak job finds the pod the README\'s `kubectl run promsoak-soak` makes, at the --metrics-port the README gives it', () => {
+    const soak = jobs.find((j) => j.job_name === 'promsoak-soak')!;
+    assert.equal(soak.kubernetes_sd_configs![0]!.role, 'pod');
+    assert.deepEqual(soak.kubernetes_sd_configs![0]!.namespaces!.names, [sts.metadata.namespace]);
+    const keep = soak.relabel_configs!.find((r) => r.action === 'keep')!;
+    assert.deepEqual(keep.source_labels, ['__meta_kubernetes_pod_label_run']);
+    // kubectl run <name> labels its pod run=<name>.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const name = /kubectl -n promsoak run (\S+) /.exec(readme)![1]!;
+    assert.ok(new RegExp(`^(?:${keep.regex})$`).test(name), `the keep regex matches ${name}`);
+    const port = /--metrics-port (\d+) --metrics-host 0\.0\.0\.0/.exec(readme)![1]!;
+    assert.equal(soak.relabel_configs!.find((r) => r.target_label === '__address__')!.replacement, `$1:${port}`);
   });
 
   const promtool = which('promtool');

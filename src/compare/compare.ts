@@ -15,7 +15,7 @@ import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 
-export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'onMetricsUrl' | 'fleet' | 'onFleetEvent'> {
+export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'onFleetEvent'> {
   /** Absent: `default`, or with `fleet` the shards' own. */
   profile?: string;
   repeat: number;
@@ -92,6 +92,7 @@ export async function runCompare(
         out: dir,
         interrupt: o.interrupt,
         metricsPort: o.metricsPort,
+        metricsHost: o.metricsHost,
         onMetricsUrl: o.onMetricsUrl,
         fleet: o.fleet,
         onFleetEvent: o.onFleetEvent,

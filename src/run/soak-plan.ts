@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { isIP } from 'node:net';
 import { cpus } from 'node:os';
 import { DEFAULTS } from '../common/defaults.js';
 import { PromsoakError } from '../common/errors.js';
@@ -58,6 +59,8 @@ export interface SoakOptions {
   env?: string[];
   /** Serve the soak's live metrics on 127.0.0.1:<port> (run/live-metrics.ts; 0: a free port), told to onMetricsUrl. */
   metricsPort?: number;
+  /** The address the live metrics listen on (default 127.0.0.1; another one is an explicit choice, e.g. 0.0.0.0 in a pod). */
+  metricsHost?: string;
   onMetricsUrl?: (url: string) => void;
 }
 
@@ -101,6 +104,9 @@ export function planSoak(o: SoakOptions): SoakPlan {
   // Before anything is built or started: a profile this machine cannot hold is refused here.
   checkCapacity(profile, defaultThreads(), DEFAULTS.headWindow);
   nonNegativeInt('--body-limit', o.bodyLimitBytes);
+  if (o.metricsHost !== undefined && (o.metricsPort === undefined || isIP(o.metricsHost) === 0)) {
+    throw new PromsoakError('PROMSOAK_USAGE', o.metricsPort === undefined ? '--metrics-host needs --metrics-port' : `--metrics-host ${o.metricsHost}: an IP address to listen on (127.0.0.1, 0.0.0.0, ::)`);
+  }
   if (o.metricsPort !== undefined && !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0 && o.metricsPort <= 65535)) throw new PromsoakError('PROMSOAK_USAGE', `--metrics-port must be an integer in 0..65535 (got ${o.metricsPort})`);
   const telemetry = o.telemetry ?? true;
   const target = planTarget(o);

@@ -32,7 +32,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   let engine: EngineChild | undefined;
   try {
     if (o.metricsPort !== undefined) {
-      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, info: soakInfo(plan.meta) })).onGc;
+      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, host: o.metricsHost, info: soakInfo(plan.meta) })).onGc;
       o.onMetricsUrl?.(live.url);
     }
     // The fleet on the cores the engine does not have; all of them again when it has all

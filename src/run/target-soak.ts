@@ -38,7 +38,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
   const info = plan.meta.target!;
   try {
     if (o.metricsPort !== undefined) {
-      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, info: soakInfo(plan.meta) })).onGc;
+      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, host: o.metricsHost, info: soakInfo(plan.meta) })).onGc;
       o.onMetricsUrl?.(live.url);
     }
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
