@@ -216,3 +216,31 @@ test('compare --target with --env variants: each setting a run, the table names 
   assert.equal(s.run.target?.env.TINY_MODE, 'b');
   for (const l of labels) assert.ok(r.stdout.includes(l), `row ${l} in the table`);
 });
+
+test('--target url: a scraper already running, pointed at a promsoak fleet already running (--fleet), its CPU and RSS from --pid', { timeout: 90_000 }, async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const fleet = spawn(process.execPath, [CLI, 'fleet', profileFile(out, 10, 1), '--port', '0', '--out', join(out, 'fleet')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => fleet.kill('SIGKILL'));
+  const ready = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    fleet.stdout.on('data', (d) => {
+      text += d;
+      if (/ready/.test(text)) resolve(text);
+    });
+    fleet.stderr.on('data', (d) => (text += d));
+    fleet.on('exit', () => reject(new Error(`fleet exited: ${text}`)));
+  });
+  const base = /(http:\/\/127\.0\.0\.1:\d+)\/exporters/.exec(ready)![1]!;
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const scraper = spawn(process.execPath, [SCRAPER, join(out, 'fleet', 'file_sd.json'), String(port), '1s'], { stdio: 'ignore' });
+  t.after(() => scraper.kill('SIGKILL'));
+  const r = await run(['run', '--fleet', base, '--target', `url:http://127.0.0.1:${port}/metrics`, '--target-samples', 'tiny_samples_total', '--pid', String(scraper.pid), '--duration', '6', '--warmup', '2'], join(out, 'runs'));
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const { s, frames } = load(r.dir!);
+  assert.equal(s.run.target?.kind, 'url');
+  assert.equal(s.run.target?.pid, scraper.pid);
+  assert.ok(Math.abs(s.samplesPerSecond.mean / s.load.expectedSamplesPerSecond - 1) < 0.05, `samples/s ${s.samplesPerSecond.mean} vs ${s.load.expectedSamplesPerSecond}`);
+  assert.ok(frames.every((f) => f.heap.rssBytes > 10e6 && f.cpu.user !== null), 'CPU and RSS from /proc/<pid>');
+  // The soak stopped nothing it did not start.
+  assert.equal(scraper.exitCode, null);
+});

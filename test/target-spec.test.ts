@@ -50,9 +50,9 @@ describe('--target: what it names', () => {
 
 describe('--target: checked before anything starts', () => {
   it('refuses the engine\'s own flags with another target, and target flags without one', () => {
-    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', ingester: 'naive' }), usage(/--ingester applies to --target builtin only \(the target is url\)/));
-    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', v8Flags: ['--x'] }), usage(/--v8-flags applies to --target builtin only/));
-    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', heap: { allocProfile: true } }), usage(/--alloc-profile applies/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', fleet: 'http://127.0.0.1:1', ingester: 'naive' }), usage(/--ingester applies to --target builtin only \(the target is url\)/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', fleet: 'http://127.0.0.1:1', v8Flags: ['--x'] }), usage(/--v8-flags applies to --target builtin only/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', fleet: 'http://127.0.0.1:1', heap: { allocProfile: true } }), usage(/--alloc-profile applies/));
     assert.throws(() => planTarget({ pid: 1 }), usage(/--pid applies to --target url only/));
     assert.throws(() => planTarget({ targetSamples: 'x' }), usage(/--target-samples applies/));
   });
@@ -62,8 +62,9 @@ describe('--target: checked before anything starts', () => {
     assert.throws(() => planTarget({ target: 'exec:s {port}', targetMetrics: 'http://127.0.0.1:{port}/metrics' }), usage(/needs --target-samples/));
     assert.throws(() => planTarget({ target: 'exec:s {port}', targetMetrics: '::nope', targetSamples: 'x' }), usage(/is not a URL/));
     assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics' }), usage(/needs --target-samples/));
-    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'a{b=' }), (e: unknown) => e instanceof PromsoakError && e.exitCode === 2);
-    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', pid: 2 ** 22 + 7 }), usage(/no such process/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x' }), usage(/needs --fleet <url>/));
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'a{b=', fleet: 'http://127.0.0.1:1' }), (e: unknown) => e instanceof PromsoakError && e.exitCode === 2);
+    assert.throws(() => planTarget({ target: 'url:http://127.0.0.1:1/metrics', targetSamples: 'x', fleet: 'http://127.0.0.1:1', pid: 2 ** 22 + 7 }), usage(/no such process/));
   });
 
   it('a missing binary is one line, exit 1', () => {

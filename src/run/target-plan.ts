@@ -13,6 +13,8 @@ export interface TargetOptions {
   targetSamples?: string;
   pid?: number;
   env?: string[];
+  /** Fleets already running (--fleet): a url: target scrapes one of them, not the soak's own. */
+  fleet?: string;
   /** The built-in engine's own flags: refused with another target. */
   ingester?: string;
   v8Flags?: string[];
@@ -72,6 +74,9 @@ export function planTarget(o: TargetOptions): TargetPlan {
     }
   }
   if (spec.kind === 'url' && o.targetSamples === undefined) throw usage('--target url: needs --target-samples, the counter of samples it ingested');
+  // A scraper already running scrapes a fleet already running: the soak's own new fleet would
+  // be on a port it has never heard of.
+  if (spec.kind === 'url' && o.fleet === undefined) throw usage('--target url: needs --fleet <url>, the promsoak fleet that scraper scrapes (promsoak fleet prints its URL)');
   if (o.targetSamples !== undefined) parseSelector(o.targetSamples);
   let pid: number | null = null;
   if (o.pid !== undefined) {
