@@ -89,5 +89,73 @@ test('heap trend: the post-GC floor is fitted; a growing floor is a leak, a stea
   const leaking = heapTrend(saw((i) => 50 * MiB + (i / 60) * 2 * MiB))!;
   assert.equal(leaking.leak, true);
   assert.ok(Math.abs(leaking.growthBytesPerHour - 120 * MiB) < 10 * MiB, String(leaking.growthBytesPerHour / MiB));
+  assert.equal(leaking.settling, false);
+  assert.ok(Math.abs(leaking.lateGrowthBytesPerHour! - 120 * MiB) < 10 * MiB, String(leaking.lateGrowthBytesPerHour! / MiB));
   assert.equal(heapTrend(saw(() => 50 * MiB).slice(0, 200)), null, 'under 5 minutes: nothing to tell');
+});
+
+/**
+ * The heap after each mark-compact (ms into the window, bytes) of a measured soak:
+ * `promsoak run churn-5xx.json --duration 600 --warmup 20` (profiles/churn.json with
+ * seriesEverySeconds 20 and faults.http5xx.fraction 0.5), promsoak's snapshot GCs left out.
+ * Snapshots at 120, 350 and 590 s showed what grew: compiled code (+88 kB, then +11 kB) and
+ * the client's connections (7 → 8 → 11 of at most 16), nothing per scrape or per series.
+ */
+const WARMING_UP: [number, number][] = [
+  [12371, 13454080],
+  [13086, 13278608],
+  [110142, 13518056],
+  [213772, 13600464],
+  [302232, 13632328],
+  [442374, 13657464],
+  [542227, 13663816],
+];
+
+/** A 600 s window (frames 0…599) with mark-compacts at the given (ms, heap after). */
+function markCompacts(points: [number, number][]): { frames: Frame[]; events: TimedGcEvent[] } {
+  const frames = Array.from({ length: 600 }, (_, i) => frame(i, 100));
+  const events = points.map(([ms, after]) => ({ ...gc(0, 'mark-compact', 5, 0), wallMs: frames[0]!.startMs + ms, sizeAfterBytes: after }));
+  return { frames, events };
+}
+
+test('heap trend: a warm-up that levels off is "settling", not a leak; a line that keeps its slope in the second half still is', async () => {
+  const { heapTrend } = await import('../src/analysis/heap-trend.js');
+  const MiB = 2 ** 20;
+  const w = markCompacts(WARMING_UP);
+  const warm = heapTrend(w.frames, w.events)!;
+  assert.equal(warm.source, 'mark-compacts');
+  // What the soak's verdict read: LEAK at 2.0 MiB/h over a 13.0 MiB floor, r² 0.72.
+  assert.ok(Math.abs(warm.growthBytesPerHour - 2_064_342) < 1000, String(warm.growthBytesPerHour));
+  assert.ok(Math.abs(warm.r2 - 0.719) < 0.001, String(warm.r2));
+  // Its second half (the last three) grows 0.46 MiB/h, under 10 % of 13 MiB an hour.
+  assert.ok(warm.lateGrowthBytesPerHour! > 0.4 * MiB && warm.lateGrowthBytesPerHour! < 0.5 * MiB, String(warm.lateGrowthBytesPerHour! / MiB));
+  assert.equal(warm.leak, false);
+  assert.equal(warm.settling, true);
+
+  // The same times, growing 3 MiB/h all along (with the measured points' scatter): a leak.
+  const line = WARMING_UP.map(([ms, after], i): [number, number] => [ms, 13.3 * MiB + (ms / 3_600_000) * 3 * MiB + (after - WARMING_UP[i]![1]) * 0.1]);
+  const l = markCompacts(line);
+  const leak = heapTrend(l.frames, l.events)!;
+  assert.equal(leak.leak, true);
+  assert.equal(leak.settling, false);
+  assert.ok(leak.lateGrowthBytesPerHour! > 2 * MiB, String(leak.lateGrowthBytesPerHour! / MiB));
+
+  // Fewer than three mark-compacts in the second half: no slope of its own, judged on the whole line.
+  const early = markCompacts(line.slice(0, 5).concat([[line[6]![0], line[6]![1]]]));
+  const t = heapTrend(early.frames, early.events)!;
+  assert.equal(t.lateGrowthBytesPerHour, null);
+  assert.equal(t.leak, true);
+  assert.equal(t.settling, false);
+});
+
+test('verdict: a settling heap says "not yet steady", not LEAK', () => {
+  // Two warm-up seconds, then the measured window with the warm-up's mark-compacts in it.
+  const frames = Array.from({ length: 602 }, (_, i) => frame(i, 10000));
+  const events = WARMING_UP.map(([ms, after]) => ({ ...gc(2, 'mark-compact', 5, 0), wallMs: frames[2]!.startMs + ms, sizeAfterBytes: after }));
+  const s = summarize(frames, events, meta);
+  assert.equal(s.memory.heapTrend!.settling, true);
+  assert.equal(s.memory.heapTrend!.leak, false);
+  const v = s.verdict.join('\n');
+  assert.doesNotMatch(v, /LEAK/);
+  assert.match(v, /not yet steady: the heap after GC grew 2\.0 MiB per hour over the window \(from a floor of 13\.0 MiB, r² 0\.72\) but 0\.5 MiB per hour over its second half/);
 });

@@ -375,7 +375,15 @@ function allocationOf(frames: Frame[], events: TimedGcEvent[], lastWarmup: Frame
 }
 
 function roundTrend(t: HeapTrend | null): Summary['memory']['heapTrend'] {
-  return t && { ...t, growthBytesPerHour: Math.round(t.growthBytesPerHour), floorBytes: Math.round(t.floorBytes), r2: round(t.r2, 3) };
+  return (
+    t && {
+      ...t,
+      growthBytesPerHour: Math.round(t.growthBytesPerHour),
+      floorBytes: Math.round(t.floorBytes),
+      r2: round(t.r2, 3),
+      lateGrowthBytesPerHour: t.lateGrowthBytesPerHour === null ? null : Math.round(t.lateGrowthBytesPerHour),
+    }
+  );
 }
 
 function failedByReason(frames: Frame[]): Summary['scrapes']['failedByReason'] {

@@ -131,9 +131,21 @@ export interface Summary {
     /**
      * The live heap's growth over the window (analysis/heap-trend.ts: heap after each
      * mark-compact, or the per-bucket floor), null for a window too short to tell (under 5 minutes);
-     * `leak` when a line that fits (r² ≥ 0.5) grows by more than 10 % of it (and 1 MiB) an hour.
+     * `leak` when a line that fits (r² ≥ 0.5) grows by more than 10 % of it (and 1 MiB) an hour,
+     * over the window and over its second half (`lateGrowthBytesPerHour`); `settling` when it
+     * does over the window but not over its second half (a warm-up levelling off). Runs before
+     * `settling` was added lack it and `lateGrowthBytesPerHour`.
      */
-    heapTrend: { growthBytesPerHour: number; floorBytes: number; buckets: number; r2: number; leak: boolean; source: 'mark-compacts' | 'floor' } | null;
+    heapTrend: {
+      growthBytesPerHour: number;
+      floorBytes: number;
+      buckets: number;
+      r2: number;
+      leak: boolean;
+      settling?: boolean;
+      lateGrowthBytesPerHour?: number | null;
+      source: 'mark-compacts' | 'floor';
+    } | null;
   };
   starvation: {
     windows: number;

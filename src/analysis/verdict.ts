@@ -60,9 +60,11 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
     out.push(
       trend.leak
         ? `LEAK: the heap after GC grew ${mib(trend.growthBytesPerHour)} MiB per hour (from a floor of ${mib(trend.floorBytes)} MiB, r² ${trend.r2.toFixed(2)}), more than 10 % of itself an hour.`
-        : trend.r2 < 0.5 && trend.growthBytesPerHour > Math.max(2 ** 20, 0.1 * trend.floorBytes)
-          ? `no leak shown: the heap after GC scatters around ${mib(trend.floorBytes)} MiB with no line through it (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; its slope would be ${mib(trend.growthBytesPerHour)} MiB per hour): soak longer to tell.`
-          : `the heap after GC held steady: ${trend.growthBytesPerHour >= 0 ? '+' : ''}${mib(trend.growthBytesPerHour)} MiB per hour around ${mib(trend.floorBytes)} MiB (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; no leak above 10 % an hour).`,
+        : trend.settling
+          ? `not yet steady: the heap after GC grew ${mib(trend.growthBytesPerHour)} MiB per hour over the window (from a floor of ${mib(trend.floorBytes)} MiB, r² ${trend.r2.toFixed(2)}) but ${mib(trend.lateGrowthBytesPerHour ?? 0)} MiB per hour over its second half, under 10 % of itself an hour: growth levelling off is a warm-up, not a leak shown; soak longer to tell.`
+          : trend.r2 < 0.5 && trend.growthBytesPerHour > Math.max(2 ** 20, 0.1 * trend.floorBytes)
+            ? `no leak shown: the heap after GC scatters around ${mib(trend.floorBytes)} MiB with no line through it (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; its slope would be ${mib(trend.growthBytesPerHour)} MiB per hour): soak longer to tell.`
+            : `the heap after GC held steady: ${trend.growthBytesPerHour >= 0 ? '+' : ''}${mib(trend.growthBytesPerHour)} MiB per hour around ${mib(trend.floorBytes)} MiB (r² ${trend.r2.toFixed(2)} over ${trend.buckets} ${trend.source === 'floor' ? 'buckets' : 'mark-compacts'}; no leak above 10 % an hour).`,
     );
   }
   if (s.scrapes.failed !== null && s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok ?? 'n/a'} ok).`);
