@@ -6,6 +6,8 @@ import type { ShardSummary, Summary } from './summary.js';
 const CPU_SHARE = 0.9;
 /** …or render tasks waited in more than this share of the seconds it answered. */
 const QUEUED_SHARE = 0.1;
+/** A queued second counts only when the fleet was this busy: a queue while it idles is a scraper's burst. */
+export const BUSY_SHARE = 0.5;
 
 /**
  * Remote fleet shards (`run --fleet`) over the measured window, from each frame's
@@ -22,7 +24,8 @@ export function shardsBlock(frames: Frame[], allFrames: Frame[], samplesPerExpor
     const last = seconds.at(-1)!.s;
     const cpu = measured(seconds.map((x) => x.s.cpuCores));
     const queued = measured(seconds.map((x) => x.s.queued));
-    const queuedSeconds = queued.filter((q) => q > 0).length;
+    // A queue while the shard's CPU idles is a scraper's burst of concurrent scrapes, not saturation.
+    const queuedSeconds = seconds.filter((x) => (x.s.queued ?? 0) > 0 && (x.s.cpuCores ?? 0) >= BUSY_SHARE * x.s.cores).length;
     const peak = cpu.length ? quantile(cpu, 0.99) : null;
     const down = seconds.filter((x) => !x.s.up);
     const byCpu = peak !== null && peak >= CPU_SHARE * last.cores;

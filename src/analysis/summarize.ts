@@ -9,7 +9,7 @@ import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
 import { expectedSamples, type Schedule } from './schedule.js';
 import { heapTrend, type HeapTrend } from './heap-trend.js';
-import { liveShare, shardsBlock, shardsSaturation } from './fleet-shards.js';
+import { BUSY_SHARE, liveShare, shardsBlock, shardsSaturation } from './fleet-shards.js';
 
 export interface RunMeta {
   version: string;
@@ -109,7 +109,9 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   // batch that lands a reading late must not read as a starved second).
   if (!meta.schedule && meta.target && meta.target.kind !== 'builtin') {
     const cadence = counterCadence(allFrames);
-    rollingRates(allFrames, frames, rates, Math.max(meta.intervalSeconds, cadence > 1 ? 2 * cadence : 1));
+    // A whole number of batches in every window: 2 s batches read over 5 s would hold two or three.
+    const span = Math.max(meta.intervalSeconds, cadence > 1 ? 2 * cadence : 1);
+    rollingRates(allFrames, frames, rates, cadence > 1 ? cadence * Math.ceil(span / cadence) : span);
   }
   for (const s of silences) for (let k = silentSeconds(s); k > 0; k--) rates.push(0);
   return {
@@ -190,7 +192,9 @@ function provisioningBlock(w: Window, liveHeapBytes: number | null, o: AnalysisO
 function fleetBlock(w: Window, allFrames: Frame[], meta: RunMeta): Summary['fleet'] {
   const fleetCpu = w.frames.map((f) => f.fleet.cpuCores);
   const fleetPeak = quantile(fleetCpu, 0.99);
-  const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0).length;
+  // Render tasks queued while the fleet's CPU idles: a scraper's burst of concurrent scrapes
+  // (VictoriaMetrics starts a batch at once), not a saturated fleet.
+  const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0 && f.fleet.cpuCores >= BUSY_SHARE * meta.fleetCores).length;
   const saturatedByCpu = fleetPeak >= 0.9 * meta.fleetCores;
   const saturatedByQueue = w.frames.length > 0 && queuedSeconds / w.frames.length > 0.1;
   // Remote shards: each one against its own cores and queue, wherever it ran.
