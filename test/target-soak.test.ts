@@ -110,6 +110,9 @@ test('--target prometheus: Debian\'s Prometheus soaked; samples, allocation and 
   assert.ok(Math.abs(byTrace / byCounter - 1) < 0.1, `gctrace ${byTrace} B vs counter ${byCounter} B`);
   assert.match(s.allocation.source, /go_memstats_alloc_bytes_total/);
   assert.ok(s.bytesPerSample! > 0);
+  // go_gc_duration_seconds' quantiles, ms: the longest stop-the-world pause so far is its max.
+  const q = frames.at(-1)!.target!.gcPauseQuantilesMs!;
+  assert.ok(q['1']! >= q['0.5']! && q['1']! > 0, JSON.stringify(q));
   // GC CPU is gctrace's, and no more than the CPU the process used.
   assert.ok(s.gc.cpuShare! > 0 && s.gc.cpuShare! < 1, `GC share ${s.gc.cpuShare}`);
   assert.ok(s.gc.byKind.go!.count === s.gc.count);

@@ -85,6 +85,8 @@ export interface TargetFrame {
   /** GC cycles the target counted this second (Go: go_gc_duration_seconds_count), and that count at the frame's end. */
   gcCycles: number | null;
   gcCount: number | null;
+  /** Go: go_gc_duration_seconds' quantiles (its stop-the-world pauses, over the program's life so far), ms by quantile ("0", "0.25", … "1"). */
+  gcPauseQuantilesMs: Record<string, number> | null;
   /** Scrapes the target itself counted as failed this second (e.g. up == 0 series), where it says. */
   scrapesFailed: number | null;
   /** How long the meta-scrape of the target's /metrics took, ms (null: it failed). */

@@ -27,6 +27,7 @@ interface Reading {
   atMs: number;
   proc: ProcSample | null;
   values: Partial<Record<Key, number | null>>;
+  pauseQuantilesMs: Record<string, number> | null;
   metaScrapeMs: number;
 }
 
@@ -107,9 +108,22 @@ export class TargetSampler {
     if (this.o.pid !== null && proc === null) this.gone = true;
     const values: Reading['values'] = {};
     for (const [k, sel] of this.selectors) values[k] = snapshot.select(sel);
+    const pauses = pauseQuantiles(snapshot);
     // The second ends when the target read its figures (its response's head), not when a slow body finished.
-    return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs };
+    return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs, pauseQuantilesMs: pauses };
   }
+}
+
+/** go_gc_duration_seconds' quantiles in ms, or null when the target has none (or several). */
+function pauseQuantiles(m: MetricsSnapshot): Record<string, number> | null {
+  let s: ReturnType<MetricsSnapshot['summary']>;
+  try {
+    s = m.summary('go_gc_duration_seconds');
+  } catch {
+    return null;
+  }
+  if (!s || Object.keys(s.quantiles).length === 0) return null;
+  return Object.fromEntries(Object.entries(s.quantiles).map(([q, v]) => [q, Math.round(v * 1e6) / 1e3]));
 }
 
 function second(a: Reading, b: Reading, pid: number): TargetSecond {
@@ -130,6 +144,7 @@ function second(a: Reading, b: Reading, pid: number): TargetSecond {
     heapGoalBytes: gauge('heapGoal'),
     gcCycles: delta('gcCycles'),
     gcCount: gauge('gcCycles'),
+    gcPauseQuantilesMs: b.pauseQuantilesMs,
     scrapesFailed: delta('scrapesFailed'),
     metaScrapeMs: Math.round(b.metaScrapeMs * 1000) / 1000,
   };
