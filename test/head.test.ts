@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Head } from '../src/engine/ingest/head.js';
-import { stringBytes } from '../src/engine/ingest/symbols.js';
+import { SymbolTable } from '../src/engine/ingest/symbols.js';
+import { LabelSets } from '../src/engine/ingest/label-sets.js';
 
 /** One scrape of target g: [ref, timestamp, value] appended in order; with `failed`, it fails and those series are discarded and it is rolled back. */
 function scrape(h: Head, g: number, appends: [number, number, number][], failed?: number[]): void {
@@ -106,9 +107,60 @@ describe('Head', () => {
     assert.equal(after.labelBytes, 0);
   });
 
-  it('estimates V8 string sizes: one byte per Latin-1 char, two otherwise', () => {
-    assert.ok(stringBytes('abc') < stringBytes('abcdefghijklmnopqrstuvwxyz'));
-    assert.ok(stringBytes('ü'.repeat(20)) < stringBytes('€'.repeat(20)));
+  it('interns strings as UTF-8 off the heap: one id per distinct string, dropped with its last reference', () => {
+    const t = new SymbolTable();
+    const a = t.intern('GET');
+    assert.equal(t.intern('GET'), a);
+    const u = t.intern('größe€');
+    assert.notEqual(u, a);
+    assert.equal(t.text(u), 'größe€');
+    assert.equal(t.stringBytes, 3 + 'größe€'.length + 4, 'UTF-8 bytes: ö, ß two each, € three');
+    t.unintern(a);
+    assert.equal(t.text(a), 'GET', 'one reference left');
+    t.unintern(a);
+    assert.equal(t.count, 1);
+    assert.equal(t.intern('POST'), a, 'the freed id is reused');
+    assert.equal(t.text(a), 'POST');
+  });
+
+  it('keeps every live symbol findable through random interning and dropping (deletion by backward shift, compaction)', () => {
+    const t = new SymbolTable();
+    const refs = new Map<string, { id: number; n: number }>();
+    let seed = 7;
+    const rnd = (k: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % k);
+    for (let step = 0; step < 60_000; step++) {
+      const s = `v-${rnd(3000)}${'x'.repeat(rnd(40))}`;
+      const r = refs.get(s);
+      if (r !== undefined && rnd(2) === 0) {
+        t.unintern(r.id);
+        if (--r.n === 0) refs.delete(s);
+      } else {
+        const id = t.intern(s);
+        if (r !== undefined) assert.equal(id, r.id, `step ${step}: ${s}`);
+        refs.set(s, { id, n: (r?.n ?? 0) + 1 });
+      }
+    }
+    assert.equal(t.count, refs.size);
+    for (const [s, r] of refs) {
+      assert.equal(t.text(r.id), s);
+      assert.equal(t.intern(s), r.id);
+    }
+  });
+
+  it('label sets: spans reused by series of the same shape, compacted when the shapes change', () => {
+    const l = new LabelSets();
+    for (let r = 0; r < 30_000; r++) l.set(r, ['m', 'a', String(r), 'b', 'x']);
+    const used = l.arenaInts;
+    for (let r = 0; r < 30_000; r += 2) l.delete(r);
+    for (let r = 0; r < 30_000; r += 2) l.set(r, ['n', 'a', String(-r), 'b', 'y']);
+    assert.equal(l.arenaInts, used, 'the same shapes take the freed spans back');
+    assert.deepEqual(l.get(28), ['n', 'a', '-28', 'b', 'y']);
+    assert.deepEqual(l.get(29), ['m', 'a', '29', 'b', 'x']);
+    for (let r = 0; r < 30_000; r++) l.delete(r);
+    for (let r = 0; r < 10_000; r++) l.set(r, ['m', String(r)]);
+    assert.deepEqual(l.get(9999), ['m', '9999']);
+    assert.equal(l.get(10_000), undefined);
+    assert.ok(l.arenaInts < used / 3, `compacted: ${l.arenaInts} ints handed out, ${used} before`);
   });
 
   it('rejects a bad window', () => {

@@ -21,7 +21,9 @@
  * and bits instead of one cache line per series (measured with the cached ingester, 3
  * interleaved runs: 72–77 → 70–73 ns/sample on the alltypes body, 54–56 → 52–55 on the default one). A series ref is chunk * CHUNK_SERIES + column; freed refs are reused
  * through a free list, so the chunks stay as large as the peak of active series. Label
- * strings are interned (symbols.ts).
+ * sets are symbol ids in an arena, their strings interned as UTF-8 (label-sets.ts, symbols.ts):
+ * like the values, nothing of a series is a JS object, so a mark-compact has nothing per
+ * series to trace.
  *
  * A scrape can be rolled back (Prometheus's Appender.Rollback, for a scrape that failed half-way):
  * beginScrape(), then discard() for each series the scrape may have appended to and
@@ -31,7 +33,8 @@
  * and only what cannot be told from the slot numbers is logged: a sample written into a slot
  * opened before the scrape (equal timestamps), and a series with its own timestamps.
  */
-import { ARRAY_OVERHEAD, MAP_ENTRY, PTR, SymbolTable, TYPED_ARRAY_OVERHEAD } from './symbols.js';
+import { MAP_ENTRY, TYPED_ARRAY_OVERHEAD } from './symbols.js';
+import { LabelSets } from './label-sets.js';
 import { DEFAULTS } from '../../common/defaults.js';
 import { OwnRing } from './own-ring.js';
 
@@ -43,7 +46,7 @@ export interface HeadOptions {
 export interface HeadStats {
   /** Active series. */
   series: number;
-  /** Estimated bytes held: typed arrays (allocated capacity) + label arrays + interned strings. */
+  /** Estimated bytes held: typed arrays (allocated capacity), label sets and interned strings included. */
   bytes: number;
   /** bytes ÷ series (0 without series). */
   bytesPerSeries: number;
@@ -71,7 +74,7 @@ export class Head {
   /** Per series: 1 when it has its own timestamps (ownRings). */
   private own = new Uint8Array(CHUNK_SERIES);
   private readonly ownRings = new Map<number, OwnRing>();
-  private labelSets: (readonly string[] | undefined)[] = [];
+  private readonly labelSets = new LabelSets();
   private freeRefs = new Int32Array(64);
   private freeTop = 0;
   private highWater = 0;
@@ -84,8 +87,6 @@ export class Head {
   /** Per ring: index of the newest slot, (ringSeq - 1) % window. */
   private ringPos: Uint32Array;
 
-  private readonly symbols = new SymbolTable();
-  private labelArrayBytes = 0;
   /** Samples dropped as the second of their series in one scrape (Prometheus keeps the first). */
   duplicates = 0;
 
@@ -131,11 +132,11 @@ export class Head {
   /**
    * A new series with `labels` as [metricName, name1, value1, name2, value2, …] (the caller
    * sorts by label name if it wants canonical sets). The strings are interned; the array is
-   * kept as given. Runs on a scrape-cache miss only.
+   * not kept. Runs on a scrape-cache miss only.
    */
   create(labels: string[], target = -1): number {
     if (!Number.isInteger(target) || target < -1) throw new RangeError(`bad target id ${target}`);
-    for (let i = 0; i < labels.length; i++) labels[i] = this.symbols.intern(labels[i]!);
+    if (labels.length === 0) throw new RangeError('a series has at least its metric name');
     let ref: number;
     if (this.freeTop > 0) {
       ref = this.freeRefs[--this.freeTop]!;
@@ -148,8 +149,7 @@ export class Head {
     this.targetOf[ref] = target;
     this.lastSeq[ref] = this.ringSeq[target + 1]!;
     this.clearBits(this.present[ref >>> CHUNK_SHIFT]!, ref & CHUNK_MASK, 0, this.window);
-    this.labelSets[ref] = labels;
-    this.labelArrayBytes += ARRAY_OVERHEAD + labels.length * PTR;
+    this.labelSets.set(ref, labels);
     this.active++;
     return ref;
   }
@@ -259,11 +259,8 @@ export class Head {
 
   /** Frees a series (churned away); its ref will be reused. */
   release(ref: number): void {
-    const labels = this.labelSets[ref];
-    if (labels === undefined) return;
-    for (let i = 0; i < labels.length; i++) this.symbols.unintern(labels[i]!);
-    this.labelArrayBytes -= ARRAY_OVERHEAD + labels.length * PTR;
-    this.labelSets[ref] = undefined;
+    if (!this.labelSets.has(ref)) return;
+    this.labelSets.delete(ref);
     if (this.own[ref] !== 0) {
       this.own[ref] = 0;
       this.ownRings.delete(ref);
@@ -277,9 +274,9 @@ export class Head {
     this.freeRefs[this.freeTop++] = ref;
   }
 
-  /** [metricName, name1, value1, …] of a live series, or undefined. */
+  /** [metricName, name1, value1, …] of a live series, or undefined (decoded: allocates; for tests and tools). */
   labels(ref: number): readonly string[] | undefined {
-    return this.labelSets[ref];
+    return this.labelSets.get(ref);
   }
 
   targetOfSeries(ref: number): number {
@@ -288,7 +285,7 @@ export class Head {
 
   /** Copies a series' samples, oldest first, into the outs (each of `window` length at least); returns how many. */
   read(ref: number, outT: Float64Array, outV: Float64Array): number {
-    if (this.labelSets[ref] === undefined) return 0;
+    if (!this.labelSets.has(ref)) return 0;
     const w = this.window;
     const chunk = ref >>> CHUNK_SHIFT;
     const local = ref & CHUNK_MASK;
@@ -320,7 +317,7 @@ export class Head {
 
   /** The newest sample's value (NaN without samples). */
   lastValue(ref: number): number {
-    if (this.labelSets[ref] === undefined) return NaN;
+    if (!this.labelSets.has(ref)) return NaN;
     const w = this.window;
     const local = ref & CHUNK_MASK;
     const vals = this.values[ref >>> CHUNK_SHIFT]!;
@@ -341,7 +338,7 @@ export class Head {
   /** Refs of live series (allocates; for tests and tools). */
   refs(): number[] {
     const out: number[] = [];
-    for (let r = 0; r < this.highWater; r++) if (this.labelSets[r] !== undefined) out.push(r);
+    for (let r = 0; r < this.highWater; r++) if (this.labelSets.has(r)) out.push(r);
     return out;
   }
 
@@ -356,15 +353,14 @@ export class Head {
     bytes += this.lastSeq.byteLength + this.own.byteLength + this.targetOf.byteLength + this.freeRefs.byteLength;
     bytes += this.ringTimes.byteLength + this.ringSeq.byteLength + this.ringPos.byteLength;
     bytes += this.ownRings.size * (this.window * 8 + 2 * TYPED_ARRAY_OVERHEAD + MAP_ENTRY);
-    bytes += ARRAY_OVERHEAD + this.labelSets.length * PTR + this.symbols.tableBytes();
-    const labelBytes = this.labelArrayBytes + this.symbols.heldBytes();
-    bytes += labelBytes;
+    bytes += this.labelSets.tableBytes();
+    const labelBytes = this.labelSets.heldBytes();
     return {
       series: this.active,
       bytes,
       bytesPerSeries: this.active > 0 ? bytes / this.active : 0,
       labelBytes,
-      symbols: this.symbols.count,
+      symbols: this.labelSets.symbolCount,
       ownTimestampSeries: this.ownRings.size,
     };
   }

@@ -1,5 +1,5 @@
 import { fmix32 } from '../../common/hash.js';
-import { grow, pow2AtLeast } from './typed-arrays.js';
+import { grow, insertSlot, pow2AtLeast } from './typed-arrays.js';
 
 /**
  * Per-target scrape cache: the raw series bytes of a sample line (`name{labels}` exactly as
@@ -246,11 +246,7 @@ export class ScrapeCache {
   }
 
   private insertSlot(e: number, h: number): void {
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = h & mask;
-    while (slots[i] !== 0) i = (i + 1) & mask;
-    slots[i] = e + 1;
+    insertSlot(this.slots, h, e + 1);
   }
 
   private rebuildSlots(): void {
