@@ -6,7 +6,7 @@ import { MAX_LINE_BYTES } from '../parse/scanner.js';
 import { Entry, isSkippingParser, type Parser, type SkippingParser } from '../parse/types.js';
 import { ScrapeCache } from './scrape-cache.js';
 import { ScrapeSequence } from './sequence.js';
-import { RunsStop, SeqFormat } from './sequence-layout.js';
+import { RunsStop, SeqFormat, SeqScratch } from './sequence-layout.js';
 
 export type ParserFactory = (contentType: string) => Parser;
 
@@ -35,6 +35,8 @@ export class CachedIngester implements Ingester {
   /** The last ingest() call's counts (this object is reused). */
   readonly last: IngestResult = { samples: 0, seriesAdded: 0 };
   private readonly targets = new Map<string, TargetState>();
+  /** What every target's sequence uses within a scrape only. */
+  private readonly scratch = new SeqScratch();
   private textParser: Parser | undefined;
   private omParser: Parser | undefined;
   private lastContentType = '';
@@ -232,7 +234,7 @@ export class CachedIngester implements Ingester {
 
   private addTarget(target: string): TargetState {
     const cache = new ScrapeCache();
-    const st: TargetState = { cache, seq: new ScrapeSequence(cache), id: this.head.target(target) };
+    const st: TargetState = { cache, seq: new ScrapeSequence(cache, this.scratch), id: this.head.target(target) };
     this.targets.set(target, st);
     return st;
   }

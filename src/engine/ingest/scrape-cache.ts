@@ -1,29 +1,49 @@
 import { fmix32 } from '../../common/hash.js';
 import { grow, insertSlot, pow2AtLeast } from './typed-arrays.js';
 
+/** An entry's record in the cache's table: Ent.Size int32s, entry e at e * Ent.Size. */
+const enum Ent {
+  Hash = 0,
+  /** Its key's offset and length in the arena. */
+  Off = 1,
+  Len = 2,
+  Ref = 3,
+  /** The scrape iteration it was last seen in. */
+  Seen = 4,
+  /** The layer on top's int (ScrapeSequence: the run it was last at); moves with the entry. */
+  Hint = 5,
+  Size = 8,
+}
+
+/**
+ * The refs iterDone(), rollback() and clear() return: one array for every cache (ingest()
+ * runs to its end before the next, and reads them at once), so that 5000 targets do not keep
+ * 5000 of them on the heap.
+ */
+const dropped: number[] = [];
+
 /**
  * Per-target scrape cache: the raw series bytes of a sample line (`name{labels}` exactly as
  * exposed) → series ref, like Prometheus's scrapeCache (scrape/scrape.go). A hit decodes no
  * labels and allocates nothing: the key is hashed and compared as bytes in place.
  *
  * Layout: open addressing with linear probing over `slots` (entry index + 1, 0 = empty),
- * load factor ≤ 1/2; entries are dense typed arrays; keys live in one growable byte arena.
+ * load factor ≤ 1/2; entries are records in one Int32Array (Ent); keys live in one growable
+ * byte arena. Three typed arrays a target, whatever its size: at 5000 targets each typed array
+ * a target costs ~1 MB of traced heap (its JS object and its ArrayBuffer's), see docs/heap.md.
  * A lookup first tries the entry after the last hit (exporters repeat their order), then the
  * hash table. Each entry records the scrape iteration it was last seen in; iterDone() drops the entries
  * not seen since iterStart() (series churn) and hands their refs back so the head can free them.
  *
  * Scrape-to-scrape diffing (the last scrape's lines as runs, each naming its entry) is a layer
- * on top: ScrapeSequence (sequence.ts), which takes its hits through hit() and follows a
- * compaction through movedTo().
+ * on top: ScrapeSequence (sequence.ts), which takes its hits through hit(), keeps a hint per
+ * entry (hint(), setHint()) and follows a compaction through movedTo().
  */
 export class ScrapeCache {
   private slots: Int32Array;
   private mask: number;
-  private hashes: Uint32Array;
-  private offs: Uint32Array;
-  private lens: Uint32Array;
-  private refs: Int32Array;
-  private seen: Uint32Array;
+  /** The entries' records (Ent), capacity entries. */
+  private ent: Int32Array;
   private n = 0;
   private arena: Uint8Array;
   private arenaUsed = 0;
@@ -34,22 +54,16 @@ export class ScrapeCache {
   private iterArena = 0;
   /** The entry expected next: the one after the last hit. */
   private predicted = 0;
-  private readonly dropped: number[] = [];
   /** The entry the last get() hit or add() added. */
   private last = -1;
-  /** Old entry index → new one (-1: dropped), filled by a compacting iterDone(). */
-  private remap: Int32Array;
+  /** Old entry index → new one (-1: dropped), filled by a compacting iterDone(); made by the first (churn only). */
+  private remap: Int32Array | null = null;
 
   constructor(initialEntries = 64) {
     const cap = pow2AtLeast(Math.max(8, initialEntries));
     this.slots = new Int32Array(cap * 2);
     this.mask = cap * 2 - 1;
-    this.hashes = new Uint32Array(cap);
-    this.offs = new Uint32Array(cap);
-    this.lens = new Uint32Array(cap);
-    this.refs = new Int32Array(cap);
-    this.seen = new Uint32Array(cap);
-    this.remap = new Int32Array(cap);
+    this.ent = new Int32Array(cap * Ent.Size);
     this.arena = new Uint8Array(cap * 64);
   }
 
@@ -60,21 +74,12 @@ export class ScrapeCache {
 
   /** Bytes held by the cache's typed arrays (allocated capacity, not just the used part). */
   get bytes(): number {
-    return (
-      this.slots.byteLength +
-      this.hashes.byteLength +
-      this.offs.byteLength +
-      this.lens.byteLength +
-      this.refs.byteLength +
-      this.seen.byteLength +
-      this.remap.byteLength +
-      this.arena.byteLength
-    );
+    return this.slots.byteLength + this.ent.byteLength + (this.remap?.byteLength ?? 0) + this.arena.byteLength;
   }
 
   /** Entry capacity: indexes of entries to come stay below it until the next add() that grows. */
   get capacity(): number {
-    return this.hashes.length;
+    return this.ent.length / Ent.Size;
   }
 
   /** The entry the last get() hit or add() added. */
@@ -84,7 +89,7 @@ export class ScrapeCache {
 
   /** Starts a scrape: entries not looked up or added from now until iterDone() are dropped then. */
   iterStart(): void {
-    this.iter = (this.iter + 1) >>> 0;
+    this.iter = (this.iter + 1) | 0;
     this.seenThisIter = 0;
     this.predicted = 0;
     this.iterEntries = this.n;
@@ -93,21 +98,19 @@ export class ScrapeCache {
 
   /**
    * Undoes this scrape's add()s (it failed; Prometheus rolls its appender back): the entries
-   * added since iterStart() are dropped, as if never seen, and their refs returned (the reused
-   * array of iterDone(), valid until the next iterDone(), clear() or rollback()). Entries it only
-   * looked up stay. O(entries added): they are the last ones in the table and the slot table,
-   * and slots of a linear-probing table removed in the reverse order of insertion leave it as
-   * it was before them (a growth rebuilds it in entry order, the same). Call before
-   * iterDone(), which would keep them.
+   * added since iterStart() are dropped, as if never seen, and their refs returned (the shared
+   * array of iterDone(), valid until the next iterDone(), clear() or rollback() of any cache).
+   * Entries it only looked up stay. O(entries added): they are the last ones in the table and
+   * the slot table, and slots of a linear-probing table removed in the reverse order of
+   * insertion leave it as it was before them (a growth rebuilds it in entry order, the same).
+   * Call before iterDone(), which would keep them.
    */
   rollback(): readonly number[] {
-    const dropped = this.dropped;
     dropped.length = 0;
-    const slots = this.slots;
-    const mask = this.mask;
+    const { slots, mask, ent } = this;
     for (let e = this.n - 1; e >= this.iterEntries; e--) {
-      dropped.push(this.refs[e]!);
-      let i = this.hashes[e]! & mask;
+      dropped.push(ent[e * Ent.Size + Ent.Ref]!);
+      let i = ent[e * Ent.Size + Ent.Hash]! & mask;
       while (slots[i] !== e + 1) i = (i + 1) & mask;
       slots[i] = 0;
     }
@@ -120,7 +123,16 @@ export class ScrapeCache {
 
   /** Entry e's ref (e < size). */
   refAt(e: number): number {
-    return this.refs[e]!;
+    return this.ent[e * Ent.Size + Ent.Ref]!;
+  }
+
+  /** The layer on top's int for entry e (-1 until setHint()). */
+  hint(e: number): number {
+    return this.ent[e * Ent.Size + Ent.Hint]!;
+  }
+
+  setHint(e: number, v: number): void {
+    this.ent[e * Ent.Size + Ent.Hint] = v;
   }
 
   /**
@@ -129,19 +141,21 @@ export class ScrapeCache {
    */
   get(buf: Uint8Array, start: number, end: number): number {
     const len = end - start;
+    const ent = this.ent;
     // Exporters write their series in the same order every scrape, and entries are kept in
     // insertion order: the entry after the last hit is usually this one. Checking it first
     // skips hashing and probing (a full byte compare still decides).
     const p = this.predicted;
-    if (p < this.n && this.lens[p] === len && this.equals(p, buf, start, len)) return this.hit(p);
-    const h = hashBytes(buf, start, end);
+    if (p < this.n && ent[p * Ent.Size + Ent.Len] === len && this.equals(p, buf, start, len)) return this.hit(p);
+    const h = hashBytes(buf, start, end) | 0;
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
       const e = slots[i]! - 1;
       if (e < 0) return -1;
-      if (this.hashes[e] === h && this.lens[e] === len && this.equals(e, buf, start, len)) return this.hit(e);
+      const r = e * Ent.Size;
+      if (ent[r + Ent.Hash] === h && ent[r + Ent.Len] === len && this.equals(e, buf, start, len)) return this.hit(e);
       i = (i + 1) & mask;
     }
   }
@@ -151,28 +165,33 @@ export class ScrapeCache {
    * get() does, and returns its ref. MUST stay allocation-free: runs once per sample.
    */
   hit(e: number): number {
-    if (this.seen[e] !== this.iter) {
-      this.seen[e] = this.iter;
+    const r = e * Ent.Size;
+    const ent = this.ent;
+    if (ent[r + Ent.Seen] !== this.iter) {
+      ent[r + Ent.Seen] = this.iter;
       this.seenThisIter++;
     }
     this.predicted = e + 1;
     this.last = e;
-    return this.refs[e]!;
+    return ent[r + Ent.Ref]!;
   }
 
   /** Adds buf[start, end) → ref, seen in this iteration. The key MUST NOT be present (call after a miss). */
   add(buf: Uint8Array, start: number, end: number, ref: number): void {
-    if (this.n === this.hashes.length) this.growEntries();
+    if (this.n * Ent.Size === this.ent.length) this.growEntries();
     const len = end - start;
     if (this.arenaUsed + len > this.arena.length) this.growArena(this.arenaUsed + len);
     const e = this.n++;
-    const h = hashBytes(buf, start, end);
+    const h = hashBytes(buf, start, end) | 0;
     this.arena.set(buf.subarray(start, end), this.arenaUsed);
-    this.hashes[e] = h;
-    this.offs[e] = this.arenaUsed;
-    this.lens[e] = len;
-    this.refs[e] = ref;
-    this.seen[e] = this.iter;
+    const r = e * Ent.Size;
+    const ent = this.ent;
+    ent[r + Ent.Hash] = h;
+    ent[r + Ent.Off] = this.arenaUsed;
+    ent[r + Ent.Len] = len;
+    ent[r + Ent.Ref] = ref;
+    ent[r + Ent.Seen] = this.iter;
+    ent[r + Ent.Hint] = -1;
     this.seenThisIter++;
     this.arenaUsed += len;
     this.insertSlot(e, h);
@@ -180,36 +199,36 @@ export class ScrapeCache {
   }
 
   /**
-   * Ends a scrape: drops every entry not seen since iterStart() and returns their refs. The
-   * returned array is reused: it is valid until the next iterDone(). Without churn this is
-   * O(1); with churn it compacts entries and arena in place and rebuilds the slot table
-   * (O(entries), the same order as Prometheus's per-scrape iterDone sweep); movedTo() then
-   * says where each entry went.
+   * Ends a scrape: drops every entry not seen since iterStart() and returns their refs (the
+   * shared array, valid until the next iterDone(), clear() or rollback() of any cache). Without
+   * churn this is O(1); with churn it compacts entries and arena in place and rebuilds the slot
+   * table (O(entries), the same order as Prometheus's per-scrape iterDone sweep); movedTo()
+   * then says where each entry went.
    */
   iterDone(): readonly number[] {
-    const dropped = this.dropped;
     dropped.length = 0;
     if (this.seenThisIter >= this.n) return dropped;
     const iter = this.iter;
-    const { hashes, offs, lens, refs, seen, arena, remap } = this;
+    const { ent, arena } = this;
+    if (this.remap === null || this.remap.length < this.capacity) this.remap = new Int32Array(this.capacity);
+    const remap = this.remap;
     let w = 0;
     let arenaW = 0;
-    for (let r = 0; r < this.n; r++) {
-      if (seen[r] !== iter) {
-        dropped.push(refs[r]!);
-        remap[r] = -1;
+    for (let e = 0; e < this.n; e++) {
+      const r = e * Ent.Size;
+      if (ent[r + Ent.Seen] !== iter) {
+        dropped.push(ent[r + Ent.Ref]!);
+        remap[e] = -1;
         continue;
       }
-      remap[r] = w;
-      const len = lens[r]!;
+      remap[e] = w;
+      const off = ent[r + Ent.Off]!;
+      const len = ent[r + Ent.Len]!;
       // Offsets ascend with the entry index (entries are appended and compacted in order),
       // so copying left in place never overwrites a key not yet moved.
-      if (offs[r] !== arenaW) arena.copyWithin(arenaW, offs[r]!, offs[r]! + len);
-      hashes[w] = hashes[r]!;
-      offs[w] = arenaW;
-      lens[w] = len;
-      refs[w] = refs[r]!;
-      seen[w] = iter;
+      if (off !== arenaW) arena.copyWithin(arenaW, off, off + len);
+      if (w !== e) ent.copyWithin(w * Ent.Size, r, r + Ent.Size);
+      ent[w * Ent.Size + Ent.Off] = arenaW;
       arenaW += len;
       w++;
     }
@@ -222,14 +241,13 @@ export class ScrapeCache {
 
   /** Where entry e (an index before the last iterDone() that dropped entries) is now; -1: dropped. */
   movedTo(e: number): number {
-    return this.remap[e]!;
+    return this.remap![e]!;
   }
 
-  /** Drops everything (e.g. the target went away); returns the refs held. Reused array, as iterDone(). */
+  /** Drops everything (e.g. the target went away); returns the refs held (the shared array, as iterDone()'s). */
   clear(): readonly number[] {
-    const dropped = this.dropped;
     dropped.length = 0;
-    for (let e = 0; e < this.n; e++) dropped.push(this.refs[e]!);
+    for (let e = 0; e < this.n; e++) dropped.push(this.ent[e * Ent.Size + Ent.Ref]!);
     this.n = 0;
     this.arenaUsed = 0;
     this.seenThisIter = 0;
@@ -240,7 +258,7 @@ export class ScrapeCache {
   /** Compared from the end: keys of one family share long prefixes and differ late. */
   private equals(e: number, buf: Uint8Array, start: number, len: number): boolean {
     const arena = this.arena;
-    const off = this.offs[e]!;
+    const off = this.ent[e * Ent.Size + Ent.Off]!;
     for (let i = len - 1; i >= 0; i--) if (arena[off + i] !== buf[start + i]) return false;
     return true;
   }
@@ -251,18 +269,13 @@ export class ScrapeCache {
 
   private rebuildSlots(): void {
     this.slots.fill(0);
-    for (let e = 0; e < this.n; e++) this.insertSlot(e, this.hashes[e]!);
+    for (let e = 0; e < this.n; e++) this.insertSlot(e, this.ent[e * Ent.Size + Ent.Hash]!);
   }
 
   /** Doubles entry capacity and the slot table (amortised O(1) per add). */
   private growEntries(): void {
-    const cap = this.hashes.length * 2;
-    this.hashes = grow(this.hashes, new Uint32Array(cap));
-    this.offs = grow(this.offs, new Uint32Array(cap));
-    this.lens = grow(this.lens, new Uint32Array(cap));
-    this.refs = grow(this.refs, new Int32Array(cap));
-    this.seen = grow(this.seen, new Uint32Array(cap));
-    this.remap = new Int32Array(cap);
+    const cap = this.capacity * 2;
+    this.ent = grow(this.ent, new Int32Array(cap * Ent.Size));
     this.slots = new Int32Array(cap * 2);
     this.mask = cap * 2 - 1;
     this.rebuildSlots();

@@ -84,3 +84,13 @@ export class SeqMatch {
   keyEnd = 0;
   lines = 0;
 }
+
+/**
+ * What a sequence uses only within a scrape: its matchers' result and the runs it records
+ * before commit. One for every sequence of an ingester (ingest() runs to its end before the
+ * next), so that a target's sequence keeps no such objects of its own on the heap.
+ */
+export class SeqScratch {
+  readonly result = new SeqMatch();
+  readonly pend = new RunList();
+}

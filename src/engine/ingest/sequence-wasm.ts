@@ -2,8 +2,8 @@ import { DATA_START, RESULT_END, RESULT_LINES, RESULT_STATUS, type SeqKernel } f
 import { Run, RunsStop, type SeqMatch } from './sequence-layout.js';
 
 /**
- * One scrape sequence's use of the WebAssembly matcher (wasm/seq-kernel.ts, one per thread,
- * shared by every sequence: ingest() runs to its end before the next, so they never
+ * The scrape sequences' use of the WebAssembly matcher (wasm/seq-kernel.ts, one per thread,
+ * shared by every sequence, as this is: ingest() runs to its end before the next, so they never
  * interleave). Once a scrape, load() copies the sequence's runs and the body into the kernel's
  * memory; then each match() takes as many lines as repeat the last scrape with a plain value,
  * 16 bytes a step. The memory from DATA_START, each part 16-aligned: the run table, the runs'
@@ -16,33 +16,26 @@ export class WasmRuns {
   /** Where match() writes, as f64 and i32 indexes. */
   private outV = 0;
   private outP = 0;
-  private tabView: Int32Array = new Int32Array(0);
-  private bytesView: Uint8Array = new Uint8Array(0);
 
-  constructor(private readonly K: SeqKernel) {}
+  constructor(readonly K: SeqKernel) {}
 
   /**
-   * Copies runs [0, n) of `tab` (their bytes in `bytes`) and the body into the kernel's memory
-   * and points out.values at the values match() writes; false when the memory cannot grow to
-   * hold them (this scrape then matches in JavaScript). Until the next load(), of any
-   * sequence, the kernel holds this one's data.
+   * Copies a sequence's runs (`tab`: its n records, exactly; `bytes`: their bytes, exactly)
+   * and the body into the kernel's memory and points out.values at the values match() writes;
+   * false when the memory cannot grow to hold them (this scrape then matches in JavaScript).
+   * Until the next load(), of any sequence, the kernel holds this one's data.
    */
-  load(tab: Int32Array, n: number, bytes: Uint8Array, body: Uint8Array, out: SeqMatch): boolean {
+  load(tab: Int32Array, bytes: Uint8Array, body: Uint8Array, out: SeqMatch): boolean {
     const K = this.K;
+    const n = tab.length / Run.Size;
     const at = DATA_START;
-    const runs = align16(at + n * Run.Size * 4);
-    const runsLen = tab[(n - 1) * Run.Size + Run.KeyEnd]!;
-    const bodyAt = align16(runs + runsLen);
+    const runs = align16(at + tab.length * 4);
+    const bodyAt = align16(runs + bytes.length);
     const outV = align16(bodyAt + body.length);
     const outP = outV + n * 8;
     if (!K.ensure(outP + n * 4)) return false;
-    // The views are kept while the tables are: a scrape that left the sequence as it was allocates nothing.
-    let tv = this.tabView;
-    if (tv.buffer !== tab.buffer || tv.length !== n * Run.Size) tv = this.tabView = tab.subarray(0, n * Run.Size);
-    let bv = this.bytesView;
-    if (bv.buffer !== bytes.buffer || bv.length !== runsLen) bv = this.bytesView = bytes.subarray(0, runsLen);
-    K.i32.set(tv, at >> 2);
-    K.u8.set(bv, runs);
+    K.i32.set(tab, at >> 2);
+    K.u8.set(bytes, runs);
     K.u8.set(body, bodyAt);
     this.tab = at;
     this.runs = runs;
@@ -81,6 +74,15 @@ export class WasmRuns {
   lineAt(i: number): number {
     return this.K.i32[this.outP + i]!;
   }
+}
+
+let shared: WasmRuns | null = null;
+
+/** The WasmRuns of kernel K (null: the kernel is off): one for every sequence of the thread. */
+export function wasmRuns(K: SeqKernel | null): WasmRuns | null {
+  if (K === null) return null;
+  if (shared === null || shared.K !== K) shared = new WasmRuns(K);
+  return shared;
 }
 
 function align16(n: number): number {

@@ -1,7 +1,7 @@
 import { seqKernel } from '../wasm/seq-kernel.js';
 import type { ScrapeCache } from './scrape-cache.js';
-import { Run, RunList, SeqFormat, SeqMatch } from './sequence-layout.js';
-import { WasmRuns } from './sequence-wasm.js';
+import { Run, RunList, SeqFormat, SeqMatch, SeqScratch } from './sequence-layout.js';
+import { wasmRuns, type WasmRuns } from './sequence-wasm.js';
 import { needsSameBytes, sameBytes } from './sequence-js.js';
 import { grow, pow2AtLeast } from './typed-arrays.js';
 
@@ -19,14 +19,17 @@ import { grow, pow2AtLeast } from './typed-arrays.js';
  * matchRuns() does the same in WebAssembly (sequence-wasm.ts) for as many runs in a row as
  * match with a plain value after them, 16 bytes a step; matchNext() is its JavaScript
  * counterpart, for the line it stops at, and the whole way when WebAssembly is off.
- * The matchers report in `result`, one object reused for the sequence's life.
+ * The matchers report in `result`, and the runs of a scrape are recorded in `pend`: a SeqScratch
+ * that an ingester's sequences share (ingest() runs to its end before the next).
+ * A target's own state is two typed arrays and a DataView, plus the hint its cache keeps per
+ * entry: at 5000 targets every object a target holds is 5000 objects for a mark-compact.
  * INVARIANT: a run's series bytes equal its entry's key (runs are copied from bodies whose
  * series resolved to that entry, and compaction remaps the entries), so a sequence hit is
  * exactly a get() hit; a stale or misplaced cursor costs time, never correctness.
  */
 export class ScrapeSequence {
-  /** What the last matchRuns(), matchNext() or matchAt() found. */
-  readonly result = new SeqMatch();
+  /** What the last matchRuns(), matchNext() or matchAt() found (shared, see SeqScratch). */
+  readonly result: SeqMatch;
   /** The WebAssembly matcher (null: off). */
   private readonly wasm: WasmRuns | null;
   // Runs live in runBytes; run k is runs[k * Run.Size …], offsets into runBytes.
@@ -34,8 +37,9 @@ export class ScrapeSequence {
   private runDv = new DataView(this.runBytes.buffer);
   private runs = new Int32Array(0);
   private len = 0;
-  /** Per cache entry, a hint: the run it was last at (checked before use). */
-  private runAt: Int32Array;
+  /** The WebAssembly matcher's views of runs and runBytes: their used part (kept while that is unchanged). */
+  private tabView = new Int32Array(0);
+  private bytesView = new Uint8Array(0);
   /** The run expected next. */
   private cursor = 0;
   /** The format whose parser recorded the runs (see begin). */
@@ -46,20 +50,23 @@ export class ScrapeSequence {
   private clean = 0;
   /** Body offset where the first recorded run starts. */
   private dirtyFrom = 0;
-  /** This scrape's runs from the first deviation on, as body offsets. */
-  private readonly pend = new RunList();
+  /** This scrape's runs from the first deviation on, as body offsets (shared, see SeqScratch). */
+  private readonly pend: RunList;
   /** The last matchNext()'s run start in the body. */
   private matchPos = 0;
 
-  constructor(private readonly cache: ScrapeCache) {
-    const K = seqKernel();
-    this.wasm = K === null ? null : new WasmRuns(K);
-    this.runAt = new Int32Array(cache.capacity);
+  constructor(
+    private readonly cache: ScrapeCache,
+    scratch = new SeqScratch(),
+  ) {
+    this.wasm = wasmRuns(seqKernel());
+    this.result = scratch.result;
+    this.pend = scratch.pend;
   }
 
-  /** Bytes held by the sequence's typed arrays (allocated capacity, not just the used part). */
+  /** Bytes held by the sequence's typed arrays (allocated capacity, not just the used part; the shared scratch left out). */
   get bytes(): number {
-    return this.runAt.byteLength + this.runBytes.byteLength + this.runs.byteLength + this.pend.runs.byteLength;
+    return this.runBytes.byteLength + this.runs.byteLength;
   }
 
   /**
@@ -137,7 +144,16 @@ export class ScrapeSequence {
    */
   useBody(body: Uint8Array): boolean {
     const w = this.wasm;
-    return w !== null && (this.len === 0 || w.load(this.runs, this.len, this.runBytes, body, this.result));
+    if (w === null) return false;
+    if (this.len === 0) return true;
+    const n = this.len * Run.Size;
+    const used = this.runs[n - Run.Size + Run.KeyEnd]!;
+    // The views are kept while the tables are: a scrape that left the sequence as it was allocates nothing.
+    let tv = this.tabView;
+    if (tv.buffer !== this.runs.buffer || tv.length !== n) tv = this.tabView = this.runs.subarray(0, n);
+    let bv = this.bytesView;
+    if (bv.buffer !== this.runBytes.buffer || bv.length !== used) bv = this.bytesView = this.runBytes.subarray(0, used);
+    return w.load(tv, bv, body, this.result);
   }
 
   /**
@@ -182,10 +198,9 @@ export class ScrapeSequence {
       this.dirtyFrom = segStart;
     }
     this.pend.push(segStart, keyStart, nameEnd, keyEnd, lines, e);
-    // An entry past runAt was added since the last end(): in no run.
-    if (e >= this.runAt.length) return;
-    const j = this.runAt[e]!;
-    if (j < this.len && this.runs[j * Run.Size + Run.Entry] === e) this.cursor = j + 1;
+    // The run the entry was last at, if it still is (an entry added since the last end() is in none: -1).
+    const j = this.cache.hint(e);
+    if (j >= 0 && j < this.len && this.runs[j * Run.Size + Run.Entry] === e) this.cursor = j + 1;
   }
 
   /**
@@ -194,12 +209,9 @@ export class ScrapeSequence {
    * cache's compaction.
    */
   end(body: Uint8Array): readonly number[] {
-    const cache = this.cache;
-    if (this.runAt.length < cache.capacity) this.runAt = grow(this.runAt, new Int32Array(cache.capacity));
     this.commit(body);
-    const n = cache.size;
-    const dropped = cache.iterDone();
-    if (dropped.length > 0) this.remap(n);
+    const dropped = this.cache.iterDone();
+    if (dropped.length > 0) this.remap();
     return dropped;
   }
 
@@ -256,24 +268,19 @@ export class ScrapeSequence {
       const e = pend[p + Run.Entry]!;
       runs[r + Run.Entry] = e;
       runs[r + Run.Slow] = needsSameBytes(this.runDv, s, ke - s) ? 1 : 0;
-      this.runAt[e] = keep + i;
+      this.cache.setHint(e, keep + i);
     }
     this.len = keep + n;
     this.dirty = false;
   }
 
   /**
-   * After the cache compacted (n entries before): the hints move with their entries, and a run
+   * After the cache compacted: the runs' entries follow (the hints moved with them), and a run
    * whose entry went away (not seen, so not in this scrape: only after a failed scrape) ends
    * the sequence there.
    */
-  private remap(n: number): void {
+  private remap(): void {
     const cache = this.cache;
-    const at = this.runAt;
-    for (let e = 0; e < n; e++) {
-      const w = cache.movedTo(e);
-      if (w >= 0) at[w] = at[e]!;
-    }
     const runs = this.runs;
     for (let i = 0; i < this.len; i++) {
       const e = cache.movedTo(runs[i * Run.Size + Run.Entry]!);
