@@ -38,14 +38,14 @@ describe('scheduler counters after failed scrapes', () => {
       let finished: () => void = () => undefined;
       const done = new Promise<void>((resolve) => (finished = resolve));
       const client = {
-        scrape(_t: ScrapeTarget, _timeoutMs: number, cb: ScrapeCallback): void {
+        scrape(_t: ScrapeTarget, _timeoutMs: number, cb: ScrapeCallback, tag: number): void {
           const b = BODIES[next++];
           if (b === undefined) {
             finished();
-            cb(new Error('no more bodies'), null, '');
+            cb(new Error('no more bodies'), null, '', tag);
             return;
           }
-          setImmediate(() => cb(null, b, CONTENT_TYPE.text));
+          setImmediate(() => cb(null, b, CONTENT_TYPE.text, tag));
         },
       } as unknown as ScrapeClient;
       let scheduler: Scheduler | undefined;

@@ -65,9 +65,10 @@ export class ScrapeClient {
     this.userAgent = options.userAgent ?? 'promsoak-engine/0.1';
   }
 
-  scrape(target: ScrapeTarget, timeoutMs: number, cb: ScrapeCallback): void {
+  /** Scrapes target; cb gets the body (or the error) and `tag`. */
+  scrape(target: ScrapeTarget, timeoutMs: number, cb: ScrapeCallback, tag = 0): void {
     if (this.closed) {
-      cb(new ScrapeError('scrape client closed'), null, '');
+      cb(new ScrapeError('scrape client closed'), null, '', tag);
       return;
     }
     let pool = this.pools.get(target.origin);
@@ -76,13 +77,13 @@ export class ScrapeClient {
       try {
         parsed = parseOrigin(target.origin);
       } catch (e) {
-        cb(e as Error, null, '');
+        cb(e as Error, null, '', tag);
         return;
       }
       pool = new Pool(this, parsed.host, parsed.port, parsed.hostHeader);
       this.pools.set(target.origin, pool);
     }
-    const req = new Request(pool, this.requestBytes(target, timeoutMs, pool.hostHeader), timeoutMs, cb);
+    const req = new Request(pool, this.requestBytes(target, timeoutMs, pool.hostHeader), timeoutMs, cb, tag);
     pool.submit(req);
   }
 

@@ -97,15 +97,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     intervalSeconds: o.intervalSeconds,
     metricsUrl,
     client,
-    targetStatus: () => sched.statuses().map((s) => ({ ...s })),
+    targetStatus: () => sched.statuses(),
     stats: () => {
       if (frozen) return { ...frozen };
       const c = sched.counters;
       const h = ingesterStats();
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      let up = 0;
-      for (const s of sched.statuses()) if (s.health === 'up') up++;
       return {
         timeMs: Date.now(),
         uptimeSeconds: (performance.now() - started) / 1000,
@@ -119,7 +117,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         series: h.series,
         headBytes: h.bytes,
         targets: targets.length,
-        targetsUp: up,
+        targetsUp: sched.targetsUp,
         cpuUserMicros: cpu.user,
         cpuSystemMicros: cpu.system,
         heapUsedBytes: mem.heapUsed,

@@ -2,9 +2,10 @@ import { ScrapeError } from '../common/errors.js';
 
 /**
  * Called once per scrape. `body` is a view of a connection's REUSED buffer: valid only during
- * the call. On error body is null.
+ * the call. On error body is null. `tag` is the number the scrape was asked with: one callback
+ * can serve many targets (the scheduler's), with no closure per target.
  */
-export type ScrapeCallback = (err: Error | null, body: Uint8Array | null, contentType: string) => void;
+export type ScrapeCallback = (err: Error | null, body: Uint8Array | null, contentType: string, tag: number) => void;
 
 /** What a request needs of the pool it waits in (client.ts's Pool). */
 export interface RequestQueue {
@@ -31,6 +32,7 @@ export class Request {
     readonly bytes: Buffer,
     readonly timeoutMs: number,
     private readonly cb: ScrapeCallback,
+    private readonly tag: number,
   ) {
     this.timer = setTimeout(onRequestTimeout, timeoutMs, this);
   }
@@ -40,7 +42,7 @@ export class Request {
     this.done = true;
     clearTimeout(this.timer);
     try {
-      this.cb(err, body, contentType);
+      this.cb(err, body, contentType, this.tag);
     } catch (e) {
       // The caller's exception is not the connection's: rethrow it outside the socket's read.
       process.nextTick(() => {

@@ -2,6 +2,8 @@ import { failureReason, reasonIndex } from './failure-reason.js';
 import { schedulePhaseMs } from '../common/schedule.js';
 import { scrapeChannel, type ScrapeEvent } from '../protocol/engine-channels.js';
 import type { ScrapeCallback, ScrapeClient } from './client.js';
+import { DueQueue } from './due-queue.js';
+import { TargetStatusTable } from './target-status.js';
 import type { Ingester } from './ingest/ingester.js';
 import type { TargetStatus } from '../protocol/engine.js';
 import type { SelfMetrics } from './self-metrics.js';
@@ -22,8 +24,6 @@ export interface SchedulerOptions {
   timeoutMs: number;
 }
 
-const noop = (): void => undefined;
-
 /**
  * When a target's first scrape happens, as Prometheus's scrapeLoop does it (scrape/target.go,
  * Target.offset): a fixed phase per target, hash(target) mod interval, so a fleet's scrapes
@@ -38,122 +38,99 @@ export function scrapeOffsetMs(targetId: string, intervalMs: number, nowMs: numb
   return next;
 }
 
-class ScrapeLoop {
-  readonly status: TargetStatus;
-  timer: NodeJS.Timeout | undefined;
-  running = false;
-  /** performance.now() of the next tick. */
-  nextAt = 0;
-  /** The scrape in flight: its wall start and performance.now() start. */
-  startMs = 0;
-  t0 = 0;
-  /** Bound once, so that a tick and a scrape's end allocate no closure. */
-  tick: () => void = noop;
-  done: ScrapeCallback = noop;
-  constructor(readonly target: ScrapeTarget) {
-    this.status = {
-      target: target.id,
-      labels: target.labels,
-      health: 'unknown',
-      lastScrapeMs: 0,
-      lastDurationSeconds: 0,
-      lastIngestSeconds: 0,
-      lastSamples: 0,
-      lastSeriesAdded: 0,
-      lastBodyBytes: 0,
-      scrapesOk: 0,
-      scrapesFailed: 0,
-      lastError: '',
-      lastErrorReason: '',
-    };
-  }
-}
-
 /**
  * One scrape loop per target: at its phase, every interval, scrape (client) → ingest →
  * status and counters. A tick that finds the previous scrape of its target still running is
  * skipped (counted), as Prometheus's ticker drops ticks. A failed scrape (HTTP, timeout,
  * limit, ParseError…) marks only its own target down.
+ *
+ * A loop is an index, its state columns of typed arrays (DueQueue: when it is due, one timer
+ * for all; TargetStatusTable: its status), and the client calls one callback with the loop's
+ * index: nothing per target on the heap but its ScrapeTarget (docs/heap.md).
  */
 export class Scheduler {
   readonly counters: ScrapeCounters = { samples: 0, scrapesOk: 0, scrapesFailed: 0, scrapesSkipped: 0, bodyBytes: 0, seriesAdded: 0 };
-  private readonly loops: ScrapeLoop[];
+  private readonly status: TargetStatusTable;
+  private readonly due: DueQueue;
+  /** Per loop: 1 while its scrape is in flight. */
+  private readonly running: Uint8Array;
+  /** Per loop, the scrape in flight: its wall start and performance.now() start. */
+  private readonly startMs: Float64Array;
+  private readonly t0: Float64Array;
   private stopped = false;
   private inFlight = 0;
   private drained: (() => void) | undefined;
   private readonly event: ScrapeEvent = { ok: true, reason: -1, durationMs: 0, samples: 0, seriesAdded: 0 };
+  /** Bound once: the client calls it with the loop's index. */
+  private readonly done: ScrapeCallback = (err, body, contentType, i) => this.scraped(i, err, body, contentType);
 
   constructor(
-    targets: ScrapeTarget[],
+    private readonly targets: readonly ScrapeTarget[],
     private readonly client: ScrapeClient,
     private readonly ingester: Ingester,
     private readonly options: SchedulerOptions,
     private readonly metrics?: SelfMetrics,
   ) {
-    this.loops = targets.map((t) => {
-      const loop = new ScrapeLoop(t);
-      loop.tick = () => this.tick(loop);
-      loop.done = (err, body, contentType) => this.scraped(loop, err, body, contentType);
-      return loop;
-    });
+    const n = targets.length;
+    this.status = new TargetStatusTable(targets);
+    this.due = new DueQueue(n, (i, now) => this.tick(i, now));
+    this.running = new Uint8Array(n);
+    this.startMs = new Float64Array(n);
+    this.t0 = new Float64Array(n);
   }
 
   start(): void {
     const wall = Date.now();
     const mono = performance.now();
-    for (const loop of this.loops) {
-      loop.nextAt = mono + scrapeOffsetMs(loop.target.id, this.options.intervalMs, wall);
-      this.arm(loop);
-    }
+    for (let i = 0; i < this.targets.length; i++) this.due.schedule(i, mono + scrapeOffsetMs(this.targets[i]!.id, this.options.intervalMs, wall));
   }
 
+  /** Every target's status (new objects, in the targets' order). */
   statuses(): TargetStatus[] {
-    return this.loops.map((l) => l.status);
+    return this.status.all();
+  }
+
+  /** Targets whose last scrape succeeded. */
+  get targetsUp(): number {
+    return this.status.up;
   }
 
   /** Stops scheduling and waits for the scrapes in flight. */
   stop(): Promise<void> {
     this.stopped = true;
-    for (const l of this.loops) clearTimeout(l.timer);
+    this.due.stop();
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => (this.drained = resolve));
   }
 
-  private arm(loop: ScrapeLoop): void {
-    loop.timer = setTimeout(loop.tick, Math.max(0, loop.nextAt - performance.now()));
-  }
-
-  private tick(loop: ScrapeLoop): void {
+  /** Loop i is due (out of the queue). */
+  private tick(i: number, now: number): void {
     if (this.stopped) return;
     const interval = this.options.intervalMs;
-    const now = performance.now();
     // Absolute schedule: no drift; after a stall, skip to the next phase in the future.
-    loop.nextAt += interval;
-    if (loop.nextAt <= now) loop.nextAt += Math.ceil((now - loop.nextAt) / interval) * interval;
-    this.arm(loop);
-    if (loop.running) {
+    let next = this.due.at[i]! + interval;
+    if (next <= now) next += Math.ceil((now - next) / interval) * interval;
+    this.due.schedule(i, next);
+    if (this.running[i] !== 0) {
       this.counters.scrapesSkipped++;
       return;
     }
-    this.scrape(loop);
-  }
-
-  private scrape(loop: ScrapeLoop): void {
-    loop.running = true;
+    this.running[i] = 1;
     this.inFlight++;
-    loop.startMs = Date.now();
-    loop.t0 = performance.now();
-    this.client.scrape(loop.target, this.options.timeoutMs, loop.done);
+    this.startMs[i] = Date.now();
+    this.t0[i] = performance.now();
+    this.client.scrape(this.targets[i]!, this.options.timeoutMs, this.done, i);
   }
 
   /** A scrape's end (the client's callback): ingest, record. */
-  private scraped(loop: ScrapeLoop, err: Error | null, body: Uint8Array | null, contentType: string): void {
+  private scraped(i: number, err: Error | null, body: Uint8Array | null, contentType: string): void {
     const t1 = performance.now();
+    const startMs = this.startMs[i]!;
     let error = err;
     let samples = 0;
     if (error === null && body !== null) {
       try {
-        samples = this.ingester.ingest(body, loop.target.id, loop.startMs, contentType);
+        samples = this.ingester.ingest(body, this.targets[i]!.id, startMs, contentType);
         // A user's ingester that returns something else than a count fails its target's
         // scrape, as a throw does: NaN must not reach the samples/s.
         if (!(typeof samples === 'number' && samples >= 0 && Number.isFinite(samples))) {
@@ -166,13 +143,12 @@ export class Scheduler {
       }
     }
     const t2 = performance.now();
-    this.record(loop, loop.startMs, (t1 - loop.t0) / 1000, (t2 - t1) / 1000, body?.length ?? 0, samples, error);
-    loop.running = false;
+    this.record(i, startMs, (t1 - this.t0[i]!) / 1000, (t2 - t1) / 1000, body?.length ?? 0, samples, error);
+    this.running[i] = 0;
     if (--this.inFlight === 0 && this.drained) this.drained();
   }
 
-  private record(loop: ScrapeLoop, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
-    const s = loop.status;
+  private record(i: number, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
     const c = this.counters;
     const reason = error === null ? undefined : failureReason(error);
     if (scrapeChannel.hasSubscribers) {
@@ -185,30 +161,16 @@ export class Scheduler {
       e.seriesAdded = error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0;
       scrapeChannel.publish(e);
     }
-    s.lastScrapeMs = startMs;
-    s.lastDurationSeconds = httpS;
-    s.lastIngestSeconds = ingestS;
-    s.lastBodyBytes = bytes;
     if (error === null) {
       const added = this.ingester.last?.seriesAdded ?? 0;
-      s.health = 'up';
-      s.lastError = '';
-      s.lastErrorReason = '';
-      s.lastSamples = samples;
-      s.lastSeriesAdded = added;
-      s.scrapesOk++;
+      this.status.ok(i, startMs, httpS, ingestS, bytes, samples, added);
       c.scrapesOk++;
       c.samples += samples;
       c.bodyBytes += bytes;
       c.seriesAdded += added;
       this.metrics?.scrapeOk(httpS, ingestS, samples, bytes, added);
     } else {
-      s.health = 'down';
-      s.lastError = error.message;
-      s.lastErrorReason = reason!;
-      s.lastSamples = 0;
-      s.lastSeriesAdded = 0;
-      s.scrapesFailed++;
+      this.status.failed(i, startMs, httpS, ingestS, bytes, error.message, reason!);
       c.scrapesFailed++;
       this.metrics?.scrapeFailed(httpS, reason!);
     }

@@ -1,0 +1,89 @@
+/**
+ * When each scrape loop is due next, behind one timer: a binary min-heap of loop indexes on
+ * typed arrays, keyed by `at` (performance.now() ms). The timer is armed for the earliest; when
+ * it fires, every loop due within TOLERANCE_MS is handed to `fire` in order of time, and the
+ * timer is armed again.
+ *
+ * Why not a setTimeout per loop: at 5000 targets that was 5000 Timeout objects, their
+ * closures and Node's per-duration timer lists alive on the heap for every mark-compact to
+ * trace (see docs/heap.md), for what one heap of ints does. Per wake-up it allocates one
+ * Timeout, as each loop's own re-arm did per scrape.
+ */
+const TOLERANCE_MS = 1;
+
+export class DueQueue {
+  /** Per loop: when it is due (performance.now() ms); valid while it is queued. */
+  readonly at: Float64Array;
+  private readonly heap: Int32Array;
+  private size = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** What the armed timer was set for (Infinity: none). */
+  private armedFor = Infinity;
+  private stopped = false;
+
+  constructor(
+    loops: number,
+    /** Loop i is due (it is out of the queue: schedule() puts it back). */
+    private readonly fire: (i: number, now: number) => void,
+  ) {
+    this.at = new Float64Array(loops);
+    this.heap = new Int32Array(loops);
+  }
+
+  /** Queues loop i (not queued) for time `at`, arming the timer if it is the earliest. */
+  schedule(i: number, at: number): void {
+    this.at[i] = at;
+    let k = this.size++;
+    const heap = this.heap;
+    while (k > 0) {
+      const parent = (k - 1) >> 1;
+      if (this.at[heap[parent]!]! <= at) break;
+      heap[k] = heap[parent]!;
+      k = parent;
+    }
+    heap[k] = i;
+    if (at < this.armedFor) this.arm();
+  }
+
+  /** No loop fires after this. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    while (!this.stopped && this.size > 0 && this.at[this.heap[0]!]! <= now + TOLERANCE_MS) this.fire(this.pop(), now);
+    if (this.size > 0) this.arm();
+  };
+
+  private arm(): void {
+    if (this.stopped) return;
+    const at = this.at[this.heap[0]!]!;
+    clearTimeout(this.timer);
+    this.armedFor = at;
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
+  }
+
+  private pop(): number {
+    const heap = this.heap;
+    const at = this.at;
+    const top = heap[0]!;
+    const last = heap[--this.size]!;
+    const t = at[last]!;
+    let k = 0;
+    for (;;) {
+      let c = 2 * k + 1;
+      if (c >= this.size) break;
+      if (c + 1 < this.size && at[heap[c + 1]!]! < at[heap[c]!]!) c++;
+      if (at[heap[c]!]! >= t) break;
+      heap[k] = heap[c]!;
+      k = c;
+    }
+    heap[k] = last;
+    return top;
+  }
+}

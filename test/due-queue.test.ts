@@ -1,0 +1,61 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DueQueue } from '../src/engine/due-queue.js';
+import { TargetStatusTable } from '../src/engine/target-status.js';
+
+describe('DueQueue', () => {
+  it('fires every loop once it is due, earliest first, behind one timer', async () => {
+    const n = 500;
+    const fired: { i: number; at: number; now: number }[] = [];
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    const q = new DueQueue(n, (i, now) => {
+      fired.push({ i, at: q.at[i]!, now });
+      if (fired.length === n) done();
+    });
+    const t0 = performance.now();
+    let seed = 1;
+    for (let i = 0; i < n; i++) q.schedule(i, t0 + 5 + ((seed = (Math.imul(seed, 48271) >>> 0) % 2147483647) % 60));
+    await all;
+    assert.deepEqual(fired.map((f) => f.i).sort((a, b) => a - b), [...Array(n).keys()], 'each loop once');
+    for (let k = 1; k < n; k++) assert.ok(fired[k]!.at >= fired[k - 1]!.at, `in order of time at ${k}`);
+    for (const f of fired) assert.ok(f.now >= f.at - 1, `loop ${f.i} fired ${f.at - f.now} ms early`);
+  });
+
+  it('takes loops back from inside fire (a loop every interval), and fires none after stop()', async () => {
+    const counts = new Array<number>(3).fill(0);
+    const q = new DueQueue(3, (i, now) => {
+      counts[i]!++;
+      q.schedule(i, now + 5 * (i + 1));
+    });
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) q.schedule(i, t0 + 1);
+    await new Promise((r) => setTimeout(r, 120));
+    q.stop();
+    const at = [...counts];
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepEqual(counts, at, 'nothing after stop()');
+    assert.ok(at[0]! > at[2]!, `the 5 ms loop fired more often than the 15 ms one: ${at}`);
+    assert.ok(at[2]! >= 3, `${at}`);
+  });
+});
+
+describe('TargetStatusTable', () => {
+  it('records scrapes as columns, counts targets up, makes status objects when asked', () => {
+    const targets = ['a', 'b'].map((p) => ({ id: `http://h:1/${p}`, origin: 'http://h:1', path: `/${p}`, labels: { instance: p } }));
+    const t = new TargetStatusTable(targets);
+    assert.equal(t.get(0).health, 'unknown');
+    t.ok(0, 1000, 0.01, 0.002, 300, 20, 20);
+    t.failed(1, 1001, 0.5, 0, 0, 'scrape timed out after 0.5s', 'timeout');
+    assert.equal(t.up, 1);
+    t.ok(0, 2000, 0.01, 0.002, 300, 20, 0);
+    t.ok(1, 2001, 0.01, 0.002, 300, 20, 20);
+    assert.equal(t.up, 2);
+    t.failed(0, 3000, 0.1, 0, 0, 'server returned HTTP status 500', 'http_status');
+    assert.equal(t.up, 1);
+    assert.deepEqual(t.all(), [
+      { target: 'http://h:1/a', labels: { instance: 'a' }, health: 'down', lastScrapeMs: 3000, lastDurationSeconds: 0.1, lastIngestSeconds: 0, lastSamples: 0, lastSeriesAdded: 0, lastBodyBytes: 0, scrapesOk: 2, scrapesFailed: 1, lastError: 'server returned HTTP status 500', lastErrorReason: 'http_status' },
+      { target: 'http://h:1/b', labels: { instance: 'b' }, health: 'up', lastScrapeMs: 2001, lastDurationSeconds: 0.01, lastIngestSeconds: 0.002, lastSamples: 20, lastSeriesAdded: 20, lastBodyBytes: 300, scrapesOk: 1, scrapesFailed: 1, lastError: '', lastErrorReason: '' },
+    ]);
+  });
+});
