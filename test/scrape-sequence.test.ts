@@ -14,6 +14,7 @@ import { valueVariants } from '../scripts/lib/vary-values.js';
 import { TESTDATA } from './helpers/tools.js';
 import { prng } from './fixtures/parse-helpers.js';
 import { useSeqKernel } from '../src/engine/wasm/seq-kernel.js';
+import { needsSameBytes } from '../src/engine/ingest/sequence-js.js';
 
 /**
  * The scrape cache's sequence (scrape-to-scrape diffing) against the full path. The
@@ -420,3 +421,30 @@ for (const kernel of [true, false]) {
     });
   });
 }
+
+describe('needsSameBytes', () => {
+  it('flags exactly the runs with a ±0, NaN or ±Infinity double on the grid, read as bytes', () => {
+    const dv = (a: Uint8Array): DataView => new DataView(a.buffer, a.byteOffset, a.byteLength);
+    /** The rule as doubles (the grid of matchNext: every 8 bytes, the last word overlapping). */
+    const reference = (a: Uint8Array, s: number, len: number): boolean => {
+      if (len < 8) return true;
+      for (let j = 0; ; j += 8) {
+        if (j > len - 8) j = len - 8;
+        const x = dv(a).getFloat64(s + j, true);
+        if (x === 0 || x !== x || !Number.isFinite(x)) return true;
+        if (j === len - 8) return false;
+      }
+    };
+    const rnd = prng(11);
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1.5, 2 ** -1070];
+    for (let k = 0; k < 5000; k++) {
+      const a = new Uint8Array(64);
+      for (let i = 0; i < a.length; i++) a[i] = rnd() < 0.5 ? 0x20 + Math.floor(rnd() * 0x5f) : Math.floor(rnd() * 256);
+      const s = Math.floor(rnd() * 8);
+      const len = 1 + Math.floor(rnd() * (a.length - s - 1));
+      // A special double on a grid word (the last one overlaps the one before it).
+      if (len >= 8 && rnd() < 0.5) dv(a).setFloat64(s + Math.min(8 * Math.floor(rnd() * Math.ceil(len / 8)), len - 8), specials[Math.floor(rnd() * specials.length)]!, true);
+      assert.equal(needsSameBytes(a, s, len), reference(a, s, len), `case ${k}: [${a.subarray(s, s + len)}]`);
+    }
+  });
+});

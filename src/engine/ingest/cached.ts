@@ -10,13 +10,6 @@ import { RunsStop, SeqFormat, SeqScratch } from './sequence-layout.js';
 
 export type ParserFactory = (contentType: string) => Parser;
 
-interface TargetState {
-  cache: ScrapeCache;
-  /** Diffing over cache: it starts and ends the cache's scrapes. */
-  seq: ScrapeSequence;
-  id: number;
-}
-
 /**
  * The default ingester: byte-level pull parser → per-target scrape cache on the raw series
  * bytes → typed-array head. On a cache hit nothing is decoded and nothing is allocated; labels
@@ -34,7 +27,13 @@ export class CachedIngester implements Ingester {
   readonly head: Head;
   /** The last ingest() call's counts (this object is reused). */
   readonly last: IngestResult = { samples: 0, seriesAdded: 0 };
-  private readonly targets = new Map<string, TargetState>();
+  /**
+   * Per target, by its id in the head (head.target()): its scrape cache and the sequence over
+   * it (diffing: it starts and ends the cache's scrapes). No object of its own per target.
+   */
+  private readonly seqs: (ScrapeSequence | undefined)[] = [];
+  /** The head id of the target ingest() is on. */
+  private target = -1;
   /** What every target's sequence uses within a scrape only. */
   private readonly scratch = new SeqScratch();
   private textParser: Parser | undefined;
@@ -55,20 +54,20 @@ export class CachedIngester implements Ingester {
   }
 
   ingest(body: Uint8Array, target: string, timestampMs: number, contentType: string): number {
-    const st = this.targets.get(target) ?? this.addTarget(target);
+    const id = (this.target = this.head.target(target));
+    const seq = this.seqs[id] ?? this.addTarget(id);
     const p = this.parserFor(contentType);
-    const seq = st.seq;
     this.last.samples = 0;
     this.last.seriesAdded = 0;
     this.added = 0;
     p.reset(body, 0, body.length);
     seq.begin(p === this.textParser ? SeqFormat.Text : SeqFormat.OpenMetrics);
-    this.head.beginScrape(st.id);
+    this.head.beginScrape(id);
     let n: number;
     try {
-      n = isSkippingParser(p) ? this.ingestSequence(p, body, st, timestampMs) : this.ingestLines(p, body, st, timestampMs);
+      n = isSkippingParser(p) ? this.ingestSequence(p, body, seq, timestampMs) : this.ingestLines(p, body, seq, timestampMs);
     } catch (e) {
-      this.rollback(st);
+      this.rollback(seq);
       throw e;
     }
     this.head.endScrape();
@@ -84,8 +83,7 @@ export class CachedIngester implements Ingester {
    * scrape's bytes up to the next series, only the value is parsed; elsewhere the full path.
    * MUST stay allocation-free on sequence hits and cache hits: this loop runs once per sample.
    */
-  private ingestSequence(p: SkippingParser, body: Uint8Array, st: TargetState, timestampMs: number): number {
-    const seq = st.seq;
+  private ingestSequence(p: SkippingParser, body: Uint8Array, seq: ScrapeSequence, timestampMs: number): number {
     const r = seq.result;
     const head = this.head;
     const limit = this.options.sampleLimit;
@@ -120,7 +118,7 @@ export class CachedIngester implements Ingester {
       if (hit && p.acceptSeries(r.keyStart, r.keyEnd, r.nameEnd, r.lines)) {
         if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
         ref = seq.takeMatch();
-      } else if ((ref = this.fullLine(p, body, st, line, n)) < 0) break;
+      } else if ((ref = this.fullLine(p, body, seq, line, n)) < 0) break;
       const t = p.timestampMs;
       head.append(ref, t === t ? t : timestampMs, p.value);
       n++;
@@ -153,20 +151,21 @@ export class CachedIngester implements Ingester {
    * out of the loop so that its hot calls inline); its ref, or -1 at the end of the body.
    * MUST stay allocation-free on cache hits.
    */
-  private fullLine(p: SkippingParser, body: Uint8Array, st: TargetState, line: number, n: number): number {
+  private fullLine(p: SkippingParser, body: Uint8Array, seq: ScrapeSequence, line: number, n: number): number {
     const pos = p.position;
     let e = p.next();
     while (e !== Entry.Series && e !== Entry.EOF) e = p.next();
     if (e === Entry.EOF) return -1;
     const limit = this.options.sampleLimit;
     if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
-    const ref = this.resolve(p, body, st);
-    st.seq.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
+    const ref = this.resolve(p, body, seq.cache);
+    seq.noteSample(pos, p.seriesStart, p.nameEnd, p.seriesEnd, p.line - line);
     return ref;
   }
 
   /** Every line through the parser (parsers without acceptSeries). MUST stay allocation-free on cache hits. */
-  private ingestLines(p: Parser, body: Uint8Array, st: TargetState, timestampMs: number): number {
+  private ingestLines(p: Parser, body: Uint8Array, seq: ScrapeSequence, timestampMs: number): number {
+    const cache = seq.cache;
     const head = this.head;
     const limit = this.options.sampleLimit;
     let n = 0;
@@ -175,7 +174,7 @@ export class CachedIngester implements Ingester {
       if (e === Entry.EOF) break;
       if (e !== Entry.Series) continue;
       if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
-      const ref = this.resolve(p, body, st);
+      const ref = this.resolve(p, body, cache);
       const t = p.timestampMs;
       head.append(ref, t === t ? t : timestampMs, p.value);
       n++;
@@ -188,9 +187,9 @@ export class CachedIngester implements Ingester {
    * freed and out of the cache. The sequence is left as the last good scrape wrote it (begin()
    * forgets this scrape's records).
    */
-  private rollback(st: TargetState): void {
+  private rollback(seq: ScrapeSequence): void {
     const head = this.head;
-    const cache = st.cache;
+    const cache = seq.cache;
     const created = cache.rollback();
     for (let e = 0; e < cache.size; e++) head.discard(cache.refAt(e));
     head.rollbackScrape();
@@ -199,11 +198,11 @@ export class CachedIngester implements Ingester {
   }
 
   /** The current series' ref: a scrape-cache hit, or a new series. */
-  private resolve(p: Parser, body: Uint8Array, st: TargetState): number {
-    let ref = st.cache.get(body, p.seriesStart, p.seriesEnd);
+  private resolve(p: Parser, body: Uint8Array, cache: ScrapeCache): number {
+    let ref = cache.get(body, p.seriesStart, p.seriesEnd);
     if (ref < 0) {
-      ref = this.newSeries(p, st.id);
-      st.cache.add(body, p.seriesStart, p.seriesEnd, ref);
+      ref = this.newSeries(p, this.target);
+      cache.add(body, p.seriesStart, p.seriesEnd, ref);
       this.added++;
     }
     return ref;
@@ -212,7 +211,7 @@ export class CachedIngester implements Ingester {
   stats(): HeadStats {
     const s = this.head.stats();
     let cacheBytes = 0;
-    for (const t of this.targets.values()) cacheBytes += t.cache.bytes + t.seq.bytes;
+    for (const seq of this.seqs) if (seq !== undefined) cacheBytes += seq.cache.bytes + seq.bytes;
     // The scrape caches are part of what the ingester holds per series.
     s.bytes += cacheBytes;
     s.bytesPerSeries = s.series > 0 ? s.bytes / s.series : 0;
@@ -221,22 +220,22 @@ export class CachedIngester implements Ingester {
 
   /** Forgets a target (it left service discovery): its series are freed. */
   dropTarget(target: string): void {
-    const st = this.targets.get(target);
-    if (!st) return;
-    const refs = st.seq.clear();
+    const id = this.head.findTarget(target);
+    const seq = id < 0 ? undefined : this.seqs[id];
+    if (seq === undefined) return;
+    const refs = seq.clear();
     for (let i = 0; i < refs.length; i++) this.head.release(refs[i]!);
-    this.targets.delete(target);
+    this.seqs[id] = undefined;
   }
 
   close(): void {
-    for (const t of [...this.targets.keys()]) this.dropTarget(t);
+    for (let id = 0; id < this.seqs.length; id++) if (this.seqs[id] !== undefined) this.dropTarget(this.head.targetName(id)!);
   }
 
-  private addTarget(target: string): TargetState {
-    const cache = new ScrapeCache();
-    const st: TargetState = { cache, seq: new ScrapeSequence(cache, this.scratch), id: this.head.target(target) };
-    this.targets.set(target, st);
-    return st;
+  private addTarget(id: number): ScrapeSequence {
+    const seq = new ScrapeSequence(new ScrapeCache(), this.scratch);
+    this.seqs[id] = seq;
+    return seq;
   }
 
   /** The parser for a Content-Type; the last one's answer is kept (formatOf's RegExp match allocates). */

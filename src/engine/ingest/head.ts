@@ -125,6 +125,11 @@ export class Head {
     return id;
   }
 
+  /** The id of a target seen before, else -1 (allocates nothing). */
+  findTarget(name: string): number {
+    return this.targetIds.get(name) ?? -1;
+  }
+
   targetName(id: number): string | undefined {
     return this.targetNames[id];
   }

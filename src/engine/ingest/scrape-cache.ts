@@ -1,5 +1,5 @@
 import { fmix32 } from '../../common/hash.js';
-import { grow, insertSlot, pow2AtLeast } from './typed-arrays.js';
+import { insertSlot, pow2AtLeast } from './typed-arrays.js';
 
 /** An entry's record in the cache's table: Ent.Size int32s, entry e at e * Ent.Size. */
 const enum Ent {
@@ -27,10 +27,11 @@ const dropped: number[] = [];
  * exposed) → series ref, like Prometheus's scrapeCache (scrape/scrape.go). A hit decodes no
  * labels and allocates nothing: the key is hashed and compared as bytes in place.
  *
- * Layout: open addressing with linear probing over `slots` (entry index + 1, 0 = empty),
- * load factor ≤ 1/2; entries are records in one Int32Array (Ent); keys live in one growable
- * byte arena. Three typed arrays a target, whatever its size: at 5000 targets each typed array
- * a target costs ~1 MB of traced heap (its JS object and its ArrayBuffer's), see docs/heap.md.
+ * Layout: one Int32Array holds the entries' records (Ent) and, after them, the slot table:
+ * open addressing with linear probing (entry index + 1, 0 = empty), load factor ≤ 1/2; keys
+ * live in one growable byte arena. Two typed arrays a target, whatever its size: at 5000
+ * targets each typed array a target costs ~1 MB of traced heap (its JS object and its
+ * ArrayBuffer's), see docs/heap.md.
  * A lookup first tries the entry after the last hit (exporters repeat their order), then the
  * hash table. Each entry records the scrape iteration it was last seen in; iterDone() drops the entries
  * not seen since iterStart() (series churn) and hands their refs back so the head can free them.
@@ -40,10 +41,11 @@ const dropped: number[] = [];
  * entry (hint(), setHint()) and follows a compaction through movedTo().
  */
 export class ScrapeCache {
-  private slots: Int32Array;
-  private mask: number;
-  /** The entries' records (Ent), capacity entries. */
+  /** The entries' records (Ent), capacity of them, then the slot table from slotsAt on. */
   private ent: Int32Array;
+  private slotsAt: number;
+  /** Slots - 1 (a power of two less one). */
+  private mask: number;
   private n = 0;
   private arena: Uint8Array;
   private arenaUsed = 0;
@@ -61,9 +63,9 @@ export class ScrapeCache {
 
   constructor(initialEntries = 64) {
     const cap = pow2AtLeast(Math.max(8, initialEntries));
-    this.slots = new Int32Array(cap * 2);
+    this.ent = new Int32Array(cap * (Ent.Size + 2));
+    this.slotsAt = cap * Ent.Size;
     this.mask = cap * 2 - 1;
-    this.ent = new Int32Array(cap * Ent.Size);
     this.arena = new Uint8Array(cap * 64);
   }
 
@@ -74,12 +76,12 @@ export class ScrapeCache {
 
   /** Bytes held by the cache's typed arrays (allocated capacity, not just the used part). */
   get bytes(): number {
-    return this.slots.byteLength + this.ent.byteLength + (this.remap?.byteLength ?? 0) + this.arena.byteLength;
+    return this.ent.byteLength + (this.remap?.byteLength ?? 0) + this.arena.byteLength;
   }
 
   /** Entry capacity: indexes of entries to come stay below it until the next add() that grows. */
   get capacity(): number {
-    return this.ent.length / Ent.Size;
+    return this.slotsAt / Ent.Size;
   }
 
   /** The entry the last get() hit or add() added. */
@@ -107,12 +109,12 @@ export class ScrapeCache {
    */
   rollback(): readonly number[] {
     dropped.length = 0;
-    const { slots, mask, ent } = this;
+    const { slotsAt, mask, ent } = this;
     for (let e = this.n - 1; e >= this.iterEntries; e--) {
       dropped.push(ent[e * Ent.Size + Ent.Ref]!);
       let i = ent[e * Ent.Size + Ent.Hash]! & mask;
-      while (slots[i] !== e + 1) i = (i + 1) & mask;
-      slots[i] = 0;
+      while (ent[slotsAt + i] !== e + 1) i = (i + 1) & mask;
+      ent[slotsAt + i] = 0;
     }
     this.n = Math.min(this.n, this.iterEntries);
     this.arenaUsed = Math.min(this.arenaUsed, this.iterArena);
@@ -148,11 +150,11 @@ export class ScrapeCache {
     const p = this.predicted;
     if (p < this.n && ent[p * Ent.Size + Ent.Len] === len && this.equals(p, buf, start, len)) return this.hit(p);
     const h = hashBytes(buf, start, end) | 0;
-    const slots = this.slots;
+    const slotsAt = this.slotsAt;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
-      const e = slots[i]! - 1;
+      const e = ent[slotsAt + i]! - 1;
       if (e < 0) return -1;
       const r = e * Ent.Size;
       if (ent[r + Ent.Hash] === h && ent[r + Ent.Len] === len && this.equals(e, buf, start, len)) return this.hit(e);
@@ -178,7 +180,7 @@ export class ScrapeCache {
 
   /** Adds buf[start, end) → ref, seen in this iteration. The key MUST NOT be present (call after a miss). */
   add(buf: Uint8Array, start: number, end: number, ref: number): void {
-    if (this.n * Ent.Size === this.ent.length) this.growEntries();
+    if (this.n * Ent.Size === this.slotsAt) this.growEntries();
     const len = end - start;
     if (this.arenaUsed + len > this.arena.length) this.growArena(this.arenaUsed + len);
     const e = this.n++;
@@ -251,7 +253,7 @@ export class ScrapeCache {
     this.n = 0;
     this.arenaUsed = 0;
     this.seenThisIter = 0;
-    this.slots.fill(0);
+    this.ent.fill(0, this.slotsAt);
     return dropped;
   }
 
@@ -264,19 +266,21 @@ export class ScrapeCache {
   }
 
   private insertSlot(e: number, h: number): void {
-    insertSlot(this.slots, h, e + 1);
+    insertSlot(this.ent, h, e + 1, this.slotsAt);
   }
 
   private rebuildSlots(): void {
-    this.slots.fill(0);
+    this.ent.fill(0, this.slotsAt);
     for (let e = 0; e < this.n; e++) this.insertSlot(e, this.ent[e * Ent.Size + Ent.Hash]!);
   }
 
   /** Doubles entry capacity and the slot table (amortised O(1) per add). */
   private growEntries(): void {
     const cap = this.capacity * 2;
-    this.ent = grow(this.ent, new Int32Array(cap * Ent.Size));
-    this.slots = new Int32Array(cap * 2);
+    const next = new Int32Array(cap * (Ent.Size + 2));
+    next.set(this.ent.subarray(0, this.slotsAt));
+    this.ent = next;
+    this.slotsAt = cap * Ent.Size;
     this.mask = cap * 2 - 1;
     this.rebuildSlots();
   }

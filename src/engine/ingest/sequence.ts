@@ -21,8 +21,9 @@ import { grow, pow2AtLeast } from './typed-arrays.js';
  * counterpart, for the line it stops at, and the whole way when WebAssembly is off.
  * The matchers report in `result`, and the runs of a scrape are recorded in `pend`: a SeqScratch
  * that an ingester's sequences share (ingest() runs to its end before the next).
- * A target's own state is two typed arrays and a DataView, plus the hint its cache keeps per
- * entry: at 5000 targets every object a target holds is 5000 objects for a mark-compact.
+ * A target's own state is two typed arrays (a DataView of its bytes only once the JavaScript
+ * matcher runs) and the hint its cache keeps per entry: at 5000 targets every object a target
+ * holds is 5000 objects for a mark-compact.
  * INVARIANT: a run's series bytes equal its entry's key (runs are copied from bodies whose
  * series resolved to that entry, and compaction remaps the entries), so a sequence hit is
  * exactly a get() hit; a stale or misplaced cursor costs time, never correctness.
@@ -34,7 +35,8 @@ export class ScrapeSequence {
   private readonly wasm: WasmRuns | null;
   // Runs live in runBytes; run k is runs[k * Run.Size …], offsets into runBytes.
   private runBytes = new Uint8Array(0);
-  private runDv = new DataView(this.runBytes.buffer);
+  /** matchNext()'s view of runBytes, made when the JavaScript matcher first runs (null: not yet, or runBytes was replaced). */
+  private runDv: DataView | null = null;
   private runs = new Int32Array(0);
   private len = 0;
   /** The WebAssembly matcher's views of runs and runBytes: their used part (kept while that is unchanged). */
@@ -56,7 +58,7 @@ export class ScrapeSequence {
   private matchPos = 0;
 
   constructor(
-    private readonly cache: ScrapeCache,
+    readonly cache: ScrapeCache,
     scratch = new SeqScratch(),
   ) {
     this.wasm = wasmRuns(seqKernel());
@@ -107,7 +109,7 @@ export class ScrapeSequence {
       // and NaN: commit() marks a run with such a word on this grid Run.Slow (needsSameBytes).
       // Inline, not a function: as one, it ended up a call per line (alltypes, JavaScript
       // matcher: 61 → 64 ns/sample).
-      const sdv = this.runDv;
+      const sdv = this.runDv ?? (this.runDv = new DataView(this.runBytes.buffer));
       const last = len - 8;
       let j = 0;
       for (; j + 8 < last; j += 16) {
@@ -251,7 +253,7 @@ export class ScrapeSequence {
       const next = new Uint8Array(pow2AtLeast((base + (to - from)) * 1.25));
       next.set(this.runBytes.subarray(0, base));
       this.runBytes = next;
-      this.runDv = new DataView(next.buffer);
+      this.runDv = null;
     }
     if (to > from) this.runBytes.set(body.subarray(from, to), base);
     if ((keep + n) * Run.Size > this.runs.length) this.runs = grow(this.runs, new Int32Array(pow2AtLeast((keep + n) * Run.Size)));
@@ -267,7 +269,7 @@ export class ScrapeSequence {
       runs[r + Run.Lines] = pend[p + Run.Lines]!;
       const e = pend[p + Run.Entry]!;
       runs[r + Run.Entry] = e;
-      runs[r + Run.Slow] = needsSameBytes(this.runDv, s, ke - s) ? 1 : 0;
+      runs[r + Run.Slow] = needsSameBytes(this.runBytes, s, ke - s) ? 1 : 0;
       this.cache.setHint(e, keep + i);
     }
     this.len = keep + n;

@@ -10,10 +10,13 @@ export function pow2AtLeast(n: number): number {
   return p;
 }
 
-/** Puts value into the first empty slot (0) from h on, linear probing over a power-of-two table. */
-export function insertSlot(slots: Int32Array, h: number, value: number): void {
-  const mask = slots.length - 1;
+/**
+ * Puts value into the first empty slot (0) from h on, linear probing over a power-of-two
+ * table: table[at, end) (the table may be the tail of an array that holds something else first).
+ */
+export function insertSlot(table: Int32Array, h: number, value: number, at = 0): void {
+  const mask = table.length - at - 1;
   let i = h & mask;
-  while (slots[i] !== 0) i = (i + 1) & mask;
-  slots[i] = value;
+  while (table[at + i] !== 0) i = (i + 1) & mask;
+  table[at + i] = value;
 }
