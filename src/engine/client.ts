@@ -31,7 +31,8 @@ export interface ScrapeClientOptions {
  * the soak. This client opens its sockets with `onread: { buffer, callback }`: Node reads
  * straight into a buffer the connection owns, and the body is copied into a second owned
  * buffer (grown to the largest body, then reused). In steady state a scrape allocates no
- * external memory: the request bytes are encoded once per target, and the heap allocation
+ * external memory: a connection writes each request into a buffer of its own (the path, then
+ * the headers, encoded once per pool: nothing is kept per target), and the heap allocation
  * is a timer, a body view and a few small objects.
  *
  * Responses: status line, headers (Content-Length, Transfer-Encoding: chunked, Content-Type,
@@ -51,7 +52,6 @@ export class ScrapeClient {
   private readonly maxConnections: number;
   private readonly keepAliveMs: number;
   private readonly userAgent: string;
-  private readonly requests = new WeakMap<ScrapeTarget, { timeoutMs: number; bytes: Buffer }>();
   private closed = false;
   /** Bytes of body buffers ever allocated (for the benchmark: garbage that reuse avoids). */
   bufferBytesAllocated = 0;
@@ -83,7 +83,7 @@ export class ScrapeClient {
       pool = new Pool(this, parsed.host, parsed.port, parsed.hostHeader);
       this.pools.set(target.origin, pool);
     }
-    const req = new Request(pool, this.requestBytes(target, timeoutMs, pool.hostHeader), timeoutMs, cb, tag);
+    const req = new Request(pool, target.path, pool.tail(timeoutMs), timeoutMs, cb, tag);
     pool.submit(req);
   }
 
@@ -115,17 +115,13 @@ export class ScrapeClient {
     return Buffer.allocUnsafeSlow(n);
   }
 
-  /** The request's bytes, encoded once per target (and again only if the timeout changes). */
-  private requestBytes(target: ScrapeTarget, timeoutMs: number, hostHeader: string): Buffer {
-    const cached = this.requests.get(target);
-    if (cached !== undefined && cached.timeoutMs === timeoutMs) return cached.bytes;
+  /** @internal What a request to hostHeader says after its path: ` HTTP/1.1` and the headers, through the blank line. */
+  requestTail(hostHeader: string, timeoutMs: number): Buffer {
     const text =
-      `GET ${target.path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: ${this.userAgent}\r\nAccept: ${ACCEPT_HEADER}\r\n` +
+      ` HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: ${this.userAgent}\r\nAccept: ${ACCEPT_HEADER}\r\n` +
       // Prometheus asks for gzip; the fleet serves identity, and decompression is not what is measured here.
       `Accept-Encoding: identity\r\nX-Prometheus-Scrape-Timeout-Seconds: ${timeoutMs / 1000}\r\n\r\n`;
-    const bytes = Buffer.from(text, 'latin1');
-    this.requests.set(target, { timeoutMs, bytes });
-    return bytes;
+    return Buffer.from(text, 'latin1');
   }
 }
 
@@ -145,6 +141,9 @@ class Pool implements ConnectionPool, RequestQueue {
   private readonly idle: Connection[] = [];
   private readonly queue: Request[] = [];
   private readonly all = new Set<Connection>();
+  /** requestTail() for the last timeout asked (one per engine: encoded once). */
+  private tailMs = -1;
+  private tailBytes: Buffer = Buffer.alloc(0);
 
   constructor(
     readonly client: ScrapeClient,
@@ -152,6 +151,15 @@ class Pool implements ConnectionPool, RequestQueue {
     readonly port: number,
     readonly hostHeader: string,
   ) {}
+
+  /** The bytes after the path of a request with this timeout. */
+  tail(timeoutMs: number): Buffer {
+    if (timeoutMs !== this.tailMs) {
+      this.tailBytes = this.client.requestTail(this.hostHeader, timeoutMs);
+      this.tailMs = timeoutMs;
+    }
+    return this.tailBytes;
+  }
 
   submit(req: Request): void {
     const now = performance.now();

@@ -35,6 +35,12 @@ export class Connection extends ResponseReader implements RequestConnection {
   usable = true;
   expiresAt = Infinity;
   private readonly readBuf = Buffer.allocUnsafeSlow(READ_BUFFER);
+  /**
+   * The request written, and a view of its used part, kept while the length repeats. Reused:
+   * the next request starts after the response to this one, so the socket has sent it.
+   */
+  private out = Buffer.allocUnsafeSlow(512);
+  private outView = this.out.subarray(0, 0);
   private req: Request | null = null;
   /** Bytes of the response received so far (0: the server has said nothing: a retry is safe). */
   private received = 0;
@@ -71,7 +77,19 @@ export class Connection extends ResponseReader implements RequestConnection {
     this.headLen = 0;
     this.received = 0;
     this.expiresAt = Infinity;
-    this.socket.write(req.bytes);
+    this.socket.write(this.request(req));
+  }
+
+  /** `GET <path><tail>` in `out`, latin1 as Go's net/http writes a path it was given (allocates only when the length changes). */
+  private request(req: Request): Buffer {
+    const len = 4 + req.path.length + req.tail.length;
+    if (len > this.out.length) this.out = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(len)));
+    const out = this.out;
+    out.write('GET ', 0, 'latin1');
+    out.write(req.path, 4, 'latin1');
+    out.set(req.tail, 4 + req.path.length);
+    if (this.outView.buffer !== out.buffer || this.outView.length !== len) this.outView = out.subarray(0, len);
+    return this.outView;
   }
 
   /** Ends the connection; a request on it fails with `err` (or a generic error). */

@@ -18,8 +18,9 @@ export interface RequestConnection {
 }
 
 /**
- * One scrape in flight: its request bytes, its callback (called once), its timeout (from
- * submission, queueing included), and whether it was retried on a fresh connection already.
+ * One scrape in flight: what its request says (the path, and the bytes after it, one Buffer
+ * per pool: the connection writes `GET <path><tail>`), its callback (called once), its timeout
+ * (from submission, queueing included), and whether it was retried on a fresh connection already.
  */
 export class Request {
   conn: RequestConnection | null = null;
@@ -29,7 +30,9 @@ export class Request {
 
   constructor(
     readonly pool: RequestQueue,
-    readonly bytes: Buffer,
+    readonly path: string,
+    /** ` HTTP/1.1` and the headers, through the blank line. */
+    readonly tail: Buffer,
     readonly timeoutMs: number,
     private readonly cb: ScrapeCallback,
     private readonly tag: number,

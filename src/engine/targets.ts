@@ -35,6 +35,8 @@ export function parseFileSd(text: string, path = '<file_sd>'): ScrapeTarget[] {
   if (!Array.isArray(data)) throw bad('expected a JSON array of target groups ({ "targets": [...], "labels": {...} })');
   const out: ScrapeTarget[] = [];
   const seen = new Set<string>();
+  // One string per origin, not one per target: a fleet is one origin for 5000 targets (docs/heap.md).
+  const origins = new Map<string, string>();
   data.forEach((g: unknown, gi: number) => {
     if (typeof g !== 'object' || g === null) throw bad(`group ${gi} must be an object`);
     const group = g as { targets?: unknown; labels?: unknown };
@@ -56,7 +58,8 @@ export function parseFileSd(text: string, path = '<file_sd>'): ScrapeTarget[] {
     for (const [k, v] of Object.entries(l)) if (!k.startsWith('__')) plain[k] = v;
     for (const hostPort of group.targets as string[]) {
       if (/[/\s\x00-\x1f\x7f@?#]/.test(hostPort) || !/:\d+$/.test(hostPort)) throw bad(`group ${gi}: target ${JSON.stringify(hostPort.slice(0, 60))} must be host:port`);
-      const origin = `${scheme}://${hostPort}`;
+      let origin = `${scheme}://${hostPort}`;
+      origin = origins.get(origin) ?? (origins.set(origin, origin), origin);
       const id = origin + metricsPath;
       if (seen.has(id)) continue;
       seen.add(id);
