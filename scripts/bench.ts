@@ -6,6 +6,7 @@ import { runRenderBench } from './bench-render.js';
 import { runScrapeBench } from './bench-scrape.js';
 import { runParseBench } from './bench-parse.js';
 import { benchEndToEnd, benchIngesters } from './bench-engine.js';
+import { runMillionBench } from './bench-million.js';
 import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
 import { runLiveMetricsBench } from './bench-live-metrics.js';
@@ -50,8 +51,8 @@ const benches: [string, () => Promise<Row[]>][] = [
   ],
   [
     'engine',
-    async () =>
-      (await benchEndToEnd({ seconds: quick ? 10 : 20, ingesters: ['cached', 'naive'] })).map((r) => ({
+    async () => [
+      ...(await benchEndToEnd({ seconds: quick ? 10 : 20, ingesters: ['cached', 'naive'] })).map((r) => ({
         bench: 'engine',
         subject: `engine child, ingester ${r.ingester}`,
         input: `default profile fleet, ${r.targets} targets, ${r.seconds} s`,
@@ -59,6 +60,9 @@ const benches: [string, () => Promise<Row[]>][] = [
           `**${r.cpuMicrosPerSample.toFixed(2)} µs CPU/sample** at ${Math.round(r.samplesPerSecond)} samples/s (${r.cpuCores.toFixed(2)} cores), ` +
           `scrapes ${r.scrapesOk} ok / ${r.scrapesFailed} failed, head ${(r.headBytes / 2 ** 20).toFixed(0)} MiB for ${r.series} series, RSS ${(r.rssBytes / 2 ** 20).toFixed(0)} MiB`,
       })),
+      // 1M series (node dist/scripts/bench-million.js runs this row alone).
+      await runMillionBench(quick ? { durationSeconds: 20, warmupSeconds: 15 } : {}),
+    ],
   ],
   ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
   ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
