@@ -1,7 +1,7 @@
 import { ScrapeError } from '../common/errors.js';
 import type { ScrapeTarget } from './targets.js';
 import { Connection, type ConnectionPool } from './connection.js';
-import { Request, type RequestQueue, type ScrapeCallback } from './request.js';
+import { Deadlines, Request, type RequestQueue, type ScrapeCallback } from './request.js';
 import { FIRST_BODY_BUFFER } from './response-reader.js';
 
 export type { ScrapeCallback };
@@ -53,6 +53,8 @@ export class ScrapeClient {
   private readonly keepAliveMs: number;
   private readonly userAgent: string;
   private closed = false;
+  /** The requests in flight, by their timeout (the engine uses one). */
+  private readonly deadlines = new Map<number, Deadlines>();
   /** Bytes of body buffers ever allocated (for the benchmark: garbage that reuse avoids). */
   bufferBytesAllocated = 0;
   /** Connections ever opened (keep-alive reuse keeps this at the pool size). */
@@ -83,7 +85,9 @@ export class ScrapeClient {
       pool = new Pool(this, parsed.host, parsed.port, parsed.hostHeader);
       this.pools.set(target.origin, pool);
     }
-    const req = new Request(pool, target.path, pool.tail(timeoutMs), timeoutMs, cb, tag);
+    let deadlines = this.deadlines.get(timeoutMs);
+    if (deadlines === undefined) this.deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs)));
+    const req = new Request(pool, target.path, pool.tail(timeoutMs), deadlines, cb, tag);
     pool.submit(req);
   }
 
@@ -92,6 +96,7 @@ export class ScrapeClient {
     const waits: Promise<void>[] = [];
     for (const p of this.pools.values()) waits.push(p.close());
     this.pools.clear();
+    for (const d of this.deadlines.values()) d.stop();
     return Promise.all(waits).then(() => undefined);
   }
 
