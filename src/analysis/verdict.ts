@@ -29,7 +29,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
     const mc = st.seconds.filter((x) => x.gc.markCompacts > 0).length;
     out.push(
       `ingestion was uneven: ${st.windows} of ${secs} s fell >${st.criteria.belowMedianPct} % below the median, stalled the event loop or had no frame; ` +
-        `${st.withGc} of them had GC at work in that or the previous second (${s.gc.byKind.go ? `over ${st.criteria.gcMsPerSecond} ms of Go GC work` : `${mc} with a mark-compact, the others over ${st.criteria.gcMsPerSecond} ms of GC`}).`,
+        `${st.withGc} of them had GC at work in that or the previous second (${s.gc.byKind.go || sut !== 'the engine' ? `over ${st.criteria.gcMsPerSecond} ms of Go GC work` : `${mc} with a mark-compact, the others over ${st.criteria.gcMsPerSecond} ms of GC`}).`,
     );
   }
   if (st.correlation.gcTime !== null) {
@@ -51,7 +51,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   out.push(
     `provision ${p.coresNeeded} core${p.coresNeeded === 1 ? '' : 's'} (p99 CPU at ${Math.round(p.targetUtilization * 100)} % utilisation) and ${fmt(p.ramNeededBytes / 2 ** 20)} MiB of RAM` +
       (p.gcCoreOverheadPct !== null ? `; GC adds ${p.gcCoreOverheadPct.toFixed(0)} % onto cores` : '') +
-      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over ${s.gc.byKind.go ? 'the live heap gctrace last reported' : 'live heap + external memory after a full GC'})` : '') +
+      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over ${s.gc.byKind.go || sut !== 'the engine' ? 'the live heap gctrace last reported' : 'live heap + external memory after a full GC'})` : '') +
       '.',
   );
   const trend = s.memory.heapTrend;
