@@ -247,3 +247,28 @@ test('--target url: a scraper already running, pointed at a promsoak fleet alrea
   // The soak stopped nothing it did not start.
   assert.equal(scraper.exitCode, null);
 });
+
+test('--target: a target frozen mid-soak (SIGSTOP) is a FAILED soak, not a good one, and is still stopped at the end', { timeout: 90_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
+  const runs = join(out, 'runs');
+  const soak = run(
+    ['run', profileFile(out, 5, 1), '--target', `exec:${process.execPath} ${SCRAPER} {file_sd} {port} {interval}`, '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'tiny_samples_total', '--duration', '12', '--warmup', '1'],
+    runs,
+  );
+  // Once three frames are on disk, freeze the target.
+  let pid: number | undefined;
+  for (let i = 0; i < 300 && pid === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const dirs = existsSync(runs) ? readdirSync(runs) : [];
+    const frames = dirs.length === 1 ? join(runs, dirs[0]!, 'frames.ndjson') : '';
+    if (frames && existsSync(frames) && readFileSync(frames, 'utf8').split('\n').length > 3) pid = JSON.parse(readFileSync(join(runs, dirs[0]!, 'run.json'), 'utf8')).meta.target.pid;
+  }
+  assert.ok(pid, 'the target started');
+  process.kill(pid, 'SIGSTOP');
+  const r = await soak;
+  assert.equal(r.code, 1, r.stdout);
+  const { s } = load(r.dir!);
+  assert.match(s.verdict[0]!, /^FAILED: the target \(exec:.*\) sent no frame for/);
+  assert.ok(s.run.longestSilenceSeconds > 3);
+  assert.throws(() => process.kill(pid!, 0), 'the frozen target was killed');
+});
