@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { PromsoakError } from '../common/errors.js';
 import type { LiveFrame, LiveGcEvent } from './live-frame.js';
 import { SoakMetrics } from './soak-metrics.js';
-import type { SoakPlan } from './soak-plan.js';
+import type { SoakOptions, SoakPlan } from './soak-plan.js';
 
 export interface LiveMetricsOptions {
   /** 0: a free port (the URL says which). */
@@ -65,4 +65,12 @@ export async function startLiveMetrics(o: LiveMetricsOptions): Promise<LiveMetri
 /** promsoak_soak_info's labels for a soak. The target is the built-in engine until a soak can have another (issue #13). */
 export function soakInfo(meta: SoakPlan['meta']): Record<string, string> {
   return { profile: meta.profile, ingester: meta.ingester, target: meta.target?.kind === undefined || meta.target.kind === 'builtin' ? 'engine' : meta.ingester, cores: meta.cores ?? 'all', node: meta.node, version: meta.version };
+}
+
+/** A soak's live metrics when --metrics-port asks for them (undefined otherwise), its URL told to onMetricsUrl. */
+export async function soakLiveMetrics(o: Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl'>, meta: SoakPlan['meta']): Promise<LiveMetrics | undefined> {
+  if (o.metricsPort === undefined) return undefined;
+  const live = await startLiveMetrics({ port: o.metricsPort, host: o.metricsHost, info: soakInfo(meta) });
+  o.onMetricsUrl?.(live.url);
+  return live;
 }

@@ -8,6 +8,7 @@ import type { SoakPlan } from './soak-plan.js';
 import type { TargetStatus } from '../protocol/engine.js';
 import type { Schedule } from '../analysis/schedule.js';
 import { FaultPlan } from '../fleet/faults.js';
+import { CONFIG_FILE } from './target-kinds.js';
 import { shardTargetsVerdict } from './shard-targets.js';
 
 export interface SoakResult {
@@ -63,12 +64,10 @@ function soakFiles(plan: SoakPlan, heap: HeapDiagnostics | undefined): string[] 
     case 'url':
       return common;
     default:
-      return [...common, 'target.stdout.log', 'target.stderr.log', ...TARGET_CONFIG[plan.target.spec.kind]];
+      return [...common, 'target.stdout.log', 'target.stderr.log', ...(plan.target.spec.kind === 'exec' ? [] : [CONFIG_FILE[plan.target.spec.kind]])];
   }
 }
 
-/** The config file promsoak writes for a launched target (run/target/kinds.ts). */
-const TARGET_CONFIG = { prometheus: ['prometheus.yml'], 'victoria-metrics': ['promscrape.yml'], exec: [] };
 
 /**
  * summary.json of a soak: the analysis of its frames and GC events, the thresholds evaluated,

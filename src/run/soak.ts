@@ -5,7 +5,7 @@ import type { Schedule } from '../analysis/schedule.js';
 import { startEngineChild, type EngineChild } from './engine-child.js';
 import { pinSelf } from './engine-launch.js';
 import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
-import { soakInfo, startLiveMetrics, type LiveMetrics } from './live-metrics.js';
+import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import type { SoakOptions, SoakPlan } from './soak-plan.js';
@@ -31,10 +31,8 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let engine: EngineChild | undefined;
   try {
-    if (o.metricsPort !== undefined) {
-      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, host: o.metricsHost, info: soakInfo(plan.meta) })).onGc;
-      o.onMetricsUrl?.(live.url);
-    }
+    live = await soakLiveMetrics(o, plan.meta);
+    rec.onGc = live?.onGc;
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fillPlaceholders, SYNTHETIC_PER_SCRAPE, type TargetSpec } from './target-spec.js';
+import { fillPlaceholders, type TargetSpec } from './target-spec.js';
 
 /**
  * How each kind of target is launched and read: its command line, the config files promsoak
@@ -25,15 +25,8 @@ export interface TargetMetricNames {
 export interface TargetLaunch {
   /** null for a url: target (already running). */
   argv: string[] | null;
-  env: Record<string, string>;
   metricsUrl: string;
   names: TargetMetricNames;
-  /** A Go program: GOMAXPROCS follows --cores, GODEBUG=gctrace=1 is set unless the user set GODEBUG. */
-  go: boolean;
-  /** Synthetic series the target adds per scrape (Prometheus: up, scrape_duration_seconds, …), for the samples it should ingest. */
-  syntheticPerScrape: number;
-  /** The config files written for it (names in the run directory). */
-  files: string[];
 }
 
 export interface LaunchContext {
@@ -48,6 +41,9 @@ export interface LaunchContext {
 }
 
 /** Prometheus 2.x: samples appended to the head (summed over its `type` label). */
+/** The scrape config promsoak writes for a launched scraper, in the run directory. */
+export const CONFIG_FILE = { prometheus: 'prometheus.yml', 'victoria-metrics': 'promscrape.yml' } as const;
+
 export const PROMETHEUS_NAMES: TargetMetricNames = {
   samples: 'prometheus_tsdb_head_samples_appended_total',
   series: 'prometheus_tsdb_head_series',
@@ -65,13 +61,13 @@ export const VICTORIA_METRICS_NAMES: TargetMetricNames = {
 export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' }>, ctx: LaunchContext): Promise<TargetLaunch> {
   switch (t.kind) {
     case 'prometheus':
-      return launchScraper(t, ctx, 'prometheus.yml', (config, port) => [
+      return launchScraper(t, ctx, (config, port) => [
         `--config.file=${config}`,
         `--storage.tsdb.path=${join(ctx.dir, 'tsdb')}`,
         `--web.listen-address=127.0.0.1:${port}`,
       ]);
     case 'victoria-metrics':
-      return launchScraper(t, ctx, 'promscrape.yml', (config, port) => [
+      return launchScraper(t, ctx, (config, port) => [
         `-promscrape.config=${config}`,
         `-storageDataPath=${join(ctx.dir, 'vmdata')}`,
         `-httpListenAddr=127.0.0.1:${port}`,
@@ -89,16 +85,12 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
       return {
         // `exec` so that the pid promsoak watches is the scraper's own, not a shell's.
         argv: ['/bin/sh', '-c', `exec ${command}`],
-        env: {},
         metricsUrl: ctx.metricsTemplate!.replaceAll('{port}', String(port)),
         names: { samples: ctx.samples! },
-        go: false,
-        syntheticPerScrape: 0,
-        files: [],
       };
     }
     case 'url':
-      return { argv: null, env: {}, metricsUrl: t.url, names: { samples: ctx.samples! }, go: false, syntheticPerScrape: 0, files: [] };
+      return { argv: null, metricsUrl: t.url, names: { samples: ctx.samples! } };
   }
 }
 
@@ -106,21 +98,16 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
 async function launchScraper(
   t: Extract<TargetSpec, { kind: 'prometheus' | 'victoria-metrics' }>,
   ctx: LaunchContext,
-  configName: string,
   flags: (config: string, port: number) => string[],
 ): Promise<TargetLaunch> {
   const port = await freePort();
-  const config = join(ctx.dir, configName);
+  const config = join(ctx.dir, CONFIG_FILE[t.kind]);
   writeFileSync(config, scrapeConfig(ctx));
   const names = t.kind === 'prometheus' ? PROMETHEUS_NAMES : VICTORIA_METRICS_NAMES;
   return {
     argv: [t.binary, ...flags(config, port)],
-    env: {},
     metricsUrl: ctx.metricsTemplate?.replaceAll('{port}', String(port)) ?? `http://127.0.0.1:${port}/metrics`,
     names: { ...names, ...(ctx.samples ? { samples: ctx.samples } : {}) },
-    go: true,
-    syntheticPerScrape: SYNTHETIC_PER_SCRAPE[t.kind],
-    files: [configName],
   };
 }
 

@@ -47,6 +47,10 @@ export class TargetSampler {
   private last: Reading | undefined;
   /** The process has gone (its /proc entry vanished). */
   gone = false;
+  /** Why the last meta-scrape failed. */
+  lastError = '';
+  /** The metrics answered at least once. */
+  answered = false;
 
   constructor(private readonly o: SamplerOptions) {
     const all: Partial<Record<Key, string>> = { ...GO, ...PROCESS, ...o.names };
@@ -70,10 +74,6 @@ export class TargetSampler {
     }
     this.last = r;
   }
-
-  lastError = '';
-  /** The metrics answered at least once. */
-  answered = false;
 
   /**
    * The second since the last good reading. null when the meta-scrape failed: no frame then;

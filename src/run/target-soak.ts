@@ -10,7 +10,7 @@ import { launchProcess, type LaunchedProcess } from './target-process.js';
 import { TargetRecorder } from './target-recorder.js';
 import { TargetSampler } from './target-sampler.js';
 import { writeReport } from './report-file.js';
-import { soakInfo, startLiveMetrics, type LiveMetrics } from './live-metrics.js';
+import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
 
 /** How long a launched target has to answer its metrics at all, and then to show the samples counter. */
 const READY_TIMEOUT_MS = 30_000;
@@ -37,10 +37,8 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
   let proc: LaunchedProcess | undefined;
   const info = plan.meta.target!;
   try {
-    if (o.metricsPort !== undefined) {
-      rec.onGc = (live = await startLiveMetrics({ port: o.metricsPort, host: o.metricsHost, info: soakInfo(plan.meta) })).onGc;
-      o.onMetricsUrl?.(live.url);
-    }
+    live = await soakLiveMetrics(o, plan.meta);
+    rec.onGc = live?.onGc;
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
     const launch = await planTargetLaunch(spec, {
       dir: dir.path,
