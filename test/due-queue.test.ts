@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { DueQueue } from '../src/engine/due-queue.js';
 import { TargetStatusTable } from '../src/engine/target-status.js';
@@ -37,6 +37,37 @@ describe('DueQueue', () => {
     assert.deepEqual(counts, at, 'nothing after stop()');
     assert.ok(at[0]! > at[2]!, `the 5 ms loop fired more often than the 15 ms one: ${at}`);
     assert.ok(at[2]! >= 3, `${at}`);
+  });
+});
+
+describe('DueQueue wake-ups', () => {
+  it('arms one timer a wake-up, not one a loop it fires, and wakes only when a loop is due', async () => {
+    // 200 loops every 40 ms (the engine's loops reschedule themselves from inside fire).
+    const n = 200;
+    const nows = new Set<number>();
+    let fired = 0;
+    const arm = mock.method(globalThis, 'setTimeout');
+    try {
+      const q = new DueQueue(n, (i, now) => {
+        fired++;
+        nows.add(now);
+        q.schedule(i, q.at[i]! + 40);
+      });
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) q.schedule(i, t0 + 2 + ((i * 37) % 40) + (i % 7) / 10);
+      const armedBefore = arm.mock.callCount();
+      await new Promise<void>((r) => {
+        const wait = (): void => void (fired >= 4 * n ? r() : setImmediate(wait));
+        wait();
+      });
+      q.stop();
+      const armed = arm.mock.callCount() - armedBefore;
+      // Each wake-up fires at least one loop (no early wake-up that finds nothing due and
+      // re-arms) and arms the timer once, at its end.
+      assert.ok(armed <= nows.size + 1, `${armed} timers armed for ${nows.size} wake-ups that fired ${fired} loops`);
+    } finally {
+      arm.mock.restore();
+    }
   });
 });
 

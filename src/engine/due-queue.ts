@@ -20,6 +20,8 @@ export class DueQueue {
   /** What the armed timer was set for (Infinity: none). */
   private armedFor = Infinity;
   private stopped = false;
+  /** onTimer is handing loops out: schedule() leaves the timer to it (no Timeout per loop fired). */
+  private firing = false;
 
   constructor(
     loops: number,
@@ -42,7 +44,7 @@ export class DueQueue {
       k = parent;
     }
     heap[k] = i;
-    if (at < this.armedFor) this.arm();
+    if (at < this.armedFor && !this.firing) this.arm();
   }
 
   /** No loop fires after this. */
@@ -56,7 +58,12 @@ export class DueQueue {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = performance.now();
-    while (!this.stopped && this.size > 0 && this.at[this.heap[0]!]! <= now + TOLERANCE_MS) this.fire(this.pop(), now);
+    this.firing = true;
+    try {
+      while (!this.stopped && this.size > 0 && this.at[this.heap[0]!]! <= now + TOLERANCE_MS) this.fire(this.pop(), now);
+    } finally {
+      this.firing = false;
+    }
     if (this.size > 0) this.arm();
   };
 
@@ -65,7 +72,10 @@ export class DueQueue {
     const at = this.at[this.heap[0]!]!;
     clearTimeout(this.timer);
     this.armedFor = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
+    // Whole milliseconds, rounded up: Node truncates a timer's delay and counts it from the
+    // loop's cached time, so a fractional delay woke the loop before the loop was due and again
+    // 1 ms later (two wake-ups a scrape); whole delays also let Node reuse its per-duration list.
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - performance.now())));
   }
 
   private pop(): number {
