@@ -193,35 +193,39 @@ export async function benchEndToEnd(o: { seconds?: number; ingesters?: string[];
       });
       await new Promise((r) => setTimeout(r, seconds * 1000));
       await engine.stop();
-      // Measure from the first frame after one full interval + 2 s (every target scraped, series created).
-      const warm = profile.scrapeIntervalSeconds + 2;
-      const from = frames.find((f) => f.uptimeSeconds >= warm) ?? frames[0]!;
-      const to = frames.at(-1)!;
-      const dt = (to.timeMs - from.timeMs) / 1000;
-      const samples = to.samples - from.samples;
-      const cpu = to.cpuUserMicros + to.cpuSystemMicros - from.cpuUserMicros - from.cpuSystemMicros;
-      rows.push({
-        ingester,
-        seconds: dt,
-        targets: to.targets,
-        samplesPerSecond: samples / dt,
-        cpuMicrosPerSample: cpu / samples,
-        cpuCores: cpu / 1e6 / dt,
-        scrapesOk: to.scrapesOk - from.scrapesOk,
-        scrapesFailed: to.scrapesFailed - from.scrapesFailed,
-        scrapesSkipped: to.scrapesSkipped - from.scrapesSkipped,
-        series: to.series,
-        headBytes: to.headBytes,
-        rssBytes: to.rssBytes,
-        bodyBufferBytes: to.bodyBufferBytes,
-        bodyBytes: to.bodyBytes,
-      });
+      rows.push(endToEndRow(ingester, frames, profile.scrapeIntervalSeconds));
     } finally {
       await fleet.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
   return rows;
+}
+
+/** A row from an engine child's stats frames, measured from the first frame after one full interval + 2 s (every target scraped, series created). */
+export function endToEndRow(ingester: string, frames: readonly EngineStats[], intervalSeconds: number): EndToEndRow {
+  const warm = intervalSeconds + 2;
+  const from = frames.find((f) => f.uptimeSeconds >= warm) ?? frames[0]!;
+  const to = frames.at(-1)!;
+  const dt = (to.timeMs - from.timeMs) / 1000;
+  const samples = to.samples - from.samples;
+  const cpu = to.cpuUserMicros + to.cpuSystemMicros - from.cpuUserMicros - from.cpuSystemMicros;
+  return {
+    ingester,
+    seconds: dt,
+    targets: to.targets,
+    samplesPerSecond: samples / dt,
+    cpuMicrosPerSample: cpu / samples,
+    cpuCores: cpu / 1e6 / dt,
+    scrapesOk: to.scrapesOk - from.scrapesOk,
+    scrapesFailed: to.scrapesFailed - from.scrapesFailed,
+    scrapesSkipped: to.scrapesSkipped - from.scrapesSkipped,
+    series: to.series,
+    headBytes: to.headBytes,
+    rssBytes: to.rssBytes,
+    bodyBufferBytes: to.bodyBufferBytes,
+    bodyBytes: to.bodyBytes,
+  };
 }
 
 function fmt(n: number, digits = 1): string {

@@ -1,5 +1,5 @@
 import { AGENT_URL } from '../src/run/engine-launch.js';
-import { benchEndToEnd } from './bench-engine.js';
+import { pairedEngines, type EngineVariant } from './lib/engine-pair.js';
 import { median } from '../src/analysis/stats.js';
 import type { Row } from './lib/rows.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,23 +8,31 @@ import { join } from 'node:path';
 import { runSoak } from '../src/run/soak.js';
 
 /**
- * What the telemetry agent costs the engine: the same fleet and engine (default profile,
- * `cached`, --trace-gc-nvp in both), with and without the preloaded agent, in interleaved
- * order (A B A B …) to spread the machine's noise; engine CPU per sample, median of repeats.
+ * What the telemetry agent costs the engine: the same engine (default profile, `cached`,
+ * --trace-gc-nvp in both) with and without the preloaded agent, the two side by side at the
+ * same time on one fleet (pairedEngines: run in turn, this machine's run-to-run spread of ±15 %
+ * buried the difference); each round's overhead is (with − without) ÷ without, and the row
+ * gives the median of the rounds and their range. The two swap start order every round.
  */
 export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[]> {
   const without: number[] = [];
   const withAgent: number[] = [];
+  const overhead: number[] = [];
+  const variants: EngineVariant[] = [
+    { name: 'without', execArgv: ['--trace-gc-nvp'] },
+    { name: 'with', execArgv: ['--trace-gc-nvp', `--import=${AGENT_URL}`] },
+  ];
   for (let i = 0; i < repeats; i++) {
-    for (const agent of [false, true]) {
-      const execArgv = ['--trace-gc-nvp', ...(agent ? [`--import=${AGENT_URL}`] : [])];
-      const [row] = await benchEndToEnd({ seconds, ingesters: ['cached'], execArgv });
-      (agent ? withAgent : without).push(row!.cpuMicrosPerSample);
-    }
+    const rows = await pairedEngines({ seconds: seconds + 7, variants: i % 2 ? [...variants].reverse() : variants });
+    const a = rows.find((r) => r.ingester === 'without')!.cpuMicrosPerSample;
+    const b = rows.find((r) => r.ingester === 'with')!.cpuMicrosPerSample;
+    without.push(a);
+    withAgent.push(b);
+    overhead.push((b - a) / a);
   }
   const a = median(without);
   const b = median(withAgent);
-  const spread = (v: number[]): string => `${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)}`;
+  const spread = (v: number[], digits = 3, k = 1): string => `${(Math.min(...v) * k).toFixed(digits)}–${(Math.max(...v) * k).toFixed(digits)}`;
   // The agent also times its own callbacks on the engine's main thread, in every soak: a direct
   // measurement, free of the run-to-run noise of the A/B above.
   const self: Row[] = [];
@@ -44,9 +52,11 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
     ...self,
     {
       bench: 'telemetry',
-      subject: 'engine without / with the agent',
-      input: `default profile, cached, ${repeats}×${seconds} s interleaved`,
-      note: `**overhead ${(((b - a) / a) * 100).toFixed(1)} %** of engine CPU: ${a.toFixed(3)} µs/sample without (${spread(without)}), ${b.toFixed(3)} with (${spread(withAgent)}), medians`,
+      subject: 'engine without / with the agent, side by side',
+      input: `default profile, cached, ${repeats} rounds of ${seconds + 7} s, both engines at once on one fleet`,
+      note:
+        `**overhead ${(median(overhead) * 100).toFixed(1)} %** of engine CPU (median of the rounds' paired differences; range ${spread(overhead, 1, 100)} %): ` +
+        `${a.toFixed(3)} µs/sample without (${spread(without)}), ${b.toFixed(3)} with (${spread(withAgent)}), medians`,
     },
   ];
 }

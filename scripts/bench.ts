@@ -7,6 +7,7 @@ import { runScrapeBench } from './bench-scrape.js';
 import { runParseBench } from './bench-parse.js';
 import { benchEndToEnd, benchIngesters } from './bench-engine.js';
 import { runMillionBench } from './bench-million.js';
+import { runFixedCostBench } from './bench-fixed-cost.js';
 import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
 import { runLiveMetricsBench } from './bench-live-metrics.js';
@@ -62,9 +63,11 @@ const benches: [string, () => Promise<Row[]>][] = [
       })),
       // 1M series (node dist/scripts/bench-million.js runs this row alone).
       await runMillionBench(quick ? { durationSeconds: 20, warmupSeconds: 15 } : {}),
+      // Fixed cost per second against cost per scrape (node dist/scripts/bench-fixed-cost.js alone).
+      (await runFixedCostBench(quick ? { intervalsSeconds: [5, 20], durationSeconds: 15 } : {})).row,
     ],
   ],
-  ['telemetry', () => runTelemetryBench(quick ? 1 : 3, quick ? 8 : 15)],
+  ['telemetry', () => runTelemetryBench(quick ? 2 : 5, quick ? 8 : 15)],
   ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
   ['remote-fleet', () => runRemoteFleetBench(quick ? 8 : 15, 5, quick ? 20 : 40)],

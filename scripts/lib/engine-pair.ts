@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFleet } from '../../src/fleet/fleet.js';
+import { loadProfile } from '../../src/profile/load.js';
+import { startEngineChild } from '../../src/run/engine-child.js';
+import type { EngineStats } from '../../src/protocol/engine.js';
+import { endToEndRow, type EndToEndRow } from '../bench-engine.js';
+
+/** One engine child of a paired run: its Node flags and environment. */
+export interface EngineVariant {
+  name: string;
+  execArgv: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Engine children side by side, at the same time, scraping one fleet (default profile): one
+ * per variant, each its own process and its own copy of every target's series.
+ *
+ * Why at the same time rather than one after the other: on this machine one engine's CPU per
+ * sample moves ±15 % from one run to the next (where the scheduler puts it and the fleet's
+ * threads, what else wakes), which buries a difference of a few per cent between variants run
+ * in turn. Run together, both see the same seconds of the same machine; their difference within
+ * a round is what the variant costs, and the rounds show how steady that difference is. The
+ * fleet serves both (its load doubles: it is not what is measured).
+ */
+export async function pairedEngines(o: { seconds: number; variants: EngineVariant[]; profile?: string; intervalSeconds?: number }): Promise<EndToEndRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'promsoak-bench-pair-'));
+  const profile = loadProfile(o.profile ?? 'default');
+  const interval = o.intervalSeconds ?? profile.scrapeIntervalSeconds;
+  const fleet = await startFleet({ profile, outDir: dir });
+  try {
+    const frames = o.variants.map((): EngineStats[] => []);
+    const engines = await Promise.all(
+      o.variants.map((v, i) =>
+        startEngineChild({
+          options: { targetsFile: fleet.fileSd!, intervalSeconds: interval, ingester: 'cached' },
+          execArgv: v.execArgv,
+          env: v.env ? { ...process.env, ...v.env } : process.env,
+          onStats: (s) => frames[i]!.push(s),
+        }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    await Promise.all(engines.map((e) => e.stop()));
+    return o.variants.map((v, i) => endToEndRow(v.name, frames[i]!, interval));
+  } finally {
+    await fleet.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
