@@ -8,6 +8,7 @@ import { runParseBench } from './bench-parse.js';
 import { benchEndToEnd, benchIngesters } from './bench-engine.js';
 import { runMillionBench } from './bench-million.js';
 import { runFixedCostBench } from './bench-fixed-cost.js';
+import { runVsPrometheusBench } from './bench-vs-prometheus.js';
 import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
 import { runLiveMetricsBench } from './bench-live-metrics.js';
@@ -65,6 +66,8 @@ const benches: [string, () => Promise<Row[]>][] = [
       await runMillionBench(quick ? { durationSeconds: 20, warmupSeconds: 15 } : {}),
       // Fixed cost per second against cost per scrape (node dist/scripts/bench-fixed-cost.js alone).
       (await runFixedCostBench(quick ? { intervalsSeconds: [5, 20], durationSeconds: 15 } : {})).row,
+      // Against Debian's Prometheus on one fleet, at once (node dist/scripts/bench-vs-prometheus.js alone).
+      ...(await runVsPrometheusBench(['40k', '300k'], quick ? 1 : 3, quick ? 15 : 30)),
     ],
   ],
   ['telemetry', () => runTelemetryBench(quick ? 2 : 5, quick ? 8 : 15)],
