@@ -303,27 +303,37 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
 }
 
 /**
- * A target's samples over the window's time; when its counter moves in batches (every
- * `cadence` s), over the time between the first and the last batch in the window, so that a
- * batch straddling an edge is not counted whole (VictoriaMetrics: 2 s batches in a 15 s window
- * would read 7 % high). An edge further than a batch from the nearest move stays: a target
+ * A target's samples over the time between the first and the last move of its counter in the
+ * window (the samples of the first move are before it), so that a batch straddling an edge is
+ * not counted whole: VictoriaMetrics moves its counter every 1 or 2 s, unevenly, and a 2 s batch
+ * in a 15 s window read 7 % high, or one in the window's last, half-second frame 6 %. For a
+ * counter that moves every second this is the rate over all but the first second. An edge
+ * further than a batch (`cadence` s, the median step) from the nearest move stays: a target
  * that stopped ingesting is not excused.
  */
 function counterRate(frames: Frame[], seconds: number, samples: number, cadence: number): number {
   const moving = frames.filter((f) => f.samples > 0);
-  if (cadence <= 1 || moving.length < 2) return seconds > 0 ? samples / seconds : 0;
-  const slack = cadence * 1000 + 500;
+  if (moving.length < 2) return seconds > 0 ? samples / seconds : 0;
+  // The longest step between two moves inside the window is a batch too (VictoriaMetrics mixes 1 and 2 s).
+  let step = cadence * 1000;
+  for (let k = 1; k < moving.length; k++) step = Math.max(step, moving[k]!.endMs - moving[k - 1]!.endMs);
+  const slack = step + 500;
   const from = moving[0]!.endMs - frames[0]!.startMs <= slack ? moving[0]!.endMs : frames[0]!.startMs;
   const to = frames.at(-1)!.endMs - moving.at(-1)!.endMs <= slack ? moving.at(-1)!.endMs : frames.at(-1)!.endMs;
   const counted = sum(frames.filter((f) => f.endMs > from && f.endMs <= to).map((f) => f.samples));
   return to > from ? counted / ((to - from) / 1000) : 0;
 }
 
-/** Seconds between the readings at which a target's samples counter moved (median), whole. */
+/**
+ * Seconds between the readings at which a target's samples counter moved, whole: the 75th
+ * percentile of the steps, since VictoriaMetrics moves it every 1 or 2 s, about half each (a
+ * median of 1 s read its 2 s batches as starved seconds); a rare long step (a real stall) stays
+ * above it and is not smoothed away.
+ */
 function counterCadence(frames: Frame[]): number {
   const moved = frames.filter((f) => f.samples > 0).map((f) => f.endMs);
   if (moved.length < 3) return 1;
-  return Math.max(1, Math.round(median(moved.slice(1).map((t, i) => t - moved[i]!)) / 1000));
+  return Math.max(1, Math.round(quantile(moved.slice(1).map((t, i) => t - moved[i]!), 0.75) / 1000));
 }
 
 /**
