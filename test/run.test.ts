@@ -8,6 +8,7 @@ import { CLI, ROOT, runCli } from './helpers/tools.js';
 import type { Summary } from '../src/analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
 import { readNdjson } from '../src/run/run-dir.js';
+import { cv } from '../src/analysis/stats.js';
 
 /** The default profile's families, at 100 exporters scraped every second: 20k samples/s. */
 function profileFile(dir: string): string {
@@ -149,9 +150,14 @@ test('evenness against the schedule: a healthy engine at a 5 s interval reads CV
   assert.ok(s.samplesPerSecond.cv !== null && s.samplesPerSecond.cv < 0.01, `CV ${s.samplesPerSecond.cv}`);
   t.diagnostic(`CV ${s.samplesPerSecond.cv} against the schedule`);
   assert.equal(s.starvation.windows, 0);
-  // The raw per-second counts do saw-tooth with the targets' phases: the schedule is what evens them.
+  // The raw per-second counts saw-tooth with the targets' phases (38.4k–41.6k in most runs): the
+  // schedule is what evens them. The phases hash the targets' URLs, whose port changes from run
+  // to run, and now and then they fall evenly into 1 s bins (a CI run read 39.6k–40.2k): then
+  // there is nothing to even, and the run says so rather than fail.
   const raw = readNdjson<Frame>(join(dir, 'frames.ndjson')).filter((f) => !f.warmup).map((f) => f.samples);
-  assert.ok(Math.max(...raw) - Math.min(...raw) >= 1000, `raw per-second samples ${Math.min(...raw)}…${Math.max(...raw)}`);
+  const spread = Math.max(...raw) - Math.min(...raw);
+  t.diagnostic(`raw per-second samples ${Math.min(...raw)}…${Math.max(...raw)}`);
+  if (spread >= 1000) assert.ok(cv(raw) > s.samplesPerSecond.cv, `raw CV ${cv(raw)} vs ${s.samplesPerSecond.cv} against the schedule`);
 });
 
 test('calibration holds under a small or large young generation and single-threaded GC (±15 % of 1024 B/sample)', { timeout: 180_000 }, () => {
