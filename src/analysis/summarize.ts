@@ -308,8 +308,8 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
  * not counted whole: VictoriaMetrics moves its counter every 1 or 2 s, unevenly, and a 2 s batch
  * in a 15 s window read 7 % high, or one in the window's last, half-second frame 6 %. For a
  * counter that moves every second this is the rate over all but the first second. An edge
- * further than a batch (`cadence` s, the median step) from the nearest move stays: a target
- * that stopped ingesting is not excused.
+ * further than a batch (the longest step between two moves in the window, at least `cadence`
+ * s) from the nearest move stays: a target that stopped ingesting is not excused.
  */
 function counterRate(frames: Frame[], seconds: number, samples: number, cadence: number): number {
   const moving = frames.filter((f) => f.samples > 0);
