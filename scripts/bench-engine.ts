@@ -19,21 +19,18 @@
  *
  * The exported functions return rows, for a script that aggregates them into the README.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ExporterSet } from '../src/fleet/render/exporter-set.js';
 import { CONTENT_TYPE } from '../src/fleet/render/layout.js';
-import { startFleet } from '../src/fleet/fleet.js';
 import { loadProfile } from '../src/profile/load.js';
 import { loadIngester } from '../src/engine/ingest/load.js';
-import { startEngineChild } from '../src/run/engine-child.js';
 import { useSeqKernel } from '../src/engine/wasm/seq-kernel.js';
-import type { EngineStats } from '../src/protocol/engine.js';
 import { exposeGc, measureAllocation } from './lib/alloc-meter.js';
 import { valueVariants } from './lib/vary-values.js';
+import { pairedEngines, type EndToEndRow } from './lib/engine-pair.js';
 
 export interface BenchBody {
   name: string;
@@ -56,23 +53,6 @@ export interface IngesterRow {
   expectBytesPerSample?: number;
 }
 
-export interface EndToEndRow {
-  ingester: string;
-  seconds: number;
-  targets: number;
-  samplesPerSecond: number;
-  cpuMicrosPerSample: number;
-  /** Engine CPU as a share of one core. */
-  cpuCores: number;
-  scrapesOk: number;
-  scrapesFailed: number;
-  scrapesSkipped: number;
-  series: number;
-  headBytes: number;
-  rssBytes: number;
-  bodyBufferBytes: number;
-  bodyBytes: number;
-}
 
 export function machine(): { cpu: string; cores: number; node: string } {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
@@ -176,56 +156,14 @@ function countSampleLines(body: Buffer): number {
   return n;
 }
 
-/** (b) Fleet + engine child for `seconds`; one row per ingester. */
+/** (b) Fleet + engine child for `seconds`; one row per ingester (each on a fleet of its own). */
 export async function benchEndToEnd(o: { seconds?: number; ingesters?: string[]; profile?: string; threads?: number; execArgv?: string[] } = {}): Promise<EndToEndRow[]> {
-  const seconds = o.seconds ?? 20;
   const rows: EndToEndRow[] = [];
   for (const ingester of o.ingesters ?? ['cached']) {
-    const dir = mkdtempSync(join(tmpdir(), 'promsoak-bench-'));
-    const profile = loadProfile(o.profile ?? 'default');
-    const fleet = await startFleet({ profile, threads: o.threads, outDir: dir });
-    try {
-      const frames: EngineStats[] = [];
-      const engine = await startEngineChild({
-        options: { targetsFile: fleet.fileSd!, intervalSeconds: profile.scrapeIntervalSeconds, ingester },
-        execArgv: o.execArgv,
-        onStats: (s) => frames.push(s),
-      });
-      await new Promise((r) => setTimeout(r, seconds * 1000));
-      await engine.stop();
-      rows.push(endToEndRow(ingester, frames, profile.scrapeIntervalSeconds));
-    } finally {
-      await fleet.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const variant = { name: ingester, ingester, execArgv: o.execArgv ?? [] };
+    rows.push(...(await pairedEngines({ seconds: o.seconds ?? 20, profile: o.profile, threads: o.threads, variants: [variant] })));
   }
   return rows;
-}
-
-/** A row from an engine child's stats frames, measured from the first frame after one full interval + 2 s (every target scraped, series created). */
-export function endToEndRow(ingester: string, frames: readonly EngineStats[], intervalSeconds: number): EndToEndRow {
-  const warm = intervalSeconds + 2;
-  const from = frames.find((f) => f.uptimeSeconds >= warm) ?? frames[0]!;
-  const to = frames.at(-1)!;
-  const dt = (to.timeMs - from.timeMs) / 1000;
-  const samples = to.samples - from.samples;
-  const cpu = to.cpuUserMicros + to.cpuSystemMicros - from.cpuUserMicros - from.cpuSystemMicros;
-  return {
-    ingester,
-    seconds: dt,
-    targets: to.targets,
-    samplesPerSecond: samples / dt,
-    cpuMicrosPerSample: cpu / samples,
-    cpuCores: cpu / 1e6 / dt,
-    scrapesOk: to.scrapesOk - from.scrapesOk,
-    scrapesFailed: to.scrapesFailed - from.scrapesFailed,
-    scrapesSkipped: to.scrapesSkipped - from.scrapesSkipped,
-    series: to.series,
-    headBytes: to.headBytes,
-    rssBytes: to.rssBytes,
-    bodyBufferBytes: to.bodyBufferBytes,
-    bodyBytes: to.bodyBytes,
-  };
 }
 
 function fmt(n: number, digits = 1): string {

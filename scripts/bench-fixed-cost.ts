@@ -19,6 +19,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isPromsoakError } from '../src/common/errors.js';
+import { linearFit } from '../src/analysis/fit.js';
 import { runSoak } from '../src/run/soak.js';
 import { markdownTable, type Row } from './lib/rows.js';
 
@@ -46,24 +48,6 @@ export interface FixedCostFit {
   perScrapeUs: number;
   /** Coefficient of determination of the fit. */
   r2: number;
-}
-
-/** Least squares of y = a + b x. */
-export function fitLine(xs: readonly number[], ys: readonly number[]): { a: number; b: number; r2: number } {
-  const n = xs.length;
-  const mx = xs.reduce((s, x) => s + x, 0) / n;
-  const my = ys.reduce((s, y) => s + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-    syy += (ys[i]! - my) ** 2;
-  }
-  const b = sxx > 0 ? sxy / sxx : 0;
-  const a = my - b * mx;
-  return { a, b, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1 };
 }
 
 /** The idle point: a 30 s window holds about 8 of 1000 targets' first scrapes. */
@@ -95,11 +79,11 @@ export async function runFixedCostBench(o: FixedCostOptions = {}): Promise<{ poi
   }
   const idle = points[0]!;
   const busy = points.slice(1);
-  const f = fitLine(
+  const f = linearFit(
     busy.map((p) => p.scrapesPerSecond),
     busy.map((p) => p.cpuMsPerSecond),
   );
-  const fit: FixedCostFit = { fixedMsPerSecond: idle.cpuMsPerSecond, interceptMsPerSecond: f.a, perScrapeUs: f.b * 1000, r2: f.r2 };
+  const fit: FixedCostFit = { fixedMsPerSecond: idle.cpuMsPerSecond, interceptMsPerSecond: f.intercept, perScrapeUs: f.slope * 1000, r2: f.r2 };
   const at = busy
     .map((p) => `${Math.round(p.scrapesPerSecond)}/s: ${p.cpuMsPerSecond.toFixed(1)} ms/s = ${(((p.cpuMsPerSecond - idle.cpuMsPerSecond) / p.scrapesPerSecond) * 1000).toFixed(0)} µs/scrape`)
     .join(', ');
@@ -115,21 +99,26 @@ export async function runFixedCostBench(o: FixedCostOptions = {}): Promise<{ poi
   return { points, fit, row };
 }
 
+function usage(line: string): never {
+  process.stderr.write(`bench-fixed-cost: ${line}\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const val = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const num = (name: string): number | undefined => (val(name) === undefined ? undefined : Number(val(name)));
-  const { points, row } = await runFixedCostBench({
-    exporters: num('--exporters'),
-    intervalsSeconds: val('--intervals')?.split(',').map(Number),
-    durationSeconds: num('--duration'),
-  });
+  const intervalsSeconds = val('--intervals')?.split(',').map(Number);
+  if (intervalsSeconds && (intervalsSeconds.length < 2 || intervalsSeconds.some((s) => !(s > 0)))) usage(`--intervals ${val('--intervals')}: two or more intervals in seconds, e.g. 5,20`);
+  const { points, row } = await runFixedCostBench({ exporters: num('--exporters'), intervalsSeconds, durationSeconds: num('--duration') });
   for (const p of points) process.stderr.write(`${JSON.stringify(p)}\n`);
   process.stdout.write(markdownTable([row]) + '\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e: unknown) => {
+    // A bad option (runSoak's checks) is one line; anything else keeps its stack.
+    if (isPromsoakError(e)) usage(e.message);
     process.stderr.write(`bench-fixed-cost: ${(e as Error)?.stack ?? String(e)}\n`);
     process.exit(1);
   });

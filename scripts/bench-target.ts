@@ -9,7 +9,7 @@ import { launchProcess, resolveBinary } from '../src/run/target-process.js';
 import { parseTarget } from '../src/run/target-spec.js';
 import { readProc, type ProcSample } from '../src/telemetry/proc.js';
 import { fetchMetrics, MetricsSnapshot } from '../src/telemetry/target-metrics.js';
-import type { Row } from './lib/rows.js';
+import { rangeText, type Row } from './lib/rows.js';
 
 /**
  * What promsoak's once-a-second meta-scrape of a target's /metrics costs the target: Debian's
@@ -65,7 +65,6 @@ export async function runTargetBench(pairs = 6, windowSeconds = 10, burst = 500,
     const burstSeconds = (b.atMs - a.atMs) / 1000;
     const perScrapeMs = ((cores(a, b) - base) * burstSeconds * 1000) / burst;
     const withMean = mean(withScrape);
-    const spread = (v: number[]): string => `${Math.min(...v).toFixed(3)}–${Math.max(...v).toFixed(3)}`;
     return [
       {
         bench: 'target',
@@ -77,7 +76,7 @@ export async function runTargetBench(pairs = 6, windowSeconds = 10, burst = 500,
         bench: 'target',
         subject: 'Prometheus without / with the meta-scrape',
         input: `${exporters} exporters at 1 s, ${pairs}×${windowSeconds} s windows interleaved`,
-        note: `**${(((withMean - base) / base) * 100).toFixed(1)} %** of Prometheus's CPU (${((withMean - base) * 1000).toFixed(1)} ms/s): ${base.toFixed(3)} cores without (${spread(without)}), ${withMean.toFixed(3)} with (${spread(withScrape)}), means; ${Math.max(...without) < Math.min(...withScrape) ? 'the ranges do not overlap' : 'within the windows\' spread'}`,
+        note: `**${(((withMean - base) / base) * 100).toFixed(1)} %** of Prometheus's CPU (${((withMean - base) * 1000).toFixed(1)} ms/s): ${base.toFixed(3)} cores without (${rangeText(without)}), ${withMean.toFixed(3)} with (${rangeText(withScrape)}), means; ${Math.max(...without) < Math.min(...withScrape) ? 'the ranges do not overlap' : 'within the windows\' spread'}`,
       },
     ];
   } finally {

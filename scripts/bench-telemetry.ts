@@ -1,7 +1,7 @@
 import { AGENT_URL } from '../src/run/engine-launch.js';
 import { pairedEngines, type EngineVariant } from './lib/engine-pair.js';
 import { median } from '../src/analysis/stats.js';
-import type { Row } from './lib/rows.js';
+import { rangeText, type Row } from './lib/rows.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,6 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
   }
   const a = median(without);
   const b = median(withAgent);
-  const spread = (v: number[], digits = 3, k = 1): string => `${(Math.min(...v) * k).toFixed(digits)}–${(Math.max(...v) * k).toFixed(digits)}`;
   // The agent also times its own callbacks on the engine's main thread, in every soak: a direct
   // measurement, free of the run-to-run noise of the A/B above.
   const self: Row[] = [];
@@ -55,8 +54,8 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
       subject: 'engine without / with the agent, side by side',
       input: `default profile, cached, ${repeats} rounds of ${seconds + 7} s, both engines at once on one fleet`,
       note:
-        `**overhead ${(median(overhead) * 100).toFixed(1)} %** of engine CPU (median of the rounds' paired differences; range ${spread(overhead, 1, 100)} %): ` +
-        `${a.toFixed(3)} µs/sample without (${spread(without)}), ${b.toFixed(3)} with (${spread(withAgent)}), medians`,
+        `**overhead ${(median(overhead) * 100).toFixed(1)} %** of engine CPU (median of the rounds' paired differences; range ${rangeText(overhead, 1, 100)} %): ` +
+        `${a.toFixed(3)} µs/sample without (${rangeText(without)}), ${b.toFixed(3)} with (${rangeText(withAgent)}), medians`,
     },
   ];
 }

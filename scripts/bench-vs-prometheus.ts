@@ -18,10 +18,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isPromsoakError } from '../src/common/errors.js';
 import { median } from '../src/analysis/stats.js';
 import type { Summary } from '../src/analysis/summary.js';
 import { resolveBinary } from '../src/run/target-process.js';
-import { markdownTable, type Row } from './lib/rows.js';
+import { markdownTable, rangeText, type Row } from './lib/rows.js';
 import { spawnShard } from './lib/shard-process.js';
 
 const CLI = join(fileURLToPath(import.meta.url), '..', '..', 'src', 'cli.js');
@@ -82,7 +83,6 @@ export async function runVsPrometheus(load: Load, rounds = 3, durationSeconds = 
 export function vsRow(load: Load, rounds: Round[], durationSeconds: number): Row {
   const us = (s: Summary): number => s.cpu.usPerSample ?? NaN;
   const ratios = rounds.map((r) => us(r.prometheus) / us(r.builtin));
-  const range = (v: number[], d: number): string => `${Math.min(...v).toFixed(d)}–${Math.max(...v).toFixed(d)}`;
   const b = rounds.map((r) => us(r.builtin));
   const p = rounds.map((r) => us(r.prometheus));
   const rate = median(rounds.map((r) => r.builtin.samplesPerSecond.mean));
@@ -92,8 +92,8 @@ export function vsRow(load: Load, rounds: Round[], durationSeconds: number): Row
     subject: 'engine child vs Debian Prometheus 2.42, side by side',
     input: `default profile fleet, ${load.exporters} targets every ${load.intervalSeconds} s (${Math.round(rate / 1000)}k samples/s each), ${rounds.length} rounds of ${durationSeconds} s, both at once on one fleet`,
     note:
-      `**Prometheus uses ${median(ratios).toFixed(1)}× the engine's CPU per sample** (median of the rounds' ratios; range ${range(ratios, 1)}): ` +
-      `engine ${median(b).toFixed(3)} µs/sample (${range(b, 3)}), Prometheus ${median(p).toFixed(3)} (${range(p, 3)}); the fleet ${fleetCores.toFixed(2)} cores serving both` +
+      `**Prometheus uses ${median(ratios).toFixed(1)}× the engine's CPU per sample** (median of the rounds' ratios; range ${rangeText(ratios, 1)}): ` +
+      `engine ${median(b).toFixed(3)} µs/sample (${rangeText(b)}), Prometheus ${median(p).toFixed(3)} (${rangeText(p)}); the fleet ${fleetCores.toFixed(2)} cores serving both` +
       (rounds.some((r) => r.builtin.fleet.saturated || r.prometheus.fleet.saturated) ? ' (SATURATED in a round: the ratio is not trustworthy)' : ''),
   };
 }
@@ -113,17 +113,29 @@ export async function runVsPrometheusBench(loads = ['40k', '300k'], rounds = 3, 
   return rows;
 }
 
+function usage(line: string): never {
+  process.stderr.write(`bench-vs-prometheus: ${line}\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const val = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const loads = val('--load')?.split(',') ?? ['40k', '300k'];
-  for (const l of loads) if (!LOADS[l]) throw new Error(`--load ${l}: one of ${Object.keys(LOADS).join(', ')}`);
-  const rows = await runVsPrometheusBench(loads, Number(val('--rounds') ?? 3), Number(val('--duration') ?? 30));
+  const rounds = Number(val('--rounds') ?? 3);
+  const duration = Number(val('--duration') ?? 30);
+  const bad = loads.find((l) => !LOADS[l]);
+  if (bad !== undefined) usage(`--load ${bad}: one of ${Object.keys(LOADS).join(', ')}`);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) usage(`--rounds ${val('--rounds')}: a whole number ≥ 1`);
+  if (!(duration > 0)) usage(`--duration ${val('--duration')}: seconds > 0`);
+  const rows = await runVsPrometheusBench(loads, rounds, duration);
   process.stdout.write(markdownTable(rows) + '\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e: unknown) => {
+    // A bad option (runSoak's checks) is one line; anything else keeps its stack.
+    if (isPromsoakError(e)) usage(e.message);
     process.stderr.write(`bench-vs-prometheus: ${(e as Error)?.stack ?? String(e)}\n`);
     process.exit(1);
   });

@@ -5,18 +5,64 @@ import { startFleet } from '../../src/fleet/fleet.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { startEngineChild } from '../../src/run/engine-child.js';
 import type { EngineStats } from '../../src/protocol/engine.js';
-import { endToEndRow, type EndToEndRow } from '../bench-engine.js';
 
-/** One engine child of a paired run: its Node flags and environment. */
+/** One engine child of a run: its Node flags, environment and ingester (default cached). */
 export interface EngineVariant {
   name: string;
   execArgv: string[];
   env?: NodeJS.ProcessEnv;
+  ingester?: string;
 }
+
+export interface EndToEndRow {
+  ingester: string;
+  seconds: number;
+  targets: number;
+  samplesPerSecond: number;
+  cpuMicrosPerSample: number;
+  /** Engine CPU as a share of one core. */
+  cpuCores: number;
+  scrapesOk: number;
+  scrapesFailed: number;
+  scrapesSkipped: number;
+  series: number;
+  headBytes: number;
+  rssBytes: number;
+  bodyBufferBytes: number;
+  bodyBytes: number;
+}
+
+/** A row from an engine child's stats frames, measured from the first frame after one full interval + 2 s (every target scraped, series created). */
+export function endToEndRow(ingester: string, frames: readonly EngineStats[], intervalSeconds: number): EndToEndRow {
+  const warm = intervalSeconds + 2;
+  const from = frames.find((f) => f.uptimeSeconds >= warm) ?? frames[0]!;
+  const to = frames.at(-1)!;
+  const dt = (to.timeMs - from.timeMs) / 1000;
+  const samples = to.samples - from.samples;
+  const cpu = to.cpuUserMicros + to.cpuSystemMicros - from.cpuUserMicros - from.cpuSystemMicros;
+  return {
+    ingester,
+    seconds: dt,
+    targets: to.targets,
+    samplesPerSecond: samples / dt,
+    cpuMicrosPerSample: cpu / samples,
+    cpuCores: cpu / 1e6 / dt,
+    scrapesOk: to.scrapesOk - from.scrapesOk,
+    scrapesFailed: to.scrapesFailed - from.scrapesFailed,
+    scrapesSkipped: to.scrapesSkipped - from.scrapesSkipped,
+    series: to.series,
+    headBytes: to.headBytes,
+    rssBytes: to.rssBytes,
+    bodyBufferBytes: to.bodyBufferBytes,
+    bodyBytes: to.bodyBytes,
+  };
+}
+
 
 /**
  * Engine children side by side, at the same time, scraping one fleet (default profile): one
- * per variant, each its own process and its own copy of every target's series.
+ * per variant, each its own process and its own copy of every target's series; with one
+ * variant, the end-to-end engine bench (bench-engine.ts).
  *
  * Why at the same time rather than one after the other: on this machine one engine's CPU per
  * sample moves ±15 % from one run to the next (where the scheduler puts it and the fleet's
@@ -25,17 +71,17 @@ export interface EngineVariant {
  * a round is what the variant costs, and the rounds show how steady that difference is. The
  * fleet serves both (its load doubles: it is not what is measured).
  */
-export async function pairedEngines(o: { seconds: number; variants: EngineVariant[]; profile?: string; intervalSeconds?: number }): Promise<EndToEndRow[]> {
+export async function pairedEngines(o: { seconds: number; variants: EngineVariant[]; profile?: string; intervalSeconds?: number; threads?: number }): Promise<EndToEndRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'promsoak-bench-pair-'));
   const profile = loadProfile(o.profile ?? 'default');
   const interval = o.intervalSeconds ?? profile.scrapeIntervalSeconds;
-  const fleet = await startFleet({ profile, outDir: dir });
+  const fleet = await startFleet({ profile, threads: o.threads, outDir: dir });
   try {
     const frames = o.variants.map((): EngineStats[] => []);
     const engines = await Promise.all(
       o.variants.map((v, i) =>
         startEngineChild({
-          options: { targetsFile: fleet.fileSd!, intervalSeconds: interval, ingester: 'cached' },
+          options: { targetsFile: fleet.fileSd!, intervalSeconds: interval, ingester: v.ingester ?? 'cached' },
           execArgv: v.execArgv,
           env: v.env ? { ...process.env, ...v.env } : process.env,
           onStats: (s) => frames[i]!.push(s),

@@ -31,3 +31,8 @@ export function markdownTable(rows: Row[]): string {
   }
   return lines.join('\n');
 }
+
+/** `min–max` of a list, each × `scale`, to `digits` places (a row's note gives the spread of its repeats). */
+export function rangeText(values: readonly number[], digits = 3, scale = 1): string {
+  return `${(Math.min(...values) * scale).toFixed(digits)}–${(Math.max(...values) * scale).toFixed(digits)}`;
+}
