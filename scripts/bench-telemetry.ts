@@ -1,4 +1,5 @@
-import { AGENT_URL } from '../src/run/engine-launch.js';
+import { spawnSync } from 'node:child_process';
+import { AGENT_URL, MACHINE_CORES } from '../src/run/engine-launch.js';
 import { pairedEngines, type EngineVariant } from './lib/engine-pair.js';
 import { median } from '../src/analysis/stats.js';
 import { rangeText, type Row } from './lib/rows.js';
@@ -11,9 +12,14 @@ import { runSoak } from '../src/run/soak.js';
  * What the telemetry agent costs the engine: the same engine (default profile, `cached`,
  * --trace-gc-nvp in both) with and without the preloaded agent, the two side by side at the
  * same time on one fleet (pairedEngines: run in turn, this machine's run-to-run spread of ±15 %
- * buried the difference); each round's overhead is (with − without) ÷ without, and the row
- * gives the median of the rounds and their range. The two swap start order every round.
+ * buried the difference), both pinned to the machine's last core and the fleet to the others
+ * (unpinned, where the scheduler put the fleet's threads made rounds read −1 % to +12 %); each
+ * round's overhead is (with − without) ÷ without, and the row gives the median of the rounds
+ * and their range. The two swap start order every round.
  */
+/** Both engines on the last core, when there are two or more and taskset is there. */
+const ENGINE_CPUS = MACHINE_CORES >= 2 && spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0 ? String(MACHINE_CORES - 1) : undefined;
+
 export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[]> {
   const without: number[] = [];
   const withAgent: number[] = [];
@@ -23,7 +29,7 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
     { name: 'with', execArgv: ['--trace-gc-nvp', `--import=${AGENT_URL}`] },
   ];
   for (let i = 0; i < repeats; i++) {
-    const rows = await pairedEngines({ seconds: seconds + 7, variants: i % 2 ? [...variants].reverse() : variants });
+    const rows = await pairedEngines({ seconds: seconds + 7, variants: i % 2 ? [...variants].reverse() : variants, engineCpus: ENGINE_CPUS });
     const a = rows.find((r) => r.ingester === 'without')!.cpuMicrosPerSample;
     const b = rows.find((r) => r.ingester === 'with')!.cpuMicrosPerSample;
     without.push(a);
@@ -52,7 +58,7 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
     {
       bench: 'telemetry',
       subject: 'engine without / with the agent, side by side',
-      input: `default profile, cached, ${repeats} rounds of ${seconds + 7} s, both engines at once on one fleet`,
+      input: `default profile, cached, ${repeats} rounds of ${seconds + 7} s, both engines at once on one fleet${ENGINE_CPUS === undefined ? '' : `, both on CPU ${ENGINE_CPUS}, the fleet on the rest`}`,
       note:
         `**overhead ${(median(overhead) * 100).toFixed(1)} %** of engine CPU (median of the rounds' paired differences; range ${rangeText(overhead, 1, 100)} %): ` +
         `${a.toFixed(3)} µs/sample without (${rangeText(without)}), ${b.toFixed(3)} with (${rangeText(withAgent)}), medians`,

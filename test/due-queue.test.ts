@@ -1,6 +1,7 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { DueQueue } from '../src/engine/due-queue.js';
+import { delayHistogram } from '../src/protocol/engine-channels.js';
 import { TargetStatusTable } from '../src/engine/target-status.js';
 
 describe('DueQueue', () => {
@@ -88,5 +89,32 @@ describe('TargetStatusTable', () => {
       { target: 'http://h:1/a', labels: { instance: 'a' }, health: 'down', lastScrapeMs: 3000, lastDurationSeconds: 0.1, lastIngestSeconds: 0, lastSamples: 0, lastSeriesAdded: 0, lastBodyBytes: 0, scrapesOk: 2, scrapesFailed: 1, lastError: 'server returned HTTP status 500', lastErrorReason: 'http_status' },
       { target: 'http://h:1/b', labels: { instance: 'b' }, health: 'up', lastScrapeMs: 2001, lastDurationSeconds: 0.01, lastIngestSeconds: 0.002, lastSamples: 20, lastSeriesAdded: 20, lastBodyBytes: 300, scrapesOk: 1, scrapesFailed: 1, lastError: '', lastErrorReason: '' },
     ]);
+  });
+});
+
+describe("DueQueue lateness (the agent's event-loop delay)", () => {
+  it('records how late each wake-up came: about the length of a stall that held the loop past a due time', async () => {
+    const h = delayHistogram();
+    let fired = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    const q = new DueQueue(
+      2,
+      () => {
+        if (++fired === 2) done();
+      },
+      h,
+    );
+    const t0 = performance.now();
+    q.schedule(0, t0 + 5);
+    q.schedule(1, t0 + 200);
+    // Block the loop from 5 ms before loop 0 is due until 60 ms after it: the wake-up comes ≥ 55 ms late.
+    const until = t0 + 65;
+    while (performance.now() < until);
+    await all;
+    q.stop();
+    assert.equal(h.count, 2, 'one sample a wake-up');
+    assert.ok(h.max / 1000 >= 55, `the stalled wake-up read ${h.max / 1000} ms late`);
+    assert.ok(h.min / 1000 < 30, `the other read ${h.min / 1000} ms late`);
   });
 });

@@ -5,6 +5,7 @@ import { startFleet } from '../../src/fleet/fleet.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { startEngineChild } from '../../src/run/engine-child.js';
 import type { EngineStats } from '../../src/protocol/engine.js';
+import { MACHINE_CORES, pinSelf } from '../../src/run/engine-launch.js';
 
 /** One engine child of a run: its Node flags, environment and ingester (default cached). */
 export interface EngineVariant {
@@ -71,10 +72,24 @@ export function endToEndRow(ingester: string, frames: readonly EngineStats[], in
  * a round is what the variant costs, and the rounds show how steady that difference is. The
  * fleet serves both (its load doubles: it is not what is measured).
  */
-export async function pairedEngines(o: { seconds: number; variants: EngineVariant[]; profile?: string; intervalSeconds?: number; threads?: number }): Promise<EndToEndRow[]> {
+export async function pairedEngines(o: {
+  seconds: number;
+  variants: EngineVariant[];
+  profile?: string;
+  intervalSeconds?: number;
+  threads?: number;
+  /**
+   * Every engine on these CPUs (taskset -c) and the fleet (this process) on the others: the
+   * engines then share their cores only with each other, the same for each, rather than with
+   * whichever fleet thread the scheduler put beside one of them.
+   */
+  engineCpus?: string;
+}): Promise<EndToEndRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'promsoak-bench-pair-'));
   const profile = loadProfile(o.profile ?? 'default');
   const interval = o.intervalSeconds ?? profile.scrapeIntervalSeconds;
+  const pinned = o.engineCpus !== undefined ? planPin(o.engineCpus) : undefined;
+  if (pinned) pinSelf(pinned.fleet);
   const fleet = await startFleet({ profile, threads: o.threads, outDir: dir });
   try {
     const frames = o.variants.map((): EngineStats[] => []);
@@ -85,6 +100,7 @@ export async function pairedEngines(o: { seconds: number; variants: EngineVarian
           execArgv: v.execArgv,
           env: v.env ? { ...process.env, ...v.env } : process.env,
           onStats: (s) => frames[i]!.push(s),
+          prefix: pinned ? ['taskset', '-c', o.engineCpus!] : undefined,
         }),
       ),
     );
@@ -93,6 +109,23 @@ export async function pairedEngines(o: { seconds: number; variants: EngineVarian
     return o.variants.map((v, i) => endToEndRow(v.name, frames[i]!, interval));
   } finally {
     await fleet.close();
+    if (pinned) pinSelf(pinned.all);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The fleet's CPUs: every CPU of the machine but the engines'. */
+function planPin(engineCpus: string): { fleet: string; all: string } {
+  const engines = new Set(cpuList(engineCpus));
+  const rest = Array.from({ length: MACHINE_CORES }, (_, i) => i).filter((c) => !engines.has(c));
+  if (rest.length === 0 || engines.size === 0) throw new Error(`engineCpus ${engineCpus}: leaves no CPU for the fleet on ${MACHINE_CORES} cores`);
+  return { fleet: rest.join(','), all: `0-${MACHINE_CORES - 1}` };
+}
+
+/** "0-2,5" → [0, 1, 2, 5]. */
+function cpuList(s: string): number[] {
+  return s.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return b === undefined ? [a!] : Array.from({ length: b - a! + 1 }, (_, i) => a! + i);
+  });
 }

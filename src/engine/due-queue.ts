@@ -9,6 +9,8 @@
  * trace (see docs/heap.md), for what one heap of ints does. Per wake-up it allocates one
  * Timeout, as each loop's own re-arm did per scrape.
  */
+import type { RecordableHistogram } from 'node:perf_hooks';
+
 const TOLERANCE_MS = 1;
 
 export class DueQueue {
@@ -27,6 +29,8 @@ export class DueQueue {
     loops: number,
     /** Loop i is due (it is out of the queue: schedule() puts it back). */
     private readonly fire: (i: number, now: number) => void,
+    /** Where each wake-up's lateness goes (µs past what the timer was armed for): the agent's event-loop delay. */
+    private readonly lateness?: RecordableHistogram,
   ) {
     this.at = new Float64Array(loops);
     this.heap = new Int32Array(loops);
@@ -55,9 +59,11 @@ export class DueQueue {
   }
 
   private readonly onTimer = (): void => {
+    const now = performance.now();
+    // Node may fire up to its cached loop time early: early counts as on time (1 µs, the floor).
+    if (this.lateness !== undefined) this.lateness.record(Math.max(1, Math.round((now - this.armedFor) * 1e3)));
     this.timer = undefined;
     this.armedFor = Infinity;
-    const now = performance.now();
     this.firing = true;
     try {
       while (!this.stopped && this.size > 0 && this.at[this.heap[0]!]! <= now + TOLERANCE_MS) this.fire(this.pop(), now);

@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import { PromsoakError, isPromsoakError } from '../common/errors.js';
 import { DEFAULTS } from '../common/defaults.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../common/options.js';
-import { engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
+import { delayHistogram, engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
+import { ScrapeLog } from '../protocol/scrape-log.js';
 import { ScrapeClient } from './client.js';
 import type { Ingester } from './ingest/ingester.js';
 import { loadIngester } from './ingest/load.js';
@@ -70,7 +71,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     headBytes: () => ingesterStats().bytes,
     targets: () => scheduler?.statuses() ?? [],
   });
-  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics);
+  // For a telemetry agent, when one listens: nothing is recorded for it otherwise.
+  const scrapeLog = engineChannel.hasSubscribers ? new ScrapeLog() : undefined;
+  const timerDelay = scrapeLog ? delayHistogram() : undefined;
+  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics, scrapeLog, timerDelay);
   let server: Server | undefined;
   let metricsUrl: string | undefined;
   if (o.metricsPort !== undefined) {
@@ -137,6 +141,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       })()),
   };
-  if (engineChannel.hasSubscribers) engineChannel.publish({ stats: engine.stats, head: ingesterStats } satisfies EngineStartedEvent);
+  if (scrapeLog !== undefined) engineChannel.publish({ stats: engine.stats, head: ingesterStats, scrapes: scrapeLog, timerDelay: timerDelay! } satisfies EngineStartedEvent);
   return engine;
 }

@@ -1,7 +1,7 @@
 /**
  * The engine child process's entry: `node [V8 flags] dist/src/engine/main.js`, forked with an
  * IPC channel (see child.ts). It waits for {type:'start'}, runs the engine, sends a stats
- * frame once a second, answers {type:'targets'}, and on {type:'stop'} (or when the parent
+ * message every statsEveryMs when asked to, answers {type:'targets'}, and on {type:'stop'} (or when the parent
  * goes away) stops, sends {type:'stopped'} and exits. stdout is V8's (--trace-gc-nvp): this
  * file never writes to it; logs go to stderr.
  */
@@ -51,7 +51,8 @@ process.on('message', (raw) => {
         (e) => {
           engine = e;
           send({ type: 'ready', pid: process.pid, targets: e.targets.length, ingester: e.ingesterName, intervalSeconds: e.intervalSeconds, metricsUrl: e.metricsUrl });
-          statsTimer = setInterval(() => send({ type: 'stats', stats: e.stats() }), 1000);
+          // Each stats message costs the engine its IPC send and stats() (the head's size): only when asked.
+          if (m.statsEveryMs) statsTimer = setInterval(() => send({ type: 'stats', stats: e.stats() }), m.statsEveryMs);
         },
         fatal,
       );

@@ -1,6 +1,7 @@
 import { failureReason, reasonIndex } from './failure-reason.js';
 import { schedulePhaseMs } from '../common/schedule.js';
-import { scrapeChannel, type ScrapeEvent } from '../protocol/engine-channels.js';
+import type { RecordableHistogram } from 'node:perf_hooks';
+import type { ScrapeLog } from '../protocol/scrape-log.js';
 import type { ScrapeCallback, ScrapeClient } from './client.js';
 import { DueQueue } from './due-queue.js';
 import { TargetStatusTable } from './target-status.js';
@@ -60,7 +61,6 @@ export class Scheduler {
   private stopped = false;
   private inFlight = 0;
   private drained: (() => void) | undefined;
-  private readonly event: ScrapeEvent = { ok: true, reason: -1, durationMs: 0, samples: 0, seriesAdded: 0 };
   /** Bound once: the client calls it with the loop's index. */
   private readonly done: ScrapeCallback = (err, body, contentType, i) => this.scraped(i, err, body, contentType);
 
@@ -70,10 +70,13 @@ export class Scheduler {
     private readonly ingester: Ingester,
     private readonly options: SchedulerOptions,
     private readonly metrics?: SelfMetrics,
+    /** The telemetry agent's, when one listens (engine-channels.ts): scrapes, and the timer's lateness. */
+    private readonly log?: ScrapeLog,
+    timerDelay?: RecordableHistogram,
   ) {
     const n = targets.length;
     this.status = new TargetStatusTable(targets);
-    this.due = new DueQueue(n, (i, now) => this.tick(i, now));
+    this.due = new DueQueue(n, (i, now) => this.tick(i, now), timerDelay);
     this.running = new Uint8Array(n);
     this.startMs = new Float64Array(n);
     this.t0 = new Float64Array(n);
@@ -151,15 +154,9 @@ export class Scheduler {
   private record(i: number, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
     const c = this.counters;
     const reason = error === null ? undefined : failureReason(error);
-    if (scrapeChannel.hasSubscribers) {
-      // One event object, reused: subscribers read it during publish() (see ScrapeEvent).
-      const e = this.event;
-      e.ok = error === null;
-      e.reason = reason === undefined ? -1 : reasonIndex(reason);
-      e.durationMs = (httpS + ingestS) * 1000;
-      e.samples = samples;
-      e.seriesAdded = error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0;
-      scrapeChannel.publish(e);
+    if (this.log !== undefined) {
+      const ok = error === null;
+      this.log.record(ok, ok ? -1 : reasonIndex(reason!), (httpS + ingestS) * 1000, samples, ok ? (this.ingester.last?.seriesAdded ?? 0) : 0);
     }
     if (error === null) {
       const added = this.ingester.last?.seriesAdded ?? 0;

@@ -10,7 +10,21 @@ import type { Frame } from './frame.js';
  * with the second's raw scrape durations, which the coordinator puts into hdr histograms
  * (compressing one here each second would cost the engine more than everything else).
  */
-export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet' | 'scrapeMs' | 'scrapeHistogram'> & { scrapeDurationsUs: number[] };
+export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet' | 'scrapeMs' | 'scrapeHistogram'> & {
+  /** The second's scrape durations, µs: a Uint32Array's bytes (little-endian) in base64, a native copy rather than a JSON array. */
+  scrapeDurationsUs: string;
+};
+
+/** What the agent puts into scrapeDurationsUs. */
+export const encodeDurations = (us: Uint32Array): string => Buffer.from(us.buffer, us.byteOffset, us.byteLength).toString('base64');
+
+/** scrapeDurationsUs back into numbers (a wrong length: the whole values only). */
+export function decodeDurations(b64: string): Uint32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  const out = new Uint32Array(bytes.length >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt32LE(i * 4);
+  return out;
+}
 
 export type FromAgent =
   | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; threads: number }

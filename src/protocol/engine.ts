@@ -84,7 +84,8 @@ export interface ReadyMessage {
 
 /** Coordinator → engine. */
 export type ToEngine =
-  | { type: 'start'; options: EngineOptions }
+  /** statsEveryMs: the 'stats' message's period; 0 or absent: none (a soak reads the agent's frames instead). */
+  | { type: 'start'; options: EngineOptions; statsEveryMs?: number }
   /** Asks for a `targets` reply. */
   | { type: 'targets' }
   | { type: 'stop' };

@@ -1,6 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isErrorCode, PromsoakError, type ErrorCode } from '../common/errors.js';
+import type { Readable } from 'node:stream';
+import type { FromAgent } from '../protocol/agent.js';
+import { readJsonLines } from './json-lines.js';
 import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from '../protocol/engine.js';
 
 export interface EngineChildOptions {
@@ -25,6 +28,13 @@ export interface EngineChildOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** How long to wait for 'ready'; default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * A preloaded telemetry agent's messages from its frame pipe (fd 4 of the child,
+   * PROMSOAK_TELEMETRY_FD): without this, a pipe is still given and its lines are read and dropped.
+   */
+  onAgent?: (m: FromAgent) => void;
+  /** The engine's own stats message every this many ms (onStats, `latest`); 0: none. Default 1000. */
+  statsEveryMs?: number;
 }
 
 export interface EngineChild {
@@ -40,6 +50,9 @@ export interface EngineChild {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The child's fd of the agent's frame pipe (0–2 stdio, 3 IPC). */
+const TELEMETRY_FD = 4;
+
 /** The compiled child entry, next to this file. */
 export const ENGINE_MAIN = fileURLToPath(new URL('../engine/main.js', import.meta.url));
 
@@ -49,10 +62,15 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
   const child = fork(ENGINE_MAIN, [], {
     execPath: prefix.length > 0 ? prefix[0] : (o.nodePath ?? process.execPath),
     execArgv: prefix.length > 0 ? [...prefix.slice(1), o.nodePath ?? process.execPath, ...(o.execArgv ?? [])] : (o.execArgv ?? []),
-    stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc'],
-    env: o.env ?? process.env,
+    stdio: ['ignore', o.stdout ?? 'ignore', o.stderr ?? 'inherit', 'ipc', 'pipe'],
+    env: { ...(o.env ?? process.env), PROMSOAK_TELEMETRY_FD: String(TELEMETRY_FD) },
     serialization: 'json',
   });
+  readJsonLines(
+    child.stdio[TELEMETRY_FD] as Readable,
+    (m) => o.onAgent?.(m as FromAgent),
+    (line) => process.emitWarning(`telemetry pipe: a line that is not JSON: ${line.slice(0, 200)}`),
+  );
   o.onSpawn?.(child);
   let latest: EngineStats | undefined;
   const waiters: Array<(m: FromEngine) => boolean> = [];
@@ -110,7 +128,7 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
     });
 
   const readyP = waitFor('ready', o.startTimeoutMs ?? 30_000);
-  send({ type: 'start', options: o.options });
+  send({ type: 'start', options: o.options, statsEveryMs: o.statsEveryMs ?? 1000 });
   return readyP.then(
     (ready) => {
       let stopped: Promise<{ stats: EngineStats; targets: TargetStatus[] } | undefined> | undefined;

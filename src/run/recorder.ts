@@ -54,7 +54,7 @@ export class SoakRecorder {
     );
   }
 
-  /** Listens to a just-forked engine child (before it is ready). */
+  /** Listens to a just-forked engine child (before it is ready); its frame pipe goes to onAgent. */
   attach(child: ChildProcess): void {
     child.on('message', (m) => this.onAgent(m as FromAgent));
     child.stdout!.on('data', (d: Buffer) => this.trace.push(d));
@@ -110,7 +110,8 @@ export class SoakRecorder {
     await new Promise<void>((r) => this.stderrLog.end(() => r()));
   }
 
-  private onAgent(m: FromAgent): void {
+  /** An agent message: from its frame pipe (hello, frames) or, for the rest, IPC. */
+  onAgent(m: FromAgent): void {
     this.heap?.onAgent(m);
     if (m.type === 'telemetry-hello') this.clock.timeOrigin = m.timeOriginMs;
     else if (m.type === 'telemetry-live-heap') this.liveHeapWaiter?.(m.heapUsedBytes + m.externalBytes);

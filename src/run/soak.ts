@@ -83,6 +83,8 @@ async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: 
       stdout: 'pipe',
       stderr: 'pipe',
       onSpawn: (child) => rec.attach(child),
+      onAgent: (m) => rec.onAgent(m),
+      statsEveryMs: 0,
     });
   } catch (e) {
     // Say why the engine did not start (a bad V8 flag, a missing module): its own last line.

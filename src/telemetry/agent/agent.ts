@@ -1,10 +1,14 @@
 /**
  * The telemetry agent: preloaded into the engine child with `--import` (never in the ingester's
- * code), one frame a second over IPC. It reads:
- * - the engine's scrapes from diagnostics_channel (duration into hdr-histogram-js, samples);
- * - CPU per thread from /proc/self/task/<tid>/stat, by class (see thread-cpu.ts);
- * - perf_hooks: 'gc' entries, monitorEventLoopDelay, eventLoopUtilization;
+ * code), one frame a second on its frame pipe (frame-pipe.ts; IPC when there is none). It reads:
+ * - the engine's scrapes: counts and durations the scheduler wrote into a ScrapeLog that the
+ *   agent drains once a second (handed over on diagnostics_channel at start-up: nothing of the
+ *   agent's runs per scrape);
+ * - CPU per thread from /proc/self/task/<tid>/schedstat, by class (see thread-cpu.ts);
+ * - perf_hooks: 'gc' entries, eventLoopUtilization, and event-loop delay: how late timers
+ *   fired (see below);
  * - heap statistics, external memory, RSS.
+ * Its own cost, timed on the engine's main thread, goes into every frame (agentMs).
  * On {type:'telemetry-gc'} it runs a full GC and answers the live heap.
  * Heap diagnostics on request (heap-control.ts): {type:'telemetry-heap-snapshot'}
  * writes a heap snapshot of the engine (and of its worker threads), {type:'telemetry-alloc-start'}
@@ -12,50 +16,48 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
-import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FAILURE_REASONS, type EngineStartedEvent, type ScrapeEvent } from '../../protocol/engine-channels.js';
+import { delayHistogram, FAILURE_REASONS, type EngineStartedEvent, type ScrapeDrain, type ScrapeTally } from '../../protocol/engine-channels.js';
+import { FramePipe } from './frame-pipe.js';
+import { threadClock } from './thread-clock.js';
 import type { GcKind } from '../../protocol/frame.js';
-import type { AgentFrame, FromAgent, ToAgent } from '../../protocol/agent.js';
+import { encodeDurations, type AgentFrame, type FromAgent, type ToAgent } from '../../protocol/agent.js';
 import { readThreadTimes, ThreadClassifier, ThreadStatReader } from './thread-cpu.js';
 import { startAllocSampling, stopAllocSampling, trackWorkers, writeSnapshots } from './heap-control.js';
 
 const send = (m: FromAgent): void => {
   if (process.connected) process.send?.(m);
 };
+/** Hello and frames: the frame pipe when the coordinator gave one. */
+const pipe = FramePipe.fromEnv();
+const sendFrame = (m: FromAgent): void => (pipe ? pipe.send(m) : send(m));
 
 trackWorkers();
 const classifier = new ThreadClassifier(process.pid, readThreadTimes().map((t) => t.tid));
 let headStats: (() => { series: number; bytes: number }) | undefined;
 let head: { series: number; bytes: number } | undefined;
+let scrapes: ScrapeDrain | undefined;
+let timerDelay: RecordableHistogram | undefined;
 let frames = 0;
 subscribe('promsoak:engine:started', (m) => {
-  headStats = (m as EngineStartedEvent).head;
+  const e = m as EngineStartedEvent;
+  headStats = e.head;
+  scrapes = e.scrapes;
+  timerDelay = e.timerDelay;
   // Listen to IPC only now: a 'message' listener added at preload would start the channel
   // reading before the engine's own listener exists, and the engine's 'start' would be lost.
   process.on('message', onMessage);
 });
 
-let durations: number[] = [];
-const failedBy = new Uint32Array(FAILURE_REASONS.length);
-let acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
-/** Wall ms the agent's own callbacks took on the main thread: its cost, reported each frame. */
+/**
+ * What the agent's own callbacks cost the engine's main thread, ms: the frame's CPU time
+ * (thread-clock.ts) and the GC observer's wall time (a few calls a second, too short to be
+ * preempted, and a clock read of its own would cost more than it). Reported in the next frame.
+ */
 let selfMs = 0;
-subscribe('promsoak:engine:scrape', (m) => {
-  const t0 = performance.now();
-  const e = m as ScrapeEvent;
-  if (e.ok) {
-    acc.ok++;
-    acc.samples += e.samples;
-    acc.seriesAdded += e.seriesAdded;
-  } else {
-    acc.failed++;
-    if (e.reason >= 0) failedBy[e.reason]!++;
-  }
-  durations.push(Math.max(1, Math.round(e.durationMs * 1000)));
-  selfMs += performance.now() - t0;
-});
+const clock = threadClock();
 
 const GC_KIND: Record<number, GcKind> = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
@@ -63,6 +65,7 @@ const GC_KIND: Record<number, GcKind> = {
 };
 let gcAcc: NonNullable<AgentFrame['gcObserved']> = { count: 0, pauseMs: 0, byKind: {} };
 new PerformanceObserver((list) => {
+  const t0 = performance.now();
   for (const e of list.getEntries()) {
     const kind = GC_KIND[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'other';
     gcAcc.count++;
@@ -71,55 +74,78 @@ new PerformanceObserver((list) => {
     k.count++;
     k.pauseMs += e.duration;
   }
+  selfMs += performance.now() - t0;
 }).observe({ entryTypes: ['gc'] });
 
 /**
- * The monitor records the time between its timer's ticks: the delay is that minus the
- * resolution. 20 ms: half the wake-ups of 10 ms for an engine that is mostly idle, and still
- * five ticks inside the 100 ms starvation bound. PROMSOAK_ELD_RESOLUTION_MS overrides it.
+ * Event-loop delay: how late timers fired, in µs. The samples are the engine's scrape timer at
+ * each of its wake-ups (DueQueue, one or more a scrape interval per target: hundreds a second
+ * under load) and this agent's own frame timer, once a second: timers that run anyway, so that
+ * measuring the delay adds no wake-up. A stall delays the next timer due by up to its length.
+ * monitorEventLoopDelay's own timer cost a busy engine 5–7 % of its CPU at 20 ms (50 wake-ups
+ * a second on their own): PROMSOAK_ELD_RESOLUTION_MS=<ms> measures with it instead.
  */
-const ELD_RESOLUTION_MS = Number(process.env.PROMSOAK_ELD_RESOLUTION_MS ?? 20);
-const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
-const delayMs = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
-eld.enable();
+/** The frame timer's samples when there is no engine histogram to put them into. */
+const ownDelay = delayHistogram();
+const ELD_RESOLUTION_MS = Number(process.env.PROMSOAK_ELD_RESOLUTION_MS ?? 0);
+const eld = ELD_RESOLUTION_MS > 0 ? monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS }) : undefined;
+eld?.enable();
 let elu = performance.eventLoopUtilization();
 let lastCpu = process.cpuUsage();
 const threadStats = new ThreadStatReader();
 let lastThreads = classifier.sum(threadStats.read());
 let lastMs = Date.now();
 
-/** The second's failures by reason (an object only when there were some), counts reset. */
-function byReason(): AgentFrame['scrapesFailedByReason'] {
-  if (acc.failed === 0) return undefined;
+/** The second's failures by reason (an object only when there were some). */
+function byReason(t: ScrapeTally | undefined): AgentFrame['scrapesFailedByReason'] {
+  if (!t || t.failed === 0) return undefined;
   const out: NonNullable<AgentFrame['scrapesFailedByReason']> = {};
   FAILURE_REASONS.forEach((r, i) => {
-    if (failedBy[i]! > 0) out[r] = failedBy[i]!;
-    failedBy[i] = 0;
+    if (t.failedBy[i]! > 0) out[r] = t.failedBy[i]!;
   });
   return out;
 }
 
+/** The second's event-loop delay (ms), the histograms reset. */
+function loopDelay(): { p50: number; p99: number; max: number } | undefined {
+  let out: { p50: number; p99: number; max: number } | undefined;
+  if (eld) {
+    // The monitor records intervals between its ticks: the delay is that minus its resolution.
+    const ms = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
+    if (eld.count > 0) out = { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) };
+    eld.reset();
+  } else {
+    const h = timerDelay ?? ownDelay;
+    // The histogram's floor is 1 µs: a timer on time is recorded as 1 µs.
+    if (h.count > 0) out = { p50: h.percentile(50) / 1e3, p99: h.percentile(99) / 1e3, max: h.max / 1e3 };
+    h.reset();
+  }
+  return out;
+}
+
 function frame(): AgentFrame {
-  const t0 = performance.now();
   const now = Date.now();
   const seconds = Math.max(1e-3, (now - lastMs) / 1000);
   const cpu = process.cpuUsage();
   const threads = classifier.sum(threadStats.read());
   const eluNow = performance.eventLoopUtilization(elu);
   const mem = process.memoryUsage();
-  // The head's size changes slowly and counting its bytes walks its arrays: every 5 s.
-  if (headStats && (frames++ % 5 === 0 || !head)) head = headStats();
+  // The head's size changes slowly and counting its bytes visits every target's arrays (about
+  // 1 ms at 1000 targets, cold caches): every 10 s.
+  if (headStats && (frames++ % 10 === 0 || !head)) head = headStats();
+  const t = scrapes?.drain();
+  const delay = loopDelay();
   const f: AgentFrame = {
     startMs: lastMs,
     endMs: now,
-    samples: acc.samples,
-    scrapesOk: acc.ok,
-    scrapesFailed: acc.failed,
-    scrapesFailedByReason: byReason(),
-    seriesAdded: acc.seriesAdded,
+    samples: t?.samples ?? 0,
+    scrapesOk: t?.ok ?? 0,
+    scrapesFailed: t?.failed ?? 0,
+    scrapesFailedByReason: byReason(t),
+    seriesAdded: t?.seriesAdded ?? 0,
     series: head?.series ?? 0,
     headBytes: head?.bytes ?? 0,
-    scrapeDurationsUs: durations,
+    scrapeDurationsUs: t ? encodeDurations(t.durationsUs.subarray(0, t.count)) : '',
     agentMs: 0,
     cpu: {
       user: (cpu.user - lastCpu.user) / 1e6 / seconds,
@@ -133,33 +159,34 @@ function frame(): AgentFrame {
     gcObserved: gcAcc,
     heap: { usedBytes: mem.heapUsed, totalBytes: mem.heapTotal, externalBytes: mem.external, arrayBuffersBytes: mem.arrayBuffers, rssBytes: mem.rss },
     eventLoop: {
-      delayP50Ms: eld.count ? delayMs(eld.percentile(50)) : 0,
-      delayP99Ms: eld.count ? delayMs(eld.percentile(99)) : 0,
-      delayMaxMs: eld.count ? delayMs(eld.max) : 0,
+      delayP50Ms: delay?.p50 ?? 0,
+      delayP99Ms: delay?.p99 ?? 0,
+      delayMaxMs: delay?.max ?? 0,
       utilization: eluNow.utilization,
     },
   };
-  durations = [];
-  acc = { samples: 0, ok: 0, failed: 0, seriesAdded: 0 };
   gcAcc = { count: 0, pauseMs: 0, byKind: {} };
-  eld.reset();
   elu = performance.eventLoopUtilization();
   lastCpu = cpu;
   lastThreads = threads;
   lastMs = now;
-  // This frame's own cost goes into the next one (sending it is measured by the caller).
-  selfMs += performance.now() - t0;
-  f.agentMs = selfMs;
-  selfMs = 0;
   return f;
 }
 
-send({ type: 'telemetry-hello', pid: process.pid, timeOriginMs: performance.timeOrigin, threads: readThreadTimes().length });
+sendFrame({ type: 'telemetry-hello', pid: process.pid, timeOriginMs: performance.timeOrigin, threads: readThreadTimes().length });
+/** When the frame timer is due next (performance.now() ms): its lateness is a delay sample. */
+let frameDue = performance.now() + 1000;
 setInterval(() => {
-  const f = frame();
+  const c0 = clock.now();
   const t0 = performance.now();
-  send({ type: 'telemetry', frame: f });
-  selfMs += performance.now() - t0;
+  (timerDelay ?? ownDelay).record(Math.max(1, Math.round((t0 - frameDue) * 1e3)));
+  frameDue = t0 + 1000;
+  const f = frame();
+  // The cost until the previous frame was sent; this one's goes into the next.
+  f.agentMs = selfMs;
+  selfMs = 0;
+  sendFrame({ type: 'telemetry', frame: f });
+  selfMs += clock.now() - c0;
 }, 1000).unref();
 
 const errorText = (e: unknown): string => (e as Error)?.message ?? String(e);
