@@ -11,7 +11,16 @@
  */
 import type { RecordableHistogram } from 'node:perf_hooks';
 
-const TOLERANCE_MS = 1;
+/**
+ * A wake-up also fires the loops due in the next 4 ms: at 1000 targets every 5 s (200 scrapes a
+ * second, 5 ms apart on average) that merges wake-ups, each of which costs the engine a sleep
+ * and a wake of its thread (22 % of its CPU in `perf` at 40k samples/s). Side by side on one
+ * fleet, both engines pinned to one core, 4 ms against 1 ms: −8 to −17 % engine CPU over 4 rounds,
+ * −6 % over 3 more with the two swapped. A loop's schedule stays absolute (the next is at its due
+ * time + the interval, not the time it fired), so firing up to 4 ms early shifts no phase;
+ * Prometheus's own scrape timers are no closer than that.
+ */
+const TOLERANCE_MS = 4;
 
 export class DueQueue {
   /** Per loop: when it is due (performance.now() ms); valid while it is queued. */

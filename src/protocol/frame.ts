@@ -43,7 +43,7 @@ export interface Frame {
    * shards that answered (CPU, scrapes), the deepest queue, and each shard in `shards`.
    */
   fleet: { cpuCores: number; queued: number; scrapesServed: number; shards?: ShardFrame[] };
-  /** Main-thread ms the telemetry agent itself took in this second (its cost to the engine). */
+  /** CPU ms the telemetry agent itself took on the engine's main thread, the frame before this one (its cost to the engine; thread-clock.ts). */
   agentMs: number | null;
   /** Bytes allocated in this second from the target's own exact counter (Go: go_memstats_alloc_bytes_total); absent for the built-in engine (its allocation comes from V8's trace). */
   allocatedBytes?: number | null;
