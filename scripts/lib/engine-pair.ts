@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet } from '../../src/fleet/fleet.js';
@@ -96,7 +96,7 @@ export async function pairedEngines(o: {
     const engines = await Promise.all(
       o.variants.map((v, i) =>
         startEngineChild({
-          options: { targetsFile: fleet.fileSd!, intervalSeconds: interval, ingester: v.ingester ?? 'cached' },
+          options: { targetsFile: i === 0 ? fleet.fileSd! : shiftedPhases(fleet.fileSd!, i), intervalSeconds: interval, ingester: v.ingester ?? 'cached' },
           execArgv: v.execArgv,
           env: v.env ? { ...process.env, ...v.env } : process.env,
           onStats: (s) => frames[i]!.push(s),
@@ -112,6 +112,24 @@ export async function pairedEngines(o: {
     if (pinned) pinSelf(pinned.all);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The fleet's file_sd with `?engine=<i>` on every metrics path, for the i-th engine: the same
+ * exporters, but other target ids, so other scrape phases (a phase hashes the id). With one
+ * file, two engines scraped every target in the same millisecond, on one core, in lockstep:
+ * which of them waited for the other then decided its CPU, and two identical engines read
+ * −7 to +15 % apart from round to round.
+ */
+function shiftedPhases(fileSd: string, i: number): string {
+  const groups = JSON.parse(readFileSync(fileSd, 'utf8')) as { targets: string[]; labels?: Record<string, string> }[];
+  for (const g of groups) {
+    const path = g.labels?.__metrics_path__ ?? '/metrics';
+    g.labels = { ...g.labels, __metrics_path__: `${path}${path.includes('?') ? '&' : '?'}engine=${i}` };
+  }
+  const out = fileSd.replace(/\.json$/, '') + `-engine${i}.json`;
+  writeFileSync(out, JSON.stringify(groups));
+  return out;
 }
 
 /** The fleet's CPUs: every CPU of the machine but the engines'. */
