@@ -112,6 +112,24 @@ describe('DueQueue tolerance', () => {
   });
 });
 
+describe('DueQueue tolerance, short intervals', () => {
+  it('never fires a loop twice in one wake-up, even when its interval is shorter than the tolerance', async () => {
+    const wakeOf: number[] = [];
+    let fired = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    const q = new DueQueue(1, (i, now) => {
+      wakeOf.push(now);
+      q.schedule(i, q.at[i]! + 2); // every 2 ms, under the 4 ms tolerance
+      if (++fired === 20) done();
+    });
+    q.schedule(0, performance.now() + 1);
+    await all;
+    q.stop();
+    assert.equal(new Set(wakeOf).size, wakeOf.length, `${wakeOf.length} fires in ${new Set(wakeOf).size} wake-ups`);
+  });
+});
+
 describe("DueQueue lateness (the agent's event-loop delay)", () => {
   it('records how late each wake-up came: about the length of a stall that held the loop past a due time', async () => {
     const h = delayHistogram();

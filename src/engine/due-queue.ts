@@ -26,6 +26,9 @@ export class DueQueue {
   /** Per loop: when it is due (performance.now() ms); valid while it is queued. */
   readonly at: Float64Array;
   private readonly heap: Int32Array;
+  /** Per loop: the wake-up it was queued in (a loop fire() queues again is not fired early in the same one). */
+  private readonly queuedIn: Uint32Array;
+  private wakes = 0;
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
   /** What the armed timer was set for (Infinity: none). */
@@ -43,11 +46,13 @@ export class DueQueue {
   ) {
     this.at = new Float64Array(loops);
     this.heap = new Int32Array(loops);
+    this.queuedIn = new Uint32Array(loops);
   }
 
   /** Queues loop i (not queued) for time `at`, arming the timer if it is the earliest. */
   schedule(i: number, at: number): void {
     this.at[i] = at;
+    this.queuedIn[i] = this.wakes;
     let k = this.size++;
     const heap = this.heap;
     while (k > 0) {
@@ -74,8 +79,17 @@ export class DueQueue {
     this.timer = undefined;
     this.armedFor = Infinity;
     this.firing = true;
+    this.wakes = (this.wakes + 1) >>> 0;
     try {
-      while (!this.stopped && this.size > 0 && this.at[this.heap[0]!]! <= now + TOLERANCE_MS) this.fire(this.pop(), now);
+      while (!this.stopped && this.size > 0) {
+        const top = this.heap[0]!;
+        const at = this.at[top]!;
+        if (at > now + TOLERANCE_MS) break;
+        // Queued again by this wake-up's fire() (an interval shorter than the tolerance plus the
+        // lateness) and not yet due: the next wake-up's, or it would be scraped twice in one.
+        if (at > now && this.queuedIn[top] === this.wakes) break;
+        this.fire(this.pop(), now);
+      }
     } finally {
       this.firing = false;
     }
