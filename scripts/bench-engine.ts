@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runIfMain, scriptArgs } from './lib/script-cli.js';
 import { ExporterSet } from '../src/fleet/render/exporter-set.js';
 import { CONTENT_TYPE } from '../src/fleet/render/layout.js';
 import { loadProfile } from '../src/profile/load.js';
@@ -172,10 +173,7 @@ function fmt(n: number, digits = 1): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const arg = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const arg = scriptArgs('bench-engine', args).val;
   const json = args.includes('--json');
   const m = machine();
   const out: string[] = [];
@@ -207,9 +205,4 @@ async function main(): Promise<void> {
   else process.stdout.write(out.join('\n') + '\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`bench-engine: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'bench-engine', main);

@@ -18,8 +18,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { isPromsoakError } from '../src/common/errors.js';
+import { runIfMain, scriptArgs } from './lib/script-cli.js';
 import { linearFit } from '../src/analysis/fit.js';
 import { runSoak } from '../src/run/soak.js';
 import { markdownTable, type Row } from './lib/rows.js';
@@ -99,15 +98,8 @@ export async function runFixedCostBench(o: FixedCostOptions = {}): Promise<{ poi
   return { points, fit, row };
 }
 
-function usage(line: string): never {
-  process.stderr.write(`bench-fixed-cost: ${line}\n`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const val = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-  const num = (name: string): number | undefined => (val(name) === undefined ? undefined : Number(val(name)));
+  const { val, num, usage } = scriptArgs('bench-fixed-cost');
   const intervalsSeconds = val('--intervals')?.split(',').map(Number);
   if (intervalsSeconds && (intervalsSeconds.length < 2 || intervalsSeconds.some((s) => !(s > 0)))) usage(`--intervals ${val('--intervals')}: two or more intervals in seconds, e.g. 5,20`);
   const { points, row } = await runFixedCostBench({ exporters: num('--exporters'), intervalsSeconds, durationSeconds: num('--duration') });
@@ -115,11 +107,4 @@ async function main(): Promise<void> {
   process.stdout.write(markdownTable([row]) + '\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    // A bad option (runSoak's checks) is one line; anything else keeps its stack.
-    if (isPromsoakError(e)) usage(e.message);
-    process.stderr.write(`bench-fixed-cost: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'bench-fixed-cost', main);

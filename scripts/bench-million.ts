@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { runIfMain, scriptArgs } from './lib/script-cli.js';
 import { runSoak } from '../src/run/soak.js';
 import type { Summary } from '../src/analysis/summary.js';
 import { markdownTable, type Row } from './lib/rows.js';
@@ -59,15 +59,9 @@ export function millionRow(s: Summary, durationSeconds: number, warmupSeconds: n
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const num = (name: string): number | undefined => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+  const { num } = scriptArgs('bench-million');
   const row = await runMillionBench({ exporters: num('--exporters'), durationSeconds: num('--duration'), warmupSeconds: num('--warmup') });
   process.stdout.write(markdownTable([row]) + '\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`bench-million: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'bench-million', main);

@@ -17,8 +17,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isPromsoakError } from '../src/common/errors.js';
+import { fileURLToPath } from 'node:url';
+import { runIfMain, scriptArgs } from './lib/script-cli.js';
 import { median } from '../src/analysis/stats.js';
 import type { Summary } from '../src/analysis/summary.js';
 import { resolveBinary } from '../src/run/target-process.js';
@@ -113,14 +113,8 @@ export async function runVsPrometheusBench(loads = ['40k', '300k'], rounds = 3, 
   return rows;
 }
 
-function usage(line: string): never {
-  process.stderr.write(`bench-vs-prometheus: ${line}\n`);
-  process.exit(2);
-}
-
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const val = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const { val, usage } = scriptArgs('bench-vs-prometheus');
   const loads = val('--load')?.split(',') ?? ['40k', '300k'];
   const rounds = Number(val('--rounds') ?? 3);
   const duration = Number(val('--duration') ?? 30);
@@ -132,11 +126,4 @@ async function main(): Promise<void> {
   process.stdout.write(markdownTable(rows) + '\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e: unknown) => {
-    // A bad option (runSoak's checks) is one line; anything else keeps its stack.
-    if (isPromsoakError(e)) usage(e.message);
-    process.stderr.write(`bench-vs-prometheus: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'bench-vs-prometheus', main);

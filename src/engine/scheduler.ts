@@ -154,12 +154,9 @@ export class Scheduler {
   private record(i: number, startMs: number, httpS: number, ingestS: number, bytes: number, samples: number, error: Error | null): void {
     const c = this.counters;
     const reason = error === null ? undefined : failureReason(error);
-    if (this.log !== undefined) {
-      const ok = error === null;
-      this.log.record(ok, ok ? -1 : reasonIndex(reason!), (httpS + ingestS) * 1000, samples, ok ? (this.ingester.last?.seriesAdded ?? 0) : 0);
-    }
+    const added = error === null ? (this.ingester.last?.seriesAdded ?? 0) : 0;
+    this.log?.record(error === null, reason === undefined ? -1 : reasonIndex(reason), (httpS + ingestS) * 1000, samples, added);
     if (error === null) {
-      const added = this.ingester.last?.seriesAdded ?? 0;
       this.status.ok(i, startMs, httpS, ingestS, bytes, samples, added);
       c.scrapesOk++;
       c.samples += samples;

@@ -25,8 +25,6 @@ export interface ScrapeTally {
   /** Each scrape's HTTP + ingest time, µs (at least 1), in the order they ended: `durationsUs[0, count)`. */
   durationsUs: Uint32Array;
   count: number;
-  /** Scrapes whose duration did not fit (over a million between two drains): counted, not kept. */
-  durationsDropped: number;
 }
 
 export interface ScrapeDrain {

@@ -1,6 +1,9 @@
 import { FAILURE_REASONS, type ScrapeDrain, type ScrapeTally } from './engine-channels.js';
 
-/** Durations kept between two drains, at most (1 s at 1000 targets and a 1 s interval is 1000). */
+/**
+ * Durations kept between two drains, at most (1 s at 1000 targets and a 1 s interval is 1000):
+ * past it a second's durations are not kept, and its frame's scrapeMs.count reads fewer than its scrapes.
+ */
 const MAX_DURATIONS = 1 << 20;
 
 /**
@@ -10,7 +13,7 @@ const MAX_DURATIONS = 1 << 20;
  * (engine-channels.ts); without one, nothing is recorded.
  */
 export class ScrapeLog implements ScrapeDrain {
-  private tally: ScrapeTally = { ok: 0, failed: 0, samples: 0, seriesAdded: 0, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024), count: 0, durationsDropped: 0 };
+  private tally: ScrapeTally = { ok: 0, failed: 0, samples: 0, seriesAdded: 0, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024), count: 0 };
   private spare: ScrapeTally = { ...this.tally, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024) };
 
   /** One scrape's end; reason: its FAILURE_REASONS index when it failed, else -1. */
@@ -25,10 +28,7 @@ export class ScrapeLog implements ScrapeDrain {
       if (reason >= 0) t.failedBy[reason]!++;
     }
     if (t.count === t.durationsUs.length) {
-      if (t.count >= MAX_DURATIONS) {
-        t.durationsDropped++;
-        return;
-      }
+      if (t.count >= MAX_DURATIONS) return;
       const grown = new Uint32Array(t.count * 2);
       grown.set(t.durationsUs);
       t.durationsUs = grown;
@@ -40,7 +40,7 @@ export class ScrapeLog implements ScrapeDrain {
   drain(): ScrapeTally {
     const out = this.tally;
     const next = this.spare;
-    next.ok = next.failed = next.samples = next.seriesAdded = next.count = next.durationsDropped = 0;
+    next.ok = next.failed = next.samples = next.seriesAdded = next.count = 0;
     next.failedBy.fill(0);
     this.tally = next;
     this.spare = out;

@@ -84,8 +84,8 @@ new PerformanceObserver((list) => {
  * measuring the delay adds no wake-up. A stall delays the next timer due by up to its length.
  * monitorEventLoopDelay's own timer cost a busy engine 5–7 % of its CPU at 20 ms (50 wake-ups
  * a second on their own): PROMSOAK_ELD_RESOLUTION_MS=<ms> measures with it instead.
+ * `ownDelay` holds the frame timer's samples when there is no engine histogram to put them into.
  */
-/** The frame timer's samples when there is no engine histogram to put them into. */
 const ownDelay = delayHistogram();
 const ELD_RESOLUTION_MS = Number(process.env.PROMSOAK_ELD_RESOLUTION_MS ?? 0);
 const eld = ELD_RESOLUTION_MS > 0 ? monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS }) : undefined;
