@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Head } from '../src/engine/ingest/head.js';
-import { SymbolTable } from '../src/engine/ingest/symbols.js';
+import { MAP_ENTRY, SymbolTable, TYPED_ARRAY_OVERHEAD } from '../src/engine/ingest/symbols.js';
 import { LabelSets } from '../src/engine/ingest/label-sets.js';
 
 /** One scrape of target g: [ref, timestamp, value] appended in order; with `failed`, it fails and those series are discarded and it is rolled back. */
@@ -100,6 +100,15 @@ describe('Head', () => {
     assert.ok(s.bytes < 1024 * 120 * 8 * 1.2, `bytes ${s.bytes}`);
     assert.ok(s.labelBytes > 0 && s.labelBytes < s.bytes);
     assert.equal(s.bytesPerSeries, s.bytes / 100);
+    // The chunks are counted, not walked: the count is what a walk over them reads.
+    for (let i = 0; i < 2000; i++) refs.push(h.create(['more_total', 'i', String(i)]));
+    type Arrays = Record<'lastSeq' | 'own' | 'targetOf' | 'freeRefs' | 'ringTimes' | 'ringSeq' | 'ringPos', ArrayBufferView>;
+    const priv = h as unknown as Arrays & { values: Float64Array[]; present: Uint32Array[]; ownRings: Map<number, unknown>; window: number; labelSets: LabelSets };
+    assert.equal(priv.values.length, 3);
+    let walked = [...priv.values, ...priv.present].reduce((b, c) => b + c.byteLength + TYPED_ARRAY_OVERHEAD, 0);
+    for (const k of ['lastSeq', 'own', 'targetOf', 'freeRefs', 'ringTimes', 'ringSeq', 'ringPos'] as const) walked += priv[k].byteLength;
+    walked += priv.ownRings.size * (priv.window * 8 + 2 * TYPED_ARRAY_OVERHEAD + MAP_ENTRY) + priv.labelSets.tableBytes();
+    assert.equal(h.stats().bytes, walked);
     for (const r of refs) h.release(r);
     const after = h.stats();
     assert.equal(after.series, 0);

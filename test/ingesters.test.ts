@@ -90,6 +90,24 @@ describe('cached and naive ingesters', () => {
       );
     }
   });
+
+  it("cached: the byte count kept once a scrape equals a walk over every target's arrays, through growth, churn, a rollback and a dropped target", () => {
+    const ing = new CachedIngester({ headWindow: 8, sampleLimit: 0 });
+    type Seq = { bytes: number; cache: { bytes: number } } | undefined;
+    const walk = (): number => ing.head.stats().bytes + (ing as unknown as { seqs: Seq[] }).seqs.reduce((s, q) => s + (q ? q.cache.bytes + q.bytes : 0), 0);
+    const before = ing.stats().bytes;
+    for (let t = 0; t <= 12; t++) {
+      for (const id of [0, 1, 7, 9]) ing.ingest(smoke.renderToBuffer(id, t, t % 2 ? 'openmetrics' : 'text'), `exporter-${id}`, t * 1000, t % 2 ? CONTENT_TYPE.openmetrics : CONTENT_TYPE.text);
+      assert.equal(ing.stats().bytes, walk(), `t=${t}`);
+    }
+    assert.ok(ing.stats().bytes > before, 'the caches grew and were counted');
+    assert.throws(() => ing.ingest(Buffer.from('ok_metric 1\nbroken{a="1" 2\n'), 'exporter-0', 13_000, CONTENT_TYPE.text), ParseError);
+    assert.equal(ing.stats().bytes, walk(), 'after a rollback');
+    ing.dropTarget('exporter-1');
+    assert.equal(ing.stats().bytes, walk(), 'after a dropped target');
+    ing.ingest(smoke.renderToBuffer(1, 14, 'text'), 'exporter-1', 14_000, CONTENT_TYPE.text);
+    assert.equal(ing.stats().bytes, walk(), 'the dropped target back');
+  });
 });
 
 /** Every series of either ingester as naive-style key → its samples, oldest first: "values | timestamps". */
