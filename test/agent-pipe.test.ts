@@ -8,6 +8,8 @@ import { FAILURE_REASONS } from '../src/protocol/engine-channels.js';
 import { decodeDurations, encodeDurations } from '../src/protocol/agent.js';
 import { readJsonLines } from '../src/run/json-lines.js';
 import { threadClock } from '../src/telemetry/agent/thread-clock.js';
+import { latenessFigures } from '../src/telemetry/agent/loop-delay.js';
+import { MemoryReader } from '../src/telemetry/agent/memory.js';
 
 /** What the agent takes from the engine and how its frames reach the coordinator. */
 
@@ -37,6 +39,31 @@ describe('ScrapeLog', () => {
     const us = new Uint32Array([1, 999, 65_536, 4_294_967_295]);
     assert.deepEqual(decodeDurations(encodeDurations(us.subarray(1, 3))), new Uint32Array([999, 65_536]));
     assert.deepEqual(decodeDurations(''), new Uint32Array(0));
+  });
+});
+
+describe("the agent's once-a-second readings", () => {
+  it("event-loop delay: the scrape log's wake-ups, p50/p99/max by nearest rank, in ms", () => {
+    const log = new ScrapeLog();
+    // 100 wake-ups: 98 on time (1 µs), one 3 ms late (the 99th of 100: p99), one 80 ms late; in no order.
+    for (let i = 0; i < 100; i++) log.wake(i === 50 ? 80_000 : i === 70 ? 3_000 : 1);
+    const t = log.drain();
+    assert.equal(t.wakes, 100);
+    assert.deepEqual(latenessFigures(t.latenessUs, t.wakes), { p50: 0.001, p99: 3, max: 80 });
+    assert.equal(latenessFigures(t.latenessUs, 0), undefined, 'a second without wake-ups has no figure');
+    for (let i = 0; i < 3000; i++) log.wake(7);
+    assert.equal(log.drain().wakes, 3000, 'the log grows past its first array');
+  });
+
+  it('memory: the heap from V8 and the RSS from statm read what process.memoryUsage() reads', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, () => {
+    const m = new MemoryReader().read();
+    const u = process.memoryUsage();
+    assert.ok(Math.abs(m.rssBytes - u.rss) / u.rss < 0.05, `rss ${m.rssBytes} vs ${u.rss}`);
+    assert.ok(Math.abs(m.totalBytes - u.heapTotal) / u.heapTotal < 0.05, `heap total ${m.totalBytes} vs ${u.heapTotal}`);
+    assert.ok(m.usedBytes > 0 && m.usedBytes <= m.totalBytes);
+    assert.ok(m.externalBytes > 0);
+    const none = new MemoryReader('/nonexistent/statm').read();
+    assert.ok(none.rssBytes > 0, 'without statm, the RSS still reads');
   });
 });
 

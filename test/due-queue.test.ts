@@ -1,7 +1,7 @@
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { DueQueue } from '../src/engine/due-queue.js';
-import { delayHistogram } from '../src/protocol/engine-channels.js';
+import { ScrapeLog } from '../src/protocol/scrape-log.js';
 import { TargetStatusTable } from '../src/engine/target-status.js';
 
 describe('DueQueue', () => {
@@ -132,7 +132,7 @@ describe('DueQueue tolerance, short intervals', () => {
 
 describe("DueQueue lateness (the agent's event-loop delay)", () => {
   it('records how late each wake-up came: about the length of a stall that held the loop past a due time', async () => {
-    const h = delayHistogram();
+    const log = new ScrapeLog();
     let fired = 0;
     let done: () => void = () => undefined;
     const all = new Promise<void>((r) => (done = r));
@@ -141,7 +141,7 @@ describe("DueQueue lateness (the agent's event-loop delay)", () => {
       () => {
         if (++fired === 2) done();
       },
-      h,
+      log,
     );
     const t0 = performance.now();
     q.schedule(0, t0 + 5);
@@ -151,8 +151,11 @@ describe("DueQueue lateness (the agent's event-loop delay)", () => {
     while (performance.now() < until);
     await all;
     q.stop();
-    assert.equal(h.count, 2, 'one sample a wake-up');
-    assert.ok(h.max / 1000 >= 55, `the stalled wake-up read ${h.max / 1000} ms late`);
-    assert.ok(h.min / 1000 < 30, `the other read ${h.min / 1000} ms late`);
+    const t = log.drain();
+    assert.equal(t.wakes, 2, 'one sample a wake-up');
+    const [first, second] = [t.latenessUs[0]! / 1000, t.latenessUs[1]! / 1000];
+    assert.ok(first >= 55, `the stalled wake-up read ${first} ms late`);
+    assert.ok(second < 30, `the other read ${second} ms late`);
+    assert.equal(log.drain().wakes, 0, 'a drain starts a new second');
   });
 });

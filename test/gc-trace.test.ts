@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GcTraceReader, parseGcTraceLine } from '../src/telemetry/gc-trace.js';
 import type { GcEvent } from '../src/protocol/frame.js';
-import { ownTid, readThreadTimes, ThreadClassifier } from '../src/telemetry/agent/thread-cpu.js';
+import { ownTid, readThreadTimes, ThreadClassifier, ThreadStatReader } from '../src/telemetry/agent/thread-cpu.js';
 import { ROOT } from './helpers/tools.js';
 
 const fixture = readFileSync(join(ROOT, 'test', 'fixtures', 'trace-gc-nvp.node20.txt'), 'utf8');
@@ -69,8 +69,21 @@ test("thread CPU: this process's threads, classified", { skip: process.platform 
   const c = new ThreadClassifier(process.pid, times.map((t) => t.tid));
   const sums = c.sum(times);
   assert.ok(sums.main > 0);
-  assert.equal(c.classify({ tid: process.pid, name: 'node', cpuSeconds: 0 }), 'main');
-  assert.equal(c.classify({ tid: 999999, name: 'node', cpuSeconds: 0 }), 'other');
+  assert.equal(c.classify({ tid: process.pid, name: 'node' }), 'main');
+  assert.equal(c.classify({ tid: 999999, name: 'node' }), 'other');
   c.addWorker(999999);
-  assert.equal(c.classify({ tid: 999999, name: 'node', cpuSeconds: 0 }), 'worker');
+  assert.equal(c.classify({ tid: 999999, name: 'node' }), 'worker');
+});
+
+test('thread CPU, read once a second: only the threads `keep` keeps are read', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, () => {
+  const all = new ThreadStatReader().read();
+  assert.ok(all.length >= 2, `${all.length} threads`);
+  const mainOnly = new ThreadStatReader('/proc/self/task', (t) => t.tid === process.pid);
+  const read = mainOnly.read();
+  assert.deepEqual(
+    read.map((t) => t.tid),
+    [process.pid],
+  );
+  assert.ok(read[0]!.cpuSeconds > 0);
+  mainOnly.close();
 });

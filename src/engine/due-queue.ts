@@ -9,7 +9,7 @@
  * trace (see docs/heap.md), for what one heap of ints does. Per wake-up it allocates one
  * Timeout, as each loop's own re-arm did per scrape.
  */
-import type { RecordableHistogram } from 'node:perf_hooks';
+import type { LatenessSink } from '../protocol/engine-channels.js';
 
 /**
  * A wake-up also fires the loops due in the next 4 ms: at 1000 targets every 5 s (200 scrapes a
@@ -42,7 +42,7 @@ export class DueQueue {
     /** Loop i is due (it is out of the queue: schedule() puts it back). */
     private readonly fire: (i: number, now: number) => void,
     /** Where each wake-up's lateness goes (µs past what the timer was armed for): the agent's event-loop delay. */
-    private readonly lateness?: RecordableHistogram,
+    private readonly lateness?: LatenessSink,
   ) {
     this.at = new Float64Array(loops);
     this.heap = new Int32Array(loops);
@@ -75,7 +75,7 @@ export class DueQueue {
   private readonly onTimer = (): void => {
     const now = performance.now();
     // Node may fire up to its cached loop time early: early counts as on time (1 µs, the floor).
-    if (this.lateness !== undefined) this.lateness.record(Math.max(1, Math.round((now - this.armedFor) * 1e3)));
+    if (this.lateness !== undefined) this.lateness.wake(Math.max(1, Math.round((now - this.armedFor) * 1e3)));
     this.timer = undefined;
     this.armedFor = Infinity;
     this.firing = true;

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { PromsoakError, isPromsoakError } from '../common/errors.js';
 import { DEFAULTS } from '../common/defaults.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../common/options.js';
-import { delayHistogram, engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
+import { engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
 import { ScrapeLog } from '../protocol/scrape-log.js';
 import { ScrapeClient } from './client.js';
 import type { Ingester } from './ingest/ingester.js';
@@ -73,8 +73,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   // For a telemetry agent, when one listens: nothing is recorded for it otherwise.
   const scrapeLog = engineChannel.hasSubscribers ? new ScrapeLog() : undefined;
-  const timerDelay = scrapeLog ? delayHistogram() : undefined;
-  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics, scrapeLog, timerDelay);
+  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics, scrapeLog);
   let server: Server | undefined;
   let metricsUrl: string | undefined;
   if (o.metricsPort !== undefined) {
@@ -141,6 +140,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       })()),
   };
-  if (scrapeLog !== undefined) engineChannel.publish({ stats: engine.stats, head: ingesterStats, scrapes: scrapeLog, timerDelay: timerDelay! } satisfies EngineStartedEvent);
+  if (scrapeLog !== undefined) engineChannel.publish({ stats: engine.stats, head: ingesterStats, scrapes: scrapeLog } satisfies EngineStartedEvent);
   return engine;
 }

@@ -1,6 +1,5 @@
 import { failureReason, reasonIndex } from './failure-reason.js';
 import { schedulePhaseMs } from '../common/schedule.js';
-import type { RecordableHistogram } from 'node:perf_hooks';
 import type { ScrapeLog } from '../protocol/scrape-log.js';
 import type { ScrapeCallback, ScrapeClient } from './client.js';
 import { DueQueue } from './due-queue.js';
@@ -72,11 +71,10 @@ export class Scheduler {
     private readonly metrics?: SelfMetrics,
     /** The telemetry agent's, when one listens (engine-channels.ts): scrapes, and the timer's lateness. */
     private readonly log?: ScrapeLog,
-    timerDelay?: RecordableHistogram,
   ) {
     const n = targets.length;
     this.status = new TargetStatusTable(targets);
-    this.due = new DueQueue(n, (i, now) => this.tick(i, now), timerDelay);
+    this.due = new DueQueue(n, (i, now) => this.tick(i, now), log);
     this.running = new Uint8Array(n);
     this.startMs = new Float64Array(n);
     this.t0 = new Float64Array(n);

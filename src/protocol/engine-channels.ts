@@ -1,6 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
 import type { EngineStats } from './engine.js';
-import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 
 /**
  * What the engine tells an observer (the telemetry agent, preloaded with --import) without
@@ -25,25 +24,28 @@ export interface ScrapeTally {
   /** Each scrape's HTTP + ingest time, µs (at least 1), in the order they ended: `durationsUs[0, count)`. */
   durationsUs: Uint32Array;
   count: number;
+  /** How late each timer wake-up fired, µs (at least 1), in order: `latenessUs[0, wakes)`. */
+  latenessUs: Uint32Array;
+  wakes: number;
 }
 
-export interface ScrapeDrain {
-  /** The scrapes since the last drain; the arrays are reused by the drain after next. */
+/** Where a timer's lateness at each wake-up goes (µs past what it was armed for): the agent's event-loop delay. */
+export interface LatenessSink {
+  wake(latenessUs: number): void;
+}
+
+export interface ScrapeDrain extends LatenessSink {
+  /** The scrapes and wake-ups since the last drain; the arrays are reused by the drain after next. */
   drain(): ScrapeTally;
 }
-
-/**
- * A histogram of timer lateness in µs: 2 significant digits up to 100 s. The default range (ns
- * to 2^53, 3 digits) has some 50,000 buckets, and each percentile read walks them.
- */
-export const delayHistogram = (): RecordableHistogram => createHistogram({ lowest: 1, highest: 1e8, figures: 2 });
 
 export interface EngineStartedEvent {
   stats: () => EngineStats;
   /** The ingester's series and bytes only: cheap, for a once-a-second reader. */
   head: () => { series: number; bytes: number };
-  /** The scrapes, drained once a second (scrape-log.ts: the engine records them only because someone listened at start). */
+  /**
+   * The scrapes and the scrape timer's lateness at each wake-up (DueQueue), drained once a second
+   * (scrape-log.ts: the engine records them only because someone listened at start).
+   */
   scrapes: ScrapeDrain;
-  /** The scrape timer's lateness at each wake-up, µs (DueQueue): the agent's event-loop delay. */
-  timerDelay: RecordableHistogram;
 }

@@ -1,8 +1,9 @@
 import { FAILURE_REASONS, type ScrapeDrain, type ScrapeTally } from './engine-channels.js';
 
 /**
- * Durations kept between two drains, at most (1 s at 1000 targets and a 1 s interval is 1000):
- * past it a second's durations are not kept, and its frame's scrapeMs.count reads fewer than its scrapes.
+ * Durations (and wake-ups' lateness) kept between two drains, at most (1 s at 1000 targets and a
+ * 1 s interval is 1000): past it a second's are not kept, and its frame's scrapeMs.count reads
+ * fewer than its scrapes.
  */
 const MAX_DURATIONS = 1 << 20;
 
@@ -13,8 +14,8 @@ const MAX_DURATIONS = 1 << 20;
  * (engine-channels.ts); without one, nothing is recorded.
  */
 export class ScrapeLog implements ScrapeDrain {
-  private tally: ScrapeTally = { ok: 0, failed: 0, samples: 0, seriesAdded: 0, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024), count: 0 };
-  private spare: ScrapeTally = { ...this.tally, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024) };
+  private tally: ScrapeTally = newTally();
+  private spare: ScrapeTally = newTally();
 
   /** One scrape's end; reason: its FAILURE_REASONS index when it failed, else -1. */
   record(ok: boolean, reason: number, durationMs: number, samples: number, seriesAdded: number): void {
@@ -29,21 +30,39 @@ export class ScrapeLog implements ScrapeDrain {
     }
     if (t.count === t.durationsUs.length) {
       if (t.count >= MAX_DURATIONS) return;
-      const grown = new Uint32Array(t.count * 2);
-      grown.set(t.durationsUs);
-      t.durationsUs = grown;
+      t.durationsUs = doubled(t.durationsUs);
     }
     t.durationsUs[t.count++] = Math.max(1, Math.round(durationMs * 1000));
+  }
+
+  /** One timer wake-up, `latenessUs` late: a store into a typed array (no histogram call per wake-up). */
+  wake(latenessUs: number): void {
+    const t = this.tally;
+    if (t.wakes === t.latenessUs.length) {
+      if (t.wakes >= MAX_DURATIONS) return;
+      t.latenessUs = doubled(t.latenessUs);
+    }
+    t.latenessUs[t.wakes++] = latenessUs;
   }
 
   /** The scrapes since the last drain; the log starts a new second (two tallies, swapped: nothing allocated). */
   drain(): ScrapeTally {
     const out = this.tally;
     const next = this.spare;
-    next.ok = next.failed = next.samples = next.seriesAdded = next.count = 0;
+    next.ok = next.failed = next.samples = next.seriesAdded = next.count = next.wakes = 0;
     next.failedBy.fill(0);
     this.tally = next;
     this.spare = out;
     return out;
   }
+}
+
+function newTally(): ScrapeTally {
+  return { ok: 0, failed: 0, samples: 0, seriesAdded: 0, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024), count: 0, latenessUs: new Uint32Array(256), wakes: 0 };
+}
+
+function doubled(a: Uint32Array): Uint32Array {
+  const grown = new Uint32Array(a.length * 2);
+  grown.set(a);
+  return grown;
 }

@@ -4,10 +4,11 @@
  * - the engine's scrapes: counts and durations the scheduler wrote into a ScrapeLog that the
  *   agent drains once a second (handed over on diagnostics_channel at start-up: nothing of the
  *   agent's runs per scrape);
- * - CPU per thread from /proc/self/task/<tid>/schedstat, by class (see thread-cpu.ts);
+ * - CPU per thread from /proc/self/task/<tid>/schedstat, by class (see thread-cpu.ts): the
+ *   main thread and V8's read, "other" the process's total less those;
  * - perf_hooks: 'gc' entries, eventLoopUtilization, and event-loop delay: how late timers
  *   fired (see below);
- * - heap statistics, external memory, RSS.
+ * - heap statistics, external memory, RSS (memory.ts).
  * Its own cost, timed on the engine's main thread, goes into every frame (agentMs).
  * On {type:'telemetry-gc'} it runs a full GC and answers the live heap.
  * Heap diagnostics on request (heap-control.ts): {type:'telemetry-heap-snapshot'}
@@ -16,15 +17,18 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { writeFileSync } from 'node:fs';
-import { PerformanceObserver, constants, monitorEventLoopDelay, performance, type RecordableHistogram } from 'node:perf_hooks';
+import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { delayHistogram, FAILURE_REASONS, type EngineStartedEvent, type ScrapeDrain, type ScrapeTally } from '../../protocol/engine-channels.js';
+import { FAILURE_REASONS, type EngineStartedEvent, type ScrapeDrain, type ScrapeTally } from '../../protocol/engine-channels.js';
+import { ScrapeLog } from '../../protocol/scrape-log.js';
+import { eventLoopMonitor, latenessFigures, type LoopDelay } from './loop-delay.js';
+import { MemoryReader } from './memory.js';
 import { FramePipe } from './frame-pipe.js';
 import { threadClock } from './thread-clock.js';
 import type { GcKind } from '../../protocol/frame.js';
 import { encodeDurations, type AgentFrame, type FromAgent, type ToAgent } from '../../protocol/agent.js';
-import { readThreadTimes, ThreadClassifier, ThreadStatReader } from './thread-cpu.js';
+import { readThreadTimes, ThreadClassifier, ThreadStatReader, type ThreadClass } from './thread-cpu.js';
 import { startAllocSampling, stopAllocSampling, trackWorkers, writeSnapshots } from './heap-control.js';
 
 const send = (m: FromAgent): void => {
@@ -38,14 +42,13 @@ trackWorkers();
 const classifier = new ThreadClassifier(process.pid, readThreadTimes().map((t) => t.tid));
 let headStats: (() => { series: number; bytes: number }) | undefined;
 let head: { series: number; bytes: number } | undefined;
-let scrapes: ScrapeDrain | undefined;
-let timerDelay: RecordableHistogram | undefined;
+/** The engine's scrape log; until the engine has started, one of the agent's own (its frame timer's lateness only). */
+let scrapes: ScrapeDrain = new ScrapeLog();
 let frames = 0;
 subscribe('promsoak:engine:started', (m) => {
   const e = m as EngineStartedEvent;
   headStats = e.head;
   scrapes = e.scrapes;
-  timerDelay = e.timerDelay;
   // Listen to IPC only now: a 'message' listener added at preload would start the channel
   // reading before the engine's own listener exists, and the engine's 'start' would be lost.
   process.on('message', onMessage);
@@ -81,24 +84,30 @@ new PerformanceObserver((list) => {
  * Event-loop delay: how late timers fired, in µs. The samples are the engine's scrape timer at
  * each of its wake-ups (DueQueue, one or more a scrape interval per target: hundreds a second
  * under load) and this agent's own frame timer, once a second: timers that run anyway, so that
- * measuring the delay adds no wake-up. A stall delays the next timer due by up to its length.
- * monitorEventLoopDelay's own timer cost a busy engine 5–7 % of its CPU at 20 ms (50 wake-ups
- * a second on their own): PROMSOAK_ELD_RESOLUTION_MS=<ms> measures with it instead.
- * `ownDelay` holds the frame timer's samples when there is no engine histogram to put them into.
+ * measuring the delay adds no wake-up. Both go into the scrape log (a typed-array store each);
+ * the frame sorts the second's values for its percentiles. A stall delays the next timer due by
+ * up to its length. monitorEventLoopDelay's own timer cost a busy engine 5–7 % of its CPU at
+ * 20 ms (50 wake-ups a second on their own): PROMSOAK_ELD_RESOLUTION_MS=<ms> measures with it instead.
  */
-const ownDelay = delayHistogram();
 const ELD_RESOLUTION_MS = Number(process.env.PROMSOAK_ELD_RESOLUTION_MS ?? 0);
-const eld = ELD_RESOLUTION_MS > 0 ? monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS }) : undefined;
-eld?.enable();
+const monitor = ELD_RESOLUTION_MS > 0 ? eventLoopMonitor(ELD_RESOLUTION_MS) : undefined;
 let elu = performance.eventLoopUtilization();
+const memory = new MemoryReader();
+/** Only the threads of a class of their own are read; "other" (libuv's pool, …) is the rest of the process's CPU. */
+const threadStats = new ThreadStatReader('/proc/self/task', (t) => classifier.classify(t) !== 'other');
+/** CPU seconds so far by thread class, "other" being the process's total less the threads read. */
+function threadSeconds(cpu: NodeJS.CpuUsage): Record<ThreadClass, number> {
+  const r = classifier.sum(threadStats.read());
+  r.other = (cpu.user + cpu.system) / 1e6 - r.main - r['v8-platform'] - r.worker;
+  return r;
+}
 let lastCpu = process.cpuUsage();
-const threadStats = new ThreadStatReader();
-let lastThreads = classifier.sum(threadStats.read());
+let lastThreads = threadSeconds(lastCpu);
 let lastMs = Date.now();
 
 /** The second's failures by reason (an object only when there were some). */
-function byReason(t: ScrapeTally | undefined): AgentFrame['scrapesFailedByReason'] {
-  if (!t || t.failed === 0) return undefined;
+function byReason(t: ScrapeTally): AgentFrame['scrapesFailedByReason'] {
+  if (t.failed === 0) return undefined;
   const out: NonNullable<AgentFrame['scrapesFailedByReason']> = {};
   FAILURE_REASONS.forEach((r, i) => {
     if (t.failedBy[i]! > 0) out[r] = t.failedBy[i]!;
@@ -106,46 +115,29 @@ function byReason(t: ScrapeTally | undefined): AgentFrame['scrapesFailedByReason
   return out;
 }
 
-/** The second's event-loop delay (ms), the histograms reset. */
-function loopDelay(): { p50: number; p99: number; max: number } | undefined {
-  let out: { p50: number; p99: number; max: number } | undefined;
-  if (eld) {
-    // The monitor records intervals between its ticks: the delay is that minus its resolution.
-    const ms = (ns: number): number => Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS);
-    if (eld.count > 0) out = { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) };
-    eld.reset();
-  } else {
-    const h = timerDelay ?? ownDelay;
-    // The histogram's floor is 1 µs: a timer on time is recorded as 1 µs.
-    if (h.count > 0) out = { p50: h.percentile(50) / 1e3, p99: h.percentile(99) / 1e3, max: h.max / 1e3 };
-    h.reset();
-  }
-  return out;
-}
-
 function frame(): AgentFrame {
   const now = Date.now();
   const seconds = Math.max(1e-3, (now - lastMs) / 1000);
   const cpu = process.cpuUsage();
-  const threads = classifier.sum(threadStats.read());
+  const threads = threadSeconds(cpu);
   const eluNow = performance.eventLoopUtilization(elu);
-  const mem = process.memoryUsage();
-  // The head's size changes slowly and counting its bytes visits every target's arrays (about
-  // 1 ms at 1000 targets, cold caches): every 10 s.
+  const mem = memory.read();
+  // The head's size changes slowly: every 10 s.
   if (headStats && (frames++ % 10 === 0 || !head)) head = headStats();
-  const t = scrapes?.drain();
-  const delay = loopDelay();
+  const t = scrapes.drain();
+  // Lateness is recorded as at least 1 µs: a timer on time reads 1 µs.
+  const delay: LoopDelay | undefined = monitor ? monitor() : latenessFigures(t.latenessUs, t.wakes);
   const f: AgentFrame = {
     startMs: lastMs,
     endMs: now,
-    samples: t?.samples ?? 0,
-    scrapesOk: t?.ok ?? 0,
-    scrapesFailed: t?.failed ?? 0,
+    samples: t.samples,
+    scrapesOk: t.ok,
+    scrapesFailed: t.failed,
     scrapesFailedByReason: byReason(t),
-    seriesAdded: t?.seriesAdded ?? 0,
+    seriesAdded: t.seriesAdded,
     series: head?.series ?? 0,
     headBytes: head?.bytes ?? 0,
-    scrapeDurationsUs: t ? encodeDurations(t.durationsUs.subarray(0, t.count)) : '',
+    scrapeDurationsUs: encodeDurations(t.durationsUs.subarray(0, t.count)),
     agentMs: 0,
     cpu: {
       user: (cpu.user - lastCpu.user) / 1e6 / seconds,
@@ -154,10 +146,11 @@ function frame(): AgentFrame {
       main: (threads.main - lastThreads.main) / seconds,
       v8Platform: (threads['v8-platform'] - lastThreads['v8-platform']) / seconds,
       worker: (threads.worker - lastThreads.worker) / seconds,
-      other: (threads.other - lastThreads.other) / seconds,
+      // A thread read a moment after the process's total can make the difference dip below 0.
+      other: Math.max(0, threads.other - lastThreads.other) / seconds,
     },
     gcObserved: gcAcc,
-    heap: { usedBytes: mem.heapUsed, totalBytes: mem.heapTotal, externalBytes: mem.external, arrayBuffersBytes: mem.arrayBuffers, rssBytes: mem.rss },
+    heap: { ...mem, arrayBuffersBytes: null },
     eventLoop: {
       delayP50Ms: delay?.p50 ?? 0,
       delayP99Ms: delay?.p99 ?? 0,
@@ -179,7 +172,7 @@ let frameDue = performance.now() + 1000;
 setInterval(() => {
   const c0 = clock.now();
   const t0 = performance.now();
-  (timerDelay ?? ownDelay).record(Math.max(1, Math.round((t0 - frameDue) * 1e3)));
+  scrapes.wake(Math.max(1, Math.round((t0 - frameDue) * 1e3)));
   frameDue = t0 + 1000;
   const f = frame();
   // The cost until the previous frame was sent; this one's goes into the next.

@@ -49,12 +49,19 @@ export function readThreadTimes(pid: number | 'self' = 'self'): ThreadTimes[] {
  * is listed again every few seconds only, and the file read is `schedstat` where the kernel has
  * it: its first field is the thread's time on a CPU in ns (stat's utime + stime in 10 ms ticks is
  * coarser, and stat costs the kernel more to write: it fills some fifty fields).
+ * With `keep`, only the threads it keeps are read (one pread each a second): the agent reads the
+ * main thread and V8's, and takes "other" as the process's total less those.
  */
 export class ThreadStatReader {
   private readonly threads = new Map<number, { fd: number; name: string; schedstat: boolean }>();
+  /** Threads `keep` turned down, by tid, with their names: asked again at each refresh, without a read. */
+  private skipped = new Map<number, string>();
   private readonly buf = Buffer.allocUnsafe(1024);
   private reads = 0;
-  constructor(private readonly base = '/proc/self/task') {}
+  constructor(
+    private readonly base = '/proc/self/task',
+    private readonly keep?: (t: { tid: number; name: string }) => boolean,
+  ) {}
 
   read(): ThreadTimes[] {
     if (this.reads++ % 5 === 0) this.refresh();
@@ -90,11 +97,17 @@ export class ThreadStatReader {
     } catch {
       return; // not Linux
     }
+    const skipped = new Map<number, string>();
     for (const tid of tids) {
       if (this.threads.has(tid)) continue;
       try {
-        const stat = parseStat(tid, readFileSync(`${this.base}/${tid}/stat`, 'latin1'));
+        const known = this.skipped.get(tid);
+        const stat = known !== undefined ? { tid, name: known } : parseStat(tid, readFileSync(`${this.base}/${tid}/stat`, 'latin1'));
         if (!stat) continue;
+        if (this.keep && !this.keep(stat)) {
+          skipped.set(tid, stat.name);
+          continue;
+        }
         let fd: number;
         let schedstat = true;
         try {
@@ -108,13 +121,14 @@ export class ThreadStatReader {
         // ended meanwhile
       }
     }
+    this.skipped = skipped;
   }
 }
 
-/** The unsigned integer at the start of buf[0, n) (no string made). */
-export function leadingInt(buf: Buffer, n: number): number {
+/** The unsigned integer at the start of buf[from, n) (no string made). */
+export function leadingInt(buf: Buffer, n: number, from = 0): number {
   let v = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const c = buf[i]! - 48;
     if (c < 0 || c > 9) break;
     v = v * 10 + c;
@@ -153,7 +167,7 @@ export class ThreadClassifier {
     this.workers.add(tid);
   }
 
-  classify(t: ThreadTimes): ThreadClass {
+  classify(t: { tid: number; name: string }): ThreadClass {
     if (t.tid === this.pid) return 'main';
     if (this.workers.has(t.tid)) return 'worker';
     if (/^V8 |DefaultWorke|DelayedTask/.test(t.name)) return 'v8-platform';
