@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
-import { frame, gc, meta } from './helpers/frames.js';
+import { frame, gc, meta, T0 } from './helpers/frames.js';
+import { StallWatch } from '../src/run/stall-watch.js';
+import { harnessStallFailed } from '../src/analysis/verdict.js';
 import { summarize } from '../src/analysis/summarize.js';
-import { cv, median, pearson, quantile } from '../src/analysis/stats.js';
+import { cv, meanHalfWidth95, median, pearson, quantile } from '../src/analysis/stats.js';
 import { evaluate, parseThreshold, validateThresholdPath } from '../src/analysis/thresholds.js';
 
 test('statistics helpers', () => {
@@ -12,6 +14,10 @@ test('statistics helpers', () => {
   assert.ok(Math.abs(cv([10, 10, 10])) < 1e-12);
   assert.ok(Math.abs(pearson([1, 2, 3, 4], [2, 4, 6, 8]) - 1) < 1e-12);
   assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])));
+  // [1, 2, 3]: sd 1, n 3, t(2) = 4.303; 100 values of sd 1: past 30 degrees of freedom, t(30) = 2.042, / 10.
+  assert.ok(Math.abs(meanHalfWidth95([1, 2, 3]) - 4.303 / Math.sqrt(3)) < 1e-9);
+  assert.ok(Math.abs(meanHalfWidth95(Array.from({ length: 100 }, (_, i) => (i % 2 ? 1 : -1) * Math.sqrt(99 / 100))) - 2.042 / 10) < 1e-9);
+  assert.ok(Number.isNaN(meanHalfWidth95([5])));
 });
 
 test('summary: evenness, bytes/sample, GC totals equal the trace, starvation attributed to GC', () => {
@@ -158,4 +164,45 @@ test('verdict: a settling heap says "not yet steady", not LEAK', () => {
   const v = s.verdict.join('\n');
   assert.doesNotMatch(v, /LEAK/);
   assert.match(v, /not yet steady: the heap after GC grew 2\.0 MiB per hour over the window \(from a floor of 13\.0 MiB, r² 0\.72\) but 0\.5 MiB per hour over its second half/);
+});
+
+test('summary: the seconds a harness stall touches read neutral, not starved; a stall of a second or more fails the run', () => {
+  // 2 warm-up seconds, then 12 measured; the coordinator stopped from 6.2 s to 7.6 s after T0 (frames 6-7 get
+  // almost nothing, 8-9 the backlog), and briefly (400 ms) at 11.1 s.
+  const samples = (i: number): number => (i === 6 || i === 7 ? 500 : i === 8 ? 16000 : 10000);
+  const frames = Array.from({ length: 14 }, (_, i) => frame(i, samples(i)));
+  const stalls = [
+    { fromMs: T0 + 6200, toMs: T0 + 7600, why: 'test' },
+    { fromMs: T0 + 11100, toMs: T0 + 11500, why: 'test' },
+  ];
+  const plain = summarize(frames, [], meta);
+  assert.ok(plain.starvation.windows >= 2, 'without the stalls, the dip reads as starvation');
+  const s = summarize(frames, [], { ...meta, harnessStalls: stalls });
+  assert.equal(s.starvation.windows, 0, JSON.stringify(s.starvation.seconds));
+  assert.equal(s.samplesPerSecond.cv, 0, 'the stalled seconds are neutral, the rest even');
+  assert.deepEqual(s.run.harnessStalls, stalls);
+  // Frames 6-9 (the first stall and 2 s after), 11-13 (the second).
+  assert.equal(s.run.harnessStalledSeconds, 7);
+  assert.match(s.verdict[0]!, /^FAILED: the harness itself stalled: the coordinator, which serves the fleet, did not run for 1\.4 s at t=4 s, 0\.4 s at t=9 s/);
+  assert.equal(harnessStallFailed(s), true);
+  assert.equal(harnessStallFailed(summarize(frames, [], { ...meta, harnessStalls: [stalls[1]!] })), false, 'a stall under a second is said, not failed');
+});
+
+test('StallWatch: a tick over 250 ms late is a stall of the coordinator, one still going at stop() too', () => {
+  let now = 1000;
+  const w = new StallWatch(100, 250, () => now);
+  w.start();
+  for (const t of [1100, 1200, 1450, 1550]) ((now = t), w.tick());
+  assert.equal(w.stalls.length, 0, 'a tick 150 ms late is not a stall');
+  now = 2600;
+  w.tick();
+  now = 3100;
+  w.stop();
+  assert.deepEqual(
+    w.stalls.map((x) => [x.fromMs, x.toMs]),
+    [
+      [1550, 2600],
+      [2600, 3100],
+    ],
+  );
 });

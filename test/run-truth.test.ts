@@ -71,6 +71,31 @@ test('a frozen engine (SIGSTOP) is a failed run whose seconds without a frame ar
   assert.ok(r.ms < 25_000, `${r.ms} ms`);
 });
 
+test('a frozen coordinator (SIGSTOP: the fleet serves nothing) is the harness stalling, not the engine starving, and a failed run', { timeout: 90_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-truth-'));
+  const run = start(['run', 'smoke', '--duration', '12', '--warmup', '2', '--out', out]);
+  await framesOnDisk(out, 5);
+  process.kill(run.child.pid!, 'SIGSTOP');
+  await new Promise((r) => setTimeout(r, 2000));
+  process.kill(run.child.pid!, 'SIGCONT');
+  const r = await run.done;
+  assert.equal(r.code, 1, r.stdout);
+  const s = summaryOf(onlyRun(out));
+  const stalls = s.run.harnessStalls ?? [];
+  assert.equal(stalls.length, 1, JSON.stringify(stalls));
+  const ms = stalls[0]!.toMs - stalls[0]!.fromMs;
+  assert.ok(ms >= 1800 && ms < 4000, `stalled ${ms} ms`);
+  assert.ok((s.run.harnessStalledSeconds ?? 0) >= 3, String(s.run.harnessStalledSeconds));
+  // The seconds the fleet did not serve are not the engine's starvation.
+  const inStall = s.starvation.seconds.filter((x) => {
+    const at = (s.run.windowStartMs ?? 0) + x.t * 1000;
+    return at > stalls[0]!.fromMs - 1000 && at < stalls[0]!.toMs + 3000;
+  });
+  assert.deepEqual(inStall, [], JSON.stringify(s.starvation.seconds));
+  assert.match(s.verdict[0]!, /^FAILED: the harness itself stalled: the coordinator, which serves the fleet, did not run for [0-9.]+ s at t=\d+ s/);
+  assert.match(r.stdout, /the harness itself stalled/);
+});
+
 test('a stalled main thread (no GC) is starved seconds that GC did not cause, and a failed run', { timeout: 90_000 }, () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-truth-'));
   const r = runCli(['run', 'smoke', '--duration', '12', '--warmup', '1', '--ingester', `module:${join(ROOT, 'dist', 'test', 'fixtures', 'stall-ingester.js')}`, '--out', out], { timeout: 60_000 });

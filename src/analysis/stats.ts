@@ -37,6 +37,18 @@ export function stddev(a: readonly number[]): number {
   return Math.sqrt(s / (a.length - 1));
 }
 
+/** Student's t at 97.5 % for 1..30 degrees of freedom; past 30, t(30) (a little wide: the normal's 1.96 is 4 % less). */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/**
+ * Half the width of the 95 % confidence interval of the mean of independent measurements
+ * (Student's t): the mean is mean(a) ± this. NaN with fewer than two.
+ */
+export function meanHalfWidth95(a: readonly number[]): number {
+  if (a.length < 2) return NaN;
+  return (T975[Math.min(a.length - 1, T975.length) - 1]! * stddev(a)) / Math.sqrt(a.length);
+}
+
 /** Coefficient of variation: stddev / mean (sample stddev). */
 export function cv(a: readonly number[]): number {
   const m = mean(a);

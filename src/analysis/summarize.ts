@@ -37,6 +37,8 @@ export interface RunMeta {
   syntheticPerScrape?: number;
   /** Spans in which the harness stopped the engine (heap snapshots): left out of GC figures and silences. */
   harnessPauses?: HarnessPause[];
+  /** When the coordinator itself stalled (the fleet served nothing): those seconds say nothing of the engine. */
+  harnessStalls?: HarnessPause[];
   /** The engine's scrape schedule (analysis/schedule.ts): evenness is measured against it; absent: against the median. */
   schedule?: Schedule;
   /** Wall clock of the measured window as the soak ran it (after the warm-up → its end); absent: the frames' own extent. */
@@ -62,6 +64,8 @@ interface Window {
   seconds: number;
   /** Per second: each frame's rate over the part of it that was not silent, then 0 for each silent second. */
   rates: number[];
+  /** Frames left neutral because the harness stalled in or just before them. */
+  stalledSeconds: number;
   /** What GC did in each frame's second. */
   perSecondGc: SecondGc[];
   /** GC events in the window that fell in a harness pause (left out of `events`). */
@@ -72,6 +76,14 @@ interface Window {
   /** Per second, cores. */
   cpuPerSecond: number[];
   allocated: { bytes: number | null; source: string };
+}
+
+/** How long after a harness stall its seconds still say nothing of the engine. */
+const STALL_TAIL_MS = 2000;
+
+/** The harness's stalls that overlap the measured window [startMs, endMs). */
+function inWindowStalls(meta: RunMeta, startMs: number, endMs: number): HarnessPause[] {
+  return (meta.harnessStalls ?? []).filter((s) => s.toMs > startMs && s.fromMs < Math.min(endMs, meta.windowEndMs ?? Infinity));
 }
 
 function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: RunMeta): Window {
@@ -113,6 +125,15 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
     const span = Math.max(meta.intervalSeconds, cadence > 1 ? 2 * cadence : 1);
     rollingRates(allFrames, frames, rates, cadence > 1 ? cadence * Math.ceil(span / cadence) : span);
   }
+  // Seconds the harness stalled in (and the next 2, while the fleet's backlog clears and the
+  // scrapes that waited on it end): the load was not offered, so they read neutral, neither
+  // starved nor even (the verdict names them, a stall of a second or more fails the run).
+  const stalls = inWindowStalls(meta, start, end);
+  const stalled = frames.map((f) => stalls.some((s) => f.startMs < s.toMs + STALL_TAIL_MS && f.endMs > s.fromMs));
+  if (stalled.some(Boolean)) {
+    const neutral = median(rates.filter((_, i) => !stalled[i]));
+    stalled.forEach((x, i) => x && (rates[i] = neutral));
+  }
   for (const s of silences) for (let k = silentSeconds(s); k > 0; k--) rates.push(0);
   return {
     frames,
@@ -123,6 +144,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
     startMs: start,
     endMs: end,
     rates,
+    stalledSeconds: stalled.filter(Boolean).length,
     seconds: Number.isFinite(end - start) ? (end - start) / 1000 : 0,
     samples: sum(frames.map((f) => f.samples)),
     cpuSeconds: sum(frames.map((f) => f.cpu.total * ((f.endMs - f.startMs) / 1000))),
@@ -256,6 +278,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       missingSeconds: sum(w.silences.map(silentSeconds)),
       longestSilenceSeconds: round(longestSilence, 1),
       ...(meta.harnessPauses?.length ? { harnessPauses: meta.harnessPauses } : {}),
+      ...(w.stalledSeconds > 0 ? { harnessStalls: inWindowStalls(meta, w.startMs, w.endMs), harnessStalledSeconds: w.stalledSeconds } : {}),
     },
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1), ...(meta.syntheticPerScrape ? { syntheticPerScrape: meta.syntheticPerScrape } : {}) },
     samples,

@@ -80,6 +80,14 @@ export interface Summary {
     longestSilenceSeconds: number;
     /** Spans in which the harness stopped the engine (heap snapshots): their GCs and silence are left out of every figure. */
     harnessPauses?: HarnessPause[];
+    /**
+     * Spans in which the coordinator itself did not run (run/stall-watch.ts: its timer came over
+     * 250 ms late), so the fleet served nothing. The seconds they touch, and the 2 after, read
+     * neutral in samplesPerSecond and starvation (harnessStalledSeconds of them); a stall of a
+     * second or more fails the soak (exit 1).
+     */
+    harnessStalls?: HarnessPause[];
+    harnessStalledSeconds?: number;
   };
   /** expectedSamplesPerSecond: exporters × (series + syntheticPerScrape) ÷ interval, what the system under test should ingest. */
   load: { exporters: number; seriesPerExporter: number; intervalSeconds: number; expectedSamplesPerSecond: number; syntheticPerScrape?: number };

@@ -9,6 +9,15 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   const st = s.starvation;
   const sut = s.run.target && s.run.target.kind !== 'builtin' ? `the target (${s.run.ingester})` : 'the engine';
   if (secs === 0) return ['no second was measured (stopped during warm-up?)'];
+  const stalls = s.run.harnessStalls ?? [];
+  if (stalls.length > 0) {
+    const start = s.run.windowStartMs ?? stalls[0]!.fromMs;
+    const at = stalls.map((x) => `${((x.toMs - x.fromMs) / 1000).toFixed(1)} s at t=${Math.max(0, Math.round((x.fromMs - start) / 1000))} s`).join(', ');
+    out.push(
+      `${harnessStallFailed(s) ? 'FAILED: ' : ''}the harness itself stalled: the coordinator, which serves the fleet, did not run for ${at} (stopped, swapped out, or short of CPU). ` +
+        `The fleet served nothing then, so ${s.run.harnessStalledSeconds ?? 0} second(s) are left neutral in evenness and starvation: the run does not measure ${sut} there.`,
+    );
+  }
   const silent = st.seconds.filter((x) => x.noFrame);
   if (s.run.missingSeconds > 0) {
     const gcSilent = silent.filter((x) => x.withGc).length;
@@ -73,6 +82,11 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
 }
 
 /** An engine silent for longer than the limit: the soak measured a broken engine, not its ingestion. */
+/** A stall of the harness of a second or more: the load was not what the run says it was. */
+export function harnessStallFailed(s: Summary): boolean {
+  return (s.run.harnessStalls ?? []).some((x) => x.toMs - x.fromMs >= 1000);
+}
+
 export function silenceFailed(s: Summary): boolean {
   return s.run.longestSilenceSeconds > (s.starvation.criteria.silenceLimitSeconds ?? Infinity);
 }

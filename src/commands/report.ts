@@ -65,6 +65,7 @@ function settingsOf(dir: string): Settings {
         windowStartMs: old.run.windowStartMs ?? null,
         windowEndMs: old.run.windowEndMs ?? null,
         harnessPauses: old.run.harnessPauses,
+        harnessStalls: old.run.harnessStalls,
         target: old.run.target,
         syntheticPerScrape: old.load.syntheticPerScrape,
       },

@@ -1,7 +1,7 @@
 import { summarize, type RunMeta } from '../analysis/summarize.js';
 import { evaluate } from '../analysis/thresholds.js';
-import { silenceFailed } from '../analysis/verdict.js';
-import type { Summary } from '../analysis/summary.js';
+import { harnessStallFailed, silenceFailed } from '../analysis/verdict.js';
+import type { HarnessPause, Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
 import type { SoakPlan } from './soak-plan.js';
@@ -34,6 +34,8 @@ export interface SoakEnd {
   targets?: TargetStatus[];
   /** How the engine ended when it died before the end of the soak. */
   engineExit?: { code: number | null; signal: NodeJS.Signals | null };
+  /** When the coordinator itself did not run (stall-watch.ts): the fleet served nothing then. */
+  harnessStalls?: HarnessPause[];
 }
 
 /**
@@ -85,6 +87,7 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     windowEndMs: end.windowEndMs,
     schedule: end.schedule,
     harnessPauses: heap?.pauses,
+    harnessStalls: end.harnessStalls,
   };
   const summary = summarize(frames, gcEvents, meta, plan.analysis);
   summary.thresholds = plan.thresholds.map((t) => evaluate(t, summary));
@@ -111,10 +114,10 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
   return summary;
 }
 
-/** 0 ok; 1 thresholds failed, the engine died, or it went silent past the limit; 130 interrupted (Ctrl-C). */
+/** 0 ok; 1 thresholds failed, the engine died, it went silent past the limit, or the harness stalled for a second or more; 130 interrupted (Ctrl-C). */
 export function soakExitCode(summary: Summary): number {
   if (summary.run.stopReason === 'interrupted') return 130;
-  return summary.run.stopReason === 'engine-exited' || silenceFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
+  return summary.run.stopReason === 'engine-exited' || silenceFailed(summary) || harnessStallFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
 }
 
 /** What the fleet injected against what the engine reported, per target, from the engine's final target list. */

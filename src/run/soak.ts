@@ -13,6 +13,7 @@ import { openFleetSource, planFleetSoak } from './fleet-source.js';
 import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
 import { writeReport } from './report-file.js';
 import { runTargetSoak } from './target-soak.js';
+import { StallWatch } from './stall-watch.js';
 
 
 /**
@@ -39,6 +40,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
     engine = await startEngine(plan, o, dir, fleet.fileSd, rec);
     rec.start(Date.now());
+    const stalls = new StallWatch();
+    stalls.start();
+    end.harnessStalls = stalls.stalls;
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
     // Until the soak's end is known, a killed coordinator leaves this for `promsoak report`.
     dir.writeJson('run.json', runRecord(plan, end));
@@ -46,6 +50,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.heap = rec.heap = new HeapDiagnostics(plan.heap, dir.path, plan.warmupSeconds, (m) => void (child.connected && child.send(m)), engine.exited);
     end.heap.start(rec.soakStart);
     end.stopReason = await soakWindow(plan, engine, o.interrupt);
+    stalls.stop();
     if (end.stopReason === 'engine-exited') end.engineExit = await engine.exited;
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
     // Snapshots asked before the end are finished, the allocation profile stopped and written.
