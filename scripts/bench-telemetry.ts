@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { AGENT_URL, MACHINE_CORES } from '../src/run/engine-launch.js';
-import { pairedEngines, type EngineVariant } from './lib/engine-pair.js';
-import { median } from '../src/analysis/stats.js';
+import { pairedEngines, type EndToEndRow, type EngineVariant } from './lib/engine-pair.js';
+import { mean, meanHalfWidth95, median } from '../src/analysis/stats.js';
 import { rangeText, type Row } from './lib/rows.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,46 +10,53 @@ import { runSoak } from '../src/run/soak.js';
 
 /**
  * What the telemetry agent costs the engine: the same engine (default profile, `cached`,
- * --trace-gc-nvp in both) with and without the preloaded agent, the two side by side at the
- * same time on one fleet (pairedEngines: run in turn, this machine's run-to-run spread of ±15 %
- * buried the difference), both pinned to the machine's last core and the fleet to the others
- * (unpinned, where the scheduler put the fleet's threads made rounds read −1 % to +12 %); each
- * round's overhead is (with − without) ÷ without, and the row gives the median of the rounds
- * and their range. The two swap start order every round.
+ * --trace-gc-nvp in all) with and without the preloaded agent, side by side at the same time on
+ * one fleet (pairedEngines: run in turn, this machine's run-to-run spread of ±15 % buried the
+ * difference), all pinned to the machine's last core and the fleet to the others (unpinned,
+ * where the scheduler put the fleet's threads made rounds read −1 % to +12 %).
+ * Each round runs three engines: without the agent, its twin (also without: the A/A control,
+ * measured in the same seconds), and with it; the three rotate start order and scrape phases
+ * from round to round. A round's overhead is (with − without) ÷ without, its control
+ * (twin − without) ÷ without, in engine CPU per sample: the process's, and its main thread's
+ * (where the agent runs; the other threads' CPU is mostly V8's concurrent marking, and whether a
+ * mark-compact falls in one engine's window and not its twin's moves a round by ±5 %).
+ * The window opens after WARMUP_S: V8 compiles and marks for some 20 s after start-up (the
+ * other threads used ~110 ns/sample from 7 s to 22 s, ~5 from 20 s on, outside mark-compacts),
+ * and a window over it measured the warm-up's timing, not the agent. The row gives the mean of
+ * the rounds with its 95 % confidence interval, the twin's next to it: what no overhead reads.
  */
-/** Both engines on the last core, when there are two or more and taskset is there. */
+const WARMUP_S = 20;
+/** Every engine on the last core, when there are two or more and taskset is there. */
 const ENGINE_CPUS = MACHINE_CORES >= 2 && spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0 ? String(MACHINE_CORES - 1) : undefined;
 
-export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[]> {
+export async function runTelemetryBench(rounds = 12, seconds = 15): Promise<Row[]> {
   const without: number[] = [];
   const withAgent: number[] = [];
   const overhead: number[] = [];
+  const control: number[] = [];
+  const overheadMain: number[] = [];
+  const controlMain: number[] = [];
   const variants: EngineVariant[] = [
     { name: 'without', execArgv: ['--trace-gc-nvp'] },
+    { name: 'twin', execArgv: ['--trace-gc-nvp'] },
     { name: 'with', execArgv: ['--trace-gc-nvp', `--import=${AGENT_URL}`] },
   ];
-  for (let i = 0; i < repeats; i++) {
-    const rows = await pairedEngines({ seconds: seconds + 7, variants: i % 2 ? [...variants].reverse() : variants, engineCpus: ENGINE_CPUS });
-    const a = rows.find((r) => r.ingester === 'without')!.cpuMicrosPerSample;
-    const b = rows.find((r) => r.ingester === 'with')!.cpuMicrosPerSample;
-    without.push(a);
-    withAgent.push(b);
-    overhead.push((b - a) / a);
+  for (let i = 0; i < rounds; i++) {
+    const order = variants.map((_, k) => variants[(k + i) % variants.length]!);
+    const rows = await pairedEngines({ seconds: WARMUP_S + seconds, warmupSeconds: WARMUP_S, variants: order, engineCpus: ENGINE_CPUS });
+    const row = (name: string): EndToEndRow => rows.find((r) => r.ingester === name)!;
+    const [a, twin, b] = [row('without'), row('twin'), row('with')];
+    without.push(a.cpuMicrosPerSample);
+    withAgent.push(b.cpuMicrosPerSample);
+    overhead.push((b.cpuMicrosPerSample - a.cpuMicrosPerSample) / a.cpuMicrosPerSample);
+    control.push((twin.cpuMicrosPerSample - a.cpuMicrosPerSample) / a.cpuMicrosPerSample);
+    // The main thread's difference, over the same whole (the process's CPU without the agent).
+    if (a.mainCpuMicrosPerSample !== undefined && b.mainCpuMicrosPerSample !== undefined && twin.mainCpuMicrosPerSample !== undefined) {
+      overheadMain.push((b.mainCpuMicrosPerSample - a.mainCpuMicrosPerSample) / a.cpuMicrosPerSample);
+      controlMain.push((twin.mainCpuMicrosPerSample - a.mainCpuMicrosPerSample) / a.cpuMicrosPerSample);
+    }
   }
-  const a = median(without);
-  const b = median(withAgent);
-  // The instrument's own spread: two identical engines (no agent in either) the same way. An
-  // overhead inside this range is not told apart from none.
-  const control: number[] = [];
-  const same: EngineVariant[] = [
-    { name: 'a', execArgv: ['--trace-gc-nvp'] },
-    { name: 'b', execArgv: ['--trace-gc-nvp'] },
-  ];
-  for (let i = 0; i < Math.max(2, Math.ceil(repeats / 2)); i++) {
-    const rows = await pairedEngines({ seconds: seconds + 7, variants: i % 2 ? [...same].reverse() : same, engineCpus: ENGINE_CPUS });
-    const x = rows.find((r) => r.ingester === 'a')!.cpuMicrosPerSample;
-    control.push((rows.find((r) => r.ingester === 'b')!.cpuMicrosPerSample - x) / x);
-  }
+  const pct = (a: number[]): string => `${(mean(a) * 100).toFixed(1)} % ± ${(meanHalfWidth95(a) * 100).toFixed(1)}`;
   // The agent also times its own callbacks on the engine's main thread, in every soak: a direct
   // measurement, free of the run-to-run noise of the A/B above.
   const self: Row[] = [];
@@ -70,11 +77,12 @@ export async function runTelemetryBench(repeats = 3, seconds = 15): Promise<Row[
     {
       bench: 'telemetry',
       subject: 'engine without / with the agent, side by side',
-      input: `default profile, cached, ${repeats} rounds of ${seconds + 7} s, both engines at once on one fleet${ENGINE_CPUS === undefined ? '' : `, both on CPU ${ENGINE_CPUS}, the fleet on the rest`}`,
+      input: `default profile, cached, ${rounds} rounds of ${seconds} s after ${WARMUP_S} s, three engines at once on one fleet (without, its twin, with)${ENGINE_CPUS === undefined ? '' : `, all on CPU ${ENGINE_CPUS}, the fleet on the rest`}`,
       note:
-        `**overhead ${(median(overhead) * 100).toFixed(1)} %** of engine CPU (median of the rounds' paired differences; range ${rangeText(overhead, 1, 100)} %): ` +
-        `${a.toFixed(3)} µs/sample without (${rangeText(without)}), ${b.toFixed(3)} with (${rangeText(withAgent)}), medians; ` +
-        `the same pairing of two identical engines (A/A, ${control.length} rounds) read ${rangeText(control, 1, 100)} % apart (median ${(median(control) * 100).toFixed(1)} %): an overhead inside that is not told apart from none`,
+        `**overhead ${pct(overhead)}** of engine CPU (mean of the rounds' paired differences, 95 % confidence; median ${(median(overhead) * 100).toFixed(1)} %, range ${rangeText(overhead, 1, 100)} %)` +
+        (overheadMain.length ? `, **${pct(overheadMain)}** on its main thread` : '') +
+        `: ${median(without).toFixed(3)} µs/sample without (${rangeText(without)}), ${median(withAgent).toFixed(3)} with (${rangeText(withAgent)}), medians; ` +
+        `the twin without the agent, in the same rounds (A/A), read **${pct(control)}**${controlMain.length ? `, ${pct(controlMain)} on its main thread` : ''} (range ${rangeText(control, 1, 100)} %): what no overhead reads on this instrument`,
     },
   ];
 }

@@ -70,7 +70,7 @@ const benches: [string, () => Promise<Row[]>][] = [
       ...(await runVsPrometheusBench(['40k', '300k'], quick ? 1 : 3, quick ? 15 : 30)),
     ],
   ],
-  ['telemetry', () => runTelemetryBench(quick ? 2 : 8, quick ? 8 : 15)],
+  ['telemetry', () => runTelemetryBench(quick ? 2 : 16, quick ? 8 : 15)],
   ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
   ['remote-fleet', () => runRemoteFleetBench(quick ? 8 : 15, 5, quick ? 20 : 40)],

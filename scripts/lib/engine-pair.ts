@@ -31,11 +31,18 @@ export interface EndToEndRow {
   rssBytes: number;
   bodyBufferBytes: number;
   bodyBytes: number;
+  /**
+   * The main thread's CPU per sample (µs), read from /proc/<pid>/task/<pid>/schedstat over about
+   * the same window (pairedEngines); undefined where there is no /proc.
+   */
+  mainCpuMicrosPerSample?: number;
 }
 
-/** A row from an engine child's stats frames, measured from the first frame after one full interval + 2 s (every target scraped, series created). */
-export function endToEndRow(ingester: string, frames: readonly EngineStats[], intervalSeconds: number): EndToEndRow {
-  const warm = intervalSeconds + 2;
+/**
+ * A row from an engine child's stats frames, measured from the first frame after `warm` seconds
+ * (default one full interval + 2 s: every target scraped, series created).
+ */
+export function endToEndRow(ingester: string, frames: readonly EngineStats[], intervalSeconds: number, warm = intervalSeconds + 2): EndToEndRow {
   const from = frames.find((f) => f.uptimeSeconds >= warm) ?? frames[0]!;
   const to = frames.at(-1)!;
   const dt = (to.timeMs - from.timeMs) / 1000;
@@ -79,6 +86,11 @@ export async function pairedEngines(o: {
   intervalSeconds?: number;
   threads?: number;
   /**
+   * Seconds before the measured window (default one interval + 2 s). V8 still compiles and
+   * marks for some 20 s after start-up: a comparison of a few per cent wants them over.
+   */
+  warmupSeconds?: number;
+  /**
    * Every engine on these CPUs (taskset -c) and the fleet (this process) on the others: the
    * engines then share their cores only with each other, the same for each, rather than with
    * whichever fleet thread the scheduler put beside one of them.
@@ -104,9 +116,19 @@ export async function pairedEngines(o: {
         }),
       ),
     );
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    const warm = o.warmupSeconds ?? interval + 2;
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, warm * 1000));
+    const from = engines.map((e, i) => ({ ns: mainThreadNs(e.process.pid), samples: frames[i]!.at(-1)?.samples ?? 0 }));
+    await new Promise((r) => setTimeout(r, Math.max(0, o.seconds * 1000 - (Date.now() - t0))));
+    const to = engines.map((e, i) => ({ ns: mainThreadNs(e.process.pid), samples: frames[i]!.at(-1)?.samples ?? 0 }));
     await Promise.all(engines.map((e) => e.stop()));
-    return o.variants.map((v, i) => endToEndRow(v.name, frames[i]!, interval));
+    return o.variants.map((v, i) => {
+      const row = endToEndRow(v.name, frames[i]!, interval, warm);
+      const [a, b] = [from[i]!, to[i]!];
+      if (a.ns !== undefined && b.ns !== undefined && b.samples > a.samples) row.mainCpuMicrosPerSample = (b.ns - a.ns) / 1000 / (b.samples - a.samples);
+      return row;
+    });
   } finally {
     await fleet.close();
     if (pinned) pinSelf(pinned.all);
@@ -130,6 +152,15 @@ function shiftedPhases(fileSd: string, i: number): string {
   const out = fileSd.replace(/\.json$/, '') + `-engine${i}.json`;
   writeFileSync(out, JSON.stringify(groups));
   return out;
+}
+
+/** A process's main thread's time on a CPU so far, ns (/proc/<pid>/task/<pid>/schedstat); undefined without /proc. */
+function mainThreadNs(pid: number | undefined): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The fleet's CPUs: every CPU of the machine but the engines'. */
