@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { AGENT_URL, MACHINE_CORES } from '../src/run/engine-launch.js';
+import { AGENT_URL, has, MACHINE_CORES } from '../src/run/engine-launch.js';
 import { pairedEngines, type EndToEndRow, type EngineVariant } from './lib/engine-pair.js';
 import { mean, meanHalfWidth95, median } from '../src/analysis/stats.js';
 import { rangeText, type Row } from './lib/rows.js';
@@ -27,7 +26,7 @@ import { runSoak } from '../src/run/soak.js';
  */
 const WARMUP_S = 20;
 /** Every engine on the last core, when there are two or more and taskset is there. */
-const ENGINE_CPUS = MACHINE_CORES >= 2 && spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0 ? String(MACHINE_CORES - 1) : undefined;
+const ENGINE_CPUS = MACHINE_CORES >= 2 && has('taskset') ? String(MACHINE_CORES - 1) : undefined;
 
 export async function runTelemetryBench(rounds = 12, seconds = 15): Promise<Row[]> {
   const without: number[] = [];

@@ -13,6 +13,7 @@ import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
 import { runLiveMetricsBench } from './bench-live-metrics.js';
 import { runRemoteFleetBench } from './bench-remote-fleet.js';
+import { scriptArgs } from './lib/script-cli.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -22,7 +23,8 @@ import { runRemoteFleetBench } from './bench-remote-fleet.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
+const cli = scriptArgs('bench', args);
+const only = args.includes('--only') ? (cli.val('--only') ?? cli.usage('--only needs a comma-separated list of groups')).split(',') : undefined;
 const want = (name: string): boolean => !only || only.includes(name);
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
@@ -75,6 +77,9 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
   ['remote-fleet', () => runRemoteFleetBench(quick ? 8 : 15, 5, quick ? 20 : 40)],
 ];
+
+const unknown = only?.filter((n) => !benches.some(([name]) => name === n)) ?? [];
+if (unknown.length) cli.usage(`--only: no group ${unknown.join(', ')} (groups: ${benches.map(([n]) => n).join(', ')})`);
 
 const rows: Row[] = [];
 for (const [name, run] of benches) {

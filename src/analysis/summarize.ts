@@ -64,7 +64,8 @@ interface Window {
   seconds: number;
   /** Per second: each frame's rate over the part of it that was not silent, then 0 for each silent second. */
   rates: number[];
-  /** Frames left neutral because the harness stalled in or just before them. */
+  /** The harness's stalls in the window, and how many frames were left neutral for them. */
+  stalls: HarnessPause[];
   stalledSeconds: number;
   /** What GC did in each frame's second. */
   perSecondGc: SecondGc[];
@@ -144,6 +145,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
     startMs: start,
     endMs: end,
     rates,
+    stalls,
     stalledSeconds: stalled.filter(Boolean).length,
     seconds: Number.isFinite(end - start) ? (end - start) / 1000 : 0,
     samples: sum(frames.map((f) => f.samples)),
@@ -278,7 +280,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       missingSeconds: sum(w.silences.map(silentSeconds)),
       longestSilenceSeconds: round(longestSilence, 1),
       ...(meta.harnessPauses?.length ? { harnessPauses: meta.harnessPauses } : {}),
-      ...(w.stalledSeconds > 0 ? { harnessStalls: inWindowStalls(meta, w.startMs, w.endMs), harnessStalledSeconds: w.stalledSeconds } : {}),
+      ...(w.stalledSeconds > 0 ? { harnessStalls: w.stalls, harnessStalledSeconds: w.stalledSeconds } : {}),
     },
     load: { exporters: meta.exporters, seriesPerExporter: meta.seriesPerExporter, intervalSeconds: meta.intervalSeconds, expectedSamplesPerSecond: round(expected, 1), ...(meta.syntheticPerScrape ? { syntheticPerScrape: meta.syntheticPerScrape } : {}) },
     samples,

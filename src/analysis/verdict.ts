@@ -81,12 +81,12 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   return out;
 }
 
-/** An engine silent for longer than the limit: the soak measured a broken engine, not its ingestion. */
 /** A stall of the harness of a second or more: the load was not what the run says it was. */
 export function harnessStallFailed(s: Summary): boolean {
   return (s.run.harnessStalls ?? []).some((x) => x.toMs - x.fromMs >= 1000);
 }
 
+/** An engine silent for longer than the limit: the soak measured a broken engine, not its ingestion. */
 export function silenceFailed(s: Summary): boolean {
   return s.run.longestSilenceSeconds > (s.starvation.criteria.silenceLimitSeconds ?? Infinity);
 }

@@ -28,21 +28,15 @@ export class ScrapeLog implements ScrapeDrain {
       t.failed++;
       if (reason >= 0) t.failedBy[reason]!++;
     }
-    if (t.count === t.durationsUs.length) {
-      if (t.count >= MAX_DURATIONS) return;
-      t.durationsUs = doubled(t.durationsUs);
-    }
-    t.durationsUs[t.count++] = Math.max(1, Math.round(durationMs * 1000));
+    const d = (t.durationsUs = roomFor(t.durationsUs, t.count));
+    if (t.count < d.length) d[t.count++] = Math.max(1, Math.round(durationMs * 1000));
   }
 
   /** One timer wake-up, `latenessUs` late: a store into a typed array (no histogram call per wake-up). */
   wake(latenessUs: number): void {
     const t = this.tally;
-    if (t.wakes === t.latenessUs.length) {
-      if (t.wakes >= MAX_DURATIONS) return;
-      t.latenessUs = doubled(t.latenessUs);
-    }
-    t.latenessUs[t.wakes++] = latenessUs;
+    const l = (t.latenessUs = roomFor(t.latenessUs, t.wakes));
+    if (t.wakes < l.length) l[t.wakes++] = latenessUs;
   }
 
   /** The scrapes since the last drain; the log starts a new second (two tallies, swapped: nothing allocated). */
@@ -61,7 +55,9 @@ function newTally(): ScrapeTally {
   return { ok: 0, failed: 0, samples: 0, seriesAdded: 0, failedBy: new Uint32Array(FAILURE_REASONS.length), durationsUs: new Uint32Array(1024), count: 0, latenessUs: new Uint32Array(256), wakes: 0 };
 }
 
-function doubled(a: Uint32Array): Uint32Array {
+/** `a`, or a copy twice its length when its `n` values fill it and it is under the cap (full at the cap: nothing more is kept). */
+function roomFor(a: Uint32Array, n: number): Uint32Array {
+  if (n < a.length || a.length >= MAX_DURATIONS) return a;
   const grown = new Uint32Array(a.length * 2);
   grown.set(a);
   return grown;

@@ -59,7 +59,8 @@ export function pinSelf(cpus: string): void {
   if (r.status !== 0) throw new PromsoakError('PROMSOAK_PIN', `taskset could not pin the fleet to CPUs ${cpus}: ${r.stderr.trim()}`);
 }
 
-function has(cmd: string): boolean {
+/** Whether `cmd` is on the PATH. */
+export function has(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
