@@ -1,15 +1,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { PassThrough, type Readable } from 'node:stream';
+import { readdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ScrapeLog } from '../src/protocol/scrape-log.js';
 import { FAILURE_REASONS } from '../src/protocol/engine-channels.js';
-import { decodeDurations, encodeDurations } from '../src/protocol/agent.js';
-import { readJsonLines } from '../src/run/json-lines.js';
+import { decodeFrame, FAILED_BY, FIELD, FRAME_FIELD_BYTES, FRAME_FLOATS, jsonRecord, RECORD_FRAME, RECORD_HEADER_BYTES, recordHeader } from '../src/protocol/frame-wire.js';
+import { RecordSplitter } from '../src/run/agent-pipe.js';
+import { latenessFigures, toAgentFrame } from '../src/run/agent-frame.js';
+import { EngineProcReader } from '../src/run/engine-proc.js';
 import { threadClock } from '../src/telemetry/agent/thread-clock.js';
-import { latenessFigures } from '../src/telemetry/agent/loop-delay.js';
-import { MemoryReader } from '../src/telemetry/agent/memory.js';
 
 /** What the agent takes from the engine and how its frames reach the coordinator. */
 
@@ -35,10 +36,71 @@ describe('ScrapeLog', () => {
     assert.equal(log.drain().durationsUs[0], 1, 'a duration reads at least 1 µs');
   });
 
-  it('durations cross the pipe as base64 and come back exact', () => {
-    const us = new Uint32Array([1, 999, 65_536, 4_294_967_295]);
-    assert.deepEqual(decodeDurations(encodeDurations(us.subarray(1, 3))), new Uint32Array([999, 65_536]));
-    assert.deepEqual(decodeDurations(''), new Uint32Array(0));
+});
+
+/** A frame record as the agent writes it: the fields, then the durations, then the lateness values. */
+function frameRecord(set: (f: Float64Array) => void, durations: number[], lateness: number[]): Buffer {
+  const f = new Float64Array(FRAME_FLOATS);
+  set(f);
+  f[FIELD.durations] = durations.length;
+  f[FIELD.wakes] = lateness.length;
+  const body = Buffer.concat([Buffer.from(f.buffer), Buffer.from(new Uint32Array(durations).buffer), Buffer.from(new Uint32Array(lateness).buffer)]);
+  return Buffer.concat([recordHeader(Buffer.alloc(RECORD_HEADER_BYTES), body.length, RECORD_FRAME), body]);
+}
+
+describe('the frame on the wire', () => {
+  it('decodes to the frame the coordinator records: figures, GC by kind, failures by reason, durations, delay from the lateness values, the threads it read', () => {
+    const rec = frameRecord(
+      (f) => {
+        f[FIELD.startMs] = 1000;
+        f[FIELD.endMs] = 2000;
+        f[FIELD.samples] = 40_000;
+        f[FIELD.scrapesOk] = 199;
+        f[FIELD.scrapesFailed] = 1;
+        f[FIELD.series] = 200_000;
+        f[FIELD.agentMs] = 0.25;
+        f[FIELD.cpuUser] = 0.03;
+        f[FIELD.cpuSystem] = 0.01;
+        f[FIELD.gcCount] = 3;
+        f[FIELD.gcPauseMs] = 4.5;
+        f[FIELD.scavengeCount] = 2;
+        f[FIELD.scavengePauseMs] = 1.5;
+        f[FIELD.markCompactCount] = 1;
+        f[FIELD.markCompactPauseMs] = 3;
+        f[FIELD.heapUsedBytes] = 20e6;
+        f[FIELD.eluUtilization] = 0.04;
+        f[FIELD.delayP50Ms] = f[FIELD.delayP99Ms] = f[FIELD.delayMaxMs] = NaN;
+        f[FAILED_BY + FAILURE_REASONS.indexOf('timeout')] = 1;
+      },
+      [500, 4_294_967_295],
+      [1, 3000, 80_000],
+    );
+    assert.equal(rec.readUInt32LE(0), FRAME_FIELD_BYTES + 5 * 4);
+    const w = decodeFrame(rec.subarray(RECORD_HEADER_BYTES));
+    const a = toAgentFrame(w, { main: 0.025, v8Platform: 0.005, worker: 0, rssBytes: 90e6 });
+    assert.deepEqual([a.startMs, a.endMs, a.samples, a.scrapesOk, a.scrapesFailed, a.series, a.agentMs], [1000, 2000, 40_000, 199, 1, 200_000, 0.25]);
+    assert.deepEqual(a.scrapesFailedByReason, { timeout: 1 });
+    assert.deepEqual(a.gcObserved, { count: 3, pauseMs: 4.5, byKind: { scavenge: { count: 2, pauseMs: 1.5 }, 'mark-compact': { count: 1, pauseMs: 3 } } });
+    assert.deepEqual([...a.scrapeDurationsUs], [500, 4_294_967_295]);
+    assert.deepEqual(a.eventLoop, { delayP50Ms: 3, delayP99Ms: 80, delayMaxMs: 80, utilization: 0.04 });
+    assert.equal(a.heap.rssBytes, 90e6);
+    assert.ok(Math.abs(a.cpu.total - 0.04) < 1e-12);
+    assert.ok(Math.abs(a.cpu.other! - 0.01) < 1e-12, 'other: the process total less the threads read');
+    const none = toAgentFrame(w, undefined);
+    assert.deepEqual([none.cpu.main, none.cpu.other, none.heap.rssBytes], [null, null, 0], 'no /proc reading: no classes, no RSS');
+  });
+
+  it("takes the agent's own delay figures when it sends no lateness values (PROMSOAK_ELD_RESOLUTION_MS), and none when neither", () => {
+    const own = decodeFrame(frameRecord((f) => ((f[FIELD.delayP50Ms] = 0.5), (f[FIELD.delayP99Ms] = 2), (f[FIELD.delayMaxMs] = 9)), [], []).subarray(RECORD_HEADER_BYTES));
+    assert.deepEqual(toAgentFrame(own, undefined).eventLoop, { delayP50Ms: 0.5, delayP99Ms: 2, delayMaxMs: 9, utilization: 0 });
+    const neither = decodeFrame(frameRecord((f) => (f[FIELD.delayP50Ms] = NaN), [], []).subarray(RECORD_HEADER_BYTES));
+    assert.equal(toAgentFrame(neither, undefined).eventLoop!.delayP50Ms, 0);
+  });
+
+  it('refuses a frame whose length does not match its counts, naming both', () => {
+    const rec = frameRecord(() => {}, [1, 2], []);
+    assert.throws(() => decodeFrame(rec.subarray(RECORD_HEADER_BYTES, rec.length - 4)), /a frame record of \d+ bytes, for 2 durations and 0 wake-ups/);
+    assert.throws(() => decodeFrame(Buffer.alloc(16)), /its fields alone are/);
   });
 });
 
@@ -55,42 +117,52 @@ describe("the agent's once-a-second readings", () => {
     assert.equal(log.drain().wakes, 3000, 'the log grows past its first array');
   });
 
-  it('memory: the heap from V8 and the RSS from statm read what process.memoryUsage() reads', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, () => {
-    const m = new MemoryReader().read();
-    const u = process.memoryUsage();
-    assert.ok(Math.abs(m.rssBytes - u.rss) / u.rss < 0.05, `rss ${m.rssBytes} vs ${u.rss}`);
-    assert.ok(Math.abs(m.totalBytes - u.heapTotal) / u.heapTotal < 0.05, `heap total ${m.totalBytes} vs ${u.heapTotal}`);
-    assert.ok(m.usedBytes > 0 && m.usedBytes <= m.totalBytes);
-    assert.ok(m.externalBytes > 0);
-    const none = new MemoryReader('/nonexistent/statm').read();
-    assert.ok(none.rssBytes > 0, 'without statm, the RSS still reads');
+  it("the engine's threads and RSS, read from outside: a thread's spin reads as its CPU, the RSS as process.memoryUsage() reads it", { skip: process.platform !== 'linux' ? 'needs /proc' : false }, () => {
+    // This process stands in for the engine: its own pid, its threads now as the startup ones.
+    const r = new EngineProcReader(process.pid, readdirSync('/proc/self/task').map(Number));
+    const w0 = performance.now();
+    while (performance.now() - w0 < 200);
+    const got = r.read();
+    assert.ok(got.main > 0.5 && got.main < 1.2, `a 200 ms spin read ${got.main} cores of the main thread`);
+    const rss = process.memoryUsage.rss();
+    assert.ok(Math.abs(got.rssBytes - rss) / rss < 0.05, `rss ${got.rssBytes} vs ${rss}`);
+    r.close();
+    const gone = new EngineProcReader(2 ** 22 + 1, []);
+    assert.deepEqual(gone.read(), { main: 0, v8Platform: 0, worker: 0, rssBytes: 0 }, 'no such process: zeros, no throw');
   });
 });
 
-describe('readJsonLines', () => {
-  it('puts lines split across chunks back together, in order, and names a line that is not JSON', () => {
-    const s = new PassThrough();
-    const got: unknown[] = [];
+describe('RecordSplitter', () => {
+  it('gives back every record whole and in order, whatever the chunks, and stops at a header the agent could not have written', () => {
+    const records = [jsonRecord({ a: 1 }), frameRecord(() => {}, [7, 8, 9], [1]), jsonRecord({ b: 'é' })];
+    const bytes = Buffer.concat(records);
+    for (const step of [1, 3, 8, 13, bytes.length]) {
+      const got: Array<[number, number]> = [];
+      const bad: string[] = [];
+      const s = new RecordSplitter((kind, payload) => got.push([kind, payload.length]), (w) => bad.push(w));
+      for (let i = 0; i < bytes.length; i += step) s.push(bytes.subarray(i, i + step));
+      s.end();
+      assert.deepEqual(got, records.map((r) => [r.readUInt32LE(4), r.length - RECORD_HEADER_BYTES]), `chunks of ${step}`);
+      assert.deepEqual(bad, []);
+    }
     const bad: string[] = [];
-    readJsonLines(s as unknown as Readable, (m) => got.push(m), (l) => bad.push(l));
-    s.write('{"a":1}\n{"b"');
-    s.write(':2}\n\nnot json\n{"c":');
-    s.write('3}\n');
-    s.end('{"d":4');
-    return new Promise<void>((resolve) =>
-      s.on('end', () => {
-        assert.deepEqual(got, [{ a: 1 }, { b: 2 }, { c: 3 }]);
-        assert.deepEqual(bad, ['not json', '{"d":4']);
-        resolve();
-      }),
-    );
+    const got: number[] = [];
+    const s = new RecordSplitter((kind) => got.push(kind), (w) => bad.push(w));
+    s.push(Buffer.concat([jsonRecord({ a: 1 }), recordHeader(Buffer.alloc(8), 10, 77), jsonRecord({ b: 2 })]));
+    assert.deepEqual(got, [1], 'the records before the bad header only');
+    assert.match(bad[0]!, /kind 77, 10 bytes\); the rest of the pipe is not read/);
+    const cut = new RecordSplitter(() => {}, (w) => bad.push(w));
+    cut.push(jsonRecord({ a: 1 }).subarray(0, 12));
+    cut.end();
+    assert.match(bad[1]!, /ended inside a record \(12 bytes left\)/);
   });
 });
 
 describe('FramePipe', () => {
-  it('never blocks the engine: a coordinator that stops reading gets every line later, whole and in order', async () => {
+  it('never blocks the engine: a coordinator that stops reading gets every record later, whole and in order', async () => {
     const pipeModule = fileURLToPath(new URL('../src/telemetry/agent/frame-pipe.js', import.meta.url));
-    // The child writes 400 lines of 8 KB (3.2 MB: far past what the pipe holds) while the parent
+    const wireModule = fileURLToPath(new URL('../src/protocol/frame-wire.js', import.meta.url));
+    // The child writes 400 records of 8 KB (3.2 MB: far past what the pipe holds) while the parent
     // reads nothing, then says so over IPC; only then does the parent start reading.
     const child = spawn(
       process.execPath,
@@ -98,9 +170,10 @@ describe('FramePipe', () => {
         '--input-type=module',
         '-e',
         `const { FramePipe } = await import(${JSON.stringify(pipeModule)});
+         const { jsonRecord } = await import(${JSON.stringify(wireModule)});
          const p = FramePipe.fromEnv();
          const pad = 'x'.repeat(8192);
-         for (let seq = 0; seq < 400; seq++) p.send({ seq, pad });
+         for (let seq = 0; seq < 400; seq++) p.send([jsonRecord({ seq, pad })]);
          process.send('sent');
          setTimeout(() => process.disconnect(), 3000);`,
       ],
@@ -112,22 +185,22 @@ describe('FramePipe', () => {
     assert.equal(sent, 'sent', 'the writes returned while nobody read the pipe');
     const seqs: number[] = [];
     let whole = true;
-    readJsonLines(
-      stream,
-      (m) => {
-        const f = m as { seq: number; pad: string };
+    const splitter = new RecordSplitter(
+      (_kind, payload) => {
+        const f = JSON.parse(payload.toString('utf8')) as { seq: number; pad: string };
         seqs.push(f.seq);
         whole &&= f.pad.length === 8192;
       },
       () => (whole = false),
     );
+    stream.on('data', (c: Buffer) => splitter.push(c));
     stream.resume();
     await new Promise((r) => child.once('exit', r));
     assert.deepEqual(seqs, [...Array(400).keys()]);
-    assert.ok(whole, 'every line whole');
+    assert.ok(whole, 'every record whole');
   });
 
-  it('is absent without PROMSOAK_TELEMETRY_FD (the agent then uses IPC)', async () => {
+  it('is absent without PROMSOAK_TELEMETRY_FD (the agent then sends no frames)', async () => {
     const { FramePipe } = await import('../src/telemetry/agent/frame-pipe.js');
     assert.equal(FramePipe.fromEnv({}), undefined);
     assert.equal(FramePipe.fromEnv({ PROMSOAK_TELEMETRY_FD: 'x' }), undefined);

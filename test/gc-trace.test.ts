@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GcTraceReader, parseGcTraceLine } from '../src/telemetry/gc-trace.js';
 import type { GcEvent } from '../src/protocol/frame.js';
-import { ownTid, readThreadTimes, ThreadClassifier, ThreadStatReader } from '../src/telemetry/agent/thread-cpu.js';
+import { ownTid, readThreadTimes, ThreadClassifier, ThreadStatReader } from '../src/telemetry/thread-stat.js';
 import { ROOT } from './helpers/tools.js';
 
 const fixture = readFileSync(join(ROOT, 'test', 'fixtures', 'trace-gc-nvp.node20.txt'), 'utf8');

@@ -1,33 +1,29 @@
 /**
- * The telemetry agent's IPC protocol (agent in the engine child ⇄ coordinator). The agent
- * (src/telemetry/agent/agent.ts) shares the engine's IPC channel; its messages are told apart
- * from the engine's own (src/protocol/engine.ts) by their `telemetry-` prefix.
+ * The telemetry agent's protocol (agent in the engine child ⇄ coordinator). Its frames and hello
+ * come on a pipe of their own (frame-wire.ts); for the rest the agent shares the engine's IPC
+ * channel, its messages told apart from the engine's own (src/protocol/engine.ts) by their
+ * `telemetry-` prefix.
  */
 import type { Frame } from './frame.js';
 
 /**
- * What the agent sends: a frame without what the coordinator adds (time, warm-up, fleet) and
- * with the second's raw scrape durations, which the coordinator puts into hdr histograms
- * (compressing one here each second would cost the engine more than everything else).
+ * A frame as the coordinator hands it on: the agent's figures (off its pipe: frame-wire.ts) with
+ * what the coordinator read of the engine at its arrival, less what the soak adds (time,
+ * warm-up, fleet), and with the second's raw scrape durations, which the soak puts into an hdr
+ * histogram (compressing one in the engine each second would cost it more than everything else).
  */
 export type AgentFrame = Omit<Frame, 't' | 'warmup' | 'fleet' | 'scrapeMs' | 'scrapeHistogram'> & {
-  /** The second's scrape durations, µs: a Uint32Array's bytes (little-endian) in base64, a native copy rather than a JSON array. */
-  scrapeDurationsUs: string;
+  /** The second's scrape durations, µs. */
+  scrapeDurationsUs: Uint32Array;
 };
 
-/** What the agent puts into scrapeDurationsUs. */
-export const encodeDurations = (us: Uint32Array): string => Buffer.from(us.buffer, us.byteOffset, us.byteLength).toString('base64');
-
-/** scrapeDurationsUs back into numbers (a wrong length: the whole values only). */
-export function decodeDurations(b64: string): Uint32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  const out = new Uint32Array(bytes.length >> 2);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readUInt32LE(i * 4);
-  return out;
-}
-
+/**
+ * Hello and frames come on the agent's frame pipe (frame-wire.ts); the other messages on IPC.
+ * The hello's startupTids: the threads alive when the agent was preloaded (the coordinator
+ * classes the engine's threads with them: run/engine-proc.ts).
+ */
 export type FromAgent =
-  | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; threads: number }
+  | { type: 'telemetry-hello'; pid: number; timeOriginMs: number; startupTids: number[] }
   | { type: 'telemetry'; frame: AgentFrame }
   | { type: 'telemetry-live-heap'; heapUsedBytes: number; externalBytes: number }
   | { type: 'telemetry-heap-snapshot-done'; id: number; files: string[]; ms: number; error?: string }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isErrorCode, PromsoakError, type ErrorCode } from '../common/errors.js';
 import type { Readable } from 'node:stream';
 import type { FromAgent } from '../protocol/agent.js';
-import { readJsonLines } from './json-lines.js';
+import { readAgentPipe } from './agent-pipe.js';
 import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from '../protocol/engine.js';
 
 export interface EngineChildOptions {
@@ -30,7 +30,8 @@ export interface EngineChildOptions {
   startTimeoutMs?: number;
   /**
    * A preloaded telemetry agent's messages from its frame pipe (fd 4 of the child,
-   * PROMSOAK_TELEMETRY_FD): without this, a pipe is still given and its lines are read and dropped.
+   * PROMSOAK_TELEMETRY_FD), its frames completed from the engine's /proc (agent-pipe.ts): without
+   * this, a pipe is still given and what comes on it is read and dropped.
    */
   onAgent?: (m: FromAgent) => void;
   /** The engine's own stats message every this many ms (onStats, `latest`); 0: none. Default 1000. */
@@ -66,11 +67,13 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
     env: { ...(o.env ?? process.env), PROMSOAK_TELEMETRY_FD: String(TELEMETRY_FD) },
     serialization: 'json',
   });
-  readJsonLines(
-    child.stdio[TELEMETRY_FD] as Readable,
-    (m) => o.onAgent?.(m as FromAgent),
-    (line) => process.emitWarning(`telemetry pipe: a line that is not JSON: ${line.slice(0, 200)}`),
-  );
+  const pipe = child.stdio[TELEMETRY_FD] as Readable;
+  if (o.onAgent) {
+    const onAgent = o.onAgent;
+    readAgentPipe(pipe, onAgent, (what) => process.emitWarning(`telemetry pipe: ${what}`));
+  } else {
+    pipe.resume();
+  }
   o.onSpawn?.(child);
   let latest: EngineStats | undefined;
   const waiters: Array<(m: FromEngine) => boolean> = [];

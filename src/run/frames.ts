@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { SCRAPE_HISTOGRAM } from '../common/defaults.js';
-import { decodeDurations, type AgentFrame } from '../protocol/agent.js';
+import type { AgentFrame } from '../protocol/agent.js';
 import type { Frame, GcEvent, TimedGcEvent } from '../protocol/frame.js';
 
 /**
@@ -15,7 +15,7 @@ export function toFrame(a: AgentFrame, soakStart: number, warmup: number, fleet:
   // A second belongs to the warm-up when most of it lies there.
   const mid = t - (a.endMs - a.startMs) / 2000;
   const { scrapeDurationsUs, ...rest } = a;
-  return { t, warmup: mid < warmup, ...rest, ...scrapeHistogram(decodeDurations(scrapeDurationsUs)), fleet };
+  return { t, warmup: mid < warmup, ...rest, ...scrapeHistogram(scrapeDurationsUs), fleet };
 }
 
 /** The second's scrape durations as percentiles and an encoded hdr histogram (for exact merging). */

@@ -1,6 +1,6 @@
 import { openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { leadingInt } from './thread-cpu.js';
+import { leadingInt } from '../../common/leading-int.js';
 
 /**
  * The calling thread's CPU time in ms, to time the agent's own work on the engine's main thread:

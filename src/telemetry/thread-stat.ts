@@ -1,8 +1,10 @@
+import { leadingInt } from '../common/leading-int.js';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /**
- * CPU time per thread of this process from /proc/self/task/<tid>/stat (Linux), and the
- * thread's class. Node 20 names every thread "node", so classes come from what is known:
+ * CPU time per thread of a Node process from /proc/<pid>/task/<tid>/stat (Linux), and the
+ * thread's class (the coordinator reads the engine's: run/engine-proc.ts). Node 20 names every
+ * thread "node", so classes come from what is known:
  * - main: tid == pid;
  * - worker: tids that worker threads reported for themselves (/proc/thread-self);
  * - v8-platform: threads alive when the agent started, other than main: Node starts V8's
@@ -44,13 +46,12 @@ export function readThreadTimes(pid: number | 'self' = 'self'): ThreadTimes[] {
 }
 
 /**
- * readThreadTimes for a process read once a second, cheaply (it runs inside the engine it
- * measures): each thread's file stays open and is re-read in place (pread at 0), the thread list
+ * readThreadTimes for a process read once a second, cheaply: each thread's file stays open and is re-read in place (pread at 0), the thread list
  * is listed again every few seconds only, and the file read is `schedstat` where the kernel has
  * it: its first field is the thread's time on a CPU in ns (stat's utime + stime in 10 ms ticks is
  * coarser, and stat costs the kernel more to write: it fills some fifty fields).
- * With `keep`, only the threads it keeps are read (one pread each a second): the agent reads the
- * main thread and V8's, and takes "other" as the process's total less those.
+ * With `keep`, only the threads it keeps are read (one pread each a second): the coordinator
+ * reads the engine's main thread and V8's, and takes "other" as the process's total less those.
  */
 export class ThreadStatReader {
   private readonly threads = new Map<number, { fd: number; name: string; schedstat: boolean }>();
@@ -123,17 +124,6 @@ export class ThreadStatReader {
     }
     this.skipped = skipped;
   }
-}
-
-/** The unsigned integer at the start of buf[from, n) (no string made). */
-export function leadingInt(buf: Buffer, n: number, from = 0): number {
-  let v = 0;
-  for (let i = from; i < n; i++) {
-    const c = buf[i]! - 48;
-    if (c < 0 || c > 9) break;
-    v = v * 10 + c;
-  }
-  return v;
 }
 
 /** comm may hold spaces and parentheses: fields start after the last ')'; utime, stime are fields 14, 15. */

@@ -1,0 +1,104 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { leadingInt } from '../common/leading-int.js';
+import { ThreadClassifier, ThreadStatReader } from '../telemetry/thread-stat.js';
+
+/** Cores by thread class since the previous reading, and the RSS now. */
+export interface EngineProcReading {
+  main: number;
+  v8Platform: number;
+  worker: number;
+  rssBytes: number;
+}
+
+/**
+ * The engine's threads and RSS, read by the coordinator from /proc/<pid> when each of the
+ * agent's frames arrives: what can be read from outside is, so that the agent (which runs in
+ * the engine it measures) makes no system call for it. Each thread's schedstat (ns on a CPU)
+ * and the process's statm stay open and are re-read in place.
+ *
+ * The classes need what only the engine knew at start: the tids alive when the agent was
+ * preloaded (main, V8's platform workers, its delayed-task thread: thread-stat.ts), sent in
+ * its hello. The window is the coordinator's, from one frame's arrival to the next, which lags
+ * the agent's own window by the pipe's wake-up (well under a millisecond unless the
+ * coordinator's loop is busy); "other" (the process's total, from the agent, less these) can
+ * carry that difference, and never reads below 0.
+ */
+export class EngineProcReader {
+  private readonly threads: ThreadStatReader;
+  private readonly classifier: ThreadClassifier;
+  private readonly statm: number | undefined;
+  private readonly buf = Buffer.allocUnsafe(128);
+  private last: { atMs: number; main: number; v8Platform: number; worker: number };
+
+  constructor(
+    pid: number,
+    startupTids: readonly number[],
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.classifier = new ThreadClassifier(pid, [...startupTids]);
+    this.threads = new ThreadStatReader(`/proc/${pid}/task`, (t) => this.classifier.classify(t) !== 'other');
+    try {
+      this.statm = openSync(`/proc/${pid}/statm`, 'r');
+    } catch {
+      this.statm = undefined; // not Linux, or the engine has gone
+    }
+    this.last = this.seconds();
+  }
+
+  read(): EngineProcReading {
+    const s = this.seconds();
+    const dt = Math.max(1e-3, (s.atMs - this.last.atMs) / 1000);
+    const r = {
+      main: Math.max(0, s.main - this.last.main) / dt,
+      v8Platform: Math.max(0, s.v8Platform - this.last.v8Platform) / dt,
+      worker: Math.max(0, s.worker - this.last.worker) / dt,
+      rssBytes: this.rss(),
+    };
+    this.last = s;
+    return r;
+  }
+
+  close(): void {
+    this.threads.close();
+    if (this.statm !== undefined) closeSync(this.statm);
+  }
+
+  private seconds(): { atMs: number; main: number; v8Platform: number; worker: number } {
+    const by = this.classifier.sum(this.threads.read());
+    return { atMs: this.now(), main: by.main, v8Platform: by['v8-platform'], worker: by.worker };
+  }
+
+  private rss(): number {
+    if (this.statm === undefined) return 0;
+    try {
+      const n = readSync(this.statm, this.buf, 0, this.buf.length, 0);
+      // "size resident shared …", in pages.
+      const space = this.buf.indexOf(32);
+      return space < 0 || space >= n ? 0 : leadingInt(this.buf, n, space + 1) * pageBytes();
+    } catch {
+      return 0; // the engine has gone
+    }
+  }
+}
+
+let page: number | undefined;
+/**
+ * Bytes a page (statm counts pages): this process's own statm against process.memoryUsage.rss(),
+ * rounded to a power of two (4 KiB on x86-64; 16 or 64 KiB on some arm64 kernels).
+ */
+function pageBytes(): number {
+  if (page !== undefined) return page;
+  page = 4096;
+  try {
+    const fd = openSync('/proc/self/statm', 'r');
+    const b = Buffer.allocUnsafe(128);
+    const n = readSync(fd, b, 0, b.length, 0);
+    closeSync(fd);
+    const pages = leadingInt(b, n, b.indexOf(32) + 1);
+    if (pages > 0) page = 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages));
+  } catch {
+    // keep 4 KiB
+  }
+  return page;
+}
