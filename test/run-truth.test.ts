@@ -94,6 +94,11 @@ test('a frozen coordinator (SIGSTOP: the fleet serves nothing) is the harness st
   assert.deepEqual(inStall, [], JSON.stringify(s.starvation.seconds));
   assert.match(s.verdict[0]!, /^FAILED: the harness itself stalled: the coordinator, which serves the fleet, did not run for [0-9.]+ s at t=\d+ s/);
   assert.match(r.stdout, /the harness itself stalled/);
+  // The frames the engine wrote meanwhile waited in the pipe and arrived together: the one /proc
+  // reading of the engine's threads is shared among them, not given to the first alone.
+  const frames = readNdjson<Frame>(join(onlyRun(out), 'frames.ndjson'));
+  const bad = frames.filter((f) => !(f.cpu.main! > 0 && f.cpu.main! <= f.cpu.total * 1.05 + 0.005));
+  assert.deepEqual(bad.map((f) => [f.t, f.cpu.main, f.cpu.total]), [], 'every frame has main-thread CPU, within its process total');
 });
 
 test('a stalled main thread (no GC) is starved seconds that GC did not cause, and a failed run', { timeout: 90_000 }, () => {

@@ -16,13 +16,42 @@ export function latenessFigures(values: Uint32Array, n: number): LoopDelay | und
   return { p50: rank(0.5), p99: rank(0.99), max: a[n - 1]! / 1e3 };
 }
 
+/** Cores by thread class in one frame's window, and the RSS at its arrival. */
+export interface FrameThreads {
+  main: number;
+  v8Platform: number;
+  worker: number;
+  rssBytes: number;
+}
+
+/**
+ * One /proc reading of the engine's threads (CPU seconds since the last) shared among the frames
+ * that arrived with it: one, unless the coordinator fell behind and found several waiting (its
+ * loop stalled; the agent writes once a second whatever happens). Each frame gets the share of
+ * the process's CPU its own window had (the agent's getrusage: exact per frame), as cores over
+ * its window; the split between threads is taken as the batch's. The reading's window is the
+ * coordinator's, from one reading to the next, which lags the agent's by the pipe's wake-up
+ * (under a millisecond unless the coordinator is busy).
+ */
+export function apportion(r: EngineProcReading, frames: readonly WireFrame[]): FrameThreads[] {
+  const seconds = frames.map((w) => Math.max(1e-3, (w.fields.endMs - w.fields.startMs) / 1000));
+  const cpu = frames.map((w, i) => (w.fields.cpuUser + w.fields.cpuSystem) * seconds[i]!);
+  const cpuSum = cpu.reduce((a, b) => a + b, 0);
+  const secondsSum = seconds.reduce((a, b) => a + b, 0);
+  return frames.map((_, i) => {
+    const share = cpuSum > 0 ? cpu[i]! / cpuSum : seconds[i]! / secondsSum;
+    return { main: (r.main * share) / seconds[i]!, v8Platform: (r.v8Platform * share) / seconds[i]!, worker: (r.worker * share) / seconds[i]!, rssBytes: r.rssBytes };
+  });
+}
+
 /**
  * A frame off the agent's pipe as the rest of the coordinator knows it: the agent's figures, the
  * event-loop delay from its lateness values (or the figures it measured itself), and what the
  * coordinator read of the engine from /proc at the frame's arrival (thread classes, RSS); without
- * that reading (no /proc), the classes are null and the RSS 0.
+ * that reading (no /proc), the classes are null and the RSS 0. "other" is the process's total
+ * less the classes read, never below 0 (the two windows differ by the pipe's wake-up).
  */
-export function toAgentFrame(w: WireFrame, proc: EngineProcReading | undefined): AgentFrame {
+export function toAgentFrame(w: WireFrame, proc: FrameThreads | undefined): AgentFrame {
   const f = w.fields;
   const total = f.cpuUser + f.cpuSystem;
   const byKind: NonNullable<AgentFrame['gcObserved']>['byKind'] = {};

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FromAgent } from '../protocol/agent.js';
-import { decodeFrame, MAX_RECORD_BYTES, RECORD_FRAME, RECORD_HEADER_BYTES, RECORD_JSON } from '../protocol/frame-wire.js';
-import { toAgentFrame } from './agent-frame.js';
+import { decodeFrame, MAX_RECORD_BYTES, RECORD_FRAME, RECORD_HEADER_BYTES, RECORD_JSON, type WireFrame } from '../protocol/frame-wire.js';
+import { apportion, toAgentFrame } from './agent-frame.js';
 import { EngineProcReader } from './engine-proc.js';
 
 /**
@@ -50,33 +50,47 @@ export class RecordSplitter {
 /**
  * Reads the agent's frame pipe: JSON records are its messages; at the hello (which names the
  * engine's pid and its threads at start), the coordinator opens the engine's /proc files
- * (engine-proc.ts), and reads them at each frame's arrival to complete it. A record that does not
+ * (engine-proc.ts), and reads them at each frame's arrival to complete it (once for the frames
+ * that arrive together: agent-frame.ts apportion). A record that does not
  * decode goes to `onBad` (the agent writes whole records: a bad one is a bug, said rather than dropped).
  */
 export function readAgentPipe(stream: Readable, onMessage: (m: FromAgent) => void, onBad: (what: string) => void): void {
   let proc: EngineProcReader | undefined;
+  /** The frames of one chunk: read /proc once for them all (apportion). */
+  let batch: WireFrame[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const frames = batch;
+    batch = [];
+    const threads = proc ? apportion(proc.read(), frames) : undefined;
+    frames.forEach((w, i) => onMessage({ type: 'telemetry', frame: toAgentFrame(w, threads?.[i]) }));
+  };
   const splitter = new RecordSplitter((kind, payload) => {
-    if (kind === RECORD_JSON) {
-      let m: FromAgent;
+    if (kind === RECORD_FRAME) {
       try {
-        m = JSON.parse(payload.toString('utf8')) as FromAgent;
-      } catch {
-        return onBad(`a message that is not JSON: ${payload.toString('utf8', 0, 200)}`);
+        batch.push(decodeFrame(payload));
+      } catch (e) {
+        onBad((e as Error).message);
       }
-      if (m.type === 'telemetry-hello' && !proc) proc = new EngineProcReader(m.pid, m.startupTids ?? []);
-      return onMessage(m);
+      return;
     }
-    let frame;
+    flush(); // in order
+    let m: FromAgent;
     try {
-      frame = decodeFrame(payload);
-    } catch (e) {
-      return onBad((e as Error).message);
+      m = JSON.parse(payload.toString('utf8')) as FromAgent;
+    } catch {
+      return onBad(`a message that is not JSON: ${payload.toString('utf8', 0, 200)}`);
     }
-    onMessage({ type: 'telemetry', frame: toAgentFrame(frame, proc?.read()) });
+    if (m.type === 'telemetry-hello' && !proc) proc = new EngineProcReader(m.pid, m.startupTids ?? []);
+    onMessage(m);
   }, onBad);
-  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+  stream.on('data', (chunk: Buffer) => {
+    splitter.push(chunk);
+    flush();
+  });
   stream.on('end', () => {
     splitter.end();
+    flush();
     proc?.close();
   });
 }

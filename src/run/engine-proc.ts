@@ -1,9 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { leadingInt } from '../common/leading-int.js';
 import { ThreadClassifier, ThreadStatReader } from '../telemetry/thread-stat.js';
 
-/** Cores by thread class since the previous reading, and the RSS now. */
+/** CPU seconds by thread class since the previous reading, and the RSS now. */
 export interface EngineProcReading {
   main: number;
   v8Platform: number;
@@ -19,23 +18,17 @@ export interface EngineProcReading {
  *
  * The classes need what only the engine knew at start: the tids alive when the agent was
  * preloaded (main, V8's platform workers, its delayed-task thread: thread-stat.ts), sent in
- * its hello. The window is the coordinator's, from one frame's arrival to the next, which lags
- * the agent's own window by the pipe's wake-up (well under a millisecond unless the
- * coordinator's loop is busy); "other" (the process's total, from the agent, less these) can
- * carry that difference, and never reads below 0.
+ * its hello. The window is the coordinator's, from one reading to the next (agent-frame.ts
+ * apportions it among the frames that arrived together).
  */
 export class EngineProcReader {
   private readonly threads: ThreadStatReader;
   private readonly classifier: ThreadClassifier;
   private readonly statm: number | undefined;
   private readonly buf = Buffer.allocUnsafe(128);
-  private last: { atMs: number; main: number; v8Platform: number; worker: number };
+  private last: { main: number; v8Platform: number; worker: number };
 
-  constructor(
-    pid: number,
-    startupTids: readonly number[],
-    private readonly now: () => number = () => performance.now(),
-  ) {
+  constructor(pid: number, startupTids: readonly number[]) {
     this.classifier = new ThreadClassifier(pid, [...startupTids]);
     this.threads = new ThreadStatReader(`/proc/${pid}/task`, (t) => this.classifier.classify(t) !== 'other');
     try {
@@ -48,11 +41,10 @@ export class EngineProcReader {
 
   read(): EngineProcReading {
     const s = this.seconds();
-    const dt = Math.max(1e-3, (s.atMs - this.last.atMs) / 1000);
     const r = {
-      main: Math.max(0, s.main - this.last.main) / dt,
-      v8Platform: Math.max(0, s.v8Platform - this.last.v8Platform) / dt,
-      worker: Math.max(0, s.worker - this.last.worker) / dt,
+      main: Math.max(0, s.main - this.last.main),
+      v8Platform: Math.max(0, s.v8Platform - this.last.v8Platform),
+      worker: Math.max(0, s.worker - this.last.worker),
       rssBytes: this.rss(),
     };
     this.last = s;
@@ -64,9 +56,9 @@ export class EngineProcReader {
     if (this.statm !== undefined) closeSync(this.statm);
   }
 
-  private seconds(): { atMs: number; main: number; v8Platform: number; worker: number } {
+  private seconds(): { main: number; v8Platform: number; worker: number } {
     const by = this.classifier.sum(this.threads.read());
-    return { atMs: this.now(), main: by.main, v8Platform: by['v8-platform'], worker: by.worker };
+    return { main: by.main, v8Platform: by['v8-platform'], worker: by.worker };
   }
 
   private rss(): number {
