@@ -109,6 +109,11 @@ describe('the frame on the wire', () => {
     assert.ok(Math.abs(one!.main - 0.3) < 1e-12, 'one frame: all of it, over its own window; no CPU reported: by window');
   });
 
+  it("keeps the GC fields together, as the agent zeroes them in one range", () => {
+    const gc = ['gcCount', 'gcPauseMs', 'scavengeCount', 'scavengePauseMs', 'markCompactCount', 'markCompactPauseMs', 'otherGcCount', 'otherGcPauseMs'] as const;
+    assert.deepEqual(gc.map((k) => FIELD[k] - FIELD.gcCount), [...gc.keys()]);
+  });
+
   it('refuses a frame whose length does not match its counts, naming both', () => {
     const rec = frameRecord(() => {}, [1, 2], []);
     assert.throws(() => decodeFrame(rec.subarray(RECORD_HEADER_BYTES, rec.length - 4)), /a frame record of \d+ bytes, for 2 durations and 0 wake-ups/);

@@ -34,6 +34,7 @@ export const FRAME_FIELDS = [
   /** Cores: the process's CPU over the frame's window (getrusage, in the engine). */
   'cpuUser',
   'cpuSystem',
+  /** The perf_hooks GC entries, gcCount to otherGcPauseMs: together (the agent zeroes them as one range). */
   'gcCount',
   'gcPauseMs',
   'scavengeCount',

@@ -139,8 +139,8 @@ function sendFrame(): void {
   const durations = new Uint8Array(t.durationsUs.buffer, t.durationsUs.byteOffset, t.count * 4);
   const lateness = new Uint8Array(t.latenessUs.buffer, t.latenessUs.byteOffset, wakes * 4);
   pipe?.send([recordHeader(header, FRAME_FIELD_BYTES + durations.length + lateness.length, RECORD_FRAME), fieldBytes, durations, lateness]);
-  F[FIELD.gcCount] = F[FIELD.gcPauseMs] = 0;
-  F[FIELD.scavengeCount] = F[FIELD.scavengePauseMs] = F[FIELD.markCompactCount] = F[FIELD.markCompactPauseMs] = F[FIELD.otherGcCount] = F[FIELD.otherGcPauseMs] = 0;
+  // The GC fields lie together (frame-wire.ts): the observer adds to them until the next frame.
+  F.fill(0, FIELD.gcCount, FIELD.otherGcPauseMs + 1);
   elu = eluNow;
   lastCpu = cpu;
   lastMs = now;
