@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { ScrapeLog } from '../src/protocol/scrape-log.js';
 import { FAILURE_REASONS } from '../src/protocol/engine-channels.js';
 import { decodeFrame, FAILED_BY, FIELD, FRAME_FIELD_BYTES, FRAME_FLOATS, jsonRecord, RECORD_FRAME, RECORD_HEADER_BYTES, recordHeader } from '../src/protocol/frame-wire.js';
-import { RecordSplitter } from '../src/run/agent-pipe.js';
+import { readAgentPipe, RecordSplitter } from '../src/run/agent-pipe.js';
+import { PassThrough } from 'node:stream';
+import type { FromAgent } from '../src/protocol/agent.js';
 import { apportion, latenessFigures, toAgentFrame } from '../src/run/agent-frame.js';
 import { EngineProcReader } from '../src/run/engine-proc.js';
 import { threadClock } from '../src/telemetry/agent/thread-clock.js';
@@ -136,16 +138,15 @@ describe("the agent's once-a-second readings", () => {
 
   it("the engine's threads and RSS, read from outside: a thread's spin reads as its CPU, the RSS as process.memoryUsage() reads it", { skip: process.platform !== 'linux' ? 'needs /proc' : false }, () => {
     // This process stands in for the engine: its own pid, its threads now as the startup ones.
-    const r = new EngineProcReader(process.pid, readdirSync('/proc/self/task').map(Number));
+    const r = EngineProcReader.open(process.pid, readdirSync('/proc/self/task').map(Number))!;
     const w0 = performance.now();
     while (performance.now() - w0 < 200);
-    const got = r.read();
+    const got = r.read()!;
     assert.ok(got.main > 0.1 && got.main < 0.3, `a 200 ms spin read ${got.main} s of the main thread's CPU`);
     const rss = process.memoryUsage.rss();
     assert.ok(Math.abs(got.rssBytes - rss) / rss < 0.05, `rss ${got.rssBytes} vs ${rss}`);
     r.close();
-    const gone = new EngineProcReader(2 ** 22 + 1, []);
-    assert.deepEqual(gone.read(), { main: 0, v8Platform: 0, worker: 0, rssBytes: 0 }, 'no such process: zeros, no throw');
+    assert.equal(EngineProcReader.open(2 ** 22 + 1, []), undefined, 'no such process: no reader, no throw');
   });
 });
 
@@ -172,6 +173,44 @@ describe('RecordSplitter', () => {
     cut.push(jsonRecord({ a: 1 }).subarray(0, 12));
     cut.end();
     assert.match(bad[1]!, /ended inside a record \(12 bytes left\)/);
+  });
+});
+
+describe('readAgentPipe', () => {
+  it('holds frames that arrive late (a coordinator that fell behind) until one arrives on time, then shares one /proc reading among them', { skip: process.platform !== 'linux' ? 'needs /proc' : false }, async () => {
+    const stream = new PassThrough();
+    const got: FromAgent[] = [];
+    const bad: string[] = [];
+    const clock = 100_000;
+    readAgentPipe(stream, (m) => got.push(m), (w) => bad.push(w), () => clock);
+    const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+    // This process stands in for the engine.
+    stream.write(jsonRecord({ type: 'telemetry-hello', pid: process.pid, timeOriginMs: 0, startupTids: readdirSync('/proc/self/task').map(Number) } satisfies FromAgent));
+    const frame = (endMs: number): Buffer => frameRecord((f) => ((f[FIELD.startMs] = endMs - 1000), (f[FIELD.endMs] = endMs), (f[FIELD.cpuUser] = 0.5)), [], []);
+    const w0 = performance.now();
+    while (performance.now() - w0 < 150); // main-thread CPU for the reading to share
+    // Three frames that ended 3, 2 and 1 s ago (they waited), each in a chunk of its own.
+    for (const ago of [3000, 2000, 1000]) {
+      stream.write(frame(clock - ago));
+      await tick();
+    }
+    assert.equal(got.filter((m) => m.type === 'telemetry').length, 0, 'late frames are held');
+    stream.write(frame(clock - 5));
+    await tick();
+    const frames = got.flatMap((m) => (m.type === 'telemetry' ? [m.frame] : []));
+    assert.equal(frames.length, 4, 'all four out at the on-time one');
+    assert.ok(frames.every((f) => f.cpu.main! > 0.02), `each has its share: ${frames.map((f) => f.cpu.main)}`);
+    const shared = frames.reduce((a, f) => a + f.cpu.main!, 0);
+    assert.ok(shared > 0.1 && shared < 0.5, `the reading, ${shared} s, shared out (each frame 1 s)`);
+    // A coordinator always behind still gets its frames: at most 30 are held.
+    for (let i = 0; i < 30; i++) stream.write(frame(clock - 10_000 + i));
+    await tick();
+    assert.equal(got.filter((m) => m.type === 'telemetry').length, 34);
+    stream.write(frame(clock - 9_000));
+    stream.end();
+    await tick();
+    assert.equal(got.filter((m) => m.type === 'telemetry').length, 35, 'a frame still held when the pipe ends goes out');
+    assert.deepEqual(bad, []);
   });
 });
 

@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { FAILURE_REASONS } from './engine-channels.js';
 
 /**
@@ -10,8 +11,10 @@ import { FAILURE_REASONS } from './engine-channels.js';
  *
  * Records: an 8-byte header (payload bytes, kind: u32 little-endian each), then the payload.
  * - kind 1: a JSON message in UTF-8 (the hello, protocol/agent.ts FromAgent);
- * - kind 2: a frame: FRAME_FIELDS as float64, then `durations` u32 scrape durations (µs), then
- *   `wakes` u32 wake-up lateness values (µs).
+ * - kind 2: a frame: FRAME_FIELDS as float64, then one float64 count per FAILURE_REASONS entry,
+ *   then `durations` u32 scrape durations (µs), then `wakes` u32 wake-up lateness values (µs).
+ * The payload is in the machine's own byte order (the agent writes its arrays as they lie in
+ * memory; both ends run on one machine); the header is little-endian.
  */
 export const RECORD_HEADER_BYTES = 8;
 export const RECORD_JSON = 1;
@@ -89,8 +92,8 @@ export interface WireFrame {
 export function decodeFrame(payload: Buffer): WireFrame {
   if (payload.length < FRAME_FIELD_BYTES) throw new Error(`a frame record of ${payload.length} bytes: its fields alone are ${FRAME_FIELD_BYTES}`);
   const fields = {} as Record<FrameField, number>;
-  FRAME_FIELDS.forEach((k, i) => (fields[k] = payload.readDoubleLE(i * 8)));
-  const failedBy = FAILURE_REASONS.map((_, i) => payload.readDoubleLE((FAILED_BY + i) * 8));
+  FRAME_FIELDS.forEach((k, i) => (fields[k] = readDouble(payload, i * 8)));
+  const failedBy = FAILURE_REASONS.map((_, i) => readDouble(payload, (FAILED_BY + i) * 8));
   const { durations, wakes } = fields;
   const expected = FRAME_FIELD_BYTES + (durations + wakes) * 4;
   if (!Number.isInteger(durations) || !Number.isInteger(wakes) || durations < 0 || wakes < 0 || payload.length !== expected) {
@@ -99,8 +102,11 @@ export function decodeFrame(payload: Buffer): WireFrame {
   return { fields, failedBy, durationsUs: u32s(payload, FRAME_FIELD_BYTES, durations), latenessUs: u32s(payload, FRAME_FIELD_BYTES + durations * 4, wakes) };
 }
 
+const NATIVE_LE = endianness() === 'LE';
+const readDouble = (b: Buffer, at: number): number => (NATIVE_LE ? b.readDoubleLE(at) : b.readDoubleBE(at));
+
 function u32s(b: Buffer, at: number, n: number): Uint32Array {
   const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = b.readUInt32LE(at + i * 4);
+  for (let i = 0; i < n; i++) out[i] = NATIVE_LE ? b.readUInt32LE(at + i * 4) : b.readUInt32BE(at + i * 4);
   return out;
 }

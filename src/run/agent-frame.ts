@@ -26,8 +26,8 @@ export interface FrameThreads {
 
 /**
  * One /proc reading of the engine's threads (CPU seconds since the last) shared among the frames
- * that arrived with it: one, unless the coordinator fell behind and found several waiting (its
- * loop stalled; the agent writes once a second whatever happens). Each frame gets the share of
+ * it covers: one, unless the coordinator fell behind and the frames waited (its loop stalled;
+ * the agent writes once a second whatever happens: agent-pipe.ts holds the late ones). Each frame gets the share of
  * the process's CPU its own window had (the agent's getrusage: exact per frame), as cores over
  * its window; the split between threads is taken as the batch's. The reading's window is the
  * coordinator's, from one reading to the next, which lags the agent's by the pipe's wake-up
@@ -48,7 +48,8 @@ export function apportion(r: EngineProcReading, frames: readonly WireFrame[]): F
  * A frame off the agent's pipe as the rest of the coordinator knows it: the agent's figures, the
  * event-loop delay from its lateness values (or the figures it measured itself), and what the
  * coordinator read of the engine from /proc at the frame's arrival (thread classes, RSS); without
- * that reading (no /proc), the classes are null and the RSS 0. "other" is the process's total
+ * that reading (no /proc, or the engine gone), the classes are null and the RSS 0 (the engine's RSS
+ * has no other reader from outside). "other" is the process's total
  * less the classes read, never below 0 (the two windows differ by the pipe's wake-up).
  */
 export function toAgentFrame(w: WireFrame, proc: FrameThreads | undefined): AgentFrame {

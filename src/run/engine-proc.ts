@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { leadingInt } from '../common/leading-int.js';
 import { ThreadClassifier, ThreadStatReader } from '../telemetry/thread-stat.js';
 
@@ -28,7 +28,17 @@ export class EngineProcReader {
   private readonly buf = Buffer.allocUnsafe(128);
   private last: { main: number; v8Platform: number; worker: number };
 
-  constructor(pid: number, startupTids: readonly number[]) {
+  /** The engine's reader, or undefined where its /proc/<pid>/task cannot be read (not Linux, or it has gone). */
+  static open(pid: number, startupTids: readonly number[]): EngineProcReader | undefined {
+    try {
+      readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return undefined;
+    }
+    return new EngineProcReader(pid, startupTids);
+  }
+
+  private constructor(pid: number, startupTids: readonly number[]) {
     this.classifier = new ThreadClassifier(pid, [...startupTids]);
     this.threads = new ThreadStatReader(`/proc/${pid}/task`, (t) => this.classifier.classify(t) !== 'other');
     try {
@@ -36,11 +46,13 @@ export class EngineProcReader {
     } catch {
       this.statm = undefined; // not Linux, or the engine has gone
     }
-    this.last = this.seconds();
+    this.last = this.seconds() ?? { main: 0, v8Platform: 0, worker: 0 };
   }
 
-  read(): EngineProcReading {
+  /** Undefined when none of the engine's threads could be read (it has gone). */
+  read(): EngineProcReading | undefined {
     const s = this.seconds();
+    if (!s) return undefined;
     const r = {
       main: Math.max(0, s.main - this.last.main),
       v8Platform: Math.max(0, s.v8Platform - this.last.v8Platform),
@@ -56,8 +68,10 @@ export class EngineProcReader {
     if (this.statm !== undefined) closeSync(this.statm);
   }
 
-  private seconds(): { main: number; v8Platform: number; worker: number } {
-    const by = this.classifier.sum(this.threads.read());
+  private seconds(): { main: number; v8Platform: number; worker: number } | undefined {
+    const times = this.threads.read();
+    if (times.length === 0) return undefined;
+    const by = this.classifier.sum(times);
     return { main: by.main, v8Platform: by['v8-platform'], worker: by.worker };
   }
 
