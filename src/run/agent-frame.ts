@@ -4,7 +4,6 @@ import type { WireFrame } from '../protocol/frame-wire.js';
 import type { EngineProcReading } from './engine-proc.js';
 import type { LoopDelay } from '../telemetry/agent/loop-delay.js';
 
-
 /**
  * p50, p99 and max (ms, nearest rank) of a second's timer lateness, µs, in values[0, n): sorts
  * them in place (a frame's own copy: a few hundred numbers a second).
@@ -27,9 +26,9 @@ export interface FrameThreads {
 /**
  * One /proc reading of the engine's threads (CPU seconds since the last) shared among the frames
  * it covers: one, unless the coordinator fell behind and the frames waited (its loop stalled;
- * the agent writes once a second whatever happens: agent-pipe.ts holds the late ones). Each frame gets the share of
- * the process's CPU its own window had (the agent's getrusage: exact per frame), as cores over
- * its window; the split between threads is taken as the batch's. The reading's window is the
+ * the agent writes once a second whatever happens: agent-pipe.ts holds the late ones). Each
+ * frame gets the share of the process's CPU its own window had (the agent's getrusage: exact per
+ * frame), as cores over its window; the split between threads is taken as the batch's. The reading's window is the
  * coordinator's, from one reading to the next, which lags the agent's by the pipe's wake-up
  * (under a millisecond unless the coordinator is busy).
  */
@@ -48,9 +47,9 @@ export function apportion(r: EngineProcReading, frames: readonly WireFrame[]): F
  * A frame off the agent's pipe as the rest of the coordinator knows it: the agent's figures, the
  * event-loop delay from its lateness values (or the figures it measured itself), and what the
  * coordinator read of the engine from /proc at the frame's arrival (thread classes, RSS); without
- * that reading (no /proc, or the engine gone), the classes are null and the RSS 0 (the engine's RSS
- * has no other reader from outside). "other" is the process's total
- * less the classes read, never below 0 (the two windows differ by the pipe's wake-up).
+ * that reading (no /proc, or the engine gone), the classes are null and the RSS 0 (the engine's
+ * RSS has no other reader from outside). "other" is the process's total less the classes read,
+ * never below 0 (the two windows differ by the pipe's wake-up).
  */
 export function toAgentFrame(w: WireFrame, proc: FrameThreads | undefined): AgentFrame {
   const f = w.fields;

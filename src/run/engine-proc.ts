@@ -1,5 +1,6 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { leadingInt } from '../common/leading-int.js';
+import { pageSize } from '../telemetry/proc.js';
 import { ThreadClassifier, ThreadStatReader } from '../telemetry/thread-stat.js';
 
 /** CPU seconds by thread class since the previous reading, and the RSS now. */
@@ -19,7 +20,7 @@ export interface EngineProcReading {
  * The classes need what only the engine knew at start: the tids alive when the agent was
  * preloaded (main, V8's platform workers, its delayed-task thread: thread-stat.ts), sent in
  * its hello. The window is the coordinator's, from one reading to the next (agent-frame.ts
- * apportions it among the frames that arrived together).
+ * apportions it among the frames it covers).
  */
 export class EngineProcReader {
   private readonly threads: ThreadStatReader;
@@ -81,30 +82,9 @@ export class EngineProcReader {
       const n = readSync(this.statm, this.buf, 0, this.buf.length, 0);
       // "size resident shared …", in pages.
       const space = this.buf.indexOf(32);
-      return space < 0 || space >= n ? 0 : leadingInt(this.buf, n, space + 1) * pageBytes();
+      return space < 0 || space >= n ? 0 : leadingInt(this.buf, n, space + 1) * pageSize();
     } catch {
       return 0; // the engine has gone
     }
   }
-}
-
-let page: number | undefined;
-/**
- * Bytes a page (statm counts pages): this process's own statm against process.memoryUsage.rss(),
- * rounded to a power of two (4 KiB on x86-64; 16 or 64 KiB on some arm64 kernels).
- */
-function pageBytes(): number {
-  if (page !== undefined) return page;
-  page = 4096;
-  try {
-    const fd = openSync('/proc/self/statm', 'r');
-    const b = Buffer.allocUnsafe(128);
-    const n = readSync(fd, b, 0, b.length, 0);
-    closeSync(fd);
-    const pages = leadingInt(b, n, b.indexOf(32) + 1);
-    if (pages > 0) page = 2 ** Math.round(Math.log2(process.memoryUsage.rss() / pages));
-  } catch {
-    // keep 4 KiB
-  }
-  return page;
 }

@@ -74,6 +74,8 @@ function sysconf(name: string, fallback: number): number {
 }
 let ticksPerSecond: number | undefined;
 let pageBytes: number | undefined;
+/** Bytes a memory page (statm counts pages): `getconf PAGESIZE`, once. */
+export const pageSize = (): number => (pageBytes ??= sysconf('PAGESIZE', 4096));
 
 interface Stat {
   name: string;
@@ -100,7 +102,6 @@ function parseStat(text: string): Stat | undefined {
  */
 export function readProc(pid: number): ProcSample | null {
   ticksPerSecond ??= sysconf('CLK_TCK', 100);
-  pageBytes ??= sysconf('PAGESIZE', 4096);
   const atMs = Date.now();
   const text = readProcFile(`/proc/${pid}/stat`);
   const stat = text === undefined ? undefined : parseStat(text);
@@ -129,7 +130,7 @@ export function readProc(pid: number): ProcSample | null {
     userSeconds: stat.utime / ticksPerSecond,
     systemSeconds: stat.stime / ticksPerSecond,
     // statm: size resident shared … in pages.
-    rssBytes: Number(statm.split(' ')[1]) * pageBytes,
+    rssBytes: Number(statm.split(' ')[1]) * pageSize(),
     threads,
   };
 }

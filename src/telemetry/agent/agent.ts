@@ -93,9 +93,10 @@ new PerformanceObserver((list) => {
  * each of its wake-ups (DueQueue, one or more a scrape interval per target: hundreds a second
  * under load) and this agent's own frame timer, once a second: timers that run anyway, so that
  * measuring the delay adds no wake-up. Both go into the scrape log (a typed-array store each);
- * the frame carries the second's values and the coordinator sorts them for its percentiles. A stall delays the next timer due by
- * up to its length. monitorEventLoopDelay's own timer cost a busy engine 5–7 % of its CPU at
- * 20 ms (50 wake-ups a second on their own): PROMSOAK_ELD_RESOLUTION_MS=<ms> measures with it instead.
+ * the frame carries the second's values and the coordinator sorts them for its percentiles. A
+ * stall delays the next timer due by up to its length. monitorEventLoopDelay's own timer cost a
+ * busy engine 5–7 % of its CPU at 20 ms (50 wake-ups a second on their own):
+ * PROMSOAK_ELD_RESOLUTION_MS=<ms> measures with it instead.
  */
 const ELD_RESOLUTION_MS = Number(process.env.PROMSOAK_ELD_RESOLUTION_MS ?? 0);
 const monitor = ELD_RESOLUTION_MS > 0 ? eventLoopMonitor(ELD_RESOLUTION_MS) : undefined;
