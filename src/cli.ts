@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULTS } from './common/defaults.js';
@@ -16,11 +18,6 @@ import { profileTopCommand } from './commands/profile.js';
 import { parseTimes } from './run/heap-diagnostics.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
-// `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
 const log = (line: string): void => void process.stdout.write(line + '\n');
 let verbose = process.argv.includes('--verbose');
 
@@ -45,7 +42,12 @@ function glueFlagValues(argv: string[]): string[] {
   return out;
 }
 
-await yargs(glueFlagValues(hideBin(process.argv)))
+/**
+ * Every command's yargs definition and handler, strict: parsing runs the handler. main() adds the
+ * failure handling; test/docs.test.ts parses the commands shown in the docs with it, handlers stopped.
+ */
+export const buildCli = (argv: string[]) =>
+  yargs(glueFlagValues(argv))
   .scriptName('promsoak')
   .usage('$0 <command> [options]\n\nLoad-test harness for Prometheus metrics ingestion.')
   .option('verbose', { type: 'boolean', describe: 'Stack traces on errors' })
@@ -337,11 +339,23 @@ await yargs(glueFlagValues(hideBin(process.argv)))
   )
   .demandCommand(1, 'Name a command (promsoak --help lists them)')
   .strict()
-  .fail((msg, err, y) => {
-    if (err) fail(err);
-    process.stderr.write(`promsoak: ${msg}\n${verbose ? y.help() : ''}`);
-    process.exit(2);
-  })
-  .help()
-  .parseAsync()
-  .catch(fail);
+  .help();
+
+async function main(): Promise<void> {
+  // `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  await buildCli(hideBin(process.argv))
+    .fail((msg, err, y) => {
+      if (err) fail(err);
+      process.stderr.write(`promsoak: ${msg}\n${verbose ? y.help() : ''}`);
+      process.exit(2);
+    })
+    .parseAsync()
+    .catch(fail);
+}
+
+// Run as the program (node dist/src/cli.js, the npm bin's link), not when a test imports buildCli.
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
