@@ -99,6 +99,8 @@ describe('docs', () => {
       'promsoak compare default --cores 1,2 \\',
       '  --max-cpu 0.9 --no-such-flag',
       'promsoak run default --v8-flags --max-semi-space-size=16   # fine',
+      'kubectl -n promsoak run soak --rm --image promsoak:0.1.0 -- \\',
+      '  run --fleet http://x:9400 --metrics-hots 0.0.0.0',
       '```',
       '```synopsis',
       'promsoak engine --targets <file_sd.json> [--interval 5]',
@@ -113,10 +115,11 @@ describe('docs', () => {
         'README.md:6: npx promsoak fleet --format xml && echo',
         'README.md:7: node dist/src/cli.js heap diff a.heapsnapshot',
         'README.md:8: promsoak compare default --cores 1,2  --max-cpu 0.9 --no-such-flag',
-        'README.md:13: promsoak engine --targets <file_sd.json> [--interval 5]',
-        'README.md:16: run.md',
-        'README.md:16: docs/gone.md',
-        'README.md:16: #nowhere',
+        'README.md:11: kubectl -n promsoak run soak --rm --image promsoak:0.1.0 --  run --fleet http://x:9400 --metrics-hots 0.0.0.0',
+        'README.md:15: promsoak engine --targets <file_sd.json> [--interval 5]',
+        'README.md:18: run.md',
+        'README.md:18: docs/gone.md',
+        'README.md:18: #nowhere',
     ];
     assert.equal(found.length, expected.length, found.join('\n'));
     expected.forEach((e, i) => assert.ok(found[i]!.startsWith(`${e}: `), `${found[i]} (expected ${e}: …)`));

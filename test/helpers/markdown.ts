@@ -52,6 +52,8 @@ function prose(markdown: string): string[] {
 }
 
 const PROGRAM = /^(?:\$\s+)?(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:npx\s+promsoak|node\s+dist\/src\/cli\.js|promsoak)(?=\s|$)/;
+/** `kubectl run … --image promsoak:<tag> -- <promsoak's arguments>`: the image's entrypoint is promsoak. */
+const KUBECTL = /^(?:\$\s+)?kubectl\s.*?--image[= ]promsoak\S*\s.*?--(?=\s)/;
 /** What promsoak prints: `promsoak: …`, `promsoak run: …`, `promsoak fleet ready: …`. */
 const OUTPUT = /^promsoak(?: [a-z-]+)*:(?:\s|$)/;
 
@@ -90,8 +92,9 @@ export function shellWords(line: string): string[] {
 
 /**
  * Every promsoak command in the file's fenced blocks (not ```synopsis ones, nor ```text: diagrams): a line that starts with
- * `promsoak `, `$ promsoak`, `npx promsoak` or `node dist/src/cli.js` (after VAR=value prefixes),
- * joined with the lines its trailing `\` continues onto; output lines (`promsoak run: …`) are not commands.
+ * `promsoak `, `$ promsoak`, `npx promsoak` or `node dist/src/cli.js` (after VAR=value prefixes), or a
+ * `kubectl run` of the promsoak image (its arguments after `--`), joined with the lines its trailing `\`
+ * continues onto; output lines (`promsoak run: …`) are not commands.
  */
 export function shownCommands(markdown: string): ShownCommand[] {
   const lines = fencedLines(markdown).filter((f) => f.info !== 'synopsis' && f.info !== 'text');
@@ -99,13 +102,13 @@ export function shownCommands(markdown: string): ShownCommand[] {
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i]!;
     const start = first.text.trim();
-    const program = PROGRAM.exec(start);
-    if (!program || OUTPUT.test(start)) continue;
+    if (!(PROGRAM.test(start) || start.startsWith('kubectl ')) || OUTPUT.test(start)) continue;
     let text = start;
     while (text.endsWith('\\') && i + 1 < lines.length && lines[i + 1]!.line === lines[i]!.line + 1) {
       text = text.slice(0, -1) + ' ' + lines[++i]!.text.trim();
     }
-    out.push({ line: first.line, text, argv: shellWords(text.slice(program[0].length)) });
+    const program = PROGRAM.exec(text) ?? KUBECTL.exec(text);
+    if (program) out.push({ line: first.line, text, argv: shellWords(text.slice(program[0].length)) });
   }
   return out;
 }
