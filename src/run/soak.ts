@@ -59,7 +59,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     if (end.stopReason !== 'engine-exited' && !rec.silentFor(3000)) {
       // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
       // measured frame, so its own GC falls outside the window.
-      end.liveHeapBytes = await rec.liveHeap(child);
+      const live = await rec.liveHeap(child);
+      end.liveHeapBytes = live?.heapBytes ?? null;
+      end.liveOffHeapBytes = live?.offHeapBytes ?? null;
       end.targets = (await engine.stop())?.targets;
     }
   } finally {
