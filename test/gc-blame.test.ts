@@ -4,6 +4,7 @@ import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
 import { frame, gc, meta, T0 } from './helpers/frames.js';
 import { summarize } from '../src/analysis/summarize.js';
 import { blame, coresOf } from '../src/analysis/gc-blame.js';
+import { renderTerminal } from '../src/report/terminal.js';
 
 /**
  * Issue 24 part 1, on synthetic frames: a second reads "with GC" only when GC's work explains at
@@ -42,6 +43,9 @@ test('a 4 s non-allocating stall is not GC\'s: no second reads with GC, each sec
   assert.doesNotMatch(v, /had GC at work/);
   assert.equal(s.starvation.lostSeconds, 6);
   assert.equal(s.starvation.gcExplainedSeconds, 0.01);
+  const term = renderTerminal(s, '/d');
+  assert.match(term, /6 s starved, 0 with GC \(GC explains 0\.01 of 6 s lost\)/);
+  assert.match(term, /t=  12s\s+5000\/s  -50%  1 mark-compact, 0 scavenges, 8\.1 ms paused, 0 ms background, 1\.0 MB allocated, GC explains 10 of 1000 ms lost  \(not GC\)/);
 });
 
 test('GC-bound seconds read with GC: pauses that explain at least half of what each second lost', () => {
