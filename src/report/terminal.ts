@@ -95,18 +95,19 @@ export function renderTerminal(s: Summary, dir: string): string {
 }
 
 /**
- * The spinner's live line. Its samples/s is this second's raw count over its length, labelled
- * "raw": the summary's mean reads each second against the engine's scrape schedule (what it was
- * due), so the two differ by the seconds' share of the interval's scrapes. "heap used" is V8's
- * heap as it is, garbage included, not the summary's live heap.
+ * The spinner's live line. Its samples/s is the second read against the engine's scrape schedule
+ * (`scheduledRate`, analysis/schedule.ts), the number the summary averages; where there is none
+ * (a --target soak, a second due nothing) the raw count over the second, labelled "raw". "heap
+ * used" is V8's heap as it is, garbage included, not the summary's live heap.
  */
-export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warmup: boolean; frame: import('../protocol/frame.js').Frame }): string {
+export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warmup: boolean; frame: import('../protocol/frame.js').Frame; scheduledRate?: number | null }): string {
   const f = p.frame;
   const secs = (f.endMs - f.startMs) / 1000;
+  const rate = p.scheduledRate != null ? `${Math.round(p.scheduledRate).toLocaleString('en-US')} samples/s` : `${Math.round(f.samples / secs).toLocaleString('en-US')} samples/s raw`;
   const gc = f.gcObserved === null ? 'n/a' : `${(f.cpu.total > 0 ? (f.gcObserved.pauseMs / 1000 / secs / f.cpu.total) * 100 : 0).toFixed(1)} %`;
   return (
     `${Math.round(p.elapsedSeconds)}/${p.totalSeconds} s${p.warmup ? ' (warm-up)' : ''}  ` +
-    `${Math.round(f.samples / secs).toLocaleString('en-US')} samples/s raw  engine CPU ${f.cpu.total.toFixed(2)} cores  ` +
+    `${rate}  engine CPU ${f.cpu.total.toFixed(2)} cores  ` +
     `GC ${gc}  heap used ${f.heap.usedBytes === null ? 'n/a' : (f.heap.usedBytes / MiB).toFixed(0)} MiB  RSS ${(f.heap.rssBytes / MiB).toFixed(0)} MiB  fleet ${f.fleet.cpuCores.toFixed(2)} cores`
   );
 }

@@ -14,6 +14,8 @@ export interface SoakProgress {
   totalSeconds: number;
   warmup: boolean;
   frame: Frame;
+  /** The frame's samples/s against the engine's scrape schedule, as the summary reads it (null: not due anything; absent: no schedule). */
+  scheduledRate?: number | null;
 }
 
 /**
