@@ -23,7 +23,10 @@ export interface SoakResult {
 /** What the end of a soak knows that its plan did not. */
 export interface SoakEnd {
   stopReason: Summary['run']['stopReason'];
+  /** V8: heap used after a full GC at the window's end; Go: gctrace's last live heap. */
   liveHeapBytes: number | null;
+  /** V8: external memory after that GC (absent: not measured). */
+  liveOffHeapBytes?: number | null;
   heap: HeapDiagnostics | undefined;
   /** Wall clock of the measured window: after the warm-up, and its end (planned, or when it was cut short). */
   windowStartMs: number | null;
@@ -82,6 +85,7 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     ...plan.meta,
     stopReason: end.stopReason,
     liveHeapBytes: end.liveHeapBytes,
+    liveOffHeapBytes: end.liveOffHeapBytes ?? null,
     files: soakFiles(plan, heap),
     windowStartMs: end.windowStartMs,
     windowEndMs: end.windowEndMs,

@@ -1,7 +1,7 @@
 import { isPromsoakError, PromsoakError } from '../common/errors.js';
 import { readFileSd } from '../engine/targets.js';
 import { schedulePhaseMs } from '../common/schedule.js';
-import type { Schedule } from '../analysis/schedule.js';
+import { scheduledRate, type Schedule } from '../analysis/schedule.js';
 import { startEngineChild, type EngineChild } from './engine-child.js';
 import { pinSelf } from './engine-launch.js';
 import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
@@ -28,8 +28,10 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   dir.writeJson('profile.json', plan.profile);
   const fleet = await openFleetSource(plan, dir, o.onFleetEvent);
   let live: LiveMetrics | undefined;
-  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
+  // The live line reads each second against the schedule, as the summary will.
+  const progress = (p: SoakProgress): void => onProgress(end.schedule ? { ...p, scheduledRate: scheduledRate(p.frame, end.schedule, p.frame.scrapeMs?.p50 ?? 0) } : p);
+  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), progress(p)));
   let engine: EngineChild | undefined;
   try {
     live = await soakLiveMetrics(o, plan.meta);
@@ -59,7 +61,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     if (end.stopReason !== 'engine-exited' && !rec.silentFor(3000)) {
       // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
       // measured frame, so its own GC falls outside the window.
-      end.liveHeapBytes = await rec.liveHeap(child);
+      const live = await rec.liveHeap(child);
+      end.liveHeapBytes = live?.heapBytes ?? null;
+      end.liveOffHeapBytes = live?.offHeapBytes ?? null;
       end.targets = (await engine.stop())?.targets;
     }
   } finally {
