@@ -81,5 +81,6 @@ test('run --target exec: an --out with $(…) and a space reaches the scraper as
   assert.deepEqual(argv, [join(dir, 'file_sd.json'), argv[1], '1s', `--record-argv=${dir}`]);
   assert.match(argv[1]!, /^\d+$/);
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+  assert.deepEqual(s.run.target.flags, [scraper, ...argv], 'summary.json says the arguments as run');
   assert.ok(s.samplesPerSecond.mean > 0, 'the scraper read the file_sd under that directory and scraped');
 });
