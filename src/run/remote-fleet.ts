@@ -9,6 +9,7 @@ import { loadProfile, resolveProfilePath, type ResolvedProfile } from '../profil
 import { profileNameSchema } from '../profile/schema.js';
 import { FLEET_STATS_SCHEMA_VERSION, isFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
 import { fetchShardJson, ShardFetchError } from './shard-client.js';
+import { visible } from '../common/terminal-text.js';
 
 /**
  * `promsoak run --fleet <url>,…`: fleets already running (`promsoak fleet --shard i/n`, on
@@ -106,7 +107,7 @@ async function get(url: string, shard: string, timeoutMs: number): Promise<unkno
   }
 }
 
-const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${s.stats.profile.name} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
+const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${visible(s.stats.profile.name)} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
 /** A value a shard sent, for a message: JSON (control characters escaped), at most ~70 characters. */
 const preview = (v: unknown): string => {
   const s = JSON.stringify(v) ?? String(v);
@@ -147,7 +148,7 @@ async function shardsProfile(first: RemoteShard, given: string | ResolvedProfile
   if (!named.success) throw mismatch(`--fleet ${first.url}: its /profile's name ${preview(wire.name)} ${named.error.issues[0]!.message}`);
   const replay = wire.families.findIndex((f) => f.type === 'replay');
   if (replay >= 0) {
-    throw mismatch(`the shards' profile ${theirs.name} replays a capture (families[${replay}]) that this machine does not have: name the profile's file here (promsoak run <profile.json> --fleet …)`);
+    throw mismatch(`the shards' profile ${visible(theirs.name)} replays a capture (families[${replay}]) that this machine does not have: name the profile's file here (promsoak run <profile.json> --fleet …)`);
   }
   return { ...wire, source: `${first.url}/profile` };
 }
