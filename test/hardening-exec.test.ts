@@ -8,6 +8,7 @@ import { splitWords } from '../src/common/shell-words.js';
 import { PromsoakError } from '../src/common/errors.js';
 import { fillPlaceholders, parseTarget } from '../src/run/target-spec.js';
 import { planTargetLaunch } from '../src/run/target-kinds.js';
+import { planTarget } from '../src/run/target-plan.js';
 import { CLI, ROOT } from './helpers/tools.js';
 
 const usage = (re: RegExp) => (e: unknown): boolean => e instanceof PromsoakError && e.exitCode === 2 && re.test(e.message) && !e.message.includes('\n');
@@ -55,6 +56,17 @@ describe('exec: command lines are split into argv once, as sh splits words, with
     assert.equal(launch.argv![0], 'scraper');
     assert.equal(launch.argv![2], `${dir}/x y`);
     assert.equal(launch.argv!.length, 4);
+  });
+});
+
+describe('exec: a program that is not there', () => {
+  it('is one line before anything starts, exit 1', () => {
+    const flags = { targetMetrics: 'http://127.0.0.1:{port}/metrics', targetSamples: 'x' };
+    assert.throws(
+      () => planTarget({ target: 'exec:no-such-scraper-here {port}', ...flags }),
+      (e: unknown) => e instanceof PromsoakError && e.code === 'PROMSOAK_TARGET_START' && e.exitCode === 1 && /--target exec: "no-such-scraper-here" is not installed or not on PATH/.test(e.message),
+    );
+    assert.equal(planTarget({ target: `exec:${process.execPath} -e 1 {port}`, ...flags }).spec.kind, 'exec');
   });
 });
 
