@@ -5,8 +5,8 @@ import { makeUniqueDir } from '../common/out-dir.js';
 
 /**
  * A run's directory: `<out>/<UTC time>-<profile>/` (`-2`, `-3` … after it when that name is
- * taken; the profile's name is checked by the schema, and the path kept inside `<out>`) with profile.json, frames.ndjson, gc.ndjson,
- * summary.json, report.html, engine.stderr.log. Frames and GC events are appended as they
+ * taken; the profile's name is checked by the schema, and the path kept inside `<out>`) with
+ * profile.json, frames.ndjson, gc.ndjson, summary.json, report.html, engine.stderr.log. Frames and GC events are appended as they
  * arrive (synchronously, a line at a time), so a run stopped by Ctrl-C or a crash still
  * leaves every second it measured on disk.
  */
