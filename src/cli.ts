@@ -16,6 +16,7 @@ import { compareCommand } from './commands/compare.js';
 import { heapDiffCommand, heapSummaryCommand } from './commands/heap.js';
 import { profileTopCommand } from './commands/profile.js';
 import { parseTimes } from './run/heap-diagnostics.js';
+import { visible } from './common/terminal-text.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
 const log = (line: string): void => void process.stdout.write(line + '\n');
@@ -23,12 +24,12 @@ let verbose = process.argv.includes('--verbose');
 
 function fail(e: unknown): never {
   if (isPromsoakError(e)) {
-    process.stderr.write(`promsoak: ${e.message}\n`);
+    process.stderr.write(`promsoak: ${visible(e.message, { keepNewlines: true })}\n`);
     if (verbose) process.stderr.write(`${e.stack}\n`);
     process.exit(e.exitCode);
   }
   const err = e as Error;
-  process.stderr.write(`promsoak: ${err?.message ?? String(e)}${verbose ? '\n' + err?.stack : ' (--verbose for the stack)'}\n`);
+  process.stderr.write(`promsoak: ${visible(err?.message ?? String(e), { keepNewlines: true })}${verbose ? '\n' + err?.stack : ' (--verbose for the stack)'}\n`);
   process.exit(1);
 }
 
@@ -177,7 +178,7 @@ export const buildCli = (argv: string[]) =>
         .option('duration', { type: 'number', describe: "Seconds measured after the warm-up (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Seconds of warm-up left out of the figures (default: the profile's)" })
         .option('ingester', { type: 'string', describe: 'The built-in engine\'s ingester: cached (default), naive or module:<path>' })
-        .option('target', { type: 'string', describe: "The system under test: builtin (default), prometheus[:<binary>], victoria-metrics[:<binary>], exec:'<command with {file_sd} {http_sd} {port} {dir} {interval} {timeout}>', url:<metrics url>" })
+        .option('target', { type: 'string', describe: "The system under test: builtin (default), prometheus[:<binary>], victoria-metrics[:<binary>], exec:'<command with {file_sd} {http_sd} {port} {dir} {interval} {timeout}>' (split into words like sh, quotes and backslashes, no expansion, run without a shell; a placeholder fills inside its word), url:<metrics url>" })
         .option('target-metrics', { type: 'string', describe: "exec: where its own metrics are, e.g. 'http://127.0.0.1:{port}/metrics'" })
         .option('target-samples', { type: 'string', describe: "The counter of samples the target ingested, e.g. 'my_samples_total' or 'a{type=\"x\"} + b'" })
         .option('pid', { type: 'number', describe: 'url: the running target\'s local pid (CPU and memory from /proc)' })

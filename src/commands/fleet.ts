@@ -6,6 +6,7 @@ import { loadProfile } from '../profile/load.js';
 import { defaultThreads, startFleet, type Fleet } from '../fleet/fleet.js';
 import { describeIds, parseShard } from '../fleet/shard.js';
 import { isIP } from 'node:net';
+import { visible } from '../common/terminal-text.js';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -58,7 +59,7 @@ export function readyLine(fleet: Fleet, name: string): string {
     ? `shard ${fleet.shard.index}/${fleet.shard.count}: ${served} of ${fleet.exporters} exporters (ids ≡ ${fleet.shard.index} mod ${fleet.shard.count})`
     : `${fleet.exporters} exporters`;
   return (
-    `promsoak fleet ready: profile ${name}, ${which} x ${fleet.seriesPerExporter} series = ${series} series ` +
+    `promsoak fleet ready: profile ${visible(name)}, ${which} x ${fleet.seriesPerExporter} series = ${series} series ` +
     `at ${fleet.url}/exporters/${describeIds(fleet.exporters, fleet.shard)}/metrics; ` +
     (fleet.fileSd ? `file_sd ${fleet.fileSd}; ` : '') +
     `http_sd ${fleet.httpSd}; stats ${fleet.url}/stats; metrics ${fleet.url}/metrics; ${fleet.threads} render thread${fleet.threads === 1 ? '' : 's'}` +

@@ -1,8 +1,8 @@
 import { checkIngesterSpec } from '../common/ingester-spec.js';
 import { positiveInt } from '../common/options.js';
 import { writeFileSync } from 'node:fs';
-import { makeOutDir } from '../common/out-dir.js';
-import { join, resolve } from 'node:path';
+import { makeUniqueDir } from '../common/out-dir.js';
+import { join } from 'node:path';
 import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
 import { planTarget } from '../run/target-plan.js';
@@ -47,6 +47,15 @@ function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; t
   return v.target === 'builtin' ? {} : { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples };
 }
 
+/**
+ * A compare's directory, `<out>/<UTC time>-compare-<profile>/`, its own even when another
+ * compare starts in the same second (`-2`, `-3` …: one mkdir a try).
+ */
+export function makeCompareDir(out: string, profileName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return makeUniqueDir(out, `${stamp}-compare-${profileName}`);
+}
+
 /** `promsoak compare`: the same soak across settings, interleaved, each run with its own directory. */
 export async function runCompare(
   o: CompareOptions,
@@ -64,9 +73,7 @@ export async function runCompare(
     planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined });
   }
   const order = interleave(variants, o.repeat);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const dir = resolve(o.out, `${stamp}-compare-${profile.name}`);
-  makeOutDir(dir);
+  const dir = makeCompareDir(o.out, profile.name);
   const runs: { variant: number; repeat: number; dir: string; summary: Summary }[] = [];
   let interrupted = false;
   let stop = false;

@@ -4,7 +4,7 @@ import { dirname, resolve, basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ProfileError } from '../common/errors.js';
-import { profileSchema, type FamilyInput, type FaultsInput, type ProfileInput } from './schema.js';
+import { profileNameSchema, profileSchema, type FamilyInput, type FaultsInput, type ProfileInput } from './schema.js';
 
 /** The folder of shipped profiles (works from src/ under tsx and from dist/src/). */
 export function profilesDir(): string {
@@ -71,6 +71,10 @@ export function parseProfile(text: string, path: string): ResolvedProfile {
 }
 
 function resolveDefaults(p: ProfileInput, path: string, shown: string): ResolvedProfile {
+  // Without a "name", the file's name is the profile's: held to the same rule.
+  const name = p.name ?? basename(path, '.json');
+  const named = profileNameSchema.safeParse(name);
+  if (!named.success) throw new ProfileError(`${shown}: profile.name is absent and the file's name ${JSON.stringify(name)} ${named.error.issues[0]!.message}; give the profile a "name"`);
   const interval = p.scrapeIntervalSeconds ?? DEFAULTS.intervalSeconds;
   if (p.scrapeTimeoutSeconds !== undefined && p.scrapeTimeoutSeconds > interval) {
     throw new ProfileError(`${shown}: scrapeTimeoutSeconds (${p.scrapeTimeoutSeconds}) must not exceed scrapeIntervalSeconds (${interval})`);
@@ -101,7 +105,7 @@ function resolveDefaults(p: ProfileInput, path: string, shown: string): Resolved
     }
   });
   return {
-    name: p.name ?? basename(path, '.json'),
+    name,
     description: p.description ?? '',
     source: path,
     exporters: p.exporters,

@@ -1,4 +1,5 @@
 import type { Summary } from '../analysis/summary.js';
+import { visible } from '../common/terminal-text.js';
 
 const MiB = 2 ** 20;
 
@@ -29,11 +30,11 @@ const explained = (x: Summary['starvation']['seconds'][number]): string =>
 /** The summary for a terminal: the verdict in words, then the numbers behind it. */
 export function renderTerminal(s: Summary, dir: string): string {
   const lines: string[] = [];
-  const sut = s.run.target && s.run.target.kind !== 'builtin' ? `target ${s.run.ingester}${s.run.target.version ? ` (${s.run.target.version})` : ''}` : `ingester ${s.run.ingester}`;
-  lines.push(`promsoak run: ${s.run.profile}, ${sut}, ${s.run.measuredSeconds} s measured${s.run.missingSeconds ? ` (${s.run.missingSeconds} s of them without a frame)` : ''} after ${s.run.warmupSeconds} s warm-up` +
+  const sut = s.run.target && s.run.target.kind !== 'builtin' ? `target ${visible(s.run.ingester)}${s.run.target.version ? ` (${visible(s.run.target.version)})` : ''}` : `ingester ${visible(s.run.ingester)}`;
+  lines.push(`promsoak run: ${visible(s.run.profile)}, ${sut}, ${s.run.measuredSeconds} s measured${s.run.missingSeconds ? ` (${s.run.missingSeconds} s of them without a frame)` : ''} after ${s.run.warmupSeconds} s warm-up` +
     `${s.run.cores ? `, ${s.run.target && s.run.target.kind !== 'builtin' ? 'target' : 'engine'} on CPUs ${s.run.cores}` : ''}${s.run.v8Flags.length ? `, V8 ${s.run.v8Flags.join(' ')}` : ''} (${s.run.stopReason})`);
   lines.push('');
-  for (const v of s.verdict) lines.push(`  • ${v}`);
+  for (const v of s.verdict) lines.push(`  • ${visible(v, { keepNewlines: true })}`);
   lines.push('');
   const rows: [string, string][] = [
     ['samples/s', `mean ${s.samplesPerSecond.mean}  CV ${s.samplesPerSecond.cv ?? 'n/a'}  min ${s.samplesPerSecond.min}  median ${s.samplesPerSecond.median}  offered ${s.samplesPerSecond.expected}`],
@@ -90,7 +91,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     for (const t of s.thresholds) lines.push(`  threshold ${t.expression}: ${t.ok ? 'ok' : 'FAILED'} (actual ${t.actual ?? 'n/a'})`);
   }
   lines.push('');
-  lines.push(`  run directory: ${dir}  (report.html, summary.json, frames.ndjson, gc.ndjson)`);
+  lines.push(`  run directory: ${visible(dir)}  (report.html, summary.json, frames.ndjson, gc.ndjson)`);
   return lines.join('\n');
 }
 

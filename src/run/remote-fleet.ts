@@ -6,8 +6,10 @@ import { checkCoverage, formatShard, inShard, WHOLE_FLEET, type Shard } from '..
 import type { TargetGroup } from '../fleet/sd.js';
 import { profileDigest, wireDigest, type WireProfile } from '../profile/digest.js';
 import { loadProfile, resolveProfilePath, type ResolvedProfile } from '../profile/load.js';
+import { profileNameSchema } from '../profile/schema.js';
 import { FLEET_STATS_SCHEMA_VERSION, isFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
 import { fetchShardJson, ShardFetchError } from './shard-client.js';
+import { visible } from '../common/terminal-text.js';
 
 /**
  * `promsoak run --fleet <url>,…`: fleets already running (`promsoak fleet --shard i/n`, on
@@ -105,7 +107,12 @@ async function get(url: string, shard: string, timeoutMs: number): Promise<unkno
   }
 }
 
-const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${s.stats.profile.name} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
+const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${visible(s.stats.profile.name)} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
+/** A value a shard sent, for a message: JSON (control characters escaped), at most ~70 characters. */
+const preview = (v: unknown): string => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 70 ? `${s.slice(0, 67)}...` : s;
+};
 const short = (digest: string): string => digest.slice(0, 'sha256:'.length + 12);
 
 /**
@@ -136,9 +143,12 @@ async function shardsProfile(first: RemoteShard, given: string | ResolvedProfile
   if (typeof wire !== 'object' || wire === null || !Array.isArray(wire.families) || wireDigest(wire) !== theirs.digest) {
     throw mismatch(`--fleet ${first.url}: its /profile is not the profile its /stats names (${short(theirs.digest)})`);
   }
+  // Its name becomes the run directory's: held to the profile schema's rule, as a file's is.
+  const named = profileNameSchema.safeParse(wire.name);
+  if (!named.success) throw mismatch(`--fleet ${first.url}: its /profile's name ${preview(wire.name)} ${named.error.issues[0]!.message}`);
   const replay = wire.families.findIndex((f) => f.type === 'replay');
   if (replay >= 0) {
-    throw mismatch(`the shards' profile ${theirs.name} replays a capture (families[${replay}]) that this machine does not have: name the profile's file here (promsoak run <profile.json> --fleet …)`);
+    throw mismatch(`the shards' profile ${visible(theirs.name)} replays a capture (families[${replay}]) that this machine does not have: name the profile's file here (promsoak run <profile.json> --fleet …)`);
   }
   return { ...wire, source: `${first.url}/profile` };
 }

@@ -1,11 +1,12 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
-import { makeOutDir } from '../common/out-dir.js';
+import { makeUniqueDir } from '../common/out-dir.js';
 
 /**
- * A run's directory: `<out>/<UTC time>-<profile>/` with profile.json, frames.ndjson, gc.ndjson,
- * summary.json, report.html, engine.stderr.log. Frames and GC events are appended as they
+ * A run's directory: `<out>/<UTC time>-<profile>/` (`-2`, `-3` … after it when that name is
+ * taken; the profile's name is checked by the schema, and the path kept inside `<out>`) with
+ * profile.json, frames.ndjson, gc.ndjson, summary.json, report.html, engine.stderr.log. Frames and GC events are appended as they
  * arrive (synchronously, a line at a time), so a run stopped by Ctrl-C or a crash still
  * leaves every second it measured on disk.
  */
@@ -13,11 +14,8 @@ export class RunDir {
   readonly path: string;
   constructor(out: string, profileName: string, now = new Date(), logs: string[] = ['engine.stderr.log']) {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const root = makeOutDir(out);
-    let path = resolve(root, `${stamp}-${profileName}`);
-    for (let i = 2; existsSync(path); i++) path = resolve(root, `${stamp}-${profileName}-${i}`);
-    mkdirSync(path);
-    this.path = path;
+    // One mkdir a try (-2, -3 … when taken): runs started in the same second get their own.
+    this.path = makeUniqueDir(out, `${stamp}-${profileName}`);
     for (const f of ['frames.ndjson', 'gc.ndjson', ...logs]) writeFileSync(this.file(f), '');
   }
 

@@ -83,6 +83,8 @@ export function planTarget(o: TargetOptions): TargetPlan {
     pid = positiveInt('--pid', o.pid);
     if (!existsSync(`/proc/${pid}/stat`)) throw usage(`--pid ${pid}: no such process on this machine`);
   }
+  // An exec: program that is not there is said now (spawned without a shell, it would only be an ENOENT at start).
+  if (spec.kind === 'exec') resolveBinary(spec.argv[0]!, 'exec');
   const launched = spec.kind === 'prometheus' || spec.kind === 'victoria-metrics';
   const binary = launched ? resolveBinary(spec.binary, spec.kind) : null;
   // VictoriaMetrics answers -version; Prometheus --version.

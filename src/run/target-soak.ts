@@ -57,8 +57,8 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       // Go's runtime: one GC line per cycle on stderr unless the user chose GODEBUG; its
       // scheduler on the cores it is pinned to.
       const env: Record<string, string> = { ...(plan.target.env.GODEBUG === undefined ? { GODEBUG: 'gctrace=1' } : {}), ...(o.cores !== undefined ? { GOMAXPROCS: String(o.cores) } : {}), ...plan.target.env };
-      // exec: the command line as run (its placeholders filled), not the shell around it.
-      info.flags = spec.kind === 'exec' ? [launch.argv[2]!.replace(/^exec /, '')] : launch.argv.slice(1);
+      // The arguments as run (an exec: command's placeholders filled, one element each).
+      info.flags = launch.argv.slice(1);
       info.env = env;
       proc = launchProcess({
         argv: launch.argv,
