@@ -63,6 +63,11 @@ export interface FleetStats {
     /** Whole seconds measured (the fleet's 1 s ticks) and how many of them had render tasks waiting. */
     seconds: number;
     queuedSeconds: number;
+    /**
+     * Connections the fleet cut off: more pipelined requests unanswered than it allows, or a
+     * response left unread for long (fleet/connection-queue.ts). Absent from older fleets.
+     */
+    connectionsCut?: number;
   };
   /** The last whole second the fleet measured; null until its first second has passed. */
   lastSecond:
