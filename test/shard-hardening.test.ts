@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../src/fleet/fleet.js';
 import { loadProfile } from '../src/profile/load.js';
+import { connectFleet } from '../src/run/remote-fleet.js';
 import { runSoak } from '../src/run/soak.js';
+import { runCompare } from '../src/compare/compare.js';
 import { ShardPoller } from '../src/run/shard-poller.js';
+import { TargetHosts } from '../src/run/target-hosts.js';
+import { hostList } from '../src/common/options.js';
 import type { Summary } from '../src/analysis/summary.js';
 import { CLI, ROOT } from './helpers/tools.js';
 
@@ -118,6 +122,60 @@ describe('run --fleet: a shard whose answers are not a fleet\'s, at the start, i
     oneLine(await run(), 2, new RegExp(`^promsoak: --fleet ${esc(shard.url)}: its /sd is not a list of target groups: \\[3\\]\\.targets\\[0\\]: must be host:port \\(got "no port"\\)\\n$`));
   });
 
+  it('--allow-target-hosts without --fleet, or not a host: exit 2', async () => {
+    oneLine(await cli(['run', 'smoke', '--allow-target-hosts', '127.0.0.2', '--duration', '1', '--out', tmp('runs')]), 2, /^promsoak: --allow-target-hosts applies to the targets of --fleet's shards: give --fleet too\n$/);
+    oneLine(await run('--allow-target-hosts', 'http://x:1'), 2, /^promsoak: --allow-target-hosts http:\/\/x:1: not a host name or IP address \(hosts only, no port or scheme\)\n$/);
+  });
+});
+
+describe('run --fleet: a shard\'s /sd may only send the engine to the shard\'s own host', () => {
+  let fleet: Fleet;
+  let shard: FakeShard;
+  before(async () => {
+    // The exporters on 127.0.0.2, the shard that lists them on 127.0.0.1.
+    fleet = await startFleet({ profile: loadProfile('smoke'), threads: 1, shard: { index: 0, count: 1 }, host: '127.0.0.2' });
+    shard = await new FakeShard(fleet).start('127.0.0.1');
+  });
+  after(async () => {
+    await shard.close();
+    await fleet.close();
+  });
+
+  it('targets on 127.0.0.2 from a shard on 127.0.0.1: refused naming both, exit 2', async () => {
+    await assert.rejects(connectFleet({ fleet: shard.url }), (e: { code: string; exitCode: number; message: string }) => {
+      assert.equal(e.exitCode, 2);
+      assert.match(e.message, new RegExp(`^--fleet ${esc(shard.url)}: its /sd lists a target on 127\\.0\\.0\\.2, not on the shard's own host 127\\.0\\.0\\.1 \\(exporter 0\\); the engine scrapes only the shard's host unless told: --allow-target-hosts 127\\.0\\.0\\.2$`));
+      return true;
+    });
+    oneLine(await cli(['run', '--fleet', shard.url, '--duration', '2', '--warmup', '0', '--out', tmp('runs')]), 2, /^promsoak: --fleet http:\/\/127\.0\.0\.1:\d+: its \/sd lists a target on 127\.0\.0\.2, not on the shard's own host 127\.0\.0\.1/);
+  });
+
+  it('accepted with --allow-target-hosts 127.0.0.2, and only with that host', async () => {
+    const remote = await connectFleet({ fleet: shard.url, allowTargetHosts: '127.0.0.2' });
+    assert.equal(remote.groups.length, 20);
+    assert.ok(remote.groups.every((g) => g.targets[0] === `127.0.0.2:${fleet.port}`));
+    // Another host allowed is not this one.
+    await assert.rejects(connectFleet({ fleet: shard.url, allowTargetHosts: '127.0.0.3' }), /its \/sd lists a target on 127\.0\.0\.2/);
+  });
+
+  it('compare --fleet: refused before the first run, and --allow-target-hosts reaches its check', async () => {
+    const out = tmp('compare');
+    await assert.rejects(runCompare({ fleet: shard.url, repeat: 1, durationSeconds: 1, out }), /its \/sd lists a target on 127\.0\.0\.2, not on the shard's own host 127\.0\.0\.1/);
+    await assert.rejects(runCompare({ allowTargetHosts: '127.0.0.2', repeat: 1, durationSeconds: 1, out }), /--allow-target-hosts applies to the targets of --fleet's shards: give --fleet too/);
+  });
+
+  it('hosts compare by address: localhost, 127.0.0.1 and ::1 are one host; a name that does not resolve is refused', async () => {
+    const h = new TargetHosts([], 2000);
+    assert.equal(await h.refuse('http://127.0.0.1:9400', 'localhost:9401'), undefined);
+    assert.equal(await h.refuse('http://localhost:9400', '[::1]:9401'), undefined);
+    assert.equal(await h.refuse('http://[::1]:9400', '127.0.0.1:9401'), undefined);
+    assert.equal(await h.refuse('http://127.0.0.1:9400', '127.0.0.1:1'), undefined);
+    assert.match((await h.refuse('http://127.0.0.1:9400', '127.0.0.2:9400'))!, /^a target on 127\.0\.0\.2, not on the shard's own host 127\.0\.0\.1$/);
+    assert.match((await h.refuse('http://127.0.0.1:9400', 'no-such-host.invalid:9400'))!, /^a target on no-such-host\.invalid, which does not resolve/);
+    assert.equal(await new TargetHosts(['127.0.0.2'], 2000).refuse('http://127.0.0.1:9400', '127.0.0.2:9400'), undefined);
+    assert.deepEqual(hostList('--allow-target-hosts', ' 10.0.0.7, [::1],exporters.example '), ['10.0.0.7', '[::1]', 'exporters.example']);
+    for (const bad of ['', ',', '10.0.0.7:9400', 'a b', 'http://x']) assert.throws(() => hostList('--allow-target-hosts', bad), (e: { exitCode: number }) => e.exitCode === 2, bad);
+  });
 });
 
 describe('run --fleet: a shard whose /stats turns bad mid-soak is a shard down, never a crash', () => {

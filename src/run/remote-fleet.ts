@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { PromsoakError } from '../common/errors.js';
-import { positiveInt } from '../common/options.js';
+import { hostList, positiveInt } from '../common/options.js';
 import { checkCoverage, formatShard, WHOLE_FLEET, type Shard } from '../fleet/shard.js';
 import type { TargetGroup } from '../fleet/sd.js';
 import { profileDigest, wireDigest, type WireProfile } from '../profile/digest.js';
@@ -9,12 +9,14 @@ import { loadProfile, resolveProfilePath, type ResolvedProfile } from '../profil
 import { FLEET_STATS_SCHEMA_VERSION, readFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
 import { BODY_LIMIT, fetchShardJson, sdBodyLimit, ShardFetchError, STATS_BODY_LIMIT } from './shard-client.js';
 import { mergeSd } from './shard-sd.js';
+import { TargetHosts } from './target-hosts.js';
 
 /**
  * `promsoak run --fleet <url>,…`: fleets already running (`promsoak fleet --shard i/n`, on
  * this host or others) instead of the soak's own. Before anything starts, each one's /stats
  * is read: they must serve one profile (one digest), and their shards must cover the fleet
- * exactly once. Their /sd lists are merged into the file_sd the system under test reads. Every answer
+ * exactly once. Their /sd lists are merged into the file_sd the system under test reads; each
+ * lists targets on its own host only, unless --allow-target-hosts names others. Every answer
  * is read bounded (1 MiB for /stats, 4 MiB for /profile and /sd, more for /sd of a big shard;
  * 64 levels of nesting) and checked field by field. Every failure is one line naming the
  * shard: unreachable (exit 1), anything else (exit 2).
@@ -66,9 +68,10 @@ export function parseFleetUrls(text: string): string[] {
 }
 
 /** Reads every shard's /stats and /sd, checks they make one fleet, and resolves its profile. */
-export async function connectFleet(o: { fleet: string; profile?: string | ResolvedProfile; exporters?: number }, timeoutMs = SHARD_TIMEOUT_MS): Promise<RemoteFleet> {
+export async function connectFleet(o: { fleet: string; profile?: string | ResolvedProfile; exporters?: number; allowTargetHosts?: string }, timeoutMs = SHARD_TIMEOUT_MS): Promise<RemoteFleet> {
   const urls = parseFleetUrls(o.fleet);
   positiveInt('--exporters', o.exporters);
+  const allowed = hostList('--allow-target-hosts', o.allowTargetHosts) ?? [];
   const shards = await Promise.all(urls.map((url) => readStats(url, timeoutMs)));
   const digests = [...new Set(shards.map((s) => s.stats.profile.digest))];
   if (digests.length > 1) {
@@ -80,7 +83,7 @@ export async function connectFleet(o: { fleet: string; profile?: string | Resolv
   const digest = digests[0]!;
   const profile = await shardsProfile(shards[0]!, o.profile, o.exporters, timeoutMs);
   const sds = await Promise.all(shards.map(async (s) => ({ s, sd: await get(`${s.url}/sd`, s.url, timeoutMs, sdBodyLimit(s.stats.exporters)) })));
-  const groups = mergeSd(sds, profile.exporters);
+  const groups = await mergeSd(sds, profile.exporters, new TargetHosts(allowed, timeoutMs));
   const here = hostname();
   return { shards, profile, digest, groups, cores: shards.reduce((a, s) => a + s.stats.fleet.cores, 0), onThisHost: shards.some((s) => s.stats.fleet.host === here) };
 }
