@@ -175,6 +175,7 @@ export const buildCli = (argv: string[]) =>
       y
         .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
         .option('fleet', { type: 'string', describe: 'Fleets already running instead of the soak\'s own: their base URLs, comma-separated (promsoak fleet --shard i/n on this or other hosts)' })
+        .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts (comma-separated) a shard's /sd may list targets on besides the shard's own" })
         .option('duration', { type: 'number', describe: "Seconds measured after the warm-up (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Seconds of warm-up left out of the figures (default: the profile's)" })
         .option('ingester', { type: 'string', describe: 'The built-in engine\'s ingester: cached (default), naive or module:<path>' })
@@ -203,6 +204,7 @@ export const buildCli = (argv: string[]) =>
         {
           profile: a.profile,
           fleet: a.fleet,
+          allowTargetHosts: a.allowTargetHosts,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
           ingester: a.ingester,
@@ -240,6 +242,7 @@ export const buildCli = (argv: string[]) =>
       y
         .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
         .option('fleet', { type: 'string', describe: 'Fleets already running, for every run: their base URLs, comma-separated (see run --fleet)' })
+        .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts (comma-separated) a shard's /sd may list targets on besides the shard's own (see run)" })
         .option('cores', { type: 'string', describe: 'Comma list of engine core counts, e.g. 1,2' })
         .option('ingester', { type: 'string', describe: 'Comma list, e.g. cached,naive (default cached)' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "One V8 setting per use (repeatable), e.g. --v8-flags '--max-semi-space-size=16'" })
@@ -270,6 +273,7 @@ export const buildCli = (argv: string[]) =>
         {
           profile: a.profile,
           fleet: a.fleet,
+          allowTargetHosts: a.allowTargetHosts,
           cores,
           ingesters: a.ingester ? a.ingester.split(',').map((s) => s.trim()) : undefined,
           v8Flags: list(a.v8Flags),

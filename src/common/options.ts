@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { PromsoakError } from './errors.js';
 
 /**
@@ -35,4 +36,18 @@ export function positiveInts(name: string, v: number[] | undefined, max: number)
   if (!Array.isArray(v) || v.length === 0) throw usage(`${name} must be a comma-separated list of positive integers`);
   for (const x of v) if (!Number.isInteger(x) || x < 1 || x > max) throw usage(`${name} must hold integers in 1..${max} (got ${x})`);
   return v;
+}
+
+/** `a,b,…`: host names or IP addresses (an IPv6 one with or without brackets), no ports. */
+export function hostList(name: string, v: string | undefined): string[] | undefined {
+  if (v === undefined) return v;
+  const items = String(v).split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw usage(`${name} needs at least one host, e.g. ${name} 10.0.0.7,exporters.example (got "${v}")`);
+  for (const h of items) {
+    const bare = h.replace(/^\[(.*)\]$/, '$1');
+    if (!(isIP(bare) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(bare))) {
+      throw usage(`${name} ${h}: not a host name or IP address (hosts only, no port or scheme)`);
+    }
+  }
+  return items;
 }

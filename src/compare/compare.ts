@@ -1,3 +1,4 @@
+import { PromsoakError } from '../common/errors.js';
 import { checkIngesterSpec } from '../common/ingester-spec.js';
 import { positiveInt } from '../common/options.js';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 
-export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'onFleetEvent'> {
+export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'> {
   /** Absent: `default`, or with `fleet` the shards' own. */
   profile?: string;
   repeat: number;
@@ -63,7 +64,9 @@ export async function runCompare(
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
   // With --fleet every run soaks the same running shards: checked once now, and again by each run.
-  const profile = o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters })).profile : loadProfile(o.profile ?? 'default');
+  if (o.fleet === undefined && o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
+  const profile =
+    o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters, allowTargetHosts: o.allowTargetHosts })).profile : loadProfile(o.profile ?? 'default');
   positiveInt('--repeat', o.repeat, 1000);
   const variants = planVariants(o);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
@@ -102,6 +105,7 @@ export async function runCompare(
         metricsHost: o.metricsHost,
         onMetricsUrl: o.onMetricsUrl,
         fleet: o.fleet,
+        allowTargetHosts: o.allowTargetHosts,
         onFleetEvent: o.onFleetEvent,
       },
       onProgress,

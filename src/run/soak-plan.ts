@@ -23,6 +23,8 @@ export interface SoakOptions {
   profile?: string | ResolvedProfile;
   /** Fleets already running instead of the soak's own: their base URLs, comma-separated (run/remote-fleet.ts). */
   fleet?: string;
+  /** Hosts, comma-separated, that `fleet` shards' /sd may send the engine to besides each shard's own (run/target-hosts.ts). */
+  allowTargetHosts?: string;
   /** Told one line when a `fleet` shard stops answering or comes back. */
   onFleetEvent?: (line: string) => void;
   durationSeconds?: number;
