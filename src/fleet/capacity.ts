@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { PromsoakError } from '../common/errors.js';
 import type { ResolvedProfile } from '../profile/load.js';
+import { replayFileBytes } from '../profile/replay-file.js';
 import { estimateLines } from './render/model.js';
 
 /**
@@ -23,7 +23,7 @@ export interface Footprint {
 }
 
 export function fleetFootprint(profile: ResolvedProfile, threads: number): Footprint {
-  const linesPerExporter = estimateLines(profile, (p) => statSync(p, { throwIfNoEntry: false })?.size ?? 0);
+  const linesPerExporter = estimateLines(profile, replayFileBytes);
   return { linesPerExporter, series: linesPerExporter * profile.exporters, fleetBytes: linesPerExporter * MODEL_BYTES_PER_LINE * (threads + 1) };
 }
 
