@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
 import { readRegularFile } from '../common/read-file.js';
 import { Entry, formatOf, parserFor, type ExpositionFormat } from '../engine/parse/index.js';
-import { positiveInt, positiveNumber } from '../common/options.js';
+import { positiveInt, seconds } from '../common/options.js';
 
 export interface ParseCommandOptions {
   /** A file path, or an http(s) URL on loopback. */
@@ -93,7 +93,7 @@ export async function loadExposition(source: string, format?: ExpositionFormat, 
   if (!isLoopback(url.hostname)) {
     throw new PromsoakError('PROMSOAK_USAGE', `parse fetches loopback URLs only (127.0.0.0/8, ::1, localhost); got host ${url.hostname}`);
   }
-  const timeoutSeconds = positiveNumber('--timeout', limits.timeoutSeconds) ?? PARSE_FETCH_DEFAULTS.timeoutSeconds;
+  const timeoutSeconds = seconds('--timeout', limits.timeoutSeconds) ?? PARSE_FETCH_DEFAULTS.timeoutSeconds;
   // undici's bodyTimeout is between bytes: a body that keeps coming needs a deadline of its own,
   // cleared once the fetch is over (a signal that fires later would abort a finished request).
   const abort = new AbortController();

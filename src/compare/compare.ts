@@ -1,5 +1,5 @@
 import { checkIngesterSpec } from '../common/ingester-spec.js';
-import { positiveInt } from '../common/options.js';
+import { positiveInt, positiveNumber } from '../common/options.js';
 import { writeFileSync } from 'node:fs';
 import { makeOutDir } from '../common/out-dir.js';
 import { join, resolve } from 'node:path';
@@ -8,7 +8,7 @@ import { runSoak } from '../run/soak.js';
 import { planTarget } from '../run/target-plan.js';
 import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
-import type { SoakOptions } from '../run/soak-plan.js';
+import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
@@ -56,6 +56,10 @@ export async function runCompare(
   // With --fleet every run soaks the same running shards: checked once now, and again by each run.
   const profile = o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters })).profile : loadProfile(o.profile ?? 'default');
   positiveInt('--repeat', o.repeat, 1000);
+  // Before the compare directory is made: not at the first run's start.
+  checkSoakSeconds(o);
+  positiveNumber('--max-cv', o.findCores?.maxCv);
+  positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
   const variants = planVariants(o);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
   for (const v of variants) {
