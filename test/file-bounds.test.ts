@@ -47,9 +47,9 @@ function hostileFiles(dir: string): Record<string, { path: string; why: RegExp }
   writeFileSync(big, '');
   truncateSync(big, REPLAY_MAX_BYTES + 1);
   return {
-    'dev-zero': { path: '/dev/zero', why: /^promsoak: \/dev\/zero: not a regular file \(a character device\)/ },
-    fifo: { path: fifo, why: /capture\.fifo: not a regular file \(a FIFO\)/ },
-    dir: { path: sub, why: /a-dir: not a regular file \(a directory\)/ },
+    'dev-zero': { path: '/dev/zero', why: /^promsoak: \/dev\/zero: .*must be a regular file; it is a character device, not a file\n$/ },
+    fifo: { path: fifo, why: /capture\.fifo: .*must be a regular file; it is a FIFO, not a file\n$/ },
+    dir: { path: sub, why: /a-dir: .*must be a regular file; it is a directory, not a file\n$/ },
     big: { path: big, why: /big\.prom: 64\.0 MiB \(67108865 bytes\), over the limit of 64 MiB \(67108864 bytes\)/ },
   };
 }
@@ -105,6 +105,26 @@ describe('parse <file>: the same checks, --body-limit its bound', () => {
     const r = await cli(['parse', small, '--body-limit', '100'], dir);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /small\.prom: 1000 bytes, over the limit of 100 bytes for an exposition to parse \(--body-limit\)/);
+  });
+});
+
+describe('the other files a command reads: a profile, a file_sd, a heap snapshot', () => {
+  it('a FIFO in their place is one line naming it, exit 2, without blocking (before: each open or read blocked forever)', async () => {
+    const dir = scratch();
+    const fifo = join(dir, 'p.json');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+    for (const [cmd, what] of [
+      [['fleet', fifo, '--duration', '1', '--out', dir], /a profile must be a regular file/],
+      [['engine', '--targets', fifo, '--duration', '1'], /a file_sd targets file must be a regular file/],
+      [['heap', 'summary', fifo], /a heap snapshot must be a regular file/],
+    ] as const) {
+      const r = await cli([...cmd], dir);
+      assert.equal(r.status, 2, `${cmd[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /^promsoak: .*p\.json: .*; it is a FIFO, not a file\n$/);
+      assert.match(r.stderr, what);
+      oneLine(r);
+      assert.ok(r.ms < 10_000, `${cmd[0]}: ${r.ms} ms`);
+    }
   });
 });
 

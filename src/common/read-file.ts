@@ -56,6 +56,14 @@ export function readRegularFile(path: string, limit: FileLimit): Buffer {
   }
 }
 
+/**
+ * An open descriptor of a regular file, for a reader that streams it (a heap snapshot: any
+ * size); the caller closes it. A FIFO, a device or a directory throws, as above.
+ */
+export function openRegularFile(path: string, what: string): number {
+  return openChecked(path, { maxBytes: Number.POSITIVE_INFINITY, what }).fd;
+}
+
 function openChecked(path: string, limit: FileLimit): { fd: number; size: number } {
   let fd: number;
   let st: Stats;
@@ -72,7 +80,7 @@ function openChecked(path: string, limit: FileLimit): { fd: number; size: number
   }
   if (!st.isFile()) {
     closeSync(fd);
-    throw refuse(path, limit, `not a regular file (${kindOf(st)}); ${limit.what} must be one`);
+    throw refuse(path, limit, `${limit.what} must be a regular file; it is ${kindOf(st)}, not a file`);
   }
   if (st.size > limit.maxBytes) {
     closeSync(fd);
@@ -91,7 +99,7 @@ function kindOf(st: Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSocket()) return 'a socket';
-  return 'not a file';
+  return 'not a regular file';
 }
 
 /** 67108864 → "64 MiB (67108864 bytes)"; small sizes in bytes. */
