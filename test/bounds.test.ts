@@ -91,13 +91,14 @@ describe('timers: every duration, timeout and interval flag', () => {
     assert.equal(parseProfile(text(86_400_000), 'p.json').faults.slow?.maxMs, 86_400_000);
   });
 
-  it('compare: --duration, --warmup and --find-cores figures are checked before the compare directory is made', async () => {
+  it('compare: --duration, --warmup, --find-cores figures and --exporters are checked before the compare directory is made', async () => {
     const out = scratch();
     for (const [args, why] of [
       [['--duration', '-1'], /--duration must be a number of seconds > 0 \(got -1\)/],
       [['--duration', '1', '--warmup', '-1'], /--warmup must be a number of seconds >= 0 \(got -1\)/],
       [['--duration', '1e12'], /--duration \+ --warmup must be at most 604800 s/],
       [['--duration', '1', '--find-cores', '--max-cpu', '5'], /--max-cpu must be at most 1 \(got 5\)/],
+      [['--duration', '1', '--exporters', '1e9'], /^promsoak: profile smoke: 1,000,000,000 exporters × \d+ series = [\d,]+ series, about [\d.]+ GiB for the fleet and the engine's head/],
     ] as const) {
       const r = await cli(['compare', 'smoke', ...args, '--out', out]);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

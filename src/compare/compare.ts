@@ -1,4 +1,7 @@
 import { checkIngesterSpec } from '../common/ingester-spec.js';
+import { DEFAULTS } from '../common/defaults.js';
+import { checkSize } from '../fleet/capacity.js';
+import { defaultThreads } from '../fleet/fleet.js';
 import { positiveInt, positiveNumber } from '../common/options.js';
 import { writeFileSync } from 'node:fs';
 import { makeOutDir } from '../common/out-dir.js';
@@ -58,6 +61,8 @@ export async function runCompare(
   positiveInt('--repeat', o.repeat, 1000);
   // Before the compare directory is made: not at the first run's start.
   checkSoakSeconds(o);
+  // Each run sizes its profile so (run/soak-plan.ts); a copy here, so that --exporters 1e9 is refused before the directory.
+  checkSize({ ...profile }, { exporters: o.exporters, threads: defaultThreads(), headWindow: DEFAULTS.headWindow });
   positiveNumber('--max-cv', o.findCores?.maxCv);
   positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
   const variants = planVariants(o);
