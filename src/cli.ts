@@ -163,7 +163,7 @@ export const buildCli = (argv: string[]) =>
         .positional('source', { type: 'string', demandOption: true, describe: 'File path or http://127.0.0.1:… URL' })
         .option('format', { choices: ['text', 'openmetrics'] as const, describe: 'Override the format (default: Content-Type for URLs, extension .om/.om.txt for files)' })
         .option('timeout', { type: 'number', describe: 'URLs: deadline for the whole fetch, seconds (default 30)' })
-        .option('body-limit', { type: 'number', describe: 'URLs: largest body read, bytes (default 64 MiB)' }),
+        .option('body-limit', { type: 'number', describe: 'Largest body read (a URL\'s or a file\'s), bytes (default 64 MiB)' }),
     async (a) => {
       await parseCommand({ source: a.source, format: a.format, timeoutSeconds: a.timeout, bodyLimitBytes: a.bodyLimit }, log);
     },

@@ -1,6 +1,9 @@
 import { PromsoakError } from '../common/errors.js';
 import { checkIngesterSpec } from '../common/ingester-spec.js';
-import { positiveInt } from '../common/options.js';
+import { DEFAULTS } from '../common/defaults.js';
+import { checkSize } from '../fleet/capacity.js';
+import { defaultThreads } from '../fleet/fleet.js';
+import { positiveInt, positiveNumber } from '../common/options.js';
 import { writeFileSync } from 'node:fs';
 import { makeUniqueDir } from '../common/out-dir.js';
 import { join } from 'node:path';
@@ -9,7 +12,7 @@ import { runSoak } from '../run/soak.js';
 import { planTarget } from '../run/target-plan.js';
 import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
-import type { SoakOptions } from '../run/soak-plan.js';
+import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
@@ -68,6 +71,12 @@ export async function runCompare(
   const profile =
     o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters, allowTargetHosts: o.allowTargetHosts })).profile : loadProfile(o.profile ?? 'default');
   positiveInt('--repeat', o.repeat, 1000);
+  // Before the compare directory is made: not at the first run's start.
+  checkSoakSeconds(o);
+  // Each run sizes its profile so (run/soak-plan.ts); a copy here, so that --exporters 1e9 is refused before the directory.
+  checkSize({ ...profile }, { exporters: o.exporters, threads: defaultThreads(), headWindow: DEFAULTS.headWindow });
+  positiveNumber('--max-cv', o.findCores?.maxCv);
+  positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
   const variants = planVariants(o);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
   for (const v of variants) {

@@ -77,6 +77,12 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
+/**
+ * The most render threads `--threads` takes: each is a V8 isolate of its own (~10 MiB before
+ * it renders anything), and threads past the cores only queue; 256 covers any machine's cores.
+ */
+export const MAX_RENDER_THREADS = 256;
+
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }

@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../common/defaults.js';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readRegularFile } from '../common/read-file.js';
 import { dirname, resolve, basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
@@ -50,9 +51,12 @@ export function resolveProfilePath(ref: string): string {
   return p;
 }
 
+/** The largest profile read: a profile is a page of JSON (a replayed capture is a file of its own). */
+export const PROFILE_FILE_MAX_BYTES = 16 * 2 ** 20;
+
 export function loadProfile(ref = 'default'): ResolvedProfile {
   const path = resolveProfilePath(ref);
-  const text = readFileSync(path, 'utf8');
+  const text = readRegularFile(path, { maxBytes: PROFILE_FILE_MAX_BYTES, what: 'a profile', code: 'PROMSOAK_PROFILE_INVALID' }).toString('utf8');
   return parseProfile(text, path);
 }
 

@@ -95,6 +95,10 @@ export const familySchema = z.discriminatedUnion(
   { error: 'must have type counter, gauge, histogram, summary, untyped or replay' },
 );
 
+/** A fault's delay, ms: at most a day (the longest scrape interval); a timer past ~24.8 days would fire at once. */
+const MAX_DELAY_MS = DEFAULTS.maxIntervalSeconds * 1000;
+const delayMs = nonNegNumber.max(MAX_DELAY_MS, { error: `must be a number in 0..${MAX_DELAY_MS} (a day)` });
+
 const fraction = z.number({ error: 'must be a number in [0, 1]' }).min(0, { error: 'must be a number in [0, 1]' }).max(1, { error: 'must be a number in [0, 1]' });
 const fault = <T extends z.ZodRawShape>(extra: T) => z.object({ fraction, ...extra }).strict();
 
@@ -105,7 +109,7 @@ const fault = <T extends z.ZodRawShape>(extra: T) => z.object({ fraction, ...ext
 export const faultsSchema = z
   .object({
     /** Answers after a delay drawn per scrape, uniform in [minMs, maxMs]. */
-    slow: fault({ minMs: nonNegNumber, maxMs: nonNegNumber }).refine((f) => f.maxMs >= f.minMs, { error: 'maxMs must be >= minMs' }).optional(),
+    slow: fault({ minMs: delayMs, maxMs: delayMs }).refine((f) => f.maxMs >= f.minMs, { error: 'maxMs must be >= minMs' }).optional(),
     /** Never answers: the scraper's timeout ends the scrape. */
     timeout: fault({}).optional(),
     /** Answers with an HTTP error status (default 503). */
