@@ -179,6 +179,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('target-metrics', { type: 'string', describe: "exec: where its own metrics are, e.g. 'http://127.0.0.1:{port}/metrics'" })
         .option('target-samples', { type: 'string', describe: "The counter of samples the target ingested, e.g. 'my_samples_total' or 'a{type=\"x\"} + b'" })
         .option('pid', { type: 'number', describe: 'url: the running target\'s local pid (CPU and memory from /proc)' })
+        .option('target-log-limit', { type: 'number', describe: `A launched target: bytes kept of each of target.stdout.log and target.stderr.log; the rest is counted and dropped (default ${DEFAULTS.targetLogLimitBytes}, 8 MiB)` })
         .option('env', { type: 'string', array: true, describe: 'K=V for the target (repeatable): GOGC, GOMEMLIMIT, GODEBUG…' })
         .option('cores', { type: 'number', describe: 'Pin the engine (or target: taskset, GOMAXPROCS) to this many cores; the fleet gets the rest' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
@@ -206,6 +207,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           target: a.target,
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
           pid: a.pid,
           env: a.env,
           cores: a.cores,
@@ -244,6 +246,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('target', { type: 'string', describe: 'Comma list of systems under test, e.g. builtin,prometheus,victoria-metrics (see run --target)' })
         .option('target-metrics', { type: 'string', describe: 'exec: targets: where their metrics are (a URL template with {port})' })
         .option('target-samples', { type: 'string', describe: 'exec:/url: targets: the counter of samples they ingested' })
+        .option('target-log-limit', { type: 'number', describe: 'Launched targets: bytes kept of each of their log files (see run --target-log-limit)' })
         .option('env', { type: 'string', nargs: 1, describe: "One environment setting of the target per use (repeatable: each a variant), e.g. --env GOGC=50 --env GOGC=200" })
         .option('repeat', { type: 'number', default: 1, describe: 'Runs per variant (medians and spread)' })
         .option('duration', { type: 'number', describe: "Seconds measured per run (default: the profile's)" })
@@ -275,6 +278,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           envs: list(a.env),
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
           repeat: a.repeat,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
