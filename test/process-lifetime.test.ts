@@ -52,6 +52,24 @@ test('kill -9 of the coordinator: the exec: target, the child it started, and th
   }
 });
 
+test('SIGTERM of the coordinator: the soak ends as interrupted (143) and the target\'s whole group, the child it started included, is gone', { timeout: 90_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-lifetime-'));
+  const c = startCli(familyArgs(profileFile(out), 'forks', 60), join(out, 'runs'));
+  try {
+    assert.ok(await until(() => lineCount(runDir(join(out, 'runs')), 'frames.ndjson') >= 2, 45_000), 'the soak did not start');
+    const [target, grandchild] = pidsOf(runDir(join(out, 'runs'))!);
+    process.kill(c.pid, 'SIGTERM');
+    const r = await c.done;
+    assert.equal(r.code, 143, r.stderr);
+    // Stopped before the coordinator exited: nothing of the group is left.
+    const left = liveProcesses().filter((p) => p.pid === target || p.pid === grandchild || p.pgrp === target);
+    assert.deepEqual(left, []);
+  } finally {
+    const pids = pidsSafe(out);
+    for (const p of liveProcesses()) if (pids.includes(p.pgrp) || pids.includes(p.pid)) process.kill(p.pid, 'SIGKILL');
+  }
+});
+
 test('kill -9 of the coordinator while the engine is blocked in its ingester: the engine is killed too', { timeout: 90_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-lifetime-'));
   const c = startCli(['run', 'smoke', '--duration', '60', '--warmup', '1', '--ingester', `module:${HANG}`], join(out, 'runs'));
