@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
  * coordinator's 'exit' (process.exit, a second Ctrl-C, an uncaught exception) sends SIGTERM to
  * any still registered; and one watchdog process per coordinator (watchdog-main.ts), which
  * holds a pipe from it, kills them when that pipe closes: the coordinator killed with SIGKILL
- * included. The watchdog starts with the first group and ends when the coordinator does.
+ * included. The watchdog starts with the first thing watched and ends when the coordinator
+ * does.
  *
- * The engine child is watched as a single process (`watchProcess`): it stops on its own when
- * its IPC channel closes, unless its event loop is blocked (an ingester that never returns).
+ * The engine child and cardinality cases are watched as single processes (`watchProcess`):
+ * the engine stops on its own when its IPC channel closes, unless its event loop is blocked
+ * (an ingester that never returns); a case runs to its end, minutes at the largest sizes.
  */
 const groups = new Set<number>();
 let watchdog: ChildProcess | undefined;

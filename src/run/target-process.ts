@@ -103,8 +103,8 @@ export function launchProcess(o: LaunchOptions): LaunchedProcess {
         // Its group, even when it has exited itself: what it started may still run.
         if (signalGroup(pgid, 'SIGTERM')) {
           const deadline = Date.now() + graceMs;
-          const leaderLeft = (): boolean => child.exitCode === null && child.signalCode === null;
-          while ((leaderLeft() || signalGroup(pgid, 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          const leaderRuns = (): boolean => child.exitCode === null && child.signalCode === null;
+          while ((leaderRuns() || signalGroup(pgid, 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
           signalGroup(pgid, 'SIGKILL');
         }
         await exited;
