@@ -58,7 +58,8 @@ export function launchProcess(o: LaunchOptions): LaunchedProcess {
   child.stdout!.pipe(out);
   child.stderr!.pipe(err);
   child.stderr!.on('data', (d: Buffer) => {
-    tail = (tail + d.toString()).slice(-4000);
+    // Only the chunk's end can reach the tail: a target spamming stderr is not decoded whole.
+    tail = (tail + d.subarray(-4000).toString()).slice(-4000);
     o.onStderr(d);
   });
   const closeLogs = (): Promise<void> =>
