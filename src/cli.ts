@@ -183,6 +183,7 @@ export const buildCli = (argv: string[]) =>
         .option('target-metrics', { type: 'string', describe: "exec: where its own metrics are, e.g. 'http://127.0.0.1:{port}/metrics'" })
         .option('target-samples', { type: 'string', describe: "The counter of samples the target ingested, e.g. 'my_samples_total' or 'a{type=\"x\"} + b'" })
         .option('pid', { type: 'number', describe: 'url: the running target\'s local pid (CPU and memory from /proc)' })
+        .option('target-log-limit', { type: 'number', describe: `A launched target: bytes kept of each of target.stdout.log and target.stderr.log; the rest is counted and dropped (default ${DEFAULTS.targetLogLimitBytes}, 8 MiB)` })
         .option('env', { type: 'string', array: true, describe: 'K=V for the target (repeatable): GOGC, GOMEMLIMIT, GODEBUG…' })
         .option('cores', { type: 'number', describe: 'Pin the engine (or target: taskset, GOMAXPROCS) to this many cores; the fleet gets the rest' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
@@ -211,6 +212,7 @@ export const buildCli = (argv: string[]) =>
           target: a.target,
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
           pid: a.pid,
           env: a.env,
           cores: a.cores,
@@ -250,6 +252,7 @@ export const buildCli = (argv: string[]) =>
         .option('target', { type: 'string', describe: 'Comma list of systems under test, e.g. builtin,prometheus,victoria-metrics (see run --target)' })
         .option('target-metrics', { type: 'string', describe: 'exec: targets: where their metrics are (a URL template with {port})' })
         .option('target-samples', { type: 'string', describe: 'exec:/url: targets: the counter of samples they ingested' })
+        .option('target-log-limit', { type: 'number', describe: 'Launched targets: bytes kept of each of their log files (see run --target-log-limit)' })
         .option('env', { type: 'string', nargs: 1, describe: "One environment setting of the target per use (repeatable: each a variant), e.g. --env GOGC=50 --env GOGC=200" })
         .option('repeat', { type: 'number', default: 1, describe: 'Runs per variant (medians and spread)' })
         .option('duration', { type: 'number', describe: "Seconds measured per run (default: the profile's)" })
@@ -282,6 +285,7 @@ export const buildCli = (argv: string[]) =>
           envs: list(a.env),
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
           repeat: a.repeat,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,

@@ -34,6 +34,11 @@ export interface TargetInfo {
   pid: number | null;
   /** Whether its GC is traced (the engine: V8's trace; a Go target: gctrace=1 in GODEBUG). Untraced: GC figures are null. */
   gcTraced: boolean;
+  /**
+   * A launched target's log files: the bytes kept (at most limitBytes, --target-log-limit) and
+   * those dropped past it. Absent for the engine and a url: target.
+   */
+  logs?: { file: string; limitBytes: number; bytes: number; droppedBytes: number }[];
 }
 
 export interface StarvedSecond {
@@ -86,9 +91,10 @@ export interface Summary {
     /**
      * completed: the window ran to its end; interrupted: Ctrl-C or SIGTERM; engine-exited: the
      * engine died; killed: the coordinator died before writing a summary (`promsoak report`
-     * rebuilt it from what was on disk).
+     * rebuilt it from what was on disk); disk-full: a write to the run directory failed (ENOSPC,
+     * EDQUOT, EIO) and the soak stopped there (a failed soak, exit 1).
      */
-    stopReason: 'completed' | 'interrupted' | 'engine-exited' | 'killed';
+    stopReason: 'completed' | 'interrupted' | 'engine-exited' | 'killed' | 'disk-full';
     /** Wall clock (ms since the epoch) of the measured window's start and end; null when not known. */
     windowStartMs: number | null;
     windowEndMs: number | null;

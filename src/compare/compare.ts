@@ -33,6 +33,8 @@ export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsP
   /** exec: and url: targets: where their metrics are and what counts their samples. */
   targetMetrics?: string;
   targetSamples?: string;
+  /** Launched targets: bytes kept of each of their log files. */
+  targetLogLimitBytes?: number;
   interrupt?: Promise<void>;
 }
 
@@ -46,9 +48,10 @@ export interface CompareResult {
 
 export const COMPARE_SCHEMA_VERSION = 1;
 
-/** --target-metrics and --target-samples go to the variants they mean something to (not the engine's). */
-function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; targetSamples?: string } {
-  return v.target === 'builtin' ? {} : { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples };
+/** --target-metrics, --target-samples and --target-log-limit go to the variants they mean something to (not the engine's; the log limit to launched targets). */
+function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; targetSamples?: string; targetLogLimitBytes?: number } {
+  if (v.target === 'builtin') return {};
+  return { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ...(v.target.startsWith('url:') ? {} : { targetLogLimitBytes: o.targetLogLimitBytes }) };
 }
 
 /**

@@ -35,6 +35,9 @@ export function renderTerminal(s: Summary, dir: string): string {
     `${s.run.cores ? `, ${s.run.target && s.run.target.kind !== 'builtin' ? 'target' : 'engine'} on CPUs ${s.run.cores}` : ''}${s.run.v8Flags.length ? `, V8 ${s.run.v8Flags.join(' ')}` : ''} (${s.run.stopReason})`);
   lines.push('');
   for (const v of s.verdict) lines.push(`  • ${visible(v, { keepNewlines: true })}`);
+  for (const l of s.run.target?.logs ?? []) {
+    if (l.droppedBytes > 0) lines.push(`  • ${l.file} capped at ${mib(l.limitBytes)} MiB, ${mib(l.droppedBytes)} MiB dropped (--target-log-limit)`);
+  }
   lines.push('');
   const rows: [string, string][] = [
     ['samples/s', `mean ${s.samplesPerSecond.mean}  CV ${s.samplesPerSecond.cv ?? 'n/a'}  min ${s.samplesPerSecond.min}  median ${s.samplesPerSecond.median}  offered ${s.samplesPerSecond.expected}`],
@@ -111,4 +114,10 @@ export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warm
     `${rate}  engine CPU ${f.cpu.total.toFixed(2)} cores  ` +
     `GC ${gc}  heap used ${f.heap.usedBytes === null ? 'n/a' : (f.heap.usedBytes / MiB).toFixed(0)} MiB  RSS ${(f.heap.rssBytes / MiB).toFixed(0)} MiB  fleet ${f.fleet.cpuCores.toFixed(2)} cores`
   );
+}
+
+/** Bytes in MiB, to a tenth (at least 0.1 when there are any). */
+function mib(bytes: number): string {
+  const x = bytes / 1048576;
+  return x > 0 && x < 0.1 ? '0.1' : String(Math.round(x * 10) / 10);
 }

@@ -46,6 +46,8 @@ export class SoakRecorder {
     private readonly onProgress: (p: SoakProgress) => void,
   ) {
     this.stderrLog = createWriteStream(dir.file('engine.stderr.log'));
+    // A full disk stops the soak (RunDir.writeFailed), never an 'error' event nobody listens to.
+    this.stderrLog.on('error', (e) => void dir.writeFailed('engine.stderr.log', e));
     this.trace = new GcTraceReader(
       (e, arrivedMs) => {
         const t = this.clock.place(e, arrivedMs);
@@ -110,6 +112,7 @@ export class SoakRecorder {
   /** Flushes the trace's last line and closes the stderr log. */
   async close(): Promise<void> {
     this.trace.end();
+    if (this.stderrLog.destroyed) return;
     await new Promise<void>((r) => this.stderrLog.end(() => r()));
   }
 

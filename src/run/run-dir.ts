@@ -1,7 +1,8 @@
-import { appendFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
 import { makeUniqueDir } from '../common/out-dir.js';
+import { diskFaultError, isDiskError, type DiskFault } from './disk-fault.js';
 
 /**
  * A run's directory: `<out>/<UTC time>-<profile>/` (`-2`, `-3` … after it when that name is
@@ -12,27 +13,60 @@ import { makeUniqueDir } from '../common/out-dir.js';
  */
 export class RunDir {
   readonly path: string;
+  /** The first write the disk refused (disk-fault.ts): after it, frames and GC events are no longer appended. */
+  fault: DiskFault | undefined;
+  /** Resolves with the first fault: the soak stops on it. */
+  readonly faulted: Promise<DiskFault>;
+  private onFault!: (f: DiskFault) => void;
   constructor(out: string, profileName: string, now = new Date(), logs: string[] = ['engine.stderr.log']) {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     // One mkdir a try (-2, -3 … when taken): runs started in the same second get their own.
     this.path = makeUniqueDir(out, `${stamp}-${profileName}`);
     for (const f of ['frames.ndjson', 'gc.ndjson', ...logs]) writeFileSync(this.file(f), '');
+    this.faulted = new Promise((r) => (this.onFault = r));
+  }
+
+  /** A write to `name` failed: a disk fault (ENOSPC, EDQUOT, EIO) is kept, the first one stops the soak; false for any other error. */
+  writeFailed(name: string, e: unknown): boolean {
+    if (!isDiskError(e)) return false;
+    if (!this.fault) {
+      this.fault = { file: name, code: e.code!, atMs: Date.now() };
+      this.onFault(this.fault);
+    }
+    return true;
   }
 
   file(name: string): string {
     return join(this.path, name);
   }
 
+  /** Called from the engine's and the sampler's events: a disk fault is kept (writeFailed), not thrown. */
   appendJson(name: 'frames.ndjson' | 'gc.ndjson', value: unknown): void {
-    appendFileSync(this.file(name), JSON.stringify(value) + '\n');
+    if (this.fault) return;
+    try {
+      appendFileSync(this.file(name), JSON.stringify(value) + '\n');
+    } catch (e) {
+      if (!this.writeFailed(name, e)) throw e;
+    }
   }
 
+  /** A disk fault is one line (PROMSOAK_DISK_FULL, exit 1), and leaves no half-written file. */
   writeText(name: string, text: string): void {
-    writeFileSync(this.file(name), text);
+    try {
+      writeFileSync(this.file(name), text);
+    } catch (e) {
+      if (!isDiskError(e)) throw e;
+      rmSync(this.file(name), { force: true });
+      throw diskFaultError(this.file(name), e);
+    }
+  }
+
+  has(name: string): boolean {
+    return existsSync(this.file(name));
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileSync(this.file(name), JSON.stringify(value, null, 2) + '\n');
+    this.writeText(name, JSON.stringify(value, null, 2) + '\n');
   }
 }
 

@@ -55,6 +55,8 @@ export interface SoakOptions {
   targetMetrics?: string;
   /** Which counter (a selector, several summed with +) counts the samples the target ingested. */
   targetSamples?: string;
+  /** Bytes kept of each of a launched target's log files (target.stdout.log, target.stderr.log); the rest is counted and dropped. */
+  targetLogLimitBytes?: number;
   /** url: the already-running target's local pid (its CPU and memory from /proc). */
   pid?: number;
   /** K=V, repeatable: the target's environment (GOGC, GOMEMLIMIT, GODEBUG; for the engine: its Node env). */

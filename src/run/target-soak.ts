@@ -4,13 +4,13 @@ import { pinSelf } from './engine-launch.js';
 import type { SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import type { SoakOptions, SoakPlan } from './soak-plan.js';
-import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { runRecord, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { writeSoakResult } from './soak-result.js';
 import { StallWatch } from './stall-watch.js';
 import { planTargetLaunch } from './target-kinds.js';
 import { launchProcess, type LaunchedProcess } from './target-process.js';
 import { TargetRecorder } from './target-recorder.js';
 import { TargetSampler } from './target-sampler.js';
-import { writeReport } from './report-file.js';
 import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
 
 /** How long a launched target has to answer its metrics at all, and then to show the samples counter. */
@@ -66,7 +66,9 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
         cpus: plan.launch.engineCpus,
         stdoutFile: dir.file('target.stdout.log'),
         stderrFile: dir.file('target.stderr.log'),
+        logLimitBytes: plan.target.logLimitBytes,
         onStderr: (d) => rec.stderr(d),
+        onLogError: (file, e) => void dir.writeFailed(file, e),
       });
       pid = proc.pid;
       info.pid = pid;
@@ -79,7 +81,9 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     end.harnessStalls = stalls.stalls;
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
     dir.writeJson('run.json', runRecord(plan, end));
-    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt);
+    end.soakStartMs = rec.soakStart;
+    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt, dir);
+    end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited' && proc) end.engineExit = await proc.exited;
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
@@ -95,14 +99,13 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     throw e;
   } finally {
     await proc?.stop();
+    if (proc) info.logs = proc.logs();
     await live?.close();
     await fleet.close();
     rec.close();
   }
   const summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
-  dir.writeJson('summary.json', summary);
-  writeReport(dir, summary, rec.frames, rec.gcEvents);
-  return { dir: dir.path, summary, exitCode: soakExitCode(summary), engineStderrTail: proc?.stderrTail() ?? '' };
+  return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, proc?.stderrTail() ?? '');
 }
 
 /** Until the launched target answers its metrics with the samples counter; its exit or a timeout is one line. */
@@ -134,12 +137,13 @@ async function untilReady(sampler: TargetSampler, proc: LaunchedProcess, kind: s
 
 /**
  * One reading a second, on whole seconds from the soak's start, until the window's end,
- * Ctrl-C, or the target's exit.
+ * Ctrl-C, the target's exit, or a write the disk refused.
  */
-async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined): Promise<SoakEnd['stopReason']> {
+async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined, dir: RunDir): Promise<SoakEnd['stopReason']> {
   const endMs = rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 + 500;
-  let stop: SoakEnd['stopReason'] | undefined;
+  let stop: SoakEnd['stopReason'] | undefined = dir.fault ? 'disk-full' : undefined;
   void interrupt?.then(() => (stop ??= 'interrupted'));
+  void dir.faulted.then(() => (stop ??= 'disk-full'));
   void proc?.exited.then(() => (stop ??= 'engine-exited'));
   for (let k = 1; ; k++) {
     const due = rec.soakStart + k * 1000;
