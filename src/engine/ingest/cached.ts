@@ -1,5 +1,6 @@
 import { SampleLimitError } from '../../common/errors.js';
-import { Head, type HeadStats } from './head.js';
+import { Head } from './head.js';
+import type { HeadStats } from './head-stats.js';
 import type { Ingester, IngesterOptions, IngestResult } from './ingester.js';
 import { createParser, formatOf } from '../parse/index.js';
 import { MAX_LINE_BYTES } from '../parse/scanner.js';

@@ -6,68 +6,46 @@
  * appended in the same scrape with the same timestamp. Each target has a ring of `window`
  * timestamps (one slot per scrape, numbered by a sequence that only grows); a series keeps
  * only its values, in the same slots, and a presence bitmap (a series absent from a scrape,
- * or a scrape rolled back, has no sample in that slot). An append whose timestamp
- * is newer than the target's newest slot opens the next slot; an equal one writes into it.
- * A series whose sample is OLDER than its target's newest slot (explicit exposition
- * timestamps) moves, for the rest of its life, to a ring of its own with per-sample
- * timestamps (the old layout; rare). Nothing is rounded: values and timestamps are exact.
+ * or a scrape rolled back, has no sample in that slot). An append whose timestamp is newer
+ * than the target's newest slot opens the next slot; an equal one writes into it. A series
+ * whose sample is OLDER than its target's newest slot (explicit exposition timestamps) moves
+ * for good to a ring of its own (own-ring.ts; rare). Nothing is rounded: values and
+ * timestamps are exact.
  * Retention is per target: a series keeps the samples of the target's last `window` slots,
  * so a target whose samples carry many distinct increasing timestamps per scrape (federation)
  * retains fewer samples per series.
  *
- * Values and bitmaps live in chunks of CHUNK_SERIES series, so growth allocates one new chunk
- * and copies nothing. Within a chunk they are slot-major (a row per ring slot, a column per
- * series): a scrape's appends, whose refs are mostly consecutive, write consecutive doubles
- * and bits instead of one cache line per series (measured with the cached ingester, 3
- * interleaved runs: 72–77 → 70–73 ns/sample on the alltypes body, 54–56 → 52–55 on the default one). A series ref is chunk * CHUNK_SERIES + column; freed refs are reused
- * through a free list, so the chunks stay as large as the peak of active series. Label
+ * Values and bitmaps live in chunks of series, slot-major (head-chunks.ts). Freed refs are
+ * reused through a free list, so the chunks stay as large as the peak of active series. Label
  * sets are symbol ids in an arena, their strings interned as UTF-8 (label-sets.ts, symbols.ts):
  * like the values, nothing of a series is a JS object, so a mark-compact has nothing per
  * series to trace.
  *
  * A scrape can be rolled back (Prometheus's Appender.Rollback, for a scrape that failed half-way):
  * beginScrape(), then discard() for each series the scrape may have appended to and
- * rollbackScrape(), or endScrape() when it succeeded. This costs a good scrape two calls and one
- * comparison per sample: a slot the scrape opened stays open but holds none of its samples (the
- * target's window then holds one scrape fewer, as after a scrape that found none of its series),
- * and only what cannot be told from the slot numbers is logged: a sample written into a slot
- * opened before the scrape (equal timestamps), and a series with its own timestamps.
+ * rollbackScrape(), or endScrape() when it succeeded. What that costs and what is logged for it:
+ * rollback-log.ts.
  */
 import { MAP_ENTRY, TYPED_ARRAY_OVERHEAD } from './symbols.js';
 import { LabelSets } from './label-sets.js';
 import { DEFAULTS } from '../../common/defaults.js';
 import { OwnRing } from './own-ring.js';
+import { RollbackLog } from './rollback-log.js';
+import { TargetIds } from './target-ids.js';
+import type { HeadStats } from './head-stats.js';
+import { grow } from './typed-arrays.js';
+import { BIT_ROW_SHIFT, CHUNK_MASK, CHUNK_SERIES, CHUNK_SHIFT, clearSeqs, clearSlots, countSamples, hasSample, addChunk } from './head-chunks.js';
 
 export interface HeadOptions {
   /** Samples kept per series (a ring); default DEFAULTS.headWindow (120). */
   window?: number;
 }
 
-export interface HeadStats {
-  /** Active series. */
-  series: number;
-  /** Estimated bytes held: typed arrays (allocated capacity), label sets and interned strings included. */
-  bytes: number;
-  /** bytes ÷ series (0 without series). */
-  bytesPerSeries: number;
-  /** The part of `bytes` held by label sets and interned strings. */
-  labelBytes: number;
-  /** Interned label strings. */
-  symbols: number;
-  /** Series that moved to per-sample timestamps (their samples were older than their target's newest scrape). */
-  ownTimestampSeries: number;
-}
-
-const CHUNK_SHIFT = 10;
-const CHUNK_SERIES = 1 << CHUNK_SHIFT;
-const CHUNK_MASK = CHUNK_SERIES - 1;
-/** A chunk's presence bits per slot: one bit per series, CHUNK_SERIES / 32 words a row. */
-const BIT_ROW_SHIFT = CHUNK_SHIFT - 5;
-
 export class Head {
   readonly window: number;
-  private values: Float64Array[] = [];
-  private present: Uint32Array[] = [];
+  /** Per chunk (head-chunks.ts): its series' values and presence bits. */
+  private readonly values: Float64Array[] = [];
+  private readonly present: Uint32Array[] = [];
   /** Per series: 1 + the sequence number of its newest slot (at creation: its target's sequence). */
   private lastSeq = new Uint32Array(CHUNK_SERIES);
   private targetOf = new Int32Array(CHUNK_SERIES);
@@ -90,19 +68,9 @@ export class Head {
   /** Samples dropped as the second of their series in one scrape (Prometheus keeps the first). */
   duplicates = 0;
 
-  // The scrape that rollbackScrape() would undo (see the class comment).
-  /** Its target's ring (-1: no scrape). */
-  private scrapeRing = -1;
-  /** Its ring's slot count at beginScrape(): slots from it on were opened by the scrape (0: no scrape). */
-  private scrapeSeq = 0;
-  /** Numbers scrapes, for own rings. */
-  private stamp = 0;
-  /** Refs it wrote into slot scrapeSeq - 1 (opened before it), or appended to with their own timestamps. */
-  private undoRefs = new Int32Array(64);
-  private undoTop = 0;
-
-  private targetIds = new Map<string, number>();
-  private targetNames: string[] = [];
+  /** The scrape that rollbackScrape() would undo. */
+  private readonly scrape = new RollbackLog();
+  private readonly targets = new TargetIds();
 
   constructor(options: HeadOptions = {}) {
     const w = options.window ?? DEFAULTS.headWindow;
@@ -115,23 +83,18 @@ export class Head {
 
   /** A small integer for a target name, stored with each of its series. Allocates on first sight only. */
   target(name: string): number {
-    let id = this.targetIds.get(name);
-    if (id === undefined) {
-      id = this.targetNames.length;
-      this.targetNames.push(name);
-      this.targetIds.set(name, id);
-      this.ensureRing(id + 1);
-    }
+    const id = this.targets.id(name);
+    this.ensureRing(id + 1);
     return id;
   }
 
   /** The id of a target seen before, else -1 (allocates nothing). */
   findTarget(name: string): number {
-    return this.targetIds.get(name) ?? -1;
+    return this.targets.find(name);
   }
 
   targetName(id: number): string | undefined {
-    return this.targetNames[id];
+    return this.targets.name(id);
   }
 
   /**
@@ -147,13 +110,13 @@ export class Head {
       ref = this.freeRefs[--this.freeTop]!;
     } else {
       ref = this.highWater++;
-      if ((ref & CHUNK_MASK) === 0 && ref >>> CHUNK_SHIFT === this.values.length) this.addChunk();
+      if ((ref & CHUNK_MASK) === 0 && ref >>> CHUNK_SHIFT === this.values.length) addChunk(this.values, this.present, this.window);
       if (ref >= this.lastSeq.length) this.growMeta();
     }
     this.ensureRing(target + 1);
     this.targetOf[ref] = target;
     this.lastSeq[ref] = this.ringSeq[target + 1]!;
-    this.clearBits(this.present[ref >>> CHUNK_SHIFT]!, ref & CHUNK_MASK, 0, this.window);
+    clearSlots(this.present[ref >>> CHUNK_SHIFT]!, ref & CHUNK_MASK, 0, this.window);
     this.labelSets.set(ref, labels);
     this.active++;
     return ref;
@@ -161,10 +124,7 @@ export class Head {
 
   /** MUST stay allocation-free: runs once per sample. */
   append(ref: number, tMs: number, value: number): void {
-    if (this.own[ref] !== 0) {
-      this.appendOwn(ref, tMs, value);
-      return;
-    }
+    if (this.own[ref] !== 0) return this.appendOwn(ref, tMs, value);
     const g = this.targetOf[ref]! + 1;
     // Not the newest slot's time: the first sample of a scrape, or an older one (rare). A call,
     // to keep append() small enough for V8 to inline: with the rollback's check added and this
@@ -192,9 +152,9 @@ export class Head {
       this.duplicates++;
       return;
     }
-    if (s > last) this.clearGap(bits, local, last, s);
+    if (s > last) clearSeqs(bits, local, last, s, this.window);
     // A slot the scrape did not open: rollbackScrape() could not tell this sample from an older one.
-    if (s < this.scrapeSeq) this.logWrite(ref, g);
+    if (s < this.scrape.seq) this.scrape.written(ref, g);
     bits[word]! |= bit;
     this.values[chunk]![(idx << CHUNK_SHIFT) + local] = value;
     this.lastSeq[ref] = s + 1;
@@ -219,17 +179,12 @@ export class Head {
    */
   beginScrape(target: number): void {
     this.ensureRing(target + 1);
-    this.scrapeRing = target + 1;
-    this.scrapeSeq = this.ringSeq[target + 1]!;
-    this.stamp = (this.stamp + 1) >>> 0 || 1; // 0: no scrape
-    this.undoTop = 0;
+    this.scrape.begin(target + 1, this.ringSeq[target + 1]!);
   }
 
   /** The scrape begun succeeded: its samples stay. O(1). */
   endScrape(): void {
-    this.scrapeRing = -1;
-    this.scrapeSeq = 0;
-    this.undoTop = 0;
+    this.scrape.end();
   }
 
   /**
@@ -238,7 +193,8 @@ export class Head {
    * to, then rollbackScrape(). O(1).
    */
   discard(ref: number): void {
-    if (this.targetOf[ref]! + 1 === this.scrapeRing && this.lastSeq[ref]! > this.scrapeSeq) this.lastSeq[ref] = this.scrapeSeq;
+    const { ring, seq } = this.scrape;
+    if (this.targetOf[ref]! + 1 === ring && this.lastSeq[ref]! > seq) this.lastSeq[ref] = seq;
   }
 
   /**
@@ -247,19 +203,7 @@ export class Head {
    * scrape created are the caller's to release().
    */
   rollbackScrape(): void {
-    const w = this.window;
-    const idx = (this.scrapeSeq + w - 1) % w;
-    for (let i = 0; i < this.undoTop; i++) {
-      const ref = this.undoRefs[i]!;
-      const own = this.own[ref] !== 0 ? this.ownRings.get(ref) : undefined;
-      if (own !== undefined) {
-        own.rollback(this.stamp);
-        continue;
-      }
-      const local = ref & CHUNK_MASK;
-      this.present[ref >>> CHUNK_SHIFT]![(idx << BIT_ROW_SHIFT) + (local >>> 5)]! &= ~(1 << (local & 31));
-    }
-    this.endScrape();
+    this.scrape.undo(this.present, this.own, this.ownRings, this.window);
   }
 
   /** Frees a series (churned away); its ref will be reused. */
@@ -271,11 +215,7 @@ export class Head {
       this.ownRings.delete(ref);
     }
     this.active--;
-    if (this.freeTop === this.freeRefs.length) {
-      const next = new Int32Array(this.freeRefs.length * 2);
-      next.set(this.freeRefs);
-      this.freeRefs = next;
-    }
+    if (this.freeTop === this.freeRefs.length) this.freeRefs = grow(this.freeRefs, new Int32Array(this.freeRefs.length * 2));
     this.freeRefs[this.freeTop++] = ref;
   }
 
@@ -296,15 +236,7 @@ export class Head {
     const local = ref & CHUNK_MASK;
     const vals = this.values[chunk]!;
     const own = this.own[ref] !== 0 ? this.ownRings.get(ref) : undefined;
-    if (own !== undefined) {
-      const first = own.first;
-      for (let i = 0; i < own.count; i++) {
-        const at = (first + i) % w;
-        outT[i] = own.times[at]!;
-        outV[i] = vals[(at << CHUNK_SHIFT) + local]!;
-      }
-      return own.count;
-    }
+    if (own !== undefined) return own.read(vals, local, outT, outV);
     const g = this.targetOf[ref]! + 1;
     const seq = this.ringSeq[g]!;
     const last = this.lastSeq[ref]!;
@@ -312,7 +244,7 @@ export class Head {
     let n = 0;
     for (let q = Math.max(0, seq - w); q < last; q++) {
       const idx = q % w;
-      if ((bits[(idx << BIT_ROW_SHIFT) + (local >>> 5)]! & (1 << (local & 31))) === 0) continue;
+      if (!hasSample(bits, idx, local)) continue;
       outT[n] = this.ringTimes[g * w + idx]!;
       outV[n] = vals[(idx << CHUNK_SHIFT) + local]!;
       n++;
@@ -326,16 +258,13 @@ export class Head {
     const w = this.window;
     const local = ref & CHUNK_MASK;
     const vals = this.values[ref >>> CHUNK_SHIFT]!;
-    if (this.own[ref] !== 0) {
-      const own = this.ownRings.get(ref)!;
-      return own.count === 0 ? NaN : vals[(((own.cursor - 1 + w) % w) << CHUNK_SHIFT) + local]!;
-    }
+    if (this.own[ref] !== 0) return this.ownRings.get(ref)!.lastValue(vals, local);
     // The newest slot with a sample: lastSeq - 1 but after a rolled-back scrape (rollbackScrape()).
     const seq = this.ringSeq[this.targetOf[ref]! + 1]!;
     const bits = this.present[ref >>> CHUNK_SHIFT]!;
     for (let q = this.lastSeq[ref]! - 1; q >= 0 && q >= seq - w; q--) {
       const idx = q % w;
-      if ((bits[(idx << BIT_ROW_SHIFT) + (local >>> 5)]! & (1 << (local & 31))) !== 0) return vals[(idx << CHUNK_SHIFT) + local]!;
+      if (hasSample(bits, idx, local)) return vals[(idx << CHUNK_SHIFT) + local]!;
     }
     return NaN;
   }
@@ -371,77 +300,29 @@ export class Head {
     };
   }
 
-  /** Clears the presence bits of sequence numbers from..to-1 (scrapes the series missed). */
-  private clearGap(bits: Uint32Array, local: number, from: number, to: number): void {
-    const w = this.window;
-    if (to - from >= w) {
-      this.clearBits(bits, local, 0, w);
-      return;
-    }
-    for (let q = from; q < to; q++) bits[((q % w) << BIT_ROW_SHIFT) + (local >>> 5)]! &= ~(1 << (local & 31));
-  }
-
-  /** Clears a series' presence bits in slots [from, to). */
-  private clearBits(bits: Uint32Array, local: number, from: number, to: number): void {
-    const word = local >>> 5;
-    const mask = ~(1 << (local & 31));
-    for (let idx = from; idx < to; idx++) bits[(idx << BIT_ROW_SHIFT) + word]! &= mask;
-  }
-
   /** Moves a series to its own per-sample timestamps, keeping its samples (rare: allocates). */
   private toOwn(ref: number): void {
     const w = this.window;
     const t = new Float64Array(w);
     const v = new Float64Array(w);
-    // During a scrape that may be rolled back: how many of them are older than the scrape.
+    const local = ref & CHUNK_MASK;
     const g = this.targetOf[ref]! + 1;
-    const before = g === this.scrapeRing ? this.samplesBefore(ref, this.scrapeSeq) : -1;
+    // During a scrape that may be rolled back: how many of its samples are older than the scrape.
+    const log = this.scrape;
+    const oldest = Math.max(0, this.ringSeq[g]! - w);
+    const before = g === log.ring ? countSamples(this.present[ref >>> CHUNK_SHIFT]!, local, oldest, Math.min(this.lastSeq[ref]!, log.seq), w) : -1;
     const n = this.read(ref, t, v);
     const vals = this.values[ref >>> CHUNK_SHIFT]!;
-    const local = ref & CHUNK_MASK;
     for (let i = 0; i < n; i++) vals[(i << CHUNK_SHIFT) + local] = v[i]!;
     const own = new OwnRing(t, n);
-    if (before >= 0) {
-      // A sample it wrote into the slot before the scrape's (logged) is the scrape's too.
-      let kept = before;
-      for (let i = 0; i < this.undoTop; i++) if (this.undoRefs[i] === ref) kept--;
-      own.enter(this.stamp, kept);
-      this.logRef(ref);
-    }
+    if (before >= 0) log.movedOwn(ref, own, before);
     this.ownRings.set(ref, own);
     this.own[ref] = 1;
   }
 
-  /** The series' samples in slots numbered below seq (toOwn() during a scrape; rare). */
-  private samplesBefore(ref: number, seq: number): number {
-    const w = this.window;
-    const local = ref & CHUNK_MASK;
-    const bits = this.present[ref >>> CHUNK_SHIFT]!;
-    const last = Math.min(this.lastSeq[ref]!, seq);
-    let n = 0;
-    for (let q = Math.max(0, this.ringSeq[this.targetOf[ref]! + 1]! - w); q < last; q++) {
-      if ((bits[((q % w) << BIT_ROW_SHIFT) + (local >>> 5)]! & (1 << (local & 31))) !== 0) n++;
-    }
-    return n;
-  }
-
-  /** append() wrote ref's sample into the slot before the begun scrape's (rare: equal timestamps). */
-  private logWrite(ref: number, g: number): void {
-    if (g === this.scrapeRing) this.logRef(ref);
-  }
-
-  private logRef(ref: number): void {
-    if (this.undoTop === this.undoRefs.length) {
-      const next = new Int32Array(this.undoRefs.length * 2);
-      next.set(this.undoRefs);
-      this.undoRefs = next;
-    }
-    this.undoRefs[this.undoTop++] = ref;
-  }
-
   private appendOwn(ref: number, tMs: number, value: number): void {
     const own = this.ownRings.get(ref)!;
-    if (this.targetOf[ref]! + 1 === this.scrapeRing && own.enter(this.stamp)) this.logRef(ref);
+    this.scrape.appendOwn(ref, this.targetOf[ref]! + 1, own);
     this.values[ref >>> CHUNK_SHIFT]![(own.push(tMs) << CHUNK_SHIFT) + (ref & CHUNK_MASK)] = value;
   }
 
@@ -449,38 +330,15 @@ export class Head {
     if (ring < this.ringSeq.length) return;
     let cap = this.ringSeq.length;
     while (cap <= ring) cap *= 2;
-    const seq = new Uint32Array(cap);
-    seq.set(this.ringSeq);
-    this.ringSeq = seq;
-    const pos = new Uint32Array(cap);
-    pos.set(this.ringPos);
-    this.ringPos = pos;
-    const times = new Float64Array(cap * this.window);
-    times.set(this.ringTimes);
-    this.ringTimes = times;
-  }
-
-  /**
-   * A chunk's arrays are written through once here: a new typed array's pages are mapped
-   * lazily, and slot-major rows would otherwise become resident one scrape at a time, so a
-   * soak shorter than the window would see a smaller RSS than the head will need (and
-   * provision too little RAM). Written now, RSS holds the whole window from the start.
-   */
-  private addChunk(): void {
-    this.values.push(new Float64Array(CHUNK_SERIES * this.window).fill(0));
-    this.present.push(new Uint32Array(this.window << BIT_ROW_SHIFT).fill(0));
+    this.ringSeq = grow(this.ringSeq, new Uint32Array(cap));
+    this.ringPos = grow(this.ringPos, new Uint32Array(cap));
+    this.ringTimes = grow(this.ringTimes, new Float64Array(cap * this.window));
   }
 
   private growMeta(): void {
     const cap = this.lastSeq.length * 2;
-    const l = new Uint32Array(cap);
-    l.set(this.lastSeq);
-    this.lastSeq = l;
-    const o = new Uint8Array(cap);
-    o.set(this.own);
-    this.own = o;
-    const t = new Int32Array(cap);
-    t.set(this.targetOf);
-    this.targetOf = t;
+    this.lastSeq = grow(this.lastSeq, new Uint32Array(cap));
+    this.own = grow(this.own, new Uint8Array(cap));
+    this.targetOf = grow(this.targetOf, new Int32Array(cap));
   }
 }

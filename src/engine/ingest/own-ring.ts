@@ -1,9 +1,12 @@
 /**
  * A series with its own per-sample timestamps (Head moves a series here when its sample is older
  * than its target's newest scrape; rare): a ring of `window` timestamps, newest at cursor - 1.
- * Its values stay in the head's chunk, at the ring's positions. It remembers where the scrape
- * that last appended to it found it, so that Head.rollbackScrape() can take that scrape back.
+ * Its values stay in the head's chunk, at the ring's positions (head-chunks.ts). It remembers
+ * where the scrape that last appended to it found it, so that Head.rollbackScrape() can take
+ * that scrape back (rollback-log.ts).
  */
+import { CHUNK_SHIFT } from './head-chunks.js';
+
 export class OwnRing {
   /** The next position. */
   cursor: number;
@@ -52,6 +55,24 @@ export class OwnRing {
     if (this.count < w) this.count++;
     this.appended++;
     return p;
+  }
+
+  /** Copies its samples, oldest first, into the outs: `vals` its chunk's values, `local` its column there. Returns how many. */
+  read(vals: Float64Array, local: number, outT: Float64Array, outV: Float64Array): number {
+    const w = this.times.length;
+    const first = this.first;
+    for (let i = 0; i < this.count; i++) {
+      const at = (first + i) % w;
+      outT[i] = this.times[at]!;
+      outV[i] = vals[(at << CHUNK_SHIFT) + local]!;
+    }
+    return this.count;
+  }
+
+  /** The newest sample's value (NaN without samples), as read(). */
+  lastValue(vals: Float64Array, local: number): number {
+    const w = this.times.length;
+    return this.count === 0 ? NaN : vals[(((this.cursor - 1 + w) % w) << CHUNK_SHIFT) + local]!;
   }
 
   /** Scrape `stamp` failed: back to where it found the ring. Samples its appends overwrote (past the ring's free places) are lost. */

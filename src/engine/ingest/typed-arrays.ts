@@ -1,5 +1,5 @@
 /** `to` holding `from` at its start (a grown copy). */
-export function grow<T extends Uint32Array | Int32Array>(from: T, to: T): T {
+export function grow<T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
