@@ -6,7 +6,7 @@ import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from 
 import { gcBySecond } from '../analysis/starvation.js';
 import { evaluate, parseThreshold } from '../analysis/thresholds.js';
 import { checkExtent, readFramesFile, readGcFile, readRunRecordFile, readRunSchedule, readSummaryFile } from '../run/run-dir-read.js';
-import { checkBelievable } from '../analysis/believable.js';
+import { checkBelievable, traceLinesLeftOutLine } from '../analysis/believable.js';
 import { renderHtml } from '../report/html.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Summary } from '../analysis/summary.js';
@@ -103,6 +103,12 @@ export function reportCommand(dir: string, log: (line: string) => void): void {
   // What the run wrote beside the frames (snapshots, allocation profile) is not in them: keep it.
   if (old?.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
   if (old?.allocProfile) s.allocProfile = old.allocProfile;
+  // What the soak left out of gctrace is not in gc.ndjson: keep it, and say it again.
+  const leftOut = old?.gc?.traceLinesLeftOut;
+  if (leftOut) {
+    s.gc.traceLinesLeftOut = leftOut;
+    s.verdict.push(traceLinesLeftOutLine(leftOut));
+  }
   if (!old) s.verdict.unshift('the run did not finish: its coordinator was killed before writing summary.json; this summary is rebuilt from the frames on disk.');
   if (frames.tornLastLine || gc.tornLastLine) s.verdict.push(`${frames.tornLastLine ? 'frames.ndjson' : 'gc.ndjson'} ends with a cut line (the run was killed mid-write); it was left out.`);
   const html = renderHtml(s, frames.items, gc.items, gcBySecond(frames.items, gc.items));

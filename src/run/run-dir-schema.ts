@@ -103,6 +103,7 @@ export const summarySchema = z.looseObject({
   }),
   samples: qty,
   fleet: z.looseObject({ cores: cores, sharedWithEngine: z.boolean().optional() }),
+  gc: z.looseObject({ traceLinesLeftOut: z.looseObject({ repeated: qty, impossible: qty }).optional() }).optional(),
   memory: z.looseObject({ liveHeapBytes: qty.nullable() }),
   starvation: z.looseObject({ criteria: z.looseObject(criteria) }),
   provisioning: z.looseObject({ targetUtilization: z.number().gt(0).max(1) }),
