@@ -68,7 +68,8 @@ test('whatever a program prints, the GC CPU accepted stays within the wall clock
   assert.ok(cpu <= (wall + 2000) * 2, `accepted ${cpu} ms of GC CPU by ${wall} ms`);
 });
 
-test('a target printing gctrace that cannot be true: cycles counted once, GC share of CPU physically possible, the verdict says so', { timeout: 90_000 }, () => {
+/** A soak of the fake scraper (test/fixtures/fake-gctrace-scraper.ts) with gctrace on; its run directory. */
+function soakFake(env: string[]): string {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-gcguard-'));
   const p = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8'));
   Object.assign(p, { name: 'gcguard', exporters: 10, scrapeIntervalSeconds: 1, scrapeTimeoutSeconds: 1 });
@@ -78,12 +79,18 @@ test('a target printing gctrace that cannot be true: cycles counted once, GC sha
   const r = spawnSync(
     process.execPath,
     [CLI, 'run', profile, '--target', `exec:${process.execPath} ${scraper} {file_sd} {port} {interval}`, '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'tiny_samples_total',
-      '--env', 'GODEBUG=gctrace=1', '--duration', '5', '--warmup', '2', '--out', join(out, 'runs')],
+      ...env.flatMap((e) => ['--env', e]), '--duration', '5', '--warmup', '2', '--out', join(out, 'runs')],
     { encoding: 'utf8', timeout: 80_000, env: { ...process.env, CI: '1' } },
   );
   assert.ok(r.status === 0 || r.status === 1, `${r.status}: ${r.stderr}`);
-  const dir = join(out, 'runs', readdirSync(join(out, 'runs'))[0]!);
-  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+  return join(out, 'runs', readdirSync(join(out, 'runs'))[0]!);
+}
+
+const summaryOf = (dir: string): Summary => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+
+test('a target printing gctrace that cannot be true: cycles counted once, GC share of CPU physically possible, the verdict says so', { timeout: 90_000 }, () => {
+  const dir = soakFake(['GODEBUG=gctrace=1']);
+  const s = summaryOf(dir);
   assert.ok(s.gc.cpuShare === null || s.gc.cpuShare <= 1, `GC share ${s.gc.cpuShare}`);
   assert.match(s.verdict.join('\n'), /WARNING: the target printed \d+ gctrace lines? that cannot be true/);
   assert.doesNotMatch(s.verdict.join('\n'), /GC took \d{4,}/);
@@ -91,9 +98,18 @@ test('a target printing gctrace that cannot be true: cycles counted once, GC sha
   const seen = gc.map((e) => e.cycle!);
   assert.equal(new Set(seen).size, seen.length, 'each cycle once');
   assert.ok(gc.every((e) => e.pauseMs < 1000), 'no impossible pause recorded');
-  // And the run directory reads back.
+  // And the run directory reads back, still saying it.
   const again = runCli(['report', dir]);
   assert.equal(again.status, 0, again.stderr);
-  const s2 = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
-  assert.match(s2.verdict.join('\n'), /WARNING: the target printed \d+ gctrace lines? that cannot be true/, 'report keeps saying it');
+  assert.match(summaryOf(dir).verdict.join('\n'), /WARNING: the target printed \d+ gctrace lines? that cannot be true/, 'report keeps saying it');
+});
+
+test('a gctrace claiming more GC CPU than the target used: its GC reads as untraced, with a warning, not as over 100 %', { timeout: 90_000 }, () => {
+  const dir = soakFake(['GODEBUG=gctrace=1', 'FAKE_GC=heavy']);
+  const s = summaryOf(dir);
+  assert.equal(s.gc.cpuShare, null);
+  assert.equal(s.run.target!.gcTraced, false);
+  assert.match(s.verdict.join('\n'), /WARNING: the target's gctrace adds up to [\d.]+ × the CPU the target used/);
+  assert.doesNotMatch(s.verdict.join('\n'), /GC took/);
+  assert.equal(runCli(['report', dir]).status, 0);
 });
