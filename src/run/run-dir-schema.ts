@@ -29,16 +29,17 @@ export const GC_KINDS = ['scavenge', 'mark-compact', 'minor-mark-compact', 'othe
 
 const harnessPause = z.looseObject({ fromMs: wallMs, toMs: wallMs, why: str });
 
+/** run.target (schemaVersion 2); gcTraced came a few commits after the rest: optional (read as traced). */
 const target = z.looseObject({
   kind: z.enum(['builtin', 'prometheus', 'victoria-metrics', 'exec', 'url']),
-  binary: str.nullable(),
-  version: str.nullable(),
-  flags: z.array(str),
-  env: z.record(str, str),
-  metricsUrl: str.nullable(),
-  samples: str.nullable(),
-  pid: z.number().int().min(0).nullable(),
-  gcTraced: z.boolean(),
+  binary: str.nullish(),
+  version: str.nullish(),
+  flags: z.array(str).optional(),
+  env: z.record(str, str).optional(),
+  metricsUrl: str.nullish(),
+  samples: str.nullish(),
+  pid: z.number().int().min(0).nullish(),
+  gcTraced: z.boolean().optional(),
 });
 
 const criteria = {
