@@ -165,6 +165,8 @@ const BAD: [string, (dir: string) => void, RegExp, RegExp][] = [
   ['summary without fleet', (d) => editSummary(d, (s) => delete s.fleet), /summary\.json/, /fleet/],
   ['summary load.intervalSeconds 0', (d) => editSummary(d, (s) => (s.load.intervalSeconds = 0)), /summary\.json/, /load\.intervalSeconds/],
   ['frames.ndjson a directory', (d) => (rmSync(join(d, 'frames.ndjson')), mkdirSync(join(d, 'frames.ndjson'))), /frames\.ndjson/, /directory/],
+  ['gc.ndjson a FIFO (a read would wait for ever)', (d) => (rmSync(join(d, 'gc.ndjson')), spawnSync('mkfifo', [join(d, 'gc.ndjson')])), /gc\.ndjson/, /not a regular file/],
+  ['run.json a symlink to /dev/zero (a read without end)', (d) => (rmSync(join(d, 'run.json')), symlinkSync('/dev/zero', join(d, 'run.json'))), /run\.json/, /not a regular file/],
   ['a GC pause of 2e11 ms', (d) => editGc(d, 2, (e) => (e.pauseMs = 2e11)), /gc\.ndjson:3/, /pauseMs/],
   ['a Go GC cycle repeated', (d) => editGcAll(d, (es) => es.splice(5, 0, ...Array.from({ length: 50 }, () => ({ ...es[5] })))), /gc\.ndjson:7/, /cycle/],
   [
@@ -219,9 +221,10 @@ for (const [name, breakIt, file, field] of BAD) {
   test(`report on bad data (${name}): one line naming the file and field, exit 2`, { timeout: 60_000 }, () => {
     const dir = runDir();
     breakIt(dir);
-    const edited = readFileSync(join(dir, 'summary.json'), 'utf8');
+    const summary = join(dir, 'summary.json');
+    const edited = readFileSync(summary, 'utf8');
     assertRefused(dir, file, field);
-    assert.equal(readFileSync(join(dir, 'summary.json'), 'utf8'), edited, 'summary.json not rewritten');
+    assert.equal(readFileSync(summary, 'utf8'), edited, 'summary.json not rewritten');
   });
 }
 

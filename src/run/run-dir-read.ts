@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { fileError, PromsoakError } from '../common/errors.js';
 import type { Summary } from '../analysis/summary.js';
@@ -14,7 +14,28 @@ import { firstIssue, frameSchema, gcEventSchema, MAX_RUN_MS, runRecordSchema, ru
  */
 const invalid = (where: string, what: string): PromsoakError => new PromsoakError('PROMSOAK_INPUT_INVALID', `${where}: ${what}`);
 
+/** Larger than any run's file (a week of frames is ~0.5 GB) and than a string V8 can hold. */
+const MAX_FILE_BYTES = 512 * 2 ** 20;
+
+/**
+ * A file of the run directory is read only if it is a regular file (a symlink to one is read)
+ * of a bounded size: a FIFO (read would block for ever), a device (/dev/zero: without end) or a
+ * directory is one line.
+ */
+function checkRunFile(path: string): void {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw invalid(path, 'a directory, not a file');
+    if (!st.isFile()) throw invalid(path, 'not a regular file (a FIFO, a socket or a device)');
+    if (st.size > MAX_FILE_BYTES) throw invalid(path, `${st.size} bytes, more than any run writes (${MAX_FILE_BYTES})`);
+  } catch (e) {
+    if (e instanceof PromsoakError) throw e;
+    throw fileError(path, e);
+  }
+}
+
 function readJson(path: string): unknown {
+  checkRunFile(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -52,6 +73,7 @@ export function readRunSchedule(path: string): RunRecord['meta']['schedule'] {
 }
 
 function readRecords<S extends z.ZodType>(path: string, schema: S): { items: z.output<S>[]; lineOf: number[]; tornLastLine: boolean } {
+  checkRunFile(path);
   let read: ReturnType<typeof readNdjsonChecked<unknown>>;
   try {
     read = readNdjsonChecked<unknown>(path);
