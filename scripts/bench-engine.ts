@@ -17,7 +17,7 @@
  *     engine as a child process for N seconds; engine CPU µs/sample = Δ process.cpuUsage() of
  *     the child (reported over IPC) ÷ Δ samples, after a warm-up of one interval + 2 s.
  *
- * The exported functions return rows, for a script that aggregates them into the README.
+ * The exported functions return rows, for a script that aggregates them into docs/benchmarks.md.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -17,8 +17,8 @@ import { scriptArgs } from './lib/script-cli.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
- * prints the table and writes it into README.md between the bench markers.
- * Options: --quick (shorter runs), --no-readme, --only render,scrape,…
+ * prints the table and writes it into docs/benchmarks.md between the bench markers.
+ * Options: --quick (shorter runs), --no-readme (leave docs/benchmarks.md as it is), --only render,scrape,…
  */
 
 const args = process.argv.slice(2);
@@ -91,15 +91,15 @@ for (const [name, run] of benches) {
 const command = `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`;
 const table = `Measured by \`${command}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}.\n\n${markdownTable(rows)}\n`;
 process.stdout.write('\n' + table);
-const readme = join(root, 'README.md');
-if (!args.includes('--no-readme') && !only && existsSync(readme)) {
-  const text = readFileSync(readme, 'utf8');
+const page = join(root, 'docs', 'benchmarks.md');
+if (!args.includes('--no-readme') && !only && existsSync(page)) {
+  const text = readFileSync(page, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
   const a = text.indexOf(start);
   const b = text.indexOf(end);
   if (a >= 0 && b > a) {
-    writeFileSync(readme, text.slice(0, a + start.length) + '\n' + table + text.slice(b));
-    process.stderr.write('bench: README.md table updated\n');
-  }
+    writeFileSync(page, text.slice(0, a + start.length) + '\n' + table + text.slice(b));
+    process.stderr.write('bench: docs/benchmarks.md table updated\n');
+  } else process.stderr.write(`bench: docs/benchmarks.md has no ${start} … ${end}: the table was not written\n`);
 }

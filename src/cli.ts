@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULTS } from './common/defaults.js';
@@ -14,24 +16,20 @@ import { compareCommand } from './commands/compare.js';
 import { heapDiffCommand, heapSummaryCommand } from './commands/heap.js';
 import { profileTopCommand } from './commands/profile.js';
 import { parseTimes } from './run/heap-diagnostics.js';
+import { visible } from './common/terminal-text.js';
 
 /** Wiring only: every command is a function in src/commands/ that a test can call. */
-// `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
 const log = (line: string): void => void process.stdout.write(line + '\n');
 let verbose = process.argv.includes('--verbose');
 
 function fail(e: unknown): never {
   if (isPromsoakError(e)) {
-    process.stderr.write(`promsoak: ${e.message}\n`);
+    process.stderr.write(`promsoak: ${visible(e.message, { keepNewlines: true })}\n`);
     if (verbose) process.stderr.write(`${e.stack}\n`);
     process.exit(e.exitCode);
   }
   const err = e as Error;
-  process.stderr.write(`promsoak: ${err?.message ?? String(e)}${verbose ? '\n' + err?.stack : ' (--verbose for the stack)'}\n`);
+  process.stderr.write(`promsoak: ${visible(err?.message ?? String(e), { keepNewlines: true })}${verbose ? '\n' + err?.stack : ' (--verbose for the stack)'}\n`);
   process.exit(1);
 }
 
@@ -45,7 +43,12 @@ function glueFlagValues(argv: string[]): string[] {
   return out;
 }
 
-await yargs(glueFlagValues(hideBin(process.argv)))
+/**
+ * Every command's yargs definition and handler, strict: parsing runs the handler. main() adds the
+ * failure handling; test/docs.test.ts parses the commands shown in the docs with it, handlers stopped.
+ */
+export const buildCli = (argv: string[]) =>
+  yargs(glueFlagValues(argv))
   .scriptName('promsoak')
   .usage('$0 <command> [options]\n\nLoad-test harness for Prometheus metrics ingestion.')
   .option('verbose', { type: 'boolean', describe: 'Stack traces on errors' })
@@ -160,7 +163,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .positional('source', { type: 'string', demandOption: true, describe: 'File path or http://127.0.0.1:… URL' })
         .option('format', { choices: ['text', 'openmetrics'] as const, describe: 'Override the format (default: Content-Type for URLs, extension .om/.om.txt for files)' })
         .option('timeout', { type: 'number', describe: 'URLs: deadline for the whole fetch, seconds (default 30)' })
-        .option('body-limit', { type: 'number', describe: 'URLs: largest body read, bytes (default 64 MiB)' }),
+        .option('body-limit', { type: 'number', describe: 'Largest body read (a URL\'s or a file\'s), bytes (default 64 MiB)' }),
     async (a) => {
       await parseCommand({ source: a.source, format: a.format, timeoutSeconds: a.timeout, bodyLimitBytes: a.bodyLimit }, log);
     },
@@ -172,13 +175,15 @@ await yargs(glueFlagValues(hideBin(process.argv)))
       y
         .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
         .option('fleet', { type: 'string', describe: 'Fleets already running instead of the soak\'s own: their base URLs, comma-separated (promsoak fleet --shard i/n on this or other hosts)' })
+        .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts (comma-separated) a shard's /sd may list targets on besides the shard's own" })
         .option('duration', { type: 'number', describe: "Seconds measured after the warm-up (default: the profile's)" })
         .option('warmup', { type: 'number', describe: "Seconds of warm-up left out of the figures (default: the profile's)" })
         .option('ingester', { type: 'string', describe: 'The built-in engine\'s ingester: cached (default), naive or module:<path>' })
-        .option('target', { type: 'string', describe: "The system under test: builtin (default), prometheus[:<binary>], victoria-metrics[:<binary>], exec:'<command with {file_sd} {http_sd} {port} {dir} {interval} {timeout}>', url:<metrics url>" })
+        .option('target', { type: 'string', describe: "The system under test: builtin (default), prometheus[:<binary>], victoria-metrics[:<binary>], exec:'<command with {file_sd} {http_sd} {port} {dir} {interval} {timeout}>' (split into words like sh, quotes and backslashes, no expansion, run without a shell; a placeholder fills inside its word), url:<metrics url>" })
         .option('target-metrics', { type: 'string', describe: "exec: where its own metrics are, e.g. 'http://127.0.0.1:{port}/metrics'" })
         .option('target-samples', { type: 'string', describe: "The counter of samples the target ingested, e.g. 'my_samples_total' or 'a{type=\"x\"} + b'" })
         .option('pid', { type: 'number', describe: 'url: the running target\'s local pid (CPU and memory from /proc)' })
+        .option('target-log-limit', { type: 'number', describe: `A launched target: bytes kept of each of target.stdout.log and target.stderr.log; the rest is counted and dropped (default ${DEFAULTS.targetLogLimitBytes}, 8 MiB)` })
         .option('env', { type: 'string', array: true, describe: 'K=V for the target (repeatable): GOGC, GOMEMLIMIT, GODEBUG…' })
         .option('cores', { type: 'number', describe: 'Pin the engine (or target: taskset, GOMAXPROCS) to this many cores; the fleet gets the rest' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "V8 flags for the engine, e.g. --v8-flags '--max-semi-space-size=16'" })
@@ -200,12 +205,14 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         {
           profile: a.profile,
           fleet: a.fleet,
+          allowTargetHosts: a.allowTargetHosts,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
           ingester: a.ingester,
           target: a.target,
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
           pid: a.pid,
           env: a.env,
           cores: a.cores,
@@ -237,6 +244,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
       y
         .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
         .option('fleet', { type: 'string', describe: 'Fleets already running, for every run: their base URLs, comma-separated (see run --fleet)' })
+        .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts (comma-separated) a shard's /sd may list targets on besides the shard's own (see run)" })
         .option('cores', { type: 'string', describe: 'Comma list of engine core counts, e.g. 1,2' })
         .option('ingester', { type: 'string', describe: 'Comma list, e.g. cached,naive (default cached)' })
         .option('v8-flags', { type: 'string', nargs: 1, describe: "One V8 setting per use (repeatable), e.g. --v8-flags '--max-semi-space-size=16'" })
@@ -244,6 +252,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         .option('target', { type: 'string', describe: 'Comma list of systems under test, e.g. builtin,prometheus,victoria-metrics (see run --target)' })
         .option('target-metrics', { type: 'string', describe: 'exec: targets: where their metrics are (a URL template with {port})' })
         .option('target-samples', { type: 'string', describe: 'exec:/url: targets: the counter of samples they ingested' })
+        .option('target-log-limit', { type: 'number', describe: 'Launched targets: bytes kept of each of their log files (see run --target-log-limit)' })
         .option('env', { type: 'string', nargs: 1, describe: "One environment setting of the target per use (repeatable: each a variant), e.g. --env GOGC=50 --env GOGC=200" })
         .option('repeat', { type: 'number', default: 1, describe: 'Runs per variant (medians and spread)' })
         .option('duration', { type: 'number', describe: "Seconds measured per run (default: the profile's)" })
@@ -267,6 +276,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
         {
           profile: a.profile,
           fleet: a.fleet,
+          allowTargetHosts: a.allowTargetHosts,
           cores,
           ingesters: a.ingester ? a.ingester.split(',').map((s) => s.trim()) : undefined,
           v8Flags: list(a.v8Flags),
@@ -275,6 +285,7 @@ await yargs(glueFlagValues(hideBin(process.argv)))
           envs: list(a.env),
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
           repeat: a.repeat,
           durationSeconds: a.duration,
           warmupSeconds: a.warmup,
@@ -337,11 +348,23 @@ await yargs(glueFlagValues(hideBin(process.argv)))
   )
   .demandCommand(1, 'Name a command (promsoak --help lists them)')
   .strict()
-  .fail((msg, err, y) => {
-    if (err) fail(err);
-    process.stderr.write(`promsoak: ${msg}\n${verbose ? y.help() : ''}`);
-    process.exit(2);
-  })
-  .help()
-  .parseAsync()
-  .catch(fail);
+  .help();
+
+async function main(): Promise<void> {
+  // `promsoak parse … | head`: a closed pipe ends the output, not the process with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  await buildCli(hideBin(process.argv))
+    .fail((msg, err, y) => {
+      if (err) fail(err);
+      process.stderr.write(`promsoak: ${msg}\n${verbose ? y.help() : ''}`);
+      process.exit(2);
+    })
+    .parseAsync()
+    .catch(fail);
+}
+
+// Run as the program (node dist/src/cli.js, the npm bin's link), not when a test imports buildCli.
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -258,17 +258,17 @@ describe('deploy/kubernetes: the Prometheus example', () => {
     assert.ok(rbac.rules.some((r) => r.resources.includes('endpoints') && r.verbs.includes('list') && r.verbs.includes('watch')));
   });
 
-  it('the soak job finds the pod the README\'s `kubectl run promsoak-soak` makes, at the --metrics-port the README gives it', () => {
+  it('the soak job finds the pod docs/kubernetes.md\'s `kubectl run promsoak-soak` makes, at the --metrics-port the page gives it', () => {
     const soak = jobs.find((j) => j.job_name === 'promsoak-soak')!;
     assert.equal(soak.kubernetes_sd_configs![0]!.role, 'pod');
     assert.deepEqual(soak.kubernetes_sd_configs![0]!.namespaces!.names, [sts.metadata.namespace]);
     const keep = soak.relabel_configs!.find((r) => r.action === 'keep')!;
     assert.deepEqual(keep.source_labels, ['__meta_kubernetes_pod_label_run']);
     // kubectl run <name> labels its pod run=<name>.
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const name = /kubectl -n promsoak run (\S+) /.exec(readme)![1]!;
+    const page = readFileSync(join(ROOT, 'docs', 'kubernetes.md'), 'utf8');
+    const name = /kubectl -n promsoak run (\S+) /.exec(page)![1]!;
     assert.ok(new RegExp(`^(?:${keep.regex})$`).test(name), `the keep regex matches ${name}`);
-    const port = /--metrics-port (\d+) --metrics-host 0\.0\.0\.0/.exec(readme)![1]!;
+    const port = /--metrics-port (\d+) --metrics-host 0\.0\.0\.0/.exec(page)![1]!;
     assert.equal(soak.relabel_configs!.find((r) => r.target_label === '__address__')!.replacement, `$1:${port}`);
   });
 

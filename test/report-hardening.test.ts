@@ -104,7 +104,7 @@ test('markup in a number field of summary.json is refused in one line', () => {
   const dir = runDir();
   plant(dir);
   editSummary(dir, (s) => (s.heapSnapshots[0].t = MARKUP[0]));
-  assertRefused(dir, /summary\.json/, /heapSnapshots\.0\.t/);
+  assertRefused(dir, /summary\.json/, /heapSnapshots\[0\]\.t/);
 });
 
 test('the one escape and the <script> JSON: every character that could end the context is encoded', () => {
@@ -165,8 +165,8 @@ const BAD: [string, (dir: string) => void, RegExp, RegExp][] = [
   ['summary without fleet', (d) => editSummary(d, (s) => delete s.fleet), /summary\.json/, /fleet/],
   ['summary load.intervalSeconds 0', (d) => editSummary(d, (s) => (s.load.intervalSeconds = 0)), /summary\.json/, /load\.intervalSeconds/],
   ['frames.ndjson a directory', (d) => (rmSync(join(d, 'frames.ndjson')), mkdirSync(join(d, 'frames.ndjson'))), /frames\.ndjson/, /directory/],
-  ['gc.ndjson a FIFO (a read would wait for ever)', (d) => (rmSync(join(d, 'gc.ndjson')), spawnSync('mkfifo', [join(d, 'gc.ndjson')])), /gc\.ndjson/, /not a regular file/],
-  ['run.json a symlink to /dev/zero (a read without end)', (d) => (rmSync(join(d, 'run.json')), symlinkSync('/dev/zero', join(d, 'run.json'))), /run\.json/, /not a regular file/],
+  ['gc.ndjson a FIFO (a read would wait for ever)', (d) => (rmSync(join(d, 'gc.ndjson')), spawnSync('mkfifo', [join(d, 'gc.ndjson')])), /gc\.ndjson/, /FIFO/],
+  ['run.json a symlink to /dev/zero (a read without end)', (d) => (rmSync(join(d, 'run.json')), symlinkSync('/dev/zero', join(d, 'run.json'))), /run\.json/, /character device/],
   ['a GC pause of 2e11 ms', (d) => editGc(d, 2, (e) => (e.pauseMs = 2e11)), /gc\.ndjson:3/, /pauseMs/],
   ['a Go GC cycle repeated', (d) => editGcAll(d, (es) => es.splice(5, 0, ...Array.from({ length: 50 }, () => ({ ...es[5] })))), /gc\.ndjson:7/, /cycle/],
   [

@@ -111,6 +111,13 @@ test('a stalled main thread (no GC) is starved seconds that GC did not cause, an
   assert.ok(silent.every((x) => !x.withGc), JSON.stringify(silent));
   assert.match(s.verdict[0]!, /GC did not cause them/);
   assert.match(r.stdout, /no frame: the engine was silent .*\(not GC\)/);
+  // No second, frame or frameless, reads as GC's (a mark-compact of a few ms in a blocked second
+  // does not explain it), each second is listed once, and the verdict names the stall as not GC's.
+  const ts = s.starvation.seconds.map((x) => x.t);
+  assert.deepEqual(ts, [...new Set(ts)], `a second listed twice: ${ts}`);
+  assert.equal(s.starvation.withGc, 0, JSON.stringify(s.starvation.seconds));
+  assert.ok(s.starvation.seconds.every((x) => x.lostMs! > 0 && x.gc.explainedMs! < x.lostMs! / 2), JSON.stringify(s.starvation.seconds));
+  assert.match(s.verdict.join('\n'), /GC explains [\d.]+ of the [\d.]+ s lost .*no second reads as GC's; the biggest stall, [3-9] s from t=\d+ s \([\d.]+ s lost, [\d.]+ ms of GC work in it\), was not GC's\./);
 });
 
 test('report: a corrupt frames file is an error that keeps summary.json; a cut last line is left out and said', { timeout: 60_000 }, () => {

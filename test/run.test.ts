@@ -43,7 +43,7 @@ test('measurement truth: an ingester allocating a known amount per sample reads 
   const dir = onlyRun(join(out, 'runs'));
   for (const f of ['profile.json', 'file_sd.json', 'frames.ndjson', 'gc.ndjson', 'summary.json', 'report.html', 'engine.stderr.log']) assert.ok(existsSync(join(dir, f)), f);
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
-  assert.equal(s.schemaVersion, 2);
+  assert.equal(s.schemaVersion, 3);
   assert.equal(s.run.stopReason, 'completed');
   assert.ok(s.samples > 50_000, `samples ${s.samples}`);
   // The fixture allocates (n + 6) pointers per sample = 1024 B; the engine around it adds a little.

@@ -14,7 +14,7 @@ describe('--target: what it names', () => {
     assert.deepEqual(parseTarget('prometheus'), { kind: 'prometheus', binary: 'prometheus' });
     assert.deepEqual(parseTarget('prometheus:/opt/prom/prometheus'), { kind: 'prometheus', binary: '/opt/prom/prometheus' });
     assert.deepEqual(parseTarget('victoria-metrics'), { kind: 'victoria-metrics', binary: 'victoria-metrics' });
-    assert.deepEqual(parseTarget("exec:my-scraper --sd {file_sd} --listen :{port}"), { kind: 'exec', command: 'my-scraper --sd {file_sd} --listen :{port}' });
+    assert.deepEqual(parseTarget("exec:my-scraper --sd {file_sd} --listen :{port}"), { kind: 'exec', command: 'my-scraper --sd {file_sd} --listen :{port}', argv: ['my-scraper', '--sd', '{file_sd}', '--listen', ':{port}'] });
     assert.deepEqual(parseTarget('url:http://127.0.0.1:9090/metrics'), { kind: 'url', url: 'http://127.0.0.1:9090/metrics' });
     assert.equal(targetLabel(parseTarget('exec:/usr/bin/otelcol --config x')), 'exec:/usr/bin/otelcol');
     assert.equal(targetLabel(parseTarget('prometheus')), 'prometheus');
@@ -30,10 +30,10 @@ describe('--target: what it names', () => {
   });
 
   it('fills placeholders and parses --env', () => {
-    const cmd = fillPlaceholders('s --sd {file_sd} --http {http_sd} -p {port} -d {dir} -i {interval} -t {timeout}', {
+    const argv = fillPlaceholders(['s', '--sd', '{file_sd}', '--http', '{http_sd}', '-p', '{port}', '-d', '{dir}', '-i', '{interval}', '-t', '{timeout}'], {
       file_sd: '/r/file_sd.json', http_sd: 'http://h/sd', port: '9', dir: '/r', interval: '5s', timeout: '4s',
     });
-    assert.equal(cmd, 's --sd /r/file_sd.json --http http://h/sd -p 9 -d /r -i 5s -t 4s');
+    assert.deepEqual(argv, ['s', '--sd', '/r/file_sd.json', '--http', 'http://h/sd', '-p', '9', '-d', '/r', '-i', '5s', '-t', '4s']);
     assert.deepEqual(parseEnv(['GOGC=50', 'GODEBUG=gctrace=1,madvdontneed=1', 'EMPTY=']), { GOGC: '50', GODEBUG: 'gctrace=1,madvdontneed=1', EMPTY: '' });
     assert.throws(() => parseEnv(['GOGC']), usage(/--env "GOGC": expected NAME=value/));
     assert.throws(() => parseEnv(['1X=2']), usage(/expected NAME=value/));

@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 
-/** One benchmark result line; the README table is generated from these. */
+/** One benchmark result line; the table in docs/benchmarks.md is generated from these. */
 export interface Row {
   /** What is measured: "render", "scrape", "parse", "ingest", "engine". */
   bench: string;

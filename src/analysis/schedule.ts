@@ -22,6 +22,17 @@ function dueIn(fromMs: number, toMs: number, offsetMs: number, intervalMs: numbe
 }
 
 /**
+ * One second's samples/s read against the schedule, as the summary reads it (summarize.ts:
+ * samples ÷ what the second was due × what the schedule offers a second), so the live line and
+ * summary.json say one number; null when the second was due nothing (then only the raw count says).
+ */
+export function scheduledRate(f: Frame, s: Schedule, lagMs = 0): number | null {
+  const due = expectedSamples([f], s, lagMs)[0]!;
+  const offered = (s.offsetsMs.length * s.samplesPerScrape * 1000) / s.intervalMs;
+  return due > 0 ? (f.samples / due) * offered : null;
+}
+
+/**
  * Per frame, the samples its second was due: the scrapes scheduled in it × samples per scrape.
  * Scrapes complete a few ms after they are due, so the window is shifted by `lagMs` (the
  * median scrape's duration).

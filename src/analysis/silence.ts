@@ -1,5 +1,6 @@
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { StarvedSecond } from './summary.js';
+import { blame } from './gc-blame.js';
 
 /**
  * Seconds of the measured window for which the engine sent no frame: the telemetry agent
@@ -56,10 +57,12 @@ export function findSilences(frames: Frame[], windowStartMs: number | null, wind
 export const silentSeconds = (s: Silence): number => Math.max(1, Math.round((s.toMs - s.fromMs) / 1000));
 
 /**
- * One starved second per second of silence, 0 samples each, with what GC did in it: a second
- * with no GC work over the bound and no mark-compact is not GC's (`withGc` false).
+ * One starved second per second of silence, 0 samples each, with what GC explains of it
+ * (gc-blame.ts, the rule frame seconds have): the second lost all of itself, and only the
+ * engine's main-thread GC (pauses, incremental marking) can have stopped it; helper threads run
+ * beside a frozen main thread and take none of its time.
  */
-export function silentStarvedSeconds(silences: Silence[], events: TimedGcEvent[], soakStartMs: number, gcMsPerSecond: number): StarvedSecond[] {
+export function silentStarvedSeconds(silences: Silence[], events: TimedGcEvent[], soakStartMs: number): StarvedSecond[] {
   const out: StarvedSecond[] = [];
   // Events by time, each second's found by bisection: a long silence is not seconds × events.
   const sorted = [...events].sort((a, b) => a.wallMs - b.wallMs);
@@ -82,24 +85,25 @@ export function silentStarvedSeconds(silences: Silence[], events: TimedGcEvent[]
       const inIt: TimedGcEvent[] = [];
       for (let i = firstAt(from); i < sorted.length && sorted[i]!.wallMs < to; i++) inIt.push(sorted[i]!);
       const sum = (f: (e: TimedGcEvent) => number): number => inIt.reduce((a, e) => a + f(e), 0);
-      const markCompacts = inIt.filter((e) => e.kind === 'mark-compact').length;
-      const gcMs = sum((e) => e.pauseMs + e.incrementalMs);
+      const b = blame(step, sum((e) => e.pauseMs + e.incrementalMs));
       out.push({
         t: Math.round((to - soakStartMs) / 1000),
         samples: 0,
         deficitPct: 100,
         eventLoopDelayP99Ms: Math.round(step),
         cpuCores: 0,
+        lostMs: b.lostMs,
         gc: {
           count: inIt.length,
-          markCompacts,
+          markCompacts: inIt.filter((e) => e.kind === 'mark-compact').length,
           scavenges: inIt.filter((e) => e.kind === 'scavenge').length,
           pauseMs: Math.round(sum((e) => e.pauseMs) * 10) / 10,
+          incrementalMs: Math.round(sum((e) => e.incrementalMs) * 10) / 10,
           backgroundMs: Math.round(sum((e) => e.backgroundMs) * 10) / 10,
           allocatedBytes: sum((e) => e.allocatedBytes),
+          explainedMs: b.explainedMs,
         },
-        // Main-thread GC must explain most of a silent second to be its cause.
-        withGc: gcMs > Math.max(gcMsPerSecond, step / 2),
+        withGc: b.withGc,
         noFrame: true,
       });
     }

@@ -1,13 +1,18 @@
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { StarvedSecond } from './summary.js';
 import { median, pearson } from './stats.js';
+import { blame, gcWorkMs, lostMsOf } from './gc-blame.js';
 
 export interface StarvationCriteria {
   /** A second is starved when its samples fall this many % below the median… */
   belowMedianPct: number;
   /** …or its event-loop delay p99 passes this bound. */
   eventLoopDelayMs: number;
-  /** GC "did something" in a second: a mark-compact, or more GC ms than this. */
+  /**
+   * Kept for summary.json's criteria (schemaVersion ≤ 2 read a second "with GC" from it: a
+   * mark-compact or this many GC ms); a second is now with GC when GC explains at least half of
+   * what it lost (gc-blame.ts).
+   */
   gcMsPerSecond: number;
 }
 
@@ -65,11 +70,19 @@ export interface StarvationResult {
   correlation: { gcTime: number | null; allocation: number | null };
 }
 
+export interface StarvationContext {
+  /** Each frame's time not counted as silence, ms (silence.ts: a long frame's part past its first second). */
+  activeMs?: number[];
+  /** Cores the engine may use: helper-thread GC competes with it when it used nearly all of them. */
+  engineCores: number;
+}
+
 /**
- * Finds the starved seconds and what GC did in each (and the second before it). `rates`: each
- * frame's samples/s as the summary reads them (against the schedule when it is known).
+ * Finds the starved seconds and what GC explains of each (gc-blame.ts). `rates`: each frame's
+ * samples/s as the summary reads them (against the schedule when it is known). A long frame's
+ * second is its first (the rest is silence, listed by silence.ts): its `t` is where that ends.
  */
-export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCriteria, rates: number[] = frames.map(rate)): StarvationResult {
+export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCriteria, rates: number[] = frames.map(rate), ctx: StarvationContext = { engineCores: 1 }): StarvationResult {
   const med = median(rates);
   const deficit = rates.map((r) => (med > 0 ? Math.max(0, (med - r) / med) : 0));
   const seconds: StarvedSecond[] = [];
@@ -78,16 +91,18 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
     const starved = deficit[i]! * 100 > c.belowMedianPct || (loopDelay !== null && loopDelay > c.eventLoopDelayMs);
     if (!starved) return;
     const g = gc[i]!;
-    const prev = gc[i - 1];
-    const gcDid = (s: SecondGc | undefined): boolean => s !== undefined && (s.markCompacts > 0 || gcMs(s) > c.gcMsPerSecond);
+    const lengthMs = fr.endMs - fr.startMs;
+    const activeMs = Math.max(0, Math.min(lengthMs, ctx.activeMs?.[i] ?? lengthMs));
+    const b = blame(lostMsOf(deficit[i]!, activeMs, loopDelay), gcWorkMs(g.pauseMs + g.incrementalMs, g.backgroundMs, fr.cpu?.total ?? null, ctx.engineCores));
     seconds.push({
-      t: Math.round(fr.t),
+      t: Math.round(fr.t - (lengthMs - activeMs) / 1000),
       samples: Math.round(rates[i]!),
       deficitPct: round1(deficit[i]! * 100),
       eventLoopDelayP99Ms: loopDelay === null ? null : round1(loopDelay),
       cpuCores: round2(fr.cpu.total),
-      gc: { count: g.count, markCompacts: g.markCompacts, scavenges: g.scavenges, pauseMs: round1(g.pauseMs), backgroundMs: round1(g.backgroundMs), allocatedBytes: g.allocatedBytes },
-      withGc: gcDid(g) || gcDid(prev),
+      lostMs: b.lostMs,
+      gc: { count: g.count, markCompacts: g.markCompacts, scavenges: g.scavenges, pauseMs: round1(g.pauseMs), incrementalMs: round1(g.incrementalMs), backgroundMs: round1(g.backgroundMs), allocatedBytes: g.allocatedBytes, explainedMs: b.explainedMs },
+      withGc: b.withGc,
     });
   });
   const nullIfNaN = (v: number): number | null => (Number.isNaN(v) ? null : round2(v));
@@ -99,6 +114,19 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
       allocation: nullIfNaN(pearson(gc.map((s) => s.allocatedBytes), deficit)),
     },
   };
+}
+
+/**
+ * Frame seconds and silent seconds in one list, each second once: where two fall on the same
+ * `t` (rounding at a silence's edge), the one that lost more stays.
+ */
+export function mergeStarved(a: StarvedSecond[], b: StarvedSecond[]): StarvedSecond[] {
+  const byT = new Map<number, StarvedSecond>();
+  for (const x of [...a, ...b]) {
+    const had = byT.get(x.t);
+    if (!had || (x.lostMs ?? 0) > (had.lostMs ?? 0)) byT.set(x.t, x);
+  }
+  return [...byT.values()].sort((x, y) => x.t - y.t);
 }
 
 /** Samples per second of a frame, normalised by its real length. */

@@ -3,7 +3,9 @@ import * as hdr from 'hdr-histogram-js';
 import type { Frame, GcKind, TimedGcEvent } from '../protocol/frame.js';
 import { SCHEMA_VERSION, type HarnessPause, type Summary, type TargetInfo } from './summary.js';
 import { cv, max, mean, measured, median, min, quantile, sum } from './stats.js';
-import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, type SecondGc, type StarvationCriteria } from './starvation.js';
+import { DEFAULT_CRITERIA, findStarvation, gcBySecond, gcMs, mergeStarved, type SecondGc, type StarvationCriteria } from './starvation.js';
+import { coresOf } from './gc-blame.js';
+import { gcRamOverheadPct, ramParts } from './ram.js';
 import { findSilences, silentSeconds, silentStarvedSeconds, type Silence } from './silence.js';
 import { verdict } from './verdict.js';
 import { allocationInWindow } from './allocation.js';
@@ -29,7 +31,10 @@ export interface RunMeta {
   fleetCores: number;
   /** The fleet ran on the engine's cores. */
   fleetShared: boolean;
+  /** The live heap (V8: heap used after a full GC; Go: gctrace's last live heap). */
   liveHeapBytes: number | null;
+  /** External memory after that full GC (V8); absent or null: not measured. */
+  liveOffHeapBytes?: number | null;
   files: string[];
   /** The system under test (absent: the built-in engine). */
   target?: TargetInfo;
@@ -64,6 +69,8 @@ interface Window {
   seconds: number;
   /** Per second: each frame's rate over the part of it that was not silent, then 0 for each silent second. */
   rates: number[];
+  /** Each frame's time that is not silence, ms. */
+  activeMs: number[];
   /** The harness's stalls in the window, and how many frames were left neutral for them. */
   stalls: HarnessPause[];
   stalledSeconds: number;
@@ -145,6 +152,7 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
     startMs: start,
     endMs: end,
     rates,
+    activeMs: frames.map((f) => f.endMs - f.startMs - silentIn(f)),
     stalls,
     stalledSeconds: stalled.filter(Boolean).length,
     seconds: Number.isFinite(end - start) ? (end - start) / 1000 : 0,
@@ -202,16 +210,15 @@ function cpuBlock(w: Window): Summary['cpu'] {
 }
 
 /** Cores at the target utilisation; what GC adds onto cores and onto RAM (the article's two figures). */
-function provisioningBlock(w: Window, liveHeapBytes: number | null, o: AnalysisOptions, traced: boolean): Summary['provisioning'] {
+function provisioningBlock(w: Window, ram: NonNullable<Summary['memory']['ram']>, o: AnalysisOptions, traced: boolean): Summary['provisioning'] {
   const peakCores = quantile(w.cpuPerSecond, 0.99);
-  const peakRss = max(w.frames.map((f) => f.heap.rssBytes));
   const gc = gcCpuSeconds(w);
   return {
     coresNeeded: Math.max(1, Math.ceil(peakCores / o.targetUtilization - 1e-9)),
     targetUtilization: o.targetUtilization,
     gcCoreOverheadPct: traced && w.cpuSeconds > gc && w.cpuSeconds > 0 ? round((gc / (w.cpuSeconds - gc)) * 100, 1) : null,
-    gcRamOverheadPct: liveHeapBytes && liveHeapBytes > 0 ? round(((peakRss - liveHeapBytes) / liveHeapBytes) * 100, 1) : null,
-    ramNeededBytes: peakRss,
+    gcRamOverheadPct: traced ? gcRamOverheadPct(ram) : null,
+    ramNeededBytes: ram.peakRssBytes,
   };
 }
 
@@ -248,10 +255,14 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const perSecondGc = w.perSecondGc;
   // Against what was offered: a second after a --fleet shard died is not starved for it (the verdict says why the load dropped).
   const offered = rates.slice(0, frames.length).map((r, i) => r / (liveShare(frames[i]!) || 1));
-  const starvation = findStarvation(frames, perSecondGc, o, offered);
+  // GC in each frame's own second: a long frame's events past its first second fall in the silence after it (silence.ts), not twice.
+  const ownGc = gcBySecond(frames.map((f, i) => ({ ...f, endMs: f.startMs + w.activeMs[i]! })), w.events);
+  const starvation = findStarvation(frames, ownGc, o, offered, { activeMs: w.activeMs, engineCores: coresOf(meta.cores) });
   const soakStartMs = frames.length ? frames[0]!.endMs - frames[0]!.t * 1000 : (meta.windowStartMs ?? 0) - meta.warmupSeconds * 1000;
-  const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs, o.gcMsPerSecond);
-  const starved = [...starvation.seconds, ...silent].sort((a, b) => a.t - b.t);
+  const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs);
+  const starved = mergeStarved(starvation.seconds, silent);
+  const goRuntime = w.events.some((e) => e.runtime === 'go') || (meta.target !== undefined && meta.target.kind !== 'builtin');
+  const ram = ramParts(frames, w.events, { heapBytes: meta.liveHeapBytes, offHeapBytes: meta.liveOffHeapBytes ?? null }, goRuntime ? 'go' : 'v8');
   const longestSilence = Math.max(0, ...w.silences.map((s) => (s.toMs - s.fromMs) / 1000));
   const expected = (meta.exporters * (meta.seriesPerExporter + (meta.syntheticPerScrape ?? 0))) / meta.intervalSeconds;
   // A target read by its own counter (it may count in batches, and a slow meta-scrape makes
@@ -304,6 +315,8 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
       peakRssBytes: max(frames.map((f) => f.heap.rssBytes)),
       peakHeapUsedBytes: maxOf(frames.map((f) => f.heap.usedBytes)),
       liveHeapBytes: meta.liveHeapBytes,
+      liveOffHeapBytes: meta.liveOffHeapBytes ?? null,
+      ram,
       series: frames.length ? frames.at(-1)!.series : 0,
       headBytes: frames.length ? frames.at(-1)!.headBytes : 0,
       heapTrend: roundTrend(heapTrend(frames, w.events)),
@@ -311,11 +324,13 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
     starvation: {
       windows: starved.length,
       withGc: starved.filter((x) => x.withGc).length,
+      lostSeconds: round(sum(starved.map((x) => x.lostMs ?? 0)) / 1000, 2),
+      gcExplainedSeconds: round(sum(starved.map((x) => x.gc.explainedMs ?? 0)) / 1000, 2),
       criteria: { belowMedianPct: o.belowMedianPct, eventLoopDelayMs: o.eventLoopDelayMs, gcMsPerSecond: o.gcMsPerSecond, silenceLimitSeconds: o.silenceLimitSeconds },
       correlation: starvation.correlation,
       seconds: starved,
     },
-    provisioning: provisioningBlock(w, meta.liveHeapBytes, o, gcTraced),
+    provisioning: provisioningBlock(w, ram, o, gcTraced),
     scrapes: { ok: sumOf(frames.map((f) => f.scrapesOk)), failed: sumOf(frames.map((f) => f.scrapesFailed)), failedByReason: failedByReason(frames), durationMs: mergeScrapes(frames) },
     fleet: fleetBlock(w, allFrames, meta),
     telemetry: {

@@ -7,8 +7,15 @@ import type { FaultKind } from '../profile/schema.js';
  * Additive changes keep schemaVersion; a removed or re-meant key bumps it.
  * Numbers that could not be measured are null, never guessed.
  */
-/** 2: figures a target does not expose are null (run.target names the system under test). */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: figures a target does not expose are null (run.target names the system under test).
+ * 3: memory.liveHeapBytes is the heap alone (it was heap + external memory; external is now
+ * memory.liveOffHeapBytes); memory.ram splits peak RSS; provisioning.gcRamOverheadPct is GC's
+ * headroom over the live heap (it was all of RSS over live memory); a starved second is "with GC"
+ * when GC explains at least half of what it lost (it was: any mark-compact or 30 ms of GC in it
+ * or the second before), with lostMs and gc.explainedMs per second; each second listed once.
+ */
+export const SCHEMA_VERSION = 3;
 
 /** The system under test: promsoak's own engine, or a scraper it launched or was pointed at. */
 export interface TargetInfo {
@@ -27,6 +34,11 @@ export interface TargetInfo {
   pid: number | null;
   /** Whether its GC is traced (the engine: V8's trace; a Go target: gctrace=1 in GODEBUG). Untraced: GC figures are null. */
   gcTraced: boolean;
+  /**
+   * A launched target's log files: the bytes kept (at most limitBytes, --target-log-limit) and
+   * those dropped past it. Absent for the engine and a url: target.
+   */
+  logs?: { file: string; limitBytes: number; bytes: number; droppedBytes: number }[];
 }
 
 export interface StarvedSecond {
@@ -38,8 +50,19 @@ export interface StarvedSecond {
   /** null: the system under test has no event loop that promsoak can see (a Go target). */
   eventLoopDelayP99Ms: number | null;
   cpuCores: number;
-  gc: { count: number; markCompacts: number; scavenges: number; pauseMs: number; backgroundMs: number; allocatedBytes: number };
-  /** Whether GC is the likely cause: a mark-compact, or GC time over the bound, in this or the previous second. */
+  /**
+   * What the second lost, ms: its deficit as time or its event-loop delay p99 (at most its
+   * length), whichever is more; a second with no frame, all of it (analysis/gc-blame.ts).
+   * Absent before schemaVersion 3.
+   */
+  lostMs?: number;
+  /**
+   * GC in the second: `explainedMs` is its work that took time from the engine (main-thread
+   * pauses + incremental marking, and helper-thread GC CPU where the engine used ≥ 90 % of its
+   * cores), at most `lostMs`. `incrementalMs` and `explainedMs` are absent before schemaVersion 3.
+   */
+  gc: { count: number; markCompacts: number; scavenges: number; pauseMs: number; incrementalMs?: number; backgroundMs: number; allocatedBytes: number; explainedMs?: number };
+  /** GC explains at least half of what the second lost (schemaVersion ≤ 2: a mark-compact or GC time over the bound in it or the second before). */
   withGc: boolean;
   /**
    * The engine sent no frame for this second (frozen, blocked or silent): counted with 0
@@ -68,9 +91,10 @@ export interface Summary {
     /**
      * completed: the window ran to its end; interrupted: Ctrl-C or SIGTERM; engine-exited: the
      * engine died; killed: the coordinator died before writing a summary (`promsoak report`
-     * rebuilt it from what was on disk).
+     * rebuilt it from what was on disk); disk-full: a write to the run directory failed (ENOSPC,
+     * EDQUOT, EIO) and the soak stopped there (a failed soak, exit 1).
      */
-    stopReason: 'completed' | 'interrupted' | 'engine-exited' | 'killed';
+    stopReason: 'completed' | 'interrupted' | 'engine-exited' | 'killed' | 'disk-full';
     /** Wall clock (ms since the epoch) of the measured window's start and end; null when not known. */
     windowStartMs: number | null;
     windowEndMs: number | null;
@@ -132,10 +156,24 @@ export interface Summary {
     peakRssBytes: number;
     peakHeapUsedBytes: number | null;
     /**
-     * What is really live: heap used + external memory (ArrayBuffers: the head's typed
-     * arrays live there) right after a full GC at the end of the window.
+     * The live heap: V8's heap used right after a full GC at the end of the window; a Go
+     * target's live heap as gctrace last reported it. schemaVersion ≤ 2 (the engine): heap used
+     * + external memory; `promsoak report` of such a run says null here.
      */
     liveHeapBytes: number | null;
+    /** External memory (ArrayBuffers: the head's typed arrays) after that full GC; null: not measured (a target, a run before schemaVersion 3). */
+    liveOffHeapBytes?: number | null;
+    /** Peak RSS split into live heap, GC headroom, off-heap, and the runtime and the rest (analysis/ram.ts); absent before schemaVersion 3. */
+    ram?: {
+      peakRssBytes: number;
+      liveHeapBytes: number | null;
+      /** The heap at its peak less the live heap: what GC adds onto RAM. */
+      gcHeadroomBytes: number | null;
+      offHeapBytes: number | null;
+      runtimeAndRestBytes: number | null;
+      /** The heap at its peak (V8: heap used at its highest second; Go: gctrace's heap before a cycle, or heap_alloc). */
+      heapPeakBytes: number | null;
+    };
     series: number | null;
     headBytes: number | null;
     /**
@@ -160,6 +198,9 @@ export interface Summary {
   starvation: {
     windows: number;
     withGc: number;
+    /** Σ lostMs of the starved seconds and what GC explains of it, seconds (absent before schemaVersion 3). */
+    lostSeconds?: number;
+    gcExplainedSeconds?: number;
     criteria: { belowMedianPct: number; eventLoopDelayMs: number; gcMsPerSecond: number; silenceLimitSeconds: number };
     /** Pearson r of per-second GC time (and allocation) with the per-second ingestion deficit. */
     correlation: { gcTime: number | null; allocation: number | null };
@@ -171,7 +212,10 @@ export interface Summary {
     targetUtilization: number;
     /** What GC adds onto the cores: GC CPU ÷ the rest of the engine's CPU, %. */
     gcCoreOverheadPct: number | null;
-    /** What GC adds onto RAM: (peak RSS − live memory) ÷ live memory, %, live memory = memory.liveHeapBytes. */
+    /**
+     * What GC adds onto RAM: its headroom over the live heap, % (memory.ram.gcHeadroomBytes ÷
+     * memory.ram.liveHeapBytes). schemaVersion ≤ 2: (peak RSS − live memory) ÷ live memory.
+     */
     gcRamOverheadPct: number | null;
     ramNeededBytes: number;
   };

@@ -35,11 +35,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   if (st.windows === 0) {
     out.push(`ingestion was even: no second fell more than ${st.criteria.belowMedianPct} % below the median or saw event-loop delay over ${st.criteria.eventLoopDelayMs} ms.`);
   } else {
-    const mc = st.seconds.filter((x) => x.gc.markCompacts > 0).length;
-    out.push(
-      `ingestion was uneven: ${st.windows} of ${secs} s fell >${st.criteria.belowMedianPct} % below the median, stalled the event loop or had no frame; ` +
-        `${st.withGc} of them had GC at work in that or the previous second (${s.gc.byKind.go || sut !== 'the engine' ? `over ${st.criteria.gcMsPerSecond} ms of Go GC work` : `${mc} with a mark-compact, the others over ${st.criteria.gcMsPerSecond} ms of GC`}).`,
-    );
+    out.push(unevenLine(s, secs));
   }
   if (st.correlation.gcTime !== null) {
     out.push(`per-second GC time correlates with the ingestion deficit at r = ${st.correlation.gcTime.toFixed(2)}; allocation at r = ${st.correlation.allocation?.toFixed(2) ?? 'n/a'}.`);
@@ -60,7 +56,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   out.push(
     `provision ${p.coresNeeded} core${p.coresNeeded === 1 ? '' : 's'} (p99 CPU at ${Math.round(p.targetUtilization * 100)} % utilisation) and ${fmt(p.ramNeededBytes / 2 ** 20)} MiB of RAM` +
       (p.gcCoreOverheadPct !== null ? `; GC adds ${p.gcCoreOverheadPct.toFixed(0)} % onto cores` : '') +
-      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (peak RSS over ${s.gc.byKind.go || sut !== 'the engine' ? 'the live heap gctrace last reported' : 'live heap + external memory after a full GC'})` : '') +
+      (p.gcRamOverheadPct !== null ? ` and ${p.gcRamOverheadPct.toFixed(0)} % onto RAM (${ramWords(s, sut !== 'the engine' || !!s.gc.byKind.go)})` : '') +
       '.',
   );
   const trend = s.memory.heapTrend;
@@ -89,6 +85,62 @@ export function harnessStallFailed(s: Summary): boolean {
 /** An engine silent for longer than the limit: the soak measured a broken engine, not its ingestion. */
 export function silenceFailed(s: Summary): boolean {
   return s.run.longestSilenceSeconds > (s.starvation.criteria.silenceLimitSeconds ?? Infinity);
+}
+
+/**
+ * The starved seconds in words: what they lost, what GC explains of it (gc-blame.ts), and the
+ * biggest stall GC does not explain, named as not GC's.
+ */
+function unevenLine(s: Summary, secs: number): string {
+  const st = s.starvation;
+  const lost = st.lostSeconds ?? 0;
+  const explained = st.gcExplainedSeconds ?? 0;
+  const head = `ingestion was uneven: ${st.windows} of ${secs} s fell >${st.criteria.belowMedianPct} % below the median, stalled the event loop or had no frame`;
+  const gcPart =
+    `GC explains ${explained.toFixed(1)} of the ${lost.toFixed(1)} s lost (its pauses and marking, and helper threads where they competed for the cores); ` +
+    (st.withGc === 0 ? 'no second reads as GC\'s' : `${st.withGc} second${st.withGc === 1 ? '' : 's'} read${st.withGc === 1 ? 's' : ''} as GC's (GC's work at least half of what ${st.withGc === 1 ? 'it' : 'each'} lost)`);
+  const stall = biggestUnexplained(st.seconds);
+  const stallPart = stall
+    ? `; the biggest stall, ${stall.seconds} s from t=${stall.fromT} s (${(stall.lostMs / 1000).toFixed(1)} s lost, ${fmt(stall.gcMs)} ms of GC work in it), was not GC's`
+    : '';
+  return `${head}; ${gcPart}${stallPart}.`;
+}
+
+/** The longest run of consecutive starved seconds that GC does not explain, by what it lost. */
+interface Stall {
+  fromT: number;
+  seconds: number;
+  lostMs: number;
+  gcMs: number;
+}
+
+function biggestUnexplained(seconds: Summary['starvation']['seconds']): Stall | null {
+  let best: Stall | null = null;
+  let cur: Stall | null = null;
+  let lastT = -Infinity;
+  for (const x of seconds) {
+    if (x.withGc) {
+      cur = null;
+      lastT = -Infinity;
+      continue;
+    }
+    if (!cur || x.t !== lastT + 1) cur = { fromT: x.t, seconds: 0, lostMs: 0, gcMs: 0 };
+    cur.seconds++;
+    cur.lostMs += x.lostMs ?? 0;
+    cur.gcMs += x.gc.explainedMs ?? 0;
+    lastT = x.t;
+    if (!best || cur.lostMs > best.lostMs) best = { ...cur };
+  }
+  return best;
+}
+
+/** What the RAM figure is, and what peak RSS is made of (memory.ram). */
+function ramWords(s: Summary, go: boolean): string {
+  const r = s.memory.ram;
+  const what = go ? "the heap at its peak (gctrace's before→after a collection) over the live heap it reported" : 'the heap at its peak over the live heap after a full GC';
+  if (!r || r.liveHeapBytes === null) return what;
+  const mib = (b: number | null): string => (b === null ? 'n/a' : fmt(b / 2 ** 20));
+  return `${what}; peak RSS ${mib(r.peakRssBytes)} MiB = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}`;
 }
 
 function fmt(v: number): string {

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PromsoakError } from '../common/errors.js';
+import { unwatchProcess, watchProcess } from '../run/process-groups.js';
 import { ARTICLE_NOTE, articleFits, type ArticleFit } from './article.js';
 import { fitLadder, flatness, summarize, type Flatness, type ShapeSummary, type TypeFit } from './aggregate.js';
 import { sortRows, summarizeSnapshotFile } from '../heap/snapshot-summary.js';
@@ -44,6 +45,12 @@ export function runCase(spec: CaseSpec): Promise<CaseResult> {
       execArgv: ['--expose-gc', '--no-flush-bytecode', '--max-old-space-size=8192'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // A case can run for minutes in a loop of its own: should this process die first, the watchdog ends it.
+    const pid = child.pid;
+    if (pid !== undefined) {
+      watchProcess(pid);
+      child.once('exit', () => unwatchProcess(pid));
+    }
     let msg: CaseMessage | undefined;
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => void (stderr = (stderr + d).slice(-4000)));

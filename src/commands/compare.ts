@@ -2,6 +2,7 @@ import ora from 'ora';
 import { runCompare, type CompareOptions } from '../compare/compare.js';
 import { METRICS, formatStat } from '../compare/aggregate.js';
 import { liveLine } from '../report/terminal.js';
+import { visible } from '../common/terminal-text.js';
 
 /** `promsoak compare`: prints the side-by-side table and the verdict; Ctrl-C keeps what ran. */
 export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: (line: string) => void): Promise<number> {
@@ -24,13 +25,13 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
   };
   const onFleetEvent = (line: string): void => {
     spinner.clear();
-    process.stderr.write(`promsoak: ${line}\n`);
+    process.stderr.write(`promsoak: ${visible(line)}\n`);
   };
   try {
     const r = await runCompare(
       { ...o, onMetricsUrl, onFleetEvent, interrupt: interrupted },
       ({ index, total, variant, repeat }) => {
-        prefix = `run ${index + 1}/${total}: ${variant.label} #${repeat + 1}`;
+        prefix = `run ${index + 1}/${total}: ${visible(variant.label)} #${repeat + 1}`;
         if (spinner.isEnabled) spinner.start(prefix);
         else process.stderr.write(`${prefix}\n`);
       },
@@ -38,16 +39,16 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
     );
     spinner.stop();
     const head = ['variant', 'runs', ...METRICS.map((m) => m.title)];
-    const rows = r.results.map((v) => [v.variant.label, String(v.runs.length), ...METRICS.map((m) => formatStat(v.stats[m.key], m.digits))]);
+    const rows = r.results.map((v) => [visible(v.variant.label), String(v.runs.length), ...METRICS.map((m) => formatStat(v.stats[m.key], m.digits))]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, interleaved`);
     log(fmt(head));
     for (const row of rows) log(fmt(row));
     log('');
-    for (const v of r.verdict) log(`  • ${v}`);
+    for (const v of r.verdict) log(`  • ${visible(v, { keepNewlines: true })}`);
     log('');
-    log(`  compare directory: ${r.dir}  (compare.json, compare.html, one run directory per run)`);
+    log(`  compare directory: ${visible(r.dir)}  (compare.json, compare.html, one run directory per run)`);
     return r.interrupted ? 130 : 0;
   } finally {
     spinner.stop();

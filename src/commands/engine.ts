@@ -1,5 +1,6 @@
 import { startEngine } from '../engine/engine.js';
 import type { EngineOptions, EngineStats } from '../protocol/engine.js';
+import { seconds } from '../common/options.js';
 import { waitForStop } from './fleet.js';
 
 export { startEngineChild, type EngineChild, type EngineChildOptions } from '../run/engine-child.js';
@@ -14,6 +15,8 @@ export interface EngineCommandOptions extends EngineOptions {
  * second on stderr (stdout stays free for V8's --trace-gc-nvp output).
  */
 export async function engineCommand(o: EngineCommandOptions, log: (line: string) => void = (l) => void process.stderr.write(l + '\n')): Promise<EngineStats> {
+  // Before the engine starts: a --duration of -5 ran for no time and exited 0.
+  seconds('--duration', o.duration);
   const engine = await startEngine(o);
   log(
     `promsoak engine: ${engine.targets.length} targets from ${o.targetsFile}, every ${engine.intervalSeconds}s, ingester ${engine.ingesterName}` +

@@ -1,11 +1,12 @@
 import { PromsoakError } from '../common/errors.js';
 import { makeOutDir } from '../common/out-dir.js';
-import { checkCapacity } from '../fleet/capacity.js';
-import { positiveInt } from '../common/options.js';
+import { checkSize } from '../fleet/capacity.js';
+import { port, positiveInt, seconds } from '../common/options.js';
 import { loadProfile } from '../profile/load.js';
-import { defaultThreads, startFleet, type Fleet } from '../fleet/fleet.js';
+import { defaultThreads, MAX_RENDER_THREADS, startFleet, type Fleet } from '../fleet/fleet.js';
 import { describeIds, parseShard } from '../fleet/shard.js';
 import { isIP } from 'node:net';
+import { visible } from '../common/terminal-text.js';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -30,19 +31,17 @@ export const DEFAULT_LISTEN = '127.0.0.1';
 /** `promsoak fleet`: serve the exporter fleet until SIGINT/SIGTERM (or --duration). */
 export async function fleetCommand(o: FleetCommandOptions, log: (line: string) => void): Promise<void> {
   const profile = loadProfile(o.profile);
-  if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
-  positiveInt('--threads', o.threads);
+  positiveInt('--threads', o.threads, MAX_RENDER_THREADS);
+  seconds('--duration', o.duration);
   if (o.format) profile.format = o.format;
   // Before the port is taken: a bad --out is refused with nothing started.
   if (o.out !== undefined) makeOutDir(o.out);
-  if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65_535)) {
-    throw new PromsoakError('PROMSOAK_USAGE', `--port must be an integer in 0..65535 (got ${o.port})`);
-  }
+  port('--port', o.port);
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const listen = checkListen(o.listen);
   const advertise = checkAdvertise(o.advertise);
   const epochMs = o.epoch === undefined ? undefined : parseEpoch(o.epoch);
-  checkCapacity(profile, o.threads ?? defaultThreads());
+  checkSize(profile, { exporters: o.exporters, threads: o.threads ?? defaultThreads(), shard });
   const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs });
   log(readyLine(fleet, profile.name));
   await waitForStop(o.duration);
@@ -58,7 +57,7 @@ export function readyLine(fleet: Fleet, name: string): string {
     ? `shard ${fleet.shard.index}/${fleet.shard.count}: ${served} of ${fleet.exporters} exporters (ids ≡ ${fleet.shard.index} mod ${fleet.shard.count})`
     : `${fleet.exporters} exporters`;
   return (
-    `promsoak fleet ready: profile ${name}, ${which} x ${fleet.seriesPerExporter} series = ${series} series ` +
+    `promsoak fleet ready: profile ${visible(name)}, ${which} x ${fleet.seriesPerExporter} series = ${series} series ` +
     `at ${fleet.url}/exporters/${describeIds(fleet.exporters, fleet.shard)}/metrics; ` +
     (fleet.fileSd ? `file_sd ${fleet.fileSd}; ` : '') +
     `http_sd ${fleet.httpSd}; stats ${fleet.url}/stats; metrics ${fleet.url}/metrics; ${fleet.threads} render thread${fleet.threads === 1 ? '' : 's'}` +
@@ -98,8 +97,9 @@ export function parseEpoch(text: string): number {
   return ms;
 }
 
-/** Resolves on SIGINT, SIGTERM or after `seconds`. */
-export function waitForStop(seconds?: number): Promise<void> {
+/** Resolves on SIGINT, SIGTERM or after `duration` seconds (checked: a timer past ~24.8 days would fire at once). */
+export function waitForStop(duration?: number): Promise<void> {
+  seconds('--duration', duration);
   return new Promise((resolve) => {
     const done = (): void => {
       process.off('SIGINT', done);
@@ -109,6 +109,6 @@ export function waitForStop(seconds?: number): Promise<void> {
     };
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
-    const timer = seconds !== undefined ? setTimeout(done, seconds * 1000) : undefined;
+    const timer = duration !== undefined ? setTimeout(done, duration * 1000) : undefined;
   });
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { request } from 'undici';
-import { fileError, ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
+import { ParseError, PromsoakError, ScrapeError } from '../common/errors.js';
+import { readRegularFile } from '../common/read-file.js';
 import { Entry, formatOf, parserFor, type ExpositionFormat } from '../engine/parse/index.js';
-import { positiveInt, positiveNumber } from '../common/options.js';
+import { positiveInt, seconds } from '../common/options.js';
 
 export interface ParseCommandOptions {
   /** A file path, or an http(s) URL on loopback. */
@@ -11,7 +11,7 @@ export interface ParseCommandOptions {
   format?: ExpositionFormat;
   /** URLs: the whole fetch's deadline, seconds (default 30): an endless body stops there. */
   timeoutSeconds?: number;
-  /** URLs: the largest body read, bytes (default 64 MiB). */
+  /** The largest body read, bytes (default 64 MiB): a URL's, or a file's (a regular file: /dev/zero or a FIFO is refused). */
   bodyLimitBytes?: number;
 }
 
@@ -80,14 +80,9 @@ const ACCEPT = {
 
 /** Reads a file or fetches a loopback URL (undici), with the format to parse it in. */
 export async function loadExposition(source: string, format?: ExpositionFormat, limits: { timeoutSeconds?: number; bodyLimitBytes?: number } = {}): Promise<Exposition> {
+  const limit = positiveInt('--body-limit', limits.bodyLimitBytes) ?? PARSE_FETCH_DEFAULTS.bodyLimitBytes;
   if (!/^https?:\/\//i.test(source)) {
-    let body: Buffer;
-    try {
-      body = readFileSync(source);
-    } catch (e) {
-      throw fileError(source, e);
-    }
-    return { body, format: format ?? formatOfPath(source) };
+    return { body: readRegularFile(source, { maxBytes: limit, what: 'an exposition to parse (--body-limit)' }), format: format ?? formatOfPath(source) };
   }
   let url: URL;
   try {
@@ -98,8 +93,7 @@ export async function loadExposition(source: string, format?: ExpositionFormat, 
   if (!isLoopback(url.hostname)) {
     throw new PromsoakError('PROMSOAK_USAGE', `parse fetches loopback URLs only (127.0.0.0/8, ::1, localhost); got host ${url.hostname}`);
   }
-  const timeoutSeconds = positiveNumber('--timeout', limits.timeoutSeconds) ?? PARSE_FETCH_DEFAULTS.timeoutSeconds;
-  const limit = positiveInt('--body-limit', limits.bodyLimitBytes) ?? PARSE_FETCH_DEFAULTS.bodyLimitBytes;
+  const timeoutSeconds = seconds('--timeout', limits.timeoutSeconds) ?? PARSE_FETCH_DEFAULTS.timeoutSeconds;
   // undici's bodyTimeout is between bytes: a body that keeps coming needs a deadline of its own,
   // cleared once the fetch is over (a signal that fires later would abort a finished request).
   const abort = new AbortController();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
-import { checkOwnFile, writeOwnFile } from '../common/own-file.js';
+import { checkOwnFile, writeOwnFile } from '../run/own-file.js';
 import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
 import { gcBySecond } from '../analysis/starvation.js';
 import { evaluate, parseThreshold } from '../analysis/thresholds.js';
@@ -49,7 +49,8 @@ function settingsOf(dir: string): Settings {
         intervalSeconds: old.load.intervalSeconds,
         fleetCores: old.fleet.cores,
         fleetShared: old.fleet.sharedWithEngine ?? true,
-        liveHeapBytes: old.memory.liveHeapBytes,
+        liveHeapBytes: liveHeapOf(old),
+        liveOffHeapBytes: old.memory.liveOffHeapBytes ?? null,
         files: old.files,
         windowStartMs: old.run.windowStartMs ?? null,
         windowEndMs: old.run.windowEndMs ?? null,
@@ -72,6 +73,16 @@ function settingsOf(dir: string): Settings {
     analysis: { ...DEFAULT_ANALYSIS, ...r.analysis },
     thresholds: r.thresholds,
   };
+}
+
+/**
+ * The live heap a summary recorded. Before schemaVersion 3 the engine's was heap + external
+ * memory, which cannot be split again: null (its RAM figures read n/a, not a wrong number). A
+ * Go target's was gctrace's live heap then too.
+ */
+function liveHeapOf(old: Summary): number | null {
+  const target = old.run.target !== undefined && old.run.target.kind !== 'builtin';
+  return (old.schemaVersion ?? 1) >= 3 || target ? old.memory.liveHeapBytes : null;
 }
 
 /**

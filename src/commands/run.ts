@@ -2,6 +2,7 @@ import ora from 'ora';
 import { runSoak } from '../run/soak.js';
 import type { SoakOptions } from '../run/soak-plan.js';
 import { liveLine, renderTerminal } from '../report/terminal.js';
+import { visible } from '../common/terminal-text.js';
 
 /**
  * `promsoak run`: the soak with an ora spinner and a live line; Ctrl-C stops it early and
@@ -33,7 +34,7 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
     // A --fleet shard that stops answering (or comes back): one line, and the soak goes on.
     const onFleetEvent = (line: string): void => {
       spinner.clear();
-      process.stderr.write(`promsoak: ${line}\n`);
+      process.stderr.write(`promsoak: ${visible(line)}\n`);
     };
     const r = await runSoak({ onMetricsUrl, onFleetEvent, ...o, interrupt: interrupted }, (p) => {
       spinner.text = liveLine(p);

@@ -20,6 +20,10 @@ export const DEFAULTS = {
   connections: 16,
   /** The default ingester. */
   ingester: 'cached',
+  /** Bytes kept of each log file of a launched target (--target-log-limit): 8 MiB. */
+  targetLogLimitBytes: 8 * 1024 * 1024,
+  /** The largest --target-log-limit accepted: 64 GiB. */
+  maxTargetLogLimitBytes: 64 * 1024 * 1024 * 1024,
 } as const;
 
 /**

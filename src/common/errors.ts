@@ -42,6 +42,8 @@ export const EXIT_CODE_OF = {
   PROMSOAK_ENGINE: 1,
   /** taskset could not pin a process to the CPUs asked for. */
   PROMSOAK_PIN: 1,
+  /** A write to the run directory that the disk refused (ENOSPC, EDQUOT, EIO): the soak stopped there. */
+  PROMSOAK_DISK_FULL: 1,
   /** A child process of an experiment (a cardinality case) failed. */
   PROMSOAK_CHILD_FAILED: 1,
   /** The data to read (a heap snapshot's graph) does not fit in this process's memory. */

@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PromsoakError } from './errors.js';
+import { insideRoot } from './safe-path.js';
 
 /**
  * Makes an output directory, one level at a time, before anything is started: a path under a
@@ -32,4 +33,29 @@ export function makeOutDir(path: string, flag = '--out'): string {
     }
   }
   return full;
+}
+
+/** How many names `makeUniqueDir` tries (`<base>`, `<base>-2` … `<base>-1000`) before it gives up. */
+export const UNIQUE_DIR_TRIES = 1000;
+
+/**
+ * Creates a new directory `<root>/<base>` (root made first, as `makeOutDir` does), or
+ * `<base>-2`, `<base>-3` … when that exists: each try is one mkdir, which fails if the name is
+ * taken, so processes started in the same second never share a directory (no check-then-create).
+ * After `UNIQUE_DIR_TRIES` names, or any other failure, one line naming the flag.
+ */
+export function makeUniqueDir(root: string, base: string, flag = '--out'): string {
+  const full = makeOutDir(root, flag);
+  for (let i = 1; i <= UNIQUE_DIR_TRIES; i++) {
+    const path = insideRoot(full, i === 1 ? base : `${base}-${i}`);
+    try {
+      mkdirSync(path);
+      return path;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      throw new PromsoakError('PROMSOAK_USAGE', `${flag} ${root}: cannot create ${path} (${code ?? (e as Error).message})`);
+    }
+  }
+  throw new PromsoakError('PROMSOAK_USAGE', `${flag} ${root}: ${base} and ${UNIQUE_DIR_TRIES - 1} numbered names after it exist already; pick another --out`);
 }

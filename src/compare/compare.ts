@@ -1,21 +1,25 @@
+import { PromsoakError } from '../common/errors.js';
 import { checkIngesterSpec } from '../common/ingester-spec.js';
-import { positiveInt } from '../common/options.js';
+import { DEFAULTS } from '../common/defaults.js';
+import { checkSize } from '../fleet/capacity.js';
+import { defaultThreads } from '../fleet/fleet.js';
+import { positiveInt, positiveNumber } from '../common/options.js';
 import { writeFileSync } from 'node:fs';
-import { makeOutDir } from '../common/out-dir.js';
-import { join, resolve } from 'node:path';
+import { makeUniqueDir } from '../common/out-dir.js';
+import { join } from 'node:path';
 import { loadProfile } from '../profile/load.js';
 import { runSoak } from '../run/soak.js';
 import { planTarget } from '../run/target-plan.js';
 import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
-import type { SoakOptions } from '../run/soak-plan.js';
+import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 
-export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'onFleetEvent'> {
+export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'> {
   /** Absent: `default`, or with `fleet` the shards' own. */
   profile?: string;
   repeat: number;
@@ -29,6 +33,8 @@ export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsP
   /** exec: and url: targets: where their metrics are and what counts their samples. */
   targetMetrics?: string;
   targetSamples?: string;
+  /** Launched targets: bytes kept of each of their log files. */
+  targetLogLimitBytes?: number;
   interrupt?: Promise<void>;
 }
 
@@ -42,9 +48,19 @@ export interface CompareResult {
 
 export const COMPARE_SCHEMA_VERSION = 1;
 
-/** --target-metrics and --target-samples go to the variants they mean something to (not the engine's). */
-function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; targetSamples?: string } {
-  return v.target === 'builtin' ? {} : { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples };
+/** --target-metrics, --target-samples and --target-log-limit go to the variants they mean something to (not the engine's; the log limit to launched targets). */
+function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; targetSamples?: string; targetLogLimitBytes?: number } {
+  if (v.target === 'builtin') return {};
+  return { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ...(v.target.startsWith('url:') ? {} : { targetLogLimitBytes: o.targetLogLimitBytes }) };
+}
+
+/**
+ * A compare's directory, `<out>/<UTC time>-compare-<profile>/`, its own even when another
+ * compare starts in the same second (`-2`, `-3` …: one mkdir a try).
+ */
+export function makeCompareDir(out: string, profileName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return makeUniqueDir(out, `${stamp}-compare-${profileName}`);
 }
 
 /** `promsoak compare`: the same soak across settings, interleaved, each run with its own directory. */
@@ -54,8 +70,16 @@ export async function runCompare(
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
   // With --fleet every run soaks the same running shards: checked once now, and again by each run.
-  const profile = o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters })).profile : loadProfile(o.profile ?? 'default');
+  if (o.fleet === undefined && o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
+  const profile =
+    o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters, allowTargetHosts: o.allowTargetHosts })).profile : loadProfile(o.profile ?? 'default');
   positiveInt('--repeat', o.repeat, 1000);
+  // Before the compare directory is made: not at the first run's start.
+  checkSoakSeconds(o);
+  // Each run sizes its profile so (run/soak-plan.ts); a copy here, so that --exporters 1e9 is refused before the directory.
+  checkSize({ ...profile }, { exporters: o.exporters, threads: defaultThreads(), headWindow: DEFAULTS.headWindow });
+  positiveNumber('--max-cv', o.findCores?.maxCv);
+  positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
   const variants = planVariants(o);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
   for (const v of variants) {
@@ -64,9 +88,7 @@ export async function runCompare(
     planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined });
   }
   const order = interleave(variants, o.repeat);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const dir = resolve(o.out, `${stamp}-compare-${profile.name}`);
-  makeOutDir(dir);
+  const dir = makeCompareDir(o.out, profile.name);
   const runs: { variant: number; repeat: number; dir: string; summary: Summary }[] = [];
   let interrupted = false;
   let stop = false;
@@ -95,6 +117,7 @@ export async function runCompare(
         metricsHost: o.metricsHost,
         onMetricsUrl: o.onMetricsUrl,
         fleet: o.fleet,
+        allowTargetHosts: o.allowTargetHosts,
         onFleetEvent: o.onFleetEvent,
       },
       onProgress,

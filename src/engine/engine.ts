@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { PromsoakError, isPromsoakError } from '../common/errors.js';
 import { DEFAULTS } from '../common/defaults.js';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../common/options.js';
+import { nonNegativeInt, port, positiveInt, seconds } from '../common/options.js';
 import { engineChannel, type EngineStartedEvent } from '../protocol/engine-channels.js';
 import { ScrapeLog } from '../protocol/scrape-log.js';
 import { ScrapeClient } from './client.js';
@@ -28,11 +28,11 @@ export interface Engine {
 export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOptions, 'metricsPort'>> & { metricsPort?: number } {
   const bad = (m: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', m);
   if (!o.targetsFile) throw bad('--targets <file_sd.json> is required');
-  positiveNumber('--interval', o.intervalSeconds, DEFAULTS.maxIntervalSeconds);
-  positiveNumber('--timeout', o.timeoutSeconds, DEFAULTS.maxIntervalSeconds);
+  seconds('--interval', o.intervalSeconds, { max: DEFAULTS.maxIntervalSeconds });
+  seconds('--timeout', o.timeoutSeconds, { max: DEFAULTS.maxIntervalSeconds });
   nonNegativeInt('--sample-limit', o.sampleLimit);
   nonNegativeInt('--body-limit', o.bodyLimitBytes);
-  nonNegativeInt('--metrics-port', o.metricsPort);
+  port('--metrics-port', o.metricsPort);
   positiveInt('--head-window', o.headWindow, DEFAULTS.maxHeadWindow);
   positiveInt('--connections', o.connections);
   const intervalSeconds = o.intervalSeconds ?? DEFAULTS.intervalSeconds;

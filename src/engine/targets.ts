@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { PromsoakError } from '../common/errors.js';
+import { readRegularFile } from '../common/read-file.js';
 
 /** One scrape target from file_sd, after Prometheus's relabelling defaults (scheme, __metrics_path__). */
 export interface ScrapeTarget {
@@ -13,14 +13,12 @@ export interface ScrapeTarget {
   labels: Record<string, string>;
 }
 
-/** Reads a Prometheus file_sd JSON file: `[{ "targets": ["host:port"], "labels": {…} }, …]`. */
+/** The largest file_sd read: the fleet's for 100,000 exporters is ~17 MiB. */
+export const FILE_SD_MAX_BYTES = 64 * 2 ** 20;
+
+/** Reads a Prometheus file_sd JSON file: `[{ "targets": ["host:port"], "labels": {…} }, …]`; a FIFO or /dev/zero is refused at once. */
 export function readFileSd(path: string): ScrapeTarget[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new PromsoakError('PROMSOAK_TARGETS_INVALID', `cannot read targets file ${path}: ${(e as Error).message}`);
-  }
+  const text = readRegularFile(path, { maxBytes: FILE_SD_MAX_BYTES, what: 'a file_sd targets file', code: 'PROMSOAK_TARGETS_INVALID' }).toString('utf8');
   return parseFileSd(text, path);
 }
 

@@ -43,6 +43,8 @@ export interface FleetOptions {
   threads?: number;
   /** Where file_sd.json goes; none when absent. */
   outDir?: string;
+  /** A connection that leaves over 64 KiB of its response unread this long is cut (connection-queue.ts); default 30 s. */
+  stallMs?: number;
 }
 
 export interface Fleet {
@@ -75,6 +77,12 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
+/**
+ * The most render threads `--threads` takes: each is a V8 isolate of its own (~10 MiB before
+ * it renders anything), and threads past the cores only queue; 256 covers any machine's cores.
+ */
+export const MAX_RENDER_THREADS = 256;
+
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
@@ -103,15 +111,17 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   // Render time is seconds since the epoch, on the monotonic clock.
   const origin = epochMs - performance.timeOrigin;
   const shard = options.shard ?? null;
-  const stats: FleetCounters = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0, faults: 0 };
+  const stats: FleetCounters = { scrapes: 0, bytes: 0, renderNs: 0, errors: 0, notFound: 0, reused: 0, faults: 0, connectionsCut: 0 };
   // Made once the port is known (its URL is in /stats); no request is handled before that.
   let meter: FleetMeter | undefined;
   const fixed: Format | undefined = profile.format === 'negotiate' ? undefined : profile.format;
   let groups: TargetGroup[] = [];
+  /** /sd's body, serialized once (the targets never change while the fleet runs). */
+  let sdBody = Buffer.alloc(0);
   const wire = wireProfile(profile);
   const recycled: Record<Format, ArrayBuffer[]> = { text: [], openmetrics: [] };
 
-  const connections = new ConnectionQueues();
+  const connections = new ConnectionQueues(options.stallMs, () => stats.connectionsCut++);
   const faults = new FaultPlan(profile);
   /** Renders one exporter's body in a worker and sends it (as its fault, if it has one); `done` once the response has ended. */
   const render = (id: number, format: Format, res: ServerResponse, done: () => void, fault?: FaultKind): void => {
@@ -201,7 +211,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     }
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  /** Every request waits for its connection's earlier responses (connection-queue.ts): one body at a time per connection, whatever the path. */
+  const handle = (req: IncomingMessage, res: ServerResponse): void =>
+    connections.run(req.socket, (done) => {
+      res.once('close', done);
+      route(req, res, done);
+    });
+
+  const route = (req: IncomingMessage, res: ServerResponse, done: () => void): void => {
     const url = req.url ?? '/';
     const m = EXPORTER_PATH.exec(url);
     if (m) {
@@ -209,19 +226,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       if (id >= profile.exporters || !inShard(id, shard)) return notFound(res, url);
       const format = fixed ?? negotiate(req.headers.accept);
       const fault = faults.kind(id);
-      if (fault === undefined) connections.run(req.socket, (done) => render(id, format, res, done));
-      else connections.run(req.socket, (done) => injectFault(fault, id, format, req, res, done));
+      if (fault === undefined) render(id, format, res, done);
+      else injectFault(fault, id, format, req, res, done);
       return;
     }
     if (url === '/healthz') {
-
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok\n');
       return;
     }
     if (url === '/sd' || url === '/sd/') {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(groups));
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': sdBody.byteLength });
+      res.end(sdBody);
       return;
     }
     if (url === '/stats') {
@@ -273,6 +289,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const advertise = options.advertise ?? advertisedHost(host);
   const ids = shardIds(profile.exporters, shard);
   groups = targetGroups(advertise, port, ids);
+  sdBody = Buffer.from(JSON.stringify(groups));
   const fileSd = options.outDir ? writeFileSd(options.outDir, groups) : undefined;
   const url = `http://${hostPort(advertise, port)}`;
   meter = new FleetMeter(
@@ -308,6 +325,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       (closed ??= (async () => {
         closing = true;
         meter!.stop();
+        connections.stop();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await pool.destroy();

@@ -15,6 +15,8 @@ export interface FleetCounters {
   reused: number;
   /** Scrapes answered with an injected fault (the profile's `faults`). */
   faults: number;
+  /** Connections cut off by the fleet's per-connection bounds (connection-queue.ts). */
+  connectionsCut: number;
   lastError?: string;
 }
 
@@ -99,7 +101,7 @@ export class FleetMeter {
       shard: id.shard,
       exporters: id.exporters,
       queueDepth: this.queueDepth(),
-      totals: { ...countsOf(this.counters), cpuSeconds: this.cpuSeconds(), seconds: this.seconds, queuedSeconds: this.queuedSeconds },
+      totals: { ...countsOf(this.counters), cpuSeconds: this.cpuSeconds(), seconds: this.seconds, queuedSeconds: this.queuedSeconds, connectionsCut: this.counters.connectionsCut },
       lastSecond: this.lastSecond,
     };
   }

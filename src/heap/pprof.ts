@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 import { Function as PFunction, Location, Profile, StringTable, ValueType, type SampleInput } from 'pprof-format';
-import { fileError, PromsoakError } from '../common/errors.js';
+import { PromsoakError } from '../common/errors.js';
+import { describeBytes, readRegularFile } from '../common/read-file.js';
 import { badHeapProfileNode, heapProfileTotals, isHeapProfile, walk, DEFAULT_SAMPLING_INTERVAL } from './alloc-profile.js';
 import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
 
@@ -13,6 +13,14 @@ import type { HeapProfile, HeapProfileNode } from '../protocol/heap-profile.js';
  * allocated, its stack leaf first; one location per function (V8's sampler records the
  * function, not the line, so Line.line is the function's first line).
  */
+/**
+ * The most bytes of a profile read by `profile top`: the file, and a pprof's gzip inflated.
+ * V8's sampling heap profile of a long soak is a few MiB as JSON and less as pprof; 64 MiB
+ * is far past any real one, and bounds what a gzip bomb (8.7 MB inflating to ~9 GB) can
+ * make this process hold.
+ */
+export const PROFILE_MAX_BYTES = 64 * 2 ** 20;
+
 /** The most frames a pprof sample keeps (leaf first). */
 export const MAX_STACK = 512;
 
@@ -82,13 +90,17 @@ export function encodePprofGz(p: Profile): Buffer {
   return gzipSync(p.encode());
 }
 
-/** A pprof file (gzipped or not) → Profile; anything else → one clear error (exit 2). */
-export function decodePprof(bytes: Uint8Array, name: string): Profile {
+/** A pprof file (gzipped or not) → Profile; anything else → one clear error (exit 2). Inflates at most `maxBytes`. */
+export function decodePprof(bytes: Uint8Array, name: string, maxBytes = PROFILE_MAX_BYTES): Profile {
   let raw: Uint8Array = bytes;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      raw = gunzipSync(bytes);
-    } catch {
+      // zlib stops at maxOutputLength (ERR_BUFFER_TOO_LARGE): the inflated bytes never pass it.
+      raw = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${name}: its gzip inflates to over ${describeBytes(maxBytes)}, the limit of an allocation profile (a gzip bomb, not a profile)`);
+      }
       throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${name}: not a pprof profile (a broken gzip stream)`);
     }
   }
@@ -104,12 +116,7 @@ export function decodePprof(bytes: Uint8Array, name: string): Profile {
 
 /** Reads a .heapprofile (JSON) or a pprof .pb(.gz): the call tree of the one, the decoded profile of the other. */
 export function readProfileFile(path: string): Profile | HeapProfile {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw fileError(path, e);
-  }
+  const bytes = readRegularFile(path, { maxBytes: PROFILE_MAX_BYTES, what: 'an allocation profile' });
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
   if (bytes[i] === 0x7b) {

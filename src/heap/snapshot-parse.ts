@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { fileError, PromsoakError } from '../common/errors.js';
+import { closeSync, readSync } from 'node:fs';
+import { openRegularFile } from '../common/read-file.js';
+import { PromsoakError } from '../common/errors.js';
 
 /**
  * A V8 heap snapshot (.heapsnapshot) as flat typed arrays, read by a streaming parser.
@@ -52,17 +53,8 @@ interface Meta {
 
 /** Reads a .heapsnapshot in `chunkBytes` chunks (tests use tiny chunks to cross every boundary). */
 export function readHeapSnapshot(path: string, chunkBytes = 4 << 20): HeapGraph {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-    // A directory opens fine on Linux and fails only at the first read.
-    if (fstatSync(fd).isDirectory()) {
-      closeSync(fd);
-      throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
-    }
-  } catch (e) {
-    throw fileError(path, e);
-  }
+  // A regular file (a FIFO's open blocked forever, a directory failed only at the first read), of any size: it is streamed.
+  const fd = openRegularFile(path, 'a heap snapshot');
   try {
     const p = new Parser(path);
     const buf = Buffer.allocUnsafe(chunkBytes);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { ResolvedProfile } from './load.js';
+import { readReplayFile } from './replay-file.js';
 
 /**
  * A stable hash of a resolved profile, so that fleets on different hosts (shards) can be
@@ -23,7 +23,7 @@ export type WireProfile = Omit<ResolvedProfile, 'source'>;
 
 export function wireProfile(profile: ResolvedProfile): WireProfile {
   const { source: _source, ...rest } = profile;
-  const families = rest.families.map((f) => (f.type === 'replay' ? { ...f, file: `sha256:${sha256(readFileSync(f.file))}` } : f));
+  const families = rest.families.map((f) => (f.type === 'replay' ? { ...f, file: `sha256:${sha256(readReplayFile(f.file))}` } : f));
   return { ...rest, families };
 }
 

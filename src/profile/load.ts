@@ -1,10 +1,11 @@
 import { DEFAULTS } from '../common/defaults.js';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readRegularFile } from '../common/read-file.js';
 import { dirname, resolve, basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { ProfileError } from '../common/errors.js';
-import { profileSchema, type FamilyInput, type FaultsInput, type ProfileInput } from './schema.js';
+import { profileNameSchema, profileSchema, type FamilyInput, type FaultsInput, type ProfileInput } from './schema.js';
 
 /** The folder of shipped profiles (works from src/ under tsx and from dist/src/). */
 export function profilesDir(): string {
@@ -50,9 +51,12 @@ export function resolveProfilePath(ref: string): string {
   return p;
 }
 
+/** The largest profile read: a profile is a page of JSON (a replayed capture is a file of its own). */
+export const PROFILE_FILE_MAX_BYTES = 16 * 2 ** 20;
+
 export function loadProfile(ref = 'default'): ResolvedProfile {
   const path = resolveProfilePath(ref);
-  const text = readFileSync(path, 'utf8');
+  const text = readRegularFile(path, { maxBytes: PROFILE_FILE_MAX_BYTES, what: 'a profile', code: 'PROMSOAK_PROFILE_INVALID' }).toString('utf8');
   return parseProfile(text, path);
 }
 
@@ -71,6 +75,10 @@ export function parseProfile(text: string, path: string): ResolvedProfile {
 }
 
 function resolveDefaults(p: ProfileInput, path: string, shown: string): ResolvedProfile {
+  // Without a "name", the file's name is the profile's: held to the same rule.
+  const name = p.name ?? basename(path, '.json');
+  const named = profileNameSchema.safeParse(name);
+  if (!named.success) throw new ProfileError(`${shown}: profile.name is absent and the file's name ${JSON.stringify(name)} ${named.error.issues[0]!.message}; give the profile a "name"`);
   const interval = p.scrapeIntervalSeconds ?? DEFAULTS.intervalSeconds;
   if (p.scrapeTimeoutSeconds !== undefined && p.scrapeTimeoutSeconds > interval) {
     throw new ProfileError(`${shown}: scrapeTimeoutSeconds (${p.scrapeTimeoutSeconds}) must not exceed scrapeIntervalSeconds (${interval})`);
@@ -101,7 +109,7 @@ function resolveDefaults(p: ProfileInput, path: string, shown: string): Resolved
     }
   });
   return {
-    name: p.name ?? basename(path, '.json'),
+    name,
     description: p.description ?? '',
     source: path,
     exporters: p.exporters,

@@ -9,6 +9,19 @@ import { z } from 'zod';
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/**
+ * A profile's name: part of every run and compare directory's name, printed on terminals, and
+ * sent by fleet shards to coordinators (`/stats`, `/profile`): letters, digits, `.`, `_`, `-`,
+ * not starting with `.` or `-`, at most 64 characters. No `/`, no `..`, no control character.
+ */
+export const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+export const PROFILE_NAME_MAX = 64;
+export const profileNameSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(PROFILE_NAME_MAX, { error: `must be at most ${PROFILE_NAME_MAX} characters (it names the run directory)` })
+  .regex(PROFILE_NAME, { error: 'must be letters, digits, ".", "_" or "-", not starting with "." or "-" (it names the run directory)' });
+
 const posInt = (what: string) =>
   z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
 const nonNegNumber = z.number({ error: 'must be a number >= 0' }).nonnegative({ error: 'must be a number >= 0' });
@@ -82,6 +95,10 @@ export const familySchema = z.discriminatedUnion(
   { error: 'must have type counter, gauge, histogram, summary, untyped or replay' },
 );
 
+/** A fault's delay, ms: at most a day (the longest scrape interval); a timer past ~24.8 days would fire at once. */
+const MAX_DELAY_MS = DEFAULTS.maxIntervalSeconds * 1000;
+const delayMs = nonNegNumber.max(MAX_DELAY_MS, { error: `must be a number in 0..${MAX_DELAY_MS} (a day)` });
+
 const fraction = z.number({ error: 'must be a number in [0, 1]' }).min(0, { error: 'must be a number in [0, 1]' }).max(1, { error: 'must be a number in [0, 1]' });
 const fault = <T extends z.ZodRawShape>(extra: T) => z.object({ fraction, ...extra }).strict();
 
@@ -92,7 +109,7 @@ const fault = <T extends z.ZodRawShape>(extra: T) => z.object({ fraction, ...ext
 export const faultsSchema = z
   .object({
     /** Answers after a delay drawn per scrape, uniform in [minMs, maxMs]. */
-    slow: fault({ minMs: nonNegNumber, maxMs: nonNegNumber }).refine((f) => f.maxMs >= f.minMs, { error: 'maxMs must be >= minMs' }).optional(),
+    slow: fault({ minMs: delayMs, maxMs: delayMs }).refine((f) => f.maxMs >= f.minMs, { error: 'maxMs must be >= minMs' }).optional(),
     /** Never answers: the scraper's timeout ends the scrape. */
     timeout: fault({}).optional(),
     /** Answers with an HTTP error status (default 503). */
@@ -114,7 +131,7 @@ export const faultsSchema = z
 export const profileSchema = z
   .object({
     $schema: z.string().optional(),
-    name: z.string({ error: 'must be a string' }).min(1).optional(),
+    name: profileNameSchema.optional(),
     description: z.string({ error: 'must be a string' }).optional(),
     exporters: posInt('a positive integer').max(100_000, { error: 'must be at most 100000' }),
     scrapeIntervalSeconds: z.number({ error: 'must be a number > 0' }).positive({ error: 'must be a number > 0' }).max(DEFAULTS.maxIntervalSeconds, { error: `must be at most ${DEFAULTS.maxIntervalSeconds} (a day)` }).optional(),

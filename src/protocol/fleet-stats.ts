@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { describeIssue } from '../common/schema-issue.js';
+
 /**
  * A fleet's `/stats` (JSON over HTTP, from `promsoak fleet` on this or another host): what a
  * coordinator reads from each fleet shard to check they serve one fleet together (shard,
@@ -63,6 +66,11 @@ export interface FleetStats {
     /** Whole seconds measured (the fleet's 1 s ticks) and how many of them had render tasks waiting. */
     seconds: number;
     queuedSeconds: number;
+    /**
+     * Connections the fleet cut off: more pipelined requests unanswered than it allows, or a
+     * response left unread for long (fleet/connection-queue.ts). Absent from older fleets.
+     */
+    connectionsCut?: number;
   };
   /** The last whole second the fleet measured; null until its first second has passed. */
   lastSecond:
@@ -77,16 +85,55 @@ export interface FleetStats {
     | null;
 }
 
-/** A shallow check of a `/stats` body from the network before trusting its fields. */
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const seconds = z.number().finite().nonnegative();
+const text = (max: number) => z.string().max(max);
+/** Epoch ms (`--epoch` may be 0). */
+const epochMs = z.number().finite().nonnegative();
+const countsShape = { scrapes: count, bytes: count, renderErrors: count, notFound: count, faults: count };
+
+/**
+ * What a reader accepts as a fleet's /stats: every field it reads, typed and bounded (extra
+ * fields are let through: a newer fleet may add some within one schemaVersion).
+ */
+export const fleetStatsSchema = z.object({
+  schemaVersion: z.literal(FLEET_STATS_SCHEMA_VERSION),
+  atMs: epochMs,
+  fleet: z.object({
+    pid: z.number().int().positive(),
+    host: text(253),
+    version: text(100),
+    node: text(100),
+    startedAtMs: epochMs,
+    epochMs: epochMs,
+    url: text(300),
+    threads: z.number().int().positive().max(4096),
+    cores: z.number().finite().positive().max(65_536),
+  }),
+  profile: z.object({
+    name: text(200),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: 'must be sha256:<64 hex digits>' }),
+    exporters: z.number().int().positive().max(100_000),
+    seriesPerExporter: count,
+    scrapeIntervalSeconds: z.number().finite().positive(),
+  }),
+  shard: z
+    .object({ index: z.number().int().nonnegative(), count: z.number().int().positive().max(100_000) })
+    .refine((s) => s.index < s.count, { error: 'index must be below count' })
+    .nullable(),
+  exporters: z.number().int().nonnegative().max(100_000),
+  queueDepth: count,
+  totals: z.object({ ...countsShape, cpuSeconds: seconds, seconds: count, queuedSeconds: count, connectionsCut: count.optional() }),
+  lastSecond: z.object({ ...countsShape, startMs: epochMs, endMs: epochMs, cpuCores: seconds, queueDepthMax: count }).nullable(),
+}) satisfies z.ZodType<FleetStats>;
+
+/** A `/stats` body from the network, checked: the stats, or the first field that is wrong as one phrase (`fleet.pid is missing`). */
+export function readFleetStats(x: unknown): { ok: true; stats: FleetStats } | { ok: false; why: string } {
+  const r = fleetStatsSchema.safeParse(x, { reportInput: true });
+  return r.success ? { ok: true, stats: r.data } : { ok: false, why: describeIssue(r.error.issues[0]!) };
+}
+
+/** True for a `/stats` body that is a fleet's of this schemaVersion (readFleetStats says why not). */
 export function isFleetStats(x: unknown): x is FleetStats {
-  const s = x as FleetStats;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    s.schemaVersion === FLEET_STATS_SCHEMA_VERSION &&
-    typeof s.profile?.digest === 'string' &&
-    typeof s.exporters === 'number' &&
-    typeof s.totals?.scrapes === 'number' &&
-    (s.shard === null || (typeof s.shard?.index === 'number' && typeof s.shard?.count === 'number'))
-  );
+  return fleetStatsSchema.safeParse(x).success;
 }

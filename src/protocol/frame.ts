@@ -34,7 +34,7 @@ export interface Frame {
   cpu: { total: number; user: number | null; system: number | null; main: number | null; v8Platform: number | null; worker: number | null; other: number | null };
   /** perf_hooks 'gc' entries seen in this second, every engine thread. */
   gcObserved: { count: number; pauseMs: number; byKind: Partial<Record<GcKind, { count: number; pauseMs: number }>> } | null;
-  /** Heap in use (V8: used; Go: go_memstats_heap_alloc_bytes), reserved (V8: total; Go: heap_sys), RSS from the OS. */
+  /** Heap in use (V8: used; Go: go_memstats_heap_alloc_bytes), reserved (V8: total; Go: heap_sys), outside the heap (V8: external memory, ArrayBuffers included; Go: go_memstats_sys_bytes − heap_sys), RSS from the OS. */
   heap: { usedBytes: number | null; totalBytes: number | null; externalBytes: number | null; arrayBuffersBytes: number | null; rssBytes: number };
   eventLoop: { delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; utilization: number } | null;
   /**

@@ -2,6 +2,7 @@ import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { Summary } from '../analysis/summary.js';
 import { align, escape, page, table, type Chart } from './html-kit.js';
 import type { SecondGc } from '../analysis/starvation.js';
+import { ramBar } from './ram-bar.js';
 
 const MiB = 2 ** 20;
 const r1 = (v: number): number => Math.round(v * 10) / 10;
@@ -151,6 +152,7 @@ ${table(
 )}
 <h2>GC by kind</h2>
 ${table(['kind', 'count', 'pause ms', 'max pause ms'], gcRows)}
+${ramBar(s)}
 ${heapSection(s)}
 ${s.thresholds.length ? `<h2>Thresholds</h2>${table(['threshold', 'actual', 'result'], s.thresholds.map((x) => [x.expression, x.actual ?? 'n/a', x.ok ? 'ok' : 'FAILED']))}` : ''}
 <h2>Graphs</h2>`;

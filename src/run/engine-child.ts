@@ -4,6 +4,7 @@ import { isErrorCode, PromsoakError, type ErrorCode } from '../common/errors.js'
 import type { Readable } from 'node:stream';
 import type { FromAgent } from '../protocol/agent.js';
 import { readAgentPipe } from './agent-pipe.js';
+import { unwatchProcess, watchProcess } from './process-groups.js';
 import type { EngineOptions, EngineStats, FromEngine, ReadyMessage, TargetStatus, ToEngine } from '../protocol/engine.js';
 
 export interface EngineChildOptions {
@@ -67,6 +68,12 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
     env: { ...(o.env ?? process.env), PROMSOAK_TELEMETRY_FD: String(TELEMETRY_FD) },
     serialization: 'json',
   });
+  // Should the coordinator die with the engine's event loop blocked, the watchdog kills it.
+  if (child.pid !== undefined) {
+    const pid = child.pid;
+    watchProcess(pid);
+    child.once('exit', () => unwatchProcess(pid));
+  }
   const pipe = child.stdio[TELEMETRY_FD] as Readable;
   if (o.onAgent) {
     const onAgent = o.onAgent;

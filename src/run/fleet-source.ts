@@ -1,3 +1,4 @@
+import { PromsoakError } from '../common/errors.js';
 import { startFleet } from '../fleet/fleet.js';
 import { writeFileSd } from '../fleet/sd.js';
 import { FleetMeter, type FleetFrameMeter } from './fleet-meter.js';
@@ -26,8 +27,11 @@ export interface FleetSource {
  * fleet's.
  */
 export async function planFleetSoak(o: SoakOptions): Promise<SoakPlan> {
-  if (o.fleet === undefined) return planSoak(o);
-  const remote = await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters });
+  if (o.fleet === undefined) {
+    if (o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
+    return planSoak(o);
+  }
+  const remote = await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters, allowTargetHosts: o.allowTargetHosts });
   const plan = planSoak({ ...o, profile: remote.profile });
   plan.remote = remote;
   plan.meta.fleetCores = remote.cores;

@@ -8,6 +8,7 @@ import type { AllocProfileEntry, HeapSnapshotEntry } from '../analysis/summary.j
 import { DEFAULT_SAMPLING_INTERVAL, heapProfileTotals } from '../heap/alloc-profile.js';
 import type { HeapProfile } from '../protocol/heap-profile.js';
 import { encodePprofGz, heapProfileTop, heapProfileToPprof } from '../heap/pprof.js';
+import { diskFaultText, isDiskError } from './disk-fault.js';
 
 /**
  * The coordinator's side of heap diagnostics during `promsoak run`: it decides when, names the
@@ -196,7 +197,14 @@ export class HeapDiagnostics {
     }
     const profile = JSON.parse(readFileSync(path, 'utf8')) as HeapProfile;
     const pprof = heapProfileToPprof(profile);
-    writeFileSync(join(this.dir, 'alloc.pb.gz'), encodePprofGz(pprof));
+    try {
+      writeFileSync(join(this.dir, 'alloc.pb.gz'), encodePprofGz(pprof));
+    } catch (e) {
+      // A full disk: said in the verdict; the summary still gets its chance to be written.
+      if (!isDiskError(e)) throw e;
+      this.problems.push(`the allocation profile's alloc.pb.gz was not written: ${diskFaultText({ file: 'alloc.pb.gz', code: e.code! })}`);
+      return;
+    }
     const totals = heapProfileTotals(profile);
     const top = heapProfileTop(profile, 'alloc_space');
     this.allocProfile = {

@@ -7,12 +7,15 @@ import { GcClock, toFrame } from './frames.js';
 import type { FleetFrameMeter } from './fleet-meter.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
 import type { RunDir } from './run-dir.js';
+import type { LiveMemory } from '../analysis/ram.js';
 
 export interface SoakProgress {
   elapsedSeconds: number;
   totalSeconds: number;
   warmup: boolean;
   frame: Frame;
+  /** The frame's samples/s against the engine's scrape schedule, as the summary reads it (null: not due anything; absent: no schedule). */
+  scheduledRate?: number | null;
 }
 
 /**
@@ -32,7 +35,7 @@ export class SoakRecorder {
   private readonly trace: GcTraceReader;
   private readonly stderrLog: WriteStream;
   private stderrTail = '';
-  private liveHeapWaiter: ((bytes: number) => void) | undefined;
+  private liveHeapWaiter: ((live: LiveMemory) => void) | undefined;
   private lastFrameAtMs = 0;
 
   constructor(
@@ -43,6 +46,8 @@ export class SoakRecorder {
     private readonly onProgress: (p: SoakProgress) => void,
   ) {
     this.stderrLog = createWriteStream(dir.file('engine.stderr.log'));
+    // A full disk stops the soak (RunDir.writeFailed), never an 'error' event nobody listens to.
+    this.stderrLog.on('error', (e) => void dir.writeFailed('engine.stderr.log', e));
     this.trace = new GcTraceReader(
       (e, arrivedMs) => {
         const t = this.clock.place(e, arrivedMs);
@@ -94,9 +99,9 @@ export class SoakRecorder {
   }
 
   /** Asks the agent for the live heap after a full GC; null when it does not answer within `timeoutMs`. */
-  liveHeap(child: ChildProcess, timeoutMs = 5000): Promise<number | null> {
+  liveHeap(child: ChildProcess, timeoutMs = 5000): Promise<LiveMemory | null> {
     return Promise.race([
-      new Promise<number>((r) => {
+      new Promise<LiveMemory>((r) => {
         this.liveHeapWaiter = r;
         child.send({ type: 'telemetry-gc' });
       }),
@@ -107,6 +112,7 @@ export class SoakRecorder {
   /** Flushes the trace's last line and closes the stderr log. */
   async close(): Promise<void> {
     this.trace.end();
+    if (this.stderrLog.destroyed) return;
     await new Promise<void>((r) => this.stderrLog.end(() => r()));
   }
 
@@ -114,7 +120,7 @@ export class SoakRecorder {
   onAgent(m: FromAgent): void {
     this.heap?.onAgent(m);
     if (m.type === 'telemetry-hello') this.clock.timeOrigin = m.timeOriginMs;
-    else if (m.type === 'telemetry-live-heap') this.liveHeapWaiter?.(m.heapUsedBytes + m.externalBytes);
+    else if (m.type === 'telemetry-live-heap') this.liveHeapWaiter?.({ heapBytes: m.heapUsedBytes, offHeapBytes: m.externalBytes });
     else if (m.type === 'telemetry' && this.clock.soakStart > 0) {
       const f = toFrame(m.frame, this.clock.soakStart, this.warmupSeconds, this.fleetMeter.next((m.frame.endMs - m.frame.startMs) / 1000));
       if (m.frame.startMs < this.clock.soakStart) return; // began before the engine was scraping

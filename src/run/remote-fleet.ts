@@ -1,20 +1,27 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { PromsoakError } from '../common/errors.js';
-import { positiveInt } from '../common/options.js';
-import { checkCoverage, formatShard, inShard, WHOLE_FLEET, type Shard } from '../fleet/shard.js';
+import { hostList, positiveInt } from '../common/options.js';
+import { checkCoverage, formatShard, WHOLE_FLEET, type Shard } from '../fleet/shard.js';
 import type { TargetGroup } from '../fleet/sd.js';
 import { profileDigest, wireDigest, type WireProfile } from '../profile/digest.js';
 import { loadProfile, resolveProfilePath, type ResolvedProfile } from '../profile/load.js';
-import { FLEET_STATS_SCHEMA_VERSION, isFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
-import { fetchShardJson, ShardFetchError } from './shard-client.js';
+import { profileNameSchema } from '../profile/schema.js';
+import { FLEET_STATS_SCHEMA_VERSION, readFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
+import { BODY_LIMIT, fetchShardJson, sdBodyLimit, ShardFetchError, STATS_BODY_LIMIT } from './shard-client.js';
+import { mergeSd } from './shard-sd.js';
+import { TargetHosts } from './target-hosts.js';
+import { visible } from '../common/terminal-text.js';
 
 /**
  * `promsoak run --fleet <url>,…`: fleets already running (`promsoak fleet --shard i/n`, on
  * this host or others) instead of the soak's own. Before anything starts, each one's /stats
  * is read: they must serve one profile (one digest), and their shards must cover the fleet
- * exactly once. Their /sd lists are merged into the file_sd the system under test reads.
- * Every failure is one line naming the shard: unreachable (exit 1), anything else (exit 2).
+ * exactly once. Their /sd lists are merged into the file_sd the system under test reads; each
+ * lists targets on its own host only, unless --allow-target-hosts names others. Every answer
+ * is read bounded (1 MiB for /stats, 4 MiB for /profile and /sd, more for /sd of a big shard;
+ * 64 levels of nesting) and checked field by field. Every failure is one line naming the
+ * shard: unreachable (exit 1), anything else (exit 2).
  */
 export interface RemoteShard {
   /** Base URL, as given to --fleet (no trailing slash). */
@@ -63,9 +70,10 @@ export function parseFleetUrls(text: string): string[] {
 }
 
 /** Reads every shard's /stats and /sd, checks they make one fleet, and resolves its profile. */
-export async function connectFleet(o: { fleet: string; profile?: string | ResolvedProfile; exporters?: number }, timeoutMs = SHARD_TIMEOUT_MS): Promise<RemoteFleet> {
+export async function connectFleet(o: { fleet: string; profile?: string | ResolvedProfile; exporters?: number; allowTargetHosts?: string }, timeoutMs = SHARD_TIMEOUT_MS): Promise<RemoteFleet> {
   const urls = parseFleetUrls(o.fleet);
   positiveInt('--exporters', o.exporters);
+  const allowed = hostList('--allow-target-hosts', o.allowTargetHosts) ?? [];
   const shards = await Promise.all(urls.map((url) => readStats(url, timeoutMs)));
   const digests = [...new Set(shards.map((s) => s.stats.profile.digest))];
   if (digests.length > 1) {
@@ -76,28 +84,31 @@ export async function connectFleet(o: { fleet: string; profile?: string | Resolv
   if (coverage) throw mismatch(`--fleet: ${coverage} (${shards.map((s) => `${s.label} at ${s.url}`).join(', ')})`);
   const digest = digests[0]!;
   const profile = await shardsProfile(shards[0]!, o.profile, o.exporters, timeoutMs);
-  const groups = mergeSd(await Promise.all(shards.map(async (s) => ({ s, sd: await get(`${s.url}/sd`, s.url, timeoutMs) }))), profile.exporters);
+  const sds = await Promise.all(shards.map(async (s) => ({ s, sd: await get(`${s.url}/sd`, s.url, timeoutMs, sdBodyLimit(s.stats.exporters)) })));
+  const groups = await mergeSd(sds, profile.exporters, new TargetHosts(allowed, timeoutMs));
   const here = hostname();
   return { shards, profile, digest, groups, cores: shards.reduce((a, s) => a + s.stats.fleet.cores, 0), onThisHost: shards.some((s) => s.stats.fleet.host === here) };
 }
 
 async function readStats(url: string, timeoutMs: number): Promise<RemoteShard> {
-  const stats = await get(`${url}/stats`, url, timeoutMs);
-  if (!isFleetStats(stats)) {
-    const v = (stats as { schemaVersion?: unknown })?.schemaVersion;
+  const answer = await get(`${url}/stats`, url, timeoutMs, STATS_BODY_LIMIT);
+  const read = readFleetStats(answer);
+  if (!read.ok) {
+    const v = (answer as { schemaVersion?: unknown })?.schemaVersion;
     throw mismatch(
       typeof v === 'number' && v !== FLEET_STATS_SCHEMA_VERSION
         ? `--fleet ${url}: a fleet of another promsoak version (/stats schemaVersion ${v}; this one reads ${FLEET_STATS_SCHEMA_VERSION})`
-        : `--fleet ${url}: not a promsoak fleet (its /stats is not a fleet's)`,
+        : `--fleet ${url}: not a promsoak fleet (its /stats: ${read.why})`,
     );
   }
+  const stats = read.stats;
   const shard = stats.shard ?? WHOLE_FLEET;
   return { url, shard, label: formatShard(shard), stats };
 }
 
-async function get(url: string, shard: string, timeoutMs: number): Promise<unknown> {
+async function get(url: string, shard: string, timeoutMs: number, limitBytes: number): Promise<unknown> {
   try {
-    return await fetchShardJson(url, timeoutMs);
+    return await fetchShardJson(url, timeoutMs, limitBytes);
   } catch (e) {
     if (!(e instanceof ShardFetchError)) throw e;
     if (e.kind === 'unreachable') throw new PromsoakError('PROMSOAK_FLEET_UNREACHABLE', `--fleet ${shard}: the fleet does not answer ${new URL(url).pathname} (${e.message})`);
@@ -105,7 +116,12 @@ async function get(url: string, shard: string, timeoutMs: number): Promise<unkno
   }
 }
 
-const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${s.stats.profile.name} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
+const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${visible(s.stats.profile.name)} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
+/** A value a shard sent, for a message: JSON (control characters escaped), at most ~70 characters. */
+const preview = (v: unknown): string => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 70 ? `${s.slice(0, 67)}...` : s;
+};
 const short = (digest: string): string => digest.slice(0, 'sha256:'.length + 12);
 
 /**
@@ -132,13 +148,16 @@ async function shardsProfile(first: RemoteShard, given: string | ResolvedProfile
   }
   const local = localNamed(theirs.name);
   if (local && profileDigest(local) === theirs.digest) return local;
-  const wire = (await get(`${first.url}/profile`, first.url, timeoutMs)) as WireProfile;
+  const wire = (await get(`${first.url}/profile`, first.url, timeoutMs, BODY_LIMIT)) as WireProfile;
   if (typeof wire !== 'object' || wire === null || !Array.isArray(wire.families) || wireDigest(wire) !== theirs.digest) {
     throw mismatch(`--fleet ${first.url}: its /profile is not the profile its /stats names (${short(theirs.digest)})`);
   }
+  // Its name becomes the run directory's: held to the profile schema's rule, as a file's is.
+  const named = profileNameSchema.safeParse(wire.name);
+  if (!named.success) throw mismatch(`--fleet ${first.url}: its /profile's name ${preview(wire.name)} ${named.error.issues[0]!.message}`);
   const replay = wire.families.findIndex((f) => f.type === 'replay');
   if (replay >= 0) {
-    throw mismatch(`the shards' profile ${theirs.name} replays a capture (families[${replay}]) that this machine does not have: name the profile's file here (promsoak run <profile.json> --fleet …)`);
+    throw mismatch(`the shards' profile ${visible(theirs.name)} replays a capture (families[${replay}]) that this machine does not have: name the profile's file here (promsoak run <profile.json> --fleet …)`);
   }
   return { ...wire, source: `${first.url}/profile` };
 }
@@ -153,22 +172,4 @@ function localNamed(name: string): ResolvedProfile | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Every shard's /sd into one list: each lists exactly its own exporters, and together every one once. */
-function mergeSd(lists: { s: RemoteShard; sd: unknown }[], exporters: number): TargetGroup[] {
-  const byId = new Map<number, TargetGroup>();
-  for (const { s, sd } of lists) {
-    if (!Array.isArray(sd)) throw mismatch(`--fleet ${s.url}: its /sd is not a list of target groups`);
-    for (const g of sd as TargetGroup[]) {
-      const id = Number(g?.labels?.exporter);
-      const ok = Array.isArray(g?.targets) && g.targets.every((t) => typeof t === 'string') && Number.isInteger(id) && id >= 0 && id < exporters && inShard(id, s.shard);
-      if (!ok) throw mismatch(`--fleet ${s.url}: its /sd lists a target that is not shard ${s.label}'s (${JSON.stringify(g).slice(0, 80)})`);
-      if (byId.has(id)) throw mismatch(`--fleet ${s.url}: exporter ${id} is listed twice in the shards' /sd`);
-      byId.set(id, g);
-    }
-    const own = sd.length;
-    if (own !== s.stats.exporters) throw mismatch(`--fleet ${s.url}: its /sd lists ${own} targets, its /stats says it serves ${s.stats.exporters}`);
-  }
-  return [...byId.keys()].sort((a, b) => a - b).map((id) => byId.get(id)!);
 }

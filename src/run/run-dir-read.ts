@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { fileError, PromsoakError } from '../common/errors.js';
+import { readRegularFile, regularFileSize } from '../common/read-file.js';
 import type { Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { RunRecord } from './soak-summary.js';
@@ -15,33 +15,11 @@ import { firstIssue, frameSchema, gcEventSchema, MAX_RUN_MS, runRecordSchema, ru
 const invalid = (where: string, what: string): PromsoakError => new PromsoakError('PROMSOAK_INPUT_INVALID', `${where}: ${what}`);
 
 /** Larger than any run's file (a week of frames is ~0.5 GB) and than a string V8 can hold. */
-const MAX_FILE_BYTES = 512 * 2 ** 20;
+const LIMIT = { maxBytes: 512 * 2 ** 20, what: "a run directory's file" };
 
-/**
- * A file of the run directory is read only if it is a regular file (a symlink to one is read)
- * of a bounded size: a FIFO (read would block for ever), a device (/dev/zero: without end) or a
- * directory is one line.
- */
-function checkRunFile(path: string): void {
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw invalid(path, 'a directory, not a file');
-    if (!st.isFile()) throw invalid(path, 'not a regular file (a FIFO, a socket or a device)');
-    if (st.size > MAX_FILE_BYTES) throw invalid(path, `${st.size} bytes, more than any run writes (${MAX_FILE_BYTES})`);
-  } catch (e) {
-    if (e instanceof PromsoakError) throw e;
-    throw fileError(path, e);
-  }
-}
-
+/** A JSON file of the run directory: a regular file within LIMIT (common/read-file.ts: a FIFO or /dev/zero is one line), parsed. */
 function readJson(path: string): unknown {
-  checkRunFile(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw fileError(path, e);
-  }
+  const text = readRegularFile(path, LIMIT).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -73,7 +51,7 @@ export function readRunSchedule(path: string): RunRecord['meta']['schedule'] {
 }
 
 function readRecords<S extends z.ZodType>(path: string, schema: S): { items: z.output<S>[]; lineOf: number[]; tornLastLine: boolean } {
-  checkRunFile(path);
+  regularFileSize(path, LIMIT); // a regular file within the bound, before readNdjsonChecked reads it
   let read: ReturnType<typeof readNdjsonChecked<unknown>>;
   try {
     read = readNdjsonChecked<unknown>(path);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FAILURE_REASONS } from '../protocol/engine-channels.js';
 import { isScrapeHistogram } from './histogram-check.js';
+import { describeIssue } from '../common/schema-issue.js';
 
 /**
  * What `promsoak report` reads of a run directory, as zod schemas: summary.json (the fields the
@@ -75,9 +76,10 @@ const schedule = z.looseObject({
   samplesPerScrape: qty,
 });
 
-const stopReason = z.enum(['completed', 'interrupted', 'engine-exited', 'killed']);
+const stopReason = z.enum(['completed', 'interrupted', 'engine-exited', 'killed', 'disk-full']);
 
 export const summarySchema = z.looseObject({
+  schemaVersion: z.number().int().min(1).max(1000).optional(),
   tool: z.looseObject({ version: str }),
   run: z.looseObject({
     profile: str,
@@ -105,7 +107,7 @@ export const summarySchema = z.looseObject({
   samples: qty,
   fleet: z.looseObject({ cores: cores, sharedWithEngine: z.boolean().optional() }),
   gc: z.looseObject({ traceLinesLeftOut: z.looseObject({ repeated: qty, impossible: qty }).optional() }).optional(),
-  memory: z.looseObject({ liveHeapBytes: qty.nullable() }),
+  memory: z.looseObject({ liveHeapBytes: qty.nullable(), liveOffHeapBytes: qty.nullish() }),
   starvation: z.looseObject({ criteria: z.looseObject(criteria) }),
   provisioning: z.looseObject({ targetUtilization: z.number().gt(0).max(1) }),
   thresholds: z.array(z.looseObject({ expression: str, ok: z.boolean(), actual: z.number().nullable() })),
@@ -227,9 +229,7 @@ export const gcEventSchema = z.looseObject({
   cycle: z.number().int().min(0).max(1e15).optional(),
 });
 
-/** The first problem of a value that fails a schema, as `field: message` (the field's path dotted). */
+/** The first problem of a value that fails a schema, as common/schema-issue.ts says one: `field: what (got …)`. */
 export function firstIssue(error: z.ZodError): string {
-  const i = error.issues[0]!;
-  const field = i.path.length ? i.path.map(String).join('.') : '(the record)';
-  return `${field}: ${i.message}`;
+  return describeIssue(error.issues[0]!).replace(/^the answer\b/, 'the record');
 }

@@ -1,40 +1,72 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
-import { makeOutDir } from '../common/out-dir.js';
+import { makeUniqueDir } from '../common/out-dir.js';
+import { diskFaultError, isDiskError, type DiskFault } from './disk-fault.js';
 
 /**
- * A run's directory: `<out>/<UTC time>-<profile>/` with profile.json, frames.ndjson, gc.ndjson,
- * summary.json, report.html, engine.stderr.log. Frames and GC events are appended as they
+ * A run's directory: `<out>/<UTC time>-<profile>/` (`-2`, `-3` … after it when that name is
+ * taken; the profile's name is checked by the schema, and the path kept inside `<out>`) with
+ * profile.json, frames.ndjson, gc.ndjson, summary.json, report.html, engine.stderr.log. Frames and GC events are appended as they
  * arrive (synchronously, a line at a time), so a run stopped by Ctrl-C or a crash still
  * leaves every second it measured on disk.
  */
 export class RunDir {
   readonly path: string;
+  /** The first write the disk refused (disk-fault.ts): after it, frames and GC events are no longer appended. */
+  fault: DiskFault | undefined;
+  /** Resolves with the first fault: the soak stops on it. */
+  readonly faulted: Promise<DiskFault>;
+  private onFault!: (f: DiskFault) => void;
   constructor(out: string, profileName: string, now = new Date(), logs: string[] = ['engine.stderr.log']) {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const root = makeOutDir(out);
-    let path = resolve(root, `${stamp}-${profileName}`);
-    for (let i = 2; existsSync(path); i++) path = resolve(root, `${stamp}-${profileName}-${i}`);
-    mkdirSync(path);
-    this.path = path;
+    // One mkdir a try (-2, -3 … when taken): runs started in the same second get their own.
+    this.path = makeUniqueDir(out, `${stamp}-${profileName}`);
     for (const f of ['frames.ndjson', 'gc.ndjson', ...logs]) writeFileSync(this.file(f), '');
+    this.faulted = new Promise((r) => (this.onFault = r));
+  }
+
+  /** A write to `name` failed: a disk fault (ENOSPC, EDQUOT, EIO) is kept, the first one stops the soak; false for any other error. */
+  writeFailed(name: string, e: unknown): boolean {
+    if (!isDiskError(e)) return false;
+    if (!this.fault) {
+      this.fault = { file: name, code: e.code!, atMs: Date.now() };
+      this.onFault(this.fault);
+    }
+    return true;
   }
 
   file(name: string): string {
     return join(this.path, name);
   }
 
+  /** Called from the engine's and the sampler's events: a disk fault is kept (writeFailed), not thrown. */
   appendJson(name: 'frames.ndjson' | 'gc.ndjson', value: unknown): void {
-    appendFileSync(this.file(name), JSON.stringify(value) + '\n');
+    if (this.fault) return;
+    try {
+      appendFileSync(this.file(name), JSON.stringify(value) + '\n');
+    } catch (e) {
+      if (!this.writeFailed(name, e)) throw e;
+    }
   }
 
+  /** A disk fault is one line (PROMSOAK_DISK_FULL, exit 1), and leaves no half-written file. */
   writeText(name: string, text: string): void {
-    writeFileSync(this.file(name), text);
+    try {
+      writeFileSync(this.file(name), text);
+    } catch (e) {
+      if (!isDiskError(e)) throw e;
+      rmSync(this.file(name), { force: true });
+      throw diskFaultError(this.file(name), e);
+    }
+  }
+
+  has(name: string): boolean {
+    return existsSync(this.file(name));
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileSync(this.file(name), JSON.stringify(value, null, 2) + '\n');
+    this.writeText(name, JSON.stringify(value, null, 2) + '\n');
   }
 }
 

@@ -1,8 +1,8 @@
-import { isFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
+import { readFleetStats, type FleetStats } from '../protocol/fleet-stats.js';
 import type { Frame, ShardFrame } from '../protocol/frame.js';
 import type { FleetFrameMeter } from './fleet-meter.js';
 import type { RemoteShard } from './remote-fleet.js';
-import { fetchShardJson } from './shard-client.js';
+import { fetchShardJson, ShardFetchError, STATS_BODY_LIMIT } from './shard-client.js';
 
 export interface ShardPollerOptions {
   /** How often each shard's /stats is read. */
@@ -35,9 +35,11 @@ interface State {
  * The frames' fleet figures for remote shards: each shard's /stats once a second (in the
  * background, on its own timer), its CPU from the change of its cumulative CPU between two
  * answers (the shard's own clock), its scrapes since the last frame, its deepest render queue.
- * A shard that refuses the connection, answers with another profile or not at all for 3 s is
- * down: said once as a line, `up: false` in every frame until it answers again. The soak
- * goes on without it.
+ * A shard that refuses the connection, answers with another profile or with anything that is
+ * not a fleet's /stats (readFleetStats: each field typed and bounded; the body at most 1 MiB,
+ * 64 levels deep), or does not answer for 3 s, is down: said once as a line, `up: false` in
+ * every frame until it answers again. The soak goes on without it; nothing a shard sends
+ * throws out of the poll.
  */
 export class ShardPoller implements FleetFrameMeter {
   private readonly states: State[];
@@ -75,19 +77,26 @@ export class ShardPoller implements FleetFrameMeter {
       if (s.downSinceMs === null && now - s.lastOkMs >= this.o.downAfterMs) this.down(s, now, `no answer for ${((now - s.lastOkMs) / 1000).toFixed(0)} s`);
       if (s.inFlight) continue;
       s.inFlight = true;
-      fetchShardJson(`${s.shard.url}/stats`, this.o.timeoutMs).then(
-        (body) => this.answer(s, body),
-        (e: Error) => this.failed(s, e),
-      );
+      fetchShardJson(`${s.shard.url}/stats`, this.o.timeoutMs, STATS_BODY_LIMIT)
+        .then(
+          (body) => this.answer(s, body),
+          (e: Error) => this.failed(s, e),
+        )
+        // Nothing a shard sends may stop the soak: whatever went wrong reads as the shard down.
+        .catch((e: Error) => {
+          s.inFlight = false;
+          this.down(s, Date.now(), `its /stats could not be read (${e.message})`);
+        });
     }
   }
 
-  private answer(s: State, body: unknown): void {
+  private answer(s: State, answer: unknown): void {
     s.inFlight = false;
     const now = Date.now();
-    if (!isFleetStats(body) || body.profile.digest !== s.shard.stats.profile.digest) {
-      return this.down(s, now, isFleetStats(body) ? `it now serves another profile (${body.profile.name}, ${body.profile.digest.slice(0, 19)})` : 'its /stats is no longer a fleet\'s');
-    }
+    const read = readFleetStats(answer);
+    if (!read.ok) return this.down(s, now, `its /stats is no longer a fleet's: ${read.why}`);
+    const body = read.stats;
+    if (body.profile.digest !== s.shard.stats.profile.digest) return this.down(s, now, `it now serves another profile (${body.profile.name}, ${body.profile.digest.slice(0, 19)})`);
     this.polls++;
     const restarted = body.fleet.pid !== s.last.fleet.pid || body.fleet.startedAtMs !== s.last.fleet.startedAtMs;
     const seconds = (body.atMs - s.last.atMs) / 1000;
@@ -106,8 +115,10 @@ export class ShardPoller implements FleetFrameMeter {
   private failed(s: State, e: Error): void {
     s.inFlight = false;
     const now = Date.now();
-    // A refused or reset connection is a dead process or host at once; a slow answer only after downAfterMs.
-    if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET)$/.test(e.message) || now - s.lastOkMs >= this.o.downAfterMs) this.down(s, now, e.message);
+    // An answer that is not a fleet's /stats (a status, not JSON, too big, too deep) is the shard down at once, as a
+    // refused or reset connection (a dead process or host) is; a slow answer only after downAfterMs.
+    if (e instanceof ShardFetchError && e.kind === 'bad') this.down(s, now, `its /stats answered ${e.message}`);
+    else if (/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|UND_ERR_SOCKET)$/.test(e.message) || now - s.lastOkMs >= this.o.downAfterMs) this.down(s, now, e.message);
   }
 
   private down(s: State, now: number, why: string): void {

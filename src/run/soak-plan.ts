@@ -3,12 +3,12 @@ import { isIP } from 'node:net';
 import { cpus } from 'node:os';
 import { DEFAULTS } from '../common/defaults.js';
 import { PromsoakError } from '../common/errors.js';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../common/options.js';
+import { nonNegativeInt, port, seconds } from '../common/options.js';
 import { checkIngesterSpec } from '../common/ingester-spec.js';
 import { version } from '../common/version.js';
 import { loadProfile, type ResolvedProfile } from '../profile/load.js';
 import { buildModel } from '../fleet/render/model.js';
-import { checkCapacity } from '../fleet/capacity.js';
+import { checkSize } from '../fleet/capacity.js';
 import { defaultThreads } from '../fleet/fleet.js';
 import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
 import { parseThreshold, validateThresholdPath, type Threshold } from '../analysis/thresholds.js';
@@ -23,6 +23,8 @@ export interface SoakOptions {
   profile?: string | ResolvedProfile;
   /** Fleets already running instead of the soak's own: their base URLs, comma-separated (run/remote-fleet.ts). */
   fleet?: string;
+  /** Hosts, comma-separated, that `fleet` shards' /sd may send the engine to besides each shard's own (run/target-hosts.ts). */
+  allowTargetHosts?: string;
   /** Told one line when a `fleet` shard stops answering or comes back. */
   onFleetEvent?: (line: string) => void;
   durationSeconds?: number;
@@ -53,6 +55,8 @@ export interface SoakOptions {
   targetMetrics?: string;
   /** Which counter (a selector, several summed with +) counts the samples the target ingested. */
   targetSamples?: string;
+  /** Bytes kept of each of a launched target's log files (target.stdout.log, target.stderr.log); the rest is counted and dropped. */
+  targetLogLimitBytes?: number;
   /** url: the already-running target's local pid (its CPU and memory from /proc). */
   pid?: number;
   /** K=V, repeatable: the target's environment (GOGC, GOMEMLIMIT, GODEBUG; for the engine: its Node env). */
@@ -64,7 +68,20 @@ export interface SoakOptions {
   onMetricsUrl?: (url: string) => void;
 }
 
+/** The longest soak, warm-up included: a week (a soak's timers could wait ~24.8 days; its frames would fill the disk first). */
 const MAX_SOAK_SECONDS = 7 * 86_400;
+
+/**
+ * The soak's time flags (what `compare` checks before its first run): a --duration > 0 and a
+ * --warmup ≥ 0 (0: none), together at most a week; an --interval > 0, at most a day.
+ */
+export function checkSoakSeconds(o: Pick<SoakOptions, 'durationSeconds' | 'warmupSeconds' | 'intervalSeconds'>): void {
+  const total = (o.durationSeconds ?? 0) + (o.warmupSeconds ?? 0);
+  if (total > MAX_SOAK_SECONDS) throw new PromsoakError('PROMSOAK_USAGE', `--duration + --warmup must be at most ${MAX_SOAK_SECONDS} s (a week; got ${total})`);
+  seconds('--duration', o.durationSeconds, { max: MAX_SOAK_SECONDS });
+  seconds('--warmup', o.warmupSeconds, { zero: true, max: MAX_SOAK_SECONDS });
+  seconds('--interval', o.intervalSeconds, { max: DEFAULTS.maxIntervalSeconds });
+}
 
 /** A soak's settings, checked and resolved before anything starts. */
 export interface SoakPlan {
@@ -89,25 +106,22 @@ export interface SoakPlan {
 /** Checks every option (messages name the flag) and resolves the profile: a bad one fails here, before the fleet starts. */
 export function planSoak(o: SoakOptions): SoakPlan {
   const profile = typeof o.profile === 'object' ? o.profile : loadProfile(o.profile ?? 'default');
-  if (o.exporters !== undefined) profile.exporters = positiveInt('--exporters', o.exporters);
+  checkSoakSeconds(o);
   if (o.intervalSeconds !== undefined) {
-    positiveNumber('--interval', o.intervalSeconds, DEFAULTS.maxIntervalSeconds);
     profile.scrapeIntervalSeconds = o.intervalSeconds;
     profile.scrapeTimeoutSeconds = Math.min(profile.scrapeTimeoutSeconds, o.intervalSeconds);
   }
   const durationSeconds = o.durationSeconds ?? profile.durationSeconds;
   const warmupSeconds = o.warmupSeconds ?? profile.warmupSeconds;
-  if (!(durationSeconds > 0)) throw new PromsoakError('PROMSOAK_USAGE', `--duration must be > 0 (got ${durationSeconds})`);
-  if (!(warmupSeconds >= 0)) throw new PromsoakError('PROMSOAK_USAGE', `--warmup must be >= 0 (got ${warmupSeconds})`);
-  // A soak's timers are Node's: past ~24.8 days they overflow and fire at once.
-  if (durationSeconds + warmupSeconds > MAX_SOAK_SECONDS) throw new PromsoakError('PROMSOAK_USAGE', `--duration + --warmup must be at most ${MAX_SOAK_SECONDS} s (a week; got ${durationSeconds + warmupSeconds})`);
+  // With the profile's own (the flag that overrides one is named), and their sum.
+  checkSoakSeconds({ durationSeconds, warmupSeconds });
   // Before anything is built or started: a profile this machine cannot hold is refused here.
-  checkCapacity(profile, defaultThreads(), DEFAULTS.headWindow);
+  checkSize(profile, { exporters: o.exporters, threads: defaultThreads(), headWindow: DEFAULTS.headWindow });
   nonNegativeInt('--body-limit', o.bodyLimitBytes);
   if (o.metricsHost !== undefined && (o.metricsPort === undefined || isIP(o.metricsHost) === 0)) {
     throw new PromsoakError('PROMSOAK_USAGE', o.metricsPort === undefined ? '--metrics-host needs --metrics-port' : `--metrics-host ${o.metricsHost}: an IP address to listen on (127.0.0.1, 0.0.0.0, ::)`);
   }
-  if (o.metricsPort !== undefined && !(Number.isInteger(o.metricsPort) && o.metricsPort >= 0 && o.metricsPort <= 65535)) throw new PromsoakError('PROMSOAK_USAGE', `--metrics-port must be an integer in 0..65535 (got ${o.metricsPort})`);
+  port('--metrics-port', o.metricsPort);
   const telemetry = o.telemetry ?? true;
   const target = planTarget(o);
   const ingester = o.ingester ?? DEFAULTS.ingester;

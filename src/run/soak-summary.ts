@@ -10,6 +10,7 @@ import type { Schedule } from '../analysis/schedule.js';
 import { FaultPlan } from '../fleet/faults.js';
 import { CONFIG_FILE } from './target-kinds.js';
 import { shardTargetsVerdict } from './shard-targets.js';
+import { diskFaultText, type DiskFault } from './disk-fault.js';
 
 export interface SoakResult {
   dir: string;
@@ -23,7 +24,10 @@ export interface SoakResult {
 /** What the end of a soak knows that its plan did not. */
 export interface SoakEnd {
   stopReason: Summary['run']['stopReason'];
+  /** V8: heap used after a full GC at the window's end; Go: gctrace's last live heap. */
   liveHeapBytes: number | null;
+  /** V8: external memory after that GC (absent: not measured). */
+  liveOffHeapBytes?: number | null;
   heap: HeapDiagnostics | undefined;
   /** Wall clock of the measured window: after the warm-up, and its end (planned, or when it was cut short). */
   windowStartMs: number | null;
@@ -36,6 +40,10 @@ export interface SoakEnd {
   engineExit?: { code: number | null; signal: NodeJS.Signals | null };
   /** When the coordinator itself did not run (stall-watch.ts): the fleet served nothing then. */
   harnessStalls?: HarnessPause[];
+  /** Wall clock of the soak's start (its t=0). */
+  soakStartMs?: number;
+  /** The write to the run directory the disk refused (stopReason disk-full). */
+  diskFault?: DiskFault;
 }
 
 /**
@@ -82,6 +90,7 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     ...plan.meta,
     stopReason: end.stopReason,
     liveHeapBytes: end.liveHeapBytes,
+    liveOffHeapBytes: end.liveOffHeapBytes ?? null,
     files: soakFiles(plan, heap),
     windowStartMs: end.windowStartMs,
     windowEndMs: end.windowEndMs,
@@ -111,13 +120,22 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
     const who = plan.target.spec.kind === 'builtin' ? ['the engine', 'engine.stderr.log'] : [`the target (${plan.target.label})`, 'target.stderr.log'];
     summary.verdict.unshift(`${who[0]} exited before the end of the soak (${how}); the summary covers the ${summary.run.measuredSeconds} s measured (see ${who[1]}).`);
   }
+  if (end.stopReason === 'disk-full' && end.diskFault) {
+    summary.verdict.unshift(`FAILED: ${diskFaultText(end.diskFault)} at t=${faultSecond(end)} s: the soak stopped there; the summary covers the ${summary.run.measuredSeconds} s measured.`);
+  }
   return summary;
 }
 
-/** 0 ok; 1 thresholds failed, the engine died, it went silent past the limit, or the harness stalled for a second or more; 130 interrupted (Ctrl-C). */
+/** The fault's time on the soak's clock (frames' t), to a tenth of a second. */
+export function faultSecond(end: SoakEnd): number {
+  const start = end.soakStartMs ?? end.diskFault!.atMs;
+  return Math.max(0, Math.round((end.diskFault!.atMs - start) / 100) / 10);
+}
+
+/** 0 ok; 1 thresholds failed, the disk refused a write, the engine died, it went silent past the limit, or the harness stalled for a second or more; 130 interrupted (Ctrl-C). */
 export function soakExitCode(summary: Summary): number {
   if (summary.run.stopReason === 'interrupted') return 130;
-  return summary.run.stopReason === 'engine-exited' || silenceFailed(summary) || harnessStallFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
+  return summary.run.stopReason === 'engine-exited' || summary.run.stopReason === 'disk-full' || silenceFailed(summary) || harnessStallFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
 }
 
 /** What the fleet injected against what the engine reported, per target, from the engine's final target list. */

@@ -1,7 +1,7 @@
 import { isPromsoakError, PromsoakError } from '../common/errors.js';
 import { readFileSd } from '../engine/targets.js';
 import { schedulePhaseMs } from '../common/schedule.js';
-import type { Schedule } from '../analysis/schedule.js';
+import { scheduledRate, type Schedule } from '../analysis/schedule.js';
 import { startEngineChild, type EngineChild } from './engine-child.js';
 import { pinSelf } from './engine-launch.js';
 import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
@@ -10,8 +10,8 @@ import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import type { SoakOptions, SoakPlan } from './soak-plan.js';
 import { openFleetSource, planFleetSoak } from './fleet-source.js';
-import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
-import { writeReport } from './report-file.js';
+import { runRecord, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { writeSoakResult } from './soak-result.js';
 import { runTargetSoak } from './target-soak.js';
 import { StallWatch } from './stall-watch.js';
 
@@ -28,8 +28,10 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   dir.writeJson('profile.json', plan.profile);
   const fleet = await openFleetSource(plan, dir, o.onFleetEvent);
   let live: LiveMetrics | undefined;
-  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
+  // The live line reads each second against the schedule, as the summary will.
+  const progress = (p: SoakProgress): void => onProgress(end.schedule ? { ...p, scheduledRate: scheduledRate(p.frame, end.schedule, p.frame.scrapeMs?.p50 ?? 0) } : p);
+  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), progress(p)));
   let engine: EngineChild | undefined;
   try {
     live = await soakLiveMetrics(o, plan.meta);
@@ -49,7 +51,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     const child = engine.process;
     end.heap = rec.heap = new HeapDiagnostics(plan.heap, dir.path, plan.warmupSeconds, (m) => void (child.connected && child.send(m)), engine.exited);
     end.heap.start(rec.soakStart);
-    end.stopReason = await soakWindow(plan, engine, o.interrupt);
+    end.soakStartMs = rec.soakStart;
+    end.stopReason = await soakWindow(plan, engine, o.interrupt, dir);
+    end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited') end.engineExit = await engine.exited;
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
@@ -59,7 +63,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     if (end.stopReason !== 'engine-exited' && !rec.silentFor(3000)) {
       // The live heap after a full GC, for "what GC adds onto RAM": asked after the last
       // measured frame, so its own GC falls outside the window.
-      end.liveHeapBytes = await rec.liveHeap(child);
+      const live = await rec.liveHeap(child);
+      end.liveHeapBytes = live?.heapBytes ?? null;
+      end.liveOffHeapBytes = live?.offHeapBytes ?? null;
       end.targets = (await engine.stop())?.targets;
     }
   } finally {
@@ -70,9 +76,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.heap?.collectNearLimit();
   }
   const summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
-  dir.writeJson('summary.json', summary);
-  writeReport(dir, summary, rec.frames, rec.gcEvents);
-  return { dir: dir.path, summary, exitCode: soakExitCode(summary), engineStderrTail: rec.stderrTailText() };
+  return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, rec.stderrTailText());
 }
 
 /** Forks the engine child with the agent and the GC trace, and resolves once it is scraping. */
@@ -103,11 +107,12 @@ function scheduleOf(fileSd: string, intervalMs: number, samplesPerScrape: number
   return { intervalMs, offsetsMs: readFileSd(fileSd).map((t) => schedulePhaseMs(t.id, intervalMs)), samplesPerScrape };
 }
 
-/** Waits for the end of the warm-up and the measured window, Ctrl-C, or the engine's exit. */
-function soakWindow(plan: SoakPlan, engine: EngineChild, interrupt: Promise<void> | undefined): Promise<SoakEnd['stopReason']> {
+/** Waits for the end of the warm-up and the measured window, Ctrl-C, the engine's exit, or a write the disk refused. */
+function soakWindow(plan: SoakPlan, engine: EngineChild, interrupt: Promise<void> | undefined, dir: RunDir): Promise<SoakEnd['stopReason']> {
   const end = new Promise<'completed'>((r) => setTimeout(() => r('completed'), (plan.warmupSeconds + plan.durationSeconds) * 1000 + 500).unref());
   const interrupted = (interrupt ?? new Promise<never>(() => {})).then(() => 'interrupted' as const);
   const died = engine.exited.then(() => 'engine-exited' as const);
-  return Promise.race([end, interrupted, died]);
+  const full = dir.faulted.then(() => 'disk-full' as const);
+  return Promise.race([end, interrupted, died, full]);
 }
 

@@ -74,7 +74,7 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
       ]);
     case 'exec': {
       const port = await freePort();
-      const command = fillPlaceholders(t.command, {
+      const argv = fillPlaceholders(t.argv, {
         file_sd: ctx.fileSd,
         http_sd: ctx.httpSd,
         port: String(port),
@@ -83,8 +83,9 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
         timeout: `${ctx.timeoutSeconds}s`,
       });
       return {
-        // `exec` so that the pid promsoak watches is the scraper's own, not a shell's.
-        argv: ['/bin/sh', '-c', `exec ${command}`],
+        // Spawned as it is, no shell: the pid promsoak watches is the scraper's own, and no
+        // value (a run directory's name) is ever read as shell syntax.
+        argv,
         metricsUrl: ctx.metricsTemplate!.replaceAll('{port}', String(port)),
         names: { samples: ctx.samples! },
       };

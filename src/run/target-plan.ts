@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { DEFAULTS } from '../common/defaults.js';
 import { PromsoakError } from '../common/errors.js';
 import { positiveInt } from '../common/options.js';
 import type { TargetInfo } from '../analysis/summary.js';
@@ -21,6 +22,8 @@ export interface TargetOptions {
   nodePath?: string;
   bodyLimitBytes?: number;
   heap?: { at?: number[]; signal?: string; allocProfile?: boolean };
+  /** Bytes kept of each of a launched target's log files (--target-log-limit). */
+  targetLogLimitBytes?: number;
 }
 
 /** The system under test of a soak, checked before anything starts. */
@@ -36,6 +39,8 @@ export interface TargetPlan {
   pid: number | null;
   targetMetrics: string | undefined;
   targetSamples: string | undefined;
+  /** Bytes kept of each log file of a launched target. */
+  logLimitBytes: number;
   /** summary.json's run.target (flags and env filled in once launched). */
   info(nodePath: string | undefined, v8Flags: string[]): TargetInfo;
 }
@@ -54,6 +59,8 @@ export function planTarget(o: TargetOptions): TargetPlan {
   only('--target-metrics', o.targetMetrics !== undefined, ['exec', 'prometheus', 'victoria-metrics']);
   only('--target-samples', o.targetSamples !== undefined, ['exec', 'url', 'prometheus', 'victoria-metrics']);
   only('--pid', o.pid !== undefined, ['url']);
+  only('--target-log-limit', o.targetLogLimitBytes !== undefined, ['exec', 'prometheus', 'victoria-metrics']);
+  positiveInt('--target-log-limit', o.targetLogLimitBytes, DEFAULTS.maxTargetLogLimitBytes);
   const engineOnly: [string, boolean][] = [
     ['--ingester', o.ingester !== undefined],
     ['--v8-flags', (o.v8Flags?.length ?? 0) > 0],
@@ -83,6 +90,8 @@ export function planTarget(o: TargetOptions): TargetPlan {
     pid = positiveInt('--pid', o.pid);
     if (!existsSync(`/proc/${pid}/stat`)) throw usage(`--pid ${pid}: no such process on this machine`);
   }
+  // An exec: program that is not there is said now (spawned without a shell, it would only be an ENOENT at start).
+  if (spec.kind === 'exec') resolveBinary(spec.argv[0]!, 'exec');
   const launched = spec.kind === 'prometheus' || spec.kind === 'victoria-metrics';
   const binary = launched ? resolveBinary(spec.binary, spec.kind) : null;
   // VictoriaMetrics answers -version; Prometheus --version.
@@ -97,6 +106,7 @@ export function planTarget(o: TargetOptions): TargetPlan {
     pid,
     targetMetrics: o.targetMetrics,
     targetSamples: o.targetSamples,
+    logLimitBytes: o.targetLogLimitBytes ?? DEFAULTS.targetLogLimitBytes,
     info: (nodePath, v8Flags) =>
       spec.kind === 'builtin'
         ? { kind: 'builtin', binary: nodePath ?? process.execPath, version: null, flags: v8Flags, env, metricsUrl: null, samples: null, pid: null, gcTraced: true }

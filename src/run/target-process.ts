@@ -1,22 +1,30 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { DEFAULTS } from '../common/defaults.js';
 import { PromsoakError } from '../common/errors.js';
+import { CappedLog, type LogCount } from './capped-log.js';
+import { adoptGroup, releaseGroup, signalGroup } from './process-groups.js';
 
 /**
- * A target process promsoak launched (a Prometheus, a VictoriaMetrics, any scraper): its
- * stdout and stderr go to files in the run directory (stderr also to `onStderr`, for Go's
- * gctrace), and it is stopped with SIGTERM, then SIGKILL after a grace period, on every
- * exit path of the soak.
+ * A target process promsoak launched (a Prometheus, a VictoriaMetrics, any scraper), in a
+ * process group of its own: its stdout and stderr go to capped files in the run directory
+ * (stderr also to `onStderr`, for Go's gctrace), and the whole group, whatever the target
+ * started included, is stopped with SIGTERM, then SIGKILL after a grace period, on every exit
+ * path of the soak (process-groups.ts: the coordinator's exit and death too).
  */
 export interface LaunchedProcess {
   pid: number;
   child: ChildProcess;
-  /** Resolves when it has exited (never rejects). */
+  /**
+   * Resolves when it has exited and its output is read (never rejects): at most
+   * PIPE_GRACE_MS after its exit, should something it started still hold its stdout or stderr.
+   */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last ~4 KB of its stderr. */
   stderrTail(): string;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it is gone. */
+  /** SIGTERM to its group, then SIGKILL after `graceMs` to what is left; resolves once it is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** What each log file kept and dropped. */
+  logs(): LogCount[];
 }
 
 export interface LaunchOptions {
@@ -26,42 +34,83 @@ export interface LaunchOptions {
   cpus: string | null;
   stdoutFile: string;
   stderrFile: string;
+  /** Bytes kept of each log file; the rest is counted and dropped. Default DEFAULTS.targetLogLimitBytes. */
+  logLimitBytes?: number;
   onStderr: (chunk: Buffer) => void;
+  /** A write to a log file failed (disk full): told once per file, the rest of that log is dropped. */
+  onLogError?: (file: string, e: NodeJS.ErrnoException) => void;
 }
+
+/** After the target's exit, how long its pipes may stay open (held by something it started) before they are cut. */
+export const PIPE_GRACE_MS = 5000;
 
 export function launchProcess(o: LaunchOptions): LaunchedProcess {
   const argv = o.cpus === null ? o.argv : ['taskset', '-c', o.cpus, ...o.argv];
-  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = createWriteStream(o.stdoutFile);
-  const err = createWriteStream(o.stderrFile);
+  // detached: its own session and process group (not unref'd: the soak waits for it as before).
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const pgid = child.pid;
+  if (pgid !== undefined) adoptGroup(pgid);
+  const limit = o.logLimitBytes ?? DEFAULTS.targetLogLimitBytes;
+  const onLogError = o.onLogError ?? (() => {});
+  const out = new CappedLog(o.stdoutFile, 'target.stdout.log', limit, onLogError);
+  const err = new CappedLog(o.stderrFile, 'target.stderr.log', limit, onLogError);
   let tail = '';
   child.stdout!.pipe(out);
+  child.stderr!.pipe(err);
   child.stderr!.on('data', (d: Buffer) => {
-    err.write(d);
-    tail = (tail + d.toString()).slice(-4000);
+    // Only the chunk's end can reach the tail: a target spamming stderr is not decoded whole.
+    tail = (tail + d.subarray(-4000).toString()).slice(-4000);
     o.onStderr(d);
   });
+  const closeLogs = (): Promise<void> =>
+    Promise.all(
+      [out, err].map(
+        (log) =>
+          new Promise<void>((r) => {
+            if (log.writableFinished || log.destroyed) return r();
+            log.once('finish', r);
+            if (!log.writableEnded) log.end();
+          }),
+      ),
+    ).then(() => undefined);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    // Spawning failed (no such program): no 'exit' follows.
     child.once('error', (e) => {
       tail += `\n${e.message}`;
-      resolve({ code: null, signal: null });
+      if (child.pid === undefined) void closeLogs().then(() => resolve({ code: null, signal: null }));
     });
-    child.once('close', (code, signal) => {
-      err.end();
-      resolve({ code, signal });
+    child.once('exit', (code, signal) => {
+      // Its pipes close when the last process holding them does ('close'): past the grace, they are cut.
+      const cut = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, PIPE_GRACE_MS);
+      child.once('close', () => {
+        clearTimeout(cut);
+        void closeLogs().then(() => resolve({ code, signal }));
+      });
     });
   });
+  let stopping: Promise<void> | undefined;
   return {
     pid: child.pid ?? -1,
     child,
     exited,
     stderrTail: () => tail,
-    async stop(graceMs = 5000) {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return void (await exited);
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(killer);
+    logs: () => [out.count(), err.count()],
+    stop(graceMs = 5000) {
+      return (stopping ??= (async () => {
+        if (pgid === undefined) return void (await exited);
+        // Its group, even when it has exited itself: what it started may still run.
+        if (signalGroup(pgid, 'SIGTERM')) {
+          const deadline = Date.now() + graceMs;
+          const leaderRuns = (): boolean => child.exitCode === null && child.signalCode === null;
+          while ((leaderRuns() || signalGroup(pgid, 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          signalGroup(pgid, 'SIGKILL');
+        }
+        await exited;
+        releaseGroup(pgid);
+      })());
     },
   };
 }

@@ -15,6 +15,8 @@ const GO = {
   allocated: 'go_memstats_alloc_bytes_total',
   heapUsed: 'go_memstats_heap_alloc_bytes',
   heapTotal: 'go_memstats_heap_sys_bytes',
+  /** All the runtime got from the OS: less heap_sys, its memory outside the heap (stacks, GC metadata). */
+  sys: 'go_memstats_sys_bytes',
   heapGoal: 'go_memstats_next_gc_bytes',
   gcCycles: 'go_gc_duration_seconds_count',
 };
@@ -161,7 +163,7 @@ function second(a: Reading, b: Reading, pid: number): TargetSecond {
     scrapeHistogram: '',
     cpu,
     gcObserved: null,
-    heap: { usedBytes: gauge('heapUsed'), totalBytes: gauge('heapTotal'), externalBytes: null, arrayBuffersBytes: null, rssBytes: b.proc?.rssBytes ?? gauge('rss') ?? 0 },
+    heap: { usedBytes: gauge('heapUsed'), totalBytes: gauge('heapTotal'), externalBytes: goOffHeap(gauge('sys'), gauge('heapTotal')), arrayBuffersBytes: null, rssBytes: b.proc?.rssBytes ?? gauge('rss') ?? 0 },
     eventLoop: null,
     agentMs: null,
     allocatedBytes: delta('allocated'),
@@ -176,4 +178,9 @@ function second(a: Reading, b: Reading, pid: number): TargetSecond {
 function namedClasses(c: ReturnType<typeof cpuBetween>, p: ProcSample, pid: number): Pick<Frame['cpu'], 'main' | 'v8Platform' | 'worker' | 'other'> {
   const named = p.threads.some((t) => classifyThread(t.name, t.tid, pid) === 'v8Platform');
   return named ? { main: c.byClass.main, v8Platform: c.byClass.v8Platform, worker: c.byClass.worker, other: c.byClass.other } : { main: null, v8Platform: null, worker: null, other: null };
+}
+
+/** A Go program's memory outside its heap (go_memstats_sys_bytes − heap_sys_bytes); null where it does not say. */
+function goOffHeap(sys: number | null, heapSys: number | null): number | null {
+  return sys !== null && heapSys !== null && sys >= heapSys ? sys - heapSys : null;
 }

@@ -4,13 +4,13 @@ import { pinSelf } from './engine-launch.js';
 import type { SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
 import type { SoakOptions, SoakPlan } from './soak-plan.js';
-import { runRecord, soakExitCode, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { runRecord, soakSummary, type SoakEnd, type SoakResult } from './soak-summary.js';
+import { writeSoakResult } from './soak-result.js';
 import { StallWatch } from './stall-watch.js';
 import { planTargetLaunch } from './target-kinds.js';
 import { launchProcess, type LaunchedProcess } from './target-process.js';
 import { TargetRecorder } from './target-recorder.js';
 import { TargetSampler } from './target-sampler.js';
-import { writeReport } from './report-file.js';
 import { gcBeyondCpu, traceLinesLeftOutLine } from '../analysis/believable.js';
 import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
 
@@ -58,8 +58,8 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       // Go's runtime: one GC line per cycle on stderr unless the user chose GODEBUG; its
       // scheduler on the cores it is pinned to.
       const env: Record<string, string> = { ...(plan.target.env.GODEBUG === undefined ? { GODEBUG: 'gctrace=1' } : {}), ...(o.cores !== undefined ? { GOMAXPROCS: String(o.cores) } : {}), ...plan.target.env };
-      // exec: the command line as run (its placeholders filled), not the shell around it.
-      info.flags = spec.kind === 'exec' ? [launch.argv[2]!.replace(/^exec /, '')] : launch.argv.slice(1);
+      // The arguments as run (an exec: command's placeholders filled, one element each).
+      info.flags = launch.argv.slice(1);
       info.env = env;
       proc = launchProcess({
         argv: launch.argv,
@@ -67,7 +67,9 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
         cpus: plan.launch.engineCpus,
         stdoutFile: dir.file('target.stdout.log'),
         stderrFile: dir.file('target.stderr.log'),
+        logLimitBytes: plan.target.logLimitBytes,
         onStderr: (d) => rec.stderr(d),
+        onLogError: (file, e) => void dir.writeFailed(file, e),
       });
       pid = proc.pid;
       info.pid = pid;
@@ -80,7 +82,9 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     end.harnessStalls = stalls.stalls;
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
     dir.writeJson('run.json', runRecord(plan, end));
-    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt);
+    end.soakStartMs = rec.soakStart;
+    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt, dir);
+    end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited' && proc) end.engineExit = await proc.exited;
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
@@ -96,6 +100,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     throw e;
   } finally {
     await proc?.stop();
+    if (proc) info.logs = proc.logs();
     await live?.close();
     await fleet.close();
     rec.close();
@@ -114,9 +119,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     summary.gc.traceLinesLeftOut = { repeated: g.repeated, impossible: g.impossible };
     summary.verdict.push(traceLinesLeftOutLine(summary.gc.traceLinesLeftOut));
   }
-  dir.writeJson('summary.json', summary);
-  writeReport(dir, summary, rec.frames, rec.gcEvents);
-  return { dir: dir.path, summary, exitCode: soakExitCode(summary), engineStderrTail: proc?.stderrTail() ?? '' };
+  return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, proc?.stderrTail() ?? '');
 }
 
 /** Until the launched target answers its metrics with the samples counter; its exit or a timeout is one line. */
@@ -148,12 +151,13 @@ async function untilReady(sampler: TargetSampler, proc: LaunchedProcess, kind: s
 
 /**
  * One reading a second, on whole seconds from the soak's start, until the window's end,
- * Ctrl-C, or the target's exit.
+ * Ctrl-C, the target's exit, or a write the disk refused.
  */
-async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined): Promise<SoakEnd['stopReason']> {
+async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined, dir: RunDir): Promise<SoakEnd['stopReason']> {
   const endMs = rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 + 500;
-  let stop: SoakEnd['stopReason'] | undefined;
+  let stop: SoakEnd['stopReason'] | undefined = dir.fault ? 'disk-full' : undefined;
   void interrupt?.then(() => (stop ??= 'interrupted'));
+  void dir.faulted.then(() => (stop ??= 'disk-full'));
   void proc?.exited.then(() => (stop ??= 'engine-exited'));
   for (let k = 1; ; k++) {
     const due = rec.soakStart + k * 1000;

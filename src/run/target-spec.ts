@@ -1,4 +1,5 @@
 import { PromsoakError } from '../common/errors.js';
+import { splitWords } from '../common/shell-words.js';
 
 /**
  * What `--target` names: the system under test of a soak.
@@ -7,14 +8,18 @@ import { PromsoakError } from '../common/errors.js';
  * - `prometheus[:<binary>]`, `victoria-metrics[:<binary>]`: launched with a generated config
  *   that scrapes the fleet through file_sd (the binary on PATH by default);
  * - `exec:<command line>`: any scraper, started from a command line with placeholders
- *   ({file_sd}, {http_sd}, {port}, {dir}, {interval}, {timeout});
+ *   ({file_sd}, {http_sd}, {port}, {dir}, {interval}, {timeout}). The line is split into argv
+ *   words once, as sh would split them (quotes and backslashes, no expansion: see
+ *   common/shell-words.ts), a placeholder is filled inside its word (never re-split), and the
+ *   program is spawned directly, without a shell. For a shell, name one and pass the values
+ *   as arguments: `exec:sh -c 'my-scraper --dir "$1" 2>&1 | tee log' sh {dir}`;
  * - `url:<metrics url>`: a scraper already running (with `--pid` for its CPU and memory).
  */
 export type TargetSpec =
   | { kind: 'builtin' }
   | { kind: 'prometheus'; binary: string }
   | { kind: 'victoria-metrics'; binary: string }
-  | { kind: 'exec'; command: string }
+  | { kind: 'exec'; command: string; argv: string[] }
   | { kind: 'url'; url: string };
 
 export type TargetKind = TargetSpec['kind'];
@@ -42,10 +47,13 @@ export function parseTarget(text: string): TargetSpec {
     case 'prometheus':
     case 'victoria-metrics':
       return { kind: head, binary: rest || DEFAULT_BINARY[head] };
-    case 'exec':
+    case 'exec': {
       if (!rest.trim()) throw usage('--target exec: needs a command line (exec:\'my-scraper --config {file_sd}\')');
       checkPlaceholders(rest);
-      return { kind: 'exec', command: rest };
+      const argv = splitWords(rest, '--target exec');
+      if (argv.length === 0 || argv[0] === '') throw usage(`--target exec: the command line names no program (got "${rest}")`);
+      return { kind: 'exec', command: rest, argv };
+    }
     case 'url': {
       let u: URL;
       try {
@@ -70,7 +78,7 @@ export function targetLabel(t: TargetSpec): string {
     case 'victoria-metrics':
       return t.binary === DEFAULT_BINARY[t.kind] ? t.kind : `${t.kind}:${t.binary}`;
     case 'exec':
-      return `exec:${t.command.split(/\s+/)[0]}`;
+      return `exec:${t.argv[0]}`;
     case 'url':
       return `url:${t.url}`;
   }
@@ -85,9 +93,15 @@ export function checkPlaceholders(command: string): void {
   }
 }
 
-export function fillPlaceholders(command: string, values: Record<Placeholder, string>): string {
-  checkPlaceholders(command);
-  return command.replace(/\{([a-z_]+)\}/g, (_, k: Placeholder) => values[k]);
+/**
+ * The exec: argv with every placeholder filled inside its word: a value is one argument (or
+ * part of one), whatever spaces, quotes or `$` it holds; it is never split or read again.
+ */
+export function fillPlaceholders(argv: readonly string[], values: Record<Placeholder, string>): string[] {
+  return argv.map((word) => {
+    checkPlaceholders(word);
+    return word.replace(/\{([a-z_]+)\}/g, (_, k: Placeholder) => values[k]);
+  });
 }
 
 /** `--env K=V`, repeatable: the target's environment additions. */

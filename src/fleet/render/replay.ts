@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { PromsoakError } from '../../common/errors.js';
 import { hashString, mix2, unit } from '../../common/hash.js';
+import { readReplayFile } from '../../profile/replay-file.js';
 import { SPLICE, SpliceKind, ValueKind, type FamilyModel, type FamilyType, type LineModel } from './lines.js';
 
 /**
@@ -9,7 +9,7 @@ import { SPLICE, SpliceKind, ValueKind, type FamilyModel, type FamilyType, type 
  * Parsed once at start-up, so clarity wins over speed here; the engine's parser is the fast one.
  */
 export function loadReplay(file: string, instanceLabel: string, counterRate: number, seed: number): FamilyModel[] {
-  const text = readFileSync(file, 'utf8');
+  const text = readReplayFile(file).toString('utf8');
   const families: FamilyModel[] = [];
   const byName = new Map<string, FamilyModel>();
   const helps = new Map<string, string>();

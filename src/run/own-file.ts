@@ -1,7 +1,8 @@
 import { closeSync, constants, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { PromsoakError } from './errors.js';
+import { PromsoakError } from '../common/errors.js';
+import { diskFaultError, isDiskError } from './disk-fault.js';
 
 /**
  * Writes a file of an output directory (report.html, summary.json) as a regular file that this
@@ -9,7 +10,7 @@ import { PromsoakError } from './errors.js';
  * error line and stays untouched (a crafted run directory must not make `report` overwrite
  * what a symlink points at). The text goes into a new temporary file beside it (O_EXCL |
  * O_NOFOLLOW: never one that was there) that is then renamed over the path, so a reader sees
- * the old file or the new one, never half of one.
+ * the old file or the new one, never half of one; a disk that refuses it is PROMSOAK_DISK_FULL (disk-fault.ts).
  */
 export function writeOwnFile(path: string, text: string): void {
   checkOwnFile(path);
@@ -18,6 +19,7 @@ export function writeOwnFile(path: string, text: string): void {
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   } catch (e) {
+    if (isDiskError(e)) throw diskFaultError(path, e);
     throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: cannot write beside it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
@@ -31,6 +33,8 @@ export function writeOwnFile(path: string, text: string): void {
     } catch {
       // already gone
     }
+    // A disk fault (ENOSPC, EDQUOT, EIO) is one line, PROMSOAK_DISK_FULL, and the file as it was.
+    if (isDiskError(e)) throw diskFaultError(path, e);
     throw e;
   }
 }
