@@ -64,13 +64,26 @@ export const silentSeconds = (s: Silence): number => Math.max(1, Math.round((s.t
  */
 export function silentStarvedSeconds(silences: Silence[], events: TimedGcEvent[], soakStartMs: number): StarvedSecond[] {
   const out: StarvedSecond[] = [];
+  // Events by time, each second's found by bisection: a long silence is not seconds × events.
+  const sorted = [...events].sort((a, b) => a.wallMs - b.wallMs);
+  const firstAt = (ms: number): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]!.wallMs < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   for (const s of silences) {
     const n = silentSeconds(s);
     const step = (s.toMs - s.fromMs) / n;
     for (let k = 0; k < n; k++) {
       const from = s.fromMs + k * step;
       const to = from + step;
-      const inIt = events.filter((e) => e.wallMs >= from && e.wallMs < to);
+      const inIt: TimedGcEvent[] = [];
+      for (let i = firstAt(from); i < sorted.length && sorted[i]!.wallMs < to; i++) inIt.push(sorted[i]!);
       const sum = (f: (e: TimedGcEvent) => number): number => inIt.reduce((a, e) => a + f(e), 0);
       const b = blame(step, sum((e) => e.pauseMs + e.incrementalMs));
       out.push({

@@ -172,13 +172,16 @@ function gcCpuSeconds(w: Window): number {
 }
 
 function gcBlock(w: Window, traced: boolean): Summary['gc'] {
-  const byKind: Summary['gc']['byKind'] = {};
+  // Keyed by the records' own strings: a Map, so no kind (`__proto__`) can reach a prototype.
+  const kinds = new Map<GcKind, { count: number; pauseMs: number; maxPauseMs: number }>();
   for (const e of w.events) {
-    const k = (byKind[e.kind as GcKind] ??= { count: 0, pauseMs: 0, maxPauseMs: 0 });
+    let k = kinds.get(e.kind);
+    if (!k) kinds.set(e.kind, (k = { count: 0, pauseMs: 0, maxPauseMs: 0 }));
     k.count++;
     k.pauseMs = round(k.pauseMs + e.pauseMs, 3);
     k.maxPauseMs = Math.max(k.maxPauseMs, e.pauseMs);
   }
+  const byKind: Summary['gc']['byKind'] = Object.fromEntries(kinds);
   return {
     cpuShare: traced && w.cpuSeconds > 0 ? round(gcCpuSeconds(w) / w.cpuSeconds, 4) : null,
     count: w.events.length,
@@ -441,9 +444,9 @@ function roundTrend(t: HeapTrend | null): Summary['memory']['heapTrend'] {
 }
 
 function failedByReason(frames: Frame[]): Summary['scrapes']['failedByReason'] {
-  const out: Summary['scrapes']['failedByReason'] = {};
-  for (const f of frames) for (const [r, n] of Object.entries(f.scrapesFailedByReason ?? {})) out[r as keyof typeof out] = (out[r as keyof typeof out] ?? 0) + n;
-  return out;
+  const out = new Map<string, number>();
+  for (const f of frames) for (const [r, n] of Object.entries(f.scrapesFailedByReason ?? {})) out.set(r, (out.get(r) ?? 0) + n);
+  return Object.fromEntries(out);
 }
 
 function mergeScrapes(frames: Frame[]): Summary['scrapes']['durationMs'] {

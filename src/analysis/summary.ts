@@ -144,6 +144,8 @@ export interface Summary {
     backgroundJobMs: number;
     /** GCs in the window that the harness caused (during its heap snapshots), left out of the figures above. */
     harnessGcs?: number;
+    /** A target's gctrace lines left out as a cycle number again or more GC time than the wall clock allowed (telemetry/go-gc-guard.ts); absent: none. */
+    traceLinesLeftOut?: { repeated: number; impossible: number };
     maxPauseMs: number;
     byKind: Partial<Record<GcKind, { count: number; pauseMs: number; maxPauseMs: number }>>;
   };

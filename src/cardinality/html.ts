@@ -1,4 +1,4 @@
-import { align, escapeHtml, inlineSafe, uplotAssets } from '../report/html-kit.js';
+import { align, escape, inlineSafe, scriptJson, uplotAssets } from '../report/html-kit.js';
 import { ARTICLE_HISTOGRAM, ARTICLE_LABEL_SETS, ARTICLE_SIZES } from './article.js';
 import type { CardinalityReport } from './run.js';
 import { ladderObservations } from './spec.js';
@@ -67,20 +67,20 @@ export function renderHtml(r: CardinalityReport): string {
   const specs = charts(r);
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>promsoak cardinality — ${escapeHtml(r.options.subject)}</title>
+<title>promsoak cardinality — ${escape(r.options.subject)}</title>
 <style>${inlineSafe(css)}
 body{font:14px system-ui,sans-serif;margin:1.5em;color:#222}pre{font-size:12px;background:#f6f6f6;padding:1em;overflow:auto}
 .chart{margin:1em 0}h1{font-size:20px}</style>
 </head><body>
 <h1>promsoak cardinality: memory per label set by metric type</h1>
-<p>Subject <b>${escapeHtml(r.options.subject)}</b>; vector labels foo, bar, baz (baz-&lt;i&gt; per set); each case a fresh
+<p>Subject <b>${escape(r.options.subject)}</b>; vector labels foo, bar, baz (baz-&lt;i&gt; per set); each case a fresh
 <code>node --expose-gc</code> process: retained heap + ArrayBuffers after full GCs, minus the same before the build.
-Dashed: the Go client's numbers from the article. ${escapeHtml(r.machine.cpu)}, ${r.machine.cores} cores, Node ${escapeHtml(r.machine.node)}, ${escapeHtml(r.createdAt)}.</p>
+Dashed: the Go client's numbers from the article. ${escape(r.machine.cpu)}, ${escape(r.machine.cores)} cores, Node ${escape(r.machine.node)}, ${escape(r.createdAt)}.</p>
 <div id="charts"></div>
-<pre>${escapeHtml(renderTables(r).join('\n'))}</pre>
+<pre>${escape(renderTables(r).join('\n'))}</pre>
 <script>${inlineSafe(js)}</script>
 <script>
-const specs = ${inlineSafe(JSON.stringify(specs))};
+const specs = ${scriptJson(specs)};
 for (const s of specs) {
   const el = document.createElement('div'); el.className = 'chart';
   document.getElementById('charts').appendChild(el);

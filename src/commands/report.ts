@@ -1,15 +1,15 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PromsoakError } from '../common/errors.js';
+import { checkOwnFile, writeOwnFile } from '../run/own-file.js';
 import { summarize, DEFAULT_ANALYSIS, type AnalysisOptions, type RunMeta } from '../analysis/summarize.js';
 import { gcBySecond } from '../analysis/starvation.js';
 import { evaluate, parseThreshold } from '../analysis/thresholds.js';
-import { readNdjsonChecked } from '../run/run-dir.js';
-import type { RunRecord } from '../run/soak-summary.js';
+import { checkExtent, readFramesFile, readGcFile, readRunRecordFile, readRunSchedule, readSummaryFile } from '../run/run-dir-read.js';
+import { checkBelievable, traceLinesLeftOutLine } from '../analysis/believable.js';
 import { renderHtml } from '../report/html.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Summary } from '../analysis/summary.js';
-import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 
 /** The run's settings: from its summary.json, or from run.json when the coordinator died before writing one. */
 interface Settings {
@@ -19,29 +19,18 @@ interface Settings {
   thresholds: Summary['thresholds'] | string[];
 }
 
-function readJson<T>(path: string): T {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (e) {
-    throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: not readable JSON (${(e as Error).message})`);
-  }
-}
-
 function settings(dir: string): Settings {
   const s = settingsOf(dir);
   // The scrape schedule is only in run.json (thousands of offsets): evenness is measured against it.
   const runPath = join(dir, 'run.json');
-  if (existsSync(runPath) && s.meta.schedule === undefined) s.meta.schedule = readJson<RunRecord>(runPath).meta?.schedule;
+  if (existsSync(runPath) && s.meta.schedule === undefined) s.meta.schedule = readRunSchedule(runPath);
   return s;
 }
 
 function settingsOf(dir: string): Settings {
   const summaryPath = join(dir, 'summary.json');
   if (existsSync(summaryPath)) {
-    const old = readJson<Summary>(summaryPath);
-    if (typeof old?.run?.profile !== 'string' || typeof old?.load?.exporters !== 'number') {
-      throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${summaryPath}: not a promsoak summary (no run.profile or load.exporters)`);
-    }
+    const old = readSummaryFile(summaryPath);
     return {
       old,
       meta: {
@@ -76,8 +65,7 @@ function settingsOf(dir: string): Settings {
   }
   const runPath = join(dir, 'run.json');
   if (!existsSync(runPath)) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} has neither summary.json nor run.json to take the run's settings from`);
-  const r = readJson<RunRecord>(runPath);
-  if (typeof r?.meta?.profile !== 'string') throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${runPath}: not a promsoak run record (no meta.profile)`);
+  const r = readRunRecordFile(runPath);
   // No summary: the coordinator died (kill -9, power) before the end; its window ends with the frames on disk.
   return {
     old: undefined,
@@ -106,15 +94,16 @@ function liveHeapOf(old: Summary): number | null {
 export function reportCommand(dir: string, log: (line: string) => void): void {
   const framesPath = join(dir, 'frames.ndjson');
   if (!existsSync(framesPath)) throw new PromsoakError('PROMSOAK_RUN_DIR_INVALID', `${dir} is not a run directory (no frames.ndjson)`);
+  // Neither is written unless both can be: a report.html that is a symlink leaves summary.json as it was too.
+  for (const f of ['summary.json', 'report.html']) checkOwnFile(join(dir, f));
   const { meta, analysis, old, thresholds } = settings(dir);
-  const frames = readNdjsonChecked<Frame>(framesPath);
-  const gc = existsSync(join(dir, 'gc.ndjson')) ? readNdjsonChecked<TimedGcEvent>(join(dir, 'gc.ndjson')) : { items: [], tornLastLine: false };
-  for (const [i, f] of frames.items.entries()) {
-    if (typeof f.startMs !== 'number' || typeof f.endMs !== 'number' || typeof f.samples !== 'number') {
-      throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${framesPath}:${i + 1}: not a frame (no startMs, endMs or samples)`);
-    }
-  }
+  const frames = readFramesFile(framesPath);
+  const gcPath = join(dir, 'gc.ndjson');
+  const gc = existsSync(gcPath) ? readGcFile(gcPath) : { items: [], tornLastLine: false };
+  const spans = [...(meta.harnessPauses ?? []), ...(meta.harnessStalls ?? [])].flatMap((p) => [p.fromMs, p.toMs]);
+  checkExtent(dir, frames.items, [meta.windowStartMs, meta.windowEndMs, ...spans]);
   const s = summarize(frames.items, gc.items, meta, analysis);
+  checkBelievable(s, framesPath, gcPath);
   if (old && s.samples < old.samples) {
     throw new PromsoakError(
       'PROMSOAK_INPUT_INVALID',
@@ -125,9 +114,16 @@ export function reportCommand(dir: string, log: (line: string) => void): void {
   // What the run wrote beside the frames (snapshots, allocation profile) is not in them: keep it.
   if (old?.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
   if (old?.allocProfile) s.allocProfile = old.allocProfile;
+  // What the soak left out of gctrace is not in gc.ndjson: keep it, and say it again.
+  const leftOut = old?.gc?.traceLinesLeftOut;
+  if (leftOut) {
+    s.gc.traceLinesLeftOut = leftOut;
+    s.verdict.push(traceLinesLeftOutLine(leftOut));
+  }
   if (!old) s.verdict.unshift('the run did not finish: its coordinator was killed before writing summary.json; this summary is rebuilt from the frames on disk.');
   if (frames.tornLastLine || gc.tornLastLine) s.verdict.push(`${frames.tornLastLine ? 'frames.ndjson' : 'gc.ndjson'} ends with a cut line (the run was killed mid-write); it was left out.`);
-  writeFileSync(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
-  writeFileSync(join(dir, 'report.html'), renderHtml(s, frames.items, gc.items, gcBySecond(frames.items, gc.items)));
+  const html = renderHtml(s, frames.items, gc.items, gcBySecond(frames.items, gc.items));
+  writeOwnFile(join(dir, 'summary.json'), JSON.stringify(s, null, 2) + '\n');
+  writeOwnFile(join(dir, 'report.html'), html);
   log(renderTerminal(s, dir));
 }

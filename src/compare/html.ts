@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readNdjson } from '../run/run-dir.js';
-import { align, escapeHtml, page, table, type Chart } from '../report/html-kit.js';
+import { align, escape, page, table, type Chart } from '../report/html-kit.js';
 import type { Frame } from '../protocol/frame.js';
 import { METRICS, formatStat, type VariantResult } from './aggregate.js';
 
@@ -24,8 +24,8 @@ export function renderCompareHtml(title: string, results: VariantResult[], verdi
     { id: 'samples', title: 'Samples ingested per second, every run', xLabel: 's', yLabel: 'samples/s', data: align(lines), series },
     { id: 'cpu', title: 'Engine CPU (cores), every run', xLabel: 's', yLabel: 'cores', data: align(cpu), series },
   ];
-  const body = `<h1>${escapeHtml(title)}</h1>
-<h2>Verdict</h2><ul class="verdict">${verdict.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul>
+  const body = `<h1>${escape(title)}</h1>
+<h2>Verdict</h2><ul class="verdict">${verdict.map((v) => `<li>${escape(v)}</li>`).join('')}</ul>
 <h2>Side by side (median, min–max over repeats)</h2>
 ${table(['variant', 'runs', ...METRICS.map((m) => m.title)], results.map((r) => [r.variant.label, r.runs.length, ...METRICS.map((m) => formatStat(r.stats[m.key], m.digits))]))}
 <h2>Graphs</h2>`;

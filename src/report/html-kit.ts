@@ -14,9 +14,27 @@ export function uplotAssets(): { js: string; css: string } {
   };
 }
 
-/** Text that is safe inside <script> / <style> (no closing tag, no HTML comment opener). */
+/**
+ * Library text (uPlot's own JS and CSS, never data) made safe inside <script> / <style>: no
+ * closing tag, no HTML comment opener.
+ */
 export const inlineSafe = (s: string): string => s.replace(/<\/(script|style)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-export const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * THE escape for every value written into a page's HTML, text or attribute (quoted with " or '):
+ * any value, a number too (a run directory's numbers are data as much as its strings).
+ */
+export const escape = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+
+/**
+ * A value as JSON inside <script>: every `<` (and `>`, `&`, U+2028/9) as a \u escape, so no
+ * string of the data can close the script (`</script>`) or open a comment; JSON.parse and JS
+ * read the same value.
+ */
+export const scriptJson = (v: unknown): string =>
+  JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export interface ChartSeries {
   label: string;
@@ -60,7 +78,7 @@ document.body.dataset.charts = String(CHARTS.length);
 export function page(title: string, body: string, charts: Chart[]): string {
   const { js, css } = uplotAssets();
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>${inlineSafe(css)}
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1140px; color: #222; padding: 0 12px; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
@@ -69,9 +87,9 @@ th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 .verdict li { margin: 3px 0; } .chart { margin: 18px 0; } .muted { color: #777; } .bad { color: #b00; font-weight: 600; }
 </style></head><body>
 ${body}
-${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
+${charts.map((c) => `<div class="chart" id="${escape(c.id)}"></div>`).join('\n')}
 <script>${inlineSafe(js)}</script>
-<script>const CHARTS = ${inlineSafe(JSON.stringify(charts))};${DRAW}</script>
+<script>const CHARTS = ${scriptJson(charts)};${DRAW}</script>
 </body></html>
 `;
 }
@@ -91,7 +109,7 @@ export function align(lines: { x: number[]; y: (number | null)[] }[]): (number |
 }
 
 export function table(head: string[], rows: (string | number)[][]): string {
-  return `<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`)
+  return `<table><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`)
     .join('')}</table>`;
 }

@@ -1,6 +1,6 @@
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { Summary } from '../analysis/summary.js';
-import { align, escapeHtml, page, table, type Chart } from './html-kit.js';
+import { align, escape, page, table, type Chart } from './html-kit.js';
 import type { SecondGc } from '../analysis/starvation.js';
 import { ramBar } from './ram-bar.js';
 
@@ -124,12 +124,13 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
     },
   ];
   const gcRows = Object.entries(s.gc.byKind).map(([k, v]) => [k, v!.count, v!.pauseMs.toFixed(1), v!.maxPauseMs.toFixed(1)]);
+  const target = s.run.target && s.run.target.kind !== 'builtin' ? `target ${s.run.ingester}${s.run.target.version ? ` (${s.run.target.version})` : ''}` : `ingester ${s.run.ingester}`;
   const body = `
-<h1>promsoak run: ${escapeHtml(s.run.profile)} — ${s.run.target && s.run.target.kind !== 'builtin' ? `target ${escapeHtml(s.run.ingester)}${s.run.target.version ? ` (${escapeHtml(s.run.target.version)})` : ''}` : `ingester ${escapeHtml(s.run.ingester)}`}</h1>
-<p class="muted">${escapeHtml(s.run.startedAt)} · ${s.run.measuredSeconds} s measured after ${s.run.warmupSeconds} s warm-up · engine cores ${escapeHtml(s.run.cores ?? 'not pinned')} ·
-V8 flags ${escapeHtml(s.run.v8Flags.join(' ') || 'none')} · Node ${escapeHtml(s.run.node)} · ${escapeHtml(s.run.machine)} · ${escapeHtml(s.run.stopReason)}</p>
+<h1>promsoak run: ${escape(s.run.profile)} — ${escape(target)}</h1>
+<p class="muted">${escape(s.run.startedAt)} · ${escape(s.run.measuredSeconds)} s measured after ${escape(s.run.warmupSeconds)} s warm-up · engine cores ${escape(s.run.cores ?? 'not pinned')} ·
+V8 flags ${escape(s.run.v8Flags.join(' ') || 'none')} · Node ${escape(s.run.node)} · ${escape(s.run.machine)} · ${escape(s.run.stopReason)}</p>
 <h2>Verdict</h2>
-<ul class="verdict">${s.verdict.map((v) => `<li${/WARNING|exited/.test(v) ? ' class="bad"' : ''}>${escapeHtml(v)}</li>`).join('')}</ul>
+<ul class="verdict">${s.verdict.map((v) => `<li${/WARNING|exited/.test(v) ? ' class="bad"' : ''}>${escape(v)}</li>`).join('')}</ul>
 <h2>Numbers</h2>
 ${table(
   ['', 'value'],
@@ -146,7 +147,7 @@ ${table(
     ['cores needed', s.provisioning.coresNeeded],
     ['GC adds onto cores / RAM', `${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % / ${s.provisioning.gcRamOverheadPct ?? 'n/a'} %`],
     ['scrapes ok / failed; p99 (ms)', `${s.scrapes.ok ?? 'n/a'} / ${s.scrapes.failed ?? 'n/a'}; ${s.scrapes.durationMs?.p99 ?? 'n/a'}`],
-    ['fleet CPU avg / p99 (cores of ' + s.fleet.cores + ')', `${s.fleet.cpuCores} / ${s.fleet.peakCpuCores}${s.fleet.saturated ? ' — SATURATED' : ''}`],
+    [`fleet CPU avg / p99 (cores of ${s.fleet.cores})`, `${s.fleet.cpuCores} / ${s.fleet.peakCpuCores}${s.fleet.saturated ? ' — SATURATED' : ''}`],
   ],
 )}
 <h2>GC by kind</h2>
@@ -161,19 +162,30 @@ ${s.thresholds.length ? `<h2>Thresholds</h2>${table(['threshold', 'actual', 'res
 /** Heap snapshots and the allocation profile of the run, with links to the files next to the report. */
 function heapSection(s: Summary): string {
   const out: string[] = [];
-  const link = (f: string): string => `<a href="${encodeURI(f)}">${escapeHtml(f)}</a>`;
-  // Cells are HTML here (links); every text in them is escaped where it is made.
-  const rawTable = (head: string[], rows: (string | number)[][]): string =>
-    `<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
+  // A file beside the report: './' keeps a name like `javascript:…` a relative path, not a scheme.
+  const link = (f: string): string => `<a href="${escape('./' + encodeURI(f))}">${escape(f)}</a>`;
+  // Cells are HTML here (links): every value in them goes through escape() where the cell is made.
+  const rawTable = (head: string[], rows: string[][]): string =>
+    `<table><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`;
   if (s.heapSnapshots?.length) {
     out.push(`<h2>Heap snapshots</h2><p class="muted">Open in Chrome DevTools (Memory → Load) or summarise: <code>promsoak heap summary FILE</code>, <code>promsoak heap diff A B</code>.</p>`);
-    out.push(rawTable(['file', 'trigger', 't after warm-up (s)', 'engine stopped (ms)', 'MB'], s.heapSnapshots.map((h) => [link(h.file), escapeHtml(h.trigger) + (h.workerThreadId !== undefined ? ` (worker ${h.workerThreadId})` : ''), h.t, h.writeMs ?? 'n/a', r1(h.bytes / 1e6)])));
+    out.push(
+      rawTable(
+        ['file', 'trigger', 't after warm-up (s)', 'engine stopped (ms)', 'MB'],
+        s.heapSnapshots.map((h) => [link(h.file), escape(h.trigger + (h.workerThreadId !== undefined ? ` (worker ${h.workerThreadId})` : '')), escape(h.t), escape(h.writeMs ?? 'n/a'), escape(r1(h.bytes / 1e6))]),
+      ),
+    );
   }
   const a = s.allocProfile;
   if (a) {
     out.push(`<h2>Allocation profile</h2><p class="muted">${link(a.heapprofile)} (Chrome DevTools) · ${link(a.pprof)} (<code>go tool pprof -top -sample_index=alloc_space</code>) · ` +
-      `${r1(a.allocatedBytes / 1e6)} MB in ${a.seconds} s, sampled every ~${a.samplingIntervalBytes} B (V8's estimates)</p>`);
-    out.push(rawTable(['function', 'self MB', 'self %', 'cum MB', 'where'], a.top.map((x) => [escapeHtml(x.function), r1(x.selfBytes / 1e6), r1((x.selfBytes / Math.max(1, a.allocatedBytes)) * 100), r1(x.cumBytes / 1e6), escapeHtml(x.file ? `${x.file.split('/').slice(-2).join('/')}:${x.line}` : '')])));
+      `${escape(r1(a.allocatedBytes / 1e6))} MB in ${escape(a.seconds)} s, sampled every ~${escape(a.samplingIntervalBytes)} B (V8's estimates)</p>`);
+    out.push(
+      table(
+        ['function', 'self MB', 'self %', 'cum MB', 'where'],
+        a.top.map((x) => [x.function, r1(x.selfBytes / 1e6), r1((x.selfBytes / Math.max(1, a.allocatedBytes)) * 100), r1(x.cumBytes / 1e6), x.file ? `${x.file.split('/').slice(-2).join('/')}:${x.line}` : '']),
+      ),
+    );
   } else if (a === null) out.push('<h2>Allocation profile</h2><p class="bad">asked for, but not written (see the verdict)</p>');
   return out.join('\n');
 }

@@ -1,5 +1,5 @@
 import type { Summary } from '../analysis/summary.js';
-import { escapeHtml } from './html-kit.js';
+import { escape } from './html-kit.js';
 
 const MiB = 2 ** 20;
 
@@ -13,7 +13,7 @@ const PARTS = [
 /**
  * Peak RSS as one stacked bar (summary.json memory.ram, analysis/ram.ts): live heap, GC
  * headroom, off-heap, the runtime and the rest. Nothing when the run did not split it (before
- * schemaVersion 3, or no live heap measured). Every text goes through escapeHtml; widths are
+ * schemaVersion 3, or no live heap measured). Every value goes through escape(); widths are
  * numbers this function formats.
  */
 export function ramBar(s: Summary): string {
@@ -25,16 +25,16 @@ export function ramBar(s: Summary): string {
   const mib = (b: number): string => (b / MiB).toFixed(1);
   const pct = (b: number): string => ((b / total) * 100).toFixed(2);
   const segs = parts
-    .map((p) => `<div title="${escapeHtml(`${p.label} ${mib(p.bytes!)} MiB`)}" style="width:${pct(p.bytes!)}%;background:${p.color};height:100%"></div>`)
+    .map((p) => `<div title="${escape(`${p.label} ${mib(p.bytes!)} MiB`)}" style="width:${escape(pct(p.bytes!))}%;background:${escape(p.color)};height:100%"></div>`)
     .join('');
   const legend = parts
-    .map((p) => `<span style="display:inline-block;width:0.8em;height:0.8em;background:${p.color}"></span> ${escapeHtml(`${p.label} ${mib(p.bytes!)} MiB`)}`)
+    .map((p) => `<span style="display:inline-block;width:0.8em;height:0.8em;background:${escape(p.color)}"></span> ${escape(`${p.label} ${mib(p.bytes!)} MiB`)}`)
     .join(' &nbsp; ');
   const overhead = s.provisioning.gcRamOverheadPct;
   return (
-    `<h2>RAM at peak RSS (${escapeHtml(mib(r.peakRssBytes))} MiB)</h2>` +
+    `<h2>RAM at peak RSS (${escape(mib(r.peakRssBytes))} MiB)</h2>` +
     `<div class="ram-bar" style="display:flex;width:100%;max-width:60em;height:1.6em;border:1px solid #ccc">${segs}</div>` +
     `<p class="muted">${legend}</p>` +
-    `<p class="muted">${escapeHtml(`GC adds ${overhead === null ? 'n/a' : `${overhead.toFixed(0)} %`} onto RAM: its headroom over the live heap.`)}</p>`
+    `<p class="muted">${escape(`GC adds ${overhead === null ? 'n/a' : `${overhead.toFixed(0)} %`} onto RAM: its headroom over the live heap.`)}</p>`
   );
 }

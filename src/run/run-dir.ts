@@ -80,10 +80,12 @@ export function readNdjson<T>(path: string): T[] {
  * error naming the file and line (the file is corrupt), except a last line without its
  * newline, which is what a process killed mid-write leaves: that one is left out and said.
  */
-export function readNdjsonChecked<T>(path: string): { items: T[]; tornLastLine: boolean } {
+export function readNdjsonChecked<T>(path: string): { items: T[]; tornLastLine: boolean; lineOf: number[] } {
   const text = readFileSync(path, 'utf8');
   const lines = text.split('\n');
   const items: T[] = [];
+  /** Each item's line in the file, from 1 (blank lines are skipped). */
+  const lineOf: number[] = [];
   let tornLastLine = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -96,6 +98,7 @@ export function readNdjsonChecked<T>(path: string): { items: T[]; tornLastLine: 
     }
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       items.push(v as T);
+      lineOf.push(i + 1);
       continue;
     }
     if (i === lines.length - 1) {
@@ -105,5 +108,5 @@ export function readNdjsonChecked<T>(path: string): { items: T[]; tornLastLine: 
     const excerpt = JSON.stringify(line.length > 40 ? line.slice(0, 40) + '…' : line);
     throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}:${i + 1}: not a JSON record (${excerpt}); the file is corrupt`);
   }
-  return { items, tornLastLine };
+  return { items, tornLastLine, lineOf };
 }

@@ -1,6 +1,7 @@
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import { goCycleEvent } from '../telemetry/go-gc-event.js';
 import { GoGcTraceReader } from '../telemetry/go-gctrace.js';
+import { GoGcGuard } from '../telemetry/go-gc-guard.js';
 import type { SoakProgress } from './recorder.js';
 import type { RunDir } from './run-dir.js';
 import type { FleetFrameMeter } from './fleet-meter.js';
@@ -21,6 +22,8 @@ export class TargetRecorder {
   private previousLive: number | null = null;
   /** gctrace lines seen since the target started (before the soak's clock too): is it a Go program that traces? */
   goCycles = 0;
+  /** gctrace lines left out as repeats or impossible (telemetry/go-gc-guard.ts). */
+  readonly gcGuard = new GoGcGuard(Date.now());
   private lastFrameAtMs = 0;
 
   constructor(
@@ -32,6 +35,7 @@ export class TargetRecorder {
   ) {
     this.gctrace = new GoGcTraceReader(
       (c, arrivedMs) => {
+        if (!this.gcGuard.accept(c, arrivedMs)) return;
         this.goCycles++;
         const e = goCycleEvent(c, this.previousLive, arrivedMs, this.soakStart);
         this.previousLive = c.heapLiveBytes;

@@ -11,6 +11,7 @@ import { planTargetLaunch } from './target-kinds.js';
 import { launchProcess, type LaunchedProcess } from './target-process.js';
 import { TargetRecorder } from './target-recorder.js';
 import { TargetSampler } from './target-sampler.js';
+import { gcBeyondCpu, traceLinesLeftOutLine } from '../analysis/believable.js';
 import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
 
 /** How long a launched target has to answer its metrics at all, and then to show the samples counter. */
@@ -104,7 +105,20 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     await fleet.close();
     rec.close();
   }
-  const summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
+  let summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
+  if (gcBeyondCpu(summary)) {
+    // GC cannot take more CPU than the process it runs in: the lines are not a real trace, so
+    // the target's GC reads as untraced (n/a), and the verdict says why.
+    const times = summary.gc.cpuShare!;
+    info.gcTraced = false;
+    summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
+    summary.verdict.push(`WARNING: the target's gctrace adds up to ${times.toFixed(2)} × the CPU the target used; GC runs inside that CPU, so it is not a real trace: its GC figures are left out.`);
+  }
+  const g = rec.gcGuard;
+  if (g.rejected > 0) {
+    summary.gc.traceLinesLeftOut = { repeated: g.repeated, impossible: g.impossible };
+    summary.verdict.push(traceLinesLeftOutLine(summary.gc.traceLinesLeftOut));
+  }
   return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, proc?.stderrTail() ?? '');
 }
 
