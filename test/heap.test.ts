@@ -175,7 +175,7 @@ test('promsoak run: snapshots at 0 s and 4.5 s and on SIGUSR2; the head\'s typed
   const inPauses = gcs.filter((e) => e.wallMs >= firstFrame.startMs && e.wallMs < s.run.windowEndMs! && s.run.harnessPauses!.some((p) => e.wallMs >= p.fromMs - 100 && e.wallMs <= p.toMs + 100)).length;
   assert.equal(s.gc.harnessGcs ?? 0, inPauses);
   assert.match(r.stdout, /heap snapshots \(promsoak heap summary\|diff FILE\):\n\s+heap-0s\.heapsnapshot\s+scheduled at t=0s/);
-  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<a href="heap-4\.5s\.heapsnapshot">/);
+  assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<a href="\.\/heap-4\.5s\.heapsnapshot">/);
 
   const sum = runCli(['heap', 'summary', join(dir, 'heap-4.5s.heapsnapshot'), '--top', '12']);
   assert.equal(sum.status, 0, sum.stderr);
