@@ -29,14 +29,14 @@ test("RAM decomposed: live heap + GC headroom + off-heap + the runtime and the r
   assert.equal(s.memory.liveHeapBytes, 10 * MiB);
   assert.equal(s.memory.liveOffHeapBytes, 4 * MiB);
   assert.equal(s.schemaVersion, 3);
-  assert.match(s.verdict.join('\n'), /GC adds \d+ % onto cores and 40 % onto RAM \(the heap at its peak over the live heap after a full GC; peak RSS 60\.0 MiB = live heap 10\.0 \+ GC headroom 4\.0 \+ off-heap 4\.0 \+ runtime and the rest 42\.0\)/);
+  assert.match(s.verdict.join('\n'), /GC adds \d+ % onto cores and 40 % onto RAM \(the heap at its peak over the live heap after a full GC: 4\.0 MiB, 6\.7 % of peak RSS; peak RSS 60\.0 MiB = live heap 10\.0 \+ GC headroom 4\.0 \+ off-heap 4\.0 \+ runtime and the rest 42\.0\)/);
   // The summary's memory line names what it adds up.
   assert.match(renderTerminal(s, '/d'), /live heap 10\.0 MiB \+ off-heap 4\.0 MiB \(external: the head's arrays\) after a full GC; peak RSS = live heap 10\.0 MiB \+ GC headroom 4\.0 MiB/);
   // report.html: one stacked bar, a segment per part, widths in % of peak RSS.
   const html = renderHtml(s, frames, [], []);
   const bar = html.match(/<div class="ram-bar"[^>]*>(.*?)<\/div><p/)?.[1] ?? '';
   assert.deepEqual([...bar.matchAll(/width:([\d.]+)%/g)].map((m) => Number(m[1])), [16.67, 6.67, 6.67, 70]);
-  assert.match(html, /GC adds 40 % onto RAM: its headroom over the live heap\./);
+  assert.match(html, /GC adds 40 % onto RAM: its headroom over the live heap, 4\.0 MiB, 6\.7 % of peak RSS\./);
 });
 
 test("Go: the heap before a collection over gctrace's live heap, ~100 % at GOGC=100; off-heap from go_memstats", () => {

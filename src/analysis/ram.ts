@@ -54,3 +54,9 @@ export function gcRamOverheadPct(r: NonNullable<Summary['memory']['ram']>): numb
   if (r.liveHeapBytes === null || r.gcHeadroomBytes === null) return null;
   return Math.round((r.gcHeadroomBytes / r.liveHeapBytes) * 1000) / 10;
 }
+
+/** The GC headroom as a share of peak RSS, % to a tenth: how much of the RAM to provision is GC's; null when unknown. */
+export function gcHeadroomOfRssPct(r: NonNullable<Summary['memory']['ram']>): number | null {
+  if (r.gcHeadroomBytes === null || r.peakRssBytes <= 0) return null;
+  return Math.round((r.gcHeadroomBytes / r.peakRssBytes) * 1000) / 10;
+}

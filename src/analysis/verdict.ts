@@ -1,5 +1,6 @@
 import type { Summary } from './summary.js';
 import { shardsVerdict } from './fleet-shards.js';
+import { gcHeadroomOfRssPct } from './ram.js';
 
 /** The summary in plain words, one finding per line, the article's way of reading the graphs. */
 export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
@@ -140,7 +141,8 @@ function ramWords(s: Summary, go: boolean): string {
   const what = go ? "the heap at its peak (gctrace's before→after a collection) over the live heap it reported" : 'the heap at its peak over the live heap after a full GC';
   if (!r || r.liveHeapBytes === null) return what;
   const mib = (b: number | null): string => (b === null ? 'n/a' : fmt(b / 2 ** 20));
-  return `${what}; peak RSS ${mib(r.peakRssBytes)} MiB = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}`;
+  const share = gcHeadroomOfRssPct(r);
+  return `${what}: ${mib(r.gcHeadroomBytes)} MiB${share === null ? '' : `, ${share} % of peak RSS`}; peak RSS ${mib(r.peakRssBytes)} MiB = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}`;
 }
 
 function fmt(v: number): string {

@@ -1,5 +1,6 @@
 import type { Summary } from '../analysis/summary.js';
 import { escape } from './html-kit.js';
+import { gcHeadroomOfRssPct } from '../analysis/ram.js';
 
 const MiB = 2 ** 20;
 
@@ -31,10 +32,11 @@ export function ramBar(s: Summary): string {
     .map((p) => `<span style="display:inline-block;width:0.8em;height:0.8em;background:${escape(p.color)}"></span> ${escape(`${p.label} ${mib(p.bytes!)} MiB`)}`)
     .join(' &nbsp; ');
   const overhead = s.provisioning.gcRamOverheadPct;
+  const share = gcHeadroomOfRssPct(r);
   return (
     `<h2>RAM at peak RSS (${escape(mib(r.peakRssBytes))} MiB)</h2>` +
     `<div class="ram-bar" style="display:flex;width:100%;max-width:60em;height:1.6em;border:1px solid #ccc">${segs}</div>` +
     `<p class="muted">${legend}</p>` +
-    `<p class="muted">${escape(`GC adds ${overhead === null ? 'n/a' : `${overhead.toFixed(0)} %`} onto RAM: its headroom over the live heap.`)}</p>`
+    `<p class="muted">${escape(`GC adds ${overhead === null ? 'n/a' : `${overhead.toFixed(0)} %`} onto RAM: its headroom over the live heap, ${mib(r.gcHeadroomBytes ?? 0)} MiB${share === null ? '' : `, ${share} % of peak RSS`}.`)}</p>`
   );
 }

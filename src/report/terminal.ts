@@ -1,5 +1,6 @@
 import type { Summary } from '../analysis/summary.js';
 import { visible } from '../common/terminal-text.js';
+import { gcHeadroomOfRssPct } from '../analysis/ram.js';
 
 const MiB = 2 ** 20;
 
@@ -49,7 +50,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     ...(s.eventLoopDelayMs ? [['event-loop delay', `p50 ${s.eventLoopDelayMs.p50} ms  p99 ${s.eventLoopDelayMs.p99} ms  max ${s.eventLoopDelayMs.max} ms  (utilisation ${s.eventLoopUtilization ?? 'n/a'})`] as [string, string]] : []),
     ['starvation', `${s.starvation.windows} s starved, ${s.starvation.withGc} with GC${s.starvation.lostSeconds !== undefined ? ` (GC explains ${s.starvation.gcExplainedSeconds ?? 0} of ${s.starvation.lostSeconds} s lost)` : ''}; r(GC time, deficit) ${s.starvation.correlation.gcTime ?? 'n/a'}  r(allocation, deficit) ${s.starvation.correlation.allocation ?? 'n/a'}`],
     ['memory', `peak RSS ${(s.memory.peakRssBytes / MiB).toFixed(1)} MiB  ${memoryParts(s)}  ${s.memory.series ?? 'n/a'} series`],
-    ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM`],
+    ['provisioning', `${s.provisioning.coresNeeded} cores, ${(s.provisioning.ramNeededBytes / MiB).toFixed(0)} MiB RAM; GC adds ${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % onto cores, ${s.provisioning.gcRamOverheadPct ?? 'n/a'} % onto RAM${headroomWords(s)}`],
     ['scrapes', `${s.scrapes.ok ?? 'n/a'} ok  ${s.scrapes.failed ?? 'n/a'} failed${reasons(s.scrapes.failedByReason)}${s.scrapes.durationMs ? `  p50 ${s.scrapes.durationMs.p50} ms  p99 ${s.scrapes.durationMs.p99} ms` : ''}`],
     ...(s.telemetry.agentMsPerSecond === null ? [] : [['telemetry', `the agent took ${s.telemetry.agentMsPerSecond} ms/s of the engine's main thread (${s.telemetry.agentCpuShare === null ? 'n/a' : (s.telemetry.agentCpuShare * 100).toFixed(2) + ' % of its CPU'})`] as [string, string]]),
     ['fleet', `${s.fleet.cpuCores} cores avg, ${s.fleet.peakCpuCores} p99 of ${s.fleet.cores}${s.fleet.saturated ? '  SATURATED' : ''}${s.fleet.shards ? `  (${s.fleet.shards.length} shards, offered ${s.fleet.offeredSamplesPerSecond} samples/s)` : ''}`],
@@ -120,4 +121,11 @@ export function liveLine(p: { elapsedSeconds: number; totalSeconds: number; warm
 function mib(bytes: number): string {
   const x = bytes / 1048576;
   return x > 0 && x < 0.1 ? '0.1' : String(Math.round(x * 10) / 10);
+}
+
+/** " (8.1 MiB, 2.4 % of peak RSS)": how big GC's headroom is against the RAM provisioned; '' when unknown. */
+function headroomWords(s: Summary): string {
+  const r = s.memory.ram;
+  const share = r ? gcHeadroomOfRssPct(r) : null;
+  return r && r.gcHeadroomBytes !== null && share !== null ? ` (${(r.gcHeadroomBytes / MiB).toFixed(1)} MiB, ${share} % of peak RSS)` : '';
 }
