@@ -1,4 +1,5 @@
 import type { Summary } from '../analysis/summary.js';
+import { isAbsolute, relative } from 'node:path';
 import { visible } from '../common/terminal-text.js';
 import { gcHeadroomOfRssPct } from '../analysis/ram.js';
 
@@ -95,7 +96,7 @@ export function renderTerminal(s: Summary, dir: string): string {
     for (const t of s.thresholds) lines.push(`  threshold ${t.expression}: ${t.ok ? 'ok' : 'FAILED'} (actual ${t.actual ?? 'n/a'})`);
   }
   lines.push('');
-  lines.push(`  run directory: ${visible(dir)}  (report.html, summary.json, frames.ndjson, gc.ndjson)`);
+  lines.push(`  run directory: ${visible(shortPath(dir))}  (report.html, summary.json, frames.ndjson, gc.ndjson)`);
   return lines.join('\n');
 }
 
@@ -128,4 +129,10 @@ function headroomWords(s: Summary): string {
   const r = s.memory.ram;
   const share = r ? gcHeadroomOfRssPct(r) : null;
   return r && r.gcHeadroomBytes !== null && share !== null ? ` (${(r.gcHeadroomBytes / MiB).toFixed(1)} MiB, ${share} % of peak RSS)` : '';
+}
+
+/** A path under the working directory as relative to it (runs/…), any other as it is. */
+function shortPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }
