@@ -95,3 +95,16 @@ test('blame and coresOf', () => {
   assert.equal(coresOf('0-3,6'), 5);
   assert.equal(coresOf('2'), 1);
 });
+
+test('a frame that began after the window\'s end is not judged: its GC was cut at the end (a real naive soak read it as the biggest stall, "not GC\'s")', () => {
+  // 12 measured seconds; the soak ended the window at t=12 s, and one more frame arrived (the
+  // coordinator fell behind) holding the full GC that measures live memory, which is not counted.
+  const frames = Array.from({ length: 13 }, (_, i) => frame(i, i === 12 ? 3000 : 10000));
+  const windowEndMs = frames[11]!.endMs;
+  const s = summarize(frames, [{ ...gc(12, 'mark-compact', 600, 1e6) }], { ...meta, cores: '0', windowEndMs });
+  assert.deepEqual(s.starvation.seconds, [], JSON.stringify(s.starvation.seconds));
+  assert.doesNotMatch(s.verdict.join('\n'), /was not GC's/);
+  // The same frame inside the window is judged, and without its GC it is not GC's.
+  const inside = summarize(frames, [], { ...meta, cores: '0', windowEndMs: frames[12]!.endMs });
+  assert.equal(inside.starvation.seconds.length, 1);
+});

@@ -75,6 +75,12 @@ export interface StarvationContext {
   activeMs?: number[];
   /** Cores the engine may use: helper-thread GC competes with it when it used nearly all of them. */
   engineCores: number;
+  /**
+   * Where the soak ended the window (ms): a frame that began after it (a coordinator that fell
+   * behind read one more, while it measured live memory) is not judged: its GC events are cut at
+   * the end, so it would read as a stall GC had no part in.
+   */
+  windowEndMs?: number | null;
 }
 
 /**
@@ -89,7 +95,7 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
   frames.forEach((fr, i) => {
     const loopDelay = fr.eventLoop?.delayP99Ms ?? null;
     const starved = deficit[i]! * 100 > c.belowMedianPct || (loopDelay !== null && loopDelay > c.eventLoopDelayMs);
-    if (!starved) return;
+    if (!starved || fr.startMs >= (ctx.windowEndMs ?? Infinity)) return;
     const g = gc[i]!;
     const lengthMs = fr.endMs - fr.startMs;
     const activeMs = Math.max(0, Math.min(lengthMs, ctx.activeMs?.[i] ?? lengthMs));
