@@ -96,7 +96,7 @@ test('blame and coresOf', () => {
   assert.equal(coresOf('2'), 1);
 });
 
-test('a frame that began after the window\'s end is not judged: its GC was cut at the end (a real naive soak read it as the biggest stall, "not GC\'s")', () => {
+test('a frame that ends over 250 ms after the window\'s end is not judged: its GC was cut at the end (a real naive soak read it as the biggest stall, "not GC\'s")', () => {
   // 12 measured seconds; the soak ended the window at t=12 s, and one more frame arrived (the
   // coordinator fell behind) holding the full GC that measures live memory, which is not counted.
   const frames = Array.from({ length: 13 }, (_, i) => frame(i, i === 12 ? 3000 : 10000));
@@ -104,7 +104,10 @@ test('a frame that began after the window\'s end is not judged: its GC was cut a
   const s = summarize(frames, [{ ...gc(12, 'mark-compact', 600, 1e6) }], { ...meta, cores: '0', windowEndMs });
   assert.deepEqual(s.starvation.seconds, [], JSON.stringify(s.starvation.seconds));
   assert.doesNotMatch(s.verdict.join('\n'), /was not GC's/);
-  // The same frame inside the window is judged, and without its GC it is not GC's.
-  const inside = summarize(frames, [], { ...meta, cores: '0', windowEndMs: frames[12]!.endMs });
+  // Nor one that straddles the end, most of it after (it began 72 ms before the end in the real soak).
+  const straddling = summarize(frames, [], { ...meta, cores: '0', windowEndMs: frames[12]!.startMs + 72 });
+  assert.deepEqual(straddling.starvation.seconds, []);
+  // The same frame inside the window (or ending within 250 ms of its end) is judged, and without its GC it is not GC's.
+  const inside = summarize(frames, [], { ...meta, cores: '0', windowEndMs: frames[12]!.endMs - 200 });
   assert.equal(inside.starvation.seconds.length, 1);
 });

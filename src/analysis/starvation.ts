@@ -70,15 +70,20 @@ export interface StarvationResult {
   correlation: { gcTime: number | null; allocation: number | null };
 }
 
+/** How far past the window's end a frame may end and still be judged, ms (the agent's ticks are not the soak's). */
+const AFTER_END_MS = 250;
+
 export interface StarvationContext {
   /** Each frame's time not counted as silence, ms (silence.ts: a long frame's part past its first second). */
   activeMs?: number[];
   /** Cores the engine may use: helper-thread GC competes with it when it used nearly all of them. */
   engineCores: number;
   /**
-   * Where the soak ended the window (ms): a frame that began after it (a coordinator that fell
-   * behind read one more, while it measured live memory) is not judged: its GC events are cut at
-   * the end, so it would read as a stall GC had no part in.
+   * Where the soak ended the window (ms): a frame that ends over 250 ms after it is not judged.
+   * The GC events are cut at the end, and after it the harness asks for the full GCs that
+   * measure live memory: such a frame (the last one straddling the end, or one more read by a
+   * coordinator that fell behind) lost samples to those and would read as a stall GC had no
+   * part in (a naive soak on one core: the full GCs 660 and 940 ms after the end, in its last frame).
    */
   windowEndMs?: number | null;
 }
@@ -95,7 +100,7 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
   frames.forEach((fr, i) => {
     const loopDelay = fr.eventLoop?.delayP99Ms ?? null;
     const starved = deficit[i]! * 100 > c.belowMedianPct || (loopDelay !== null && loopDelay > c.eventLoopDelayMs);
-    if (!starved || fr.startMs >= (ctx.windowEndMs ?? Infinity)) return;
+    if (!starved || fr.endMs > (ctx.windowEndMs ?? Infinity) + AFTER_END_MS) return;
     const g = gc[i]!;
     const lengthMs = fr.endMs - fr.startMs;
     const activeMs = Math.max(0, Math.min(lengthMs, ctx.activeMs?.[i] ?? lengthMs));
