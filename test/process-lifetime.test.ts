@@ -1,24 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers/tools.js';
-import { alive, lineCount, liveProcesses, runDir, startCli, until } from './helpers/processes.js';
+import { alive, lineCount, liveProcesses, runDir, startCli, tinyProfile, until } from './helpers/processes.js';
 import type { Summary } from '../src/analysis/summary.js';
 
 /** The processes promsoak starts (targets, what they start, the engine) do not outlive it, on any path (issue 23, findings 6 and 8). */
 
 const FAMILY = join(ROOT, 'dist', 'test', 'fixtures', 'family-target.js');
 const HANG = join(ROOT, 'dist', 'test', 'fixtures', 'hang-ingester.js');
-
-function profileFile(dir: string): string {
-  const p = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8'));
-  Object.assign(p, { name: 'lifetime', exporters: 3, scrapeIntervalSeconds: 1, scrapeTimeoutSeconds: 1 });
-  const file = join(dir, 'lifetime.json');
-  writeFileSync(file, JSON.stringify(p));
-  return file;
-}
 
 /** `exec:` a family-target.js in `mode`, as an argv (no shell needed to read it). */
 function familyArgs(profile: string, mode: string, duration: number): string[] {
@@ -32,7 +24,7 @@ function pidsOf(dir: string): [number, number] {
 
 test('kill -9 of the coordinator: the exec: target, the child it started, and the watchdog are gone within seconds', { timeout: 90_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-lifetime-'));
-  const c = startCli(familyArgs(profileFile(out), 'forks', 60), join(out, 'runs'));
+  const c = startCli(familyArgs(tinyProfile(out, 'lifetime'), 'forks', 60), join(out, 'runs'));
   try {
     // Soaking: two frames on disk.
     assert.ok(await until(() => lineCount(runDir(join(out, 'runs')), 'frames.ndjson') >= 2, 45_000), 'the soak did not start');
@@ -54,7 +46,7 @@ test('kill -9 of the coordinator: the exec: target, the child it started, and th
 
 test('SIGTERM of the coordinator: the soak ends as interrupted (143) and the target\'s whole group, the child it started included, is gone', { timeout: 90_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-lifetime-'));
-  const c = startCli(familyArgs(profileFile(out), 'forks', 60), join(out, 'runs'));
+  const c = startCli(familyArgs(tinyProfile(out, 'lifetime'), 'forks', 60), join(out, 'runs'));
   try {
     assert.ok(await until(() => lineCount(runDir(join(out, 'runs')), 'frames.ndjson') >= 2, 45_000), 'the soak did not start');
     const [target, grandchild] = pidsOf(runDir(join(out, 'runs'))!);
@@ -90,7 +82,7 @@ test('kill -9 of the coordinator while the engine is blocked in its ingester: th
 
 test('a target whose child holds its stdout open after it exits: the soak ends within the pipe grace, not never', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-lifetime-'));
-  const c = startCli(familyArgs(profileFile(out), 'holds', 4), join(out, 'runs'), 80_000);
+  const c = startCli(familyArgs(tinyProfile(out, 'lifetime'), 'holds', 4), join(out, 'runs'), 80_000);
   let holder: number | undefined;
   try {
     assert.ok(await until(() => lineCount(runDir(join(out, 'runs')), 'frames.ndjson') >= 1, 45_000), 'the soak did not start');

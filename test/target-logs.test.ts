@@ -1,30 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from './helpers/tools.js';
-import { runDir, startCli } from './helpers/processes.js';
+import { runDir, startCli, tinyProfile } from './helpers/processes.js';
 import type { Summary } from '../src/analysis/summary.js';
 
 /** A launched target's logs are capped (--target-log-limit): issue 23, finding 7. */
 
 const FAMILY = join(ROOT, 'dist', 'test', 'fixtures', 'family-target.js');
 
-function profileFile(dir: string): string {
-  const p = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8'));
-  Object.assign(p, { name: 'logs', exporters: 3, scrapeIntervalSeconds: 1, scrapeTimeoutSeconds: 1 });
-  const file = join(dir, 'logs.json');
-  writeFileSync(file, JSON.stringify(p));
-  return file;
-}
-
 const spam = (profile: string): string[] => ['run', profile, '--target', `exec:${process.execPath} ${FAMILY} spam {port} {dir}`, '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'family_samples_total', '--duration', '3', '--warmup', '1'];
 
 test('a target writing stdout as fast as it can: target.stdout.log stops at --target-log-limit, the summary and the terminal say what was dropped', { timeout: 90_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-logs-'));
   const limit = 1024 * 1024;
-  const r = await startCli([...spam(profileFile(out)), '--target-log-limit', String(limit)], join(out, 'runs')).done;
+  const r = await startCli([...spam(tinyProfile(out, 'logs')), '--target-log-limit', String(limit)], join(out, 'runs')).done;
   assert.equal(r.code, 0, r.stderr);
   const dir = runDir(join(out, 'runs'))!;
   assert.equal(statSync(join(dir, 'target.stdout.log')).size, limit);
@@ -40,7 +32,7 @@ test('a target writing stdout as fast as it can: target.stdout.log stops at --ta
 
 test('--target-log-limit: not a positive integer, or with a target that writes no log, is one line and exit 2', () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-logs-'));
-  const profile = profileFile(out);
+  const profile = tinyProfile(out, 'logs');
   const zero = runCli([...spam(profile), '--target-log-limit', '0', '--out', out]);
   assert.equal(zero.status, 2);
   assert.equal(zero.stderr.trim(), 'promsoak: --target-log-limit must be a positive integer (got 0)');

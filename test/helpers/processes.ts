@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from './tools.js';
+import { CLI, ROOT } from './tools.js';
 
 /** A process as /proc/<pid>/stat tells it. */
 export interface ProcStat {
@@ -75,4 +75,13 @@ export function runDir(out: string): string | undefined {
 export function lineCount(dir: string | undefined, file: string): number {
   if (!dir || !existsSync(join(dir, file))) return 0;
   return readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean).length;
+}
+
+/** The default profile cut to 3 exporters scraped every second, written into `dir` as `<name>.json`: a soak small enough for a launched test target. */
+export function tinyProfile(dir: string, name: string): string {
+  const p = JSON.parse(readFileSync(join(ROOT, 'profiles', 'default.json'), 'utf8'));
+  Object.assign(p, { name, exporters: 3, scrapeIntervalSeconds: 1, scrapeTimeoutSeconds: 1 });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(p));
+  return file;
 }
