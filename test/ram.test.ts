@@ -23,7 +23,7 @@ test("RAM decomposed: live heap + GC headroom + off-heap + the runtime and the r
   const frames = Array.from({ length: 8 }, (_, i) => frame(i, 10000, { heap: { usedBytes: (i % 2 ? 14 : 11) * MiB, totalBytes: 20 * MiB, externalBytes: 4 * MiB, arrayBuffersBytes: null, rssBytes: 60 * MiB } }));
   const s = summarize(frames, [], { ...meta, liveHeapBytes: 10 * MiB, liveOffHeapBytes: 4 * MiB });
   const r = s.memory.ram!;
-  assert.deepEqual(r, { peakRssBytes: 60 * MiB, liveHeapBytes: 10 * MiB, gcHeadroomBytes: 4 * MiB, offHeapBytes: 4 * MiB, runtimeAndRestBytes: 42 * MiB, heapPeakBytes: 14 * MiB });
+  assert.deepEqual(r, { peakRssBytes: 60 * MiB, liveHeapBytes: 10 * MiB, gcHeadroomBytes: 4 * MiB, offHeapBytes: 4 * MiB, runtimeAndRestBytes: 42 * MiB, partsOverRssBytes: 0, heapPeakBytes: 14 * MiB });
   // 40 %, where (peak RSS − live) ÷ live read 500 %.
   assert.equal(s.provisioning.gcRamOverheadPct, 40);
   assert.equal(s.memory.liveHeapBytes, 10 * MiB);
@@ -47,6 +47,19 @@ test("Go: the heap before a collection over gctrace's live heap, ~100 % at GOGC=
   assert.equal(gcRamOverheadPct(r), 100);
   assert.equal(r.offHeapBytes, 12 * MiB);
   assert.equal(r.runtimeAndRestBytes, (200 - 30 - 30 - 12) * MiB, "Prometheus' mmapped chunks are the rest, not GC's");
+  assert.equal(r.partsOverRssBytes, 0);
+});
+
+test('a Go heap whose peak was not all resident: the parts over peak RSS are said, not hidden in a rest of 0', () => {
+  // As Prometheus 2.42 read on 2026-12-06: live 1,044 + headroom 912 + off-heap 403 MiB against 2,300 MiB of RSS.
+  const goFrames: Frame[] = Array.from({ length: 6 }, (_, i) => frame(i, 10000, { heap: { usedBytes: null, totalBytes: null, externalBytes: 403 * MiB, arrayBuffersBytes: null, rssBytes: 2300 * MiB } }));
+  const cycle = (i: number, before: number, live: number): TimedGcEvent => ({ ...gc(i, 'go', 0.1, 0), runtime: 'go', sizeBeforeBytes: before, heapLiveBytes: live });
+  const r = ramParts(goFrames, [cycle(2, 1956 * MiB, 1044 * MiB)], { heapBytes: 1044 * MiB, offHeapBytes: null }, 'go');
+  assert.equal(r.runtimeAndRestBytes, 0);
+  assert.equal(r.partsOverRssBytes, 59 * MiB);
+  const s = summarize(goFrames, [], meta);
+  s.memory.ram = r;
+  assert.match(renderTerminal(s, '/d'), /the parts exceed peak RSS by 59(\.0)? MiB/);
 });
 
 test('an idle engine does not read hundreds of %: RSS that is not heap is not GC\'s', () => {
@@ -80,7 +93,7 @@ test('promsoak report of older run directories: the figures they cannot give are
   s = JSON.parse(readFileSync(join(vm, 'summary.json'), 'utf8')) as Summary;
   assert.equal(s.memory.liveHeapBytes, 58720256);
   const r = s.memory.ram!;
-  assert.equal(r.liveHeapBytes! + r.gcHeadroomBytes! + (r.offHeapBytes ?? 0) + r.runtimeAndRestBytes!, r.peakRssBytes);
+  assert.equal(r.liveHeapBytes! + r.gcHeadroomBytes! + (r.offHeapBytes ?? 0) + r.runtimeAndRestBytes!, r.peakRssBytes + r.partsOverRssBytes!);
   assert.ok(s.provisioning.gcRamOverheadPct! >= 0 && s.provisioning.gcRamOverheadPct! < 46.3, `${s.provisioning.gcRamOverheadPct} (was 46.3: RSS over live)`);
   assert.match(readFileSync(join(vm, 'report.html'), 'utf8'), /class="ram-bar"/);
 });

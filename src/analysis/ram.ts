@@ -20,7 +20,9 @@ export interface LiveMemory {
  * - off-heap: V8's external memory (ArrayBuffers) at its highest; Go: the runtime's memory outside
  *   the heap (go_memstats_sys_bytes − heap_sys: stacks, GC metadata) where its metrics say;
  * - the runtime and the rest: RSS less all those (the binary's code, V8's reserved and unused
- *   heap pages, malloc's arenas, thread stacks, a Prometheus' mmapped chunks).
+ *   heap pages, malloc's arenas, thread stacks, a Prometheus' mmapped chunks); where the other
+ *   parts add up to more than peak RSS (a Go heap's peak is not all resident at once), the rest
+ *   is 0 and `partsOverRssBytes` says by how much.
  *
  * "GC adds X % onto RAM" is the headroom over the live heap, the same for V8 and Go (Go at
  * GOGC=100 grows its heap to twice the live one: ~100 %). Figures that cannot be known are
@@ -39,12 +41,16 @@ export function ramParts(frames: Frame[], events: TimedGcEvent[], live: LiveMemo
   const liveHeapBytes = live.heapBytes !== null && live.heapBytes > 0 ? live.heapBytes : null;
   const gcHeadroomBytes = liveHeapBytes !== null && heapPeakBytes !== null ? Math.max(0, heapPeakBytes - liveHeapBytes) : null;
   const known = liveHeapBytes !== null && gcHeadroomBytes !== null;
+  // What RSS does not hold of the other parts: a Go heap's pages at its peak (gctrace's sizes)
+  // are not all resident at the second RSS peaked. Said, not hidden in a rest clamped to 0.
+  const rest = known ? peakRssBytes - liveHeapBytes - gcHeadroomBytes - (offHeapBytes ?? 0) : null;
   return {
     peakRssBytes,
     liveHeapBytes,
     gcHeadroomBytes,
     offHeapBytes,
-    runtimeAndRestBytes: known ? Math.max(0, peakRssBytes - liveHeapBytes - gcHeadroomBytes - (offHeapBytes ?? 0)) : null,
+    runtimeAndRestBytes: rest === null ? null : Math.max(0, rest),
+    partsOverRssBytes: rest === null ? null : Math.max(0, -rest),
     heapPeakBytes,
   };
 }

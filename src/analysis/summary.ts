@@ -171,6 +171,8 @@ export interface Summary {
       gcHeadroomBytes: number | null;
       offHeapBytes: number | null;
       runtimeAndRestBytes: number | null;
+      /** How much the other parts add up to more than peak RSS (then the rest is 0); 0 when they fit; absent in runs before it was kept. */
+      partsOverRssBytes?: number | null;
       /** The heap at its peak (V8: heap used at its highest second; Go: gctrace's heap before a cycle, or heap_alloc). */
       heapPeakBytes: number | null;
     };

@@ -142,7 +142,7 @@ function ramWords(s: Summary, go: boolean): string {
   if (!r || r.liveHeapBytes === null) return what;
   const mib = (b: number | null): string => (b === null ? 'n/a' : fmt(b / 2 ** 20));
   const share = gcHeadroomOfRssPct(r);
-  return `${what}: ${mib(r.gcHeadroomBytes)} MiB${share === null ? '' : `, ${share} % of peak RSS`}; peak RSS ${mib(r.peakRssBytes)} MiB = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}`;
+  return `${what}: ${mib(r.gcHeadroomBytes)} MiB${share === null ? '' : `, ${share} % of peak RSS`}; peak RSS ${mib(r.peakRssBytes)} MiB = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}${r.partsOverRssBytes ? `; the parts add up to ${mib(r.partsOverRssBytes)} MiB more than peak RSS: the heap at its peak was not all resident at once` : ''}`;
 }
 
 function fmt(v: number): string {

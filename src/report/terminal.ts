@@ -22,7 +22,7 @@ function memoryParts(s: Summary): string {
   const live = `live heap ${mib(m.liveHeapBytes)}` + (m.liveOffHeapBytes != null ? ` + off-heap ${mib(m.liveOffHeapBytes)} (external: the head's arrays) after a full GC` : '');
   const r = m.ram;
   if (!r || r.liveHeapBytes === null) return live;
-  return `${live}; peak RSS = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}`;
+  return `${live}; peak RSS = live heap ${mib(r.liveHeapBytes)} + GC headroom ${mib(r.gcHeadroomBytes)} + off-heap ${mib(r.offHeapBytes)} + runtime and the rest ${mib(r.runtimeAndRestBytes)}${r.partsOverRssBytes ? ` (the parts exceed peak RSS by ${mib(r.partsOverRssBytes)})` : ''}`;
 }
 
 /** `, GC explains 8 of 1000 ms lost` (runs before schemaVersion 3 did not keep it: nothing). */
