@@ -51,6 +51,17 @@ test('a pause or CPU beyond what the wall clock allows is left out', () => {
   assert.equal(g.accept(line(4, 4, '0.05+1+0.05', '0.1+0.5/0.5/0+0.1'), 5000), true);
 });
 
+test('a heap size of 400 digits (Infinity) or over a petabyte is left out: no Infinity reaches the RAM figures', () => {
+  const g = new GoGcGuard(0, 2);
+  const huge = parseGcTraceLine(`gc 1 @0.1s 1%: 0.05+1+0.05 ms clock, 0.1+0.5/0.5/0+0.1 ms cpu, ${'9'.repeat(400)}->4->2 MB, 5 MB goal, 2 P`)!;
+  assert.equal(huge.heapBeforeBytes, Infinity);
+  assert.equal(g.accept(huge, 5000), false);
+  const peta = parseGcTraceLine(`gc 2 @0.2s 1%: 0.05+1+0.05 ms clock, 0.1+0.5/0.5/0+0.1 ms cpu, 4->4->2 MB, ${'9'.repeat(10)} MB goal, 2 P`)!;
+  assert.equal(g.accept(peta, 5000), false);
+  assert.equal(g.impossible, 2);
+  assert.equal(g.accept(line(3, 1, '0.05+1+0.05', '0.1+0.5/0.5/0+0.1'), 5000), true);
+});
+
 test('whatever a program prints, the GC CPU accepted stays within the wall clock × cores', () => {
   const rnd = prng(23);
   const g = new GoGcGuard(0, 2);

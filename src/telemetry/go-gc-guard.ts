@@ -2,6 +2,15 @@ import { availableParallelism } from 'node:os';
 import type { GoGcCycle } from './go-gctrace.js';
 import { goCycleCpuMs } from './go-gc-event.js';
 
+/** A heap of more than this (1 PB) or a figure that is not finite cannot be a real cycle's: 400 digits of MB read as Infinity. */
+const MAX_BYTES = 1e15;
+
+function believableSizes(c: GoGcCycle): boolean {
+  const sizes = [c.heapBeforeBytes, c.heapAfterBytes, c.heapLiveBytes, c.heapGoalBytes, c.stacksBytes ?? 0, c.globalsBytes ?? 0];
+  const times = [c.atSeconds, c.cpuPercentSinceStart, c.procs, ...Object.values(c.clockMs), ...Object.values(c.cpuMs)];
+  return sizes.every((b) => Number.isFinite(b) && b <= MAX_BYTES) && times.every((v) => Number.isFinite(v));
+}
+
 /** Lateness allowed to the wall clock: the target starts a little after the guard, its lines arrive in chunks. */
 const SLACK_MS = 2000;
 
@@ -34,7 +43,7 @@ export class GoGcGuard {
     const elapsedMs = Math.max(0, arrivedMs - this.startedMs) + SLACK_MS;
     const clockMs = c.clockMs.sweepTerm + c.clockMs.mark + c.clockMs.markTerm;
     const cpuMs = goCycleCpuMs(c);
-    if (c.atSeconds * 1000 > elapsedMs || this.clockMs + clockMs > elapsedMs || this.cpuMs + cpuMs > elapsedMs * this.cores) {
+    if (!believableSizes(c) || c.atSeconds * 1000 > elapsedMs || this.clockMs + clockMs > elapsedMs || this.cpuMs + cpuMs > elapsedMs * this.cores) {
       this.impossible++;
       return false;
     }
