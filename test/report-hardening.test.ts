@@ -59,8 +59,9 @@ function plant(dir: string): void {
   s.run.machine = c;
   s.run.target.version = d;
   s.tool.version = a;
-  s.heapSnapshots = [{ file: `x${b}.heapsnapshot`, trigger: 'at', t: 1, writeMs: 5, bytes: 1e6 }];
-  s.allocProfile = { heapprofile: c, pprof: `javascript:document.title='PWNED'`, samplingIntervalBytes: 1024, seconds: 5, allocatedBytes: 1e6, allocatedObjects: 10, top: [{ function: a, file: d, line: 1, selfBytes: 1, cumBytes: 1 }] };
+  // File names are held to a base name by the schema (a test below); markup in them is fed to the renderer directly, in the Chromium test.
+  s.heapSnapshots = [{ file: 'heap-1s.heapsnapshot', trigger: 'at', t: 1, writeMs: 5, bytes: 1e6 }];
+  s.allocProfile = { heapprofile: 'alloc.heapprofile', pprof: 'alloc.pb.gz', samplingIntervalBytes: 1024, seconds: 5, allocatedBytes: 1e6, allocatedObjects: 10, top: [{ function: a, file: d, line: 1, selfBytes: 1, cumBytes: 1 }] };
   s.thresholds = [{ expression: b, ok: true, actual: 1 }];
   writeJson(join(dir, 'summary.json'), s);
 }
@@ -72,7 +73,6 @@ test('markup in every string field of summary.json reaches report.html only as t
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.doesNotMatch(html, /<script>document|<img src=x|<\/script><script>document/);
   assert.equal((html.match(/<script/g) ?? []).length, 2, "uPlot's script and the charts' only");
-  assert.doesNotMatch(html, /href="javascript:/);
   assert.match(html, /&lt;img src=x onerror=&quot;document\.title=&#39;PWNED&#39;&quot;&gt;/, 'the text is there, escaped');
 });
 
@@ -84,20 +84,46 @@ test('no script from a crafted run directory runs in Chromium, even from numbers
   // heap sections (written raw before) replaced by markup, handed straight to renderHtml.
   const s = readJson(join(dir, 'summary.json'));
   const [a, b] = MARKUP;
-  Object.assign(s.heapSnapshots[0], { t: a, writeMs: b, workerThreadId: a });
-  Object.assign(s.allocProfile, { seconds: a, samplingIntervalBytes: b });
+  Object.assign(s.heapSnapshots[0], { file: `x${b}.heapsnapshot`, t: a, writeMs: b, workerThreadId: a });
+  Object.assign(s.allocProfile, { heapprofile: MARKUP[2], pprof: `javascript:document.title='PWNED'`, seconds: a, samplingIntervalBytes: b });
   const frames = lines(join(dir, 'frames.ndjson'));
   const events = lines(join(dir, 'gc.ndjson'));
   const file = join(dir, 'crafted.html');
   writeFileSync(file, renderHtml(s, frames, events, gcBySecond(frames, events)));
   const html = readFileSync(file, 'utf8');
   assert.doesNotMatch(html, /<script>document|<img src=x/);
+  assert.doesNotMatch(html, /href="javascript:/);
   for (const f of [file, join(dir, 'report.html')]) {
     const dom = dumpDom(f);
     assert.match(dom, /<body[^>]*data-charts="6"/, 'the page ran its own script to the end');
     assert.doesNotMatch(dom, /<title>PWNED<\/title>/);
     assert.doesNotMatch(dom, /<img[^>]+onerror/i);
   }
+});
+
+test('a file name in summary.json that is not a base name of the run directory (markup, ../, javascript:, a lone surrogate) is refused in one line', () => {
+  for (const [field, bad] of [['file', '../../etc/passwd'], ['file', 'x<img src=x>.heapsnapshot'], ['file', '\ud800.heapsnapshot']] as const) {
+    const dir = runDir();
+    plant(dir);
+    editSummary(dir, (s) => (s.heapSnapshots[0][field] = bad));
+    assertRefused(dir, /summary\.json/, /heapSnapshots\[0\]\.file/);
+  }
+  const dir = runDir();
+  plant(dir);
+  editSummary(dir, (s) => (s.allocProfile.pprof = "javascript:document.title='PWNED'"));
+  assertRefused(dir, /summary\.json/, /allocProfile\.pprof/);
+});
+
+test('JSON nested 200,000 deep in summary.json or in a frames.ndjson record is refused in one line naming the file (it overflowed JSON.stringify)', () => {
+  const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+  let dir = runDir();
+  const text = readFileSync(join(dir, 'summary.json'), 'utf8');
+  writeFileSync(join(dir, 'summary.json'), text.replace(/^\{/, `{"extra": ${deep},`));
+  assertRefused(dir, /summary\.json/, /nested deeper than 64/);
+  dir = runDir();
+  const frames = readFileSync(join(dir, 'frames.ndjson'), 'utf8');
+  writeFileSync(join(dir, 'frames.ndjson'), frames.replace(/^\{/, `{"extra": ${deep},`));
+  assertRefused(dir, /frames\.ndjson/, /nested deeper than 64/);
 });
 
 test('markup in a number field of summary.json is refused in one line', () => {

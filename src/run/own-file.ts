@@ -23,9 +23,12 @@ export function writeOwnFile(path: string, text: string): void {
     throw new PromsoakError('PROMSOAK_INPUT_INVALID', `${path}: cannot write beside it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
-    const buf = Buffer.from(text, 'utf8');
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
-    closeSync(fd);
+    try {
+      const buf = Buffer.from(text, 'utf8');
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    } finally {
+      closeSync(fd); // a write the disk refused must not leak the descriptor
+    }
     renameSync(tmp, path);
   } catch (e) {
     try {

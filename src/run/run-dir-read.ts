@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { fileError, PromsoakError } from '../common/errors.js';
-import { readRegularFile, regularFileSize } from '../common/read-file.js';
+import { readRegularFile } from '../common/read-file.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan, parseBoundedJson } from '../common/bounded-json.js';
 import type { Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { RunRecord } from './soak-summary.js';
@@ -19,12 +20,10 @@ const LIMIT = { maxBytes: 512 * 2 ** 20, what: "a run directory's file" };
 
 /** A JSON file of the run directory: a regular file within LIMIT (common/read-file.ts: a FIFO or /dev/zero is one line), parsed. */
 function readJson(path: string): unknown {
-  const text = readRegularFile(path, LIMIT).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw invalid(path, `not readable JSON (${(e as Error).message})`);
-  }
+  // Nesting bounded (bounded-json.ts): report copies pieces of it, and a value 200k levels deep overflowed JSON.stringify.
+  const r = parseBoundedJson(readRegularFile(path, LIMIT).toString('utf8'));
+  if (!r.ok) throw invalid(path, `not readable JSON (${r.why})`);
+  return r.value;
 }
 
 function checked<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -51,10 +50,12 @@ export function readRunSchedule(path: string): RunRecord['meta']['schedule'] {
 }
 
 function readRecords<S extends z.ZodType>(path: string, schema: S): { items: z.output<S>[]; lineOf: number[]; tornLastLine: boolean } {
-  regularFileSize(path, LIMIT); // a regular file within the bound, before readNdjsonChecked reads it
+  // Read once, as a regular file within the bound: a check and a second open could meet a FIFO or /dev/zero swapped in between.
+  const text = readRegularFile(path, LIMIT).toString('utf8');
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw invalid(path, `a record nested deeper than ${MAX_JSON_DEPTH} levels`);
   let read: ReturnType<typeof readNdjsonChecked<unknown>>;
   try {
-    read = readNdjsonChecked<unknown>(path);
+    read = readNdjsonChecked<unknown>(path, text);
   } catch (e) {
     if (e instanceof PromsoakError) throw e;
     throw fileError(path, e);

@@ -50,8 +50,11 @@ const criteria = {
   silenceLimitSeconds: z.number().min(0).max(MAX_RUN_MS / 1000).optional(),
 };
 
+/** A file promsoak wrote into the run directory: a plain base name (no `/`, no `..`, no lone surrogate that encodeURI throws on). */
+const runFile = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/, { error: 'must be a file name of the run directory ([A-Za-z0-9._-])' });
+
 const heapSnapshot = z.looseObject({
-  file: str,
+  file: runFile,
   trigger: z.enum(['at', 'signal', 'near-heap-limit']),
   t: soakSeconds,
   writeMs: ms.nullable(),
@@ -60,8 +63,8 @@ const heapSnapshot = z.looseObject({
 });
 
 const allocProfile = z.looseObject({
-  heapprofile: str,
-  pprof: str,
+  heapprofile: runFile,
+  pprof: runFile,
   samplingIntervalBytes: qty,
   seconds: z.number().min(0).max(MAX_RUN_MS / 1000),
   allocatedBytes: qty,

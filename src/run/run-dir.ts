@@ -80,8 +80,7 @@ export function readNdjson<T>(path: string): T[] {
  * error naming the file and line (the file is corrupt), except a last line without its
  * newline, which is what a process killed mid-write leaves: that one is left out and said.
  */
-export function readNdjsonChecked<T>(path: string): { items: T[]; tornLastLine: boolean; lineOf: number[] } {
-  const text = readFileSync(path, 'utf8');
+export function readNdjsonChecked<T>(path: string, text = readFileSync(path, 'utf8')): { items: T[]; tornLastLine: boolean; lineOf: number[] } {
   const lines = text.split('\n');
   const items: T[] = [];
   /** Each item's line in the file, from 1 (blank lines are skipped). */
