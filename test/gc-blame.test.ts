@@ -4,6 +4,7 @@ import type { Frame, TimedGcEvent } from '../src/protocol/frame.js';
 import { frame, gc, meta, T0 } from './helpers/frames.js';
 import { summarize } from '../src/analysis/summarize.js';
 import { blame, coresOf } from '../src/analysis/gc-blame.js';
+import { mergeStarved } from '../src/analysis/starvation.js';
 import { renderTerminal } from '../src/report/terminal.js';
 
 /**
@@ -110,4 +111,15 @@ test('a frame that ends over 250 ms after the window\'s end is not judged: its G
   // The same frame inside the window (or ending within 250 ms of its end) is judged, and without its GC it is not GC's.
   const inside = summarize(frames, [], { ...meta, cores: '0', windowEndMs: frames[12]!.endMs - 200 });
   assert.equal(inside.starvation.seconds.length, 1);
+});
+
+test('two starved seconds that round to one t are listed once, with both losses (and what GC explains of them) kept', () => {
+  const second = (lostMs: number, explainedMs: number, withGc: boolean) => ({ t: 10, samples: 0, deficitPct: 50, eventLoopDelayP99Ms: null, cpuCores: 1, lostMs, gc: { count: 1, markCompacts: 0, scavenges: 1, pauseMs: explainedMs, backgroundMs: 0, allocatedBytes: 0, explainedMs }, withGc });
+  const merged = mergeStarved([second(400, 300, true)], [{ ...second(300, 0, false), noFrame: true }]);
+  assert.equal(merged.length, 1);
+  assert.equal(merged[0]!.lostMs, 700);
+  assert.equal(merged[0]!.gc.explainedMs, 300);
+  assert.equal(merged[0]!.withGc, false, '300 of 700 ms is under half');
+  // A second loses at most itself.
+  assert.equal(mergeStarved([second(800, 0, false)], [second(900, 0, false)])[0]!.lostMs, 1000);
 });

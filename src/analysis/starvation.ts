@@ -129,13 +129,25 @@ export function findStarvation(frames: Frame[], gc: SecondGc[], c: StarvationCri
 
 /**
  * Frame seconds and silent seconds in one list, each second once: where two fall on the same
- * `t` (rounding at a silence's edge), the one that lost more stays.
+ * `t` (rounding at a silence's edge), the one that lost more stands for both, with what the
+ * other lost and what GC explains of it added (a second loses at most itself), so nothing
+ * lost drops out of `lostSeconds`.
  */
 export function mergeStarved(a: StarvedSecond[], b: StarvedSecond[]): StarvedSecond[] {
   const byT = new Map<number, StarvedSecond>();
   for (const x of [...a, ...b]) {
     const had = byT.get(x.t);
-    if (!had || (x.lostMs ?? 0) > (had.lostMs ?? 0)) byT.set(x.t, x);
+    if (!had) {
+      byT.set(x.t, x);
+      continue;
+    }
+    const [big, small] = (x.lostMs ?? 0) > (had.lostMs ?? 0) ? [x, had] : [had, x];
+    if (big.lostMs === undefined || small.lostMs === undefined) {
+      byT.set(x.t, big);
+      continue;
+    }
+    const b = blame(Math.min(1000, big.lostMs + small.lostMs), (big.gc.explainedMs ?? 0) + (small.gc.explainedMs ?? 0));
+    byT.set(x.t, { ...big, lostMs: b.lostMs, withGc: b.withGc, gc: { ...big.gc, explainedMs: b.explainedMs } });
   }
   return [...byT.values()].sort((x, y) => x.t - y.t);
 }
