@@ -73,6 +73,7 @@ export function launchProcess(o: LaunchOptions): LaunchedProcess {
           }),
       ),
     ).then(() => undefined);
+  let groupGone = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     // Spawning failed (no such program): no 'exit' follows.
     child.once('error', (e) => {
@@ -80,6 +81,12 @@ export function launchProcess(o: LaunchOptions): LaunchedProcess {
       if (child.pid === undefined) void closeLogs().then(() => resolve({ code: null, signal: null }));
     });
     child.once('exit', (code, signal) => {
+      // A group left empty by the leader's exit is forgotten at once: its id may be reused by
+      // another group, which stop(), the exit hook or the watchdog would then signal.
+      if (pgid !== undefined && !signalGroup(pgid, 0)) {
+        releaseGroup(pgid);
+        groupGone = true;
+      }
       // Its pipes close when the last process holding them does ('close'): past the grace, they are cut.
       const cut = setTimeout(() => {
         child.stdout?.destroy();
@@ -100,7 +107,7 @@ export function launchProcess(o: LaunchOptions): LaunchedProcess {
     logs: () => [out.count(), err.count()],
     stop(graceMs = 5000) {
       return (stopping ??= (async () => {
-        if (pgid === undefined) return void (await exited);
+        if (pgid === undefined || groupGone) return void (await exited);
         // Its group, even when it has exited itself: what it started may still run.
         if (signalGroup(pgid, 'SIGTERM')) {
           const deadline = Date.now() + graceMs;
