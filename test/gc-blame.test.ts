@@ -95,6 +95,9 @@ test('blame and coresOf', () => {
   assert.equal(blame(0, 0).withGc, false);
   assert.equal(coresOf('0-3,6'), 5);
   assert.equal(coresOf('2'), 1);
+  // Unpinned: the machine the run ran on, not the one report runs on.
+  assert.equal(coresOf(null, 'AMD EPYC 7B13 x16'), 16);
+  assert.equal(coresOf(null, 'unknown x64'), 64);
 });
 
 test('a frame that ends over 250 ms after the window\'s end is not judged: its GC was cut at the end (a real naive soak read it as the biggest stall, "not GC\'s")', () => {

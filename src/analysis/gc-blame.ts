@@ -42,16 +42,24 @@ export function gcWorkMs(mainThreadMs: number, helperMs: number, cpuCores: numbe
   return mainThreadMs + (competing ? helperMs : 0);
 }
 
-/** How many CPUs a cpulist (`0-3,6`, taskset's form) names; the machine's when there is none. */
-export function coresOf(cpuList: string | null): number {
-  if (!cpuList) return availableParallelism();
+/**
+ * How many CPUs a cpulist (`0-3,6`, taskset's form) names; when there is none, the run's machine's
+ * (summary.json's `run.machine`, `<model> x<count>`), so that `report` on another host or under
+ * another CPU limit judges the run by the machine it ran on; this machine's only when that is unknown.
+ */
+export function coresOf(cpuList: string | null, machine?: string): number {
+  const machineCores = (): number => {
+    const n = Number(/ x(\d{1,5})$/.exec(machine ?? '')?.[1]);
+    return Number.isInteger(n) && n > 0 ? n : availableParallelism();
+  };
+  if (!cpuList) return machineCores();
   let n = 0;
   for (const part of cpuList.split(',')) {
     const [a, b] = part.split('-').map(Number);
     if (a === undefined || !Number.isInteger(a)) continue;
     n += b !== undefined && Number.isInteger(b) && b >= a ? b - a + 1 : 1;
   }
-  return n > 0 ? n : availableParallelism();
+  return n > 0 ? n : machineCores();
 }
 
 const round1 = (v: number): number => Math.round(v * 10) / 10;

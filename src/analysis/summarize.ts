@@ -257,7 +257,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
   const offered = rates.slice(0, frames.length).map((r, i) => r / (liveShare(frames[i]!) || 1));
   // GC in each frame's own second: a long frame's events past its first second fall in the silence after it (silence.ts), not twice.
   const ownGc = gcBySecond(frames.map((f, i) => ({ ...f, endMs: f.startMs + w.activeMs[i]! })), w.events);
-  const starvation = findStarvation(frames, ownGc, o, offered, { activeMs: w.activeMs, engineCores: coresOf(meta.cores), windowEndMs: meta.windowEndMs });
+  const starvation = findStarvation(frames, ownGc, o, offered, { activeMs: w.activeMs, engineCores: coresOf(meta.cores, meta.machine), windowEndMs: meta.windowEndMs });
   const soakStartMs = frames.length ? frames[0]!.endMs - frames[0]!.t * 1000 : (meta.windowStartMs ?? 0) - meta.warmupSeconds * 1000;
   const silent = silentStarvedSeconds(w.silences, w.events, soakStartMs);
   const starved = mergeStarved(starvation.seconds, silent);
