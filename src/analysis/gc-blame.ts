@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { round1 } from './stats.js';
 
 /**
  * What GC explains of a starved second: its GC work set against what the second lost. One rule
@@ -62,4 +63,3 @@ export function coresOf(cpuList: string | null, machine?: string): number {
   return n > 0 ? n : machineCores();
 }
 
-const round1 = (v: number): number => Math.round(v * 10) / 10;

@@ -1,6 +1,6 @@
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { StarvedSecond } from './summary.js';
-import { median, pearson } from './stats.js';
+import { median, pearson, round1 } from './stats.js';
 import { blame, gcWorkMs, lostMsOf } from './gc-blame.js';
 
 export interface StarvationCriteria {
@@ -158,5 +158,4 @@ export function rate(f: Frame): number {
   return seconds > 0 ? f.samples / seconds : 0;
 }
 
-const round1 = (v: number): number => Math.round(v * 10) / 10;
 const round2 = (v: number): number => Math.round(v * 100) / 100;

@@ -85,3 +85,6 @@ export function min(a: readonly number[]): number {
   for (const v of a) if (v < m) m = v;
   return a.length ? m : NaN;
 }
+
+/** To a tenth (what a starved second's figures are kept to). */
+export const round1 = (v: number): number => Math.round(v * 10) / 10;

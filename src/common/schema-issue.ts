@@ -17,7 +17,8 @@ function formatPath(root: string, path: PropertyKey[]): string {
   return s;
 }
 
-function preview(v: unknown): string {
+/** A short, one-line, quoted preview of a value from outside: a string cut at 40 characters, an object or array by its kind. */
+export function preview(v: unknown): string {
   if (v === null || typeof v !== 'object') {
     const s = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : String(v);
     return s;

@@ -12,6 +12,7 @@ import { BODY_LIMIT, fetchShardJson, sdBodyLimit, ShardFetchError, STATS_BODY_LI
 import { mergeSd } from './shard-sd.js';
 import { TargetHosts } from './target-hosts.js';
 import { visible } from '../common/terminal-text.js';
+import { preview } from '../common/schema-issue.js';
 
 /**
  * `promsoak run --fleet <url>,…`: fleets already running (`promsoak fleet --shard i/n`, on
@@ -118,10 +119,6 @@ async function get(url: string, shard: string, timeoutMs: number, limitBytes: nu
 
 const describe = (s: RemoteShard): string => `shard ${s.label} at ${s.url} serves profile ${visible(s.stats.profile.name)} (${short(s.stats.profile.digest)}, ${s.stats.profile.exporters} exporters)`;
 /** A value a shard sent, for a message: JSON (control characters escaped), at most ~70 characters. */
-const preview = (v: unknown): string => {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 70 ? `${s.slice(0, 67)}...` : s;
-};
 const short = (digest: string): string => digest.slice(0, 'sha256:'.length + 12);
 
 /**
