@@ -1,4 +1,5 @@
 import type { Frame } from '../protocol/frame.js';
+import { upperBound } from './stats.js';
 
 /**
  * What the scrape schedule expected to complete in each second. The engine scrapes each
@@ -28,18 +29,6 @@ function residues(s: Schedule): Float64Array {
   return r;
 }
 
-/** How many of the sorted residues are above y. */
-function above(r: Float64Array, y: number): number {
-  let lo = 0;
-  let hi = r.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (r[mid]! <= y) lo = mid + 1;
-    else hi = mid;
-  }
-  return r.length - lo;
-}
-
 /**
  * Σ over targets of ⌊(x − offset) ÷ interval⌋, less a constant that cancels in a difference:
  * with x = m·interval + y, a target whose residue r ≤ y has had m due times, one above y m − 1.
@@ -48,7 +37,7 @@ function above(r: Float64Array, y: number): number {
  */
 function dueBefore(x: number, s: Schedule, r: Float64Array): number {
   const m = Math.floor(x / s.intervalMs);
-  return r.length * m - above(r, x - m * s.intervalMs);
+  return r.length * m - (r.length - upperBound(r, x - m * s.intervalMs));
 }
 
 /**

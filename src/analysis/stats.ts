@@ -88,3 +88,15 @@ export function min(a: readonly number[]): number {
 
 /** To a tenth (what a starved second's figures are kept to). */
 export const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+/** The first index of sorted `a` whose value is above `v` (how many are at or below it): one bisection. */
+export function upperBound(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,5 +1,6 @@
 import { DEFAULT_CRITERIA, rate, type StarvationCriteria } from '../analysis/starvation.js';
 import type { Frame } from '../protocol/frame.js';
+import { upperBound } from '../analysis/stats.js';
 import { num, type LiveFrame } from './live-frame.js';
 
 /** What one second says of starvation while the soak runs (null: not measured, or not known yet). */
@@ -40,15 +41,7 @@ export class RunningStarvation {
   }
 
   private insert(v: number): void {
-    const a = this.sorted;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid]! <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    a.splice(lo, 0, v);
+    this.sorted.splice(upperBound(this.sorted, v), 0, v);
   }
 
   /** stats.ts's median (linear interpolation between the middle two), on the kept sorted array. */
