@@ -29,10 +29,10 @@ export interface PipelineRss {
  * `holdMs`; the fleet's RSS before, at its peak (sampled every 100 ms), and `settleMs`
  * after the clients closed. Bounded: one fleet, a fixed count of requests, a fixed time.
  */
-export async function measurePipelineRss(o: { profile?: string; path?: string; clients?: number; requests?: number; holdMs?: number; settleMs?: number } = {}): Promise<PipelineRss> {
+export async function measurePipelineRss(o: { profile?: string; path?: string; clients?: number; requests?: number; holdMs?: number; settleMs?: number; stallSeconds?: number } = {}): Promise<PipelineRss> {
   const { profile = 'default', path = '/sd', clients = 6, requests = 20_000, holdMs = 10_000, settleMs = 3000 } = o;
   const out = mkdtempSync(join(tmpdir(), 'promsoak-pipeline-rss-'));
-  const fleet = await spawnShard([profile, '--threads', '1', '--out', out]);
+  const fleet = await spawnShard([profile, '--threads', '1', '--out', out, ...(o.stallSeconds !== undefined ? ['--stall-seconds', String(o.stallSeconds)] : [])]);
   const pid = fleet.child.pid!;
   const port = Number(new URL(fleet.url).port);
   const sockets: Socket[] = [];

@@ -64,10 +64,11 @@ export const buildCli = (argv: string[]) =>
         .option('shard', { type: 'string', describe: 'i/n: serve only shard i of n (exporters whose id mod n is i; i counted from 0)' })
         .option('epoch', { type: 'string', describe: 'Render time 0 as ms since 1970 or ISO 8601 (default: start); shards with one epoch serve the bodies one fleet would' })
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
-        .option('threads', { type: 'number', describe: 'Render worker threads (default: cores - 1, at least 1)' })
+        .option('threads', { type: 'number', describe: 'Serving threads, each with its own port and its share of the targets (default: the cores this process may use; at most that)' })
         .option('out', { type: 'string', default: 'out', describe: 'Folder for file_sd.json' })
         .option('format', { choices: ['negotiate', 'text', 'openmetrics'] as const, describe: "Override the profile's output format" })
-        .option('duration', { type: 'number', describe: 'Stop after this many seconds' }),
+        .option('duration', { type: 'number', describe: 'Stop after this many seconds' })
+        .option('stall-seconds', { type: 'number', describe: 'Cut a connection that leaves over 64 KiB of its responses unread this long (default 30)' }),
     async (a) => {
       await fleetCommand(
         {
@@ -82,6 +83,7 @@ export const buildCli = (argv: string[]) =>
           listen: a.listen,
           advertise: a.advertise,
           epoch: a.epoch,
+          stallSeconds: a.stallSeconds,
         },
         log,
       );

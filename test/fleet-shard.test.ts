@@ -106,7 +106,8 @@ describe('shards: n fleets serve exactly the one fleet', () => {
             const id = Number(g.labels.exporter);
             assert.ok(!owner.has(id), `n=${n}: exporter ${id} in two shards`);
             owner.set(id, f);
-            assert.deepEqual(g.targets, [`127.0.0.1:${f.port}`]);
+            assert.equal(g.targets.length, 1);
+            assert.ok(f.ports.map((p) => `127.0.0.1:${p}`).includes(g.targets[0]!), `n=${n}: ${g.targets[0]} is not one of the shard's serving ports`);
             assert.equal(g.labels.__metrics_path__, `/exporters/${id}/metrics`);
           }
           assert.deepEqual(f.ids, [...owner].filter(([, o]) => o === f).map(([id]) => id));
@@ -186,14 +187,17 @@ describe('shards: the command', () => {
       });
       assert.match(
         stdout,
-        /^promsoak fleet ready: profile smoke, shard 1\/3: 7 of 20 exporters \(ids ≡ 1 mod 3\) x 33 series = 231 series at http:\/\/127\.0\.0\.2:(\d+)\/exporters\/<1,4,7\.\.19>\/metrics; file_sd .*; http_sd http:\/\/127\.0\.0\.2:\d+\/sd; stats http:\/\/127\.0\.0\.2:\d+\/stats; metrics http:\/\/127\.0\.0\.2:\d+\/metrics; 1 render thread; listening on 127\.0\.0\.2 as --listen chose \(loopback\)\n$/,
+        /^promsoak fleet ready: profile smoke, shard 1\/3: 7 of 20 exporters \(ids ≡ 1 mod 3\) x 33 series = 231 series at http:\/\/127\.0\.0\.2:(\d+)\/exporters\/<1,4,7\.\.19>\/metrics; file_sd .*; http_sd http:\/\/127\.0\.0\.2:\d+\/sd; stats http:\/\/127\.0\.0\.2:\d+\/stats; metrics http:\/\/127\.0\.0\.2:\d+\/metrics; 1 serving thread \(port \d+\); listening on 127\.0\.0\.2 as --listen chose \(loopback\)\n$/,
       );
       const base = /http:\/\/127\.0\.0\.2:\d+/.exec(stdout)![0];
       assert.equal((await get(`${base}/exporters/4/metrics`)).status, 200);
       assert.equal((await get(`${base}/exporters/3/metrics`)).status, 404);
       const sd = (await (await fetch(`${base}/sd`)).json()) as TargetGroup[];
       assert.deepEqual(sd.map((g) => g.labels.exporter), ['1', '4', '7', '10', '13', '16', '19']);
-      assert.ok(sd.every((g) => g.targets[0] === base.slice('http://'.length)));
+      // On the listen address, at the serving thread's port the ready line names.
+      const serving = /1 serving thread \(port (\d+)\)/.exec(stdout)![1];
+      assert.ok(sd.every((g) => g.targets[0] === `127.0.0.2:${serving}`));
+      assert.equal((await get(`http://${sd[1]!.targets[0]}/exporters/4/metrics`)).status, 200);
     } finally {
       child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));

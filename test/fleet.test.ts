@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -33,12 +33,15 @@ test('fleet serves every exporter, 404s the rest, and publishes file_sd and http
     const file = JSON.parse(readFileSync(fleet.fileSd!, 'utf8'));
     assert.deepEqual(sd, file);
     assert.equal(file.length, 20);
-    assert.deepEqual(file[5], { targets: [`127.0.0.1:${fleet.port}`], labels: { __metrics_path__: '/exporters/5/metrics', instance: 'exporter-5', exporter: '5' } });
+    // The targets are on the serving thread's port, not the main one's.
+    assert.notEqual(fleet.ports[0], fleet.port);
+    assert.deepEqual(file[5], { targets: [`127.0.0.1:${fleet.ports[0]}`], labels: { __metrics_path__: '/exporters/5/metrics', instance: 'exporter-5', exporter: '5' } });
     assert.equal(fleet.stats.scrapes, 2);
-    // Sent bodies' buffers go back to the workers: later scrapes reuse them, intact.
-    const reference = (await (await fetch(`${fleet.url}/exporters/7/metrics`)).text()).split('\n').map((l) => l.replace(/ [^ ]+$/, ''));
+    // Sent bodies' buffers go back to their pool: later scrapes reuse them, intact.
+    const target = `http://${file[7].targets[0]}${file[7].labels.__metrics_path__}`;
+    const reference = (await (await fetch(target)).text()).split('\n').map((l) => l.replace(/ [^ ]+$/, ''));
     for (let i = 0; i < 10; i++) {
-      const again = (await (await fetch(`${fleet.url}/exporters/7/metrics`)).text()).split('\n').map((l) => l.replace(/ [^ ]+$/, ''));
+      const again = (await (await fetch(target)).text()).split('\n').map((l) => l.replace(/ [^ ]+$/, ''));
       assert.deepEqual(again, reference);
     }
     assert.ok(fleet.stats.reused >= 9, `reused ${fleet.stats.reused}`);
@@ -69,7 +72,8 @@ test('a taken port is one clear error', async () => {
 
 test('CLI fleet prints one ready line and stops cleanly on SIGINT', async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-'));
-  const child = spawn(process.execPath, [CLI, 'fleet', 'smoke', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'fleet', 'smoke', '--out', out, '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  after(() => child.kill('SIGKILL'));
   let stdout = '';
   child.stdout.on('data', (d) => (stdout += d));
   await new Promise<void>((resolve, reject) => {
@@ -81,7 +85,7 @@ test('CLI fleet prints one ready line and stops cleanly on SIGINT', async () => 
       }
     });
   });
-  assert.match(stdout, /^promsoak fleet ready: profile smoke, 20 exporters x 33 series = 660 series at http:\/\/127\.0\.0\.1:(\d+)\/exporters\/<0\.\.19>\/metrics; file_sd .*file_sd\.json; http_sd http:\/\/127\.0\.0\.1:\d+\/sd; stats http:\/\/127\.0\.0\.1:\d+\/stats; metrics http:\/\/127\.0\.0\.1:\d+\/metrics; 1 render thread\n$/);
+  assert.match(stdout, /^promsoak fleet ready: profile smoke, 20 exporters x 33 series = 660 series at http:\/\/127\.0\.0\.1:(\d+)\/exporters\/<0\.\.19>\/metrics; file_sd .*file_sd\.json; http_sd http:\/\/127\.0\.0\.1:\d+\/sd; stats http:\/\/127\.0\.0\.1:\d+\/stats; metrics http:\/\/127\.0\.0\.1:\d+\/metrics; 2 serving threads \(ports \d+, \d+\)\n$/);
   const port = /127\.0\.0\.1:(\d+)/.exec(stdout)![1];
   assert.equal((await fetch(`http://127.0.0.1:${port}/exporters/3/metrics`)).status, 200);
   child.kill('SIGINT');

@@ -7,6 +7,7 @@ import { defaultThreads, MAX_RENDER_THREADS, startFleet, type Fleet } from '../f
 import { describeIds, parseShard } from '../fleet/shard.js';
 import { isIP } from 'node:net';
 import { visible } from '../common/terminal-text.js';
+import { usableCores } from '../fleet/cores.js';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -24,6 +25,8 @@ export interface FleetCommandOptions {
   advertise?: string;
   /** Render time 0: ms since 1970 or an ISO 8601 time; default: when the fleet starts. */
   epoch?: string;
+  /** A connection leaving over 64 KiB unread this long is cut; default 30. */
+  stallSeconds?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1';
@@ -32,7 +35,9 @@ export const DEFAULT_LISTEN = '127.0.0.1';
 export async function fleetCommand(o: FleetCommandOptions, log: (line: string) => void): Promise<void> {
   const profile = loadProfile(o.profile);
   positiveInt('--threads', o.threads, MAX_RENDER_THREADS);
+  checkThreads(o.threads);
   seconds('--duration', o.duration);
+  seconds('--stall-seconds', o.stallSeconds);
   if (o.format) profile.format = o.format;
   // Before the port is taken: a bad --out is refused with nothing started.
   if (o.out !== undefined) makeOutDir(o.out);
@@ -42,7 +47,7 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   const advertise = checkAdvertise(o.advertise);
   const epochMs = o.epoch === undefined ? undefined : parseEpoch(o.epoch);
   checkSize(profile, { exporters: o.exporters, threads: o.threads ?? defaultThreads(), shard });
-  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs });
+  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs, stallMs: o.stallSeconds === undefined ? undefined : o.stallSeconds * 1000 });
   log(readyLine(fleet, profile.name));
   await waitForStop(o.duration);
   await fleet.close();
@@ -60,9 +65,16 @@ export function readyLine(fleet: Fleet, name: string): string {
     `promsoak fleet ready: profile ${visible(name)}, ${which} x ${fleet.seriesPerExporter} series = ${series} series ` +
     `at ${fleet.url}/exporters/${describeIds(fleet.exporters, fleet.shard)}/metrics; ` +
     (fleet.fileSd ? `file_sd ${fleet.fileSd}; ` : '') +
-    `http_sd ${fleet.httpSd}; stats ${fleet.url}/stats; metrics ${fleet.url}/metrics; ${fleet.threads} render thread${fleet.threads === 1 ? '' : 's'}` +
+    `http_sd ${fleet.httpSd}; stats ${fleet.url}/stats; metrics ${fleet.url}/metrics; ${servingThreads(fleet.ports)}` +
     listening(fleet)
   );
+}
+
+/** `2 serving threads (ports 9401, 9402)`: where the targets are (eight ports at most, then the range). */
+function servingThreads(ports: readonly number[]): string {
+  const n = ports.length;
+  const list = n <= 8 ? ports.join(', ') : `${ports.slice(0, 8).join(', ')} … ${ports[n - 1]}`;
+  return `${n} serving thread${n === 1 ? '' : 's'} (port${n === 1 ? '' : 's'} ${list})`;
 }
 
 /** Said only when --listen chose something other than loopback's default: an explicit choice, shown as one. */
@@ -72,6 +84,18 @@ function listening(fleet: Fleet): string {
   const loopback = fleet.host === '::1' || fleet.host.startsWith('127.');
   const reach = all ? 'every interface: reachable from other hosts' : loopback ? 'loopback' : 'reachable from other hosts';
   return `; listening on ${fleet.host} as --listen chose (${reach})` + (fleet.advertise !== fleet.host ? `, targets advertised as ${fleet.advertise}` : '');
+}
+
+/** More serving threads than cores would only take turns on them: refused in one line. */
+function checkThreads(threads: number | undefined): void {
+  const cores = usableCores();
+  if (threads !== undefined && threads > Math.max(1, Math.floor(cores))) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--threads ${threads} is more than the ${fmtCores(cores)} this process may use (its CPU affinity and any cgroup quota): serving threads past the cores only take turns; use at most ${Math.max(1, Math.floor(cores))}`);
+  }
+}
+
+function fmtCores(c: number): string {
+  return Number.isInteger(c) ? `${c} core${c === 1 ? '' : 's'}` : `${c.toFixed(2)} cores`;
 }
 
 function checkListen(listen: string | undefined): string {

@@ -3,6 +3,7 @@ import { version } from '../common/version.js';
 import type { FleetCounts, FleetStats } from '../protocol/fleet-stats.js';
 import { FLEET_STATS_SCHEMA_VERSION } from '../protocol/fleet-stats.js';
 import type { Shard } from './shard.js';
+import type { FleetThread } from '../protocol/fleet-stats.js';
 
 /** The fleet's running counts, which its HTTP front adds to (plain numbers: per scrape, nothing allocated). */
 export interface FleetCounters {
@@ -30,14 +31,13 @@ type Second = NonNullable<FleetStats['lastSecond']>;
 /**
  * The fleet's clock for /stats and /metrics: once a second (an unref'd timer: it never keeps
  * a process alive) it takes the counters' and the process CPU's difference from the last
- * tick, and the most render tasks seen waiting in that second. Sub-second detail is left to
+ * tick, the serving threads saturated in that second, and each thread's CPU and utilization. Sub-second detail is left to
  * a reader's own polling of the cumulative totals.
  */
 export class FleetMeter {
   private timer: NodeJS.Timeout | undefined;
   private last: { atMs: number; counts: FleetCounts; cpuUs: number };
   private lastSecond: Second | null = null;
-  private queueMax = 0;
   private seconds = 0;
   private queuedSeconds = 0;
 
@@ -45,6 +45,7 @@ export class FleetMeter {
     readonly counters: FleetCounters,
     private readonly identity: FleetIdentity,
     private readonly queueDepth: () => number,
+    private readonly threads?: { tick(now?: number): void; threadsNow(): FleetThread[] },
   ) {
     this.last = { atMs: Date.now(), counts: countsOf(counters), cpuUs: cpuMicros() };
   }
@@ -59,17 +60,13 @@ export class FleetMeter {
     this.timer = undefined;
   }
 
-  /** Called after a render task is queued: keeps the second's deepest queue. */
-  noteQueue(depth: number): void {
-    if (depth > this.queueMax) this.queueMax = depth;
-  }
-
   /** Closes the current second (the timer calls it; tests may too). */
   tick(now = Date.now()): void {
+    this.threads?.tick(now);
     const counts = countsOf(this.counters);
     const cpuUs = cpuMicros();
     const seconds = Math.max(1e-3, (now - this.last.atMs) / 1000);
-    const queueDepthMax = Math.max(this.queueMax, this.queueDepth());
+    const queueDepthMax = this.queueDepth();
     this.lastSecond = {
       startMs: this.last.atMs,
       endMs: now,
@@ -83,7 +80,6 @@ export class FleetMeter {
     };
     this.seconds++;
     if (queueDepthMax > 0) this.queuedSeconds++;
-    this.queueMax = 0;
     this.last = { atMs: now, counts, cpuUs };
   }
 
@@ -101,6 +97,7 @@ export class FleetMeter {
       shard: id.shard,
       exporters: id.exporters,
       queueDepth: this.queueDepth(),
+      ...(this.threads ? { threads: this.threads.threadsNow() } : {}),
       totals: { ...countsOf(this.counters), cpuSeconds: this.cpuSeconds(), seconds: this.seconds, queuedSeconds: this.queuedSeconds, connectionsCut: this.counters.connectionsCut },
       lastSecond: this.lastSecond,
     };
@@ -115,7 +112,7 @@ function countsOf(c: FleetCounters): FleetCounts {
   return { scrapes: c.scrapes, bytes: c.bytes, renderErrors: c.errors, notFound: c.notFound, faults: c.faults };
 }
 
-/** The process's CPU, every thread (the HTTP front and the render threads), µs. */
+/** The process's CPU, every thread (the main one and the serving threads), µs. */
 function cpuMicros(): number {
   const u = process.cpuUsage();
   return u.user + u.system;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /**
  * Service discovery for the fleet, in Prometheus's file_sd / http_sd shape: one target
- * group per exporter, all on one host:port, told apart by __metrics_path__, each with its
+ * group per exporter, on its serving thread's host:port, told apart by __metrics_path__, each with its
  * own instance label (else every exporter's series would collide in the scraper's head).
  */
 export interface TargetGroup {
@@ -14,13 +14,16 @@ export interface TargetGroup {
   labels: Record<string, string>;
 }
 
-/** Groups for exporters 0..n−1 (a number), or for the ids given (a shard's). */
-export function targetGroups(host: string, port: number, exporters: number | readonly number[]): TargetGroup[] {
-  const ids = typeof exporters === 'number' ? Array.from({ length: exporters }, (_, i) => i) : exporters;
-  const target = hostPort(host, port);
-  return ids.map((i) => ({
-    targets: [target],
-    labels: { __metrics_path__: exporterPath(i), instance: `exporter-${i}`, exporter: String(i) },
+/**
+ * Groups for the ids given, spread over the serving threads' ports: the i-th id on
+ * ports[i mod ports.length], so each thread serves its share and a scraper's one connection
+ * per target lands on the thread that renders it.
+ */
+export function targetGroupsOn(host: string, ports: readonly number[], ids: readonly number[]): TargetGroup[] {
+  const targets = ports.map((p) => hostPort(host, p));
+  return ids.map((id, i) => ({
+    targets: [targets[i % targets.length]!],
+    labels: { __metrics_path__: exporterPath(id), instance: `exporter-${id}`, exporter: String(id) },
   }));
 }
 

@@ -23,6 +23,21 @@ export interface FleetCounts {
   faults: number;
 }
 
+/** One thread of a fleet: the main one (control paths) or a serving one (its share of the targets). */
+export interface FleetThread {
+  role: 'main' | 'serving';
+  port: number;
+  /** Its kernel thread id (/proc/<pid>/task/<tid>). */
+  tid: number;
+  /** Connections open now, and refused at its bound since the start. */
+  connections: number;
+  connectionsRefused: number;
+  scrapes: number;
+  cpuSeconds: number;
+  /** Its CPU in cores and its event loop's utilization (0..1) over the last second; null before the first. */
+  lastSecond: { cpuCores: number; utilization: number | null } | null;
+}
+
 export interface FleetStats {
   schemaVersion: typeof FLEET_STATS_SCHEMA_VERSION;
   /** When this was taken, ms since the epoch. */
@@ -40,7 +55,7 @@ export interface FleetStats {
     epochMs: number;
     /** Base URL of this fleet as its targets are advertised (`/sd`). */
     url: string;
-    /** Render threads. */
+    /** Serving threads (each with its own port; the main thread answers the control paths). */
     threads: number;
     /** Cores this process may use (the CPU affinity, and a cgroup CPU quota where one is set). */
     cores: number;
@@ -58,8 +73,13 @@ export interface FleetStats {
   shard: { index: number; count: number } | null;
   /** Exporters this fleet serves (its shard's). */
   exporters: number;
-  /** Render tasks waiting for a thread now. */
+  /**
+   * Serving threads saturated in the last second (event loop or CPU ≥ 95 % busy): above 0 for
+   * long, the fleet is the bottleneck. (Before serving threads: render tasks waiting.)
+   */
   queueDepth: number;
+  /** Every thread: the main one first, then the serving ones. Absent from older fleets. */
+  threads?: FleetThread[];
   totals: FleetCounts & {
     /** CPU time of the fleet's process (HTTP front and render threads), seconds. */
     cpuSeconds: number;
@@ -79,7 +99,7 @@ export interface FleetStats {
         endMs: number;
         /** CPU of the fleet's process in that second, in cores. */
         cpuCores: number;
-        /** The most render tasks seen waiting for a thread in that second. */
+        /** The serving threads saturated in that second (queueDepth's meaning). */
         queueDepthMax: number;
       })
     | null;
@@ -123,6 +143,21 @@ export const fleetStatsSchema = z.object({
     .nullable(),
   exporters: z.number().int().nonnegative().max(100_000),
   queueDepth: count,
+  threads: z
+    .array(
+      z.object({
+        role: z.enum(['main', 'serving']),
+        port: z.number().int().nonnegative().max(65_535),
+        tid: count,
+        connections: count,
+        connectionsRefused: count,
+        scrapes: count,
+        cpuSeconds: seconds,
+        lastSecond: z.object({ cpuCores: seconds, utilization: z.number().finite().min(0).max(1).nullable() }).nullable(),
+      }),
+    )
+    .max(4097)
+    .optional(),
   totals: z.object({ ...countsShape, cpuSeconds: seconds, seconds: count, queuedSeconds: count, connectionsCut: count.optional() }),
   lastSecond: z.object({ ...countsShape, startMs: epochMs, endMs: epochMs, cpuCores: seconds, queueDepthMax: count }).nullable(),
 }) satisfies z.ZodType<FleetStats>;

@@ -4,8 +4,10 @@ import { ValueKind, SpliceKind } from './lines.js';
 import { writeFloat, writeMillis, writeUint } from './number-writer.js';
 
 /**
- * A render target, one ArrayBuffer: [body | layout literal | previous line offsets].
- * - The body is written at [0, length).
+ * A render target, one ArrayBuffer: [head room | body | layout literal | previous line offsets].
+ * - The body is written at [bodyStart, bodyStart + length); the head room before it (0 unless
+ *   asked for) is where a server writes the HTTP response head, so head and body leave in one
+ *   write from one buffer.
  * - The literal bytes sit at [litBase, litBase + lit.length), so a literal range is copied
  *   with copyWithin (a memmove builtin, ~17 ns) rather than Buffer#copy (~60 ns in Node 20,
  *   which also allocates a view per call).
@@ -18,6 +20,8 @@ export class Scratch {
   readonly buf: Uint8Array;
   readonly litBase: number;
   readonly prev: Int32Array;
+  /** Where the body starts in `buf` (the head room's size). */
+  readonly bodyStart: number;
   /**
    * `recycled`: a buffer an earlier Scratch of the same layout rendered into (the fleet passes
    * bodies back to the workers once sent), whose literal tail is intact: nothing to install.
@@ -25,9 +29,11 @@ export class Scratch {
   constructor(
     readonly layout: Layout,
     recycled?: ArrayBuffer,
+    headRoom = 0,
   ) {
-    this.litBase = layout.maxBytes;
-    const prevBase = Scratch.prevBase(layout);
+    this.bodyStart = headRoom;
+    this.litBase = headRoom + layout.maxBytes;
+    const prevBase = Scratch.prevBase(layout, headRoom);
     const size = prevBase + 4 * layout.lines;
     if (recycled && recycled.byteLength === size) {
       this.buf = new Uint8Array(recycled);
@@ -39,14 +45,14 @@ export class Scratch {
     }
   }
 
-  private static prevBase(layout: Layout): number {
-    return (layout.maxBytes + layout.lit.length + 3) & ~3;
+  private static prevBase(layout: Layout, headRoom: number): number {
+    return (headRoom + layout.maxBytes + layout.lit.length + 3) & ~3;
   }
 }
 
 /**
  * Renders one exporter's scrape at time t (seconds since the fleet's origin) into the
- * scratch buffer and returns the body's length (the body is scratch.buf[0, length)).
+ * scratch buffer and returns the body's length (the body is scratch.buf[bodyStart, bodyStart + length)).
  * MUST stay allocation-free outside replayed floats: runs once per sample, thousands of
  * exporters a second.
  */
@@ -74,7 +80,8 @@ export function render(
     epoch = Math.floor((t + phase) / churnEvery);
     Tc = Math.max(0, T - (epoch * churnEvery - phase));
   }
-  let off = 0;
+  const bodyStart = scratch.bodyStart;
+  let off = bodyStart;
   const n = layout.lines;
   for (let i = 0; i < n; i++) {
     const sp = splice[i];
@@ -123,5 +130,5 @@ export function render(
     }
   }
   out.copyWithin(off, lb + layout.trailerStart, lb + layout.trailerEnd);
-  return off + layout.trailerEnd - layout.trailerStart;
+  return off + layout.trailerEnd - layout.trailerStart - bodyStart;
 }

@@ -1,0 +1,51 @@
+import type { Registry } from 'prom-client';
+import type { Conn } from './serve/connection.js';
+
+/** What the fleet's main port answers besides exporters: its own state, for people and coordinators. */
+export interface ControlSources {
+  sdBody: () => Buffer;
+  stats: () => unknown;
+  profile: () => unknown;
+  registry: () => Registry;
+}
+
+/**
+ * The main port's control paths: /healthz, /sd, /stats, /profile, /metrics. True when
+ * answered now, false when later (conn.done()), undefined for any other path (a 404).
+ */
+export function controlRoutes(src: ControlSources): (path: string, conn: Conn) => boolean | undefined {
+  return (path, conn) => {
+    switch (path) {
+      case '/healthz':
+        conn.respond(200, 'text/plain', 'ok\n');
+        return true;
+      case '/sd':
+      case '/sd/':
+        conn.respond(200, 'application/json', src.sdBody());
+        return true;
+      case '/stats':
+        conn.respond(200, 'application/json', JSON.stringify(src.stats()));
+        return true;
+      case '/profile':
+        // The profile served, as its digest hashes it: a coordinator can soak the fleet without its files.
+        conn.respond(200, 'application/json', JSON.stringify(src.profile()));
+        return true;
+      case '/metrics': {
+        const registry = src.registry();
+        registry.metrics().then(
+          (body) => {
+            if (!conn.socket.destroyed) conn.respond(200, registry.contentType, body);
+            conn.done();
+          },
+          (e: Error) => {
+            if (!conn.socket.destroyed) conn.respond(500, 'text/plain', `metrics failed: ${e.message}\n`);
+            conn.done();
+          },
+        );
+        return false;
+      }
+      default:
+        return undefined;
+    }
+  };
+}

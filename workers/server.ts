@@ -1,0 +1,62 @@
+import { threadId, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { ExporterService } from '../src/fleet/serve/exporter-service.js';
+import { serve } from '../src/fleet/serve/server.js';
+import { C, SlotCounters } from '../src/fleet/serve/counters.js';
+import { threadStat } from '../src/fleet/serve/thread-cpu.js';
+import type { ServeReply, ServerWorkerData, ServeTask } from '../src/protocol/serve.js';
+
+/**
+ * A serving thread of the fleet (one piscina task for its whole life): its own listening
+ * port, the exporters it is asked for rendered here, where they are served (no hop between
+ * threads per scrape). It keeps its counts, CPU and event-loop use in its slot of the shared
+ * counters, and stops when the main thread says so.
+ */
+const data = workerData as ServerWorkerData;
+
+export default async function serveTask(task: ServeTask): Promise<void> {
+  const counts = new SlotCounters(task.counters, task.slot).f;
+  const reply = (m: ServeReply): void => task.control.postMessage(m);
+  const service = new ExporterService({
+    profile: data.profile,
+    shard: task.shard,
+    epochMs: task.epochMs,
+    counts,
+    where: task.where,
+    control: (path, conn) => {
+      if (path !== '/healthz') return undefined;
+      conn.respond(200, 'text/plain', 'ok\n');
+      return true;
+    },
+  });
+  let server;
+  try {
+    server = await serve({ host: task.host, port: task.port, service, counts, limits: task.limits, maxConnections: task.maxConnections });
+  } catch (e) {
+    reply({ type: 'error', code: (e as NodeJS.ErrnoException).code, message: (e as Error).message });
+    task.control.close();
+    return;
+  }
+  counts[C.Port] = server.port;
+  counts[C.ThreadId] = threadId;
+  const sample = (): void => {
+    const cpu = threadStat();
+    if (cpu) {
+      counts[C.Tid] = cpu.tid;
+      counts[C.CpuSeconds] = cpu.seconds;
+    }
+    const elu = performance.eventLoopUtilization();
+    counts[C.EluActiveMs] = elu.active;
+    counts[C.EluIdleMs] = elu.idle;
+  };
+  sample();
+  const timer = setInterval(sample, 1000);
+  reply({ type: 'ready', port: server.port });
+  await new Promise<void>((resolve) => {
+    task.control.on('message', (m) => m === 'stop' && resolve());
+    task.control.on('close', () => resolve());
+  });
+  clearInterval(timer);
+  await server.close();
+  task.control.close();
+}
