@@ -321,8 +321,8 @@ async function main(): Promise<void> {
     // Asked for by name: a missing prometheus is an error, not a skip.
     try {
       resolveBinary('prometheus', 'prometheus');
-    } catch (e) {
-      throw new PromsoakError('PROMSOAK_USAGE', `--drivers prometheus: ${(e as Error).message}`);
+    } catch {
+      throw new PromsoakError('PROMSOAK_USAGE', '--drivers prometheus: "prometheus" is not installed or not on PATH (Debian: apt install prometheus)');
     }
   }
   const rows = await runFleetScraperBench({
