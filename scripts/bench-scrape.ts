@@ -7,7 +7,9 @@ import { startFleet } from '../src/fleet/fleet.js';
 import type { Row } from './lib/rows.js';
 
 /**
- * Exporter scrapes/s one fleet process sustains on loopback against a real load tool:
+ * Exporter scrapes/s one fleet process sustains on loopback against a real load tool (a
+ * ceiling: a few connections each asking for the next exporter at once, not a scraper's one
+ * connection per exporter once per interval, which scripts/bench-fleet-scrapers.ts measures):
  * Debian's wrk (C, one thread, keep-alive) rotating over every exporter's path, so the
  * load tool takes as little of this 2-core machine as possible; autocannon when wrk is absent.
  */
@@ -26,7 +28,8 @@ export async function runScrapeBench(profileName = 'default', seconds = 10, conn
       {
         bench: 'scrape',
         subject: `promsoak fleet (${fleet.threads} render thread${fleet.threads > 1 ? 's' : ''})`,
-        input: `${profileName} profile, ${r.tool} -c${connections} ${seconds}s`,
+        // Said plainly: a ceiling of scrapes/s, not a scraper's cost (that is the fleet-scrapers bench).
+        input: `${profileName} profile, ${r.tool} -c${connections}: ${connections} connections rotating over all ${profile.exporters} exporters — not a scraper's pattern, ${seconds} s`,
         mbPerSecond: r.mbPerSecond,
         note:
           `**${Math.round(r.rps)} scrapes/s** (${Math.round(r.rps * fleet.seriesPerExporter / 1000)}k samples/s), p99 ${r.p99Ms.toFixed(1)} ms, ` +

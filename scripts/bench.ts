@@ -13,6 +13,7 @@ import { runTelemetryBench } from './bench-telemetry.js';
 import { runTargetBench } from './bench-target.js';
 import { runLiveMetricsBench } from './bench-live-metrics.js';
 import { runRemoteFleetBench } from './bench-remote-fleet.js';
+import { FLEET_SCRAPER_SETS, runFleetScraperBench } from './bench-fleet-scrapers.js';
 import { scriptArgs } from './lib/script-cli.js';
 
 /**
@@ -31,6 +32,8 @@ const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const benches: [string, () => Promise<Row[]>][] = [
   ['render', () => runRenderBench('default', quick ? 1 : 3)],
   ['scrape', () => runScrapeBench('default', quick ? 4 : 10)],
+  // The fleet scraped as a scraper does: Prometheus and a driver with one connection per exporter (node dist/scripts/bench-fleet-scrapers.js alone).
+  ['fleet-scrapers', () => runFleetScraperBench(quick ? FLEET_SCRAPER_SETS.quick : FLEET_SCRAPER_SETS.full)],
   ['parse', () => runParseBench(quick ? 1 : 3)],
   [
     'ingest',
