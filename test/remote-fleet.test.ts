@@ -245,7 +245,7 @@ describe('fleet saturated, per shard', () => {
   it('a shard whose render queue waited in most seconds while it was busy is saturated; seconds it did not answer do not count', () => {
     const frames = Array.from({ length: 10 }, (_, i) => withShards(i, {}, i % 2 ? { queued: 3, cpuCores: 0.6 } : { cpuCores: null, queued: null }));
     const s = summarize(frames, [], { ...meta, fleetCores: 2 });
-    assert.equal(s.fleet.reason, 'fleet shard 1/2 (http://h:2) queued render tasks in 4 of 4 s');
+    assert.equal(s.fleet.reason, 'fleet shard 1/2 (http://h:2) had a serving thread saturated in 4 of 4 s');
     // A queue while the shard idles (a scraper's burst of concurrent scrapes) is not saturation.
     const idle = summarize(Array.from({ length: 10 }, (_, i) => withShards(i, {}, { queued: 3, cpuCores: 0.1 })), [], { ...meta, fleetCores: 2 });
     assert.equal(idle.fleet.saturated, false);

@@ -4,14 +4,14 @@ import type { ShardSummary, Summary } from './summary.js';
 
 /** A shard is saturated when its p99 CPU reaches this share of its cores (as the soak's own fleet). */
 const CPU_SHARE = 0.9;
-/** …or render tasks waited in more than this share of the seconds it answered. */
+/** …or a serving thread was saturated (render tasks waited, before serving threads) in more than this share of the seconds it answered. */
 const QUEUED_SHARE = 0.1;
 /** A queued second counts only when the fleet was this busy: a queue while it idles is a scraper's burst. */
 export const BUSY_SHARE = 0.5;
 
 /**
  * Remote fleet shards (`run --fleet`) over the measured window, from each frame's
- * `fleet.shards`: each one's CPU against its own cores and its render queue (so "fleet
+ * `fleet.shards`: each one's CPU against its own cores and its saturated serving threads (so "fleet
  * saturated" is decided per shard, wherever it ran), when it was down, and what the shards
  * that were up offered. Undefined for a soak of its own fleet.
  */
@@ -42,7 +42,7 @@ export function shardsBlock(frames: Frame[], allFrames: Frame[], samplesPerExpor
       reason: byCpu
         ? `fleet shard ${name} (${last.url}) used ${peak!.toFixed(2)} of its ${last.cores} core${last.cores === 1 ? '' : 's'} at p99`
         : byQueue
-          ? `fleet shard ${name} (${last.url}) queued render tasks in ${queuedSeconds} of ${queued.length} s`
+          ? `fleet shard ${name} (${last.url}) had a serving thread saturated in ${queuedSeconds} of ${queued.length} s`
           : null,
       downSeconds: down.length,
       downAtT: down.length ? downSince(allFrames, name, down[0]!.t) : null,

@@ -27,7 +27,7 @@ export interface RunMeta {
   exporters: number;
   seriesPerExporter: number;
   intervalSeconds: number;
-  /** Cores the fleet could use (its render threads + its HTTP front, bounded by the machine). */
+  /** Cores the fleet could use (its serving threads + the coordinator, bounded by the machine). */
   fleetCores: number;
   /** The fleet ran on the engine's cores. */
   fleetShared: boolean;
@@ -222,11 +222,11 @@ function provisioningBlock(w: Window, ram: NonNullable<Summary['memory']['ram']>
   };
 }
 
-/** Whether the fleet, not the engine, limited the load: its CPU at p99 near its cores, or render tasks queued. */
+/** Whether the fleet, not the engine, limited the load: its CPU at p99 near its cores, or a serving thread saturated. */
 function fleetBlock(w: Window, allFrames: Frame[], meta: RunMeta): Summary['fleet'] {
   const fleetCpu = w.frames.map((f) => f.fleet.cpuCores);
   const fleetPeak = quantile(fleetCpu, 0.99);
-  // Render tasks queued while the fleet's CPU idles: a scraper's burst of concurrent scrapes
+  // A thread saturated while the fleet's CPU idles: a scraper's burst of concurrent scrapes
   // (VictoriaMetrics starts a batch at once), not a saturated fleet.
   const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0 && f.fleet.cpuCores >= BUSY_SHARE * meta.fleetCores).length;
   const saturatedByCpu = fleetPeak >= 0.9 * meta.fleetCores;
@@ -243,7 +243,7 @@ function fleetBlock(w: Window, allFrames: Frame[], meta: RunMeta): Summary['flee
     reason: saturatedByCpu
       ? `the fleet used ${fleetPeak.toFixed(2)} of its ${meta.fleetCores} core${meta.fleetCores === 1 ? '' : 's'} at p99`
       : saturatedByQueue
-        ? `render tasks queued in ${queuedSeconds} of ${w.frames.length} s`
+        ? `a serving thread was saturated in ${queuedSeconds} of ${w.frames.length} s`
         : null,
   };
 }

@@ -281,9 +281,9 @@ export interface ShardSummary {
   /** Its CPU over the seconds it answered: mean and p99, cores (null: it never answered in the window). */
   cpuCores: number | null;
   peakCpuCores: number | null;
-  /** Seconds in which render tasks waited. */
+  /** Seconds in which a serving thread was saturated (render tasks waited, in runs before serving threads). */
   queuedSeconds: number;
-  /** Its p99 CPU reached 90 % of its cores, or render tasks waited in over 10 % of its seconds. */
+  /** Its p99 CPU reached 90 % of its cores, or a serving thread was saturated in over 10 % of its seconds. */
   saturated: boolean;
   reason: string | null;
   /** Measured seconds it was down; the soak time of the first frame of that down stretch (the warm-up included), and why (a refused connection, no answer). */

@@ -35,15 +35,15 @@ export function fleetRegistry(meter: FleetMeter, stats: () => FleetStats): Regis
   counter('promsoak_fleet_render_errors_total', 'Scrapes whose render failed (answered 500).', () => c.errors);
   counter('promsoak_fleet_not_found_total', "Requests for a path this fleet does not serve (404), another shard's exporters included.", () => c.notFound);
   counter('promsoak_fleet_faults_injected_total', "Scrapes answered with one of the profile's injected faults.", () => c.faults);
-  counter('promsoak_fleet_connections_cut_total', 'Connections cut off for piling up pipelined requests or for leaving their responses unread (connection-queue.ts).', () => c.connectionsCut);
-  counter('promsoak_fleet_cpu_seconds_total', "CPU time of the fleet's process (HTTP front and render threads), seconds.", () => meter.cpuSeconds());
-  counter('promsoak_fleet_render_seconds_total', 'Time the render threads spent rendering bodies, seconds.', () => c.renderNs / 1e9);
+  counter('promsoak_fleet_connections_cut_total', 'Connections cut off for leaving their responses unread or a request head unfinished (serve/connection.ts).', () => c.connectionsCut);
+  counter('promsoak_fleet_cpu_seconds_total', "CPU time of the fleet's process (main and serving threads), seconds.", () => meter.cpuSeconds());
+  counter('promsoak_fleet_render_seconds_total', 'Time the serving threads spent rendering bodies, seconds.', () => c.renderNs / 1e9);
 
   const s0 = stats();
   const shard = { shard: String(s0.shard?.index ?? 0), shards: String(s0.shard?.count ?? 1) };
   new Gauge({
     name: 'promsoak_fleet_render_queue_depth',
-    help: 'Render tasks waiting for a thread now: above 0 for long, the fleet is saturated.',
+    help: 'Serving threads saturated in the last second (event loop or CPU at 95 %): above 0 for long, the fleet is the bottleneck.',
     registers,
     collect() {
       this.set(stats().queueDepth);
@@ -64,7 +64,7 @@ export function fleetRegistry(meter: FleetMeter, stats: () => FleetStats): Regis
   }).set(s0.exporters * s0.profile.seriesPerExporter);
   new Gauge({
     name: 'promsoak_fleet_render_threads',
-    help: 'Render threads of the fleet.',
+    help: 'Serving threads of the fleet (each with its own port).',
     registers,
   }).set(s0.fleet.threads);
   new Gauge({

@@ -81,9 +81,9 @@ export interface FleetStats {
   /** Every thread: the main one first, then the serving ones. Absent from older fleets. */
   threads?: FleetThread[];
   totals: FleetCounts & {
-    /** CPU time of the fleet's process (HTTP front and render threads), seconds. */
+    /** CPU time of the fleet's process (main and serving threads), seconds. */
     cpuSeconds: number;
-    /** Whole seconds measured (the fleet's 1 s ticks) and how many of them had render tasks waiting. */
+    /** Whole seconds measured (the fleet's 1 s ticks) and how many of them had a serving thread saturated. */
     seconds: number;
     queuedSeconds: number;
     /**

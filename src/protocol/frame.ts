@@ -38,7 +38,7 @@ export interface Frame {
   heap: { usedBytes: number | null; totalBytes: number | null; externalBytes: number | null; arrayBuffersBytes: number | null; rssBytes: number };
   eventLoop: { delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; utilization: number } | null;
   /**
-   * The load generator in this second: its CPU in cores, render tasks queued, scrapes served.
+   * The load generator in this second: its CPU in cores, serving threads saturated (render tasks queued, before serving threads), scrapes served.
    * The soak's own fleet: this process's CPU. Remote shards (`run --fleet`): the sum over the
    * shards that answered (CPU, scrapes), the deepest queue, and each shard in `shards`.
    */

@@ -53,7 +53,7 @@ export function planLaunch(o: { cores?: number; v8Flags: string[]; telemetry: bo
   return { execArgv, prefix, engineCpus, fleetCpus, fleetCores, allCpus: total === 1 ? '0' : `0-${total - 1}` };
 }
 
-/** Pins every thread of this process (the coordinator and the fleet's render threads). */
+/** Pins every thread of this process (the coordinator and the fleet's serving threads). */
 export function pinSelf(cpus: string): void {
   const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { encoding: 'utf8' });
   if (r.status !== 0) throw new PromsoakError('PROMSOAK_PIN', `taskset could not pin the fleet to CPUs ${cpus}: ${r.stderr.trim()}`);

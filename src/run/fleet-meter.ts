@@ -10,8 +10,8 @@ export interface FleetFrameMeter {
 }
 
 /**
- * The fleet's side of a frame: its CPU (this process's: the HTTP front and the render threads)
- * and the scrapes it served since the last frame, and its render queue now.
+ * The fleet's side of a frame: its CPU (this process's: the coordinator and the serving threads),
+ * the scrapes it served since the last frame, and its serving threads saturated in the last second.
  */
 export class FleetMeter implements FleetFrameMeter {
   private lastCpu = process.cpuUsage();

@@ -42,7 +42,8 @@ export async function planFleetSoak(o: SoakOptions): Promise<SoakPlan> {
 /** Starts the soak's own fleet, or writes the shards' merged targets and starts polling their /stats. */
 export async function openFleetSource(plan: SoakPlan, dir: RunDir, onEvent?: (line: string) => void): Promise<FleetSource> {
   if (!plan.remote) {
-    const fleet = await startFleet({ profile: plan.profile, outDir: dir.path });
+    // One serving thread per core the fleet is given (the cores the engine is not pinned to).
+    const fleet = await startFleet({ profile: plan.profile, outDir: dir.path, threads: Math.max(1, Math.floor(plan.launch.fleetCores)) });
     return { fileSd: fleet.fileSd!, httpSd: fleet.httpSd, meter: new FleetMeter(fleet), close: () => fleet.close() };
   }
   const fileSd = writeFileSd(dir.path, plan.remote.groups);

@@ -34,7 +34,7 @@ interface State {
 /**
  * The frames' fleet figures for remote shards: each shard's /stats once a second (in the
  * background, on its own timer), its CPU from the change of its cumulative CPU between two
- * answers (the shard's own clock), its scrapes since the last frame, its deepest render queue.
+ * answers (the shard's own clock), its scrapes since the last frame, its serving threads saturated.
  * A shard that refuses the connection, answers with another profile or with anything that is
  * not a fleet's /stats (readFleetStats: each field typed and bounded; the body at most 1 MiB,
  * 64 levels deep), or does not answer for 3 s, is down: said once as a line, `up: false` in
