@@ -15,11 +15,13 @@ import type { Row } from './lib/rows.js';
  */
 export async function runScrapeBench(profileName = 'default', seconds = 10, connections = 16): Promise<Row[]> {
   const profile = loadProfile(profileName);
-  const fleet = await startFleet({ profile });
+  // One serving thread, wrk on its port: the cost of one thread's serving path (the other core is wrk's).
+  const fleet = await startFleet({ profile, threads: 1 });
+  const url = `http://127.0.0.1:${fleet.ports[0]}`;
   try {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const r = (await hasWrk()) ? await wrk(fleet.url, profile.exporters, seconds, connections) : await autocannon(fleet.url, profile.exporters, seconds, connections);
+    const r = (await hasWrk()) ? await wrk(url, profile.exporters, seconds, connections) : await autocannon(url, profile.exporters, seconds, connections);
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const fleetCores = (cpu.user + cpu.system) / 1e6 / wall;
@@ -27,13 +29,13 @@ export async function runScrapeBench(profileName = 'default', seconds = 10, conn
     return [
       {
         bench: 'scrape',
-        subject: `promsoak fleet (${fleet.threads} render thread${fleet.threads > 1 ? 's' : ''})`,
+        subject: `promsoak fleet (${fleet.threads} serving thread${fleet.threads > 1 ? 's' : ''})`,
         // Said plainly: a ceiling of scrapes/s, not a scraper's cost (that is the fleet-scrapers bench).
         input: `${profileName} profile, ${r.tool} -c${connections}: ${connections} connections rotating over all ${profile.exporters} exporters — not a scraper's pattern, ${seconds} s`,
         mbPerSecond: r.mbPerSecond,
         note:
           `**${Math.round(r.rps)} scrapes/s** (${Math.round(r.rps * fleet.seriesPerExporter / 1000)}k samples/s), p99 ${r.p99Ms.toFixed(1)} ms, ` +
-          `${r.errors} errors, fleet CPU ${fleetCores.toFixed(2)} cores, render ${renderNsPerSample.toFixed(0)} ns/sample in the worker, ${fleet.stats.reused} of ${fleet.stats.scrapes} bodies recycled`,
+          `${r.errors} errors, fleet CPU ${fleetCores.toFixed(2)} cores, render ${renderNsPerSample.toFixed(0)} ns/sample in the serving thread, ${fleet.stats.reused} of ${fleet.stats.scrapes} bodies recycled`,
       },
     ];
   } finally {

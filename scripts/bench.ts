@@ -15,6 +15,7 @@ import { runLiveMetricsBench } from './bench-live-metrics.js';
 import { runRemoteFleetBench } from './bench-remote-fleet.js';
 import { FLEET_SCRAPER_SETS, runFleetScraperBench } from './bench-fleet-scrapers.js';
 import { scriptArgs } from './lib/script-cli.js';
+import { runFleetThreadsBench } from './bench-fleet-threads.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -79,22 +80,30 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
   ['remote-fleet', () => runRemoteFleetBench(quick ? 8 : 15, 5, quick ? 20 : 40)],
+  ['fleet-threads', () => runFleetThreadsBench(quick ? 5 : 10)],
 ];
 
 const unknown = only?.filter((n) => !benches.some(([name]) => name === n)) ?? [];
 if (unknown.length) cli.usage(`--only: no group ${unknown.join(', ')} (groups: ${benches.map(([n]) => n).join(', ')})`);
 
 const rows: Row[] = [];
+const byGroup = new Map<string, Row[]>();
 for (const [name, run] of benches) {
   if (!want(name)) continue;
   process.stderr.write(`bench: ${name}…\n`);
-  rows.push(...(await run()));
+  const r = await run();
+  byGroup.set(name, r);
+  rows.push(...r);
 }
 
 const command = `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`;
-const table = `Measured by \`${command}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}.\n\n${markdownTable(rows)}\n`;
-process.stdout.write('\n' + table);
 const page = join(root, 'docs', 'benchmarks.md');
+const pageText = existsSync(page) ? readFileSync(page, 'utf8') : '';
+/** Groups with a section of their own in docs/benchmarks.md: their rows go there, not in the main table. */
+const ownSection = (name: string): boolean => pageText.includes(`<!-- bench:${name}:start -->`);
+const mainRows = [...byGroup].filter(([name]) => !ownSection(name)).flatMap(([, r]) => r);
+const table = `Measured by \`${command}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}.\n\n${markdownTable(mainRows)}\n`;
+process.stdout.write('\n' + `Measured by \`${command}\` on ${machine()}.\n\n${markdownTable(rows)}\n`);
 if (!args.includes('--no-readme') && !only && existsSync(page)) {
   const text = readFileSync(page, 'utf8');
   const start = '<!-- bench:start -->';
@@ -105,4 +114,19 @@ if (!args.includes('--no-readme') && !only && existsSync(page)) {
     writeFileSync(page, text.slice(0, a + start.length) + '\n' + table + text.slice(b));
     process.stderr.write('bench: docs/benchmarks.md table updated\n');
   } else process.stderr.write(`bench: docs/benchmarks.md has no ${start} … ${end}: the table was not written\n`);
+}
+// A group with a section of its own (<!-- bench:<group>:start --> … end) gets its rows there,
+// also when run alone with --only (the long groups are rerun on their own).
+if (!args.includes('--no-readme') && existsSync(page)) {
+  for (const [name, groupRows] of byGroup) {
+    const text = readFileSync(page, 'utf8');
+    const start = `<!-- bench:${name}:start -->`;
+    const end = `<!-- bench:${name}:end -->`;
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) continue;
+    const section = `Measured by \`${command}\` on ${machine()}, ${new Date().toISOString().slice(0, 10)}.\n\n${markdownTable(groupRows)}\n`;
+    writeFileSync(page, text.slice(0, a + start.length) + '\n' + section + text.slice(b));
+    process.stderr.write(`bench: docs/benchmarks.md section ${name} updated\n`);
+  }
 }

@@ -4,10 +4,10 @@ import { connect, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { loadProfile } from '../src/profile/load.js';
 import { startFleet } from '../src/fleet/fleet.js';
-import { MAX_HEAD_BYTES, Method, Parsed, RequestHead } from '../src/fleet/serve/request-head.js';
-import { ExporterService } from '../src/fleet/serve/exporter-service.js';
-import { serve } from '../src/fleet/serve/server.js';
-import { C, SlotCounters, sharedCounters } from '../src/fleet/serve/counters.js';
+import { MAX_HEAD_BYTES, Method, Parsed, RequestHead } from '../src/fleet/request-head.js';
+import { ExporterService } from '../src/fleet/exporter-service.js';
+import { serve } from '../src/fleet/http-server.js';
+import { C, SlotCounters, sharedCounters } from '../src/fleet/thread-counters.js';
 import { runCli } from './helpers/tools.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -205,6 +205,12 @@ describe('the fleet on its threads', () => {
     } finally {
       await fleet.close();
     }
+  });
+
+  it('--port P whose serving ports P+1.. would pass 65535 is one line, exit 2, nothing started', () => {
+    const r = runCli(['fleet', 'smoke', '--port', '65535', '--threads', '1']);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'promsoak: --port 65535 with 1 serving thread: the serving thread listens on port 65536, past 65535; pick a lower --port (0 picks free ones)\n');
   });
 
   it('--threads over the cores this process may use is one line, exit 2', { skip: availableParallelism() >= 256 ? 'this machine has 256 cores or more' : false }, () => {

@@ -202,6 +202,6 @@ describe('shards: the command', () => {
       child.kill('SIGINT');
       await new Promise((r) => child.once('exit', r));
     }
-    assert.match(stdout, /promsoak fleet stopped: 1 scrapes served .* 1 not found/);
+    assert.match(stdout, /promsoak fleet stopped: 2 scrapes served .* 1 not found/);
   });
 });

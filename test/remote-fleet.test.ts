@@ -111,7 +111,9 @@ describe('run --fleet: a soak of two shards on loopback', () => {
       // The merged file_sd: every exporter once, each at its shard.
       const sd = JSON.parse(readFileSync(join(r.dir, 'file_sd.json'), 'utf8')) as { targets: string[]; labels: { exporter: string } }[];
       assert.deepEqual(sd.map((g) => Number(g.labels.exporter)), Array.from({ length: 20 }, (_, i) => i));
-      for (const g of sd) assert.deepEqual(g.targets, [new URL(Number(g.labels.exporter) % 2 === 1 ? s0.url : s1.url).host]);
+      // (On the shard's serving thread's port, which its ready line names.)
+      const servingHost = (p: ShardProcess): string => `${new URL(p.url).hostname}:${/1 serving thread \(port (\d+)\)/.exec(p.readyLine)![1]}`;
+      for (const g of sd) assert.deepEqual(g.targets, [servingHost(Number(g.labels.exporter) % 2 === 1 ? s0 : s1)]);
       const frames = readNdjson<Frame>(join(r.dir, 'frames.ndjson'));
       assert.ok(frames.length >= 9, `${frames.length} frames`);
       for (const f of frames) {

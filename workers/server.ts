@@ -1,10 +1,10 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { ExporterService } from '../src/fleet/serve/exporter-service.js';
-import { serve } from '../src/fleet/serve/server.js';
-import { C, SlotCounters } from '../src/fleet/serve/counters.js';
-import { threadStat } from '../src/fleet/serve/thread-cpu.js';
-import type { ServeReply, ServerWorkerData, ServeTask } from '../src/protocol/serve.js';
+import { ExporterService } from '../src/fleet/exporter-service.js';
+import { serve } from '../src/fleet/http-server.js';
+import { C, SlotCounters } from '../src/fleet/thread-counters.js';
+import { threadStat } from '../src/fleet/thread-cpu.js';
+import type { ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
 
 /**
  * A serving thread of the fleet (one piscina task for its whole life): its own listening
@@ -23,6 +23,7 @@ export default async function serveTask(task: ServeTask): Promise<void> {
     epochMs: task.epochMs,
     counts,
     where: task.where,
+    onError: (message) => reply({ type: 'renderError', message }),
     control: (path, conn) => {
       if (path !== '/healthz') return undefined;
       conn.respond(200, 'text/plain', 'ok\n');

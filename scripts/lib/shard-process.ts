@@ -8,6 +8,8 @@ const CLI = join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'cli.j
 export interface ShardProcess {
   /** Its base URL, from its ready line (what `run --fleet` takes). */
   url: string;
+  /** Its ready line, as printed. */
+  readyLine: string;
   child: ChildProcess;
   /** SIGTERM, and waits for its exit (SIGKILL after 5 s). */
   stop(): Promise<void>;
@@ -39,7 +41,7 @@ export function spawnShard(args: string[], prefix: string[] = [], timeoutMs = 30
       const m = /stats (http:\/\/\S+)\/stats;/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1]!, child, stop });
+        resolve({ url: m[1]!, readyLine: /^promsoak fleet ready:.*$/m.exec(out)?.[0] ?? '', child, stop });
       }
     };
     child.stdout!.on('data', onData);

@@ -25,7 +25,7 @@ export function shardsBlock(frames: Frame[], allFrames: Frame[], samplesPerExpor
     const cpu = measured(seconds.map((x) => x.s.cpuCores));
     const queued = measured(seconds.map((x) => x.s.queued));
     // A queue while the shard's CPU idles is a scraper's burst of concurrent scrapes, not saturation.
-    const queuedSeconds = seconds.filter((x) => (x.s.queued ?? 0) > 0 && (x.s.cpuCores ?? 0) >= BUSY_SHARE * x.s.cores).length;
+    const queuedSeconds = seconds.filter((x) => (x.s.queued ?? 0) > 0 && (x.s.cpuCores ?? 0) >= BUSY_SHARE * Math.min(1, x.s.cores)).length;
     const peak = cpu.length ? quantile(cpu, 0.99) : null;
     const down = seconds.filter((x) => !x.s.up);
     const byCpu = peak !== null && peak >= CPU_SHARE * last.cores;

@@ -226,9 +226,9 @@ function provisioningBlock(w: Window, ram: NonNullable<Summary['memory']['ram']>
 function fleetBlock(w: Window, allFrames: Frame[], meta: RunMeta): Summary['fleet'] {
   const fleetCpu = w.frames.map((f) => f.fleet.cpuCores);
   const fleetPeak = quantile(fleetCpu, 0.99);
-  // A thread saturated while the fleet's CPU idles: a scraper's burst of concurrent scrapes
-  // (VictoriaMetrics starts a batch at once), not a saturated fleet.
-  const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0 && f.fleet.cpuCores >= BUSY_SHARE * meta.fleetCores).length;
+  // A saturated thread has a core's worth of CPU (of however many the fleet has); render tasks
+  // queued while the fleet's CPU idled (older runs) were a scraper's burst, not a saturated fleet.
+  const queuedSeconds = w.frames.filter((f) => f.fleet.queued > 0 && f.fleet.cpuCores >= BUSY_SHARE * Math.min(1, meta.fleetCores)).length;
   const saturatedByCpu = fleetPeak >= 0.9 * meta.fleetCores;
   const saturatedByQueue = w.frames.length > 0 && queuedSeconds / w.frames.length > 0.1;
   // Remote shards: each one against its own cores and queue, wherever it ran.

@@ -75,6 +75,7 @@ export function verdict(s: Summary, gcMsPerSecond: number[]): string[] {
   }
   if (s.scrapes.failed !== null && s.scrapes.failed > 0) out.push(`${s.scrapes.failed} scrapes failed (${s.scrapes.ok ?? 'n/a'} ok).`);
   if (s.fleet.saturated) out.push(`WARNING: the load generator was saturated (${s.fleet.reason}): the engine may not be to blame for a shortfall.`);
+  else if (!s.fleet.shards && s.cpu.avgCores > 0) out.push(fleetLine(s));
   return out;
 }
 
@@ -147,4 +148,14 @@ function ramWords(s: Summary, go: boolean): string {
 
 function fmt(v: number): string {
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
+}
+
+/** The load generator's own CPU beside the system's, when it kept up: what it cost, and that it was not the limit. */
+function fleetLine(s: Summary): string {
+  const f = s.fleet;
+  const share = (f.cpuCores / s.cpu.avgCores) * 100;
+  return (
+    `the load generator kept up: the fleet used ${f.cpuCores.toFixed(2)} cores on average, ${f.peakCpuCores.toFixed(2)} at p99 of its ${f.cores} core${f.cores === 1 ? '' : 's'}` +
+    `${f.sharedWithEngine ? ' (shared with the system under test)' : ''}, ${share.toFixed(0)} % of the system's CPU.`
+  );
 }

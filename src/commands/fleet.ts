@@ -42,6 +42,10 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   // Before the port is taken: a bad --out is refused with nothing started.
   if (o.out !== undefined) makeOutDir(o.out);
   port('--port', o.port);
+  const threads = o.threads ?? defaultThreads();
+  if (o.port > 0 && o.port + threads > 65_535) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--port ${o.port} with ${threads} serving thread${threads === 1 ? '' : 's'}: ${threads === 1 ? `the serving thread listens on port ${o.port + 1}` : `the serving threads listen on ports ${o.port + 1}..${o.port + threads}`}, past 65535; pick a lower --port (0 picks free ones)`);
+  }
   const shard = o.shard === undefined ? undefined : parseShard(o.shard);
   const listen = checkListen(o.listen);
   const advertise = checkAdvertise(o.advertise);

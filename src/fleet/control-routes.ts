@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Conn } from './serve/connection.js';
+import type { Conn } from './http-connection.js';
 
 /** What the fleet's main port answers besides exporters: its own state, for people and coordinators. */
 export interface ControlSources {

@@ -13,10 +13,10 @@ import { usableCores } from './cores.js';
 import { wireDigest, wireProfile } from '../profile/digest.js';
 import type { FleetStats } from '../protocol/fleet-stats.js';
 import type { Registry } from 'prom-client';
-import type { ServerWorkerData, ServeReply, ServeTask } from '../protocol/serve.js';
-import { C, SlotCounters, sharedCounters, total } from './serve/counters.js';
-import { ExporterService } from './serve/exporter-service.js';
-import { serve, MAX_CONNECTIONS_PER_THREAD, type LeanServer } from './serve/server.js';
+import type { ServerWorkerData, ServeReply, ServeTask } from './serve-task.js';
+import { C, SlotCounters, sharedCounters, total } from './thread-counters.js';
+import { ExporterService } from './exporter-service.js';
+import { serve, MAX_CONNECTIONS_PER_THREAD, type LeanServer } from './http-server.js';
 import { controlRoutes } from './control-routes.js';
 import { ThreadMeter } from './thread-meter.js';
 
@@ -43,7 +43,7 @@ export interface FleetOptions {
   threads?: number;
   /** Where file_sd.json goes; none when absent. */
   outDir?: string;
-  /** A connection that leaves over 64 KiB of its response unread this long is cut (serve/connection.ts); default 30 s. */
+  /** A connection that leaves over 64 KiB of its response unread this long is cut (http-connection.ts); default 30 s. */
   stallMs?: number;
 }
 
@@ -76,7 +76,7 @@ export interface Fleet {
   /** Which exporters misbehave (the profile's `faults`). */
   faults: FaultPlan;
   targetGroups(): TargetGroup[];
-  /** Serving threads saturated in the last whole second (event loop ≥ 95 % busy). */
+  /** Serving threads saturated in the last whole second (event loop or CPU ≥ 95 % busy). */
   queued(): number;
   close(): Promise<void>;
 }
@@ -126,6 +126,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     epochMs,
     counts: mainCounts,
     where: `${where}; also /sd, /stats, /profile, /metrics, /healthz`,
+    onError: (message) => (lastError = message),
     control: controlRoutes({
       sdBody: () => sdBody,
       stats: () => meter!.stats(),

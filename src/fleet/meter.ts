@@ -16,7 +16,7 @@ export interface FleetCounters {
   reused: number;
   /** Scrapes answered with an injected fault (the profile's `faults`). */
   faults: number;
-  /** Connections cut off by the fleet's per-connection bounds (connection-queue.ts). */
+  /** Connections cut off by the fleet's per-connection bounds (http-connection.ts): a response left unread, a head never finished. */
   connectionsCut: number;
   lastError?: string;
 }

@@ -35,7 +35,7 @@ export function fleetRegistry(meter: FleetMeter, stats: () => FleetStats): Regis
   counter('promsoak_fleet_render_errors_total', 'Scrapes whose render failed (answered 500).', () => c.errors);
   counter('promsoak_fleet_not_found_total', "Requests for a path this fleet does not serve (404), another shard's exporters included.", () => c.notFound);
   counter('promsoak_fleet_faults_injected_total', "Scrapes answered with one of the profile's injected faults.", () => c.faults);
-  counter('promsoak_fleet_connections_cut_total', 'Connections cut off for leaving their responses unread or a request head unfinished (serve/connection.ts).', () => c.connectionsCut);
+  counter('promsoak_fleet_connections_cut_total', 'Connections cut off for leaving their responses unread or a request head unfinished (http-connection.ts).', () => c.connectionsCut);
   counter('promsoak_fleet_cpu_seconds_total', "CPU time of the fleet's process (main and serving threads), seconds.", () => meter.cpuSeconds());
   counter('promsoak_fleet_render_seconds_total', 'Time the serving threads spent rendering bodies, seconds.', () => c.renderNs / 1e9);
 

@@ -1,7 +1,7 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { C, slotValue } from './serve/counters.js';
-import { threadStat } from './serve/thread-cpu.js';
+import { C, slotValue } from './thread-counters.js';
+import { threadStat } from './thread-cpu.js';
 import type { FleetThread } from '../protocol/fleet-stats.js';
 
 /** A serving thread whose event loop is this busy over a second is saturated: requests wait in the kernel for it. */

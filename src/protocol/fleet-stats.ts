@@ -87,8 +87,8 @@ export interface FleetStats {
     seconds: number;
     queuedSeconds: number;
     /**
-     * Connections the fleet cut off: more pipelined requests unanswered than it allows, or a
-     * response left unread for long (fleet/connection-queue.ts). Absent from older fleets.
+     * Connections the fleet cut off: a response left unread for long, or a request head never
+     * finished (fleet/http-connection.ts). Absent from older fleets.
      */
     connectionsCut?: number;
   };

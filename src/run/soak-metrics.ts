@@ -129,7 +129,7 @@ function defineMetrics(registry: Registry, info: Record<string, string>) {
     series: gauge('promsoak_soak_series', 'Active series at the last frame.'),
     headBytes: gauge('promsoak_soak_head_bytes', 'Bytes the ingester estimates it holds.'),
     fleetCpu: gauge('promsoak_soak_fleet_cpu_cores', "CPU of the soak's own fleet in the last second, cores."),
-    fleetQueue: gauge('promsoak_soak_fleet_render_queue_depth', "Render tasks queued in the soak's own fleet at the last frame."),
+    fleetQueue: gauge('promsoak_soak_fleet_render_queue_depth', "Serving threads of the soak's own fleet saturated at the last frame (the name is kept from when it counted render tasks queued)."),
   };
   g.info.set(info, 1);
   return { c, g };

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedProfile } from '../profile/load.js';
-import type { ConnLimits } from '../fleet/serve/connection.js';
-import type { Shard } from '../fleet/shard.js';
+import type { ConnLimits } from './http-connection.js';
+import type { Shard } from './shard.js';
 
 /** What a serving thread (workers/server.ts) is started with: workerData, then one task each. */
 export interface ServerWorkerData {

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Conn, type ConnLimits, type Service } from './connection.js';
+import { Conn, type ConnLimits, type Service } from './http-connection.js';
 import { RequestHead } from './request-head.js';
-import { C } from './counters.js';
+import { C } from './thread-counters.js';
 
 /** Defaults of the per-connection bounds (connection.ts). */
 export const STALL_MS = 30_000;

@@ -1,4 +1,4 @@
-import { CONTENT_TYPE, type Format } from '../render/layout.js';
+import { CONTENT_TYPE, type Format } from './render/layout.js';
 import { httpDateBytes } from './http-date.js';
 
 /**

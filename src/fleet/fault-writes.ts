@@ -1,5 +1,5 @@
-import type { Conn } from './connection.js';
-import type { Body } from './exporter-service.js';
+import type { Conn } from './http-connection.js';
+import type { Body } from './body.js';
 import { headBytes, writeHeadBefore } from './body-head.js';
 
 /**

@@ -1,60 +1,21 @@
-import type { ResolvedProfile } from '../../profile/load.js';
-import type { FaultKind } from '../../profile/schema.js';
-import { buildLayout, type Format, type Layout } from '../render/layout.js';
-import { buildModel } from '../render/model.js';
-import type { ExporterModel } from '../render/lines.js';
-import { render, Scratch } from '../render/render.js';
-import { negotiate } from '../negotiate.js';
-import { FaultPlan } from '../faults.js';
-import { inShard, type Shard } from '../shard.js';
-import { C } from './counters.js';
-import type { Conn, Service } from './connection.js';
+import type { ResolvedProfile } from '../profile/load.js';
+import type { FaultKind } from '../profile/schema.js';
+import { buildLayout, type Format, type Layout } from './render/layout.js';
+import { buildModel } from './render/model.js';
+import type { ExporterModel } from './render/lines.js';
+import { render } from './render/render.js';
+import { Body } from './body.js';
+import { negotiate } from './negotiate.js';
+import { FaultPlan } from './faults.js';
+import { inShard, type Shard } from './shard.js';
+import { C } from './thread-counters.js';
+import type { Conn, Service } from './http-connection.js';
 import type { RequestHead } from './request-head.js';
-import { HEAD_ROOM, writeHeadBefore } from './body-head.js';
+import { writeHeadBefore } from './body-head.js';
 import { sendMalformed, sendOversized, sendReset, sendTruncated } from './fault-writes.js';
 
-/** Bodies kept for reuse per format: enough for the writes in flight at once on one thread. */
-const MAX_POOLED = 256;
 /** A `timeout` exporter's scrape is never answered; one the scraper forgets is cut after this long. */
 const FORGOTTEN_MS = 600_000;
-
-/**
- * A rendered body and the write that sends it: pooled per format and reused once the socket
- * has taken it, with its callback made once (no closure, no buffer allocated per scrape).
- */
-export class Body {
-  readonly scratch: Scratch;
-  length = 0;
-  private pool: Body[] | null = null;
-  private counts: Float64Array | null = null;
-  constructor(
-    readonly format: Format,
-    layout: Layout,
-  ) {
-    this.scratch = new Scratch(layout, undefined, HEAD_ROOM);
-  }
-
-  get start(): number {
-    return this.scratch.bodyStart;
-  }
-
-  /** The write's callback: counted as served, and the buffer back in its pool, only after a clean write. */
-  readonly sent = (err?: Error | null): void => {
-    const pool = this.pool;
-    const counts = this.counts;
-    this.pool = this.counts = null;
-    if (err || pool === null || counts === null) return;
-    counts[C.Scrapes]!++;
-    counts[C.Bytes]! += this.length;
-    if (pool.length < MAX_POOLED) pool.push(this);
-  };
-
-  /** Arms `sent` for one write. */
-  arm(pool: Body[], counts: Float64Array): void {
-    this.pool = pool;
-    this.counts = counts;
-  }
-}
 
 export interface ExporterServiceOptions {
   profile: ResolvedProfile;
@@ -111,12 +72,21 @@ export class ExporterService implements Service {
     if (id >= this.o.profile.exporters || !inShard(id, this.o.shard)) return this.notFound(conn, head.path(buf));
     const format = this.fixed ?? this.format(head, buf);
     const fault = this.faults.kindOf[id]! < 0 ? undefined : this.faults.kind(id);
-    if (fault === undefined) {
-      this.send(conn, this.render(id, format));
+    try {
+      if (fault === undefined) {
+        this.send(conn, this.render(id, format));
+        return true;
+      }
+      this.counts[C.Faults]!++;
+      return this.injectFault(fault, conn, id, format);
+    } catch (e) {
+      // A render that throws is this scrape's 500, counted and said, never the thread's end.
+      const message = (e as Error).message;
+      this.counts[C.Errors]!++;
+      this.o.onError?.(message);
+      if (!conn.socket.destroyed) conn.respond(500, 'text/plain; charset=utf-8', `render failed: ${message}\n`);
       return true;
     }
-    this.counts[C.Faults]!++;
-    return this.injectFault(fault, conn, id, format);
   }
 
   private format(head: RequestHead, buf: Buffer): Format {
