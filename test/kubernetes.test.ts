@@ -144,6 +144,11 @@ describe('deploy/kubernetes: the manifests', () => {
     const argv = podArgv(sts, 0);
     assert.deepEqual(argv.slice(0, 2), ['/app/dist/src/cli.js', 'fleet']);
     assert.equal(option(argv, '--port'), String(http.containerPort));
+    // Serving thread k listens on --port + 1 + k, and /sd sends the scrapers there: each is a
+    // declared container port.
+    const threads = Number(option(argv, '--threads'));
+    assert.ok(threads >= 1, 'the pods say how many serving threads (their ports depend on it)');
+    for (let k = 0; k < threads; k++) assert.ok(fleet.ports!.some((p) => p.containerPort === http.containerPort + 1 + k), `serving thread ${k}'s port ${http.containerPort + 1 + k} is declared`);
     assert.equal(option(argv, '--listen'), '0.0.0.0');
     assert.equal(option(argv, '--advertise'), '10.0.0.1', 'targets carry the pod IP');
     // The profile: the ConfigMap's key, mounted where the command reads it.
@@ -215,12 +220,15 @@ describe('deploy/kubernetes: the manifests', () => {
         });
         assert.match(out, new RegExp(`shard ${ordinal}/3: 33[34] of 1000 exporters`));
         const port = /:(\d+)\/sd/.exec(out)![1];
+        // The serving threads' ports, from the ready line (`1 serving thread (port 40001)`).
+        const serving = /serving threads? \(ports? ([\d, ]+)\)/.exec(out)![1]!.split(', ');
+        assert.equal(serving.length, Number(option(local, '--threads')));
         const s = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as FleetStats;
         stats.push(s);
         const sd = (await (await fetch(`http://127.0.0.1:${port}/sd`)).json()) as TargetGroup[];
         assert.equal(sd.length, s.exporters);
-        assert.ok(sd.every((g) => g.targets[0] === `10.0.0.${ordinal + 1}:${port}` && Number(g.labels.exporter) % 3 === ordinal));
-        assert.equal((await fetch(`http://127.0.0.1:${port}/exporters/${ordinal}/metrics`)).status, 200);
+        assert.ok(sd.every((g, i) => g.targets[0] === `10.0.0.${ordinal + 1}:${serving[i % serving.length]}` && Number(g.labels.exporter) % 3 === ordinal));
+        assert.equal((await fetch(`http://127.0.0.1:${serving[0]}/exporters/${ordinal}/metrics`)).status, 200);
       }
       assert.equal(checkCoverage(stats.map((s) => s.shard!)), null);
       assert.equal(new Set(stats.map((s) => s.profile.digest)).size, 1);
@@ -307,7 +315,7 @@ describe('Containerfile', () => {
     assert.ok(!['root', '0'].includes(user[0]!));
     assert.match(text, /^WORKDIR \/app$/m);
     assert.match(text, /^COPY --from=build \/src\/dist\/src \.\/dist\/src$/m);
-    assert.match(text, /^COPY --from=build \/src\/dist\/workers \.\/dist\/workers$/m, 'the render threads load dist/workers/exporter.js');
+    assert.match(text, /^COPY --from=build \/src\/dist\/workers \.\/dist\/workers$/m, 'the serving threads load dist/workers/server.js');
     assert.equal(podArgv(sts, 0)[0], '/app/dist/src/cli.js');
     // The build stage copies what tsconfig.json compiles.
     const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
