@@ -147,10 +147,16 @@ describe('the fleet HTTP server against hostile clients', () => {
     const { server, counts } = await tightServer({}, 2000);
     const sockets: Socket[] = [];
     try {
-      for (let i = 0; i < 2100; i++) {
-        const s = connect(server.port, '127.0.0.1');
-        s.on('error', () => {});
-        sockets.push(s);
+      // In batches, each connected before the next (a burst past the listen backlog waits on SYN retries).
+      for (let b = 0; b < 21; b++) {
+        const batch: Promise<void>[] = [];
+        for (let i = 0; i < 100; i++) {
+          const s = connect(server.port, '127.0.0.1');
+          s.on('error', () => {});
+          sockets.push(s);
+          batch.push(new Promise<void>((r) => (s.once('connect', () => r()), s.once('close', () => r()))));
+        }
+        await Promise.all(batch);
       }
       const until = Date.now() + 10_000;
       while (counts[C.Open]! + counts[C.Refused]! < 2100 && Date.now() < until) await sleep(50);

@@ -153,7 +153,7 @@ describe('run --fleet: a shard\'s /sd may only send the engine to the shard\'s o
   it('accepted with --allow-target-hosts 127.0.0.2, and only with that host', async () => {
     const remote = await connectFleet({ fleet: shard.url, allowTargetHosts: '127.0.0.2' });
     assert.equal(remote.groups.length, 20);
-    assert.ok(remote.groups.every((g) => g.targets[0] === `127.0.0.2:${fleet.port}`));
+    assert.ok(remote.groups.every((g) => g.targets[0] === `127.0.0.2:${fleet.ports[0]}`));
     // Another host allowed is not this one.
     await assert.rejects(connectFleet({ fleet: shard.url, allowTargetHosts: '127.0.0.3' }), /its \/sd lists a target on 127\.0\.0\.2/);
   });
