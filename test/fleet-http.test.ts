@@ -9,6 +9,7 @@ import { ExporterService } from '../src/fleet/exporter-service.js';
 import { serve } from '../src/fleet/http-server.js';
 import { C, SlotCounters, sharedCounters } from '../src/fleet/thread-counters.js';
 import { runCli } from './helpers/tools.js';
+import { readFleetStats } from '../src/protocol/fleet-stats.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const PROM_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
@@ -203,6 +204,9 @@ describe('the fleet on its threads', () => {
         assert.ok(t.lastSecond && t.lastSecond.cpuCores >= 0 && t.lastSecond.utilization !== null && t.lastSecond.utilization >= 0 && t.lastSecond.utilization <= 1);
       }
       assert.equal(stats.totals.scrapes, 20);
+      // What a coordinator reading this fleet as a shard accepts: the per-thread figures pass its schema.
+      const read = readFleetStats(JSON.parse(JSON.stringify(stats)));
+      assert.ok(read.ok, read.ok ? '' : read.why);
       // Other paths on a serving port: /healthz, and a 404 that says where the control paths are.
       assert.equal(await (await fetch(`http://127.0.0.1:${fleet.ports[1]}/healthz`)).text(), 'ok\n');
       const nf = await fetch(`http://127.0.0.1:${fleet.ports[1]}/stats`);
