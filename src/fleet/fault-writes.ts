@@ -49,8 +49,12 @@ export function sendMalformed(conn: Conn, body: Body, pool: Body[], counts: Floa
   s.uncork();
 }
 
-/** A head announcing the whole body, half of it, then the connection closed. */
+/**
+ * A head announcing the whole body, half of it, then the connection closed: its last response
+ * (a request pipelined behind it is never answered, or its bytes would complete the half body).
+ */
 export function sendReset(conn: Conn, body: Body): void {
+  conn.endAfter();
   const b = body.scratch.buf;
   const from = writeHeadBefore(b, body.start, body.format, body.length, false);
   const s = conn.socket;

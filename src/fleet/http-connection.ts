@@ -55,6 +55,12 @@ export class Conn {
   /** Inside Service.serve, and whether it called done() before returning (an answer that ended at once). */
   private serving = false;
   private endedEarly = false;
+  /**
+   * The connection answers nothing more: a response that closes it was written (Connection:
+   * close, a refusal) or a fault cut it. What the client sends after is read and dropped, so
+   * nothing is written after the end and its FIN is still seen.
+   */
+  private ending = false;
 
   constructor(
     readonly socket: Socket,
@@ -68,6 +74,7 @@ export class Conn {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.ending) return;
     this.lastActiveMs = Date.now();
     if (this.buf === null || this.off >= this.buf.length) {
       this.buf = chunk;
@@ -101,8 +108,7 @@ export class Conn {
       }
       this.partialSinceMs = 0;
       if (r === Parsed.Bad) {
-        this.buf = null;
-        this.closeAfter = true;
+        this.endAfter();
         this.headOnly = false;
         this.respond(head.status, ERROR_TYPE, `${head.status} ${STATUS_CODES[head.status] ?? ''}: ${head.reason}\n`, head.status === 405 ? 'Allow: GET, HEAD\r\n' : '');
         return;
@@ -114,19 +120,30 @@ export class Conn {
       this.endedEarly = false;
       const answered = this.service.serve(this, head, buf);
       this.serving = false;
+      if (this.closeAfter) this.endAfter(); // asked to close: whatever it sent after is not answered
       if (!answered && !this.endedEarly) {
         this.busy = true;
-        s.pause();
+        if (!this.ending) s.pause();
         return;
       }
-      if (this.closeAfter) {
-        this.buf = null; // asked to close: whatever it sent after is not answered
-        return;
-      }
+      if (this.ending) return;
     }
   }
 
+  /**
+   * This response is the connection's last: nothing after it is read as a request. Reading
+   * goes on (what arrives is dropped) so the client's FIN closes the socket.
+   */
+  endAfter(): void {
+    this.closeAfter = true;
+    this.ending = true;
+    this.buf = null;
+    this.partialSinceMs = 0;
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
   private waitForDrain(): void {
+    if (this.ending) return;
     this.socket.pause();
     if (this.waitingDrain) return;
     this.waitingDrain = true;
