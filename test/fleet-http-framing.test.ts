@@ -175,4 +175,18 @@ describe('the fleet keeps responses framed around its faulty exporters', () => {
       await server.close();
     }
   });
+
+  it('an HTTP/1.0 client that half-closes after its request still gets a slow exporter\'s whole answer', { timeout: 10_000 }, async () => {
+    const { server, of } = await faultServer();
+    try {
+      const s = await open(server.port);
+      const done = readAll(s);
+      s.end(`GET /exporters/${of('slow')}/metrics HTTP/1.0\r\n\r\n`);
+      const { bytes, closed } = await done;
+      assert.ok(closed);
+      assert.deepEqual(frame(bytes, [false]).statuses, [200], bytes.toString('latin1', 0, 80));
+    } finally {
+      await server.close();
+    }
+  });
 });

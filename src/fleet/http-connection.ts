@@ -61,6 +61,8 @@ export class Conn {
    * nothing is written after the end and its FIN is still seen.
    */
   private ending = false;
+  /** The client has ended its side (half-close): what it sent is answered, then the socket ends. */
+  private peerEnded = false;
 
   constructor(
     readonly socket: Socket,
@@ -71,6 +73,12 @@ export class Conn {
     this.lastActiveMs = Date.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {});
+    // The server allows half-open sockets: a client that ends its side after its request
+    // (HTTP/1.0 tools, nc) is still answered, also when the answer comes later (slow, /metrics).
+    socket.on('end', () => {
+      this.peerEnded = true;
+      if (!this.busy && !this.ending) this.drive();
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -96,11 +104,18 @@ export class Conn {
       if (buf === null || this.off >= buf.length) {
         this.buf = null;
         this.partialSinceMs = 0;
-        if (s.isPaused()) s.resume();
+        if (this.peerEnded) s.end();
+        else if (s.isPaused()) s.resume();
         return;
       }
       const head = this.head;
       const r = head.parse(buf, this.off, buf.length);
+      if (r === Parsed.Incomplete && this.peerEnded) {
+        // A head the client will never finish.
+        this.buf = null;
+        s.end();
+        return;
+      }
       if (r === Parsed.Incomplete) {
         if (this.partialSinceMs === 0) this.partialSinceMs = Date.now();
         if (s.isPaused()) s.resume();
@@ -120,13 +135,16 @@ export class Conn {
       this.endedEarly = false;
       const answered = this.service.serve(this, head, buf);
       this.serving = false;
-      if (this.closeAfter) this.endAfter(); // asked to close: whatever it sent after is not answered
       if (!answered && !this.endedEarly) {
+        // Paused until done(), even when it is the last: a client's FIN read now would end
+        // the socket before the answer is written (Node ends a socket whose reader ended).
         this.busy = true;
-        if (!this.ending) s.pause();
+        s.pause();
+        if (this.closeAfter) this.ending = true;
         return;
       }
-      if (this.ending) return;
+      // Asked to close: whatever it sent after is not answered.
+      if (this.closeAfter || this.ending) return this.endAfter();
     }
   }
 
@@ -139,7 +157,7 @@ export class Conn {
     this.ending = true;
     this.buf = null;
     this.partialSinceMs = 0;
-    if (this.socket.isPaused()) this.socket.resume();
+    if (!this.busy && this.socket.isPaused()) this.socket.resume();
   }
 
   private waitForDrain(): void {
@@ -161,7 +179,7 @@ export class Conn {
     }
     if (!this.busy) return;
     this.busy = false;
-    if (this.closeAfter) return;
+    if (this.ending) return this.endAfter();
     this.drive();
   }
 
