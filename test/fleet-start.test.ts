@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { loadProfile } from '../src/profile/load.js';
 import { startFleet } from '../src/fleet/fleet.js';
 import { PortInUseError } from '../src/common/errors.js';
@@ -60,4 +60,52 @@ test('a serving port already in use (P+1+k) is PortInUseError naming that port, 
     assert.ok(named, r.stderr);
     return Number(named[1]) !== taken ? 'again' : undefined;
   });
+});
+
+/** One GET with Connection: close: the status and the body ('' when the connection failed). */
+function getOnce(port: number, path: string): Promise<{ status: number; body: string } | null> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => s.write(`GET ${path} HTTP/1.1\r\nConnection: close\r\n\r\n`));
+    let t = '';
+    s.on('data', (d: Buffer) => (t += d.toString('latin1')));
+    s.on('error', () => {});
+    s.on('close', () => {
+      const m = /^HTTP\/1\.1 (\d{3}) /.exec(t);
+      resolve(m ? { status: Number(m[1]), body: t.slice(t.indexOf('\r\n\r\n') + 4) } : null);
+    });
+  });
+}
+
+test('the main port while the serving threads start: /stats, /sd and /metrics are 503 "starting", never a crash or an empty /sd', { timeout: 60_000 }, async () => {
+  const probe = (await listen(0))!;
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  const early: { path: string; status: number; body: string }[] = [];
+  let started = false;
+  const poll = (async () => {
+    while (!started) {
+      for (const path of ['/stats', '/sd', '/metrics']) {
+        const r = await getOnce(port, path);
+        if (r && !started) early.push({ path, ...r });
+      }
+    }
+  })();
+  const fleet = await startFleet({ profile: loadProfile('smoke'), threads: 2, port });
+  started = true;
+  await poll;
+  try {
+    assert.ok(early.length > 0, 'no request reached the main port before the fleet was ready');
+    for (const e of early) {
+      if (e.status === 503) assert.match(e.body, /starting/, e.path);
+      else {
+        assert.equal(e.status, 200, `${e.path}: ${e.body}`);
+        assert.ok(e.body.length > 0, `${e.path} answered 200 with an empty body`);
+      }
+    }
+    const sd = await getOnce(port, '/sd');
+    assert.equal(sd?.status, 200);
+    assert.equal(JSON.parse(sd!.body).length, 20);
+  } finally {
+    await fleet.close();
+  }
 });

@@ -128,6 +128,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     where: `${where}; also /sd, /stats, /profile, /metrics, /healthz`,
     onError: (message) => (lastError = message),
     control: controlRoutes({
+      ready: () => meter !== undefined,
       sdBody: () => sdBody,
       stats: () => meter!.stats(),
       profile: () => wire,
