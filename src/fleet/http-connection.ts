@@ -136,8 +136,8 @@ export class Conn {
       const answered = this.service.serve(this, head, buf);
       this.serving = false;
       if (!answered && !this.endedEarly) {
-        // Paused until done(), even when it is the last: a client's FIN read now would end
-        // the socket before the answer is written (Node ends a socket whose reader ended).
+        // Paused until done(), even when it is the last answer: what the client sends
+        // meanwhile (more requests, its FIN) is read once this one is out.
         this.busy = true;
         s.pause();
         if (this.closeAfter) this.ending = true;
