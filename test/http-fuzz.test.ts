@@ -4,9 +4,11 @@ import { connect } from 'node:net';
 import { loadProfile } from '../src/profile/load.js';
 import { startFleet } from '../src/fleet/fleet.js';
 import { prng } from './fixtures/parse-helpers.js';
+import { readFleetStats } from '../src/protocol/fleet-stats.js';
 
 /**
- * Deterministic fuzzing of the fleet's HTTP front: valid requests, mutated ones (bytes flipped,
+ * Deterministic fuzzing of the fleet's HTTP front, its main port and its serving threads' ports
+ * (where the scrapes go) alike: valid requests, mutated ones (bytes flipped,
  * CR/LF and NULs inserted, lines cut or repeated, huge headers, pipelines of both), sent on raw
  * sockets that read or never read and close early. The fleet must not crash, must not hang
  * (every case ends within its deadline), must keep serving, and its memory must stay bounded.
@@ -74,8 +76,10 @@ function send(port: number, bytes: Buffer, read: boolean, deadlineMs: number): P
   });
 }
 
-test(`fleet HTTP front: ${CASES} random and mutated requests, no crash, no hang, memory bounded, still serving`, { timeout: 600_000 }, async () => {
-  const fleet = await startFleet({ profile: loadProfile('smoke'), threads: 1 });
+test(`fleet HTTP front: ${CASES} random and mutated requests on the main and serving ports, no crash, no hang, memory bounded, still serving`, { timeout: 600_000 }, async () => {
+  const fleet = await startFleet({ profile: loadProfile('smoke'), threads: 2 });
+  const ports = [fleet.port, ...fleet.ports];
+  const sent = ports.map(() => 0);
   try {
     const rnd = prng(0x5eed);
     const rss0 = process.memoryUsage().rss;
@@ -86,14 +90,23 @@ test(`fleet HTTP front: ${CASES} random and mutated requests, no crash, no hang,
       for (let j = 0; j < 16 && i + j < CASES; j++) {
         const seed = SEEDS[Math.floor(rnd() * SEEDS.length)]!;
         const bytes = rnd() < 0.15 ? seed : mutate(seed, rnd);
-        batch.push(send(fleet.port, bytes, rnd() < 0.8, 800));
+        const p = Math.floor(rnd() * ports.length);
+        sent[p]!++;
+        batch.push(send(ports[p]!, bytes, rnd() < 0.8, 800));
       }
       for (const r of await Promise.all(batch)) if (r === 'closed') closed++;
     }
     const grew = process.memoryUsage().rss - rss0;
-    const r = await fetch(`${fleet.url}/exporters/4/metrics`);
-    assert.equal(r.status, 200);
-    assert.ok((await r.text()).includes('smoke_events_total'));
+    assert.ok(sent.every((n) => n > 0), `cases per port: ${sent.join(', ')}`);
+    // Every port still serves: the main one and each serving thread's (exporter 4 on each).
+    for (const port of ports) {
+      const r = await fetch(`http://127.0.0.1:${port}/exporters/4/metrics`);
+      assert.equal(r.status, 200, `port ${port}`);
+      assert.ok((await r.text()).includes('smoke_events_total'), `port ${port}`);
+    }
+    // And /stats is still one a coordinator takes (integers where the schema says so).
+    const stats = readFleetStats(await (await fetch(`${fleet.url}/stats`)).json());
+    assert.ok(stats.ok, stats.ok ? '' : stats.why);
     assert.ok(grew < 200 * 2 ** 20, `RSS grew ${(grew / 2 ** 20).toFixed(0)} MiB`);
     // Ending its request (half-close) makes the server answer and close: most cases end so.
     assert.ok(closed > CASES / 2, `${closed} of ${CASES} closed by the server`);

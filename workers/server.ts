@@ -14,7 +14,12 @@ import type { ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve
  */
 const data = workerData as ServerWorkerData;
 
-export default async function serveTask(task: ServeTask): Promise<void> {
+/**
+ * Resolves with the error reply when the thread cannot listen (the task's result arrives
+ * before or after the port's message: the main thread takes whichever comes first), else
+ * with nothing once stopped.
+ */
+export default async function serveTask(task: ServeTask): Promise<ServeReply | undefined> {
   const counts = new SlotCounters(task.counters, task.slot).f;
   const reply = (m: ServeReply): void => task.control.postMessage(m);
   const service = new ExporterService({
@@ -34,9 +39,10 @@ export default async function serveTask(task: ServeTask): Promise<void> {
   try {
     server = await serve({ host: task.host, port: task.port, service, counts, limits: task.limits, maxConnections: task.maxConnections });
   } catch (e) {
-    reply({ type: 'error', code: (e as NodeJS.ErrnoException).code, message: (e as Error).message });
+    const error: ServeReply = { type: 'error', code: (e as NodeJS.ErrnoException).code, message: (e as Error).message };
+    reply(error);
     task.control.close();
-    return;
+    return error;
   }
   counts[C.Port] = server.port;
   counts[C.ThreadId] = threadId;
@@ -60,4 +66,5 @@ export default async function serveTask(task: ServeTask): Promise<void> {
   clearInterval(timer);
   await server.close();
   task.control.close();
+  return undefined;
 }

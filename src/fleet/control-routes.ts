@@ -3,6 +3,8 @@ import type { Conn } from './http-connection.js';
 
 /** What the fleet's main port answers besides exporters: its own state, for people and coordinators. */
 export interface ControlSources {
+  /** False while the serving threads start: /sd, /stats and /metrics are not known yet. */
+  ready: () => boolean;
   sdBody: () => Buffer;
   stats: () => unknown;
   profile: () => unknown;
@@ -15,6 +17,11 @@ export interface ControlSources {
  */
 export function controlRoutes(src: ControlSources): (path: string, conn: Conn) => boolean | undefined {
   return (path, conn) => {
+    if (!src.ready() && (path === '/sd' || path === '/sd/' || path === '/stats' || path === '/metrics')) {
+      // Not a 200 with an empty target list or stats from nothing: a reader tries again.
+      conn.respond(503, 'text/plain', 'the fleet is starting: its serving threads are not all listening yet\n', 'Retry-After: 1\r\n');
+      return true;
+    }
     switch (path) {
       case '/healthz':
         conn.respond(200, 'text/plain', 'ok\n');

@@ -6,6 +6,8 @@ import { headBytes, writeHeadBefore } from './body-head.js';
  * How a faulty exporter answers once its body is rendered (see faults.ts). The ones that end
  * with a whole response (truncated, malformed) count as served and give their buffer back
  * after a clean write; reset and oversized never do (the buffer is left to the collector).
+ * A HEAD request gets the head the fault's GET would (its Content-Length) and no body: a body
+ * after it would be read as the next response on a keep-alive connection.
  */
 
 /** The middle line of body [s, e): its [start, end), end past its newline. */
@@ -29,7 +31,7 @@ export function sendTruncated(conn: Conn, body: Body, pool: Body[], counts: Floa
   const from = writeHeadBefore(b, body.start, body.format, cut, conn.closeAfter);
   body.length = cut;
   body.arm(pool, counts);
-  conn.write(new Uint8Array(b.buffer, from, body.start + cut - from), body.sent);
+  conn.write(new Uint8Array(b.buffer, from, (conn.headOnly ? body.start : body.start + cut) - from), body.sent);
 }
 
 const GARBAGE = Buffer.from('promsoak_injected_fault{{{ not a sample\n');
@@ -40,17 +42,22 @@ export function sendMalformed(conn: Conn, body: Body, pool: Body[], counts: Floa
   const end = body.start + body.length;
   const [mid] = middleLine(b, body.start, end);
   const from = writeHeadBefore(b, body.start, body.format, body.length + GARBAGE.length, conn.closeAfter);
+  body.arm(pool, counts);
+  if (conn.headOnly) return conn.write(new Uint8Array(b.buffer, from, body.start - from), body.sent);
   const s = conn.socket;
   s.cork();
   s.write(new Uint8Array(b.buffer, from, mid - from));
   s.write(GARBAGE);
-  body.arm(pool, counts);
   conn.write(new Uint8Array(b.buffer, mid, end - mid), body.sent);
   s.uncork();
 }
 
-/** A head announcing the whole body, half of it, then the connection closed. */
+/**
+ * A head announcing the whole body, half of it, then the connection closed: its last response
+ * (a request pipelined behind it is never answered, or its bytes would complete the half body).
+ */
 export function sendReset(conn: Conn, body: Body): void {
+  conn.endAfter();
   const b = body.scratch.buf;
   const from = writeHeadBefore(b, body.start, body.format, body.length, false);
   const s = conn.socket;
@@ -68,6 +75,10 @@ export function sendOversized(conn: Conn, body: Body, bytes: number): boolean {
   const s = conn.socket;
   const total = Math.max(bytes, body.length);
   const b = body.scratch.buf;
+  if (conn.headOnly) {
+    conn.write(headBytes(body.format, total, conn.closeAfter));
+    return true;
+  }
   s.cork();
   s.write(headBytes(body.format, total, conn.closeAfter));
   s.write(new Uint8Array(b.buffer, body.start, body.length));

@@ -128,6 +128,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     where: `${where}; also /sd, /stats, /profile, /metrics, /healthz`,
     onError: (message) => (lastError = message),
     control: controlRoutes({
+      ready: () => meter !== undefined,
       sdBody: () => sdBody,
       stats: () => meter!.stats(),
       profile: () => wire,
@@ -184,9 +185,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       control: port2,
     };
     const reply = new Promise<ServeReply>((resolve) => port1.once('message', resolve));
-    const run = pool.run(task, { transferList: [port2] }) as Promise<void>;
-    running.push(run.catch(() => {}));
-    const r = await Promise.race([reply, run.then((): ServeReply => ({ type: 'error', message: 'the serving thread ended before it was ready' }))]);
+    const run = pool.run(task, { transferList: [port2] }) as Promise<ServeReply | undefined>;
+    running.push(run.then(() => {}, () => {}));
+    // A thread that cannot listen says why in its task's result too: that may come before its message.
+    const ended = run.then(
+      (r): ServeReply => r ?? { type: 'error', message: 'the serving thread ended before it was ready' },
+      (e: Error): ServeReply => ({ type: 'error', message: `the serving thread failed before it was ready: ${e.message}` }),
+    );
+    const r = await Promise.race([reply, ended]);
     if (r.type !== 'ready') {
       const err = Object.assign(new Error(r.type === 'error' ? r.message : 'serving thread failed'), { code: r.type === 'error' ? r.code : undefined });
       return fail(err, want);

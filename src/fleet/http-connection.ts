@@ -55,6 +55,14 @@ export class Conn {
   /** Inside Service.serve, and whether it called done() before returning (an answer that ended at once). */
   private serving = false;
   private endedEarly = false;
+  /**
+   * The connection answers nothing more: a response that closes it was written (Connection:
+   * close, a refusal) or a fault cut it. What the client sends after is read and dropped, so
+   * nothing is written after the end and its FIN is still seen.
+   */
+  private ending = false;
+  /** The client has ended its side (half-close): what it sent is answered, then the socket ends. */
+  private peerEnded = false;
 
   constructor(
     readonly socket: Socket,
@@ -65,9 +73,16 @@ export class Conn {
     this.lastActiveMs = Date.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => {});
+    // The server allows half-open sockets: a client that ends its side after its request
+    // (HTTP/1.0 tools, nc) is still answered, also when the answer comes later (slow, /metrics).
+    socket.on('end', () => {
+      this.peerEnded = true;
+      if (!this.busy && !this.ending) this.drive();
+    });
   }
 
   private onData(chunk: Buffer): void {
+    if (this.ending) return;
     this.lastActiveMs = Date.now();
     if (this.buf === null || this.off >= this.buf.length) {
       this.buf = chunk;
@@ -89,11 +104,18 @@ export class Conn {
       if (buf === null || this.off >= buf.length) {
         this.buf = null;
         this.partialSinceMs = 0;
-        if (s.isPaused()) s.resume();
+        if (this.peerEnded) s.end();
+        else if (s.isPaused()) s.resume();
         return;
       }
       const head = this.head;
       const r = head.parse(buf, this.off, buf.length);
+      if (r === Parsed.Incomplete && this.peerEnded) {
+        // A head the client will never finish.
+        this.buf = null;
+        s.end();
+        return;
+      }
       if (r === Parsed.Incomplete) {
         if (this.partialSinceMs === 0) this.partialSinceMs = Date.now();
         if (s.isPaused()) s.resume();
@@ -101,8 +123,7 @@ export class Conn {
       }
       this.partialSinceMs = 0;
       if (r === Parsed.Bad) {
-        this.buf = null;
-        this.closeAfter = true;
+        this.endAfter();
         this.headOnly = false;
         this.respond(head.status, ERROR_TYPE, `${head.status} ${STATUS_CODES[head.status] ?? ''}: ${head.reason}\n`, head.status === 405 ? 'Allow: GET, HEAD\r\n' : '');
         return;
@@ -115,18 +136,32 @@ export class Conn {
       const answered = this.service.serve(this, head, buf);
       this.serving = false;
       if (!answered && !this.endedEarly) {
+        // Paused until done(), even when it is the last answer: what the client sends
+        // meanwhile (more requests, its FIN) is read once this one is out.
         this.busy = true;
         s.pause();
+        if (this.closeAfter) this.ending = true;
         return;
       }
-      if (this.closeAfter) {
-        this.buf = null; // asked to close: whatever it sent after is not answered
-        return;
-      }
+      // Asked to close: whatever it sent after is not answered.
+      if (this.closeAfter || this.ending) return this.endAfter();
     }
   }
 
+  /**
+   * This response is the connection's last: nothing after it is read as a request. Reading
+   * goes on (what arrives is dropped) so the client's FIN closes the socket.
+   */
+  endAfter(): void {
+    this.closeAfter = true;
+    this.ending = true;
+    this.buf = null;
+    this.partialSinceMs = 0;
+    if (!this.busy && this.socket.isPaused()) this.socket.resume();
+  }
+
   private waitForDrain(): void {
+    if (this.ending) return;
     this.socket.pause();
     if (this.waitingDrain) return;
     this.waitingDrain = true;
@@ -144,7 +179,7 @@ export class Conn {
     }
     if (!this.busy) return;
     this.busy = false;
-    if (this.closeAfter) return;
+    if (this.ending) return this.endAfter();
     this.drive();
   }
 

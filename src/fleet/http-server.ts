@@ -41,7 +41,8 @@ export async function serve(o: ServeOptions): Promise<LeanServer> {
   const onCut = (): void => {
     counts[C.Cut]!++;
   };
-  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+  // allowHalfOpen: a client's FIN does not end the socket before what it asked is answered (http-connection.ts).
+  const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
     const conn = new Conn(socket, head, o.service, onCut);
     conns.add(conn);
     counts[C.Open] = conns.size;

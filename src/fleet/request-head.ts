@@ -40,6 +40,14 @@ const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
 const CLOSE = Buffer.from('close');
 const KEEP_ALIVE = Buffer.from('keep-alive');
 
+/** Bytes a header name may hold (RFC 9110 tchar): anything else, white space before the colon included, is a 400. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+/** Bytes a header value may hold: HTAB, SP, visible ASCII and obs-text; never NUL, a bare CR or another control. */
+const VCHAR = new Uint8Array(256);
+for (let c = 0x20; c < 0x100; c++) VCHAR[c] = c === 0x7f ? 0 : 1;
+VCHAR[0x09] = 1;
+
 /** One request head; reused for every request of a thread (fields overwritten by each parse). */
 export class RequestHead {
   /** Past the blank line that ends the head: where the next request starts. */
@@ -87,6 +95,7 @@ export class RequestHead {
     const minor = b[sp2 + 8];
     if (minor !== 0x30 && minor !== 0x31) return this.bad(505, 'only HTTP/1.0 and HTTP/1.1 are served');
     let keepAlive = minor === 0x31;
+    for (let i = t; i < sp2; i++) if (b[i]! <= SP || b[i] === 0x7f) return this.bad(400, 'a control byte in the request target');
     const q = b.indexOf(QUESTION, t);
     this.pathStart = t;
     this.pathEnd = q >= 0 && q < sp2 ? q : sp2;
@@ -98,6 +107,10 @@ export class RequestHead {
       if (eol < 0 || b[eol - 1] !== CR) return this.bad(400, 'malformed header line');
       const colon = b.indexOf(COLON, at);
       if (colon <= at || colon > eol) return this.bad(400, 'malformed header line');
+      // A folded line (leading white space), white space before the colon, any byte a token
+      // lacks: another reader may take the name differently (a Content-Length it hides).
+      for (let i = at; i < colon; i++) if (TCHAR[b[i]!] === 0) return this.bad(400, 'malformed header name');
+      for (let i = colon + 1; i < eol - 1; i++) if (VCHAR[b[i]!] === 0) return this.bad(400, 'a control byte in a header value');
       let vs = colon + 1;
       let ve = eol - 1;
       while (vs < ve && (b[vs] === SP || b[vs] === 0x09)) vs++;
