@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ExporterService } from '../src/fleet/exporter-service.js';
 import { serve } from '../src/fleet/http-server.js';
 import { C, SlotCounters } from '../src/fleet/thread-counters.js';
-import { threadStat } from '../src/fleet/thread-cpu.js';
+import { readThreadStat } from '../src/telemetry/thread-stat.js';
 import type { ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
 
 /**
@@ -47,10 +47,10 @@ export default async function serveTask(task: ServeTask): Promise<ServeReply | u
   counts[C.Port] = server.port;
   counts[C.ThreadId] = threadId;
   const sample = (): void => {
-    const cpu = threadStat();
+    const cpu = readThreadStat();
     if (cpu) {
       counts[C.Tid] = cpu.tid;
-      counts[C.CpuSeconds] = cpu.seconds;
+      counts[C.CpuSeconds] = cpu.cpuSeconds;
     }
     const elu = performance.eventLoopUtilization();
     counts[C.EluActiveMs] = elu.active;

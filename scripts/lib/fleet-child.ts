@@ -1,11 +1,9 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { readFleetStats, type FleetStats } from '../../src/protocol/fleet-stats.js';
 import type { BenchChildren, Child } from './bench-children.js';
 
-/** The built CLI (this file is dist/scripts/lib/fleet-child.js). */
-const CLI = join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'cli.js');
+import { CLI } from './shard-process.js';
 
 /**
  * `promsoak fleet <profile> … --port 0 --out <dir>` as a user runs it, driven only through what

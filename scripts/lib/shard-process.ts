@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (this file is dist/scripts/lib/shard-process.js). */
-const CLI = join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'cli.js');
+export const CLI = join(fileURLToPath(import.meta.url), '..', '..', '..', 'src', 'cli.js');
 
 export interface ShardProcess {
   /** Its base URL, from its ready line (what `run --fleet` takes). */

@@ -3,7 +3,7 @@ import { makeOutDir } from '../common/out-dir.js';
 import { checkSize } from '../fleet/capacity.js';
 import { port, positiveInt, seconds } from '../common/options.js';
 import { loadProfile } from '../profile/load.js';
-import { defaultThreads, MAX_RENDER_THREADS, startFleet, type Fleet } from '../fleet/fleet.js';
+import { defaultThreads, MAX_SERVING_THREADS, startFleet, type Fleet } from '../fleet/fleet.js';
 import { describeIds, parseShard } from '../fleet/shard.js';
 import { isIP } from 'node:net';
 import { visible } from '../common/terminal-text.js';
@@ -34,7 +34,7 @@ export const DEFAULT_LISTEN = '127.0.0.1';
 /** `promsoak fleet`: serve the exporter fleet until SIGINT/SIGTERM (or --duration). */
 export async function fleetCommand(o: FleetCommandOptions, log: (line: string) => void): Promise<void> {
   const profile = loadProfile(o.profile);
-  positiveInt('--threads', o.threads, MAX_RENDER_THREADS);
+  positiveInt('--threads', o.threads, MAX_SERVING_THREADS);
   checkThreads(o.threads);
   seconds('--duration', o.duration);
   seconds('--stall-seconds', o.stallSeconds);

@@ -85,7 +85,7 @@ export interface Fleet {
  * The most serving threads `--threads` takes: each is a V8 isolate of its own (~10 MiB before
  * it serves anything); `promsoak fleet` refuses more than the cores it may use.
  */
-export const MAX_RENDER_THREADS = 256;
+export const MAX_SERVING_THREADS = 256;
 
 /** Serving threads by default: one per core the process may use. */
 export function defaultThreads(): number {
@@ -251,37 +251,24 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   };
 }
 
+/** Which shared count each of the fleet's counters sums (thread-counters.ts). */
+const COUNTERS: [Exclude<keyof FleetCounters, 'lastError'>, C][] = [
+  ['scrapes', C.Scrapes],
+  ['bytes', C.Bytes],
+  ['renderNs', C.RenderNs],
+  ['errors', C.Errors],
+  ['notFound', C.NotFound],
+  ['reused', C.Reused],
+  ['faults', C.Faults],
+  ['connectionsCut', C.Cut],
+];
+
 /** The fleet's counts as one object: each a sum over the serving threads' slots, read when asked. */
 function countersView(shared: SharedArrayBuffer, lastError: () => string | undefined): FleetCounters {
-  return {
-    get scrapes() {
-      return total(shared, C.Scrapes);
-    },
-    get bytes() {
-      return total(shared, C.Bytes);
-    },
-    get renderNs() {
-      return total(shared, C.RenderNs);
-    },
-    get errors() {
-      return total(shared, C.Errors);
-    },
-    get notFound() {
-      return total(shared, C.NotFound);
-    },
-    get reused() {
-      return total(shared, C.Reused);
-    },
-    get faults() {
-      return total(shared, C.Faults);
-    },
-    get connectionsCut() {
-      return total(shared, C.Cut);
-    },
-    get lastError() {
-      return lastError();
-    },
-  } as FleetCounters;
+  const view = {} as FleetCounters;
+  for (const [name, c] of COUNTERS) Object.defineProperty(view, name, { get: () => total(shared, c), enumerable: true });
+  Object.defineProperty(view, 'lastError', { get: lastError, enumerable: true });
+  return view;
 }
 
 export { exporterPath, inShard };

@@ -1,7 +1,7 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { C, slotValue } from './thread-counters.js';
-import { threadStat } from './thread-cpu.js';
+import { readThreadStat } from '../telemetry/thread-stat.js';
 import type { FleetThread } from '../protocol/fleet-stats.js';
 
 /** A serving thread whose event loop is this busy over a second is saturated: requests wait in the kernel for it. */
@@ -87,7 +87,7 @@ export class ThreadMeter {
   private cpu(slot: number): number {
     const tid = slot === 0 ? process.pid : slotValue(this.shared, slot, C.Tid);
     if (!(tid > 0)) return 0;
-    return threadStat(`/proc/self/task/${tid}/stat`)?.seconds ?? slotValue(this.shared, slot, C.CpuSeconds);
+    return readThreadStat(`/proc/self/task/${tid}/stat`)?.cpuSeconds ?? slotValue(this.shared, slot, C.CpuSeconds);
   }
 }
 

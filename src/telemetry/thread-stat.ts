@@ -134,6 +134,20 @@ function parseStat(tid: number, stat: string): ThreadTimes | undefined {
   return { tid, name: stat.slice(stat.indexOf('(') + 1, close), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
 }
 
+/**
+ * One thread's times from its stat file: /proc/thread-self/stat for the calling thread (Node 20
+ * has no per-thread cpuUsage in a worker; process.threadCpuUsage came in 23.9), or
+ * /proc/<pid>/task/<tid>/stat for another; undefined where it cannot be read.
+ */
+export function readThreadStat(path = '/proc/thread-self/stat'): ThreadTimes | undefined {
+  try {
+    const stat = readFileSync(path, 'latin1');
+    return parseStat(Number(stat.slice(0, stat.indexOf(' '))), stat);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The calling thread's tid (works in worker threads too). */
 export function ownTid(): number | undefined {
   try {
