@@ -77,35 +77,48 @@ function getOnce(port: number, path: string): Promise<{ status: number; body: st
 }
 
 test('the main port while the serving threads start: /stats, /sd and /metrics are 503 "starting", never a crash or an empty /sd', { timeout: 60_000 }, async () => {
-  const probe = (await listen(0))!;
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((r) => probe.close(r));
-  const early: { path: string; status: number; body: string }[] = [];
-  let started = false;
-  const poll = (async () => {
-    while (!started) {
-      for (const path of ['/stats', '/sd', '/metrics']) {
-        const r = await getOnce(port, path);
-        if (r && !started) early.push({ path, ...r });
+  // The free port P found here, or P+1/P+2 (the serving threads'), may be taken by another
+  // process before the fleet binds them: then the case is tried again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const probe = (await listen(0))!;
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const early: { path: string; status: number; body: string }[] = [];
+    let started = false;
+    const poll = (async () => {
+      while (!started) {
+        for (const path of ['/stats', '/sd', '/metrics']) {
+          const r = await getOnce(port, path);
+          if (r && !started) early.push({ path, ...r });
+        }
       }
+    })();
+    let fleet: Awaited<ReturnType<typeof startFleet>>;
+    try {
+      fleet = await startFleet({ profile: loadProfile('smoke'), threads: 2, port });
+    } catch (e) {
+      if (e instanceof PortInUseError && attempt < 5) continue;
+      throw e;
+    } finally {
+      // Whatever startFleet did, the poll ends: a poll left running keeps this file's process alive.
+      started = true;
+      await poll;
     }
-  })();
-  const fleet = await startFleet({ profile: loadProfile('smoke'), threads: 2, port });
-  started = true;
-  await poll;
-  try {
-    assert.ok(early.length > 0, 'no request reached the main port before the fleet was ready');
-    for (const e of early) {
-      if (e.status === 503) assert.match(e.body, /starting/, e.path);
-      else {
-        assert.equal(e.status, 200, `${e.path}: ${e.body}`);
-        assert.ok(e.body.length > 0, `${e.path} answered 200 with an empty body`);
+    try {
+      assert.ok(early.length > 0, 'no request reached the main port before the fleet was ready');
+      for (const e of early) {
+        if (e.status === 503) assert.match(e.body, /starting/, e.path);
+        else {
+          assert.equal(e.status, 200, `${e.path}: ${e.body}`);
+          assert.ok(e.body.length > 0, `${e.path} answered 200 with an empty body`);
+        }
       }
+      const sd = await getOnce(port, '/sd');
+      assert.equal(sd?.status, 200);
+      assert.equal(JSON.parse(sd!.body).length, 20);
+    } finally {
+      await fleet.close();
     }
-    const sd = await getOnce(port, '/sd');
-    assert.equal(sd?.status, 200);
-    assert.equal(JSON.parse(sd!.body).length, 20);
-  } finally {
-    await fleet.close();
+    return;
   }
 });
