@@ -1,0 +1,228 @@
+/**
+ * Snappy's block format (what remote write sends: `Content-Encoding: snappy`, no framing), both
+ * ways, into buffers the caller reuses.
+ *
+ * Why hand-written and not the npm packages: a remote-write request is compressed once per
+ * batch in a serving thread, and the fleet's budget is a tenth of the system it loads.
+ * `snappy` (napi-rs) returns a fresh Buffer per call and crosses into native code; `snappyjs`
+ * allocates its output and a hash table per call. This compressor writes into the caller's
+ * buffer with one reused table, so a steady push allocates nothing per request; the benchmark
+ * (`npm run bench -- --only push`) measures the three on the same requests. The algorithm is
+ * Go's `github.com/golang/snappy` encodeBlock (what Prometheus itself uses), so the output
+ * compresses as well as Prometheus's own requests.
+ */
+
+const MAX_BLOCK = 65536;
+const MAX_TABLE = 1 << 14;
+const INPUT_MARGIN = 15;
+const MIN_NON_LITERAL_BLOCK = 1 + 1 + INPUT_MARGIN;
+
+/** The most bytes compressing `n` bytes can take (Go's MaxEncodedLen). */
+export function maxCompressedLength(n: number): number {
+  return 32 + n + Math.ceil(n / 6);
+}
+
+export class SnappyCompressor {
+  private readonly table = new Uint16Array(MAX_TABLE);
+
+  /** Compresses src[0, n) into out at 0 and returns the compressed length. `out` must hold maxCompressedLength(n). */
+  compress(src: Uint8Array, n: number, out: Uint8Array): number {
+    let d = writeUvarint(out, 0, n);
+    for (let p = 0; p < n; p += MAX_BLOCK) {
+      const end = Math.min(n, p + MAX_BLOCK);
+      d = end - p < MIN_NON_LITERAL_BLOCK ? emitLiteral(out, d, src, p, end) : this.block(src, p, end, out, d);
+    }
+    return d;
+  }
+
+  /** One block of at most 64 KiB: positions in the table are relative to its start. */
+  private block(src: Uint8Array, base: number, end: number, out: Uint8Array, d: number): number {
+    const len = end - base;
+    let shift = 32 - 8;
+    for (let size = 1 << 8; size < MAX_TABLE && size < len; size *= 2) shift--;
+    const table = this.table;
+    table.fill(0);
+    const sLimit = len - INPUT_MARGIN;
+    let nextEmit = 0;
+    let s = 1;
+    let nextHash = hash(load32(src, base + s), shift);
+    for (;;) {
+      let skip = 32;
+      let nextS = s;
+      let candidate = 0;
+      for (;;) {
+        s = nextS;
+        const step = skip >> 5;
+        nextS = s + step;
+        skip += step;
+        if (nextS > sLimit) return nextEmit < len ? emitLiteral(out, d, src, base + nextEmit, end) : d;
+        candidate = table[nextHash]!;
+        table[nextHash] = s;
+        nextHash = hash(load32(src, base + nextS), shift);
+        if (load32(src, base + s) === load32(src, base + candidate)) break;
+      }
+      d = emitLiteral(out, d, src, base + nextEmit, base + s);
+      for (;;) {
+        const start = s;
+        s += 4;
+        for (let i = candidate + 4; s < len && src[base + i] === src[base + s]; i++, s++);
+        d = emitCopy(out, d, start - candidate, s - start);
+        nextEmit = s;
+        if (s >= sLimit) return nextEmit < len ? emitLiteral(out, d, src, base + nextEmit, end) : d;
+        table[hash(load32(src, base + s - 1), shift)] = s - 1;
+        const cur = load32(src, base + s);
+        const h = hash(cur, shift);
+        candidate = table[h]!;
+        table[h] = s;
+        if (cur !== load32(src, base + candidate)) {
+          nextHash = hash(load32(src, base + s + 1), shift);
+          s++;
+          break;
+        }
+      }
+    }
+  }
+}
+
+function load32(b: Uint8Array, i: number): number {
+  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+}
+
+function hash(u: number, shift: number): number {
+  return Math.imul(u, 0x1e35a7bd) >>> shift;
+}
+
+function emitLiteral(out: Uint8Array, d: number, src: Uint8Array, from: number, to: number): number {
+  const n = to - from - 1;
+  if (n < 60) out[d++] = n << 2;
+  else if (n < 256) {
+    out[d++] = 60 << 2;
+    out[d++] = n;
+  } else {
+    out[d++] = 61 << 2;
+    out[d++] = n & 0xff;
+    out[d++] = n >>> 8;
+  }
+  out.set(src.subarray(from, to), d);
+  return d + to - from;
+}
+
+function emitCopy(out: Uint8Array, d: number, offset: number, length: number): number {
+  while (length >= 68) {
+    out[d++] = (63 << 2) | 2;
+    out[d++] = offset & 0xff;
+    out[d++] = offset >>> 8;
+    length -= 64;
+  }
+  if (length > 64) {
+    out[d++] = (59 << 2) | 2;
+    out[d++] = offset & 0xff;
+    out[d++] = offset >>> 8;
+    length -= 60;
+  }
+  if (length >= 12 || offset >= 2048) {
+    out[d++] = ((length - 1) << 2) | 2;
+    out[d++] = offset & 0xff;
+    out[d++] = offset >>> 8;
+    return d;
+  }
+  out[d++] = ((offset >>> 8) << 5) | ((length - 4) << 2) | 1;
+  out[d++] = offset & 0xff;
+  return d;
+}
+
+function writeUvarint(out: Uint8Array, d: number, v: number): number {
+  while (v >= 0x80) {
+    out[d++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[d++] = v;
+  return d;
+}
+
+export class SnappyError extends Error {
+  constructor(message: string) {
+    super(`snappy: ${message}`);
+    this.name = 'SnappyError';
+  }
+}
+
+/**
+ * The uncompressed length a block declares, checked against `max` before anything is
+ * allocated: a request declaring 1 GB is refused here, not after allocating it.
+ */
+export function uncompressedLength(src: Uint8Array, n: number, max: number): { length: number; at: number } {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 5; i++) {
+    if (i >= n) throw new SnappyError('truncated length');
+    const b = src[i]!;
+    v += (b & 0x7f) * mul;
+    mul *= 128;
+    if (b < 0x80) {
+      if (v > max) throw new SnappyError(`declares ${v} bytes uncompressed, over the limit of ${max}`);
+      return { length: v, at: i + 1 };
+    }
+  }
+  throw new SnappyError('length varint over 5 bytes');
+}
+
+/**
+ * Uncompresses src[0, n) into out (which must hold the declared length; see
+ * uncompressedLength) and returns that length. Every offset and length is checked: a corrupt
+ * block is a SnappyError, never a read or write out of bounds.
+ */
+export function uncompress(src: Uint8Array, n: number, out: Uint8Array, max = out.length): number {
+  const { length, at } = uncompressedLength(src, n, Math.min(max, out.length));
+  let s = at;
+  let d = 0;
+  while (s < n) {
+    const tag = src[s]!;
+    let len: number;
+    let offset: number;
+    switch (tag & 3) {
+      case 0: {
+        let x = tag >>> 2;
+        s++;
+        if (x >= 60) {
+          const bytes = x - 59;
+          if (s + bytes > n) throw new SnappyError('truncated literal length');
+          x = 0;
+          for (let i = 0; i < bytes; i++) x += src[s + i]! * 2 ** (8 * i);
+          s += bytes;
+        }
+        len = x + 1;
+        if (s + len > n) throw new SnappyError('literal past the end of the input');
+        if (d + len > length) throw new SnappyError('literal past the declared length');
+        out.set(src.subarray(s, s + len), d);
+        s += len;
+        d += len;
+        continue;
+      }
+      case 1:
+        if (s + 2 > n) throw new SnappyError('truncated copy');
+        len = 4 + ((tag >>> 2) & 7);
+        offset = ((tag >>> 5) << 8) | src[s + 1]!;
+        s += 2;
+        break;
+      case 2:
+        if (s + 3 > n) throw new SnappyError('truncated copy');
+        len = 1 + (tag >>> 2);
+        offset = src[s + 1]! | (src[s + 2]! << 8);
+        s += 3;
+        break;
+      default:
+        if (s + 5 > n) throw new SnappyError('truncated copy');
+        len = 1 + (tag >>> 2);
+        offset = (src[s + 1]! | (src[s + 2]! << 8) | (src[s + 3]! << 16)) + src[s + 4]! * 16777216;
+        s += 5;
+    }
+    if (offset === 0 || offset > d) throw new SnappyError(`copy offset ${offset} at output byte ${d}`);
+    if (d + len > length) throw new SnappyError('copy past the declared length');
+    if (offset >= len) out.copyWithin(d, d - offset, d - offset + len);
+    else for (let i = 0; i < len; i++) out[d + i] = out[d - offset + i]!;
+    d += len;
+  }
+  if (d !== length) throw new SnappyError(`${d} bytes decoded, ${length} declared`);
+  return length;
+}
