@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { withPushOptions } from './commands/push-flags.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULTS } from './common/defaults.js';
@@ -56,7 +57,7 @@ export const buildCli = (argv: string[]) =>
     'fleet [profile]',
     'Serve a simulated exporter fleet, or one shard of it, on loopback (file_sd + http_sd, /stats, /metrics) until Ctrl-C',
     (y) =>
-      y
+      withPushOptions(y)
         .positional('profile', { type: 'string', default: 'default', describe: 'Shipped profile name or path to a profile JSON' })
         .option('port', { type: 'number', default: 0, describe: 'Port to listen on (0: a free one)' })
         .option('listen', { type: 'string', describe: 'Address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)' })
@@ -84,6 +85,12 @@ export const buildCli = (argv: string[]) =>
           advertise: a.advertise,
           epoch: a.epoch,
           stallSeconds: a.stallSeconds,
+          push: a.push,
+          pushUrl: a.pushUrl,
+          batch: a.batch,
+          senders: a.senders,
+          maxBacklog: a.maxBacklog,
+          pushTimeout: a.pushTimeout,
         },
         log,
       );

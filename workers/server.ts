@@ -5,6 +5,9 @@ import { serve } from '../src/fleet/http-server.js';
 import { C, SlotCounters } from '../src/fleet/thread-counters.js';
 import { readThreadStat } from '../src/telemetry/thread-stat.js';
 import type { ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
+import { buildModel } from '../src/fleet/render/model.js';
+import { Pusher } from '../src/push/pusher.js';
+import { pushSlot } from '../src/push/push-counters.js';
 
 /**
  * A serving thread of the fleet (one piscina task for its whole life): its own listening
@@ -58,12 +61,28 @@ export default async function serveTask(task: ServeTask): Promise<ServeReply | u
   };
   sample();
   const timer = setInterval(sample, 1000);
+  const p = task.push;
+  const pusher = p
+    ? new Pusher({
+        model: buildModel(data.profile),
+        ids: p.ids,
+        push: p.options,
+        senders: p.senders,
+        maxBacklog: p.maxBacklog,
+        intervalSeconds: data.profile.scrapeIntervalSeconds,
+        epochMs: task.epochMs,
+        counts: pushSlot(p.counters, p.slot),
+        say: (message) => reply({ type: 'pushNote', message }),
+      }).start()
+    : undefined;
   reply({ type: 'ready', port: server.port });
   await new Promise<void>((resolve) => {
     task.control.on('message', (m) => m === 'stop' && resolve());
     task.control.on('close', () => resolve());
   });
   clearInterval(timer);
+  // Sends what is batched and waits for the answers (up to the drain's time) before closing.
+  await pusher?.stop(p!.options.drainMs);
   await server.close();
   task.control.close();
   return undefined;

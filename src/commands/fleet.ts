@@ -8,6 +8,8 @@ import { describeIds, parseShard } from '../fleet/shard.js';
 import { isIP } from 'node:net';
 import { visible } from '../common/terminal-text.js';
 import { usableCores } from '../fleet/cores.js';
+import { pushOptions } from '../push/push-options.js';
+import { pushingLine, pushSecondLine, pushSummaryLine } from '../push/push-lines.js';
 
 export interface FleetCommandOptions {
   profile: string;
@@ -27,6 +29,13 @@ export interface FleetCommandOptions {
   epoch?: string;
   /** A connection leaving over 64 KiB unread this long is cut; default 30. */
   stallSeconds?: number;
+  /** `remote-write` or `remote-write:2`: push the samples to --push-url as well (push/push-options.ts). */
+  push?: string;
+  pushUrl?: string;
+  batch?: number;
+  senders?: number;
+  maxBacklog?: number;
+  pushTimeout?: number;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1';
@@ -51,12 +60,30 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   const advertise = checkAdvertise(o.advertise);
   const epochMs = o.epoch === undefined ? undefined : parseEpoch(o.epoch);
   checkSize(profile, { exporters: o.exporters, threads: o.threads ?? defaultThreads(), shard });
-  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs, stallMs: o.stallSeconds === undefined ? undefined : o.stallSeconds * 1000 });
+  const push = pushFlagsGiven(o) ? pushOptions({ ...o, push: o.push ?? '' }) : undefined;
+  const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs, stallMs: o.stallSeconds === undefined ? undefined : o.stallSeconds * 1000, push });
   log(readyLine(fleet, profile.name));
+  if (push) log(pushingLine(fleet));
+  const progress = fleet.push ? setInterval(() => log(pushSecondLine(fleet.push!.stats())), 1000).unref() : undefined;
   await waitForStop(o.duration);
+  clearInterval(progress);
   await fleet.close();
   const s = fleet.stats;
   log(`promsoak fleet stopped: ${s.scrapes} scrapes served (${(s.bytes / 1e6).toFixed(1)} MB), ${s.errors} render errors${s.lastError ? ` (last: ${s.lastError})` : ''}, ${s.notFound} not found`);
+  if (fleet.push) {
+    const p = fleet.push.stats();
+    log(pushSummaryLine(p));
+    for (const n of p.notes) log(`  ${visible(n)}`);
+    if (p.totals.rejected > 0 || p.totals.droppedBacklog > 0 || p.totals.droppedAtStop > 0 || p.totals.acknowledged === 0) process.exitCode = 1;
+  }
+}
+
+/** Any push flag without --push is a mistake worth one line, not a silent scrape-only fleet. */
+function pushFlagsGiven(o: FleetCommandOptions): boolean {
+  if (o.push !== undefined) return true;
+  const stray = (['pushUrl', 'batch', 'senders', 'maxBacklog', 'pushTimeout'] as const).find((k) => o[k] !== undefined);
+  if (stray) throw new PromsoakError('PROMSOAK_USAGE', `--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is a push flag: add --push remote-write (or remote-write:2)`);
+  return false;
 }
 
 export function readyLine(fleet: Fleet, name: string): string {

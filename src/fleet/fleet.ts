@@ -19,6 +19,9 @@ import { ExporterService } from './exporter-service.js';
 import { serve, MAX_CONNECTIONS_PER_THREAD, type LeanServer } from './http-server.js';
 import { controlRoutes } from './control-routes.js';
 import { ThreadMeter } from './thread-meter.js';
+import type { PushOptions } from '../push/push-options.js';
+import { pushCounters } from '../push/push-counters.js';
+import { PushMeter } from '../push/push-meter.js';
 
 export interface FleetOptions {
   profile: ResolvedProfile;
@@ -45,6 +48,8 @@ export interface FleetOptions {
   outDir?: string;
   /** A connection that leaves over 64 KiB of its response unread this long is cut (http-connection.ts); default 30 s. */
   stallMs?: number;
+  /** Push the exporters' samples by remote write as well (`--push`): each serving thread pushes the exporters it serves. */
+  push?: PushOptions;
 }
 
 export interface Fleet {
@@ -78,6 +83,12 @@ export interface Fleet {
   targetGroups(): TargetGroup[];
   /** Serving threads saturated in the last whole second (event loop or CPU ≥ 95 % busy). */
   queued(): number;
+  /** A pushing fleet's counters; null when it is only scraped. */
+  push: PushMeter | null;
+  /**
+   * Closes the fleet; a pushing one first sends what is batched and waits up to its drain
+   * time for the answers, then counts what is left as dropped at stop.
+   */
   close(): Promise<void>;
 }
 
@@ -119,6 +130,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const faults = new FaultPlan(profile);
   const where = shard ? `exporters ${describeIds(profile.exporters, shard)} are at /exporters/<id>/metrics (shard ${shard.index}/${shard.count})` : `exporters are at /exporters/0..${profile.exporters - 1}/metrics`;
   let registry: Registry | undefined;
+  // Assigned below once the push meter exists; the control routes answer 503 until then.
+  let pushMeterRef: PushMeter | null = null;
+  const fleetStats = (): FleetStats => (pushMeterRef ? { ...meter!.stats(), push: pushMeterRef.stats() } : meter!.stats());
   const limits = options.stallMs !== undefined ? { stallMs: options.stallMs } : {};
   const service = new ExporterService({
     profile,
@@ -130,9 +144,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     control: controlRoutes({
       ready: () => meter !== undefined,
       sdBody: () => sdBody,
-      stats: () => meter!.stats(),
+      stats: () => fleetStats(),
       profile: () => wire,
-      registry: () => (registry ??= fleetRegistry(meter!, () => meter!.stats())),
+      registry: () => (registry ??= fleetRegistry(meter!, () => fleetStats())),
     }),
   });
   const workerData: ServerWorkerData = { profile };
@@ -144,6 +158,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     atomics: 'disabled',
     workerData,
   });
+  const ids = shardIds(profile.exporters, shard);
+  const push = options.push;
+  const pushShared = push ? pushCounters(threads) : undefined;
+  // Every thread with exporters has at least one sender: --senders below --threads gives one each.
+  const sendersOf = (k: number): number => Math.max(1, Math.floor(push!.senders / threads) + (k < push!.senders % threads ? 1 : 0));
+  const totalSenders = push ? Array.from({ length: threads }, (_, k) => sendersOf(k)).reduce((a, b) => a + b, 0) : 0;
+  const pushMeter = push ? new PushMeter(pushShared!, push, totalSenders) : null;
+  pushMeterRef = pushMeter;
   const controls: MessagePort[] = [];
   const running: Promise<void>[] = [];
   let main: LeanServer | undefined;
@@ -183,6 +205,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       limits,
       maxConnections: MAX_CONNECTIONS_PER_THREAD,
       control: port2,
+      ...(push
+        ? {
+            push: {
+              options: push,
+              // The thread serving an exporter's target (targetGroupsOn: the i-th id on port i mod threads) pushes it.
+              ids: ids.filter((_, j) => j % threads === k),
+              senders: sendersOf(k),
+              maxBacklog: Math.ceil((push.maxBacklog * sendersOf(k)) / totalSenders),
+              counters: pushShared!,
+              slot: k,
+            },
+          }
+        : {}),
     };
     const reply = new Promise<ServeReply>((resolve) => port1.once('message', resolve));
     const run = pool.run(task, { transferList: [port2] }) as Promise<ServeReply | undefined>;
@@ -200,11 +235,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     ports.push(r.port);
     port1.on('message', (m: ServeReply) => {
       if (m.type === 'renderError') lastError = m.message;
+      else if (m.type === 'pushNote') pushMeter?.note(m.message);
     });
   }
   const port = main.port;
   const advertise = options.advertise ?? advertisedHost(host);
-  const ids = shardIds(profile.exporters, shard);
   groups = targetGroupsOn(advertise, ports, ids);
   sdBody = Buffer.from(JSON.stringify(groups));
   const fileSd = options.outDir ? writeFileSd(options.outDir, groups) : undefined;
@@ -221,6 +256,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     () => threadMeter.saturated(),
     threadMeter,
   ).start();
+  const pushTimer = pushMeter ? setInterval(() => pushMeter.tick(), 1000).unref() : undefined;
   let closed: Promise<void> | undefined;
   return {
     url,
@@ -236,13 +272,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     fileSd,
     httpSd: `${url}/sd`,
     stats,
-    fleetStats: () => meter!.stats(),
+    fleetStats,
     faults,
     targetGroups: () => groups,
     queued: () => threadMeter.saturated(),
+    push: pushMeter,
     close: () =>
       (closed ??= (async () => {
         meter!.stop();
+        clearInterval(pushTimer);
         for (const c of controls) c.postMessage('stop');
         await main!.close();
         await Promise.allSettled(running);

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { ResolvedProfile } from '../profile/load.js';
 import type { ConnLimits } from './http-connection.js';
 import type { Shard } from './shard.js';
+import type { PushOptions } from '../push/push-options.js';
 
 /** What a serving thread (workers/server.ts) is started with: workerData, then one task each. */
 export interface ServerWorkerData {
@@ -23,6 +24,8 @@ export interface ServeTask {
   maxConnections: number;
   /** 'ready' {port} or 'error' {message} comes back on it; 'stop' goes to it. */
   control: MessagePort;
+  /** A pushing fleet: this thread's exporters, senders and share of the backlog, and its slot of the push counters. */
+  push?: { options: PushOptions; ids: number[]; senders: number; maxBacklog: number; counters: SharedArrayBuffer; slot: number };
 }
 
-export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string };
+export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string };

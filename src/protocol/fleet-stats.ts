@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssue } from '../common/schema-issue.js';
+import type { PushStats } from './push-stats.js';
 
 /**
  * A fleet's `/stats` (JSON over HTTP, from `promsoak fleet` on this or another host): what a
@@ -80,6 +81,8 @@ export interface FleetStats {
   queueDepth: number;
   /** Every thread: the main one first, then the serving ones. Absent from older fleets. */
   threads?: FleetThread[];
+  /** A pushing fleet's figures (`--push`); absent from a fleet that is only scraped. */
+  push?: PushStats;
   totals: FleetCounts & {
     /** CPU time of the fleet's process (main and serving threads), seconds. */
     cpuSeconds: number;

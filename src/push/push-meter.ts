@@ -1,0 +1,85 @@
+import type { PushCounts, PushStats } from '../protocol/push-stats.js';
+import type { PushOptions } from './push-options.js';
+import { LAT_BUCKETS, latencyQuantile, P, sumSlots } from './push-counters.js';
+
+const FIELDS: [keyof PushCounts, P][] = [
+  ['generated', P.Generated],
+  ['sent', P.Sent],
+  ['acknowledged', P.Acked],
+  ['rejected', P.Rejected],
+  ['retried', P.RetriedSamples],
+  ['retriedRequests', P.RetriedRequests],
+  ['droppedBacklog', P.DroppedBacklog],
+  ['droppedAtStop', P.DroppedStop],
+  ['requests', P.Requests],
+  ['requestsOk', P.RequestsOk],
+  ['bytesWire', P.BytesWire],
+  ['bytesRaw', P.BytesRaw],
+  ['networkErrors', P.NetworkErrors],
+  ['serverErrors', P.ServerErrors],
+  ['tooManyRequests', P.TooMany],
+  ['written', P.Written],
+];
+
+/** At most this many distinct notes are kept (each said once by a sender). */
+const MAX_NOTES = 20;
+
+/** The main thread's view of the pushing threads' counters: totals when asked, and each whole second. */
+export class PushMeter {
+  private last: { atMs: number; sums: Float64Array };
+  private lastSecond: PushStats['lastSecond'] = null;
+  readonly notes: string[] = [];
+
+  constructor(
+    private readonly shared: SharedArrayBuffer,
+    private readonly o: PushOptions,
+    private readonly senders: number,
+  ) {
+    this.last = { atMs: Date.now(), sums: sumSlots(shared) };
+  }
+
+  note(line: string): void {
+    if (this.notes.length < MAX_NOTES && !this.notes.includes(line)) this.notes.push(line);
+  }
+
+  tick(now = Date.now()): void {
+    const sums = sumSlots(this.shared);
+    const d = new Float64Array(sums.length);
+    for (let i = 0; i < d.length; i++) d[i] = sums[i]! - this.last.sums[i]!;
+    this.lastSecond = { startMs: this.last.atMs, endMs: now, ...counts(d), backlog: Math.max(0, sums[P.Backlog]!), ...latency(d) };
+    this.last = { atMs: now, sums };
+  }
+
+  stats(): PushStats {
+    const sums = sumSlots(this.shared);
+    const byStatus: Record<string, number> = {};
+    for (let s = 0; s < 200; s++) if (sums[P.Status + s]! > 0) byStatus[String(400 + s)] = sums[P.Status + s]!;
+    return {
+      protocol: this.o.protocol === 2 ? '2.0' : '1.0',
+      url: this.o.url,
+      batch: this.o.batch,
+      senders: this.senders,
+      maxBacklog: this.o.maxBacklog,
+      totals: { ...counts(sums), rejectedByStatus: byStatus, backlog: Math.max(0, sums[P.Backlog]!), ...latency(sums) },
+      lastSecond: this.lastSecond,
+      notes: [...this.notes],
+    };
+  }
+}
+
+function counts(f: Float64Array): PushCounts {
+  const c = {} as PushCounts;
+  for (const [name, p] of FIELDS) c[name] = f[p]!;
+  return c;
+}
+
+function latency(f: Float64Array): { latencyP50Ms: number | null; latencyP99Ms: number | null } {
+  let n = 0;
+  for (let b = 0; b < LAT_BUCKETS; b++) n += f[P.Latency + b]!;
+  if (n === 0) return { latencyP50Ms: null, latencyP99Ms: null };
+  return { latencyP50Ms: round(latencyQuantile(f, 0.5)), latencyP99Ms: round(latencyQuantile(f, 0.99)) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

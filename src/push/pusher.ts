@@ -1,0 +1,143 @@
+import { mix2 } from '../common/hash.js';
+import type { ExporterModel } from '../fleet/render/lines.js';
+import { RemoteWriteV1Encoder } from './encode-v1.js';
+import { buildPushLayout, type PushLayout } from './series-layout.js';
+import { BATCH_DEADLINE_MS, type PushOptions } from './push-options.js';
+import { P } from './push-counters.js';
+import { Sender, type PushEncoder } from './sender.js';
+
+export interface PusherOptions {
+  model: ExporterModel;
+  /** The exporters this thread pushes. */
+  ids: readonly number[];
+  push: PushOptions;
+  /** Senders of this thread (its share of --senders) and its share of --max-backlog. */
+  senders: number;
+  maxBacklog: number;
+  intervalSeconds: number;
+  /** Render time 0, ms since 1970. */
+  epochMs: number;
+  counts: Float64Array;
+  say: (line: string) => void;
+  /** The remote write 2.0 encoder, when asked for (encode-v2.ts). */
+  encoderV2?: (layout: PushLayout, model: ExporterModel, capacity: number) => PushEncoder;
+}
+
+/** Longest sleep between looks at the clock: partial batches leave within BATCH_DEADLINE_MS of this. */
+const MAX_SLEEP_MS = 100;
+
+/**
+ * A serving thread's share of a pushing fleet: each of its exporters produces its samples
+ * once per interval at its own phase (as a scrape at that moment would read them), into the
+ * batch of the sender it is bound to (exporter → sender fixed, so a series' samples stay in
+ * order). A churned series that turns over gets its stale marker under its old epoch first.
+ */
+export class Pusher {
+  private readonly senders: Sender[];
+  private readonly order: Int32Array;
+  private readonly phaseMs: Float64Array;
+  private readonly lastEpoch: Float64Array;
+  private readonly churnedLines: Int32Array;
+  private readonly intervalMs: number;
+  /** The round (interval number since the epoch) and position in `order` generated next. */
+  private round = 0;
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: PusherOptions) {
+    const layout = buildPushLayout(o.model);
+    const capacity = o.push.batch;
+    const perSender = Math.max(o.push.batch, Math.ceil(o.maxBacklog / o.senders));
+    this.senders = Array.from({ length: o.senders }, () => {
+      const enc = o.push.protocol === 2 && o.encoderV2 ? o.encoderV2(layout, o.model, capacity) : new RemoteWriteV1Encoder(layout, o.model, capacity);
+      return new Sender(enc, o.push, o.counts, perSender, o.say);
+    });
+    this.intervalMs = o.intervalSeconds * 1000;
+    const n = o.ids.length;
+    this.phaseMs = new Float64Array(n);
+    for (let k = 0; k < n; k++) this.phaseMs[k] = ((mix2(o.model.seed ^ 0x2f6b3a1d, o.ids[k]!) % 10_000) / 10_000) * this.intervalMs;
+    this.order = Int32Array.from({ length: n }, (_, k) => k).sort((a, b) => this.phaseMs[a]! - this.phaseMs[b]!);
+    this.lastEpoch = new Float64Array(n).fill(-1);
+    const churned: number[] = [];
+    for (let i = 0; i < layout.lines; i++) if (layout.churned[i] === 1) churned.push(i);
+    this.churnedLines = Int32Array.from(churned);
+  }
+
+  start(): this {
+    const now = Date.now() - this.o.epochMs;
+    this.round = Math.floor(now / this.intervalMs);
+    // Exporters whose phase in this round has passed start in the next one.
+    this.next = 0;
+    const into = now - this.round * this.intervalMs;
+    while (this.next < this.order.length && this.phaseMs[this.order[this.next]!]! < into) this.next++;
+    this.tick();
+    return this;
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const nowMs = Date.now();
+    const now = nowMs - this.o.epochMs;
+    const n = this.order.length;
+    // Every exporter due by now, in phase order, round after round.
+    for (;;) {
+      if (this.next >= n) {
+        this.round++;
+        this.next = 0;
+      }
+      if (n === 0) break;
+      const k = this.order[this.next]!;
+      const due = this.round * this.intervalMs + this.phaseMs[k]!;
+      if (due > now) break;
+      this.generate(k, due, nowMs);
+      this.next++;
+    }
+    for (const s of this.senders) if (nowMs - s.openSince >= BATCH_DEADLINE_MS) s.seal();
+    const nextDue = n === 0 ? Infinity : (this.next >= n ? (this.round + 1) * this.intervalMs + this.phaseMs[this.order[0]!]! : this.round * this.intervalMs + this.phaseMs[this.order[this.next]!]!) - now;
+    this.timer = setTimeout(() => this.tick(), Math.max(1, Math.min(MAX_SLEEP_MS, nextDue)));
+  }
+
+  /** Exporter k's samples at `dueMs` (ms since the epoch) into its sender's batch. */
+  private generate(k: number, dueMs: number, nowMs: number): void {
+    const s = this.senders[k % this.senders.length]!;
+    const enc = s.encoder;
+    const id = this.o.ids[k]!;
+    s.markOpened(nowMs);
+    enc.beginExporter(id, dueMs / 1000, this.o.epochMs);
+    let made = 0;
+    const epoch = enc.currentEpoch;
+    const last = this.lastEpoch[k]!;
+    if (last >= 0 && last !== epoch) {
+      for (let j = 0; j < this.churnedLines.length; j++) {
+        s.room();
+        enc.appendStale(this.churnedLines[j]!, last);
+        made++;
+      }
+    }
+    this.lastEpoch[k] = epoch;
+    const lines = this.o.model.lines;
+    for (let i = 0; i < lines; i++) {
+      s.room();
+      enc.appendLine(i);
+    }
+    made += lines;
+    // Counted after the appends: all of this is synchronous, so no answer is counted before its samples.
+    this.o.counts[P.Generated]! += made;
+    this.o.counts[P.Backlog]! += made;
+  }
+
+  /**
+   * Stops generating, sends what is batched, and waits up to `drainMs` for every sender to be
+   * acknowledged; what is left then is counted as dropped at stop.
+   */
+  async stop(drainMs: number): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const s of this.senders) s.seal();
+    const until = Date.now() + drainMs;
+    while (Date.now() < until && this.senders.some((s) => s.pending > 0)) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(this.senders.map((s) => s.close()));
+  }
+}
