@@ -4,7 +4,7 @@ import { ExporterService } from '../src/fleet/exporter-service.js';
 import { serve } from '../src/fleet/http-server.js';
 import { C, SlotCounters } from '../src/fleet/thread-counters.js';
 import { readThreadStat } from '../src/telemetry/thread-stat.js';
-import type { ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
+import type { PushStart, ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
 import { buildModel } from '../src/fleet/render/model.js';
 import { Pusher } from '../src/push/pusher.js';
 import { pushSlot } from '../src/push/push-counters.js';
@@ -61,28 +61,35 @@ export default async function serveTask(task: ServeTask): Promise<ServeReply | u
   };
   sample();
   const timer = setInterval(sample, 1000);
-  const p = task.push;
-  const pusher = p
-    ? new Pusher({
-        model: buildModel(data.profile),
-        ids: p.ids,
-        push: p.options,
-        senders: p.senders,
-        maxBacklog: p.maxBacklog,
-        intervalSeconds: data.profile.scrapeIntervalSeconds,
-        epochMs: task.epochMs,
-        counts: pushSlot(p.counters, p.slot),
-        say: (message) => reply({ type: 'pushNote', message }),
-      }).start()
-    : undefined;
   reply({ type: 'ready', port: server.port });
+  let pusher: Pusher | undefined;
+  let drainMs = 0;
+  const startPush = (p: PushStart): void => {
+    if (pusher) return;
+    drainMs = p.options.drainMs;
+    pusher = new Pusher({
+      model: buildModel(data.profile),
+      ids: p.ids,
+      push: p.options,
+      senders: p.senders,
+      maxBacklog: p.maxBacklog,
+      intervalSeconds: data.profile.scrapeIntervalSeconds,
+      epochMs: task.epochMs,
+      counts: pushSlot(p.counters, p.slot),
+      say: (message) => reply({ type: 'pushNote', message }),
+    }).start();
+  };
   await new Promise<void>((resolve) => {
-    task.control.on('message', (m) => m === 'stop' && resolve());
+    task.control.on('message', (m: 'stop' | 'stopPush' | PushStart) => {
+      if (m === 'stop') resolve();
+      else if (m === 'stopPush') void pusher?.stop(drainMs).then(() => reply({ type: 'pushStopped' }));
+      else if (m.type === 'push') startPush(m);
+    });
     task.control.on('close', () => resolve());
   });
   clearInterval(timer);
   // Sends what is batched and waits for the answers (up to the drain's time) before closing.
-  await pusher?.stop(p!.options.drainMs);
+  await pusher?.stop(drainMs);
   await server.close();
   task.control.close();
   return undefined;

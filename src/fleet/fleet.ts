@@ -13,7 +13,7 @@ import { usableCores } from './cores.js';
 import { wireDigest, wireProfile } from '../profile/digest.js';
 import type { FleetStats } from '../protocol/fleet-stats.js';
 import type { Registry } from 'prom-client';
-import type { ServerWorkerData, ServeReply, ServeTask } from './serve-task.js';
+import type { PushStart, ServerWorkerData, ServeReply, ServeTask } from './serve-task.js';
 import { C, SlotCounters, sharedCounters, total } from './thread-counters.js';
 import { ExporterService } from './exporter-service.js';
 import { serve, MAX_CONNECTIONS_PER_THREAD, type LeanServer } from './http-server.js';
@@ -84,7 +84,11 @@ export interface Fleet {
   /** Serving threads saturated in the last whole second (event loop or CPU ≥ 95 % busy). */
   queued(): number;
   /** A pushing fleet's counters; null when it is only scraped. */
-  push: PushMeter | null;
+  readonly push: PushMeter | null;
+  /** Starts pushing (once; `FleetOptions.push` does it at start). */
+  startPush(push: PushOptions): PushMeter;
+  /** Stops generating, sends what is batched, waits for the answers up to the drain time; the rest is counted as dropped at stop. */
+  stopPush(): Promise<void>;
   /**
    * Closes the fleet; a pushing one first sends what is batched and waits up to its drain
    * time for the answers, then counts what is left as dropped at stop.
@@ -159,13 +163,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     workerData,
   });
   const ids = shardIds(profile.exporters, shard);
-  const push = options.push;
-  const pushShared = push ? pushCounters(threads) : undefined;
-  // Every thread with exporters has at least one sender: --senders below --threads gives one each.
-  const sendersOf = (k: number): number => Math.max(1, Math.floor(push!.senders / threads) + (k < push!.senders % threads ? 1 : 0));
-  const totalSenders = push ? Array.from({ length: threads }, (_, k) => sendersOf(k)).reduce((a, b) => a + b, 0) : 0;
-  const pushMeter = push ? new PushMeter(pushShared!, push, totalSenders) : null;
-  pushMeterRef = pushMeter;
+  const pushStopped: (() => void)[] = [];
   const controls: MessagePort[] = [];
   const running: Promise<void>[] = [];
   let main: LeanServer | undefined;
@@ -205,19 +203,6 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       limits,
       maxConnections: MAX_CONNECTIONS_PER_THREAD,
       control: port2,
-      ...(push
-        ? {
-            push: {
-              options: push,
-              // The thread serving an exporter's target (targetGroupsOn: the i-th id on port i mod threads) pushes it.
-              ids: ids.filter((_, j) => j % threads === k),
-              senders: sendersOf(k),
-              maxBacklog: Math.ceil((push.maxBacklog * sendersOf(k)) / totalSenders),
-              counters: pushShared!,
-              slot: k,
-            },
-          }
-        : {}),
     };
     const reply = new Promise<ServeReply>((resolve) => port1.once('message', resolve));
     const run = pool.run(task, { transferList: [port2] }) as Promise<ServeReply | undefined>;
@@ -235,7 +220,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     ports.push(r.port);
     port1.on('message', (m: ServeReply) => {
       if (m.type === 'renderError') lastError = m.message;
-      else if (m.type === 'pushNote') pushMeter?.note(m.message);
+      else if (m.type === 'pushNote') pushMeterRef?.note(m.message);
+      else if (m.type === 'pushStopped') pushStopped.shift()?.();
     });
   }
   const port = main.port;
@@ -256,7 +242,46 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     () => threadMeter.saturated(),
     threadMeter,
   ).start();
-  const pushTimer = pushMeter ? setInterval(() => pushMeter.tick(), 1000).unref() : undefined;
+  let pushTimer: NodeJS.Timeout | undefined;
+  /** Each serving thread pushes the exporters whose targets it serves (targetGroupsOn: the i-th id on port i mod threads). */
+  const startPush = (push: PushOptions): PushMeter => {
+    if (pushMeterRef) return pushMeterRef;
+    const shared = pushCounters(threads);
+    // Every thread with exporters has at least one sender: --senders below the threads gives one each.
+    const sendersOf = (k: number): number => Math.max(1, Math.floor(push.senders / threads) + (k < push.senders % threads ? 1 : 0));
+    let total = 0;
+    for (let k = 0; k < threads; k++) total += sendersOf(k);
+    const pm = new PushMeter(shared, push, total);
+    pushMeterRef = pm;
+    controls.forEach((c, k) => {
+      const start: PushStart = {
+        type: 'push',
+        options: push,
+        ids: ids.filter((_, j) => j % threads === k),
+        senders: sendersOf(k),
+        maxBacklog: Math.ceil((push.maxBacklog * sendersOf(k)) / total),
+        counters: shared,
+        slot: k,
+      };
+      c.postMessage(start);
+    });
+    pushTimer = setInterval(() => pm.tick(), 1000).unref();
+    return pm;
+  };
+  /** Stops generating, sends what is batched and waits for the answers (each thread up to the drain time). */
+  let pushStopping: Promise<void> | undefined;
+  const stopPush = (): Promise<void> =>
+    (pushStopping ??= pushMeterRef
+      ? Promise.race([
+          Promise.all(controls.map((c) => new Promise<void>((resolve) => (pushStopped.push(resolve), c.postMessage('stopPush'))))),
+          // A thread that died never answers: the fleet still closes.
+          new Promise<void>((resolve) => setTimeout(resolve, pushMeterRef!.drainMs + 5000).unref()),
+        ]).then(() => {
+          clearInterval(pushTimer);
+          pushMeterRef!.tick();
+        })
+      : Promise.resolve());
+  if (options.push) startPush(options.push);
   let closed: Promise<void> | undefined;
   return {
     url,
@@ -276,11 +301,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     faults,
     targetGroups: () => groups,
     queued: () => threadMeter.saturated(),
-    push: pushMeter,
+    get push() {
+      return pushMeterRef;
+    },
+    startPush,
+    stopPush,
     close: () =>
       (closed ??= (async () => {
+        await stopPush();
         meter!.stop();
-        clearInterval(pushTimer);
         for (const c of controls) c.postMessage('stop');
         await main!.close();
         await Promise.allSettled(running);

@@ -24,8 +24,17 @@ export interface ServeTask {
   maxConnections: number;
   /** 'ready' {port} or 'error' {message} comes back on it; 'stop' goes to it. */
   control: MessagePort;
-  /** A pushing fleet: this thread's exporters, senders and share of the backlog, and its slot of the push counters. */
-  push?: { options: PushOptions; ids: number[]; senders: number; maxBacklog: number; counters: SharedArrayBuffer; slot: number };
 }
 
-export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string };
+/** Sent on a thread's control port to start pushing: its exporters, senders and share of the backlog, and its slot of the push counters. */
+export interface PushStart {
+  type: 'push';
+  options: PushOptions;
+  ids: number[];
+  senders: number;
+  maxBacklog: number;
+  counters: SharedArrayBuffer;
+  slot: number;
+}
+
+export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string } | { type: 'pushStopped' };

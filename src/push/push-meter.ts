@@ -38,6 +38,10 @@ export class PushMeter {
     this.last = { atMs: Date.now(), sums: sumSlots(shared) };
   }
 
+  get drainMs(): number {
+    return this.o.drainMs;
+  }
+
   note(line: string): void {
     if (this.notes.length < MAX_NOTES && !this.notes.includes(line)) this.notes.push(line);
   }

@@ -44,6 +44,7 @@ export class Pusher {
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly o: PusherOptions) {
     const layout = buildPushLayout(o.model);
@@ -132,7 +133,11 @@ export class Pusher {
    * Stops generating, sends what is batched, and waits up to `drainMs` for every sender to be
    * acknowledged; what is left then is counted as dropped at stop.
    */
-  async stop(drainMs: number): Promise<void> {
+  stop(drainMs: number): Promise<void> {
+    return (this.stopping ??= this.drain(drainMs));
+  }
+
+  private async drain(drainMs: number): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     for (const s of this.senders) s.seal();
