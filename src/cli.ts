@@ -181,7 +181,7 @@ export const buildCli = (argv: string[]) =>
     'run [profile]',
     'Soak: fleet + engine child + telemetry; a report of ingestion evenness, CPU, GC and allocation per sample',
     (y) =>
-      y
+      withPushOptions(y)
         .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
         .option('fleet', { type: 'string', describe: 'Fleets already running instead of the soak\'s own: their base URLs, comma-separated (promsoak fleet --shard i/n on this or other hosts)' })
         .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts (comma-separated) a shard's /sd may list targets on besides the shard's own" })
@@ -221,6 +221,12 @@ export const buildCli = (argv: string[]) =>
           target: a.target,
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          push: a.push,
+          pushUrl: a.pushUrl,
+          batch: a.batch,
+          senders: a.senders,
+          maxBacklog: a.maxBacklog,
+          pushTimeout: a.pushTimeout,
           targetLogLimitBytes: a.targetLogLimit,
           pid: a.pid,
           env: a.env,

@@ -47,7 +47,7 @@ describe('exec: command lines are split into argv once, as sh splits words, with
     if (t.kind !== 'exec') return;
     assert.deepEqual(t.argv, ['scraper', '--config={file_sd}', '{dir}/x y', '{port}']);
     const dir = `/r/o$(touch /tmp/INJ) 'q" x`;
-    const values = { file_sd: `${dir}/file_sd.json`, http_sd: 'h', port: '9', dir, interval: '1s', timeout: '1s' };
+    const values = { file_sd: `${dir}/file_sd.json`, http_sd: 'h', port: '9', dir, interval: '1s', timeout: '1s', write_url: 'w' };
     assert.deepEqual(fillPlaceholders(t.argv, values), ['scraper', `--config=${dir}/file_sd.json`, `${dir}/x y`, '9']);
     // A value that looks like a placeholder is not read again.
     assert.deepEqual(fillPlaceholders(['{dir}'], { ...values, dir: '{port}' }), ['{port}']);

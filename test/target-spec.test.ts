@@ -31,7 +31,7 @@ describe('--target: what it names', () => {
 
   it('fills placeholders and parses --env', () => {
     const argv = fillPlaceholders(['s', '--sd', '{file_sd}', '--http', '{http_sd}', '-p', '{port}', '-d', '{dir}', '-i', '{interval}', '-t', '{timeout}'], {
-      file_sd: '/r/file_sd.json', http_sd: 'http://h/sd', port: '9', dir: '/r', interval: '5s', timeout: '4s',
+      file_sd: '/r/file_sd.json', http_sd: 'http://h/sd', port: '9', dir: '/r', interval: '5s', timeout: '4s', write_url: 'w',
     });
     assert.deepEqual(argv, ['s', '--sd', '/r/file_sd.json', '--http', 'http://h/sd', '-p', '9', '-d', '/r', '-i', '5s', '-t', '4s']);
     assert.deepEqual(parseEnv(['GOGC=50', 'GODEBUG=gctrace=1,madvdontneed=1', 'EMPTY=']), { GOGC: '50', GODEBUG: 'gctrace=1,madvdontneed=1', EMPTY: '' });

@@ -1,3 +1,4 @@
+import type { PushSummary } from '../push/push-verdict.js';
 import type { GcKind } from '../protocol/frame.js';
 import type { FailureReason } from '../protocol/engine-channels.js';
 import type { FaultKind } from '../profile/schema.js';
@@ -75,6 +76,8 @@ export interface StarvedSecond {
 export interface Summary {
   schemaVersion: number;
   tool: { name: 'promsoak'; version: string };
+  /** A pushed soak's figures (`--push`): push/push-verdict.ts. */
+  push?: PushSummary;
   run: {
     profile: string;
     ingester: string;

@@ -48,7 +48,21 @@ export function checkPushUrl(text: string | undefined): string {
   return u.href;
 }
 
-export function pushOptions(o: { push: string; pushUrl?: string; batch?: number; senders?: number; maxBacklog?: number; pushTimeout?: number }): PushOptions {
+export interface PushFlags {
+  push: string;
+  pushUrl?: string;
+  batch?: number;
+  senders?: number;
+  maxBacklog?: number;
+  pushTimeout?: number;
+}
+
+export function pushOptions(o: PushFlags): PushOptions {
+  return { ...pushSettings(o), url: checkPushUrl(o.pushUrl) };
+}
+
+/** Everything but the URL, checked (a soak learns its receiver's URL when it launches it). */
+export function pushSettings(o: PushFlags): Omit<PushOptions, 'url'> {
   const int = (flag: string, v: number | undefined, def: number, max: number): number => {
     if (v === undefined) return def;
     if (!Number.isInteger(v) || v < 1 || v > max) throw new PromsoakError('PROMSOAK_USAGE', `${flag} must be a whole number from 1 to ${max} (got ${String(v)})`);
@@ -64,7 +78,6 @@ export function pushOptions(o: { push: string; pushUrl?: string; batch?: number;
   }
   return {
     protocol: parsePushProtocol(o.push),
-    url: checkPushUrl(o.pushUrl),
     batch,
     senders: int('--senders', o.senders, PUSH_DEFAULTS.senders, PUSH_LIMITS.senders),
     maxBacklog,

@@ -1,5 +1,5 @@
 import { PromsoakError } from '../common/errors.js';
-import { startFleet } from '../fleet/fleet.js';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { writeFileSd } from '../fleet/sd.js';
 import { FleetMeter, type FleetFrameMeter } from './fleet-meter.js';
 import { connectFleet } from './remote-fleet.js';
@@ -18,6 +18,8 @@ export interface FleetSource {
   fileSd: string;
   httpSd: string;
   meter: FleetFrameMeter;
+  /** The soak's own fleet (absent for --fleet's shards): a pushing soak starts and drains its push there. */
+  own?: Fleet;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export async function openFleetSource(plan: SoakPlan, dir: RunDir, onEvent?: (li
   if (!plan.remote) {
     // One serving thread per core the fleet is given (the cores the engine is not pinned to).
     const fleet = await startFleet({ profile: plan.profile, outDir: dir.path, threads: Math.max(1, Math.floor(plan.launch.fleetCores)) });
-    return { fileSd: fleet.fileSd!, httpSd: fleet.httpSd, meter: new FleetMeter(fleet), close: () => fleet.close() };
+    return { fileSd: fleet.fileSd!, httpSd: fleet.httpSd, meter: new FleetMeter(fleet), own: fleet, close: () => fleet.close() };
   }
   const fileSd = writeFileSd(dir.path, plan.remote.groups);
   const sd = await serveSd(plan.remote.groups);

@@ -17,8 +17,10 @@ import { validateHeapOptions, type HeapDiagnosticsOptions } from './heap-diagnos
 import { planTarget, type TargetPlan } from './target-plan.js';
 import { SYNTHETIC_PER_SCRAPE } from './target-spec.js';
 import type { RemoteFleet } from './remote-fleet.js';
+import { planPush, type PushPlan } from './push-plan.js';
+import type { PushFlags } from '../push/push-options.js';
 
-export interface SoakOptions {
+export interface SoakOptions extends Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
   profile?: string | ResolvedProfile;
   /** Fleets already running instead of the soak's own: their base URLs, comma-separated (run/remote-fleet.ts). */
@@ -101,6 +103,8 @@ export interface SoakPlan {
   meta: Omit<RunMeta, 'stopReason' | 'liveHeapBytes' | 'files'>;
   /** `--fleet`'s shards, checked (run/fleet-source.ts); absent: the soak starts its own fleet. */
   remote?: RemoteFleet;
+  /** `--push`: the fleet pushes to the target's receiver instead of being scraped (run/push-plan.ts). */
+  push?: PushPlan;
 }
 
 /** Checks every option (messages name the flag) and resolves the profile: a bad one fails here, before the fleet starts. */
@@ -124,6 +128,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   port('--metrics-port', o.metricsPort);
   const telemetry = o.telemetry ?? true;
   const target = planTarget(o);
+  const push = planPush(o, target.spec);
   const ingester = o.ingester ?? DEFAULTS.ingester;
   checkIngesterSpec(ingester);
   const v8Flags = o.v8Flags ?? [];
@@ -145,7 +150,8 @@ export function planSoak(o: SoakOptions): SoakPlan {
     fleetCores: launch.fleetCores,
     fleetShared: launch.fleetCpus === null,
     target: target.info(o.nodePath, v8Flags),
-    syntheticPerScrape: SYNTHETIC_PER_SCRAPE[target.spec.kind],
+    // Pushed, nothing is scraped: the receiver adds no series of its own per scrape.
+    syntheticPerScrape: push ? 0 : SYNTHETIC_PER_SCRAPE[target.spec.kind],
   };
   // A typo in a threshold fails now, not after the soak.
   const thresholds = (o.thresholds ?? []).map(parseThreshold);
@@ -153,7 +159,7 @@ export function planSoak(o: SoakOptions): SoakPlan {
   for (const t of thresholds) validateThresholdPath(t, empty);
   const heap = o.heap ?? {};
   validateHeapOptions(heap, durationSeconds, telemetry);
-  return { profile, durationSeconds, warmupSeconds, ingester, v8Flags, analysis: { ...DEFAULT_ANALYSIS, ...o.analysis }, thresholds, launch, heap, startedAt, target, meta };
+  return { profile, durationSeconds, warmupSeconds, ingester, v8Flags, analysis: { ...DEFAULT_ANALYSIS, ...o.analysis }, thresholds, launch, heap, startedAt, target, meta, ...(push ? { push } : {}) };
 }
 
 function nodeVersion(path: string): string {

@@ -1,6 +1,8 @@
 import { summarize, type RunMeta } from '../analysis/summarize.js';
 import { evaluate } from '../analysis/thresholds.js';
 import { harnessStallFailed, silenceFailed } from '../analysis/verdict.js';
+import { pushSummary, pushVerdict } from '../push/push-verdict.js';
+import type { PushStats } from '../protocol/push-stats.js';
 import type { HarnessPause, Summary } from '../analysis/summary.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { HeapDiagnostics } from './heap-diagnostics.js';
@@ -44,6 +46,8 @@ export interface SoakEnd {
   soakStartMs?: number;
   /** The write to the run directory the disk refused (stopReason disk-full). */
   diskFault?: DiskFault;
+  /** A pushed soak (--push): the fleet's push figures after the drain, and what the receiver's counter says it stored. */
+  push?: { stats: PushStats; stored: number | null; counter: string };
 }
 
 /**
@@ -115,6 +119,13 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
   }
   for (const p of heap?.problems ?? []) summary.verdict.push(p);
   summary.verdict.push(...shardTargetsVerdict(summary, end.targets));
+  if (end.push) {
+    summary.push = pushSummary(end.push.stats, end.push.stored, end.push.counter);
+    const lines = pushVerdict(summary.push);
+    const failed = lines.filter((l) => l.startsWith('FAILED'));
+    summary.verdict.unshift(...failed);
+    summary.verdict.push(...lines.filter((l) => !l.startsWith('FAILED')));
+  }
   if (end.stopReason === 'engine-exited') {
     const how = end.engineExit?.signal ? `killed by ${end.engineExit.signal}` : end.engineExit?.code != null ? `exit code ${end.engineExit.code}` : 'exited';
     const who = plan.target.spec.kind === 'builtin' ? ['the engine', 'engine.stderr.log'] : [`the target (${plan.target.label})`, 'target.stderr.log'];
@@ -135,7 +146,7 @@ export function faultSecond(end: SoakEnd): number {
 /** 0 ok; 1 thresholds failed, the disk refused a write, the engine died, it went silent past the limit, or the harness stalled for a second or more; 130 interrupted (Ctrl-C). */
 export function soakExitCode(summary: Summary): number {
   if (summary.run.stopReason === 'interrupted') return 130;
-  return summary.run.stopReason === 'engine-exited' || summary.run.stopReason === 'disk-full' || silenceFailed(summary) || harnessStallFailed(summary) || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
+  return summary.run.stopReason === 'engine-exited' || summary.run.stopReason === 'disk-full' || silenceFailed(summary) || harnessStallFailed(summary) || summary.push?.failed === true || summary.thresholds.some((t) => !t.ok) ? 1 : 0;
 }
 
 /** What the fleet injected against what the engine reported, per target, from the engine's final target list. */

@@ -25,6 +25,8 @@ export interface TargetMetricNames {
 export interface TargetLaunch {
   /** null for a url: target (already running). */
   argv: string[] | null;
+  /** Where a pushing fleet sends (--push): the launched receiver's /api/v1/write, or --push-url. */
+  writeUrl?: string;
   metricsUrl: string;
   names: TargetMetricNames;
 }
@@ -38,6 +40,8 @@ export interface LaunchContext {
   /** --target-metrics (a URL template with {port}) and --target-samples, for exec: and url: (and overrides for the others). */
   metricsTemplate?: string;
   samples?: string;
+  /** --push: the target receives remote write instead of scraping (url: given for a url: target). */
+  push?: { url: string | undefined };
 }
 
 /** Prometheus 2.x: samples appended to the head (summed over its `type` label). */
@@ -58,6 +62,12 @@ export const VICTORIA_METRICS_NAMES: TargetMetricNames = {
   scrapesFailed: 'vm_promscrape_scrapes_failed_total',
 };
 
+/** VictoriaMetrics receiving remote write: the rows it inserted from it. */
+export const VICTORIA_METRICS_PUSH_NAMES: TargetMetricNames = {
+  samples: 'vm_rows_inserted_total{type="promremotewrite"}',
+  seriesAdded: 'vm_new_timeseries_created_total',
+};
+
 export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' }>, ctx: LaunchContext): Promise<TargetLaunch> {
   switch (t.kind) {
     case 'prometheus':
@@ -65,10 +75,12 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
         `--config.file=${config}`,
         `--storage.tsdb.path=${join(ctx.dir, 'tsdb')}`,
         `--web.listen-address=127.0.0.1:${port}`,
+        ...(ctx.push ? ['--web.enable-remote-write-receiver'] : []),
       ]);
     case 'victoria-metrics':
       return launchScraper(t, ctx, (config, port) => [
-        `-promscrape.config=${config}`,
+        // Pushed: no scrape config at all (VictoriaMetrics scrapes only when given one).
+        ...(ctx.push ? [] : [`-promscrape.config=${config}`]),
         `-storageDataPath=${join(ctx.dir, 'vmdata')}`,
         `-httpListenAddr=127.0.0.1:${port}`,
       ]);
@@ -81,6 +93,7 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
         dir: ctx.dir,
         interval: `${ctx.intervalSeconds}s`,
         timeout: `${ctx.timeoutSeconds}s`,
+        write_url: `http://127.0.0.1:${port}/api/v1/write`,
       });
       return {
         // Spawned as it is, no shell: the pid promsoak watches is the scraper's own, and no
@@ -88,10 +101,11 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
         argv,
         metricsUrl: ctx.metricsTemplate!.replaceAll('{port}', String(port)),
         names: { samples: ctx.samples! },
+        ...(ctx.push ? { writeUrl: `http://127.0.0.1:${port}/api/v1/write` } : {}),
       };
     }
     case 'url':
-      return { argv: null, metricsUrl: t.url, names: { samples: ctx.samples! } };
+      return { argv: null, metricsUrl: t.url, names: { samples: ctx.samples! }, ...(ctx.push ? { writeUrl: ctx.push.url } : {}) };
   }
 }
 
@@ -103,10 +117,11 @@ async function launchScraper(
 ): Promise<TargetLaunch> {
   const port = await freePort();
   const config = join(ctx.dir, CONFIG_FILE[t.kind]);
-  writeFileSync(config, scrapeConfig(ctx));
-  const names = t.kind === 'prometheus' ? PROMETHEUS_NAMES : VICTORIA_METRICS_NAMES;
+  writeFileSync(config, ctx.push ? receiverConfig() : scrapeConfig(ctx));
+  const names = t.kind === 'prometheus' ? PROMETHEUS_NAMES : ctx.push ? VICTORIA_METRICS_PUSH_NAMES : VICTORIA_METRICS_NAMES;
   return {
     argv: [t.binary, ...flags(config, port)],
+    ...(ctx.push ? { writeUrl: `http://127.0.0.1:${port}/api/v1/write` } : {}),
     metricsUrl: ctx.metricsTemplate?.replaceAll('{port}', String(port)) ?? `http://127.0.0.1:${port}/metrics`,
     names: { ...names, ...(ctx.samples ? { samples: ctx.samples } : {}) },
   };
@@ -125,6 +140,11 @@ export function scrapeConfig(ctx: Pick<LaunchContext, 'fileSd' | 'intervalSecond
     `      - files: [${JSON.stringify(ctx.fileSd)}]`,
     '',
   ].join('\n');
+}
+
+/** A receiver's config: no scrape job (the fleet pushes; promsoak reads its /metrics itself). */
+function receiverConfig(): string {
+  return ['# Written by promsoak: the fleet pushes by remote write; no scrape job.', 'scrape_configs: []', ''].join('\n');
 }
 
 /** Prometheus durations are whole units: 5s, 1500ms. */

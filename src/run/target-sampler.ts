@@ -42,6 +42,11 @@ export interface SamplerOptions {
   names: TargetMetricNames;
   /** The meta-scrape's deadline, ms. */
   timeoutMs?: number;
+  /**
+   * A receiver that has not been pushed to yet has no samples series at all (Prometheus creates
+   * its `type` children on the first append): read that as 0, not as a wrong selector.
+   */
+  absentSamplesAreZero?: boolean;
 }
 
 export class TargetSampler {
@@ -53,6 +58,8 @@ export class TargetSampler {
   lastError = '';
   /** The metrics answered at least once. */
   answered = false;
+  /** The samples counter at the baseline (what a pushed soak's "stored" is counted from). */
+  baselineSamples: number | null = null;
 
   constructor(private readonly o: SamplerOptions) {
     const all: Partial<Record<Key, string>> = { ...GO, ...PROCESS, ...o.names };
@@ -75,6 +82,13 @@ export class TargetSampler {
       throw new PromsoakError('PROMSOAK_TARGET_METRICS', `no CPU for the target: give --pid of a local process, or a target that exposes ${PROCESS.cpu}`);
     }
     this.last = r;
+    this.baselineSamples = r.values.samples;
+  }
+
+  /** The samples counter now: a reading of its own, not a frame (after a push's drain). */
+  async samplesNow(): Promise<number | null> {
+    const r = await this.read();
+    return r?.values.samples ?? null;
   }
 
   /**
@@ -110,6 +124,7 @@ export class TargetSampler {
     if (this.o.pid !== null && proc === null) this.gone = true;
     const values: Reading['values'] = {};
     for (const [k, sel] of this.selectors) values[k] = snapshot.select(sel);
+    if (this.o.absentSamplesAreZero && (values.samples ?? null) === null) values.samples = 0;
     const pauses = pauseQuantiles(snapshot);
     // The second ends when the target read its figures (its response's head), not when a slow body finished.
     return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs, pauseQuantilesMs: pauses };

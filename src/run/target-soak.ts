@@ -13,6 +13,7 @@ import { TargetRecorder } from './target-recorder.js';
 import { TargetSampler } from './target-sampler.js';
 import { gcBeyondCpu, traceLinesLeftOutLine } from '../analysis/believable.js';
 import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
+import type { Fleet } from '../fleet/fleet.js';
 
 /** How long a launched target has to answer its metrics at all, and then to show the samples counter. */
 const READY_TIMEOUT_MS = 30_000;
@@ -50,6 +51,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       timeoutSeconds: plan.profile.scrapeTimeoutSeconds,
       metricsTemplate: plan.target.targetMetrics,
       samples: plan.target.targetSamples,
+      ...(plan.push ? { push: { url: plan.push.url } } : {}),
     });
     info.metricsUrl = launch.metricsUrl;
     info.samples = launch.names.samples;
@@ -74,8 +76,10 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       pid = proc.pid;
       info.pid = pid;
     }
-    const sampler = new TargetSampler({ pid, metricsUrl: launch.metricsUrl, names: launch.names });
+    const sampler = new TargetSampler({ pid, metricsUrl: launch.metricsUrl, names: launch.names, absentSamplesAreZero: plan.push !== undefined && proc !== undefined });
     await (proc ? untilReady(sampler, proc, spec.kind) : sampler.baseline());
+    // Pushed: the receiver answers, so the fleet starts sending to it (with the warm-up, as a scrape job would start).
+    if (plan.push) fleet.own!.startPush({ ...plan.push.settings, url: launch.writeUrl! });
     rec.start(Date.now());
     const stalls = new StallWatch();
     stalls.start();
@@ -84,6 +88,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     dir.writeJson('run.json', runRecord(plan, end));
     end.soakStartMs = rec.soakStart;
     end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt, dir);
+    if (plan.push) end.push = await drainPush(fleet.own!, sampler, launch.names.samples);
     end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited' && proc) end.engineExit = await proc.exited;
@@ -120,6 +125,20 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     summary.verdict.push(traceLinesLeftOutLine(summary.gc.traceLinesLeftOut));
   }
   return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, proc?.stderrTail() ?? '');
+}
+
+/**
+ * A pushing soak's end: the fleet stops generating and sends what is batched, waits for the
+ * answers (its drain), then the receiver's own counter is read once more, so "acknowledged but
+ * not stored" is a number.
+ */
+async function drainPush(fleet: Fleet, sampler: TargetSampler, counter: string): Promise<NonNullable<SoakEnd['push']>> {
+  await fleet.stopPush();
+  // A receiver counts what it acknowledged within a moment (VictoriaMetrics buffers rows for up to a second).
+  await new Promise((r) => setTimeout(r, 1500));
+  const now = await sampler.samplesNow();
+  const stored = now === null || sampler.baselineSamples === null ? null : now - sampler.baselineSamples;
+  return { stats: fleet.push!.stats(), stored, counter };
 }
 
 /** Until the launched target answers its metrics with the samples counter; its exit or a timeout is one line. */

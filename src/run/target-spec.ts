@@ -8,7 +8,8 @@ import { splitWords } from '../common/shell-words.js';
  * - `prometheus[:<binary>]`, `victoria-metrics[:<binary>]`: launched with a generated config
  *   that scrapes the fleet through file_sd (the binary on PATH by default);
  * - `exec:<command line>`: any scraper, started from a command line with placeholders
- *   ({file_sd}, {http_sd}, {port}, {dir}, {interval}, {timeout}). The line is split into argv
+ *   ({file_sd}, {http_sd}, {port}, {dir}, {interval}, {timeout}; with --push, {write_url}:
+ *   http://127.0.0.1:{port}/api/v1/write, where its remote-write receiver is to listen). The line is split into argv
  *   words once, as sh would split them (quotes and backslashes, no expansion: see
  *   common/shell-words.ts), a placeholder is filled inside its word (never re-split), and the
  *   program is spawned directly, without a shell. For a shell, name one and pass the values
@@ -24,7 +25,7 @@ export type TargetSpec =
 
 export type TargetKind = TargetSpec['kind'];
 
-export const PLACEHOLDERS = ['file_sd', 'http_sd', 'port', 'dir', 'interval', 'timeout'] as const;
+export const PLACEHOLDERS = ['file_sd', 'http_sd', 'port', 'dir', 'interval', 'timeout', 'write_url'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /**

@@ -1,0 +1,50 @@
+import type { PushStats } from '../protocol/push-stats.js';
+
+/** summary.json's `push`: where every generated sample went, and what the receiver's own counter says it stored. */
+export type PushSummary = PushStats & {
+  /** The receiver's samples counter from the soak's start to after the drain (null: it did not answer then). */
+  stored: number | null;
+  /** Which counter that is. */
+  storedCounter: string;
+  /** Acknowledged samples the counter does not account for (null when it is not known). */
+  acknowledgedNotStored: number | null;
+  /** The push failed the soak: samples rejected or dropped, nothing acknowledged, or acknowledged but not stored past 2 %. */
+  failed: boolean;
+};
+
+/** Acknowledged and stored may differ by this share before it is called a loss (a receiver counting late, rounding). */
+export const STORED_TOLERANCE = 0.02;
+
+export function pushSummary(stats: PushStats, stored: number | null, storedCounter: string): PushSummary {
+  const t = stats.totals;
+  const notStored = stored === null ? null : Math.max(0, t.acknowledged - stored);
+  const lost = notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged;
+  const failed = t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost;
+  return { ...stats, stored, storedCounter, acknowledgedNotStored: notStored, failed };
+}
+
+/** The verdict's lines for a pushed soak: FAILED ones first. */
+export function pushVerdict(p: PushSummary): string[] {
+  const t = p.totals;
+  const pct = (n: number): string => (t.generated > 0 ? `${((100 * n) / t.generated).toFixed(1)} %` : 'n/a');
+  const lines: string[] = [];
+  if (t.rejected > 0) {
+    const by = Object.entries(t.rejectedByStatus).map(([s, n]) => `${n} with ${s}`).join(', ');
+    lines.push(`FAILED: the receiver rejected ${t.rejected} of the ${t.generated} samples pushed (${pct(t.rejected)}; ${by})${p.notes[0] ? `: ${p.notes[0]}` : ''}.`);
+  }
+  if (t.droppedBacklog > 0) {
+    lines.push(`FAILED: the receiver did not keep up: the backlog passed --max-backlog ${p.maxBacklog} and ${t.droppedBacklog} samples (${pct(t.droppedBacklog)}) were dropped, oldest first (request latency p99 ${t.latencyP99Ms ?? 'n/a'} ms, ${t.networkErrors} requests unanswered).`);
+  }
+  if (t.droppedAtStop > 0) lines.push(`FAILED: ${t.droppedAtStop} samples (${pct(t.droppedAtStop)}) were still unacknowledged when the drain after the soak ran out.`);
+  if (t.acknowledged === 0 && t.generated > 0) lines.push(`FAILED: the receiver acknowledged none of the ${t.generated} samples pushed.`);
+  if (p.acknowledgedNotStored !== null && p.acknowledgedNotStored > STORED_TOLERANCE * t.acknowledged) {
+    lines.push(`FAILED: the receiver acknowledged ${t.acknowledged} samples but its own counter (${p.storedCounter}) says it stored ${p.stored}: ${p.acknowledgedNotStored} acknowledged but not stored.`);
+  }
+  const stored = p.stored === null ? `its counter ${p.storedCounter} did not answer after the drain` : `${p.stored} stored by its own counter (${p.storedCounter})`;
+  lines.push(
+    `push (remote write ${p.protocol}): ${t.generated} samples generated, ${t.acknowledged} acknowledged (${pct(t.acknowledged)}), ${stored}; ` +
+      `${t.requests} requests of up to ${p.batch} samples over ${p.senders} connection${p.senders === 1 ? '' : 's'}, ${(t.bytesWire / Math.max(1, t.acknowledged + t.rejected)).toFixed(1)} B/sample on the wire; ` +
+      `latency p50 ${t.latencyP50Ms ?? 'n/a'} ms, p99 ${t.latencyP99Ms ?? 'n/a'} ms; ${t.retried} samples retried.`,
+  );
+  return lines;
+}
