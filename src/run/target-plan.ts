@@ -10,6 +10,8 @@ import { parseEnv, parseTarget, targetLabel, type TargetSpec } from './target-sp
 /** The soak options that say or touch what is under test (SoakOptions has them all). */
 export interface TargetOptions {
   target?: string;
+  /** `--push`: a url: target is then a receiver the soak's own fleet pushes to. */
+  push?: string;
   targetMetrics?: string;
   targetSamples?: string;
   pid?: number;
@@ -83,7 +85,8 @@ export function planTarget(o: TargetOptions): TargetPlan {
   if (spec.kind === 'url' && o.targetSamples === undefined) throw usage('--target url: needs --target-samples, the counter of samples it ingested');
   // A scraper already running scrapes a fleet already running: the soak's own new fleet would
   // be on a port it has never heard of.
-  if (spec.kind === 'url' && o.fleet === undefined) throw usage('--target url: needs --fleet <url>, the promsoak fleet that scraper scrapes (promsoak fleet prints its URL)');
+  // Pushed, the fleet is the soak's own: it sends to --push-url.
+  if (spec.kind === 'url' && o.fleet === undefined && o.push === undefined) throw usage('--target url: needs --fleet <url>, the promsoak fleet that scraper scrapes (promsoak fleet prints its URL)');
   if (o.targetSamples !== undefined) parseSelector(o.targetSamples);
   let pid: number | null = null;
   if (o.pid !== undefined) {
