@@ -1,7 +1,7 @@
 import { mix2, mix3 } from '../common/hash.js';
 import { ValueKind, type ExporterModel } from '../fleet/render/lines.js';
-import { Op, type PushLayout } from './series-layout.js';
-import { varintSize, writeDouble, writeStaleNaN, writeVarint } from './proto.js';
+import type { PushLayout } from './series-layout.js';
+import { varintSize, writeStaleNaN, writeVarint } from './proto.js';
 
 /**
  * Remote write 1.0 (`prometheus.WriteRequest`, proto/prometheus/remote.proto): one TimeSeries
@@ -11,10 +11,21 @@ import { varintSize, writeDouble, writeStaleNaN, writeVarint } from './proto.js'
  * sample is what a scrape of the same exporter at the same moment reads.
  */
 export class RemoteWriteV1Encoder {
+  /**
+   * [0, capacity bytes): the request being built; then the layout's literal bytes and the
+   * templates' Label fields for the current exporter, so every copy is a copyWithin inside one
+   * buffer (a memmove, no view made per copy).
+   */
   readonly buf: Uint8Array;
   /** Bytes and samples appended since reset(). */
   length = 0;
   samples = 0;
+  private readonly view: DataView;
+  private readonly litBase: number;
+  private readonly tplBase: number;
+  private readonly tplLen: Int32Array;
+  /** The epoch the Epoch templates are written for now. */
+  private tplEpoch = -1;
   // The exporter being appended and its clock (beginExporter).
   private exporter = 0;
   private epoch = 0;
@@ -24,15 +35,18 @@ export class RemoteWriteV1Encoder {
   private ef = 1;
   private tsMs = 0;
   private tsSize = 1;
-  private expDigits = 1;
-  private epochDigits = 1;
 
   constructor(
     readonly layout: PushLayout,
     readonly model: ExporterModel,
     readonly capacitySamples: number,
   ) {
-    this.buf = new Uint8Array(capacitySamples * layout.maxSeriesBytes);
+    this.litBase = capacitySamples * layout.maxSeriesBytes;
+    this.tplBase = this.litBase + layout.lit.length;
+    this.buf = new Uint8Array(this.tplBase + layout.templates * layout.maxTemplateBytes + 16);
+    this.buf.set(layout.lit, this.litBase);
+    this.view = new DataView(this.buf.buffer);
+    this.tplLen = new Int32Array(layout.templates);
   }
 
   reset(): void {
@@ -57,8 +71,8 @@ export class RemoteWriteV1Encoder {
     }
     this.tsMs = Math.floor(epochMs + t * 1000);
     this.tsSize = varintSize(this.tsMs);
-    this.expDigits = digits(id);
-    this.epochDigits = digits(this.epoch);
+    this.writeTemplates(1, id);
+    this.writeTemplates(2, this.epoch);
   }
 
   /** The churn epoch beginExporter computed. */
@@ -68,60 +82,89 @@ export class RemoteWriteV1Encoder {
 
   /** Appends line i's sample for the current exporter. */
   appendLine(i: number): void {
-    this.append(i, this.epoch, this.epochDigits, false);
+    if (this.tplEpoch !== this.epoch) this.writeTemplates(2, this.epoch);
+    this.append(i, false);
   }
 
   /** Appends line i's stale marker under churn epoch `epoch` (a churned series that went away). */
   appendStale(i: number, epoch: number): void {
-    this.append(i, epoch, digits(epoch), true);
+    if (this.tplEpoch !== epoch) this.writeTemplates(2, epoch);
+    this.append(i, true);
   }
 
-  private append(i: number, epoch: number, epochDigits: number, stale: boolean): void {
+  /** Every template of `kind` (1 exporter, 2 epoch) as its whole Label field with `n`'s digits, into its slot. */
+  private writeTemplates(kind: number, n: number): void {
     const L = this.layout;
     const out = this.buf;
-    const lit = L.lit;
+    const nd = digits(n);
+    for (let t = 0; t < L.templates; t++) {
+      if (L.tKind[t] !== kind) continue;
+      const a = L.tName[t]!;
+      const b = L.tPre[t]!;
+      const c = L.tSuf[t]!;
+      const e = L.tEnd[t]!;
+      const nameLen = b - a;
+      const valueLen = e - b + nd;
+      const lb = this.litBase;
+      let off = this.tplBase + t * L.maxTemplateBytes;
+      const start = off;
+      out[off++] = 0x0a; // TimeSeries.labels = 1
+      off = writeVarint(out, off, 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen);
+      out[off++] = 0x0a; // Label.name = 1
+      off = writeVarint(out, off, nameLen);
+      out.copyWithin(off, lb + a, lb + b);
+      off += nameLen;
+      out[off++] = 0x12; // Label.value = 2
+      off = writeVarint(out, off, valueLen);
+      out.copyWithin(off, lb + b, lb + c);
+      off += c - b;
+      off = writeDigits(out, off, n, nd);
+      out.copyWithin(off, lb + c, lb + e);
+      off += e - c;
+      this.tplLen[t] = off - start;
+    }
+    if (kind === 2) this.tplEpoch = n;
+  }
+
+  private append(i: number, stale: boolean): void {
+    const L = this.layout;
+    const out = this.buf;
+    const op = L.op;
     const o0 = L.opStart[i]!;
     const o1 = L.opStart[i + 1]!;
-    // The labels' length first: a spliced label's length depends on its digits.
-    let labels = 0;
-    for (let o = o0; o < o1; o++) {
-      if (L.op[o] === Op.Literal) labels += L.b[o]! - L.a[o]!;
-      else labels += splicedSize(L, o, L.op[o] === Op.Exporter ? this.expDigits : epochDigits);
-    }
+    const tplLen = this.tplLen;
+    // The labels' length first: a template's length depends on its digits.
+    let labels = L.litBytes[i]!;
+    for (let o = o0; o < o1; o++) if (op[o]! < 0) labels += tplLen[-op[o]! - 1]!;
     const sample = 1 + 8 + 1 + this.tsSize;
     const series = labels + 2 + sample;
     let off = this.length;
     out[off++] = 0x0a; // WriteRequest.timeseries = 1
     off = writeVarint(out, off, series);
+    const lb = this.litBase;
     for (let o = o0; o < o1; o++) {
-      const a = L.a[o]!;
-      const b = L.b[o]!;
-      if (L.op[o] === Op.Literal) {
-        out.set(lit.subarray(a, b), off);
+      const x = op[o]!;
+      if (x >= 0) {
+        const a = L.a[o]!;
+        const b = L.b[o]!;
+        out.copyWithin(off, lb + a, lb + b);
         off += b - a;
-        continue;
+      } else {
+        const t = -x - 1;
+        const from = this.tplBase + t * L.maxTemplateBytes;
+        const n = tplLen[t]!;
+        out.copyWithin(off, from, from + n);
+        off += n;
       }
-      const exp = L.op[o] === Op.Exporter;
-      const nd = exp ? this.expDigits : epochDigits;
-      const c = L.c[o]!;
-      const e = L.e[o]!;
-      const valueLen = e - b + nd;
-      const nameLen = b - a;
-      out[off++] = 0x0a; // TimeSeries.labels = 1
-      off = writeVarint(out, off, 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen);
-      out[off++] = 0x0a; // Label.name = 1
-      off = writeVarint(out, off, nameLen);
-      for (let k = a; k < b; k++) out[off++] = lit[k]!;
-      out[off++] = 0x12; // Label.value = 2
-      off = writeVarint(out, off, valueLen);
-      for (let k = b; k < c; k++) out[off++] = lit[k]!;
-      off = writeDigits(out, off, exp ? this.exporter : epoch, nd);
-      for (let k = c; k < e; k++) out[off++] = lit[k]!;
     }
     out[off++] = 0x12; // TimeSeries.samples = 2
     out[off++] = sample;
     out[off++] = 0x09; // Sample.value = 1, fixed64
-    off = stale ? writeStaleNaN(out, off) : writeDouble(out, off, this.value(i));
+    if (stale) off = writeStaleNaN(out, off);
+    else {
+      this.view.setFloat64(off, this.value(i), true);
+      off += 8;
+    }
     out[off++] = 0x10; // Sample.timestamp = 2, varint
     off = writeVarint(out, off, this.tsMs);
     this.length = off;
@@ -161,13 +204,6 @@ export function churnPhase(m: ExporterModel, id: number): number {
 /** render()'s churn epoch of an exporter at t (0 without churn). */
 export function churnEpoch(m: ExporterModel, id: number, t: number): number {
   return m.churnEverySeconds > 0 ? Math.floor((t + churnPhase(m, id)) / m.churnEverySeconds) : 0;
-}
-
-function splicedSize(L: PushLayout, o: number, nd: number): number {
-  const nameLen = L.b[o]! - L.a[o]!;
-  const valueLen = L.e[o]! - L.b[o]! + nd;
-  const inner = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
-  return 1 + varintSize(inner) + inner;
 }
 
 function digits(n: number): number {

@@ -24,9 +24,16 @@ export function maxCompressedLength(n: number): number {
 
 export class SnappyCompressor {
   private readonly table = new Uint16Array(MAX_TABLE);
+  /** A DataView of the last source buffer (4-byte loads and compares; one made per new buffer, not per call). */
+  private dv: DataView = new DataView(new ArrayBuffer(8));
+  private dvOf: ArrayBufferLike | null = null;
 
   /** Compresses src[0, n) into out at 0 and returns the compressed length. `out` must hold maxCompressedLength(n). */
   compress(src: Uint8Array, n: number, out: Uint8Array): number {
+    if (this.dvOf !== src.buffer || this.dv.byteOffset !== src.byteOffset) {
+      this.dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
+      this.dvOf = src.buffer;
+    }
     let d = writeUvarint(out, 0, n);
     for (let p = 0; p < n; p += MAX_BLOCK) {
       const end = Math.min(n, p + MAX_BLOCK);
@@ -41,11 +48,12 @@ export class SnappyCompressor {
     let shift = 32 - 8;
     for (let size = 1 << 8; size < MAX_TABLE && size < len; size *= 2) shift--;
     const table = this.table;
+    const dv = this.dv;
     table.fill(0);
     const sLimit = len - INPUT_MARGIN;
     let nextEmit = 0;
     let s = 1;
-    let nextHash = hash(load32(src, base + s), shift);
+    let nextHash = hash(dv.getInt32(base + s, true), shift);
     for (;;) {
       let skip = 32;
       let nextS = s;
@@ -58,34 +66,40 @@ export class SnappyCompressor {
         if (nextS > sLimit) return nextEmit < len ? emitLiteral(out, d, src, base + nextEmit, end) : d;
         candidate = table[nextHash]!;
         table[nextHash] = s;
-        nextHash = hash(load32(src, base + nextS), shift);
-        if (load32(src, base + s) === load32(src, base + candidate)) break;
+        nextHash = hash(dv.getInt32(base + nextS, true), shift);
+        if (dv.getInt32(base + s, true) === dv.getInt32(base + candidate, true)) break;
       }
       d = emitLiteral(out, d, src, base + nextEmit, base + s);
       for (;;) {
         const start = s;
         s += 4;
-        for (let i = candidate + 4; s < len && src[base + i] === src[base + s]; i++, s++);
+        // Extend the match 4 bytes at a time, then byte by byte: remote-write series repeat each
+        // other's labels, so most of a request is long matches.
+        let i = candidate + 4;
+        while (s + 4 <= len && dv.getInt32(base + i, true) === dv.getInt32(base + s, true)) {
+          i += 4;
+          s += 4;
+        }
+        while (s < len && src[base + i] === src[base + s]) {
+          i++;
+          s++;
+        }
         d = emitCopy(out, d, start - candidate, s - start);
         nextEmit = s;
         if (s >= sLimit) return nextEmit < len ? emitLiteral(out, d, src, base + nextEmit, end) : d;
-        table[hash(load32(src, base + s - 1), shift)] = s - 1;
-        const cur = load32(src, base + s);
+        table[hash(dv.getInt32(base + s - 1, true), shift)] = s - 1;
+        const cur = dv.getInt32(base + s, true);
         const h = hash(cur, shift);
         candidate = table[h]!;
         table[h] = s;
-        if (cur !== load32(src, base + candidate)) {
-          nextHash = hash(load32(src, base + s + 1), shift);
+        if (cur !== dv.getInt32(base + candidate, true)) {
+          nextHash = hash(dv.getInt32(base + s + 1, true), shift);
           s++;
           break;
         }
       }
     }
   }
-}
-
-function load32(b: Uint8Array, i: number): number {
-  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
 function hash(u: number, shift: number): number {
