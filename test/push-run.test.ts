@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,17 @@ for (const target of ['prometheus', 'victoria-metrics'] as const) {
     assert.equal(p.stored, p.totals.acknowledged, `${target} stored ${p.stored} of ${p.totals.acknowledged}`);
     assert.equal(p.acknowledgedNotStored, 0);
     assert.ok(s.verdict.some((l) => /^push \(remote write 1\.0\): \d+ samples generated/.test(l)), s.verdict.join('\n'));
+    // Every frame says where that second's samples went.
+    const [dir] = readdirSync(out);
+    const frames = readFileSync(join(out, dir!, 'frames.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fleet: { push?: { generated: number; acknowledged: number } } });
+    assert.ok(frames.every((f) => f.fleet.push !== undefined), 'a frame without push figures');
+    assert.ok(frames.reduce((a, f) => a + f.fleet.push!.acknowledged, 0) > 0);
+    // `report` rebuilds the summary from the frames and keeps the push accounting, which is not in them.
+    const again = runCli(['report', join(out, dir!)], { timeout: 60_000 });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(summaryOf(out).push, p);
+    assert.match(again.stdout, /push \(remote write 1\.0\)/);
+    assert.match(readFileSync(join(out, dir!, 'report.html'), 'utf8'), /Push \(remote write\): samples per second/);
   });
 }
 
@@ -106,6 +117,20 @@ test('run --push to a receiver that answers 204 and stores nothing: its own coun
   } finally {
     await rx.close();
   }
+});
+
+test('report on a run directory whose summary.json has a crafted push block: one line naming the field, exit 2', () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-push-'));
+  const r = runCli(['run', 'smoke', '--duration', '2', '--warmup', '0', '--out', out], { timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const [dir] = readdirSync(out);
+  const path = join(out, dir!, 'summary.json');
+  const s = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  s.push = { protocol: '1.0', failed: false, stored: 1, storedCounter: 'x', acknowledgedNotStored: 0, batch: 1, senders: 1, maxBacklog: 1, notes: [], totals: { generated: 'lots' } };
+  writeFileSync(path, JSON.stringify(s));
+  const again = runCli(['report', join(out, dir!)], { timeout: 60_000 });
+  assert.equal(again.status, 2, again.stderr);
+  assert.match(again.stderr, /push\.totals\.generated/);
 });
 
 test('run --push: targets that cannot receive, and push flags without --push, are one line and exit 2', () => {

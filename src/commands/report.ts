@@ -10,6 +10,7 @@ import { checkBelievable, traceLinesLeftOutLine } from '../analysis/believable.j
 import { renderHtml } from '../report/html.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Summary } from '../analysis/summary.js';
+import { pushVerdict } from '../push/push-verdict.js';
 
 /** The run's settings: from its summary.json, or from run.json when the coordinator died before writing one. */
 interface Settings {
@@ -114,6 +115,13 @@ export function reportCommand(dir: string, log: (line: string) => void): void {
   // What the run wrote beside the frames (snapshots, allocation profile) is not in them: keep it.
   if (old?.heapSnapshots) s.heapSnapshots = old.heapSnapshots;
   if (old?.allocProfile) s.allocProfile = old.allocProfile;
+  // A pushed soak's accounting (what the fleet sent, what the receiver stored) is not in the frames either.
+  if (old?.push) {
+    s.push = old.push;
+    const lines = pushVerdict(old.push);
+    s.verdict.unshift(...lines.filter((l) => l.startsWith('FAILED')));
+    s.verdict.push(...lines.filter((l) => !l.startsWith('FAILED')));
+  }
   // What the soak left out of gctrace is not in gc.ndjson: keep it, and say it again.
   const leftOut = old?.gc?.traceLinesLeftOut;
   if (leftOut) {

@@ -42,7 +42,7 @@ export interface Frame {
    * The soak's own fleet: this process's CPU. Remote shards (`run --fleet`): the sum over the
    * shards that answered (CPU, scrapes), the deepest queue, and each shard in `shards`.
    */
-  fleet: { cpuCores: number; queued: number; scrapesServed: number; shards?: ShardFrame[] };
+  fleet: { cpuCores: number; queued: number; scrapesServed: number; shards?: ShardFrame[]; push?: PushFrame };
   /** CPU ms the telemetry agent itself took on the engine's main thread, the frame before this one (its cost to the engine; thread-clock.ts). */
   agentMs: number | null;
   /** Bytes allocated in this second from the target's own exact counter (Go: go_memstats_alloc_bytes_total); absent for the built-in engine (its allocation comes from V8's trace). */
@@ -134,4 +134,19 @@ export interface GcEvent {
   sizeBeforeBytes: number;
   sizeAfterBytes: number;
   reduceMemory: boolean;
+}
+
+/**
+ * A pushing fleet's second (`run --push`): samples generated, acknowledged (2xx), rejected
+ * (4xx), sent again, dropped (backlog full or at stop); the backlog (generated, not yet
+ * answered) at the frame's end and the requests' latency p99 in that second (null: none answered).
+ */
+export interface PushFrame {
+  generated: number;
+  acknowledged: number;
+  rejected: number;
+  retried: number;
+  dropped: number;
+  backlog: number;
+  latencyP99Ms: number | null;
 }

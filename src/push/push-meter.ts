@@ -54,6 +54,11 @@ export class PushMeter {
     this.last = { atMs: now, sums };
   }
 
+  /** The latency histogram's counts now (a copy), for a reader's own intervals (latencyP99Between). */
+  latencyCounts(): Float64Array {
+    return sumSlots(this.shared).slice(P.Latency, P.Latency + LAT_BUCKETS);
+  }
+
   stats(): PushStats {
     const sums = sumSlots(this.shared);
     const byStatus: Record<string, number> = {};
@@ -86,4 +91,11 @@ function latency(f: Float64Array): { latencyP50Ms: number | null; latencyP99Ms: 
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/** The p99 of the latencies counted between two readings of latencyCounts(), ms; null when none. */
+export function latencyP99Between(before: Float64Array | null, after: Float64Array): number | null {
+  const f = new Float64Array(P.Size);
+  for (let b = 0; b < LAT_BUCKETS; b++) f[P.Latency + b] = after[b]! - (before?.[b] ?? 0);
+  return latency(f).latencyP99Ms;
 }

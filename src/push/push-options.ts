@@ -21,8 +21,8 @@ export interface PushOptions {
 export const PUSH_DEFAULTS = { batch: 2000, senders: 4, maxBacklog: 500_000, timeoutMs: 30_000, drainMs: 10_000 } as const;
 /** Bounds: a request of a million samples is ~100 MB raw; a thousand connections is already more than any receiver wants from one sender. */
 export const PUSH_LIMITS = { batch: 1_000_000, senders: 1024, maxBacklog: 100_000_000 } as const;
-/** A partly filled batch leaves after this long (Prometheus's batch_send_deadline is 5 s; a soak wants the second it was generated in). */
-export const BATCH_DEADLINE_MS = 1000;
+/** A partly filled batch leaves after this long (Prometheus's batch_send_deadline is 5 s; a soak reads the receiver once a second, and batches held for a second alias with it into uneven seconds). */
+export const BATCH_DEADLINE_MS = 250;
 /** Retry backoff: Prometheus's min_backoff and max_backoff; a Retry-After is honoured up to RETRY_AFTER_MAX_MS. */
 export const BACKOFF_MIN_MS = 30;
 export const BACKOFF_MAX_MS = 5000;

@@ -57,6 +57,7 @@ export function renderHtml(s: Summary, frames: Frame[], gc: TimedGcEvent[], per:
         { label: 'fleet (load generator)', stroke: '#999', dash: [4, 4] },
       ],
     },
+    ...pushCharts(frames, t),
     {
       id: 'heap',
       title: 'Memory: heap before/after each GC (the sawtooth), heap used and RSS each second',
@@ -148,6 +149,13 @@ ${table(
     ['GC adds onto cores / RAM', `${s.provisioning.gcCoreOverheadPct ?? 'n/a'} % / ${s.provisioning.gcRamOverheadPct ?? 'n/a'} %`],
     ['scrapes ok / failed; p99 (ms)', `${s.scrapes.ok ?? 'n/a'} / ${s.scrapes.failed ?? 'n/a'}; ${s.scrapes.durationMs?.p99 ?? 'n/a'}`],
     [`fleet CPU avg / p99 (cores of ${s.fleet.cores})`, `${s.fleet.cpuCores} / ${s.fleet.peakCpuCores}${s.fleet.saturated ? ' — SATURATED' : ''}`],
+    ...(s.push
+      ? ([
+          [`push (remote write ${s.push.protocol}): generated / acknowledged / rejected / dropped`, `${s.push.totals.generated} / ${s.push.totals.acknowledged} / ${s.push.totals.rejected} / ${s.push.totals.droppedBacklog + s.push.totals.droppedAtStop}${s.push.failed ? ' — FAILED' : ''}`],
+          ['push: stored by the receiver\'s counter; acknowledged but not stored', `${s.push.stored ?? 'n/a'}; ${s.push.acknowledgedNotStored ?? 'n/a'}`],
+          ['push: request latency p50 / p99 (ms)', `${s.push.totals.latencyP50Ms ?? 'n/a'} / ${s.push.totals.latencyP99Ms ?? 'n/a'}`],
+        ] as [string, string | number][])
+      : []),
   ],
 )}
 <h2>GC by kind</h2>
@@ -188,4 +196,30 @@ function heapSection(s: Summary): string {
     );
   } else if (a === null) out.push('<h2>Allocation profile</h2><p class="bad">asked for, but not written (see the verdict)</p>');
   return out.join('\n');
+}
+
+/** A pushing soak's second chart: where the samples went each second, and the backlog. */
+function pushCharts(frames: Frame[], t: number[]): Chart[] {
+  if (!frames.some((f) => f.fleet.push)) return [];
+  const per = (f: Frame, v: number | undefined): number | null => (v === undefined ? null : Math.round(v / ((f.endMs - f.startMs) / 1000)));
+  return [
+    {
+      id: 'push',
+      title: 'Push (remote write): samples per second by where they went, and the backlog',
+      xLabel: 's',
+      yLabel: 'samples/s',
+      data: align([
+        { x: t, y: frames.map((f) => per(f, f.fleet.push?.generated)) },
+        { x: t, y: frames.map((f) => per(f, f.fleet.push?.acknowledged)) },
+        { x: t, y: frames.map((f) => per(f, f.fleet.push === undefined ? undefined : f.fleet.push.rejected + f.fleet.push.dropped)) },
+        { x: t, y: frames.map((f) => f.fleet.push?.backlog ?? null) },
+      ]),
+      series: [
+        { label: 'generated/s', stroke: '#999', dash: [4, 4] },
+        { label: 'acknowledged/s', stroke: '#1f77b4' },
+        { label: 'rejected + dropped /s', stroke: '#d62728' },
+        { label: 'backlog (samples)', stroke: '#ff7f0e' },
+      ],
+    },
+  ];
 }

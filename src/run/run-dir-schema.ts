@@ -117,6 +117,34 @@ export const summarySchema = z.looseObject({
   files: z.array(str),
   heapSnapshots: z.array(heapSnapshot).max(10_000).optional(),
   allocProfile: allocProfile.nullable().optional(),
+  // A pushed soak's figures (push/push-verdict.ts): what the report prints of them.
+  push: z
+    .looseObject({
+      protocol: z.enum(['1.0', '2.0']),
+      failed: z.boolean(),
+      stored: qty.nullable(),
+      storedCounter: str,
+      acknowledgedNotStored: qty.nullable(),
+      batch: qty,
+      senders: qty,
+      maxBacklog: qty,
+      notes: z.array(str).max(100),
+      totals: z.looseObject({
+        generated: qty,
+        acknowledged: qty,
+        rejected: qty,
+        rejectedByStatus: z.record(z.string().regex(/^[1-5]\d\d$/), qty),
+        retried: qty,
+        requests: qty,
+        bytesWire: qty,
+        networkErrors: qty,
+        droppedBacklog: qty,
+        droppedAtStop: qty,
+        latencyP50Ms: z.number().finite().nonnegative().max(1e9).nullable(),
+        latencyP99Ms: z.number().finite().nonnegative().max(1e9).nullable(),
+      }),
+    })
+    .optional(),
 });
 
 export const runRecordSchema = z.looseObject({
@@ -196,7 +224,15 @@ export const frameSchema = z.looseObject({
     .nullish(),
   heap: z.looseObject({ usedBytes: nullableQty, totalBytes: nullableQty, externalBytes: nullableQty, arrayBuffersBytes: nullableQty, rssBytes: qty }),
   eventLoop: z.looseObject({ delayP50Ms: ms, delayP99Ms: ms, delayMaxMs: ms, utilization: z.number().min(0).max(1) }).nullish(),
-  fleet: z.looseObject({ cpuCores: cores, queued: qty, scrapesServed: qty, shards: z.array(shardFrame).max(10_000).optional() }),
+  fleet: z.looseObject({
+    cpuCores: cores,
+    queued: qty,
+    scrapesServed: qty,
+    shards: z.array(shardFrame).max(10_000).optional(),
+    push: z
+      .object({ generated: qty, acknowledged: qty, rejected: qty, retried: qty, dropped: qty, backlog: qty, latencyP99Ms: z.number().finite().nonnegative().max(1e9).nullable() })
+      .optional(),
+  }),
   agentMs: ms.nullish(),
   allocatedBytes: nullableQty,
   target: z

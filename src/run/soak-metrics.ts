@@ -65,6 +65,12 @@ export class SoakMetrics {
     count(c.fleetCpu, fleetCores !== null && seconds !== null ? fleetCores * seconds : null);
     show(g.fleetQueue, num(f.fleet?.queued));
     count(c.fleetServed, num(f.fleet?.scrapesServed));
+    const push = f.fleet?.push;
+    if (push) {
+      for (const state of ['generated', 'acknowledged', 'rejected', 'retried', 'dropped'] as const) count(c.push.labels(state), num(push[state]));
+      show(g.pushBacklog, num(push.backlog));
+      show(g.pushLatencyP99, ms(push.latencyP99Ms));
+    }
     count(c.agent, ms(f.agentMs));
     const s = this.starvation.observe(f);
     show(g.ratio, s.ratioToMedian);
@@ -106,6 +112,7 @@ function defineMetrics(registry: Registry, info: Record<string, string>) {
     starved: counter('promsoak_soak_starved_seconds_total', `Measured seconds starved, judged live: more than ${DEFAULT_CRITERIA.belowMedianPct} % below the running median samples/s, or event-loop delay p99 over ${DEFAULT_CRITERIA.eventLoopDelayMs} ms (analysis/starvation.ts; summary.json judges against the whole window's median).`),
     fleetCpu: counter('promsoak_soak_fleet_cpu_seconds_total', "CPU of the soak's own fleet (this process)."),
     fleetServed: counter('promsoak_soak_fleet_scrapes_served_total', "Scrapes the soak's own fleet served."),
+    push: counter('promsoak_soak_push_samples_total', 'A pushing soak (--push): samples by where they went: generated, acknowledged (2xx), rejected (4xx), retried (sent again), dropped (backlog full or at stop).', ['state']),
     agent: counter('promsoak_soak_agent_seconds_total', "Main-thread time the telemetry agent took in the system under test (its cost)."),
   };
   const g = {
@@ -129,6 +136,8 @@ function defineMetrics(registry: Registry, info: Record<string, string>) {
     series: gauge('promsoak_soak_series', 'Active series at the last frame.'),
     headBytes: gauge('promsoak_soak_head_bytes', 'Bytes the ingester estimates it holds.'),
     fleetCpu: gauge('promsoak_soak_fleet_cpu_cores', "CPU of the soak's own fleet in the last second, cores."),
+    pushBacklog: gauge('promsoak_soak_push_backlog_samples', 'A pushing soak: samples generated and not yet answered, at the last frame.'),
+    pushLatencyP99: gauge('promsoak_soak_push_latency_p99_seconds', "A pushing soak: remote-write requests' latency p99 in the last second (a bucket's upper bound)."),
     fleetQueue: gauge('promsoak_soak_fleet_render_queue_depth', "Serving threads of the soak's own fleet saturated at the last frame (the name is kept from when it counted render tasks queued)."),
   };
   g.info.set(info, 1);
