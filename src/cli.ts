@@ -256,7 +256,7 @@ export const buildCli = (argv: string[]) =>
     'compare [profile]',
     'The same soak across core counts, ingesters, V8 flags and Node binaries, interleaved; side-by-side table and verdict',
     (y) =>
-      y
+      withPushOptions(y)
         .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
         .option('fleet', { type: 'string', describe: 'Fleets already running, for every run: their base URLs, comma-separated (see run --fleet)' })
         .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts (comma-separated) a shard's /sd may list targets on besides the shard's own (see run)" })
@@ -300,6 +300,12 @@ export const buildCli = (argv: string[]) =>
           envs: list(a.env),
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
+          push: a.push,
+          pushUrl: a.pushUrl,
+          batch: a.batch,
+          senders: a.senders,
+          maxBacklog: a.maxBacklog,
+          pushTimeout: a.pushTimeout,
           targetLogLimitBytes: a.targetLogLimit,
           repeat: a.repeat,
           durationSeconds: a.duration,

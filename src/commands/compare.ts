@@ -49,7 +49,7 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
     for (const v of r.verdict) log(`  • ${visible(v, { keepNewlines: true })}`);
     log('');
     log(`  compare directory: ${visible(r.dir)}  (compare.json, compare.html, one run directory per run)`);
-    return r.interrupted ? 130 : 0;
+    return r.interrupted ? 130 : r.verdict.some((l) => l.startsWith('FAILED')) ? 1 : 0;
   } finally {
     spinner.stop();
     process.off('SIGINT', onSignal);

@@ -13,13 +13,15 @@ import { planTarget } from '../run/target-plan.js';
 import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
 import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
+import { planPush } from '../run/push-plan.js';
+import type { PushFlags } from '../push/push-options.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 
-export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'> {
+export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'>, Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
   profile?: string;
   repeat: number;
@@ -54,6 +56,11 @@ function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; t
   return { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ...(v.target.startsWith('url:') ? {} : { targetLogLimitBytes: o.targetLogLimitBytes }) };
 }
 
+/** The push flags every run of a compare takes as they are. */
+function pushFlags(o: CompareOptions): Partial<PushFlags> {
+  return { push: o.push, pushUrl: o.pushUrl, batch: o.batch, senders: o.senders, maxBacklog: o.maxBacklog, pushTimeout: o.pushTimeout };
+}
+
 /**
  * A compare's directory, `<out>/<UTC time>-compare-<profile>/`, its own even when another
  * compare starts in the same second (`-2`, `-3` …: one mkdir a try).
@@ -85,7 +92,9 @@ export async function runCompare(
   for (const v of variants) {
     if (v.ingester !== undefined) checkIngesterSpec(v.ingester);
     // A missing binary or a bad --env fails now too.
-    planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined });
+    const t = planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined, push: o.push });
+    // --push: every target must be able to receive, checked before the first run.
+    planPush({ ...pushFlags(o), fleet: o.fleet }, t.spec);
   }
   const order = interleave(variants, o.repeat);
   const dir = makeCompareDir(o.out, profile.name);
@@ -111,6 +120,7 @@ export async function runCompare(
         target: v.target,
         env: v.env,
         ...targetFlags(o, v),
+        ...pushFlags(o),
         out: dir,
         interrupt: o.interrupt,
         metricsPort: o.metricsPort,
@@ -128,6 +138,10 @@ export async function runCompare(
   const results = variants.map((v, i) => aggregate(v, runs.filter((r) => r.variant === i)));
   const present = results.filter((r) => r.runs.length > 0);
   const verdict = compareVerdict(present);
+  // A pushed run whose samples were rejected, dropped or not stored is not a figure to compare: said first.
+  for (const r of runs) {
+    if (r.summary.push?.failed) verdict.unshift(`FAILED: ${variants[r.variant]!.label} #${r.repeat + 1}: ${r.summary.verdict.find((l) => l.startsWith('FAILED')) ?? 'the push failed'} (${r.dir})`);
+  }
   const fc = o.findCores ? findCores(present, o.findCores.maxCv, o.findCores.maxCpuShare) : undefined;
   if (fc) {
     verdict.push(
@@ -153,6 +167,7 @@ export async function runCompare(
       dir: r.dir,
       ...Object.fromEntries(METRICS.map((m) => [m.key, m.get(r.summary)])),
       stopReason: r.summary.run.stopReason,
+      ...(r.summary.push ? { push: { generated: r.summary.push.totals.generated, acknowledged: r.summary.push.totals.acknowledged, stored: r.summary.push.stored, failed: r.summary.push.failed } } : {}),
     })),
     findCores: fc ?? null,
     verdict,
