@@ -20,7 +20,7 @@ export const SCHEMA_VERSION = 3;
 
 /** The system under test: promsoak's own engine, or a scraper it launched or was pointed at. */
 export interface TargetInfo {
-  kind: 'builtin' | 'prometheus' | 'victoria-metrics' | 'exec' | 'url';
+  kind: 'builtin' | 'prometheus' | 'victoria-metrics' | 'influxdb' | 'exec' | 'url';
   /** The program (the engine: the Node binary); null for a url: target. */
   binary: string | null;
   /** Its --version (first line), or null when it does not say. */

@@ -28,6 +28,8 @@ export interface PushCounts {
   tooManyRequests: number;
   /** Remote write 2.0: samples the receiver said it wrote (X-Prometheus-Remote-Write-Samples-Written). */
   written: number;
+  /** Stale markers among the samples generated (NaN 0x7ff0000000000002: a churned series gone). */
+  staleMarkers: number;
 }
 
 export interface PushStats {

@@ -32,6 +32,8 @@ export const enum P {
   TooMany,
   /** Remote write 2.0: samples the receiver said it wrote (X-Prometheus-Remote-Write-Samples-Written). */
   Written,
+  /** Stale markers among the samples generated (a churned series' last sample: NaN 0x7ff0000000000002). */
+  Stale,
   /** Request latency histogram: LAT_BUCKETS slots from here. */
   Latency,
   /** Rejected samples by status 400..599: 200 slots from here. */

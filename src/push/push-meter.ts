@@ -19,6 +19,7 @@ const FIELDS: [keyof PushCounts, P][] = [
   ['serverErrors', P.ServerErrors],
   ['tooManyRequests', P.TooMany],
   ['written', P.Written],
+  ['staleMarkers', P.Stale],
 ];
 
 /** At most this many distinct notes are kept (each said once by a sender). */

@@ -18,7 +18,8 @@ export const STORED_TOLERANCE = 0.02;
 export function pushSummary(stats: PushStats, stored: number | null, storedCounter: string): PushSummary {
   const t = stats.totals;
   const notStored = stored === null ? null : Math.max(0, t.acknowledged - stored);
-  const lost = notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged;
+  // A receiver that does not store stale markers (InfluxDB 1.x drops NaN) loses staleness, not samples.
+  const lost = notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged && notStored > staleAcked(stats);
   const failed = t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost;
   return { ...stats, stored, storedCounter, acknowledgedNotStored: notStored, failed };
 }
@@ -37,7 +38,10 @@ export function pushVerdict(p: PushSummary): string[] {
   }
   if (t.droppedAtStop > 0) lines.push(`FAILED: ${t.droppedAtStop} samples (${pct(t.droppedAtStop)}) were still unacknowledged when the drain after the soak ran out.`);
   if (t.acknowledged === 0 && t.generated > 0) lines.push(`FAILED: the receiver acknowledged none of the ${t.generated} samples pushed.`);
-  if (p.acknowledgedNotStored !== null && p.acknowledgedNotStored > STORED_TOLERANCE * t.acknowledged) {
+  const notStored = p.acknowledgedNotStored;
+  if (notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged && notStored <= staleAcked(p)) {
+    lines.push(`the receiver's counter (${p.storedCounter}) says it stored ${p.stored} of the ${t.acknowledged} samples it acknowledged: the ${notStored} not counted are no more than the ${t.staleMarkers} stale markers sent (NaN): it does not store staleness (InfluxDB 1.x drops NaN), so a churned series does not end there.`);
+  } else if (notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged) {
     lines.push(`FAILED: the receiver acknowledged ${t.acknowledged} samples but its own counter (${p.storedCounter}) says it stored ${p.stored}: ${p.acknowledgedNotStored} acknowledged but not stored.`);
   }
   const stored = p.stored === null ? `its counter ${p.storedCounter} did not answer after the drain` : `${p.stored} stored by its own counter (${p.storedCounter})`;
@@ -47,4 +51,9 @@ export function pushVerdict(p: PushSummary): string[] {
       `latency p50 ${t.latencyP50Ms ?? 'n/a'} ms, p99 ${t.latencyP99Ms ?? 'n/a'} ms; ${t.retried} samples retried.`,
   );
   return lines;
+}
+
+/** Stale markers that may have been acknowledged (all of them when nothing was lost before an answer). */
+function staleAcked(p: PushStats): number {
+  return Math.min(p.totals.staleMarkers ?? 0, p.totals.acknowledged);
 }

@@ -117,6 +117,7 @@ export class Pusher {
         made++;
       }
     }
+    this.o.counts[P.Stale]! += made;
     this.lastEpoch[k] = epoch;
     const lines = this.o.model.lines;
     for (let i = 0; i < lines; i++) {

@@ -16,6 +16,7 @@ export interface PushPlan {
  */
 export function planPush(o: Partial<PushFlags> & { fleet?: string }, spec: TargetSpec): PushPlan | undefined {
   if (o.push === undefined) {
+    if (spec.kind === 'influxdb') throw usage('--target influxdb only receives (it does not scrape): add --push remote-write');
     const stray = (['pushUrl', 'batch', 'senders', 'maxBacklog', 'pushTimeout'] as const).find((k) => o[k] !== undefined);
     if (stray) throw usage(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is a push flag: add --push remote-write (or remote-write:2)`);
     return undefined;
@@ -27,6 +28,7 @@ export function planPush(o: Partial<PushFlags> & { fleet?: string }, spec: Targe
       throw usage('--push needs a receiver as the target: --target prometheus, victoria-metrics, exec:\'… {write_url} …\' or url:<metrics url> with --push-url (the built-in engine does not receive remote write in a soak yet)');
     case 'prometheus':
     case 'victoria-metrics':
+    case 'influxdb':
       if (o.pushUrl !== undefined) throw usage(`--push-url with --target ${spec.kind}: promsoak launches it and pushes to its own /api/v1/write`);
       return { settings, url: undefined };
     case 'exec':

@@ -32,7 +32,7 @@ const harnessPause = z.looseObject({ fromMs: wallMs, toMs: wallMs, why: str });
 
 /** run.target (schemaVersion 2); gcTraced came a few commits after the rest: optional (read as traced). */
 const target = z.looseObject({
-  kind: z.enum(['builtin', 'prometheus', 'victoria-metrics', 'exec', 'url']),
+  kind: z.enum(['builtin', 'prometheus', 'victoria-metrics', 'influxdb', 'exec', 'url']),
   binary: str.nullish(),
   version: str.nullish(),
   flags: z.array(str).optional(),
@@ -140,6 +140,7 @@ export const summarySchema = z.looseObject({
         networkErrors: qty,
         droppedBacklog: qty,
         droppedAtStop: qty,
+        staleMarkers: qty.optional(),
         latencyP50Ms: z.number().finite().nonnegative().max(1e9).nullable(),
         latencyP99Ms: z.number().finite().nonnegative().max(1e9).nullable(),
       }),

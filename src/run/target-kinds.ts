@@ -1,3 +1,5 @@
+import { request } from 'undici';
+import { PromsoakError } from '../common/errors.js';
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,10 @@ export interface TargetLaunch {
   argv: string[] | null;
   /** Where a pushing fleet sends (--push): the launched receiver's /api/v1/write, or --push-url. */
   writeUrl?: string;
+  /** Run once the target answers, before the fleet pushes (InfluxDB: its database created). */
+  prepare?: () => Promise<void>;
+  /** InfluxDB 1.x: its counters are expvar JSON at /debug/vars, not in /metrics (target-sampler.ts reads both). */
+  expvarUrl?: string;
   metricsUrl: string;
   names: TargetMetricNames;
 }
@@ -46,7 +52,7 @@ export interface LaunchContext {
 
 /** Prometheus 2.x: samples appended to the head (summed over its `type` label). */
 /** The scrape config promsoak writes for a launched scraper, in the run directory. */
-export const CONFIG_FILE = { prometheus: 'prometheus.yml', 'victoria-metrics': 'promscrape.yml' } as const;
+export const CONFIG_FILE = { prometheus: 'prometheus.yml', 'victoria-metrics': 'promscrape.yml', influxdb: 'influxdb.conf' } as const;
 
 export const PROMETHEUS_NAMES: TargetMetricNames = {
   samples: 'prometheus_tsdb_head_samples_appended_total',
@@ -84,6 +90,8 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
         `-storageDataPath=${join(ctx.dir, 'vmdata')}`,
         `-httpListenAddr=127.0.0.1:${port}`,
       ]);
+    case 'influxdb':
+      return launchInfluxdb(t, ctx);
     case 'exec': {
       const port = await freePort();
       const argv = fillPlaceholders(t.argv, {
@@ -140,6 +148,56 @@ export function scrapeConfig(ctx: Pick<LaunchContext, 'fileSd' | 'intervalSecond
     `      - files: [${JSON.stringify(ctx.fileSd)}]`,
     '',
   ].join('\n');
+}
+
+/** InfluxDB 1.x receiving remote write: points its HTTP API wrote (expvar httpd.pointsWrittenOK, summed over its listeners). */
+export const INFLUXDB_NAMES: TargetMetricNames = { samples: 'influxdb_httpd_points_written_ok_total' };
+/** The database promsoak writes into. */
+export const INFLUXDB_DATABASE = 'promsoak';
+
+/**
+ * InfluxDB 1.x (`influxd`): a config with its meta, data and WAL under the run directory, its
+ * HTTP API and its RPC listener on free loopback ports, usage reporting off; once it answers,
+ * the database is created (a write into a missing one is a 404).
+ */
+async function launchInfluxdb(t: Extract<TargetSpec, { kind: 'influxdb' }>, ctx: LaunchContext): Promise<TargetLaunch> {
+  const port = await freePort();
+  const rpc = await freePort();
+  const config = join(ctx.dir, CONFIG_FILE.influxdb);
+  const q = (s: string): string => JSON.stringify(s);
+  writeFileSync(
+    config,
+    [
+      '# Written by promsoak: InfluxDB 1.x as a remote-write receiver.',
+      'reporting-disabled = true',
+      `bind-address = ${q(`127.0.0.1:${rpc}`)}`,
+      '[meta]',
+      `  dir = ${q(join(ctx.dir, 'influxdb', 'meta'))}`,
+      '[data]',
+      `  dir = ${q(join(ctx.dir, 'influxdb', 'data'))}`,
+      `  wal-dir = ${q(join(ctx.dir, 'influxdb', 'wal'))}`,
+      '  query-log-enabled = false',
+      '[http]',
+      `  bind-address = ${q(`127.0.0.1:${port}`)}`,
+      '  log-enabled = false',
+      '[monitor]',
+      '  store-enabled = false',
+      '',
+    ].join('\n'),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    argv: [t.binary, '-config', config],
+    metricsUrl: ctx.metricsTemplate?.replaceAll('{port}', String(port)) ?? `${base}/metrics`,
+    expvarUrl: `${base}/debug/vars`,
+    names: { ...INFLUXDB_NAMES, ...(ctx.samples ? { samples: ctx.samples } : {}) },
+    writeUrl: `${base}/api/v1/prom/write?db=${INFLUXDB_DATABASE}`,
+    prepare: async () => {
+      const res = await request(`${base}/query`, { method: 'POST', body: `q=${encodeURIComponent(`CREATE DATABASE ${INFLUXDB_DATABASE}`)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+      const text = (await res.body.text()).slice(0, 300);
+      if (res.statusCode !== 200 || text.includes('"error"')) throw new PromsoakError('PROMSOAK_TARGET_START', `--target influxdb: creating database ${INFLUXDB_DATABASE} answered ${res.statusCode}: ${text}`);
+    },
+  };
 }
 
 /** A receiver's config: no scrape job (the fleet pushes; promsoak reads its /metrics itself). */

@@ -61,7 +61,7 @@ export function planTarget(o: TargetOptions): TargetPlan {
   only('--target-metrics', o.targetMetrics !== undefined, ['exec', 'prometheus', 'victoria-metrics']);
   only('--target-samples', o.targetSamples !== undefined, ['exec', 'url', 'prometheus', 'victoria-metrics']);
   only('--pid', o.pid !== undefined, ['url']);
-  only('--target-log-limit', o.targetLogLimitBytes !== undefined, ['exec', 'prometheus', 'victoria-metrics']);
+  only('--target-log-limit', o.targetLogLimitBytes !== undefined, ['exec', 'prometheus', 'victoria-metrics', 'influxdb']);
   positiveInt('--target-log-limit', o.targetLogLimitBytes, DEFAULTS.maxTargetLogLimitBytes);
   const engineOnly: [string, boolean][] = [
     ['--ingester', o.ingester !== undefined],
@@ -95,10 +95,10 @@ export function planTarget(o: TargetOptions): TargetPlan {
   }
   // An exec: program that is not there is said now (spawned without a shell, it would only be an ENOENT at start).
   if (spec.kind === 'exec') resolveBinary(spec.argv[0]!, 'exec');
-  const launched = spec.kind === 'prometheus' || spec.kind === 'victoria-metrics';
+  const launched = spec.kind === 'prometheus' || spec.kind === 'victoria-metrics' || spec.kind === 'influxdb';
   const binary = launched ? resolveBinary(spec.binary, spec.kind) : null;
-  // VictoriaMetrics answers -version; Prometheus --version.
-  const version = binary ? binaryVersion(binary, spec.kind === 'victoria-metrics' ? '-version' : '--version') : null;
+  // VictoriaMetrics answers -version; influxd `version`; Prometheus --version.
+  const version = binary ? binaryVersion(binary, spec.kind === 'victoria-metrics' ? '-version' : spec.kind === 'influxdb' ? 'version' : '--version') : null;
   const label = targetLabel(spec);
   return {
     spec,

@@ -1,6 +1,7 @@
 import { PromsoakError } from '../common/errors.js';
 import type { Frame, TargetFrame } from '../protocol/frame.js';
 import { classifyThread, cpuBetween, readProc, type ProcSample } from '../telemetry/proc.js';
+import { influxExpvarLines } from '../telemetry/influx-expvar.js';
 import { fetchMetrics, MetricsSnapshot, parseSelector, type Selector } from '../telemetry/target-metrics.js';
 import type { TargetMetricNames } from './target-kinds.js';
 
@@ -47,6 +48,8 @@ export interface SamplerOptions {
    * its `type` children on the first append): read that as 0, not as a wrong selector.
    */
   absentSamplesAreZero?: boolean;
+  /** InfluxDB 1.x's expvar JSON (/debug/vars): its write counters, read beside /metrics as influxdb_* series. */
+  expvarUrl?: string;
 }
 
 export class TargetSampler {
@@ -109,7 +112,8 @@ export class TargetSampler {
     let snapshot: MetricsSnapshot;
     const timing: { headersAtMs?: number } = {};
     try {
-      const body = await fetchMetrics(this.o.metricsUrl, this.o.timeoutMs ?? 2000, timing);
+      let body = await fetchMetrics(this.o.metricsUrl, this.o.timeoutMs ?? 2000, timing);
+      if (this.o.expvarUrl) body = Buffer.concat([body, Buffer.from(influxExpvarLines(await fetchMetrics(this.o.expvarUrl, this.o.timeoutMs ?? 2000)))]);
       this.answered = true;
       // A malformed body names its line and column, and costs this reading only.
       snapshot = MetricsSnapshot.parse(body);

@@ -76,10 +76,13 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       pid = proc.pid;
       info.pid = pid;
     }
-    const sampler = new TargetSampler({ pid, metricsUrl: launch.metricsUrl, names: launch.names, absentSamplesAreZero: plan.push !== undefined && proc !== undefined });
+    const sampler = new TargetSampler({ pid, metricsUrl: launch.metricsUrl, names: launch.names, absentSamplesAreZero: plan.push !== undefined && proc !== undefined, expvarUrl: launch.expvarUrl });
     await (proc ? untilReady(sampler, proc, spec.kind) : sampler.baseline());
     // Pushed: the receiver answers, so the fleet starts sending to it (with the warm-up, as a scrape job would start).
-    if (plan.push) fleet.own!.startPush({ ...plan.push.settings, url: launch.writeUrl! });
+    if (plan.push) {
+      await launch.prepare?.();
+      fleet.own!.startPush({ ...plan.push.settings, url: launch.writeUrl! });
+    }
     rec.start(Date.now());
     const stalls = new StallWatch();
     stalls.start();
@@ -95,7 +98,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
     end.liveHeapBytes = rec.liveHeap(end.windowEndMs);
     // Traced: gctrace asked for, and the target printed it (an exec: program may not be Go at all).
-    info.gcTraced = /(^|,)gctrace=1(,|$)/.test(info.env.GODEBUG ?? '') && (spec.kind === 'prometheus' || spec.kind === 'victoria-metrics' || rec.goCycles > 0);
+    info.gcTraced = /(^|,)gctrace=1(,|$)/.test(info.env.GODEBUG ?? '') && (spec.kind === 'prometheus' || spec.kind === 'victoria-metrics' || spec.kind === 'influxdb' || rec.goCycles > 0);
   } catch (e) {
     // A target that did not start: one line with why, and the end of what it said.
     if (proc && e instanceof PromsoakError && e.code === 'PROMSOAK_TARGET_START') {

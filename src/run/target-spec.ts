@@ -7,6 +7,8 @@ import { splitWords } from '../common/shell-words.js';
  * - `builtin` (default): promsoak's own engine child;
  * - `prometheus[:<binary>]`, `victoria-metrics[:<binary>]`: launched with a generated config
  *   that scrapes the fleet through file_sd (the binary on PATH by default);
+ * - `influxdb[:<influxd binary>]`: InfluxDB 1.x, launched with a generated config; it only
+ *   receives (`--push`: `/api/v1/prom/write`), it does not scrape;
  * - `exec:<command line>`: any scraper, started from a command line with placeholders
  *   ({file_sd}, {http_sd}, {port}, {dir}, {interval}, {timeout}; with --push, {write_url}:
  *   http://127.0.0.1:{port}/api/v1/write, where its remote-write receiver is to listen). The line is split into argv
@@ -20,6 +22,7 @@ export type TargetSpec =
   | { kind: 'builtin' }
   | { kind: 'prometheus'; binary: string }
   | { kind: 'victoria-metrics'; binary: string }
+  | { kind: 'influxdb'; binary: string }
   | { kind: 'exec'; command: string; argv: string[] }
   | { kind: 'url'; url: string };
 
@@ -33,9 +36,9 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
  * scrape_samples_scraped, scrape_samples_post_metric_relabeling, scrape_series_added;
  * VictoriaMetrics also scrape_timeout_seconds): part of what it ingests.
  */
-export const SYNTHETIC_PER_SCRAPE: Record<TargetKind, number> = { builtin: 0, prometheus: 5, 'victoria-metrics': 6, exec: 0, url: 0 };
+export const SYNTHETIC_PER_SCRAPE: Record<TargetKind, number> = { builtin: 0, prometheus: 5, 'victoria-metrics': 6, influxdb: 0, exec: 0, url: 0 };
 
-const DEFAULT_BINARY = { prometheus: 'prometheus', 'victoria-metrics': 'victoria-metrics' } as const;
+const DEFAULT_BINARY = { prometheus: 'prometheus', 'victoria-metrics': 'victoria-metrics', influxdb: 'influxd' } as const;
 
 export function parseTarget(text: string): TargetSpec {
   const colon = text.indexOf(':');
@@ -47,6 +50,7 @@ export function parseTarget(text: string): TargetSpec {
       return { kind: 'builtin' };
     case 'prometheus':
     case 'victoria-metrics':
+    case 'influxdb':
       return { kind: head, binary: rest || DEFAULT_BINARY[head] };
     case 'exec': {
       if (!rest.trim()) throw usage('--target exec: needs a command line (exec:\'my-scraper --config {file_sd}\')');
@@ -66,7 +70,7 @@ export function parseTarget(text: string): TargetSpec {
       return { kind: 'url', url: rest };
     }
     default:
-      throw usage(`--target "${text}": one of builtin, prometheus[:<binary>], victoria-metrics[:<binary>], exec:<command>, url:<metrics url>`);
+      throw usage(`--target "${text}": one of builtin, prometheus[:<binary>], victoria-metrics[:<binary>], influxdb[:<influxd binary>] (with --push), exec:<command>, url:<metrics url>`);
   }
 }
 
@@ -77,6 +81,7 @@ export function targetLabel(t: TargetSpec): string {
       return 'builtin';
     case 'prometheus':
     case 'victoria-metrics':
+    case 'influxdb':
       return t.binary === DEFAULT_BINARY[t.kind] ? t.kind : `${t.kind}:${t.binary}`;
     case 'exec':
       return `exec:${t.argv[0]}`;
