@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { withPushOptions } from './commands/push-flags.js';
+import { pushArgs, withPushOptions } from './commands/push-flags.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULTS } from './common/defaults.js';
@@ -85,12 +85,7 @@ export const buildCli = (argv: string[]) =>
           advertise: a.advertise,
           epoch: a.epoch,
           stallSeconds: a.stallSeconds,
-          push: a.push,
-          pushUrl: a.pushUrl,
-          batch: a.batch,
-          senders: a.senders,
-          maxBacklog: a.maxBacklog,
-          pushTimeout: a.pushTimeout,
+          ...pushArgs(a),
         },
         log,
       );
@@ -221,12 +216,7 @@ export const buildCli = (argv: string[]) =>
           target: a.target,
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
-          push: a.push,
-          pushUrl: a.pushUrl,
-          batch: a.batch,
-          senders: a.senders,
-          maxBacklog: a.maxBacklog,
-          pushTimeout: a.pushTimeout,
+          ...pushArgs(a),
           targetLogLimitBytes: a.targetLogLimit,
           pid: a.pid,
           env: a.env,
@@ -300,12 +290,7 @@ export const buildCli = (argv: string[]) =>
           envs: list(a.env),
           targetMetrics: a.targetMetrics,
           targetSamples: a.targetSamples,
-          push: a.push,
-          pushUrl: a.pushUrl,
-          batch: a.batch,
-          senders: a.senders,
-          maxBacklog: a.maxBacklog,
-          pushTimeout: a.pushTimeout,
+          ...pushArgs(a),
           targetLogLimitBytes: a.targetLogLimit,
           repeat: a.repeat,
           durationSeconds: a.duration,

@@ -15,6 +15,7 @@ import type { SoakProgress } from '../run/recorder.js';
 import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
 import { planPush } from '../run/push-plan.js';
 import type { PushFlags } from '../push/push-options.js';
+import { pushArgs } from '../commands/push-flags.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
@@ -56,11 +57,6 @@ function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; t
   return { targetMetrics: o.targetMetrics, targetSamples: o.targetSamples, ...(v.target.startsWith('url:') ? {} : { targetLogLimitBytes: o.targetLogLimitBytes }) };
 }
 
-/** The push flags every run of a compare takes as they are. */
-function pushFlags(o: CompareOptions): Partial<PushFlags> {
-  return { push: o.push, pushUrl: o.pushUrl, batch: o.batch, senders: o.senders, maxBacklog: o.maxBacklog, pushTimeout: o.pushTimeout };
-}
-
 /**
  * A compare's directory, `<out>/<UTC time>-compare-<profile>/`, its own even when another
  * compare starts in the same second (`-2`, `-3` …: one mkdir a try).
@@ -94,7 +90,7 @@ export async function runCompare(
     // A missing binary or a bad --env fails now too.
     const t = planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined, push: o.push });
     // --push: every target must be able to receive, checked before the first run.
-    planPush({ ...pushFlags(o), fleet: o.fleet }, t.spec);
+    planPush({ ...pushArgs(o), fleet: o.fleet }, t.spec);
   }
   const order = interleave(variants, o.repeat);
   const dir = makeCompareDir(o.out, profile.name);
@@ -120,7 +116,7 @@ export async function runCompare(
         target: v.target,
         env: v.env,
         ...targetFlags(o, v),
-        ...pushFlags(o),
+        ...pushArgs(o),
         out: dir,
         interrupt: o.interrupt,
         metricsPort: o.metricsPort,
