@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { pushArgs, withPushOptions } from './commands/push-flags.js';
+import { withPushOptions } from './commands/push-flags.js';
+import { pushArgs } from './push/push-options.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULTS } from './common/defaults.js';

@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { PUSH_DEFAULTS, type PushFlags } from '../push/push-options.js';
+import { PUSH_DEFAULTS } from '../push/push-options.js';
 
 /** The flags of a pushing fleet (`--push` and its kin), for `fleet` (and later `run`, `compare`). */
 export function withPushOptions<T>(y: Argv<T>) {
@@ -12,7 +12,3 @@ export function withPushOptions<T>(y: Argv<T>) {
     .option('push-timeout', { type: 'number', describe: `Seconds a request may go unanswered before it is retried (default ${PUSH_DEFAULTS.timeoutMs / 1000})` });
 }
 
-/** The push flags as parsed, for a command's options. */
-export function pushArgs(a: { push?: string; pushUrl?: string; batch?: number; senders?: number; maxBacklog?: number; pushTimeout?: number }): Partial<PushFlags> {
-  return { push: a.push, pushUrl: a.pushUrl, batch: a.batch, senders: a.senders, maxBacklog: a.maxBacklog, pushTimeout: a.pushTimeout };
-}

@@ -85,3 +85,8 @@ export function pushSettings(o: PushFlags): Omit<PushOptions, 'url'> {
     drainMs: PUSH_DEFAULTS.drainMs,
   };
 }
+
+/** The push flags as parsed, for a command's options. */
+export function pushArgs(a: { push?: string; pushUrl?: string; batch?: number; senders?: number; maxBacklog?: number; pushTimeout?: number }): Partial<PushFlags> {
+  return { push: a.push, pushUrl: a.pushUrl, batch: a.batch, senders: a.senders, maxBacklog: a.maxBacklog, pushTimeout: a.pushTimeout };
+}
