@@ -16,6 +16,7 @@ import { runRemoteFleetBench } from './bench-remote-fleet.js';
 import { FLEET_SCRAPER_SETS, runFleetScraperBench } from './bench-fleet-scrapers.js';
 import { scriptArgs } from './lib/script-cli.js';
 import { runFleetThreadsBench } from './bench-fleet-threads.js';
+import { runPushFleetBench } from './bench-push-fleet.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -76,6 +77,8 @@ const benches: [string, () => Promise<Row[]>][] = [
       ...(await runVsPrometheusBench(['40k', '300k'], quick ? 1 : 3, quick ? 15 : 30)),
     ],
   ],
+  // What pushing costs the fleet end to end (node dist/scripts/bench-push-fleet.js alone).
+  ['push-fleet', () => runPushFleetBench(quick ? 5 : 10)],
   ['telemetry', () => runTelemetryBench(quick ? 2 : 16, quick ? 8 : 15)],
   ['target', async () => [...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 100)), ...(await runTargetBench(quick ? 2 : 6, quick ? 5 : 10, 500, 1000))]],
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
