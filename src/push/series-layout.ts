@@ -51,6 +51,37 @@ export interface PushLayout {
 
 const SCRAPE_LABELS = ['job', 'instance', 'exporter'];
 
+/**
+ * Per sample line of the model, the labels of its pushed series: the exporter's labels (one
+ * named like a scrape label renamed `exported_<name>`, none with an empty value), `__name__`, and the scrape labels,
+ * sorted by name bytes; a value holding SPLICE gets the exporter id or churn epoch there
+ * (the third element says which). The 1.0 layout and the 2.0 symbol layout are built from it.
+ */
+export function pushLabelSets(model: ExporterModel): [string, string, SpliceKind][][] {
+  const sets: [string, string, SpliceKind][][] = [];
+  for (const fam of model.families) {
+    for (const line of fam.lines) {
+      // A label with an empty value is no label (Prometheus's labels.Builder drops it on a
+      // scrape; receivers such as Thanos refuse a series that has one): left out.
+      const labels: [string, string, SpliceKind][] = line.labels
+        .filter(([, v]) => v !== '')
+        .map(([n, v]) => [SCRAPE_LABELS.includes(n) || n === '__name__' ? `exported_${n}` : n, v, v.includes(SPLICE) ? line.splice : SpliceKind.None]);
+      labels.push(
+        ['__name__', fam.name + line.suffix, SpliceKind.None],
+        ['job', JOB, SpliceKind.None],
+        ['instance', `exporter-${SPLICE}`, SpliceKind.Exporter],
+        ['exporter', SPLICE, SpliceKind.Exporter],
+      );
+      labels.sort(([x], [y]) => (Buffer.compare(Buffer.from(x), Buffer.from(y))));
+      for (let k = 1; k < labels.length; k++) {
+        if (labels[k]![0] === labels[k - 1]![0]) throw new Error(`series ${fam.name}${line.suffix} has label ${labels[k]![0]} twice`);
+      }
+      sets.push(labels);
+    }
+  }
+  return sets;
+}
+
 export function buildPushLayout(model: ExporterModel): PushLayout {
   const bytes: number[] = [];
   const lines = model.lines;
@@ -64,27 +95,12 @@ export function buildPushLayout(model: ExporterModel): PushLayout {
   const aux = new Float64Array(lines);
   const base = new Float64Array(lines);
   let maxSeriesBytes = 0;
-  const sets: [string, string, SpliceKind][][] = [];
+  const sets = pushLabelSets(model);
   const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
   let i = 0;
   for (const fam of model.families) {
     for (const line of fam.lines) {
-      const labels: [string, string, SpliceKind][] = line.labels.map(([n, v]) => [
-        SCRAPE_LABELS.includes(n) || n === '__name__' ? `exported_${n}` : n,
-        v,
-        v.includes(SPLICE) ? line.splice : SpliceKind.None,
-      ]);
-      labels.push(
-        ['__name__', fam.name + line.suffix, SpliceKind.None],
-        ['job', JOB, SpliceKind.None],
-        ['instance', `exporter-${SPLICE}`, SpliceKind.Exporter],
-        ['exporter', SPLICE, SpliceKind.Exporter],
-      );
-      labels.sort(([x], [y]) => (Buffer.compare(Buffer.from(x), Buffer.from(y))));
-      for (let k = 1; k < labels.length; k++) {
-        if (labels[k]![0] === labels[k - 1]![0]) throw new Error(`series ${fam.name}${line.suffix} has label ${labels[k]![0]} twice`);
-      }
-      sets.push(labels);
+      const labels = sets[i]!;
       opStart[i] = ops[0]!.length;
       const lineStart = bytes.length;
       let run = -1; // start of the current run of literal labels in `bytes`

@@ -120,11 +120,13 @@ export function parseTextSamples(body: string): TextSample[] {
 /**
  * The labels a remote-write receiver must see for a text sample of exporter `id`: what a
  * scrape of the fleet stores (job, instance and exporter from the fleet's discovery, a clash
- * renamed exported_<name> as with honor_labels off), sorted by name bytes.
+ * renamed exported_<name> as with honor_labels off, no label with an empty value: Prometheus's
+ * labels.Builder drops them), sorted by name bytes.
  */
 export function expectedLabels(s: TextSample, id: number): [string, string][] {
   const scrape = ['job', 'instance', 'exporter', '__name__'];
-  const l: [string, string][] = s.labels.map(([n, v]) => [scrape.includes(n) ? `exported_${n}` : n, v]);
+  // A label with an empty value is no label: a scrape stores the series without it.
+  const l: [string, string][] = s.labels.filter(([, v]) => v !== '').map(([n, v]) => [scrape.includes(n) ? `exported_${n}` : n, v]);
   l.push(['__name__', s.name], ['job', 'promsoak'], ['instance', `exporter-${id}`], ['exporter', String(id)]);
   return l.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
