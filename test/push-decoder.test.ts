@@ -4,6 +4,7 @@ import { loadProfile } from '../src/profile/load.js';
 import { ExporterSet } from '../src/fleet/render/exporter-set.js';
 import { buildPushLayout, type PushLayout } from '../src/push/series-layout.js';
 import { RemoteWriteV1Encoder, churnEpoch } from '../src/push/encode-v1.js';
+import { RemoteWriteV2Encoder } from '../src/push/encode-v2.js';
 import { maxCompressedLength, SnappyCompressor } from '../src/push/snappy.js';
 import { bitsOf, decodeRequests, expectedLabels, oracle, parseTextSamples, type DecodedRequest } from './helpers/rw-oracle.js';
 
@@ -38,6 +39,9 @@ interface Expected {
   ts: number;
   /** where the sample came from, for messages */
   what: string;
+  /** The family's type and help: 2.0 sends them as the series' metadata. */
+  type: string;
+  help: string;
 }
 
 export type EncoderFactory = (set: ExporterSet, layout: PushLayout, capacity: number) => PushEncoder;
@@ -66,6 +70,7 @@ export function encodeVisits(set: ExporterSet, make: EncoderFactory, visits: [nu
     enc.reset();
   };
   const lastEpoch = new Map<number, number>();
+  const family = m.families.flatMap((f) => f.lines.map(() => f));
   for (const [id, t] of visits) {
     const text = parseTextSamples(set.renderToBuffer(id, t, 'text').toString('utf8'));
     assert.equal(text.length, m.lines, 'the text body has one sample line per model line');
@@ -83,7 +88,7 @@ export function encodeVisits(set: ExporterSet, make: EncoderFactory, visits: [nu
           enc.beginExporter(id, t, EPOCH_MS);
         }
         enc.appendStale(i, before);
-        cur.push({ labels: layout.labelsOf(i, id, before), bits: STALE_BITS, ts, what: `exporter ${id} t ${t} line ${i} stale under epoch ${before}` });
+        cur.push({ labels: layout.labelsOf(i, id, before), bits: STALE_BITS, ts, what: `exporter ${id} t ${t} line ${i} stale under epoch ${before}`, type: family[i]!.type, help: family[i]!.help });
       }
     }
     for (let i = 0; i < m.lines; i++) {
@@ -95,7 +100,7 @@ export function encodeVisits(set: ExporterSet, make: EncoderFactory, visits: [nu
       const labels = expectedLabels(text[i]!, id);
       // The layout's own account of the series agrees with the text body's.
       assert.deepEqual(layout.labelsOf(i, id, epoch), labels, `labelsOf(${i}, ${id}, ${epoch})`);
-      cur.push({ labels, bits: bitsOf(text[i]!.value), ts, what: `exporter ${id} t ${t} line ${i} (${text[i]!.name})` });
+      cur.push({ labels, bits: bitsOf(text[i]!.value), ts, what: `exporter ${id} t ${t} line ${i} (${text[i]!.name})`, type: family[i]!.type, help: family[i]!.help });
     }
   }
   flush();
@@ -119,15 +124,20 @@ export function assertDecoded(got: DecodedRequest[], expected: Expected[][]): vo
       assert.equal(s.samples.length, 1, e.what);
       assert.equal(s.samples[0]![0], e.bits, `${e.what}: value bits`);
       assert.equal(s.samples[0]![1], e.ts, `${e.what}: timestamp in ms`);
+      if (s.metadata) assert.deepEqual(s.metadata, { type: METRIC_TYPE[e.type], help: e.help, unit: '' }, `${e.what}: metadata`);
     }
   }
 }
 
+/** io.prometheus.write.v2.Metadata.MetricType by family type. */
+const METRIC_TYPE: Record<string, number> = { counter: 1, gauge: 2, histogram: 3, summary: 5, untyped: 0 };
+
 export const v1: EncoderFactory = (set, layout, capacity) => new RemoteWriteV1Encoder(layout, set.model, capacity);
+export const v2: EncoderFactory = (set, layout, capacity) => new RemoteWriteV2Encoder(layout, set.model, capacity);
 
 /** Exporters of the profile and times (seconds since the origin): a few of each, spread. */
 function visitsOf(exporters: number, times: number[]): [number, number][] {
-  const ids = [0, 1, 9, 10, 99, 100, exporters - 1].filter((id, k, a) => id < exporters && a.indexOf(id) === k);
+  const ids = [0, 1, 9, 10, 99, 100, 200, 404, exporters - 1].filter((id, k, a) => id < exporters && a.indexOf(id) === k);
   return times.flatMap((t) => ids.map((id): [number, number] => [id, t]));
 }
 
@@ -137,14 +147,19 @@ for (const [profile, times] of [
   ['churn', [0, 59, 125, 3725.5]],
   ['node-exporter-like', [0, 15, 900.25]],
 ] as const) {
-  test(`remote write 1.0, ${profile}: the independent decoder reads exactly the profile's series and values`, { skip }, () => {
+  for (const [version, make] of [['1.0', v1], ['2.0', v2]] as const) {
+  test(`remote write ${version}, ${profile}: the independent decoder reads exactly the profile's series and values`, { skip }, () => {
     const p = loadProfile(profile);
     const set = new ExporterSet(p);
-    const { bodies, expected } = encodeVisits(set, v1, visitsOf(p.exporters, [...times]), 2000);
-    const got = decodeRequests(o as Exclude<typeof o, string>, 'v1', bodies);
+    const { bodies, expected } = encodeVisits(set, make, visitsOf(p.exporters, [...times]), 2000);
+    const got = decodeRequests(o as Exclude<typeof o, string>, version === '1.0' ? 'v1' : 'v2', bodies);
     assertDecoded(got, expected);
+    if (version === '2.0') {
+      for (const r of got) assert.ok(r.series.every((s) => s.metadata !== undefined), '2.0: every series has its metadata');
+    }
     const all = expected.flat();
     if (profile === 'churn') assert.ok(all.filter((e) => e.bits === STALE_BITS).length > 0, 'stale markers were sent and checked');
     if (profile === 'node-exporter-like') assert.ok(all.some((e) => e.labels.some(([n]) => n === 'exported_instance')), 'the capture\'s instance label is exported_instance');
   });
+}
 }
