@@ -1,14 +1,15 @@
-import { mix2, mix3 } from '../common/hash.js';
+import { mix2 } from '../common/hash.js';
 import { ValueKind, type ExporterModel } from '../fleet/render/lines.js';
 import { Op, type PushLayout } from './series-layout.js';
-import { varintSize, writeDouble, writeStaleNaN, writeVarint } from './proto.js';
+import { varintSize, writeStaleNaN, writeVarint } from './proto.js';
 
 /**
  * Remote write 1.0 (`prometheus.WriteRequest`, proto/prometheus/remote.proto): one TimeSeries
  * per sample, its labels sorted with `__name__`, one Sample {double value = 1; int64
  * timestamp = 2 (ms)}. Appends to one buffer the caller sizes for its batch and reuses: no
- * allocation per sample. The values are the renderer's (render.ts), as numbers: a pushed
- * sample is what a scrape of the same exporter at the same moment reads.
+ * allocation per sample (test/push-alloc.test.ts). The request is buf[0, length); the
+ * layout's literal bytes follow it. The values are the renderer's (render.ts), as numbers: a
+ * pushed sample is what a scrape of the same exporter at the same moment reads.
  */
 export class RemoteWriteV1Encoder {
   readonly buf: Uint8Array;
@@ -22,17 +23,27 @@ export class RemoteWriteV1Encoder {
   private T = 0;
   private Tc = 0;
   private ef = 1;
-  private tsMs = 0;
+  /** The timestamp's varint, written once per exporter (a double passed per sample would be boxed). */
+  private readonly tsVarint = new Uint8Array(10);
   private tsSize = 1;
   private expDigits = 1;
   private epochDigits = 1;
+
+  /**
+   * Where the layout's literal bytes sit in buf, after room for a whole request: a literal run
+   * is copied with copyWithin (memmove, no allocation); out.set(lit.subarray(a, b)) made a
+   * view per run, some 280 B a sample.
+   */
+  private readonly litBase: number;
 
   constructor(
     readonly layout: PushLayout,
     readonly model: ExporterModel,
     readonly capacitySamples: number,
   ) {
-    this.buf = new Uint8Array(capacitySamples * layout.maxSeriesBytes);
+    this.litBase = capacitySamples * layout.maxSeriesBytes;
+    this.buf = new Uint8Array(this.litBase + layout.lit.length);
+    this.buf.set(layout.lit, this.litBase);
   }
 
   reset(): void {
@@ -45,18 +56,19 @@ export class RemoteWriteV1Encoder {
     const m = this.model;
     const valuesEvery = m.valuesEverySeconds;
     this.exporter = id;
-    this.tq = Math.floor(t / valuesEvery);
+    // Small integers (| 0): a field TurboFan holds as a double is boxed, 16 B, each time it is
+    // passed to a call it did not inline (tq to hashMod: per gauge sample).
+    this.tq = Math.floor(t / valuesEvery) | 0;
     this.T = this.tq * valuesEvery;
     this.ef = 0.5 + (mix2(m.seed, id) & 1023) / 1024;
     this.epoch = 0;
     this.Tc = this.T;
     if (m.churnEverySeconds > 0) {
-      this.epoch = churnEpoch(m, id, t);
+      this.epoch = churnEpoch(m, id, t) | 0;
       const phase = churnPhase(m, id);
       this.Tc = Math.max(0, this.T - (this.epoch * m.churnEverySeconds - phase));
     }
-    this.tsMs = Math.floor(epochMs + t * 1000);
-    this.tsSize = varintSize(this.tsMs);
+    this.tsSize = writeVarint(this.tsVarint, 0, Math.floor(epochMs + t * 1000));
     this.expDigits = digits(id);
     this.epochDigits = digits(this.epoch);
   }
@@ -97,7 +109,7 @@ export class RemoteWriteV1Encoder {
       const a = L.a[o]!;
       const b = L.b[o]!;
       if (L.op[o] === Op.Literal) {
-        out.set(lit.subarray(a, b), off);
+        out.copyWithin(off, this.litBase + a, this.litBase + b);
         off += b - a;
         continue;
       }
@@ -121,34 +133,70 @@ export class RemoteWriteV1Encoder {
     out[off++] = 0x12; // TimeSeries.samples = 2
     out[off++] = sample;
     out[off++] = 0x09; // Sample.value = 1, fixed64
-    off = stale ? writeStaleNaN(out, off) : writeDouble(out, off, this.value(i));
+    off = stale ? writeStaleNaN(out, off) : this.writeValue(out, off, i);
     out[off++] = 0x10; // Sample.timestamp = 2, varint
-    off = writeVarint(out, off, this.tsMs);
+    const ts = this.tsVarint;
+    for (let k = 0; k < this.tsSize; k++) out[off++] = ts[k]!;
     this.length = off;
     this.samples++;
   }
 
   /** Line i's value for the current exporter: the number render() writes as text. */
   value(i: number): number {
+    this.compute(i);
+    return this.v[0]!;
+  }
+
+  /**
+   * Line i's value as protobuf's fixed64 (8 bytes, little-endian) at off; returns the offset
+   * after. The double goes through a Float64Array, never returned or passed: a double that
+   * crosses a call TurboFan did not inline is boxed (a 16 B heap number).
+   */
+  writeValue(out: Uint8Array, off: number, i: number): number {
+    this.compute(i);
+    const b = this.vBytes;
+    out[off] = b[0]!;
+    out[off + 1] = b[1]!;
+    out[off + 2] = b[2]!;
+    out[off + 3] = b[3]!;
+    out[off + 4] = b[4]!;
+    out[off + 5] = b[5]!;
+    out[off + 6] = b[6]!;
+    out[off + 7] = b[7]!;
+    return off + 8;
+  }
+
+  private readonly v = new Float64Array(1);
+  private readonly vBytes = new Uint8Array(this.v.buffer);
+
+  /** Line i's value into v[0]. */
+  private compute(i: number): void {
     const L = this.layout;
     const time = L.churned[i] === 1 ? this.Tc : this.T;
     const ef = this.ef;
+    const v = this.v;
     switch (L.kind[i]) {
       case ValueKind.Counter:
       case ValueKind.Count:
-        return L.base[i]! + Math.floor(L.rate[i]! * ef * time);
+        v[0] = L.base[i]! + Math.floor(L.rate[i]! * ef * time);
+        return;
       case ValueKind.Gauge:
-        return (10000 + (mix3(L.key[i]!, this.exporter, this.tq) % 90000)) / 1000;
+        v[0] = (10000 + hashMod(L.key, i, this.exporter, this.tq, 90000)) / 1000;
+        return;
       case ValueKind.Bucket:
-        return Math.floor((L.base[i]! + Math.floor(L.rate[i]! * ef * time)) * L.aux[i]!);
+        v[0] = Math.floor((L.base[i]! + Math.floor(L.rate[i]! * ef * time)) * L.aux[i]!);
+        return;
       case ValueKind.Sum:
-        return ((L.base[i]! + Math.floor(L.rate[i]! * ef * time)) * L.aux[i]!) / 1000;
+        v[0] = ((L.base[i]! + Math.floor(L.rate[i]! * ef * time)) * L.aux[i]!) / 1000;
+        return;
       case ValueKind.Quantile:
-        return (L.aux[i]! + (mix3(L.key[i]!, this.exporter, this.tq) % 1000)) / 1000;
+        v[0] = (L.aux[i]! + hashMod(L.key, i, this.exporter, this.tq, 1000)) / 1000;
+        return;
       case ValueKind.Replay:
-        return L.base[i]! + Math.floor(L.rate[i]! * ef * time) * L.aux[i]!;
+        v[0] = L.base[i]! + Math.floor(L.rate[i]! * ef * time) * L.aux[i]!;
+        return;
       default:
-        return L.literal[i]!;
+        v[0] = L.literal[i]!;
     }
   }
 }
@@ -168,6 +216,32 @@ function splicedSize(L: PushLayout, o: number, nd: number): number {
   const valueLen = L.e[o]! - L.b[o]! + nd;
   const inner = 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen;
   return 1 + varintSize(inner) + inner;
+}
+
+/**
+ * common/hash.ts's mix3(keys[i], b, c) % mod, its steps written out here. Numbers over 2^30
+ * are not small integers: one passed to or returned from a call TurboFan did not inline is a
+ * 16 B heap number, and a line's key, mix3's result and the remainder of one over 2^31 all
+ * were, per gauge and quantile sample. The key is read here, everything stays in registers,
+ * and the remainder returned is a small integer. The decoder test checks the values against
+ * the renderer's, which calls mix3.
+ */
+function hashMod(keys: Uint32Array, i: number, b: number, c: number, mod: number): number {
+  const a = keys[i]!;
+  let h = (a ^ Math.imul(b + 0x9e3779b9, 0x27d4eb2d)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = (h >>> 0) ^ Math.imul(c + 0x9e3779b9, 0x27d4eb2d);
+  h >>>= 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) % mod) | 0; // | 0: over 2^31 the remainder is a float64, boxed when returned
 }
 
 function digits(n: number): number {

@@ -3,7 +3,7 @@ import { RemoteWriteV1Encoder } from './encode-v1.js';
 import type { PushLayout } from './series-layout.js';
 import { symbolLayoutOf, type SymbolLayout } from './symbol-layout.js';
 import { RequestSymbols } from './request-symbols.js';
-import { varintSize, writeDouble, writeStaleNaN, writeVarint } from './proto.js';
+import { varintSize, writeStaleNaN, writeVarint } from './proto.js';
 
 /**
  * Remote write 2.0 (`io.prometheus.write.v2.Request`, prompb/io/prometheus/write/v2/types.proto):
@@ -36,7 +36,8 @@ export class RemoteWriteV2Encoder {
   private readonly refIds: Int32Array;
   private exporter = 0;
   private epoch = 0;
-  private tsMs = 0;
+  /** The timestamp's varint, written once per exporter (a double passed per sample would be boxed). */
+  private readonly tsVarint = new Uint8Array(10);
   private tsSize = 1;
 
   constructor(
@@ -72,9 +73,8 @@ export class RemoteWriteV2Encoder {
   beginExporter(id: number, t: number, epochMs: number): void {
     this.clock.beginExporter(id, t, epochMs);
     this.exporter = id;
-    this.epoch = this.clock.currentEpoch;
-    this.tsMs = Math.floor(epochMs + t * 1000);
-    this.tsSize = varintSize(this.tsMs);
+    this.epoch = this.clock.currentEpoch | 0; // a small integer, not a boxed double, when passed to spliced()
+    this.tsSize = writeVarint(this.tsVarint, 0, Math.floor(epochMs + t * 1000));
   }
 
   get currentEpoch(): number {
@@ -137,9 +137,10 @@ export class RemoteWriteV2Encoder {
     out[off++] = 0x12; // TimeSeries.samples = 2
     out[off++] = sample;
     out[off++] = 0x09; // Sample.value = 1, fixed64
-    off = stale ? writeStaleNaN(out, off) : writeDouble(out, off, this.clock.value(i));
+    off = stale ? writeStaleNaN(out, off) : this.clock.writeValue(out, off, i);
     out[off++] = 0x10; // Sample.timestamp = 2, varint
-    off = writeVarint(out, off, this.tsMs);
+    const ts = this.tsVarint;
+    for (let k = 0; k < this.tsSize; k++) out[off++] = ts[k]!;
     if (meta > 0) {
       out[off++] = 0x2a; // TimeSeries.metadata = 5
       out[off++] = meta;

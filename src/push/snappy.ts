@@ -103,6 +103,13 @@ function emitLiteral(out: Uint8Array, d: number, src: Uint8Array, from: number, 
     out[d++] = n & 0xff;
     out[d++] = n >>> 8;
   }
+  // Most literals of a remote-write request are a few bytes (digits, a value's bytes): copied
+  // by hand, since src.subarray() is an object per literal (over 100 B a sample); a long one
+  // (incompressible input) is worth its view.
+  if (to - from < 256) {
+    for (let i = from; i < to; i++) out[d++] = src[i]!;
+    return d;
+  }
   out.set(src.subarray(from, to), d);
   return d + to - from;
 }
