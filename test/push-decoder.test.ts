@@ -163,3 +163,46 @@ for (const [profile, times] of [
   });
 }
 }
+
+test('remote write 2.0: length read in the middle of a request, then more samples: one request of them all', { skip }, () => {
+  const p = loadProfile('default');
+  const set = new ExporterSet(p);
+  const all = encodeVisits(set, v2, [[3, 10], [4, 10]], 400); // one request of 400
+  let reads = 0;
+  const midway: EncoderFactory = (s, layout, capacity) => {
+    const enc = new RemoteWriteV2Encoder(layout, s.model, capacity);
+    const appendLine = enc.appendLine.bind(enc);
+    // Read the length (assembling the request) every 150 samples, as a sender checking its size would.
+    enc.appendLine = (i: number): void => {
+      appendLine(i);
+      if (enc.samples % 150 === 0) reads += enc.length > 0 ? 1 : 0;
+    };
+    return enc;
+  };
+  const mid = encodeVisits(set, midway, [[3, 10], [4, 10]], 400);
+  assert.equal(reads, 2);
+  assert.deepEqual(mid.bodies, all.bodies, 'the same bytes as without the reads');
+  assertDecoded(decodeRequests(o as Exclude<typeof o, string>, 'v2', mid.bodies), mid.expected);
+});
+
+test('remote write 1.0 and 2.0: a sample past the capacity is a RangeError, and the request before it stays whole', { skip }, () => {
+  const p = loadProfile('default');
+  const set = new ExporterSet(p);
+  const layout = buildPushLayout(set.model);
+  for (const [version, make] of [['v1', v1], ['v2', v2]] as const) {
+    const enc = make(set, layout, 10);
+    enc.beginExporter(5, 20, EPOCH_MS);
+    for (let i = 0; i < 10; i++) enc.appendLine(i);
+    const before = enc.buf.slice(0, enc.length);
+    assert.throws(() => enc.appendLine(10), RangeError, version);
+    assert.deepEqual(enc.buf.slice(0, enc.length), before, `${version}: the request is unchanged`);
+    // The encoder is whole after a reset: the next request decodes.
+    enc.reset();
+    enc.beginExporter(6, 20, EPOCH_MS);
+    for (let i = 0; i < 10; i++) enc.appendLine(i);
+    const out = new Uint8Array(maxCompressedLength(enc.length));
+    const got = decodeRequests(o as Exclude<typeof o, string>, version, [out.slice(0, new SnappyCompressor().compress(enc.buf, enc.length, out))]);
+    assert.equal(got[0]!.series.length, 10);
+    assert.deepEqual(got[0]!.series[9]!.labels, layout.labelsOf(9, 6, 0));
+  }
+});

@@ -89,6 +89,8 @@ export class RemoteWriteV1Encoder {
   }
 
   private append(i: number, epoch: number, epochDigits: number, stale: boolean): void {
+    // Past capacity a sample would overwrite the literal bytes after the request.
+    if (this.samples >= this.capacitySamples) throw new RangeError(`remote write 1.0 request full: ${this.capacitySamples} samples`);
     const L = this.layout;
     const out = this.buf;
     const lit = L.lit;
