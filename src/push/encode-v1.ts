@@ -35,6 +35,15 @@ export class RemoteWriteV1Encoder {
    * view per run, some 280 B a sample.
    */
   private readonly litBase: number;
+  /**
+   * The labels with the exporter id spliced in (`instance`, `exporter`): a few distinct ones
+   * (templates), each written whole once per exporter into its slot after the literal bytes
+   * (beginExporter) and copied per sample like a literal run. tplOf[o]: op o's template.
+   */
+  private readonly tplOf: Int32Array;
+  private readonly tplOp: Int32Array;
+  private readonly tplStart: Int32Array;
+  private readonly tplSize: Int32Array;
 
   constructor(
     readonly layout: PushLayout,
@@ -42,8 +51,28 @@ export class RemoteWriteV1Encoder {
     readonly capacitySamples: number,
   ) {
     this.litBase = capacitySamples * layout.maxSeriesBytes;
-    this.buf = new Uint8Array(this.litBase + layout.lit.length);
-    this.buf.set(layout.lit, this.litBase);
+    const L = layout;
+    this.tplOf = new Int32Array(L.op.length).fill(-1);
+    const keys = new Map<string, number>();
+    const ops: number[] = [];
+    for (let o = 0; o < L.op.length; o++) {
+      if (L.op[o] !== Op.Exporter) continue;
+      const key = `${L.b[o]! - L.a[o]!} ${L.c[o]! - L.a[o]!} ${Buffer.from(L.lit.subarray(L.a[o]!, L.e[o]!)).toString('latin1')}`;
+      let t = keys.get(key);
+      if (t === undefined) keys.set(key, (t = ops.push(o) - 1));
+      this.tplOf[o] = t;
+    }
+    this.tplOp = Int32Array.from(ops);
+    this.tplStart = new Int32Array(ops.length);
+    this.tplSize = new Int32Array(ops.length);
+    let end = this.litBase + L.lit.length;
+    ops.forEach((o, t) => {
+      this.tplStart[t] = end;
+      // Key and two lengths (≤ 3 bytes each), the name, the value with up to 16 digits.
+      end += 1 + 3 + 1 + 3 + (L.b[o]! - L.a[o]!) + 1 + 3 + (L.e[o]! - L.b[o]!) + 16;
+    });
+    this.buf = new Uint8Array(end);
+    this.buf.set(L.lit, this.litBase);
   }
 
   reset(): void {
@@ -71,6 +100,21 @@ export class RemoteWriteV1Encoder {
     this.tsSize = writeVarint(this.tsVarint, 0, Math.floor(epochMs + t * 1000));
     this.expDigits = digits(id);
     this.epochDigits = digits(this.epoch);
+    this.tplStale = true;
+  }
+
+  /**
+   * The exporter's templates, written by the first sample after beginExporter: written in
+   * beginExporter itself, they made each call allocate 40 to 100 B (measured; V8 likely no
+   * longer inlined it, and boxed its doubles).
+   */
+  private tplStale = true;
+  private writeTemplates(): void {
+    for (let t = 0; t < this.tplOp.length; t++) {
+      const start = this.tplStart[t]!;
+      this.tplSize[t] = this.writeSpliced(this.buf, start, this.tplOp[t]!, this.exporter, this.expDigits) - start;
+    }
+    this.tplStale = false;
   }
 
   /** The churn epoch beginExporter computed. */
@@ -91,16 +135,18 @@ export class RemoteWriteV1Encoder {
   private append(i: number, epoch: number, epochDigits: number, stale: boolean): void {
     // Past capacity a sample would overwrite the literal bytes after the request.
     if (this.samples >= this.capacitySamples) throw new RangeError(`remote write 1.0 request full: ${this.capacitySamples} samples`);
+    if (this.tplStale) this.writeTemplates();
     const L = this.layout;
     const out = this.buf;
-    const lit = L.lit;
     const o0 = L.opStart[i]!;
     const o1 = L.opStart[i + 1]!;
     // The labels' length first: a spliced label's length depends on its digits.
     let labels = 0;
     for (let o = o0; o < o1; o++) {
-      if (L.op[o] === Op.Literal) labels += L.b[o]! - L.a[o]!;
-      else labels += splicedSize(L, o, L.op[o] === Op.Exporter ? this.expDigits : epochDigits);
+      const op = L.op[o];
+      if (op === Op.Literal) labels += L.b[o]! - L.a[o]!;
+      else if (op === Op.Exporter) labels += this.tplSize[this.tplOf[o]!]!;
+      else labels += splicedSize(L, o, epochDigits);
     }
     const sample = 1 + 8 + 1 + this.tsSize;
     const series = labels + 2 + sample;
@@ -115,22 +161,15 @@ export class RemoteWriteV1Encoder {
         off += b - a;
         continue;
       }
-      const exp = L.op[o] === Op.Exporter;
-      const nd = exp ? this.expDigits : epochDigits;
-      const c = L.c[o]!;
-      const e = L.e[o]!;
-      const valueLen = e - b + nd;
-      const nameLen = b - a;
-      out[off++] = 0x0a; // TimeSeries.labels = 1
-      off = writeVarint(out, off, 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen);
-      out[off++] = 0x0a; // Label.name = 1
-      off = writeVarint(out, off, nameLen);
-      for (let k = a; k < b; k++) out[off++] = lit[k]!;
-      out[off++] = 0x12; // Label.value = 2
-      off = writeVarint(out, off, valueLen);
-      for (let k = b; k < c; k++) out[off++] = lit[k]!;
-      off = writeDigits(out, off, exp ? this.exporter : epoch, nd);
-      for (let k = c; k < e; k++) out[off++] = lit[k]!;
+      if (L.op[o] === Op.Exporter) {
+        const t = this.tplOf[o]!;
+        const start = this.tplStart[t]!;
+        const size = this.tplSize[t]!;
+        out.copyWithin(off, start, start + size);
+        off += size;
+        continue;
+      }
+      off = this.writeSpliced(out, off, o, epoch, epochDigits);
     }
     out[off++] = 0x12; // TimeSeries.samples = 2
     out[off++] = sample;
@@ -141,6 +180,29 @@ export class RemoteWriteV1Encoder {
     for (let k = 0; k < this.tsSize; k++) out[off++] = ts[k]!;
     this.length = off;
     this.samples++;
+  }
+
+  /** Op o's Label, its value with `num` (nd digits) spliced in, at off; returns the offset after. */
+  private writeSpliced(out: Uint8Array, off: number, o: number, num: number, nd: number): number {
+    const L = this.layout;
+    const lit = L.lit;
+    const a = L.a[o]!;
+    const b = L.b[o]!;
+    const c = L.c[o]!;
+    const e = L.e[o]!;
+    const valueLen = e - b + nd;
+    const nameLen = b - a;
+    out[off++] = 0x0a; // TimeSeries.labels = 1
+    off = writeVarint(out, off, 1 + varintSize(nameLen) + nameLen + 1 + varintSize(valueLen) + valueLen);
+    out[off++] = 0x0a; // Label.name = 1
+    off = writeVarint(out, off, nameLen);
+    for (let k = a; k < b; k++) out[off++] = lit[k]!;
+    out[off++] = 0x12; // Label.value = 2
+    off = writeVarint(out, off, valueLen);
+    for (let k = b; k < c; k++) out[off++] = lit[k]!;
+    off = writeDigits(out, off, num, nd);
+    for (let k = c; k < e; k++) out[off++] = lit[k]!;
+    return off;
   }
 
   /** Line i's value for the current exporter: the number render() writes as text. */
