@@ -17,6 +17,7 @@ import { FLEET_SCRAPER_SETS, runFleetScraperBench } from './bench-fleet-scrapers
 import { scriptArgs } from './lib/script-cli.js';
 import { runFleetThreadsBench } from './bench-fleet-threads.js';
 import { runPushFleetBench } from './bench-push-fleet.js';
+import { runPushEncodeBench } from './bench-push-encode.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -84,6 +85,8 @@ const benches: [string, () => Promise<Row[]>][] = [
   ['live-metrics', () => runLiveMetricsBench(quick ? 3 : 7)],
   ['remote-fleet', () => runRemoteFleetBench(quick ? 8 : 15, 5, quick ? 20 : 40)],
   ['fleet-threads', () => runFleetThreadsBench(quick ? 5 : 10)],
+  // Remote-write requests encoded and compressed in one thread, beside the npm peers (node dist/scripts/bench-push-encode.js alone).
+  ['push', () => runPushEncodeBench(quick ? 1 : 3)],
 ];
 
 const unknown = only?.filter((n) => !benches.some(([name]) => name === n)) ?? [];

@@ -9,33 +9,30 @@ import { SPLICE, SpliceKind, ValueKind } from '../fleet/render/lines.js';
  * stores. A label the exporter exposes under one of those names is renamed `exported_<name>`,
  * as Prometheus does with honor_labels off.
  *
- * Bytes that never change are precomputed in one buffer (`lit`). A label whose value holds
- * the exporter id or the churn epoch is a *template* (its name, the value's text before and
- * after the digits), shared by every line that has it: the encoder writes each template's
- * whole Label field once per exporter, then copies it into every line, so a line is a few
- * byte-range copies. Shared by all exporters of a thread.
+ * Bytes that never change are precomputed in one buffer; labels whose value holds the
+ * exporter id or the churn epoch are ops that the encoder writes with the digits spliced in.
+ * Shared by all exporters of a thread.
  */
 export const JOB = 'promsoak';
+
+export const enum Op {
+  /** copy lit[a, b): whole Label fields */
+  Literal = 0,
+  /** a Label whose value is lit[b, c) + digits + lit[c, e), its name lit[a, b) */
+  Exporter = 1,
+  Epoch = 2,
+}
 
 export interface PushLayout {
   lines: number;
   lit: Uint8Array;
-  /** Line i's ops are [opStart[i], opStart[i + 1]): op ≥ 0 copies lit[a, b); op < 0 is template −op − 1. */
+  /** Line i's ops are [opStart[i], opStart[i + 1]). */
   opStart: Int32Array;
-  op: Int32Array;
+  op: Uint8Array;
   a: Int32Array;
   b: Int32Array;
-  /** Literal bytes of line i's labels (the templates' bytes are added per exporter). */
-  litBytes: Int32Array;
-  /** Templates: name lit[name, pre), value lit[pre, suf) + digits + lit[suf, end); kind Exporter or Epoch. */
-  templates: number;
-  tName: Int32Array;
-  tPre: Int32Array;
-  tSuf: Int32Array;
-  tEnd: Int32Array;
-  tKind: Uint8Array;
-  /** The most bytes one template's Label field takes (its digits at most 16). */
-  maxTemplateBytes: number;
+  c: Int32Array;
+  e: Int32Array;
   /** Literal values (replayed gauges), parsed once. */
   literal: Float64Array;
   /** How line i's value is computed (lines.ts ValueKind) and its parameters, as the renderer's. */
@@ -53,19 +50,43 @@ export interface PushLayout {
 }
 
 const SCRAPE_LABELS = ['job', 'instance', 'exporter'];
-/** Digits of an exporter id or an epoch (below 2^53), and the varints around a Label's parts. */
-const MAX_DIGITS = 16;
+
+/**
+ * Per sample line of the model, the labels of its pushed series: the exporter's labels (one
+ * named like a scrape label renamed `exported_<name>`, none with an empty value), `__name__`, and the scrape labels,
+ * sorted by name bytes; a value holding SPLICE gets the exporter id or churn epoch there
+ * (the third element says which). The 1.0 layout and the 2.0 symbol layout are built from it.
+ */
+export function pushLabelSets(model: ExporterModel): [string, string, SpliceKind][][] {
+  const sets: [string, string, SpliceKind][][] = [];
+  for (const fam of model.families) {
+    for (const line of fam.lines) {
+      // A label with an empty value is no label (Prometheus's labels.Builder drops it on a
+      // scrape; receivers such as Thanos refuse a series that has one): left out.
+      const labels: [string, string, SpliceKind][] = line.labels
+        .filter(([, v]) => v !== '')
+        .map(([n, v]) => [SCRAPE_LABELS.includes(n) || n === '__name__' ? `exported_${n}` : n, v, v.includes(SPLICE) ? line.splice : SpliceKind.None]);
+      labels.push(
+        ['__name__', fam.name + line.suffix, SpliceKind.None],
+        ['job', JOB, SpliceKind.None],
+        ['instance', `exporter-${SPLICE}`, SpliceKind.Exporter],
+        ['exporter', SPLICE, SpliceKind.Exporter],
+      );
+      labels.sort(([x], [y]) => (Buffer.compare(Buffer.from(x), Buffer.from(y))));
+      for (let k = 1; k < labels.length; k++) {
+        if (labels[k]![0] === labels[k - 1]![0]) throw new Error(`series ${fam.name}${line.suffix} has label ${labels[k]![0]} twice`);
+      }
+      sets.push(labels);
+    }
+  }
+  return sets;
+}
 
 export function buildPushLayout(model: ExporterModel): PushLayout {
   const bytes: number[] = [];
   const lines = model.lines;
   const opStart = new Int32Array(lines + 1);
-  const op: number[] = [];
-  const opA: number[] = [];
-  const opB: number[] = [];
-  const litBytes = new Int32Array(lines);
-  const tpl = new Map<string, number>();
-  const t: number[][] = [[], [], [], [], []];
+  const ops: number[][] = [[], [], [], [], []];
   const literal = new Float64Array(lines);
   const churned = new Uint8Array(lines);
   const kind = new Uint8Array(lines);
@@ -74,63 +95,27 @@ export function buildPushLayout(model: ExporterModel): PushLayout {
   const aux = new Float64Array(lines);
   const base = new Float64Array(lines);
   let maxSeriesBytes = 0;
-  let maxTemplateBytes = 0;
-  const sets: [string, string, SpliceKind][][] = [];
+  const sets = pushLabelSets(model);
   const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
-  const template = (n: string, v: string, k: SpliceKind): number => {
-    const id = `${k}\u0000${n}\u0000${v}`;
-    let x = tpl.get(id);
-    if (x === undefined) {
-      x = tpl.size;
-      tpl.set(id, x);
-      const cut = v.indexOf(SPLICE);
-      t[0]!.push(bytes.length);
-      bytes.push(...utf8(n));
-      t[1]!.push(bytes.length);
-      bytes.push(...utf8(v.slice(0, cut)));
-      t[2]!.push(bytes.length);
-      bytes.push(...utf8(v.slice(cut + 1)));
-      t[3]!.push(bytes.length);
-      t[4]!.push(k);
-      const inner = 2 * 3 + 2 + (t[3]![x]! - t[0]![x]!) + MAX_DIGITS;
-      maxTemplateBytes = Math.max(maxTemplateBytes, 1 + 3 + inner);
-    }
-    return x;
-  };
   let i = 0;
   for (const fam of model.families) {
     for (const line of fam.lines) {
-      const labels: [string, string, SpliceKind][] = line.labels.map(([n, v]) => [
-        SCRAPE_LABELS.includes(n) || n === '__name__' ? `exported_${n}` : n,
-        v,
-        v.includes(SPLICE) ? line.splice : SpliceKind.None,
-      ]);
-      labels.push(
-        ['__name__', fam.name + line.suffix, SpliceKind.None],
-        ['job', JOB, SpliceKind.None],
-        ['instance', `exporter-${SPLICE}`, SpliceKind.Exporter],
-        ['exporter', SPLICE, SpliceKind.Exporter],
-      );
-      labels.sort(([x], [y]) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-      for (let k = 1; k < labels.length; k++) {
-        if (labels[k]![0] === labels[k - 1]![0]) throw new Error(`series ${fam.name}${line.suffix} has label ${labels[k]![0]} twice`);
-      }
-      sets.push(labels);
-      opStart[i] = op.length;
+      const labels = sets[i]!;
+      opStart[i] = ops[0]!.length;
+      const lineStart = bytes.length;
       let run = -1; // start of the current run of literal labels in `bytes`
-      let lit = 0;
-      let spliced = 0;
       const closeRun = (): void => {
         if (run >= 0) {
-          op.push(0);
-          opA.push(run);
-          opB.push(bytes.length);
-          lit += bytes.length - run;
+          ops[0]!.push(Op.Literal);
+          ops[1]!.push(run);
+          ops[2]!.push(bytes.length);
+          ops[3]!.push(0);
+          ops[4]!.push(0);
           run = -1;
         }
       };
-      for (const [n, v, k] of labels) {
-        if (k === SpliceKind.None) {
+      for (const [n, v, kind] of labels) {
+        if (kind === SpliceKind.None) {
           if (run < 0) run = bytes.length;
           const name = utf8(n);
           const value = utf8(v);
@@ -139,14 +124,20 @@ export function buildPushLayout(model: ExporterModel): PushLayout {
           continue;
         }
         closeRun();
-        const x = template(n, v, k);
-        op.push(-x - 1);
-        opA.push(0);
-        opB.push(0);
-        spliced++;
+        const cut = v.indexOf(SPLICE);
+        const a = bytes.length;
+        bytes.push(...utf8(n));
+        const b = bytes.length;
+        bytes.push(...utf8(v.slice(0, cut)));
+        const c = bytes.length;
+        bytes.push(...utf8(v.slice(cut + 1)));
+        ops[0]!.push(kind === SpliceKind.Exporter ? Op.Exporter : Op.Epoch);
+        ops[1]!.push(a);
+        ops[2]!.push(b);
+        ops[3]!.push(c);
+        ops[4]!.push(bytes.length);
       }
       closeRun();
-      litBytes[i] = lit;
       literal[i] = line.kind === ValueKind.Literal ? parseValue(line.literal ?? 'NaN') : 0;
       churned[i] = line.churned ? 1 : 0;
       kind[i] = line.kind;
@@ -154,27 +145,24 @@ export function buildPushLayout(model: ExporterModel): PushLayout {
       rate[i] = line.rate;
       aux[i] = line.aux;
       base[i] = line.base;
-      // TimeSeries key + length (≤ 5), the labels, the sample's key + length + value + timestamp.
-      maxSeriesBytes = Math.max(maxSeriesBytes, 1 + 5 + lit + spliced * maxTemplateBytes + 2 + 1 + 8 + 1 + 10);
+      // Each spliced label: its key and two lengths (≤ 3 bytes each) and up to 16 digits.
+      const spliced = labels.filter(([, , k]) => k !== SpliceKind.None).length;
+      const labelBytes = bytes.length - lineStart + spliced * (1 + 3 + 1 + 3 + 1 + 3 + 16);
+      // TimeSeries key + length, the sample's key + length + value + timestamp.
+      maxSeriesBytes = Math.max(maxSeriesBytes, 1 + 5 + labelBytes + 2 + 1 + 8 + 1 + 10);
       i++;
     }
   }
-  opStart[lines] = op.length;
+  opStart[lines] = ops[0]!.length;
   return {
     lines,
     lit: Uint8Array.from(bytes),
     opStart,
-    op: Int32Array.from(op),
-    a: Int32Array.from(opA),
-    b: Int32Array.from(opB),
-    litBytes,
-    templates: tpl.size,
-    tName: Int32Array.from(t[0]!),
-    tPre: Int32Array.from(t[1]!),
-    tSuf: Int32Array.from(t[2]!),
-    tEnd: Int32Array.from(t[3]!),
-    tKind: Uint8Array.from(t[4]!),
-    maxTemplateBytes,
+    op: Uint8Array.from(ops[0]!),
+    a: Int32Array.from(ops[1]!),
+    b: Int32Array.from(ops[2]!),
+    c: Int32Array.from(ops[3]!),
+    e: Int32Array.from(ops[4]!),
     literal,
     churned,
     kind,
@@ -184,7 +172,7 @@ export function buildPushLayout(model: ExporterModel): PushLayout {
     base,
     maxSeriesBytes,
     labelsOf: (k, exporter, epoch) =>
-      sets[k]!.map(([n, v, sk]) => [n, sk === SpliceKind.None ? v : v.replace(SPLICE, String(sk === SpliceKind.Exporter ? exporter : epoch))]),
+      sets[k]!.map(([n, v, kind]) => [n, kind === SpliceKind.None ? v : v.replace(SPLICE, String(kind === SpliceKind.Exporter ? exporter : epoch))]),
   };
 }
 
