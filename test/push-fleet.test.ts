@@ -116,3 +116,22 @@ test('fleet --push: bad flags are one line and exit 2, before anything starts', 
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('push remote-write:2: 2.0 headers; a 2xx without X-Prometheus-Remote-Write-Samples-Written is "not a 2.0 receiver", a 415 is said in one line; written counted from the header', { timeout: 60_000 }, async () => {
+  const v2 = { protocol: 2 as const };
+  const plain = await pushFor(2, () => ({ status: 204 }), v2);
+  assertConserved(plain.stats);
+  assert.equal(plain.stats.protocol, '2.0');
+  assert.ok(plain.stats.notes.some((n) => /without X-Prometheus-Remote-Write-Samples-Written: not a remote write 2\.0 receiver/.test(n)), plain.stats.notes.join('; '));
+  assert.equal(plain.stats.totals.written, 0);
+  const refused = await pushFor(2, () => ({ status: 415, body: 'unsupported proto' }), v2);
+  assert.ok(refused.stats.notes.some((n) => /does not take remote write 2\.0 \(415: unsupported proto\): push remote-write \(1\.0\)/.test(n)), refused.stats.notes.join('; '));
+  assert.equal(refused.stats.totals.rejectedByStatus['415'], refused.stats.totals.rejected);
+  const counting = await pushFor(2, () => ({ status: 204, headers: { 'x-prometheus-remote-write-samples-written': '100' } }), v2);
+  const h = counting.rx.requests[0]!.headers;
+  assert.equal(h['content-type'], 'application/x-protobuf;proto=io.prometheus.write.v2.Request');
+  assert.equal(h['x-prometheus-remote-write-version'], '2.0.0');
+  assert.equal(h['content-encoding'], 'snappy');
+  assert.equal(counting.stats.totals.written, 100 * counting.stats.totals.requestsOk);
+  assert.equal(counting.stats.notes.length, 0, counting.stats.notes.join('; '));
+});

@@ -1,7 +1,8 @@
 import { mix2 } from '../common/hash.js';
 import type { ExporterModel } from '../fleet/render/lines.js';
 import { RemoteWriteV1Encoder } from './encode-v1.js';
-import { buildPushLayout, type PushLayout } from './series-layout.js';
+import { buildPushLayout } from './series-layout.js';
+import { RemoteWriteV2Encoder } from './encode-v2.js';
 import { BATCH_DEADLINE_MS, type PushOptions } from './push-options.js';
 import { P } from './push-counters.js';
 import { Sender, type PushEncoder } from './sender.js';
@@ -19,8 +20,6 @@ export interface PusherOptions {
   epochMs: number;
   counts: Float64Array;
   say: (line: string) => void;
-  /** The remote write 2.0 encoder, when asked for (encode-v2.ts). */
-  encoderV2?: (layout: PushLayout, model: ExporterModel, capacity: number) => PushEncoder;
 }
 
 /** Longest sleep between looks at the clock: partial batches leave within BATCH_DEADLINE_MS of this. */
@@ -51,7 +50,8 @@ export class Pusher {
     const capacity = o.push.batch;
     const perSender = Math.max(o.push.batch, Math.ceil(o.maxBacklog / o.senders));
     this.senders = Array.from({ length: o.senders }, () => {
-      const enc = o.push.protocol === 2 && o.encoderV2 ? o.encoderV2(layout, o.model, capacity) : new RemoteWriteV1Encoder(layout, o.model, capacity);
+      // A batch is sealed at `capacity` samples (Sender.room): the encoders throw past it.
+      const enc: PushEncoder = o.push.protocol === 2 ? new RemoteWriteV2Encoder(layout, o.model, capacity) : new RemoteWriteV1Encoder(layout, o.model, capacity);
       return new Sender(enc, o.push, o.counts, perSender, o.say);
     });
     this.intervalMs = o.intervalSeconds * 1000;
