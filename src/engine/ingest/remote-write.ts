@@ -1,0 +1,413 @@
+import type { Head } from './head.js';
+import { ScrapeCache } from './scrape-cache.js';
+import { RemoteWriteError } from './rw-error.js';
+import { LabelSpans, checkLabels, decodeLabels, pushTargetName } from './rw-labels.js';
+
+/** Protobuf wire types. */
+const enum Wire {
+  Varint = 0,
+  I64 = 1,
+  Len = 2,
+  I32 = 5,
+}
+
+/** Field keys (field << 3 | wire) of remote write 1.0 (prometheus/prompb/remote.proto, types.proto). */
+const enum Key {
+  /** WriteRequest.timeseries, TimeSeries.labels, Label.name: 1, length-delimited. */
+  Len1 = 0x0a,
+  /** TimeSeries.samples, Label.value: 2, length-delimited. */
+  Len2 = 0x12,
+  /** Sample.value: 1, fixed64 (a double). */
+  Value = 0x09,
+  /** Sample.timestamp: 2, varint (int64 ms). */
+  Timestamp = 0x10,
+  /** TimeSeries.histograms: 4. */
+  Histograms = 0x22,
+}
+
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
+
+/**
+ * The built-in engine's remote-write 1.0 receiver, from the uncompressed WriteRequest bytes to
+ * the head, walking the protobuf in place: no object per series or per sample. A series'
+ * identity is the raw bytes of its Label fields, looked up in a ScrapeCache (the scrape path's
+ * cache, keyed on bytes as it keys exposition lines): a label set seen before is hashed and
+ * compared in place, allocating nothing and making no string; only a miss decodes its labels
+ * (rw-labels.ts) and creates the series. Each series is put in the head under a target named by
+ * its job and instance labels, so that the series of one pushing target share their timestamps
+ * as a scrape's do (head.ts); each sample is appended with its own timestamp and value.
+ *
+ * A request is all or nothing, as Prometheus's appender is (it rolls back on the first error):
+ * a first walk checks everything (structure, lengths, wire types, and the labels of every
+ * series not in the cache) and stores nothing; only then a second walk appends, and it cannot
+ * fail. A refused request throws a RemoteWriteError naming what and the byte offset.
+ *
+ * Exemplars and metadata are skipped (Prometheus stores neither by default); a native
+ * histogram is refused (this head holds floats only). The stale marker (NaN 0x7ff0000000000002)
+ * is a sample like any other, as the scrape path has no staleness of its own. Series are
+ * never ended by a request: every `sweepEveryMs` the series that had no sample since the last
+ * sweep are released (Prometheus's head drops series without samples at its compaction), so a
+ * churning pusher does not grow the head forever.
+ */
+export class RemoteWriteIngester {
+  /** The last ingest()'s counts (this object is reused). */
+  readonly last = { samples: 0, seriesAdded: 0, timeseries: 0 };
+  /** Series released by sweeps, in all. */
+  released = 0;
+  private readonly cache = new ScrapeCache(1024);
+  /** The walk's position. */
+  private p = 0;
+  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
+  /** A series' Label fields copied together when other fields come between them (rare). */
+  private key = new Uint8Array(256);
+  private keyLength = 0;
+  private readonly spans = new LabelSpans();
+  private lastSweep: number;
+
+  constructor(
+    readonly head: Head,
+    private readonly sweepEveryMs = 10 * 60_000,
+    nowMs = Date.now(),
+  ) {
+    this.lastSweep = nowMs;
+    this.cache.iterStart();
+  }
+
+  /** Series the receiver holds in the head. */
+  get series(): number {
+    return this.cache.size;
+  }
+
+  /** Bytes of the receiver's own arrays (its cache, its scratch). */
+  get bytes(): number {
+    return this.cache.bytes + this.key.byteLength + this.spans.at.byteLength + this.spans.fieldAt.byteLength;
+  }
+
+  /**
+   * One WriteRequest, buf[0, n): checked whole, then appended. Returns the samples appended.
+   * Throws a RemoteWriteError (nothing stored) for a request Prometheus would refuse.
+   * MUST stay allocation-free for series seen before: runs once per request over every sample.
+   */
+  ingest(buf: Uint8Array, n: number, nowMs = Date.now()): number {
+    if (nowMs - this.lastSweep >= this.sweepEveryMs) this.sweep(nowMs);
+    const last = this.last;
+    last.samples = 0;
+    last.seriesAdded = 0;
+    last.timeseries = 0;
+    if (this.dv.buffer !== buf.buffer || this.dv.byteOffset !== buf.byteOffset) this.dv = new DataView(buf.buffer, buf.byteOffset);
+    this.walk(buf, n, false);
+    const samples = this.walk(buf, n, true);
+    last.samples = samples;
+    return samples;
+  }
+
+  /** Releases every series without a sample since the last sweep. */
+  sweep(nowMs: number): void {
+    const dropped = this.cache.iterDone();
+    for (let i = 0; i < dropped.length; i++) this.head.release(dropped[i]!);
+    this.released += dropped.length;
+    this.cache.iterStart();
+    this.lastSweep = nowMs;
+  }
+
+  /** The WriteRequest's fields: check (apply false) or append (true). Returns the samples. */
+  private walk(buf: Uint8Array, end: number, apply: boolean): number {
+    this.p = 0;
+    let samples = 0;
+    let series = 0;
+    while (this.p < end) {
+      const at = this.p;
+      const key = this.tag(buf, end);
+      if (key === Key.Len1) {
+        const len = this.len(buf, end);
+        const s = this.p;
+        samples += apply ? this.append(buf, s, s + len) : this.check(buf, s, s + len);
+        this.p = s + len;
+        series++;
+      } else if (key >>> 3 === 1) {
+        throw new RemoteWriteError(`WriteRequest.timeseries with wire type ${key & 7}, not 2`, at);
+      } else {
+        this.skip(buf, end, key, at);
+      }
+    }
+    this.last.timeseries = series;
+    return samples;
+  }
+
+  /** TimeSeries buf[s, e), first walk: every field checked, its labels too on a cache miss. Returns its samples. */
+  private check(buf: Uint8Array, s: number, e: number): number {
+    let ls = -1;
+    let le = -1;
+    let contiguous = true;
+    let samples = 0;
+    this.p = s;
+    while (this.p < e) {
+      const at = this.p;
+      const key = this.tag(buf, e);
+      if (key === Key.Len1) {
+        const len = this.len(buf, e);
+        if (ls < 0) ls = at;
+        else if (le !== at) contiguous = false;
+        this.p += len;
+        le = this.p;
+      } else if (key === Key.Len2) {
+        const len = this.len(buf, e);
+        const a = this.p;
+        this.checkSample(buf, a, a + len);
+        this.p = a + len;
+        samples++;
+      } else if (key === Key.Histograms) {
+        throw new RemoteWriteError('native histograms are not stored by this receiver', at);
+      } else if (key >>> 3 === 1 || key >>> 3 === 2 || key >>> 3 === 4) {
+        throw new RemoteWriteError(`TimeSeries field ${key >>> 3} with wire type ${key & 7}, not 2`, at);
+      } else {
+        this.skip(buf, e, key, at);
+      }
+    }
+    if (ls < 0) throw new RemoteWriteError('series without labels (no __name__)', s);
+    const kb = contiguous ? buf : this.gatherKey(buf, s, e);
+    const ks = contiguous ? ls : 0;
+    const ke = contiguous ? le : this.keyLength;
+    if (this.cache.get(kb, ks, ke) < 0) {
+      this.labelSpans(buf, s, e);
+      checkLabels(buf, this.spans, s);
+    }
+    return samples;
+  }
+
+  /** TimeSeries buf[s, e) (checked), second walk: its series (created on a miss) and its samples appended. */
+  private append(buf: Uint8Array, s: number, e: number): number {
+    // The labels' span; where the samples start when every Label field comes first (the usual).
+    let ls = -1;
+    let le = -1;
+    let contiguous = true;
+    this.p = s;
+    while (this.p < e) {
+      const at = this.p;
+      const key = this.tag(buf, e);
+      if (key === Key.Len1) {
+        const len = this.len(buf, e);
+        if (ls < 0) ls = at;
+        else if (le !== at) contiguous = false;
+        this.p += len;
+        le = this.p;
+      } else if (key === Key.Len2) {
+        this.skipLen(buf, e);
+      } else {
+        this.skip(buf, e, key, at);
+      }
+    }
+    let ref: number;
+    if (contiguous) ref = this.resolve(buf, ls, le, buf, s, e);
+    else ref = this.resolve(this.gatherKey(buf, s, e), 0, this.keyLength, buf, s, e);
+    const head = this.head;
+    const dv = this.dv;
+    let samples = 0;
+    this.p = contiguous && ls === s ? le : s;
+    while (this.p < e) {
+      const key = this.tag(buf, e);
+      if (key !== Key.Len2) {
+        if (key === Key.Len1) this.skipLen(buf, e);
+        else this.skip(buf, e, key, this.p);
+        continue;
+      }
+      const b = this.len(buf, e) + this.p;
+      let value = 0;
+      let t = 0;
+      while (this.p < b) {
+        const k = this.tag(buf, b);
+        if (k === Key.Value) {
+          value = dv.getFloat64(this.p, true);
+          this.p += 8;
+        } else if (k === Key.Timestamp) {
+          t = this.varint(buf, b);
+          if (t >= TWO_63) t -= TWO_64;
+        } else {
+          this.skip(buf, b, k, this.p);
+        }
+      }
+      head.append(ref, t, value);
+      samples++;
+    }
+    return samples;
+  }
+
+  /** The series of the label key kb[ks, ke): a cache hit, or a new series from the TimeSeries buf[s, e). */
+  private resolve(kb: Uint8Array, ks: number, ke: number, buf: Uint8Array, s: number, e: number): number {
+    let ref = this.cache.get(kb, ks, ke);
+    if (ref >= 0) return ref;
+    this.labelSpans(buf, s, e);
+    const head = this.head;
+    ref = head.create(decodeLabels(buf, this.spans), head.target(pushTargetName(buf, this.spans)));
+    this.cache.add(kb, ks, ke, ref);
+    this.last.seriesAdded++;
+    return ref;
+  }
+
+  /** Sample buf[a, b): field 1 a fixed64, field 2 a varint; others skipped. */
+  private checkSample(buf: Uint8Array, a: number, b: number): void {
+    this.p = a;
+    while (this.p < b) {
+      const at = this.p;
+      const key = this.tag(buf, b);
+      if (key === Key.Value) {
+        if (this.p + 8 > b) throw new RemoteWriteError('Sample.value truncated', at);
+        this.p += 8;
+      } else if (key === Key.Timestamp) {
+        this.varint(buf, b);
+      } else if (key >>> 3 === 1 || key >>> 3 === 2) {
+        throw new RemoteWriteError(`Sample field ${key >>> 3} with wire type ${key & 7}, not ${key >>> 3 === 1 ? 1 : 0}`, at);
+      } else {
+        this.skip(buf, b, key, at);
+      }
+    }
+  }
+
+  /** The TimeSeries buf[s, e)'s Label fields copied together into this.key (keyLength bytes); returns this.key. */
+  private gatherKey(buf: Uint8Array, s: number, e: number): Uint8Array {
+    let n = 0;
+    const save = this.p;
+    this.p = s;
+    while (this.p < e) {
+      const at = this.p;
+      const key = this.tag(buf, e);
+      if (key !== Key.Len1) {
+        if (key === Key.Len2) this.skipLen(buf, e);
+        else this.skip(buf, e, key, at);
+        continue;
+      }
+      this.skipLen(buf, e);
+      const need = n + this.p - at;
+      if (need > this.key.length) {
+        const k = new Uint8Array(Math.max(need, this.key.length * 2));
+        k.set(this.key.subarray(0, n));
+        this.key = k;
+      }
+      this.key.set(buf.subarray(at, this.p), n);
+      n = need;
+    }
+    this.p = save;
+    this.keyLength = n;
+    return this.key;
+  }
+
+  /** The TimeSeries buf[s, e)'s labels into this.spans, each Label's fields checked (a miss only). */
+  private labelSpans(buf: Uint8Array, s: number, e: number): void {
+    const spans = this.spans;
+    spans.n = 0;
+    this.p = s;
+    while (this.p < e) {
+      const at = this.p;
+      const key = this.tag(buf, e);
+      if (key !== Key.Len1) {
+        if (key === Key.Len2) this.skipLen(buf, e);
+        else this.skip(buf, e, key, at);
+        continue;
+      }
+      const le = this.len(buf, e) + this.p;
+      let ns = this.p;
+      let ne = ns;
+      let vs = ns;
+      let ve = ns;
+      while (this.p < le) {
+        const fat = this.p;
+        const k = this.tag(buf, le);
+        if (k === Key.Len1 || k === Key.Len2) {
+          const len = this.len(buf, le);
+          if (k === Key.Len1) {
+            ns = this.p;
+            ne = ns + len;
+          } else {
+            vs = this.p;
+            ve = vs + len;
+          }
+          this.p += len;
+        } else if (k >>> 3 === 1 || k >>> 3 === 2) {
+          throw new RemoteWriteError(`Label field ${k >>> 3} with wire type ${k & 7}, not 2`, fat);
+        } else {
+          this.skip(buf, le, k, fat);
+        }
+      }
+      spans.push(ns, ne, vs, ve, at);
+    }
+  }
+
+  /** A field key: a varint whose field number is not 0. */
+  private tag(buf: Uint8Array, end: number): number {
+    const at = this.p;
+    const b = buf[at]!;
+    // One byte: fields 1 to 15, the usual.
+    if (b < 0x80 && at < end) {
+      this.p = at + 1;
+      if (b < 8) throw new RemoteWriteError('field number 0', at);
+      return b;
+    }
+    const k = this.varint(buf, end);
+    if (k < 8) throw new RemoteWriteError('field number 0', at);
+    if (k >= 2 ** 32) throw new RemoteWriteError('field key over 32 bits', at);
+    return k;
+  }
+
+  /** Skips a length-delimited value (its key read). NOT `this.p += this.len()`: that adds to p as it was before len() read the varint. */
+  private skipLen(buf: Uint8Array, end: number): void {
+    const n = this.len(buf, end);
+    this.p += n;
+  }
+
+  /** A length, which must fit in what is left of the enclosing message [p, end). */
+  private len(buf: Uint8Array, end: number): number {
+    const at = this.p;
+    const n = this.varint(buf, end);
+    if (n > end - this.p) throw new RemoteWriteError(`length ${n} past the end of its message (${end - this.p} bytes left)`, at);
+    return n;
+  }
+
+  /** An unsigned varint of at most 10 bytes (64 bits), as a number (exact below 2^53). */
+  private varint(buf: Uint8Array, end: number): number {
+    const at = this.p;
+    let p = at;
+    if (p >= end) throw new RemoteWriteError('truncated varint', at);
+    let b = buf[p++]!;
+    if (b < 0x80) {
+      this.p = p;
+      return b;
+    }
+    let v = b & 0x7f;
+    let mul = 128;
+    for (let i = 1; i < 10; i++) {
+      if (p >= end) throw new RemoteWriteError('truncated varint', at);
+      b = buf[p++]!;
+      if (i === 9 && b > 1) throw new RemoteWriteError('varint over 64 bits', at);
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.p = p;
+        return v;
+      }
+      mul *= 128;
+    }
+    throw new RemoteWriteError('varint over 10 bytes', at);
+  }
+
+  /** Skips an unknown field's value (key read, its offset `at`). */
+  private skip(buf: Uint8Array, end: number, key: number, at: number): void {
+    switch (key & 7) {
+      case Wire.Varint:
+        this.varint(buf, end);
+        return;
+      case Wire.I64:
+        if (this.p + 8 > end) throw new RemoteWriteError('truncated fixed64', at);
+        this.p += 8;
+        return;
+      case Wire.Len:
+        this.skipLen(buf, end);
+        return;
+      case Wire.I32:
+        if (this.p + 4 > end) throw new RemoteWriteError('truncated fixed32', at);
+        this.p += 4;
+        return;
+      default:
+        throw new RemoteWriteError(`wire type ${key & 7} (field ${Math.floor(key / 8)})`, at);
+    }
+  }
+}
