@@ -62,6 +62,11 @@ export class RemoteWriteIngester {
   /** A series' Label fields copied together when other fields come between them (rare). */
   private key = new Uint8Array(256);
   private keyLength = 0;
+  /** Samples the last otherField() appended (0 or 1). */
+  private otherAppended = 0;
+  /** sample()'s value and timestamp. */
+  private sv = 0;
+  private st = 0;
   private readonly spans = new LabelSpans();
   private lastSweep: number;
 
@@ -201,36 +206,96 @@ export class RemoteWriteIngester {
     let ref: number;
     if (contiguous) ref = this.resolve(buf, ls, le, buf, s, e);
     else ref = this.resolve(this.gatherKey(buf, s, e), 0, this.keyLength, buf, s, e);
+    return this.appendSamples(buf, ref, contiguous && ls === s ? le : s, e);
+  }
+
+  /**
+   * The samples of a checked TimeSeries, fields buf[p, e), appended to series ref; returns how
+   * many. A Sample as encoders write it (`09` value, `10` timestamp, either left out when 0,
+   * under 128 bytes) is read here inline; anything else through sample(). Kept small, and the
+   * timestamp's varint inline, so that head.append() inlines and no double is boxed for a call
+   * (a varint() returning the timestamp cost 16 B a sample, measured).
+   * MUST stay allocation-free: runs once per sample.
+   */
+  private appendSamples(buf: Uint8Array, ref: number, p: number, e: number): number {
     const head = this.head;
     const dv = this.dv;
-    let samples = 0;
-    this.p = contiguous && ls === s ? le : s;
-    while (this.p < e) {
-      const key = this.tag(buf, e);
-      if (key !== Key.Len2) {
-        if (key === Key.Len1) this.skipLen(buf, e);
-        else this.skip(buf, e, key, this.p);
+    let n = 0;
+    while (p < e) {
+      const k = buf[p]!;
+      const len = buf[p + 1]!;
+      if (k !== Key.Len2 || len >= 0x80) {
+        p = this.otherField(buf, ref, p, e);
+        n += this.otherAppended;
         continue;
       }
-      const b = this.len(buf, e) + this.p;
+      const b = p + 2 + len;
+      p += 2;
       let value = 0;
       let t = 0;
-      while (this.p < b) {
-        const k = this.tag(buf, b);
-        if (k === Key.Value) {
-          value = dv.getFloat64(this.p, true);
-          this.p += 8;
-        } else if (k === Key.Timestamp) {
-          t = this.varint(buf, b);
-          if (t >= TWO_63) t -= TWO_64;
-        } else {
-          this.skip(buf, b, k, this.p);
+      if (p < b && buf[p] === Key.Value) {
+        value = dv.getFloat64(p + 1, true);
+        p += 9;
+      }
+      if (p < b && buf[p] === Key.Timestamp) {
+        let x = buf[++p]!;
+        p++;
+        t = x & 0x7f;
+        let mul = 128;
+        while (x >= 0x80) {
+          x = buf[p++]!;
+          t += (x & 0x7f) * mul;
+          mul *= 128;
         }
+        if (t >= TWO_63) t -= TWO_64;
+      }
+      if (p !== b) {
+        this.sample(buf, b - len, b);
+        value = this.sv;
+        t = this.st;
       }
       head.append(ref, t, value);
-      samples++;
+      n++;
+      p = b;
     }
-    return samples;
+    return n;
+  }
+
+  /** The field at buf[p] (of a checked TimeSeries) that appendSamples() does not read inline: a Sample of 128 bytes or more is appended; others skipped. Returns the offset after it. */
+  private otherField(buf: Uint8Array, ref: number, p: number, e: number): number {
+    this.p = p;
+    const key = this.tag(buf, e);
+    this.otherAppended = 0;
+    if (key !== Key.Len2) {
+      this.skip(buf, e, key, p);
+      return this.p;
+    }
+    const a = this.len(buf, e) + this.p;
+    this.sample(buf, this.p, a);
+    this.head.append(ref, this.st, this.sv);
+    this.otherAppended = 1;
+    return a;
+  }
+
+  /** A checked Sample buf[a, b) in any field order, into sv and st. */
+  private sample(buf: Uint8Array, a: number, b: number): void {
+    let value = 0;
+    let t = 0;
+    this.p = a;
+    while (this.p < b) {
+      const k = this.tag(buf, b);
+      if (k === Key.Value) {
+        value = this.dv.getFloat64(this.p, true);
+        this.p += 8;
+      } else if (k === Key.Timestamp) {
+        t = this.varint(buf, b);
+        if (t >= TWO_63) t -= TWO_64;
+      } else {
+        this.skip(buf, b, k, this.p);
+      }
+    }
+    this.sv = value;
+    this.st = t;
   }
 
   /** The series of the label key kb[ks, ke): a cache hit, or a new series from the TimeSeries buf[s, e). */
