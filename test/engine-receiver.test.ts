@@ -1,0 +1,184 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { request } from 'undici';
+import { Head } from '../src/engine/ingest/head.js';
+import { RemoteWriteIngester } from '../src/engine/ingest/remote-write.js';
+import { RemoteWriteServer, RW_MAX_BODY, RW_MAX_UNCOMPRESSED } from '../src/engine/remote-write-server.js';
+import { startEngineChild, type EngineChild } from '../src/run/engine-child.js';
+import { startEngine } from '../src/engine/engine.js';
+import { fleetRequests, headSeriesName, type RwRequest } from './fixtures/rw-requests.js';
+import { RW_HEADERS, series, snappy, varint } from './fixtures/rw-proto.js';
+import { isPromsoakError } from '../src/common/errors.js';
+
+/** What the requests hold: per series, its samples' [tMs, value] in order. */
+function expected(reqs: RwRequest[]): Map<string, [number, number][]> {
+  const m = new Map<string, [number, number][]>();
+  for (const r of reqs) {
+    for (let i = 0; i < r.series.length; i++) {
+      const s = m.get(r.series[i]!) ?? m.set(r.series[i]!, []).get(r.series[i]!)!;
+      s.push([r.tMs[i]!, r.values[i]!]);
+    }
+  }
+  return m;
+}
+
+function metric(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} in /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
+const PROFILES = [
+  // default: 4 exporters × 200 series at 3 times; churn: 3 exporters over 180 s, three churn epochs each, stale markers included.
+  { profile: 'default', exporters: 4, times: [0, 5, 10] },
+  { profile: 'churn', exporters: 3, times: Array.from({ length: 13 }, (_, k) => k * 15) },
+];
+
+describe('remote-write receiver: the head holds exactly the series and samples sent', () => {
+  for (const { profile, exporters, times } of PROFILES) {
+    it(`${profile}: every series the encoder sent, with its labels, timestamps and values`, () => {
+      const reqs = fleetRequests(profile, exporters, times);
+      const want = expected(reqs);
+      const head = new Head({ window: 120 });
+      const server = new RemoteWriteServer(new RemoteWriteIngester(head));
+      let sent = 0;
+      for (const r of reqs) {
+        assert.deepEqual(server.store(r.body, r.body.length), { status: 204, line: '' });
+        sent += r.samples;
+      }
+      assert.equal(server.counts.samples, sent);
+      assert.equal(server.counts.seriesAdded, want.size);
+      assert.equal(head.series, want.size);
+      const t = new Float64Array(120);
+      const v = new Float64Array(120);
+      const seen = new Set<string>();
+      for (const ref of head.refs()) {
+        const name = headSeriesName(head.labels(ref)!);
+        const samples = want.get(name);
+        assert.ok(samples, `head series ${name} was never sent`);
+        assert.ok(!seen.has(name), `${name} twice in the head`);
+        seen.add(name);
+        const n = head.read(ref, t, v);
+        assert.deepEqual(
+          Array.from({ length: n }, (_, i) => [t[i], Number.isNaN(v[i]!) ? 'NaN' : v[i]]),
+          samples.map(([ts, val]) => [ts, Number.isNaN(val) ? 'NaN' : val]),
+          name,
+        );
+      }
+      if (profile === 'churn') assert.ok(reqs.some((r) => r.values.some((x) => Number.isNaN(x))), 'the churn requests carry stale markers');
+    });
+  }
+
+  it('over HTTP into the engine child: its series, samples and self-metrics count what was sent (default and churn)', async () => {
+    for (const { profile, exporters, times } of PROFILES) {
+      const engine = await startEngineChild({ options: { receivePort: 0, metricsPort: 0 }, stderr: 'pipe', statsEveryMs: 0 });
+      try {
+        const url = engine.ready.writeUrl;
+        assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/write$/);
+        const reqs = fleetRequests(profile, exporters, times);
+        let sent = 0;
+        for (const r of reqs) {
+          const res = await request(url!, { method: 'POST', headers: RW_HEADERS, body: r.body });
+          assert.equal(res.statusCode, 204, await res.body.text());
+          sent += r.samples;
+        }
+        const text = await (await request(engine.ready.metricsUrl!)).body.text();
+        assert.equal(metric(text, 'promsoak_engine_samples_ingested_total'), sent);
+        assert.equal(metric(text, 'promsoak_engine_head_series'), expected(reqs).size);
+        assert.equal(metric(text, 'promsoak_engine_series_added_total'), expected(reqs).size);
+        assert.equal(metric(text, 'promsoak_engine_remote_write_requests_total{code="204"}'), reqs.length);
+        const final = await engine.stop();
+        assert.equal(final?.stats.samples, sent);
+        assert.equal(final?.stats.series, expected(reqs).size);
+        assert.equal(final?.stats.writeRequestsOk, reqs.length);
+        assert.equal(final?.stats.writeRequestsRejected, 0);
+      } finally {
+        await engine.stop();
+      }
+    }
+  });
+});
+
+describe('remote-write receiver: statuses', () => {
+  let engine: EngineChild;
+  let url: string;
+  const good = snappy(series([['__name__', 'up'], ['job', 'x']], [[1, 1000]]));
+  before(async () => {
+    engine = await startEngineChild({ options: { receivePort: 0, metricsPort: 0 }, stderr: 'pipe', statsEveryMs: 0 });
+    url = engine.ready.writeUrl!;
+  });
+  after(async () => {
+    await engine.stop();
+  });
+  const post = async (headers: Record<string, string>, body: Uint8Array | string, u = url, method = 'POST') => {
+    const res = await request(u, { method: method as 'POST', headers, body: method === 'GET' ? null : body });
+    return { status: res.statusCode, text: await res.body.text() };
+  };
+
+  it('204 for a good request', async () => {
+    assert.equal((await post(RW_HEADERS, good)).status, 204);
+  });
+  it('405 for GET, 404 for another path', async () => {
+    const g = await post(RW_HEADERS, good, url, 'GET');
+    assert.equal(g.status, 405);
+    assert.match(g.text, /^method GET not allowed: POST only\n$/);
+    assert.equal((await post(RW_HEADERS, good, url.replace('/api/v1/write', '/api/v1/push'))).status, 404);
+  });
+  it('415 for another content type, encoding, or remote write 2.0, in one line', async () => {
+    for (const h of [
+      { ...RW_HEADERS, 'Content-Type': 'application/json' },
+      { ...RW_HEADERS, 'Content-Encoding': 'gzip' },
+      { 'Content-Type': 'application/x-protobuf' },
+      { ...RW_HEADERS, 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' },
+    ]) {
+      const r = await post(h, good);
+      assert.equal(r.status, 415, JSON.stringify(h));
+      assert.equal(r.text.split('\n').length, 2, r.text);
+    }
+    assert.equal((await post({ ...RW_HEADERS, 'Content-Type': 'application/x-protobuf; proto=prometheus.WriteRequest' }, good)).status, 204);
+  });
+  it('413 for a body over 32 MiB (by Content-Length, before reading it) and for a declared uncompressed length over 128 MiB', async () => {
+    // A raw socket: the head claims 32 MiB + 1 and no byte of the body is sent; the answer comes anyway.
+    const { port } = new URL(url);
+    const big = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), '127.0.0.1', () => {
+        sock.write(`POST /api/v1/write HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Encoding: snappy\r\nContent-Length: ${RW_MAX_BODY + 1}\r\n\r\n`);
+      });
+      let got = '';
+      sock.on('data', (d) => (got += d.toString()));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+      sock.setTimeout(5000, () => sock.destroy());
+    });
+    assert.match(big, /^HTTP\/1\.1 413 /);
+    assert.match(big, /body of 33554433 bytes over the limit of 33554432\n$/);
+    const declared = Uint8Array.from([...varint(RW_MAX_UNCOMPRESSED + 1), 0x00, 0x0a]);
+    const r = await post(RW_HEADERS, declared);
+    assert.equal(r.status, 413);
+    assert.match(r.text, /declares 134217729 bytes uncompressed, over the limit of 134217728/);
+  });
+  it('400 with what and the byte offset; nothing of the request stored, the rejection counted', async () => {
+    const metrics = async (): Promise<string> => (await request(engine.ready.metricsUrl!)).body.text();
+    const before = await metrics();
+    // A good series first, then a bad one: the good one is not stored either.
+    const body = snappy([...series([['__name__', 'first'], ['job', 'x']], [[1, 1000]]), ...series([['job', 'x'], ['__name__', 'up']], [[1, 1000]])]);
+    const r = await post(RW_HEADERS, body);
+    assert.equal(r.status, 400);
+    // The first TimeSeries takes 45 bytes (2 + two Labels of 19 and 10 + a Sample of 14); the second's second Label is at 45 + 2 + 10.
+    assert.equal(r.text, 'labels not sorted: "__name__" after "job" at byte 57\n');
+    const after = await metrics();
+    assert.equal(metric(after, 'promsoak_engine_samples_ingested_total'), metric(before, 'promsoak_engine_samples_ingested_total'));
+    assert.equal(metric(after, 'promsoak_engine_head_series'), metric(before, 'promsoak_engine_head_series'));
+    assert.equal(metric(after, 'promsoak_engine_remote_write_requests_total{code="400"}'), metric(before, 'promsoak_engine_remote_write_requests_total{code="400"}') + 1);
+  });
+});
+
+describe('engine --receive: options', () => {
+  it('a receiver needs the cached ingester: one usage error', async () => {
+    await assert.rejects(startEngine({ receivePort: 0, ingester: 'naive' }), (e) => isPromsoakError(e) && e.code === 'PROMSOAK_USAGE' && /--receive needs the cached ingester/.test(e.message));
+  });
+  it('neither --targets nor --receive: one usage error', async () => {
+    await assert.rejects(startEngine({}), (e) => isPromsoakError(e) && e.code === 'PROMSOAK_USAGE' && /--targets <file_sd.json> is required/.test(e.message));
+  });
+});
