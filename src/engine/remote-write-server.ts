@@ -96,6 +96,9 @@ export class RemoteWriteServer {
       return this.reject(400, (e as Error).message);
     }
     if (len > RW_MAX_UNCOMPRESSED) return this.reject(413, `snappy: declares ${len} bytes uncompressed, over the limit of ${RW_MAX_UNCOMPRESSED}`);
+    // No snappy element yields more than 64 bytes from 3 (21.3×): a larger claim is corrupt, and
+    // refused before the buffer grows to it (a 10-byte body must not cost 128 MiB).
+    if (len > MAX_EXPANSION * n) return this.reject(400, `snappy: declares ${len} bytes uncompressed from ${n} compressed bytes, more than snappy can expand to`);
     if (len > this.plain.length) this.plain = new Uint8Array(Math.min(RW_MAX_UNCOMPRESSED, pow2AtLeast(len)));
     try {
       uncompress(body, n, this.plain);
@@ -190,6 +193,9 @@ export class RemoteWriteServer {
     res.end(text);
   }
 }
+
+/** The most bytes a snappy block expands to per compressed byte, rounded up (a 3-byte copy of 64 bytes). */
+const MAX_EXPANSION = 22;
 
 const OK = Object.freeze({ status: 204, line: '' });
 
