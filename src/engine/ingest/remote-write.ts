@@ -25,6 +25,13 @@ const enum Key {
   Histograms = 0x22,
 }
 
+/**
+ * TimeSeries of one request whose refs the first walk keeps for the second (2 Int32Arrays of
+ * this length at most, grown as requests need): a request of more series looks the rest up
+ * twice. Prometheus sends 2000 samples a request by default, vmagent up to 10,000.
+ */
+const REMEMBERED = 65536;
+
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
 
@@ -64,6 +71,11 @@ export class RemoteWriteIngester {
   private keyLength = 0;
   /** Samples the last otherField() appended (0 or 1). */
   private otherAppended = 0;
+  /** Per TimeSeries of the request (the first REMEMBERED): its ref found by the first walk (-1: none), where its samples start. */
+  private refs = new Int32Array(1024);
+  private samplesAt = new Int32Array(1024);
+  /** TimeSeries remembered by the first walk of this request. */
+  private known = 0;
   /** sample()'s value and timestamp. */
   private sv = 0;
   private st = 0;
@@ -86,7 +98,7 @@ export class RemoteWriteIngester {
 
   /** Bytes of the receiver's own arrays (its cache, its scratch). */
   get bytes(): number {
-    return this.cache.bytes + this.key.byteLength + this.spans.at.byteLength + this.spans.fieldAt.byteLength;
+    return this.cache.bytes + this.key.byteLength + this.spans.at.byteLength + this.spans.fieldAt.byteLength + this.refs.byteLength + this.samplesAt.byteLength;
   }
 
   /**
@@ -101,6 +113,7 @@ export class RemoteWriteIngester {
     last.seriesAdded = 0;
     last.timeseries = 0;
     if (this.dv.buffer !== buf.buffer || this.dv.byteOffset !== buf.byteOffset) this.dv = new DataView(buf.buffer, buf.byteOffset);
+    this.known = 0;
     this.walk(buf, n, false);
     const samples = this.walk(buf, n, true);
     last.samples = samples;
@@ -127,7 +140,7 @@ export class RemoteWriteIngester {
       if (key === Key.Len1) {
         const len = this.len(buf, end);
         const s = this.p;
-        samples += apply ? this.append(buf, s, s + len) : this.check(buf, s, s + len);
+        samples += apply ? this.append(buf, s, s + len, series) : this.check(buf, s, s + len, series);
         this.p = s + len;
         series++;
       } else if (key >>> 3 === 1) {
@@ -141,7 +154,7 @@ export class RemoteWriteIngester {
   }
 
   /** TimeSeries buf[s, e), first walk: every field checked, its labels too on a cache miss. Returns its samples. */
-  private check(buf: Uint8Array, s: number, e: number): number {
+  private check(buf: Uint8Array, s: number, e: number, index: number): number {
     let ls = -1;
     let le = -1;
     let contiguous = true;
@@ -171,18 +184,19 @@ export class RemoteWriteIngester {
       }
     }
     if (ls < 0) throw new RemoteWriteError('series without labels (no __name__)', s);
-    const kb = contiguous ? buf : this.gatherKey(buf, s, e);
-    const ks = contiguous ? ls : 0;
-    const ke = contiguous ? le : this.keyLength;
-    if (this.cache.get(kb, ks, ke) < 0) {
+    const ref = contiguous ? this.cache.getView(this.dv, buf, ls, le) : this.cache.get(this.gatherKey(buf, s, e), 0, this.keyLength);
+    if (ref < 0) {
       this.labelSpans(buf, s, e);
       checkLabels(buf, this.spans, s);
     }
+    this.remember(index, ref, contiguous && ls === s ? le : s);
     return samples;
   }
 
   /** TimeSeries buf[s, e) (checked), second walk: its series (created on a miss) and its samples appended. */
-  private append(buf: Uint8Array, s: number, e: number): number {
+  private append(buf: Uint8Array, s: number, e: number, index: number): number {
+    // Found by the first walk: its ref and where its samples start (no second lookup).
+    if (index < this.known && this.refs[index]! >= 0) return this.appendSamples(buf, this.refs[index]!, this.samplesAt[index]!, e);
     // The labels' span; where the samples start when every Label field comes first (the usual).
     let ls = -1;
     let le = -1;
@@ -296,6 +310,22 @@ export class RemoteWriteIngester {
     }
     this.sv = value;
     this.st = t;
+  }
+
+  /** The first walk's ref (-1: a miss) of the index-th TimeSeries and where its samples start, for the first REMEMBERED series. */
+  private remember(index: number, ref: number, samplesAt: number): void {
+    if (index >= this.refs.length) {
+      if (index >= REMEMBERED) return;
+      const refs = new Int32Array(this.refs.length * 2);
+      refs.set(this.refs);
+      this.refs = refs;
+      const at = new Int32Array(this.refs.length);
+      at.set(this.samplesAt);
+      this.samplesAt = at;
+    }
+    this.refs[index] = ref;
+    this.samplesAt[index] = samplesAt;
+    this.known = index + 1;
   }
 
   /** The series of the label key kb[ks, ke): a cache hit, or a new series from the TimeSeries buf[s, e). */
