@@ -8,7 +8,7 @@ import { RemoteWriteServer, RW_MAX_BODY, RW_MAX_UNCOMPRESSED } from '../src/engi
 import { startEngineChild, type EngineChild } from '../src/run/engine-child.js';
 import { startEngine } from '../src/engine/engine.js';
 import { fleetRequests, headSeriesName, type RwRequest } from './fixtures/rw-requests.js';
-import { RW_HEADERS, series, snappy, varint } from './fixtures/rw-proto.js';
+import { RW_HEADERS, double, key, label, lenField, series, snappy, varint } from './fixtures/rw-proto.js';
 import { isPromsoakError } from '../src/common/errors.js';
 
 /** What the requests hold: per series, its samples' [tMs, value] in order. */
@@ -97,6 +97,64 @@ describe('remote-write receiver: the head holds exactly the series and samples s
         await engine.stop();
       }
     }
+  });
+});
+
+describe('remote-write receiver: encodings a protobuf decoder accepts', () => {
+  const store = (server: RemoteWriteServer, plain: number[]): void => {
+    const body = snappy(plain);
+    assert.deepEqual(server.store(body, body.length), { status: 204, line: '' });
+  };
+  const samplesOf = (head: Head): [string, [number, number][]][] =>
+    head.refs().map((ref) => {
+      const t = new Float64Array(8);
+      const v = new Float64Array(8);
+      const n = head.read(ref, t, v);
+      return [headSeriesName(head.labels(ref)!), Array.from({ length: n }, (_, i) => [t[i]!, v[i]!] as [number, number])];
+    });
+
+  it('one series: twice in a request, labels between its samples, fields reversed, zeros left out, unknown fields', () => {
+    const head = new Head({ window: 8 });
+    const server = new RemoteWriteServer(new RemoteWriteIngester(head));
+    const labels: [string, string][] = [['__name__', 'up'], ['instance', 'a'], ['job', 'x']];
+    // Twice in one request: one series, both samples.
+    store(server, [...series(labels, [[1, 1000]]), ...series(labels, [[2, 2000]])]);
+    // Its labels with a sample between them (the same label bytes once gathered), an exemplar field skipped.
+    store(server, lenField(1, [...label('__name__', 'up'), ...lenField(2, [...key(1, 1), ...double(3), ...key(2, 0), ...varint(3000)]), ...label('instance', 'a'), ...lenField(3, [1, 2, 3]), ...label('job', 'x')]));
+    // A Sample with its timestamp first, then one with the value 0 left out (proto3 omits zeros), then one with an unknown field.
+    store(server, lenField(1, [...labels.flatMap(([n, v]) => label(n, v)), ...lenField(2, [...key(2, 0), ...varint(4000), ...key(1, 1), ...double(4)])]));
+    store(server, lenField(1, [...labels.flatMap(([n, v]) => label(n, v)), ...lenField(2, [...key(2, 0), ...varint(5000)])]));
+    store(server, lenField(1, [...labels.flatMap(([n, v]) => label(n, v)), ...lenField(2, [...key(7, 0), 0x01, ...key(1, 1), ...double(6), ...key(2, 0), ...varint(6000)])]));
+    assert.deepEqual(samplesOf(head), [
+      ['up{instance="a",job="x"}', [[1000, 1], [2000, 2], [3000, 3], [4000, 4], [5000, 0], [6000, 6]]],
+    ]);
+    assert.equal(server.counts.seriesAdded, 1);
+  });
+
+  it('a series new in a request and repeated in it is created once', () => {
+    const head = new Head({ window: 8 });
+    const server = new RemoteWriteServer(new RemoteWriteIngester(head));
+    store(server, [...series([['__name__', 'a']], [[1, 1000]]), ...series([['__name__', 'b']], [[1, 1000]]), ...series([['__name__', 'a']], [[2, 2000]])]);
+    assert.deepEqual(samplesOf(head).sort(), [
+      ['a{}', [[1000, 1], [2000, 2]]],
+      ['b{}', [[1000, 1]]],
+    ]);
+  });
+
+  it('a series without samples in a request since the last sweep is released; one with samples stays', () => {
+    const head = new Head({ window: 8 });
+    const rw = new RemoteWriteIngester(head, 60_000, 0);
+    const body = (names: string[], t: number): Uint8Array => Uint8Array.from(names.flatMap((n) => series([['__name__', n]], [[1, t]])));
+    let b = body(['a', 'b'], 1000);
+    rw.ingest(b, b.length, 1000);
+    b = body(['a'], 2000);
+    rw.ingest(b, b.length, 61_000); // sweeps first: a and b both had samples since the start
+    assert.equal(head.series, 2);
+    b = body(['a'], 3000);
+    rw.ingest(b, b.length, 122_000); // b had none since the sweep at 61 s
+    assert.deepEqual(head.refs().map((r) => head.labels(r)![0]), ['a']);
+    assert.equal(rw.released, 1);
+    assert.equal(rw.series, 1);
   });
 });
 
