@@ -16,6 +16,7 @@ import { runRemoteFleetBench } from './bench-remote-fleet.js';
 import { FLEET_SCRAPER_SETS, runFleetScraperBench } from './bench-fleet-scrapers.js';
 import { scriptArgs } from './lib/script-cli.js';
 import { runFleetThreadsBench } from './bench-fleet-threads.js';
+import { runReceiverBench } from './bench-receiver.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -57,6 +58,8 @@ const benches: [string, () => Promise<Row[]>][] = [
       });
     },
   ],
+  // The engine's remote-write receiver against the scrape path on the same series (node dist/scripts/bench-receiver.js alone).
+  ['receiver', async () => runReceiverBench(quick ? 300_000 : 1_000_000)],
   [
     'engine',
     async () => [
