@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { Head } from '../src/engine/ingest/head.js';
 import { RemoteWriteIngester } from '../src/engine/ingest/remote-write.js';
@@ -141,6 +143,23 @@ describe('remote-write receiver: encodings a protobuf decoder accepts', () => {
     ]);
   });
 
+  it('a request of more series than the first walk remembers (65536) stores them all', () => {
+    const head = new Head({ window: 2 });
+    const rw = new RemoteWriteIngester(head);
+    const n = 70_000;
+    const parts: number[][] = [];
+    for (let i = 0; i < n; i++) parts.push(series([['__name__', `m${i}`]], [[i, 1000]]));
+    // And the same series again: all hits in the first walk, past the remembered ones too.
+    const plain = Uint8Array.from(parts.flat());
+    assert.equal(rw.ingest(plain, plain.length), n);
+    assert.equal(rw.last.seriesAdded, n);
+    const again = plain; // the same bytes, timestamp 1000 again: duplicates, which the head drops
+    assert.equal(rw.ingest(again, again.length), n);
+    assert.equal(rw.last.seriesAdded, 0);
+    assert.equal(head.series, n);
+    assert.equal(head.lastValue(head.refs()[n - 1]!), n - 1);
+  });
+
   it('a series without samples in a request since the last sweep is released; one with samples stays', () => {
     const head = new Head({ window: 8 });
     const rw = new RemoteWriteIngester(head, 60_000, 0);
@@ -233,6 +252,11 @@ describe('remote-write receiver: statuses', () => {
 });
 
 describe('engine --receive: options', () => {
+  it('promsoak engine --receive with another ingester: one line, exit 2', () => {
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../src/cli.js', import.meta.url)), 'engine', '--receive', '0', '--ingester', 'naive'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'promsoak: --receive needs the cached ingester (its head takes the pushed samples); --ingester naive has none\n');
+  });
   it('a receiver needs the cached ingester: one usage error', async () => {
     await assert.rejects(startEngine({ receivePort: 0, ingester: 'naive' }), (e) => isPromsoakError(e) && e.code === 'PROMSOAK_USAGE' && /--receive needs the cached ingester/.test(e.message));
   });

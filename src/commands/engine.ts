@@ -51,6 +51,9 @@ export function progressLine(prev: EngineStats, s: EngineStats): string {
     `${Math.round(samples / dt)} samples/s, scrapes ${s.scrapesOk - prev.scrapesOk} ok / ${s.scrapesFailed - prev.scrapesFailed} failed, ` +
     `${s.series} series, ${s.targetsUp}/${s.targets} up, head ${(s.headBytes / 1048576).toFixed(1)} MiB, ` +
     `cpu ${((cpuMicros / 1e6 / dt) * 100).toFixed(0)}%` +
+    (s.writeRequestsOk !== undefined
+      ? `, remote write ${s.writeRequestsOk - (prev.writeRequestsOk ?? 0)} stored / ${(s.writeRequestsRejected ?? 0) - (prev.writeRequestsRejected ?? 0)} rejected`
+      : '') +
     (samples > 0 ? ` (${(cpuMicros / samples).toFixed(2)} µs/sample)` : '')
   );
 }
