@@ -12,6 +12,7 @@ import { startEngine } from '../src/engine/engine.js';
 import { fleetRequests, headSeriesName, type RwRequest } from './fixtures/rw-requests.js';
 import { RW_HEADERS, double, key, label, lenField, series, snappy, varint } from './fixtures/rw-proto.js';
 import { isPromsoakError } from '../src/common/errors.js';
+import { engineChannel, type EngineStartedEvent } from '../src/protocol/engine-channels.js';
 
 /** What the requests hold: per series, its samples' [tMs, value] in order. */
 function expected(reqs: RwRequest[]): Map<string, [number, number][]> {
@@ -248,6 +249,28 @@ describe('remote-write receiver: statuses', () => {
     assert.equal(metric(after, 'promsoak_engine_samples_ingested_total'), metric(before, 'promsoak_engine_samples_ingested_total'));
     assert.equal(metric(after, 'promsoak_engine_head_series'), metric(before, 'promsoak_engine_head_series'));
     assert.equal(metric(after, 'promsoak_engine_remote_write_requests_total{code="400"}'), metric(before, 'promsoak_engine_remote_write_requests_total{code="400"}') + 1);
+  });
+});
+
+describe('engine --receive: what a soak reads', () => {
+  it("the telemetry agent's scrape log counts the received samples and series, and no scrape", async () => {
+    let event: EngineStartedEvent | undefined;
+    const listen = (m: unknown): void => void (event = m as EngineStartedEvent);
+    engineChannel.subscribe(listen);
+    const engine = await startEngine({ receivePort: 0 });
+    try {
+      assert.ok(event, 'the engine published its start');
+      event.scrapes.drain();
+      const [r] = fleetRequests('default', 1, [0]);
+      const res = await request(engine.writeUrl!, { method: 'POST', headers: RW_HEADERS, body: r!.body });
+      assert.equal(res.statusCode, 204);
+      await res.body.text();
+      const t = event.scrapes.drain();
+      assert.deepEqual([t.samples, t.seriesAdded, t.ok, t.failed, t.count], [r!.samples, r!.series.length, 0, 0, 0]);
+    } finally {
+      engineChannel.unsubscribe(listen);
+      await engine.close();
+    }
   });
 });
 

@@ -70,9 +70,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   if (o.targetsFile && targets.length === 0) throw new PromsoakError('PROMSOAK_TARGETS_INVALID', `${o.targetsFile} lists no targets`);
   const ingester = await loadIngester(o.ingester, { headWindow: o.headWindow, sampleLimit: o.sampleLimit });
   const client = new ScrapeClient({ connections: o.connections, bodyLimit: o.bodyLimitBytes });
+  let receiver: RemoteWriteServer | undefined;
+  /** The head's series and bytes, the receiver's cache and buffers among them (what the agent's frames and stats() report). */
   const ingesterStats = (): { series: number; bytes: number } => {
     const s = ingester.stats?.();
-    return { series: s?.series ?? 0, bytes: s?.bytes ?? 0 };
+    return { series: s?.series ?? 0, bytes: (s?.bytes ?? 0) + (receiver ? receiver.receiver.bytes + receiver.bufferBytes : 0) };
   };
   let scheduler: Scheduler | undefined;
   const metrics = new SelfMetrics({
@@ -85,11 +87,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics, scrapeLog);
   let server: Server | undefined;
   let metricsUrl: string | undefined;
-  let receiver: RemoteWriteServer | undefined;
   let writeUrl: string | undefined;
   if (o.receivePort !== undefined) {
     try {
-      ({ receiver, url: writeUrl } = await startReceiver(ingester, o.ingester, o.receivePort, metrics));
+      ({ receiver, url: writeUrl } = await startReceiver(ingester, o.ingester, o.receivePort, metrics, scrapeLog));
     } catch (e) {
       await client.close();
       throw e;
@@ -142,7 +143,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         seriesAdded: c.seriesAdded + (rw?.seriesAdded ?? 0),
         ...(rw && { writeRequestsOk: rw.ok, writeRequestsRejected: rw.rejected }),
         series: h.series,
-        headBytes: h.bytes + (receiver ? receiver.receiver.bytes + receiver.bufferBytes : 0),
+        headBytes: h.bytes,
         targets: targets.length,
         targetsUp: sched.targetsUp,
         cpuUserMicros: cpu.user,
