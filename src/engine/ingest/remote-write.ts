@@ -1,29 +1,9 @@
 import type { Head } from './head.js';
 import { ScrapeCache } from './scrape-cache.js';
 import { RemoteWriteError } from './rw-error.js';
-import { LabelSpans, checkLabels, decodeLabels, pushTargetName } from './rw-labels.js';
-
-/** Protobuf wire types. */
-const enum Wire {
-  Varint = 0,
-  I64 = 1,
-  Len = 2,
-  I32 = 5,
-}
-
-/** Field keys (field << 3 | wire) of remote write 1.0 (prometheus/prompb/remote.proto, types.proto). */
-const enum Key {
-  /** WriteRequest.timeseries, TimeSeries.labels, Label.name: 1, length-delimited. */
-  Len1 = 0x0a,
-  /** TimeSeries.samples, Label.value: 2, length-delimited. */
-  Len2 = 0x12,
-  /** Sample.value: 1, fixed64 (a double). */
-  Value = 0x09,
-  /** Sample.timestamp: 2, varint (int64 ms). */
-  Timestamp = 0x10,
-  /** TimeSeries.histograms: 4. */
-  Histograms = 0x22,
-}
+import { checkLabels, decodeLabels, pushTargetName } from './rw-labels.js';
+import { Key } from './rw-cursor.js';
+import { TimeSeriesFields } from './rw-fields.js';
 
 /**
  * TimeSeries of one request whose refs the first walk keeps for the second (2 Int32Arrays of
@@ -32,6 +12,7 @@ const enum Key {
  */
 const REMEMBERED = 65536;
 
+// Module constants, not imported: an imported binding read per sample boxed the timestamp (16 B/sample, measured).
 const TWO_63 = 2 ** 63;
 const TWO_64 = 2 ** 64;
 
@@ -57,18 +38,12 @@ const TWO_64 = 2 ** 64;
  * sweep are released (Prometheus's head drops series without samples at its compaction), so a
  * churning pusher does not grow the head forever.
  */
-export class RemoteWriteIngester {
+export class RemoteWriteIngester extends TimeSeriesFields {
   /** The last ingest()'s counts (this object is reused). */
   readonly last = { samples: 0, seriesAdded: 0, timeseries: 0 };
   /** Series released by sweeps, in all. */
   released = 0;
   private readonly cache = new ScrapeCache(1024);
-  /** The walk's position. */
-  private p = 0;
-  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
-  /** A series' Label fields copied together when other fields come between them (rare). */
-  private key = new Uint8Array(256);
-  private keyLength = 0;
   /** Samples the last otherField() appended (0 or 1). */
   private otherAppended = 0;
   /** Per TimeSeries of the request (the first REMEMBERED): its ref found by the first walk (-1: none), where its samples start. */
@@ -76,10 +51,6 @@ export class RemoteWriteIngester {
   private samplesAt = new Int32Array(1024);
   /** TimeSeries remembered by the first walk of this request. */
   private known = 0;
-  /** sample()'s value and timestamp. */
-  private sv = 0;
-  private st = 0;
-  private readonly spans = new LabelSpans();
   private lastSweep: number;
 
   constructor(
@@ -87,6 +58,7 @@ export class RemoteWriteIngester {
     private readonly sweepEveryMs = 10 * 60_000,
     nowMs = Date.now(),
   ) {
+    super();
     this.lastSweep = nowMs;
     this.cache.iterStart();
   }
@@ -291,27 +263,6 @@ export class RemoteWriteIngester {
     return a;
   }
 
-  /** A checked Sample buf[a, b) in any field order, into sv and st. */
-  private sample(buf: Uint8Array, a: number, b: number): void {
-    let value = 0;
-    let t = 0;
-    this.p = a;
-    while (this.p < b) {
-      const k = this.tag(buf, b);
-      if (k === Key.Value) {
-        value = this.dv.getFloat64(this.p, true);
-        this.p += 8;
-      } else if (k === Key.Timestamp) {
-        t = this.varint(buf, b);
-        if (t >= TWO_63) t -= TWO_64;
-      } else {
-        this.skip(buf, b, k, this.p);
-      }
-    }
-    this.sv = value;
-    this.st = t;
-  }
-
   /** The first walk's ref (-1: a miss) of the index-th TimeSeries and where its samples start, for the first REMEMBERED series. */
   private remember(index: number, ref: number, samplesAt: number): void {
     if (index >= this.refs.length) {
@@ -340,169 +291,4 @@ export class RemoteWriteIngester {
     return ref;
   }
 
-  /** Sample buf[a, b): field 1 a fixed64, field 2 a varint; others skipped. */
-  private checkSample(buf: Uint8Array, a: number, b: number): void {
-    this.p = a;
-    while (this.p < b) {
-      const at = this.p;
-      const key = this.tag(buf, b);
-      if (key === Key.Value) {
-        if (this.p + 8 > b) throw new RemoteWriteError('Sample.value truncated', at);
-        this.p += 8;
-      } else if (key === Key.Timestamp) {
-        this.varint(buf, b);
-      } else if (key >>> 3 === 1 || key >>> 3 === 2) {
-        throw new RemoteWriteError(`Sample field ${key >>> 3} with wire type ${key & 7}, not ${key >>> 3 === 1 ? 1 : 0}`, at);
-      } else {
-        this.skip(buf, b, key, at);
-      }
-    }
-  }
-
-  /** The TimeSeries buf[s, e)'s Label fields copied together into this.key (keyLength bytes); returns this.key. */
-  private gatherKey(buf: Uint8Array, s: number, e: number): Uint8Array {
-    let n = 0;
-    const save = this.p;
-    this.p = s;
-    while (this.p < e) {
-      const at = this.p;
-      const key = this.tag(buf, e);
-      if (key !== Key.Len1) {
-        if (key === Key.Len2) this.skipLen(buf, e);
-        else this.skip(buf, e, key, at);
-        continue;
-      }
-      this.skipLen(buf, e);
-      const need = n + this.p - at;
-      if (need > this.key.length) {
-        const k = new Uint8Array(Math.max(need, this.key.length * 2));
-        k.set(this.key.subarray(0, n));
-        this.key = k;
-      }
-      this.key.set(buf.subarray(at, this.p), n);
-      n = need;
-    }
-    this.p = save;
-    this.keyLength = n;
-    return this.key;
-  }
-
-  /** The TimeSeries buf[s, e)'s labels into this.spans, each Label's fields checked (a miss only). */
-  private labelSpans(buf: Uint8Array, s: number, e: number): void {
-    const spans = this.spans;
-    spans.n = 0;
-    this.p = s;
-    while (this.p < e) {
-      const at = this.p;
-      const key = this.tag(buf, e);
-      if (key !== Key.Len1) {
-        if (key === Key.Len2) this.skipLen(buf, e);
-        else this.skip(buf, e, key, at);
-        continue;
-      }
-      const le = this.len(buf, e) + this.p;
-      let ns = this.p;
-      let ne = ns;
-      let vs = ns;
-      let ve = ns;
-      while (this.p < le) {
-        const fat = this.p;
-        const k = this.tag(buf, le);
-        if (k === Key.Len1 || k === Key.Len2) {
-          const len = this.len(buf, le);
-          if (k === Key.Len1) {
-            ns = this.p;
-            ne = ns + len;
-          } else {
-            vs = this.p;
-            ve = vs + len;
-          }
-          this.p += len;
-        } else if (k >>> 3 === 1 || k >>> 3 === 2) {
-          throw new RemoteWriteError(`Label field ${k >>> 3} with wire type ${k & 7}, not 2`, fat);
-        } else {
-          this.skip(buf, le, k, fat);
-        }
-      }
-      spans.push(ns, ne, vs, ve, at);
-    }
-  }
-
-  /** A field key: a varint whose field number is not 0. */
-  private tag(buf: Uint8Array, end: number): number {
-    const at = this.p;
-    const b = buf[at]!;
-    // One byte: fields 1 to 15, the usual.
-    if (b < 0x80 && at < end) {
-      this.p = at + 1;
-      if (b < 8) throw new RemoteWriteError('field number 0', at);
-      return b;
-    }
-    const k = this.varint(buf, end);
-    if (k < 8) throw new RemoteWriteError('field number 0', at);
-    if (k >= 2 ** 32) throw new RemoteWriteError('field key over 32 bits', at);
-    return k;
-  }
-
-  /** Skips a length-delimited value (its key read). NOT `this.p += this.len()`: that adds to p as it was before len() read the varint. */
-  private skipLen(buf: Uint8Array, end: number): void {
-    const n = this.len(buf, end);
-    this.p += n;
-  }
-
-  /** A length, which must fit in what is left of the enclosing message [p, end). */
-  private len(buf: Uint8Array, end: number): number {
-    const at = this.p;
-    const n = this.varint(buf, end);
-    if (n > end - this.p) throw new RemoteWriteError(`length ${n} past the end of its message (${end - this.p} bytes left)`, at);
-    return n;
-  }
-
-  /** An unsigned varint of at most 10 bytes (64 bits), as a number (exact below 2^53). */
-  private varint(buf: Uint8Array, end: number): number {
-    const at = this.p;
-    let p = at;
-    if (p >= end) throw new RemoteWriteError('truncated varint', at);
-    let b = buf[p++]!;
-    if (b < 0x80) {
-      this.p = p;
-      return b;
-    }
-    let v = b & 0x7f;
-    let mul = 128;
-    for (let i = 1; i < 10; i++) {
-      if (p >= end) throw new RemoteWriteError('truncated varint', at);
-      b = buf[p++]!;
-      if (i === 9 && b > 1) throw new RemoteWriteError('varint over 64 bits', at);
-      v += (b & 0x7f) * mul;
-      if (b < 0x80) {
-        this.p = p;
-        return v;
-      }
-      mul *= 128;
-    }
-    throw new RemoteWriteError('varint over 10 bytes', at);
-  }
-
-  /** Skips an unknown field's value (key read, its offset `at`). */
-  private skip(buf: Uint8Array, end: number, key: number, at: number): void {
-    switch (key & 7) {
-      case Wire.Varint:
-        this.varint(buf, end);
-        return;
-      case Wire.I64:
-        if (this.p + 8 > end) throw new RemoteWriteError('truncated fixed64', at);
-        this.p += 8;
-        return;
-      case Wire.Len:
-        this.skipLen(buf, end);
-        return;
-      case Wire.I32:
-        if (this.p + 4 > end) throw new RemoteWriteError('truncated fixed32', at);
-        this.p += 4;
-        return;
-      default:
-        throw new RemoteWriteError(`wire type ${key & 7} (field ${Math.floor(key / 8)})`, at);
-    }
-  }
 }
