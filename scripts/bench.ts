@@ -18,6 +18,7 @@ import { scriptArgs } from './lib/script-cli.js';
 import { runFleetThreadsBench } from './bench-fleet-threads.js';
 import { runPushFleetBench } from './bench-push-fleet.js';
 import { runPushEncodeBench } from './bench-push-encode.js';
+import { runReceiverBench } from './bench-receiver.js';
 
 /**
  * `npm run bench`: every benchmark in one run, on this machine, peers on the same bytes;
@@ -59,6 +60,8 @@ const benches: [string, () => Promise<Row[]>][] = [
       });
     },
   ],
+  // The engine's remote-write receiver against the scrape path on the same series (node dist/scripts/bench-receiver.js alone).
+  ['receiver', async () => runReceiverBench(quick ? 300_000 : 1_000_000)],
   [
     'engine',
     async () => [

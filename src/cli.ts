@@ -97,7 +97,7 @@ export const buildCli = (argv: string[]) =>
     'Run the ingestion engine alone against file_sd targets; one progress line a second on stderr',
     (y) =>
       y
-        .option('targets', { type: 'string', demandOption: true, describe: 'Prometheus file_sd JSON (promsoak fleet writes one)' })
+        .option('targets', { type: 'string', describe: 'Prometheus file_sd JSON (promsoak fleet writes one); required unless --receive' })
         .option('interval', { type: 'number', default: 5, describe: 'Scrape interval, seconds' })
         .option('timeout', { type: 'number', describe: 'Scrape timeout, seconds (default: min(10, interval))' })
         .option('ingester', { type: 'string', default: 'cached', describe: 'cached, naive or module:<path>' })
@@ -106,6 +106,7 @@ export const buildCli = (argv: string[]) =>
         .option('body-limit', { type: 'number', describe: 'Fail scrapes whose body is over this many bytes (0: none)' })
         .option('connections', { type: 'number', describe: `HTTP connections per origin (default ${DEFAULTS.connections})` })
         .option('metrics-port', { type: 'number', describe: "Serve the engine's own /metrics on 127.0.0.1:<port> (0: a free one)" })
+        .option('receive', { type: 'number', describe: 'Receive remote write 1.0 (POST /api/v1/write) on 127.0.0.1:<port> into the head (0: a free one)' })
         .option('duration', { type: 'number', describe: 'Stop after this many seconds' }),
     async (a) => {
       await engineCommand({
@@ -118,6 +119,7 @@ export const buildCli = (argv: string[]) =>
         bodyLimitBytes: a.bodyLimit,
         connections: a.connections,
         metricsPort: a.metricsPort,
+        receivePort: a.receive,
         duration: a.duration,
       });
     },

@@ -19,8 +19,9 @@ export async function engineCommand(o: EngineCommandOptions, log: (line: string)
   seconds('--duration', o.duration);
   const engine = await startEngine(o);
   log(
-    `promsoak engine: ${engine.targets.length} targets from ${o.targetsFile}, every ${engine.intervalSeconds}s, ingester ${engine.ingesterName}` +
-      (engine.metricsUrl ? `, self-metrics at ${engine.metricsUrl}` : ''),
+    `promsoak engine: ${engine.targets.length} targets${o.targetsFile ? ` from ${o.targetsFile}` : ''}, every ${engine.intervalSeconds}s, ingester ${engine.ingesterName}` +
+      (engine.metricsUrl ? `, self-metrics at ${engine.metricsUrl}` : '') +
+      (engine.writeUrl ? `, receiving remote write at ${engine.writeUrl}` : ''),
   );
   let prev = engine.stats();
   const timer = setInterval(() => {
@@ -34,7 +35,8 @@ export async function engineCommand(o: EngineCommandOptions, log: (line: string)
   const s = engine.stats();
   log(
     `promsoak engine stopped: ${s.samples} samples from ${s.scrapesOk} scrapes (${s.scrapesFailed} failed, ${s.scrapesSkipped} skipped), ` +
-      `${s.series} series, ${s.targetsUp}/${s.targets} targets up`,
+      `${s.series} series, ${s.targetsUp}/${s.targets} targets up` +
+      (s.writeRequestsOk !== undefined ? `, remote write ${s.writeRequestsOk} requests stored / ${s.writeRequestsRejected} rejected` : ''),
   );
   for (const t of engine.targetStatus()) if (t.health === 'down') log(`  down: ${t.target}: ${t.lastError}`);
   return s;
@@ -49,6 +51,9 @@ export function progressLine(prev: EngineStats, s: EngineStats): string {
     `${Math.round(samples / dt)} samples/s, scrapes ${s.scrapesOk - prev.scrapesOk} ok / ${s.scrapesFailed - prev.scrapesFailed} failed, ` +
     `${s.series} series, ${s.targetsUp}/${s.targets} up, head ${(s.headBytes / 1048576).toFixed(1)} MiB, ` +
     `cpu ${((cpuMicros / 1e6 / dt) * 100).toFixed(0)}%` +
+    (s.writeRequestsOk !== undefined
+      ? `, remote write ${s.writeRequestsOk - (prev.writeRequestsOk ?? 0)} stored / ${(s.writeRequestsRejected ?? 0) - (prev.writeRequestsRejected ?? 0)} rejected`
+      : '') +
     (samples > 0 ? ` (${(cpuMicros / samples).toFixed(2)} µs/sample)` : '')
   );
 }

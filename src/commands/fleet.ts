@@ -63,7 +63,7 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
   const push = pushFlagsGiven(o) ? pushOptions({ ...o, push: o.push ?? '' }) : undefined;
   const fleet = await startFleet({ profile, port: o.port, threads: o.threads, outDir: o.out, shard, host: listen, advertise, epochMs, stallMs: o.stallSeconds === undefined ? undefined : o.stallSeconds * 1000, push });
   log(readyLine(fleet, profile.name));
-  if (push) log(pushingLine(fleet));
+  if (fleet.push) log(pushingLine(fleet.push.stats(), fleet.ids.length, fleet.seriesPerExporter, profile.scrapeIntervalSeconds));
   const progress = fleet.push ? setInterval(() => log(pushSecondLine(fleet.push!.stats())), 1000).unref() : undefined;
   await waitForStop(o.duration);
   clearInterval(progress);

@@ -11,6 +11,8 @@ import type { EngineOptions, EngineStats, TargetStatus } from '../protocol/engin
 import { Scheduler } from './scheduler.js';
 import { SelfMetrics } from './self-metrics.js';
 import { readFileSd, type ScrapeTarget } from './targets.js';
+import { startReceiver } from './receiver.js';
+import type { RemoteWriteServer } from './remote-write-server.js';
 
 export interface Engine {
   readonly targets: readonly ScrapeTarget[];
@@ -18,6 +20,9 @@ export interface Engine {
   readonly ingesterName: string;
   readonly intervalSeconds: number;
   readonly metricsUrl?: string;
+  /** The remote-write receiver's URL, with receivePort. */
+  readonly writeUrl?: string;
+  readonly receiver?: RemoteWriteServer;
   readonly client: ScrapeClient;
   stats(): EngineStats;
   targetStatus(): TargetStatus[];
@@ -25,9 +30,12 @@ export interface Engine {
 }
 
 /** Checks options before defaults are filled in; messages name the option. */
-export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOptions, 'metricsPort'>> & { metricsPort?: number } {
+export function resolveEngineOptions(
+  o: EngineOptions,
+): Required<Omit<EngineOptions, 'metricsPort' | 'receivePort' | 'targetsFile'>> & { metricsPort?: number; receivePort?: number; targetsFile?: string } {
   const bad = (m: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', m);
-  if (!o.targetsFile) throw bad('--targets <file_sd.json> is required');
+  if (!o.targetsFile && o.receivePort === undefined) throw bad('--targets <file_sd.json> is required (or --receive <port> to only receive remote write)');
+  port('--receive', o.receivePort);
   seconds('--interval', o.intervalSeconds, { max: DEFAULTS.maxIntervalSeconds });
   seconds('--timeout', o.timeoutSeconds, { max: DEFAULTS.maxIntervalSeconds });
   nonNegativeInt('--sample-limit', o.sampleLimit);
@@ -48,6 +56,7 @@ export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOpti
     bodyLimitBytes: o.bodyLimitBytes ?? 0,
     connections: o.connections ?? DEFAULTS.connections,
     metricsPort: o.metricsPort,
+    receivePort: o.receivePort,
   };
 }
 
@@ -57,13 +66,15 @@ export function resolveEngineOptions(o: EngineOptions): Required<Omit<EngineOpti
  */
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const o = resolveEngineOptions(options);
-  const targets = readFileSd(o.targetsFile);
-  if (targets.length === 0) throw new PromsoakError('PROMSOAK_TARGETS_INVALID', `${o.targetsFile} lists no targets`);
+  const targets = o.targetsFile ? readFileSd(o.targetsFile) : [];
+  if (o.targetsFile && targets.length === 0) throw new PromsoakError('PROMSOAK_TARGETS_INVALID', `${o.targetsFile} lists no targets`);
   const ingester = await loadIngester(o.ingester, { headWindow: o.headWindow, sampleLimit: o.sampleLimit });
   const client = new ScrapeClient({ connections: o.connections, bodyLimit: o.bodyLimitBytes });
+  let receiver: RemoteWriteServer | undefined;
+  /** The head's series and bytes, the receiver's cache and buffers among them (what the agent's frames and stats() report). */
   const ingesterStats = (): { series: number; bytes: number } => {
     const s = ingester.stats?.();
-    return { series: s?.series ?? 0, bytes: s?.bytes ?? 0 };
+    return { series: s?.series ?? 0, bytes: (s?.bytes ?? 0) + (receiver ? receiver.receiver.bytes + receiver.bufferBytes : 0) };
   };
   let scheduler: Scheduler | undefined;
   const metrics = new SelfMetrics({
@@ -76,10 +87,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics, scrapeLog);
   let server: Server | undefined;
   let metricsUrl: string | undefined;
+  let writeUrl: string | undefined;
+  if (o.receivePort !== undefined) {
+    try {
+      ({ receiver, url: writeUrl } = await startReceiver(ingester, o.ingester, o.receivePort, metrics, scrapeLog));
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+  }
   if (o.metricsPort !== undefined) {
     try {
       ({ server, url: metricsUrl } = await metrics.serve(o.metricsPort));
     } catch (e) {
+      await receiver?.close();
       await client.close();
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new PromsoakError('PROMSOAK_PORT_IN_USE', `--metrics-port ${o.metricsPort} is already in use (0 picks a free one)`);
@@ -99,24 +120,28 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ingesterName: o.ingester,
     intervalSeconds: o.intervalSeconds,
     metricsUrl,
+    writeUrl,
+    receiver,
     client,
     targetStatus: () => sched.statuses(),
     stats: () => {
       if (frozen) return { ...frozen };
       const c = sched.counters;
       const h = ingesterStats();
+      const rw = receiver?.counts;
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
       return {
         timeMs: Date.now(),
         uptimeSeconds: (performance.now() - started) / 1000,
-        samples: c.samples,
+        samples: c.samples + (rw?.samples ?? 0),
         scrapesOk: c.scrapesOk,
         scrapesFailed: c.scrapesFailed,
         scrapesSkipped: c.scrapesSkipped,
         bodyBytes: c.bodyBytes,
         bodyBufferBytes: client.bufferBytesAllocated,
-        seriesAdded: c.seriesAdded,
+        seriesAdded: c.seriesAdded + (rw?.seriesAdded ?? 0),
+        ...(rw && { writeRequestsOk: rw.ok, writeRequestsRejected: rw.rejected }),
         series: h.series,
         headBytes: h.bytes,
         targets: targets.length,
@@ -130,6 +155,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     close: () =>
       (closed ??= (async () => {
         await sched.stop();
+        await receiver?.close();
         if (server) await new Promise<void>((r) => server!.close(() => r()));
         await client.close();
         frozen = engine.stats();

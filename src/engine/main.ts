@@ -50,7 +50,7 @@ process.on('message', (raw) => {
       startEngine(m.options).then(
         (e) => {
           engine = e;
-          send({ type: 'ready', pid: process.pid, targets: e.targets.length, ingester: e.ingesterName, intervalSeconds: e.intervalSeconds, metricsUrl: e.metricsUrl });
+          send({ type: 'ready', pid: process.pid, targets: e.targets.length, ingester: e.ingesterName, intervalSeconds: e.intervalSeconds, metricsUrl: e.metricsUrl, writeUrl: e.writeUrl });
           // Each stats message costs the engine its IPC send and stats() (the head's size): only when asked.
           if (m.statsEveryMs) statsTimer = setInterval(() => send({ type: 'stats', stats: e.stats() }), m.statsEveryMs);
         },

@@ -10,6 +10,9 @@ export interface SelfMetricsSource {
   targets(): readonly TargetStatus[];
 }
 
+/** The statuses the remote-write receiver answers (remote-write-server.ts), in the order counted. */
+export const REMOTE_WRITE_CODES = [204, 400, 404, 405, 413, 415, 500, 503] as const;
+
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -77,6 +80,7 @@ export class SelfMetrics {
   readonly registry = new Registry();
   private readonly totals = { ok: 0, failed: 0, samples: 0, bytes: 0, seriesAdded: 0 };
   private readonly failedBy = new Float64Array(FAILURE_REASONS.length);
+  private readonly writeBy = new Float64Array(REMOTE_WRITE_CODES.length);
   private readonly scrapeDuration: BucketHistogram;
   private readonly ingestDuration: BucketHistogram;
 
@@ -123,9 +127,23 @@ export class SelfMetrics {
         });
       },
     });
-    counter('promsoak_engine_samples_ingested_total', 'Samples ingested by successful scrapes.', 'samples');
+    const writeBy = this.writeBy;
+    const reportedWrite = new Float64Array(REMOTE_WRITE_CODES.length);
+    new Counter({
+      name: 'promsoak_engine_remote_write_requests_total',
+      help: 'Remote-write requests answered by the receiver (--receive), by HTTP status: 204 stored, anything else rejected.',
+      labelNames: ['code'] as const,
+      registers,
+      collect() {
+        REMOTE_WRITE_CODES.forEach((code, i) => {
+          this.labels(String(code)).inc(writeBy[i]! - reportedWrite[i]!);
+          reportedWrite[i] = writeBy[i]!;
+        });
+      },
+    });
+    counter('promsoak_engine_samples_ingested_total', 'Samples ingested by successful scrapes and stored remote-write requests.', 'samples');
     counter('promsoak_engine_scrape_body_bytes_total', 'Body bytes read by successful scrapes.', 'bytes');
-    counter('promsoak_engine_series_added_total', 'Series seen for the first time (scrape-cache misses).', 'seriesAdded');
+    counter('promsoak_engine_series_added_total', 'Series seen for the first time (scrape-cache and receiver-cache misses).', 'seriesAdded');
     this.scrapeDuration = new BucketHistogram(
       'promsoak_engine_scrape_duration_seconds',
       'HTTP part of a scrape: request to last body byte.',
@@ -200,6 +218,20 @@ export class SelfMetrics {
     this.totals.failed++;
     this.failedBy[FAILURE_REASONS.indexOf(reason)]!++;
     this.scrapeDuration.observe(httpSeconds);
+  }
+
+  /** A remote-write request stored: its samples are ingested samples, as a scrape's are. Once per request. */
+  remoteWriteStored(samples: number, seriesAdded: number): void {
+    const t = this.totals;
+    t.samples += samples;
+    t.seriesAdded += seriesAdded;
+    this.writeBy[0]!++;
+  }
+
+  /** A remote-write request refused with this status. Once per request. */
+  remoteWriteRejected(status: number): void {
+    const i = REMOTE_WRITE_CODES.indexOf(status as (typeof REMOTE_WRITE_CODES)[number]);
+    if (i >= 0) this.writeBy[i]!++;
   }
 
   /** Serves /metrics on host:port (0: a free port); resolves with the URL. */

@@ -5,8 +5,8 @@
 
 /** What `promsoak engine` and the coordinator configure; plain JSON, so it crosses IPC. */
 export interface EngineOptions {
-  /** Prometheus file_sd JSON file. */
-  targetsFile: string;
+  /** Prometheus file_sd JSON file; may be absent with receivePort (push only). */
+  targetsFile?: string;
   /** Scrape interval, seconds; default 5. */
   intervalSeconds?: number;
   /** Scrape timeout, seconds; default min(10, interval), as Prometheus. */
@@ -23,6 +23,11 @@ export interface EngineOptions {
   connections?: number;
   /** Serve the engine's own /metrics on 127.0.0.1:<port> (0: a free port); none when absent. */
   metricsPort?: number;
+  /**
+   * Receive remote write 1.0 (`POST /api/v1/write`) on 127.0.0.1:<port> (0: a free port) into
+   * the head; none when absent. With it, targetsFile may be left out (push only).
+   */
+  receivePort?: number;
 }
 
 /** Cumulative since the engine started; the consumer takes deltas. */
@@ -39,6 +44,9 @@ export interface EngineStats {
   /** Bytes of body buffers the client ever allocated: stays flat once warm (buffers are reused). */
   bodyBufferBytes: number;
   seriesAdded: number;
+  /** The remote-write receiver's requests (absent without --receive): answered 204, and refused. */
+  writeRequestsOk?: number;
+  writeRequestsRejected?: number;
   /** Active series in the ingester (its stats()). */
   series: number;
   /** Bytes the ingester says it holds (its stats()); 0 when it does not say. */
@@ -80,6 +88,8 @@ export interface ReadyMessage {
   ingester: string;
   intervalSeconds: number;
   metricsUrl?: string;
+  /** The remote-write receiver's URL (`http://127.0.0.1:<port>/api/v1/write`) with receivePort. */
+  writeUrl?: string;
 }
 
 /** Coordinator → engine. */

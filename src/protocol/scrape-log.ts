@@ -32,6 +32,17 @@ export class ScrapeLog implements ScrapeDrain {
     if (t.count < d.length) d[t.count++] = Math.max(1, Math.round(durationMs * 1000));
   }
 
+  /**
+   * Samples stored without a scrape (a remote-write request the engine received): counted in
+   * the second's samples and series added as a scrape's are, so a soak reads samples/s and
+   * B/sample the same way; no scrape, no duration.
+   */
+  received(samples: number, seriesAdded: number): void {
+    const t = this.tally;
+    t.samples += samples;
+    t.seriesAdded += seriesAdded;
+  }
+
   /** One timer wake-up, `latenessUs` late: a store into a typed array (no histogram call per wake-up). */
   wake(latenessUs: number): void {
     const t = this.tally;

@@ -1,12 +1,9 @@
-import type { Fleet } from '../fleet/fleet.js';
 import type { PushStats } from '../protocol/push-stats.js';
 
 /** What `promsoak fleet --push` prints: where it pushes, a line a second, and where every sample went. */
-export function pushingLine(fleet: Fleet): string {
-  const p = fleet.push!.stats();
-  const interval = fleet.fleetStats().profile.scrapeIntervalSeconds;
-  const offered = (fleet.ids.length * fleet.seriesPerExporter) / interval;
-  return `promsoak fleet pushing: ${fleet.ids.length} exporters x ${fleet.seriesPerExporter} series every ${interval} s = ${fmt(offered)} samples/s, remote write ${p.protocol} to ${p.url}, batches of ${p.batch} samples, ${p.senders} sender${p.senders === 1 ? '' : 's'} (one connection each), backlog bound ${p.maxBacklog} samples`;
+export function pushingLine(p: PushStats, exporters: number, seriesPerExporter: number, interval: number): string {
+  const offered = (exporters * seriesPerExporter) / interval;
+  return `promsoak fleet pushing: ${exporters} exporters x ${seriesPerExporter} series every ${interval} s = ${fmt(offered)} samples/s, remote write ${p.protocol} to ${p.url}, batches of ${p.batch} samples, ${p.senders} sender${p.senders === 1 ? '' : 's'} (one connection each), backlog bound ${p.maxBacklog} samples`;
 }
 
 export function pushSecondLine(p: PushStats): string {
