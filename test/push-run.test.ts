@@ -28,9 +28,9 @@ function summaryOf(out: string): Summary {
   return JSON.parse(readFileSync(join(out, dir!, 'summary.json'), 'utf8')) as Summary;
 }
 
-for (const [target, binary] of [['prometheus', 'prometheus'], ['victoria-metrics', 'victoria-metrics'], ['influxdb', 'influxd']] as const) {
+for (const [target, binary] of [['builtin', null], ['prometheus', 'prometheus'], ['victoria-metrics', 'victoria-metrics'], ['influxdb', 'influxd']] as const) {
   test(`run --push remote-write --target ${target}: what the fleet offers is acknowledged and stored, by the receiver's own counter`, { timeout: 120_000 }, (t) => {
-    if (!which(binary)) return t.skip(`${binary} not installed (apt install ${target})`);
+    if (binary && !which(binary)) return t.skip(`${binary} not installed (apt install ${target})`);
     const out = mkdtempSync(join(tmpdir(), 'promsoak-push-'));
     const r = runCli(['run', 'smoke', '--push', 'remote-write', '--target', target, '--duration', '6', '--warmup', '2', '--out', out], { timeout: 110_000 });
     assert.equal(r.status, 0, r.stderr + r.stdout);
@@ -139,7 +139,7 @@ test('report on a run directory whose summary.json has a crafted push block: one
 
 test('run --push: targets that cannot receive, and push flags without --push, are one line and exit 2', () => {
   const cases: [string[], RegExp][] = [
-    [['--push', 'remote-write'], /--push needs a receiver as the target/],
+    [['--push', 'remote-write', '--ingester', 'naive'], /--push with the built-in engine needs --ingester cached/],
     [['--push', 'remote-write', '--target', 'exec:sleep {file_sd}', '--target-metrics', 'http://127.0.0.1:{port}/metrics', '--target-samples', 'x'], /a scrape-only command cannot receive/],
     [['--push', 'remote-write', '--target', 'prometheus', '--push-url', 'http://127.0.0.1:1/api/v1/write'], /--push-url with --target prometheus/],
     [['--push', 'remote-write', '--target', 'url:http://127.0.0.1:1/metrics', '--target-samples', 'x'], /--push needs --push-url/],

@@ -89,7 +89,7 @@ export async function runCompare(
     // A missing binary or a bad --env fails now too.
     const t = planTarget({ target: v.target, env: v.env, ...targetFlags(o, v), ingester: v.target === 'builtin' ? v.ingester : undefined, push: o.push });
     // --push: every target must be able to receive, checked before the first run.
-    planPush({ ...pushArgs(o), fleet: o.fleet }, t.spec);
+    planPush({ ...pushArgs(o), fleet: o.fleet, ingester: v.ingester }, t.spec);
   }
   const order = interleave(variants, o.repeat);
   const dir = makeCompareDir(o.out, profile.name);

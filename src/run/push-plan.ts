@@ -11,10 +11,11 @@ export interface PushPlan {
 /**
  * `run --push`: which targets can receive, checked before anything starts. Prometheus and
  * VictoriaMetrics are launched with their receiver on (the URL is theirs); `exec:` must say
- * where its receiver listens with `{write_url}`; `url:` needs `--push-url`. The built-in
- * engine and `--fleet` shards do not push here.
+ * where its receiver listens with `{write_url}`; `url:` needs `--push-url`; the built-in engine
+ * receives with its own receiver (`--receive`, the cached ingester). `--fleet` shards do not
+ * push for a soak.
  */
-export function planPush(o: Partial<PushFlags> & { fleet?: string }, spec: TargetSpec): PushPlan | undefined {
+export function planPush(o: Partial<PushFlags> & { fleet?: string; ingester?: string }, spec: TargetSpec): PushPlan | undefined {
   if (o.push === undefined) {
     if (spec.kind === 'influxdb') throw usage('--target influxdb only receives (it does not scrape): add --push remote-write');
     const stray = (['pushUrl', 'batch', 'senders', 'maxBacklog', 'pushTimeout'] as const).find((k) => o[k] !== undefined);
@@ -25,7 +26,10 @@ export function planPush(o: Partial<PushFlags> & { fleet?: string }, spec: Targe
   if (o.fleet !== undefined) throw usage('--push with --fleet: shards already running do not push for a soak; start them with promsoak fleet --push instead');
   switch (spec.kind) {
     case 'builtin':
-      throw usage('--push needs a receiver as the target: --target prometheus, victoria-metrics, exec:\'… {write_url} …\' or url:<metrics url> with --push-url (the built-in engine does not receive remote write in a soak yet)');
+      // The engine's receiver decodes into the cached ingester's head (engine/receiver.ts).
+      if (o.ingester !== undefined && o.ingester !== 'cached') throw usage(`--push with the built-in engine needs --ingester cached (its remote-write receiver writes into that head; got ${o.ingester})`);
+      if (o.pushUrl !== undefined) throw usage('--push-url with the built-in engine: promsoak starts its receiver and pushes to it');
+      return { settings, url: undefined };
     case 'prometheus':
     case 'victoria-metrics':
     case 'influxdb':

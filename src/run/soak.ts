@@ -39,8 +39,11 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
-    end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
+    // Pushed, nothing is scraped: there is no scrape schedule to measure evenness against.
+    if (!plan.push) end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
     engine = await startEngine(plan, o, dir, fleet.fileSd, rec);
+    // Pushed: the engine's receiver is up (its URL came with 'ready'), so the fleet starts sending.
+    if (plan.push) fleet.own!.startPush({ ...plan.push.settings, url: engine.ready.writeUrl! });
     rec.start(Date.now());
     const stalls = new StallWatch();
     stalls.start();
@@ -53,6 +56,8 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.heap.start(rec.soakStart);
     end.soakStartMs = rec.soakStart;
     end.stopReason = await soakWindow(plan, engine, o.interrupt, dir);
+    // Pushed: what is batched is sent and answered before the engine is asked what it stored.
+    if (plan.push && end.stopReason !== 'engine-exited') await fleet.own!.stopPush();
     end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited') end.engineExit = await engine.exited;
@@ -66,7 +71,10 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
       const live = await rec.liveHeap(child);
       end.liveHeapBytes = live?.heapBytes ?? null;
       end.liveOffHeapBytes = live?.offHeapBytes ?? null;
-      end.targets = (await engine.stop())?.targets;
+      const stopped = await engine.stop();
+      end.targets = stopped?.targets;
+      // Everything the engine ingested is what it received: it scraped nothing.
+      if (plan.push) end.push = { stats: fleet.own!.push!.stats(), stored: stopped?.stats.samples ?? null, counter: 'promsoak_engine_samples_ingested_total' };
     }
   } finally {
     if (engine && engine.process.exitCode === null && engine.process.signalCode === null) engine.process.kill('SIGKILL');
@@ -75,6 +83,9 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     await rec.close();
     end.heap?.collectNearLimit();
   }
+  // An engine that died or went silent was not asked what it stored: the push's own figures still go in.
+  const pm = fleet.own?.push;
+  if (plan.push && !end.push && pm) end.push = { stats: pm.stats(), stored: null, counter: 'promsoak_engine_samples_ingested_total' };
   const summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
   return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, rec.stderrTailText());
 }
@@ -84,7 +95,10 @@ async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: 
   const profile = plan.profile;
   try {
     return await startEngineChild({
-      options: { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, bodyLimitBytes: o.bodyLimitBytes },
+      // Pushed: no targets to scrape, a receiver on a free loopback port instead.
+      options: plan.push
+        ? { intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, receivePort: 0 }
+        : { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, bodyLimitBytes: o.bodyLimitBytes },
       execArgv: [...plan.launch.execArgv, ...heapExecArgv(plan.heap, dir.path)],
       prefix: plan.launch.prefix,
       nodePath: o.nodePath,
