@@ -94,6 +94,17 @@ test('push: a receiver that never answers: requests time out, the backlog stays 
   assert.ok(stats.notes.some((n) => /retrying/.test(n)), stats.notes.join('; '));
 });
 
+test('push: a rejection with an endless body is read up to its reason and cut; pushing goes on', { timeout: 60_000 }, async () => {
+  const { stats } = await pushFor(3, () => ({ status: 400, endless: true }));
+  const t = stats.totals;
+  assertConserved(stats);
+  assert.equal(t.acknowledged, 0);
+  // Every request was answered and rejected, not held by the first endless body.
+  assert.ok(t.requests >= 5, `${t.requests} requests`);
+  assert.equal(t.rejected, t.generated - t.droppedAtStop);
+  assert.ok(stats.notes.some((n) => /rejected \d+ samples with 400: x{100}/.test(n)), stats.notes.join('; '));
+});
+
 test('push: 413 is said in one line with the batch size that caused it', { timeout: 60_000 }, async () => {
   const { stats } = await pushFor(2, () => ({ status: 413 }));
   assertConserved(stats);

@@ -239,13 +239,22 @@ export class Sender {
   }
 }
 
-/** At most `max` bytes of a body as text, the rest dropped. */
-async function readSome(body: AsyncIterable<Uint8Array> & { dump(): Promise<void> }, max: number): Promise<string> {
+/**
+ * At most `max` bytes of a rejection's body as text. Past them the body is destroyed (its
+ * connection with it), so a receiver that answers with an endless body cannot hold the sender.
+ */
+async function readSome(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, max: number): Promise<string> {
   let text = '';
-  for await (const chunk of body) {
-    if (text.length < max) text += Buffer.from(chunk).toString('utf8', 0, Math.min(chunk.length, max - text.length));
+  try {
+    for await (const chunk of body) {
+      text += Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.length, max - text.length)).toString('latin1');
+      if (text.length >= max) break;
+    }
+  } catch {
+    // A body cut short: what came is the reason.
   }
-  return text;
+  body.destroy();
+  return Buffer.from(text, 'latin1').toString('utf8');
 }
 
 function oneLine(s: string): string {

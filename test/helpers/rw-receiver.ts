@@ -16,7 +16,7 @@ export interface Received {
 }
 
 /** What the receiver answers request n (0-based): a status with headers and body, or 'hang' (never answers). */
-export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; body?: string; endless?: boolean } | 'hang';
 
 /**
  * A remote-write receiver for tests on 127.0.0.1: decodes every request (snappy, then the
@@ -42,6 +42,14 @@ export async function startReceiver(behaviour: Behaviour): Promise<{ url: string
       // Counted as received only when answered 2xx: what a receiver stores.
       if (answer.status >= 200 && answer.status < 300) requests.push({ headers: req.headers, samples: decodeWriteRequest(raw) });
       res.writeHead(answer.status, answer.headers ?? {});
+      if (answer.endless) {
+        // A body that never ends: 16 KiB every 5 ms until the client goes away.
+        const chunk = Buffer.alloc(16 << 10, 'x');
+        const timer = setInterval(() => res.write(chunk), 5);
+        res.on('close', () => clearInterval(timer));
+        hung.push(res);
+        return;
+      }
       res.end(answer.body ?? '');
     });
   });
