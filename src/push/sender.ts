@@ -159,10 +159,13 @@ export class Sender {
           const status = res.statusCode;
           // Read a rejection's reason (bounded); drain anything else.
           const text = status >= 400 && status !== 429 ? await readSome(res.body, 512) : (await res.body.dump(), '');
+          // Closed meanwhile: close() already counted this batch as dropped at stop.
+          if (this.closed) return;
           c[P.Latency + latencyBucket(performance.now() - started)]!++;
           this.answered(b, status, res.headers, text);
         },
         (e: Error) => {
+          if (this.closed) return;
           c[P.NetworkErrors]!++;
           this.sayOnce(`net:${(e as { code?: string }).code ?? e.name}`, `remote write to ${this.o.url}: ${e.message}; retrying`);
           this.retry(b, undefined);
