@@ -1,7 +1,7 @@
 import { mix2 } from '../common/hash.js';
 import { ValueKind, type ExporterModel } from '../fleet/render/lines.js';
 import { Op, type PushLayout } from './series-layout.js';
-import { varintSize, writeStaleNaN, writeVarint } from './proto.js';
+import { varintSize, writeStaleNaN, writeVarint, decimalDigits as digits } from './proto.js';
 
 /**
  * Remote write 1.0 (`prometheus.WriteRequest`, proto/prometheus/remote.proto): one TimeSeries
@@ -306,15 +306,6 @@ function hashMod(keys: Uint32Array, i: number, b: number, c: number, mod: number
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return ((h >>> 0) % mod) | 0; // | 0: over 2^31 the remainder is a float64, boxed when returned
-}
-
-function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
 }
 
 function writeDigits(out: Uint8Array, off: number, n: number, nd: number): number {

@@ -67,3 +67,13 @@ export const enum Wire {
 export function key(field: number, wire: Wire): number {
   return (field << 3) | wire;
 }
+
+/** Decimal digits of a non-negative integer below 2^53 (an exporter id, an epoch). */
+export function decimalDigits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}

@@ -1,5 +1,5 @@
 import type { SymbolLayout } from './symbol-layout.js';
-import { varintSize, writeVarint } from './proto.js';
+import { varintSize, writeVarint, decimalDigits as digits } from './proto.js';
 
 /**
  * One remote write 2.0 request's symbols table, built as samples are appended: "" is id 0, and
@@ -146,11 +146,3 @@ function literalOf(L: SymbolLayout, t: number, num: number): number {
   return -1;
 }
 
-function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
-}
