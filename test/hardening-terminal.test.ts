@@ -31,7 +31,7 @@ describe('names printed on a terminal have their control characters escaped', ()
   it('an error message with escapes in it is printed with them escaped (the CLI)', () => {
     const r = runCli(['run', '--target', 'evil\x1b[2J\x1b]0;title\x07']);
     assert.equal(r.status, 2, r.stderr);
-    assert.equal(r.stderr, 'promsoak: --target "evil\\x1b[2J\\x1b]0;title\\x07": one of builtin, prometheus[:<binary>], victoria-metrics[:<binary>], exec:<command>, url:<metrics url>\n');
+    assert.equal(r.stderr, 'promsoak: --target "evil\\x1b[2J\\x1b]0;title\\x07": one of builtin, prometheus[:<binary>], victoria-metrics[:<binary>], influxdb[:<influxd binary>] (with --push), exec:<command>, url:<metrics url>\n');
   });
 });
 
