@@ -38,5 +38,5 @@ test('--target-log-limit: not a positive integer, or with a target that writes n
   assert.equal(zero.stderr.trim(), 'promsoak: --target-log-limit must be a positive integer (got 0)');
   const builtin = runCli(['run', profile, '--target-log-limit', '1000', '--duration', '3', '--out', out]);
   assert.equal(builtin.status, 2);
-  assert.match(builtin.stderr.trim(), /^promsoak: --target-log-limit applies to --target exec or prometheus or victoria-metrics only \(the target is builtin\)$/);
+  assert.match(builtin.stderr.trim(), /^promsoak: --target-log-limit applies to --target exec or prometheus or victoria-metrics or influxdb only \(the target is builtin\)$/);
 });
