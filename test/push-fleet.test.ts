@@ -1,32 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadProfile } from '../src/profile/load.js';
-import { startFleet } from '../src/fleet/fleet.js';
-import { pushOptions, type PushOptions } from '../src/push/push-options.js';
-import type { PushStats } from '../src/protocol/push-stats.js';
-import { startReceiver, type Behaviour } from './helpers/rw-receiver.js';
+import { assertConserved, pushFor } from './helpers/push-for.js';
 import { runCli } from './helpers/tools.js';
-
-/** The smoke profile (20 exporters every 1 s, churn every 5 s) pushed to a test receiver for `seconds`. */
-async function pushFor(seconds: number, behaviour: Behaviour, extra: Partial<PushOptions> = {}) {
-  const rx = await startReceiver(behaviour);
-  const push = { ...pushOptions({ push: 'remote-write', pushUrl: rx.url, batch: 100, senders: 2 }), ...extra };
-  const fleet = await startFleet({ profile: loadProfile('smoke'), threads: 1, push });
-  try {
-    await new Promise((r) => setTimeout(r, seconds * 1000));
-  } finally {
-    await fleet.close();
-    await rx.close();
-  }
-  return { stats: fleet.push!.stats(), rx, series: fleet.seriesPerExporter };
-}
-
-/** Every generated sample ends somewhere once the fleet is closed. */
-function assertConserved(s: PushStats): void {
-  const t = s.totals;
-  assert.equal(t.backlog, 0, 'backlog after close');
-  assert.equal(t.generated, t.acknowledged + t.rejected + t.droppedBacklog + t.droppedAtStop, JSON.stringify(t));
-}
 
 test('push: a receiver that takes everything gets every generated sample, in time order per series, with stale markers for churned series', { timeout: 60_000 }, async () => {
   const { stats, rx, series } = await pushFor(7, () => ({ status: 204 }));

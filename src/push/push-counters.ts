@@ -36,9 +36,17 @@ export const enum P {
   Stale,
   /** Request latency histogram: LAT_BUCKETS slots from here. */
   Latency,
-  /** Rejected samples by status 400..599: 200 slots from here. */
+  /** Rejected samples by status 100..599 (a 3xx is not followed: it rejects as a 4xx does): STATUS_SLOTS slots from here. */
   Status = Latency + 48,
-  Size = Status + 200,
+  Size = Status + 500,
+}
+
+export const STATUS_FIRST = 100;
+export const STATUS_SLOTS = 500;
+
+/** A rejecting status's slot from P.Status (anything outside 100..599 in the last one, 599). */
+export function statusSlot(status: number): number {
+  return Math.min(STATUS_SLOTS - 1, Math.max(0, status - STATUS_FIRST));
 }
 
 export const LAT_BUCKETS = 48;

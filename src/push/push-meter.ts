@@ -1,6 +1,6 @@
 import type { PushCounts, PushStats } from '../protocol/push-stats.js';
 import type { PushOptions } from './push-options.js';
-import { LAT_BUCKETS, latencyQuantile, P, sumSlots } from './push-counters.js';
+import { LAT_BUCKETS, latencyQuantile, P, STATUS_FIRST, STATUS_SLOTS, sumSlots } from './push-counters.js';
 
 const FIELDS: [keyof PushCounts, P][] = [
   ['generated', P.Generated],
@@ -63,7 +63,7 @@ export class PushMeter {
   stats(): PushStats {
     const sums = sumSlots(this.shared);
     const byStatus: Record<string, number> = {};
-    for (let s = 0; s < 200; s++) if (sums[P.Status + s]! > 0) byStatus[String(400 + s)] = sums[P.Status + s]!;
+    for (let s = 0; s < STATUS_SLOTS; s++) if (sums[P.Status + s]! > 0) byStatus[String(STATUS_FIRST + s)] = sums[P.Status + s]!;
     return {
       protocol: this.o.protocol === 2 ? '2.0' : '1.0',
       url: this.o.url,

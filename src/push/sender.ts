@@ -1,7 +1,7 @@
 import { Client } from 'undici';
 import { maxCompressedLength, SnappyCompressor } from './snappy.js';
 import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, RETRY_AFTER_MAX_MS, type PushOptions } from './push-options.js';
-import { latencyBucket, P } from './push-counters.js';
+import { latencyBucket, P, statusSlot } from './push-counters.js';
 import { version } from '../common/version.js';
 
 /** What a sender fills: the v1 or v2 encoder (encode-v1.ts). */
@@ -158,11 +158,14 @@ export class Sender {
         async (res) => {
           const status = res.statusCode;
           // Read a rejection's reason (bounded); drain anything else.
-          const text = status >= 400 && status !== 429 ? await readSome(res.body, 512) : (await res.body.dump(), '');
+          const text = status >= 400 && status !== 429 ? await readSome(res.body, 512) : (await res.body.dump().catch(() => null), '');
+          // Closed while the body was read: close() already counted this batch as dropped at stop.
+          if (this.inFlight !== b) return;
           c[P.Latency + latencyBucket(performance.now() - started)]!++;
           this.answered(b, status, res.headers, text);
         },
         (e: Error) => {
+          if (this.inFlight !== b) return;
           c[P.NetworkErrors]!++;
           this.sayOnce(`net:${(e as { code?: string }).code ?? e.name}`, `remote write to ${this.o.url}: ${e.message}; retrying`);
           this.retry(b, undefined);
@@ -178,7 +181,11 @@ export class Sender {
       if (this.o.protocol === 2) {
         const written = headers['x-prometheus-remote-write-samples-written'];
         if (written === undefined) this.sayOnce('v2-none', `the receiver at ${this.o.url} answered ${status} without X-Prometheus-Remote-Write-Samples-Written: not a remote write 2.0 receiver`);
-        else c[P.Written]! += Number(written) || 0;
+        else {
+          const n = samplesWritten(written, b.samples);
+          if (n === undefined) this.sayOnce('v2-bad', `the receiver at ${this.o.url} answered X-Prometheus-Remote-Write-Samples-Written: ${oneLine(String(written)).slice(0, 40)}, not a count from 0 to the ${b.samples} samples sent: not counted as written`);
+          else c[P.Written]! += n;
+        }
       }
       return this.done(b);
     }
@@ -188,7 +195,7 @@ export class Sender {
       return this.retry(b, retryAfter(headers['retry-after']));
     }
     c[P.Rejected]! += b.samples;
-    if (status >= 400 && status < 600) c[P.Status + status - 400]! += b.samples;
+    c[P.Status + statusSlot(status)]! += b.samples;
     const why =
       status === 413
         ? `the receiver refused a request of ${b.samples} samples (${b.length} bytes compressed, ${b.raw} raw) as too large (413): lower --batch`
@@ -255,6 +262,13 @@ async function readSome(body: AsyncIterable<Uint8Array> & { destroy(): unknown }
   }
   body.destroy();
   return Buffer.from(text, 'latin1').toString('utf8');
+}
+
+/** X-Prometheus-Remote-Write-Samples-Written as a whole number from 0 to the samples sent; undefined when it is anything else (twice, negative, 1e300, garbage). */
+export function samplesWritten(v: string | string[] | undefined, sent: number): number | undefined {
+  if (typeof v !== 'string' || !/^\s*\d{1,15}\s*$/.test(v)) return undefined;
+  const n = Number(v);
+  return n <= sent ? n : undefined;
 }
 
 function oneLine(s: string): string {

@@ -16,7 +16,8 @@ export interface Received {
 }
 
 /** What the receiver answers request n (0-based): a status with headers and body, or 'hang' (never answers). */
-export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; body?: string; endless?: boolean } | 'hang';
+/** `partial`: the body starts with it and then never ends (nor grows): a reader of the body waits on it for good. */
+export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; body?: string; endless?: boolean; partial?: string } | 'hang';
 
 /**
  * A remote-write receiver for tests on 127.0.0.1: decodes every request (snappy, then the
@@ -47,6 +48,11 @@ export async function startReceiver(behaviour: Behaviour): Promise<{ url: string
         const chunk = Buffer.alloc(16 << 10, 'x');
         const timer = setInterval(() => res.write(chunk), 5);
         res.on('close', () => clearInterval(timer));
+        hung.push(res);
+        return;
+      }
+      if (answer.partial !== undefined) {
+        res.write(answer.partial);
         hung.push(res);
         return;
       }
