@@ -2,6 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertConserved, pushFor } from './helpers/push-for.js';
 import { samplesWritten } from '../src/push/sender.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseProfile, profilesDir } from '../src/profile/load.js';
+import { startFleet } from '../src/fleet/fleet.js';
+import { pushOptions } from '../src/push/push-options.js';
+import { pushSummary, pushVerdict } from '../src/push/push-verdict.js';
+import { startReceiver } from './helpers/rw-receiver.js';
 
 test('push: an answer whose body is still being read when the fleet closes is counted once, as dropped at stop (400 and 2xx)', { timeout: 60_000 }, async () => {
   for (const status of [400, 200]) {
@@ -33,4 +40,38 @@ test('push remote-write:2: a samples-written header that is not a count of the s
   assert.equal(samplesWritten(' 0 ', 100), 0);
   assert.equal(samplesWritten(['5', '5'], 100), undefined);
   assert.equal(samplesWritten('101', 100), undefined);
+});
+
+test('push: a generator that cannot keep up (40 000 exporters of 200 series a second on one thread) yields to its sockets, skips what it cannot make, and the verdict names the fleet, not the receiver', { timeout: 90_000 }, async () => {
+  const p = JSON.parse(readFileSync(join(profilesDir(), 'default.json'), 'utf8')) as { exporters: number; scrapeIntervalSeconds: number };
+  // 40 000 exporters × 200 series every second: ~8 M samples/s, far past one thread's encoder.
+  p.exporters = 40_000;
+  p.scrapeIntervalSeconds = 1;
+  const profile = parseProfile(JSON.stringify(p), 'behind.json');
+  const rx = await startReceiver(() => ({ status: 204 }), { decode: false });
+  const fleet = await startFleet({ profile, threads: 1, push: { ...pushOptions({ push: 'remote-write', pushUrl: rx.url, senders: 2 }), drainMs: 1000 } });
+  let scraped = 0;
+  try {
+    const target = `http://${fleet.targetGroups()[0]!.targets[0]!}/exporters/0/metrics`;
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      // The serving thread also answers scrapes: a generator that never yields leaves them unanswered.
+      const r = await fetch(target, { signal: AbortSignal.timeout(2000) }).then((x) => x.text()).catch(() => '');
+      if (r.includes('http_requests_total')) scraped++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await fleet.close();
+    await rx.close();
+  }
+  const stats = fleet.push!.stats();
+  const t = stats.totals;
+  assertConserved(stats);
+  assert.ok(scraped >= 3, `the serving thread answered ${scraped} scrapes in 4 s while pushing`);
+  assert.ok(t.skipped + t.generatedLate > 0, JSON.stringify(t));
+  assert.ok(t.generatorLagMaxMs > 0);
+  const lines = pushVerdict(pushSummary(stats, null, 'x'));
+  assert.match(lines[0]!, /the fleet's generator fell behind the profile's schedule, by up to \d+ ms: .*The bottleneck is the fleet/);
+  if (t.droppedBacklog > 0) assert.ok(lines.some((l) => /FAILED: the fleet or the receiver did not keep up \(the fleet's generator was behind/.test(l)), lines.join('\n'));
+  assert.ok(!lines.some((l) => /FAILED: the receiver did not keep up/.test(l)), lines.join('\n'));
 });

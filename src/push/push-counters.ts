@@ -34,6 +34,12 @@ export const enum P {
   Written,
   /** Stale markers among the samples generated (a churned series' last sample: NaN 0x7ff0000000000002). */
   Stale,
+  /** Samples generated over LATE_MS after they were due: the generator (this thread) behind its schedule. */
+  Late,
+  /** Samples due but never generated: the generator was over an interval behind and skipped to the present. */
+  Skipped,
+  /** The most a thread's generation lagged behind its due time, ms (a maximum per slot, not a sum). */
+  LagMaxMs,
   /** Request latency histogram: LAT_BUCKETS slots from here. */
   Latency,
   /** Rejected samples by status 100..599 (a 3xx is not followed: it rejects as a 4xx does): STATUS_SLOTS slots from here. */

@@ -20,6 +20,8 @@ const FIELDS: [keyof PushCounts, P][] = [
   ['tooManyRequests', P.TooMany],
   ['written', P.Written],
   ['staleMarkers', P.Stale],
+  ['generatedLate', P.Late],
+  ['skipped', P.Skipped],
 ];
 
 /** At most this many distinct notes are kept (each said once by a sender). */
@@ -70,11 +72,19 @@ export class PushMeter {
       batch: this.o.batch,
       senders: this.senders,
       maxBacklog: this.o.maxBacklog,
-      totals: { ...counts(sums), rejectedByStatus: byStatus, backlog: Math.max(0, sums[P.Backlog]!), ...latency(sums) },
+      totals: { ...counts(sums), rejectedByStatus: byStatus, backlog: Math.max(0, sums[P.Backlog]!), generatorLagMaxMs: lagMax(this.shared), ...latency(sums) },
       lastSecond: this.lastSecond,
       notes: [...this.notes],
     };
   }
+}
+
+/** The most any thread's generation lagged, ms (each slot keeps its own maximum). */
+function lagMax(shared: SharedArrayBuffer): number {
+  const f = new Float64Array(shared);
+  let max = 0;
+  for (let i = P.LagMaxMs; i < f.length; i += P.Size) max = Math.max(max, f[i]!);
+  return Math.round(max);
 }
 
 function counts(f: Float64Array): PushCounts {

@@ -20,7 +20,7 @@ export function pushSummary(stats: PushStats, stored: number | null, storedCount
   const notStored = stored === null ? null : Math.max(0, t.acknowledged - stored);
   // A receiver that does not store stale markers (InfluxDB 1.x drops NaN) loses staleness, not samples.
   const lost = notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged && notStored > staleAcked(stats);
-  const failed = t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost;
+  const failed = (t.skipped ?? 0) > 0 || t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost;
   return { ...stats, stored, storedCounter, acknowledgedNotStored: notStored, failed };
 }
 
@@ -29,12 +29,15 @@ export function pushVerdict(p: PushSummary): string[] {
   const t = p.totals;
   const pct = (n: number): string => (t.generated > 0 ? `${((100 * n) / t.generated).toFixed(1)} %` : 'n/a');
   const lines: string[] = [];
+  const behind = generatorBehind(p);
+  if (behind) lines.push(behind);
   if (t.rejected > 0) {
     const by = Object.entries(t.rejectedByStatus).map(([s, n]) => `${n} with ${s}`).join(', ');
     lines.push(`FAILED: the receiver rejected ${t.rejected} of the ${t.generated} samples pushed (${pct(t.rejected)}; ${by})${p.notes[0] ? `: ${p.notes[0]}` : ''}.`);
   }
   if (t.droppedBacklog > 0) {
-    lines.push(`FAILED: the receiver did not keep up: the backlog passed --max-backlog ${p.maxBacklog} and ${t.droppedBacklog} samples (${pct(t.droppedBacklog)}) were dropped, oldest first (request latency p99 ${t.latencyP99Ms ?? 'n/a'} ms, ${t.networkErrors} requests unanswered).`);
+    const who = (t.skipped ?? 0) + (t.generatedLate ?? 0) > 0 ? 'the fleet or the receiver did not keep up (the fleet\'s generator was behind, above)' : 'the receiver did not keep up';
+    lines.push(`FAILED: ${who}: the backlog passed --max-backlog ${p.maxBacklog} and ${t.droppedBacklog} samples (${pct(t.droppedBacklog)}) were dropped, oldest first (request latency p99 ${t.latencyP99Ms ?? 'n/a'} ms, ${t.networkErrors} requests unanswered).`);
   }
   if (t.droppedAtStop > 0) lines.push(`FAILED: ${t.droppedAtStop} samples (${pct(t.droppedAtStop)}) were still unacknowledged when the drain after the soak ran out.`);
   if (t.acknowledged === 0 && t.generated > 0) lines.push(`FAILED: the receiver acknowledged none of the ${t.generated} samples pushed.`);
@@ -51,6 +54,22 @@ export function pushVerdict(p: PushSummary): string[] {
       `latency p50 ${t.latencyP50Ms ?? 'n/a'} ms, p99 ${t.latencyP99Ms ?? 'n/a'} ms; ${t.retried} samples retried.`,
   );
   return lines;
+}
+
+/**
+ * The fleet's own generator behind its schedule: samples never generated (FAILED: the load
+ * offered was not the profile's) or generated over a second late. Named as the fleet's
+ * bottleneck, so it is not read as the receiver's.
+ */
+function generatorBehind(p: PushStats): string | null {
+  const t = p.totals;
+  const skipped = t.skipped ?? 0;
+  const late = t.generatedLate ?? 0;
+  if (skipped === 0 && late === 0) return null;
+  const due = t.generated + skipped;
+  const pct = (n: number): string => (due > 0 ? `${((100 * n) / due).toFixed(1)} %` : 'n/a');
+  const what = [skipped > 0 ? `${skipped} samples due (${pct(skipped)}) were never generated` : '', late > 0 ? `${late} (${pct(late)}) were generated over a second late` : ''].filter(Boolean).join(' and ');
+  return `${skipped > 0 ? 'FAILED: ' : ''}the fleet's generator fell behind the profile's schedule, by up to ${t.generatorLagMaxMs ?? 'n/a'} ms: ${what}. The bottleneck is the fleet (its serving threads), not the receiver: more --threads, or fewer exporters per thread.`;
 }
 
 /** Stale markers that may have been acknowledged (all of them when nothing was lost before an answer). */

@@ -23,7 +23,7 @@ export type Behaviour = (n: number) => { status: number; headers?: Record<string
  * A remote-write receiver for tests on 127.0.0.1: decodes every request (snappy, then the
  * protobuf walked by hand: the test's own reader, not promsoak's) and answers as told.
  */
-export async function startReceiver(behaviour: Behaviour): Promise<{ url: string; requests: Received[]; server: Server; close(): Promise<void> }> {
+export async function startReceiver(behaviour: Behaviour, opts: { decode?: boolean } = {}): Promise<{ url: string; requests: Received[]; server: Server; close(): Promise<void> }> {
   const requests: Received[] = [];
   const hung: ServerResponse[] = [];
   let n = 0;
@@ -32,6 +32,13 @@ export async function startReceiver(behaviour: Behaviour): Promise<{ url: string
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      if (opts.decode === false) {
+        // A sink: answered without reading what was sent (for loads this process could not decode in time).
+        const answer = behaviour(n++);
+        if (answer === 'hang') return void hung.push(res);
+        res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
+        return;
+      }
       const { length } = uncompressedLength(body, body.length, 1 << 28);
       const raw = new Uint8Array(length);
       uncompress(body, body.length, raw);
