@@ -113,11 +113,12 @@ test('push remote-write:2: 2.0 headers; a 2xx without X-Prometheus-Remote-Write-
   const refused = await pushFor(2, () => ({ status: 415, body: 'unsupported proto' }), v2);
   assert.ok(refused.stats.notes.some((n) => /does not take remote write 2\.0 \(415: unsupported proto\): push remote-write \(1\.0\)/.test(n)), refused.stats.notes.join('; '));
   assert.equal(refused.stats.totals.rejectedByStatus['415'], refused.stats.totals.rejected);
-  const counting = await pushFor(2, () => ({ status: 204, headers: { 'x-prometheus-remote-write-samples-written': '100' } }), v2);
+  // 1 a request: never more than a request holds (a partly filled batch can hold fewer than 100; a count over the samples sent is not counted).
+  const counting = await pushFor(2, () => ({ status: 204, headers: { 'x-prometheus-remote-write-samples-written': '1' } }), v2);
   const h = counting.rx.requests[0]!.headers;
   assert.equal(h['content-type'], 'application/x-protobuf;proto=io.prometheus.write.v2.Request');
   assert.equal(h['x-prometheus-remote-write-version'], '2.0.0');
   assert.equal(h['content-encoding'], 'snappy');
-  assert.equal(counting.stats.totals.written, 100 * counting.stats.totals.requestsOk);
+  assert.equal(counting.stats.totals.written, counting.stats.totals.requestsOk);
   assert.equal(counting.stats.notes.length, 0, counting.stats.notes.join('; '));
 });
