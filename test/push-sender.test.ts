@@ -75,3 +75,11 @@ test('push: a generator that cannot keep up (40 000 exporters of 200 series a se
   if (t.droppedBacklog > 0) assert.ok(lines.some((l) => /FAILED: the fleet or the receiver did not keep up \(the fleet's generator was behind/.test(l)), lines.join('\n'));
   assert.ok(!lines.some((l) => /FAILED: the receiver did not keep up/.test(l)), lines.join('\n'));
 });
+
+test('push: a cause said by every sender in its own words (413 with its batch\'s bytes) is one note, not one per sender', { timeout: 60_000 }, async () => {
+  const { stats } = await pushFor(2, () => ({ status: 413 }), { senders: 4 });
+  assertConserved(stats);
+  assert.equal(stats.senders, 4);
+  assert.equal(stats.notes.length, 1, stats.notes.join('\n'));
+  assert.match(stats.notes[0]!, /too large \(413\): lower --batch/);
+});

@@ -45,8 +45,13 @@ export class PushMeter {
     return this.o.drainMs;
   }
 
-  note(line: string): void {
-    if (this.notes.length < MAX_NOTES && !this.notes.includes(line)) this.notes.push(line);
+  private readonly noted = new Set<string>();
+
+  /** A sender's line, kept once per cause (`key`: every sender of every thread says the same cause in its own words, e.g. its batch's size). */
+  note(line: string, key: string = line): void {
+    if (this.notes.length >= MAX_NOTES || this.noted.has(key)) return;
+    this.noted.add(key);
+    this.notes.push(line);
   }
 
   tick(now = Date.now()): void {

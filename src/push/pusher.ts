@@ -19,7 +19,7 @@ export interface PusherOptions {
   /** Render time 0, ms since 1970. */
   epochMs: number;
   counts: Float64Array;
-  say: (line: string) => void;
+  say: (line: string, key: string) => void;
 }
 
 /** Longest sleep between looks at the clock: partial batches leave within BATCH_DEADLINE_MS of this. */

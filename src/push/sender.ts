@@ -61,7 +61,7 @@ export class Sender {
     /** Samples this sender may hold queued before its oldest batch is dropped. */
     private readonly maxQueued: number,
     /** A line for the user, once per distinct cause (a rejection status, a receiver that is not 2.0). */
-    private readonly say: (line: string) => void,
+    private readonly say: (line: string, key: string) => void,
   ) {
     this.encoder = encoder;
     const u = new URL(o.url);
@@ -228,7 +228,7 @@ export class Sender {
   private sayOnce(key: string, line: string): void {
     if (this.said.has(key)) return;
     this.said.add(key);
-    this.say(line);
+    this.say(line, key);
   }
 
   /** Stops sending: what is still queued or in flight is counted as dropped at stop; the connection is closed. */
