@@ -8,6 +8,10 @@ export type PushSummary = PushStats & {
   storedCounter: string;
   /** Acknowledged samples the counter does not account for (null when it is not known). */
   acknowledgedNotStored: number | null;
+  /** Why what was stored cannot be told from the counter (it went backwards; it grew by more than was acknowledged); null when it can, or it did not answer. */
+  storedUnknown: string | null;
+  /** The counter went backwards over the soak: the receiver restarted or reset it (fails the soak). */
+  storedReset: boolean;
   /** The push failed the soak: samples rejected or dropped, nothing acknowledged, or acknowledged but not stored past 2 %. */
   failed: boolean;
 };
@@ -15,13 +19,22 @@ export type PushSummary = PushStats & {
 /** Acknowledged and stored may differ by this share before it is called a loss (a receiver counting late, rounding). */
 export const STORED_TOLERANCE = 0.02;
 
-export function pushSummary(stats: PushStats, stored: number | null, storedCounter: string): PushSummary {
+export function pushSummary(stats: PushStats, stored: number | null, storedCounter: string, unknown?: string): PushSummary {
   const t = stats.totals;
-  const notStored = stored === null ? null : Math.max(0, t.acknowledged - stored);
+  let why = unknown ?? null;
+  // Counted from its baseline: below zero, the counter went backwards (a receiver restarted).
+  if (why === null && stored !== null && stored < 0) why = `its counter ${storedCounter} is ${-stored} lower after the soak than before it: the receiver restarted or reset it`;
+  // More than was acknowledged: something else writes to this receiver too (a url: one shared), and a loss would hide in it.
+  if (why === null && stored !== null && stored > t.acknowledged * (1 + STORED_TOLERANCE) + 1)
+    why = `its counter ${storedCounter} grew by ${stored}, more than the ${t.acknowledged} samples it acknowledged: something else writes to it too, so what the push stored cannot be told from it`;
+  const counted = why === null ? stored : null;
+  const notStored = counted === null ? null : Math.max(0, t.acknowledged - counted);
   // A receiver that does not store stale markers (InfluxDB 1.x drops NaN) loses staleness, not samples.
   const lost = notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged && notStored > staleAcked(stats);
-  const failed = (t.skipped ?? 0) > 0 || t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost;
-  return { ...stats, stored, storedCounter, acknowledgedNotStored: notStored, failed };
+  // A counter that went backwards is a receiver that restarted mid-soak: not a good run whatever it says after.
+  const reset = why !== null && !(stored !== null && stored > t.acknowledged);
+  const failed = (t.skipped ?? 0) > 0 || t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost || reset;
+  return { ...stats, stored: counted, storedCounter, acknowledgedNotStored: notStored, storedUnknown: why, storedReset: reset, failed };
 }
 
 /** The verdict's lines for a pushed soak: FAILED ones first. */
@@ -42,12 +55,13 @@ export function pushVerdict(p: PushSummary): string[] {
   if (t.droppedAtStop > 0) lines.push(`FAILED: ${t.droppedAtStop} samples (${pct(t.droppedAtStop)}) were still unacknowledged when the drain after the soak ran out.`);
   if (t.acknowledged === 0 && t.generated > 0) lines.push(`FAILED: the receiver acknowledged none of the ${t.generated} samples pushed.`);
   const notStored = p.acknowledgedNotStored;
+  if (p.storedUnknown) lines.push(`${p.storedReset ? 'FAILED: ' : ''}what the receiver stored is not known: ${p.storedUnknown}.`);
   if (notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged && notStored <= staleAcked(p)) {
     lines.push(`the receiver's counter (${p.storedCounter}) says it stored ${p.stored} of the ${t.acknowledged} samples it acknowledged: the ${notStored} not counted are no more than the ${t.staleMarkers} stale markers sent (NaN): it does not store staleness (InfluxDB 1.x drops NaN), so a churned series does not end there.`);
   } else if (notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged) {
     lines.push(`FAILED: the receiver acknowledged ${t.acknowledged} samples but its own counter (${p.storedCounter}) says it stored ${p.stored}: ${p.acknowledgedNotStored} acknowledged but not stored.`);
   }
-  const stored = p.stored === null ? `its counter ${p.storedCounter} did not answer after the drain` : `${p.stored} stored by its own counter (${p.storedCounter})`;
+  const stored = p.storedUnknown ? 'stored not known (above)' : p.stored === null ? `its counter ${p.storedCounter} did not answer after the drain` : `${p.stored} stored by its own counter (${p.storedCounter})`;
   lines.push(
     `push (remote write ${p.protocol}): ${t.generated} samples generated, ${t.acknowledged} acknowledged (${pct(t.acknowledged)}), ${stored}; ` +
       `${t.requests} requests of up to ${p.batch} samples over ${p.senders} connection${p.senders === 1 ? '' : 's'}, ${(t.bytesWire / Math.max(1, t.acknowledged + t.rejected)).toFixed(1)} B/sample on the wire; ` +
