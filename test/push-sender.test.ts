@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertConserved, pushFor } from './helpers/push-for.js';
-import { samplesWritten } from '../src/push/sender.js';
+import { retryAfter, samplesWritten } from '../src/push/sender.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProfile, profilesDir } from '../src/profile/load.js';
 import { startFleet } from '../src/fleet/fleet.js';
-import { pushOptions } from '../src/push/push-options.js';
+import { pushOptions, RETRY_AFTER_MAX_MS } from '../src/push/push-options.js';
 import { pushSummary, pushVerdict } from '../src/push/push-verdict.js';
 import { startReceiver } from './helpers/rw-receiver.js';
 
@@ -82,4 +82,22 @@ test('push: a cause said by every sender in its own words (413 with its batch\'s
   assert.equal(stats.senders, 4);
   assert.equal(stats.notes.length, 1, stats.notes.join('\n'));
   assert.match(stats.notes[0]!, /too large \(413\): lower --batch/);
+});
+
+test('push: a 503 forever with Retry-After 0 (or garbage) is retried on the backoff, not as fast as it answers; a huge Retry-After is bounded and cleared at close', { timeout: 60_000 }, async () => {
+  const { stats } = await pushFor(2.5, (n) => ({ status: 503, headers: { 'retry-after': n % 2 ? '0' : '-5' } }), { senders: 2, drainMs: 500 });
+  const t = stats.totals;
+  assertConserved(stats);
+  // 2 senders, backoff 30 ms doubling: under 10 attempts each in 3 s (before: one every round trip, hundreds).
+  assert.ok(t.requests <= 24, `${t.requests} requests in 3 s`);
+  assert.ok(t.retriedRequests > 0);
+  assert.equal(retryAfter('-5'), undefined);
+  assert.equal(retryAfter('soon'), undefined);
+  assert.equal(retryAfter(String(10 ** 12)), RETRY_AFTER_MAX_MS);
+  assert.ok(retryAfter(new Date(Date.now() + 5000).toUTCString())! > 3000);
+  // Retry-After 10^12 s: the close does not wait on its timer (the fleet closes within the drain).
+  const t0 = Date.now();
+  const long = await pushFor(1, () => ({ status: 503, headers: { 'retry-after': String(10 ** 12) } }), { drainMs: 300 });
+  assertConserved(long.stats);
+  assert.ok(Date.now() - t0 < 10_000, `${Date.now() - t0} ms`);
 });

@@ -216,7 +216,8 @@ export class Sender {
   private retry(b: Batch, afterMs: number | undefined): void {
     if (this.closed) return;
     b.attempts++;
-    const backoff = afterMs ?? Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(20, b.attempts - 1));
+    // A Retry-After is a floor on the backoff, not a replacement: "0" or a date past, answered with every 503, was a retry loop as fast as the receiver answered.
+    const backoff = Math.max(afterMs ?? 0, Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(20, b.attempts - 1)));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.closed) return;
@@ -280,7 +281,8 @@ function oneLine(s: string): string {
 export function retryAfter(v: string | string[] | undefined): number | undefined {
   const s = Array.isArray(v) ? v[0] : v;
   if (!s) return undefined;
-  const secs = /^\d+$/.test(s.trim()) ? Number(s.trim()) * 1000 : Date.parse(s) - Date.now();
+  // Seconds, or an HTTP date (IMF-fixdate, with its weekday name): not whatever else Date.parse guesses at ("-5" is a year).
+  const secs = /^\d+$/.test(s.trim()) ? Number(s.trim()) * 1000 : /^[A-Za-z]{3}, /.test(s.trim()) ? Date.parse(s) - Date.now() : NaN;
   if (!Number.isFinite(secs)) return undefined;
   return Math.max(0, Math.min(RETRY_AFTER_MAX_MS, secs));
 }
