@@ -65,3 +65,12 @@ test('target sampler: a samples counter that goes backwards between readings is 
     server.close();
   }
 });
+
+test('push verdict: samples still in the backlog after the drain (a serving thread that never stopped) fail the push, named', () => {
+  const s = clean(1000);
+  s.totals.generated = 1300;
+  s.totals.backlog = 300;
+  const p = pushSummary(s, 1000, 'x_total');
+  assert.equal(p.failed, true);
+  assert.ok(pushVerdict(p).some((l) => /^FAILED: 300 samples \(23\.1 %\) were never accounted for/.test(l)), pushVerdict(p).join('\n'));
+});

@@ -33,7 +33,8 @@ export function pushSummary(stats: PushStats, stored: number | null, storedCount
   const lost = notStored !== null && notStored > STORED_TOLERANCE * t.acknowledged && notStored > staleAcked(stats);
   // A counter that went backwards is a receiver that restarted mid-soak: not a good run whatever it says after.
   const reset = why !== null && !(stored !== null && stored > t.acknowledged);
-  const failed = (t.skipped ?? 0) > 0 || t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost || reset;
+  // After the drain every sample is acknowledged, rejected or dropped: a backlog left is a serving thread that never stopped (it died, or hung).
+  const failed = t.backlog > 0 || (t.skipped ?? 0) > 0 || t.rejected > 0 || t.droppedBacklog > 0 || t.droppedAtStop > 0 || t.acknowledged === 0 || lost || reset;
   return { ...stats, stored: counted, storedCounter, acknowledgedNotStored: notStored, storedUnknown: why, storedReset: reset, failed };
 }
 
@@ -52,6 +53,7 @@ export function pushVerdict(p: PushSummary): string[] {
     const who = (t.skipped ?? 0) + (t.generatedLate ?? 0) > 0 ? 'the fleet or the receiver did not keep up (the fleet\'s generator was behind, above)' : 'the receiver did not keep up';
     lines.push(`FAILED: ${who}: the backlog passed --max-backlog ${p.maxBacklog} and ${t.droppedBacklog} samples (${pct(t.droppedBacklog)}) were dropped, oldest first (request latency p99 ${t.latencyP99Ms ?? 'n/a'} ms, ${t.networkErrors} requests unanswered).`);
   }
+  if (t.backlog > 0) lines.push(`FAILED: ${t.backlog} samples (${pct(t.backlog)}) were never accounted for, not acknowledged, rejected nor dropped: a serving thread did not stop when the push was drained (it died, or hung).`);
   if (t.droppedAtStop > 0) lines.push(`FAILED: ${t.droppedAtStop} samples (${pct(t.droppedAtStop)}) were still unacknowledged when the drain after the soak ran out.`);
   if (t.acknowledged === 0 && t.generated > 0) lines.push(`FAILED: the receiver acknowledged none of the ${t.generated} samples pushed.`);
   const notStored = p.acknowledgedNotStored;
