@@ -57,10 +57,12 @@ describe('push: allocation per sample in steady state', () => {
   ] as [string, Encoder][]) {
     it(`remote write ${name}: encode + snappy allocate under 0.1 B/sample, and no scavenge over ${REQUESTS} requests`, async () => {
       const push = pusher(enc);
-      for (let i = 0; i < 100; i++) push(); // warm-up: JIT-compiled
-      const m = measureAllocation(push, REQUESTS);
-      const perSample = m.bytesPerCall / BATCH;
-      assert.ok(perSample < 0.1, `${name} allocated ${perSample.toFixed(2)} B/sample (${m.bytesPerCall.toFixed(0)} B per request)`);
+      for (let i = 0; i < 300; i++) push(); // warm-up: JIT-compiled
+      // Steady state is the lowest of three windows: on a busy machine TurboFan may finish (or
+      // redo) its work inside one, and code not yet optimized allocates (~800 B a request seen).
+      const bytesPerCall = Math.min(...[0, 1, 2].map(() => measureAllocation(push, REQUESTS).bytesPerCall));
+      const perSample = bytesPerCall / BATCH;
+      assert.ok(perSample < 0.1, `${name} allocated ${perSample.toFixed(2)} B/sample (${bytesPerCall.toFixed(0)} B per request, the lowest of three windows)`);
       exposeGc()();
       const gcs = await countGcs(() => {
         for (let i = 0; i < REQUESTS; i++) push();

@@ -76,7 +76,7 @@ export default async function serveTask(task: ServeTask): Promise<ServeReply | u
       intervalSeconds: data.profile.scrapeIntervalSeconds,
       epochMs: task.epochMs,
       counts: pushSlot(p.counters, p.slot),
-      say: (message) => reply({ type: 'pushNote', message }),
+      say: (message, key) => reply({ type: 'pushNote', message, key }),
     }).start();
   };
   await new Promise<void>((resolve) => {

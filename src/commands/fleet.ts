@@ -74,7 +74,7 @@ export async function fleetCommand(o: FleetCommandOptions, log: (line: string) =
     const p = fleet.push.stats();
     log(pushSummaryLine(p));
     for (const n of p.notes) log(`  ${visible(n)}`);
-    if (p.totals.rejected > 0 || p.totals.droppedBacklog > 0 || p.totals.droppedAtStop > 0 || p.totals.acknowledged === 0) process.exitCode = 1;
+    if (p.totals.backlog > 0 || p.totals.skipped > 0 || p.totals.rejected > 0 || p.totals.droppedBacklog > 0 || p.totals.droppedAtStop > 0 || p.totals.acknowledged === 0) process.exitCode = 1;
   }
 }
 

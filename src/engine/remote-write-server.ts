@@ -11,6 +11,8 @@ export const RW_MAX_UNCOMPRESSED = 128 * 1024 * 1024;
 /** Bodies being read at once, all connections together; a request that would go over it: 503, Retry-After 1. */
 export const RW_MAX_IN_FLIGHT = 4 * RW_MAX_BODY;
 export const RW_PATH = '/api/v1/write';
+/** A body not read whole this long after its request began: 408 and the connection closed (a slowloris body held its share of RW_MAX_IN_FLIGHT for Node's 300 s). */
+export const RW_BODY_TIMEOUT_MS = 30_000;
 
 /** What the receiver answered, cumulative (read by the engine's stats and tests). */
 export interface RemoteWriteCounts {
@@ -51,6 +53,7 @@ export class RemoteWriteServer {
   constructor(
     readonly receiver: RemoteWriteIngester,
     private readonly hooks: RemoteWriteHooks = {},
+    private readonly bodyTimeoutMs = RW_BODY_TIMEOUT_MS,
   ) {}
 
   /** Bytes of the receive buffers (they grow to the largest request and stay). */
@@ -144,9 +147,11 @@ export class RemoteWriteServer {
     const finish = (r: { status: number; line: string } | undefined, close: boolean): void => {
       if (done) return;
       done = true;
+      clearTimeout(slow);
       this.inFlight -= total;
       if (r !== undefined) this.answer(req, res, r, close);
     };
+    const slow = setTimeout(() => finish(this.reject(408, `body not read whole within ${this.bodyTimeoutMs} ms (${total} bytes came)`), true), this.bodyTimeoutMs);
     req.on('data', (c: Buffer) => {
       if (done) return;
       if (total + c.length > RW_MAX_BODY) return finish(this.reject(413, `body over the limit of ${RW_MAX_BODY} bytes`), true);

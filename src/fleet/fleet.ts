@@ -220,7 +220,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     ports.push(r.port);
     port1.on('message', (m: ServeReply) => {
       if (m.type === 'renderError') lastError = m.message;
-      else if (m.type === 'pushNote') pushMeterRef?.note(m.message);
+      else if (m.type === 'pushNote') pushMeterRef?.note(m.message, m.key);
       else if (m.type === 'pushStopped') pushStopped.shift()?.();
     });
   }

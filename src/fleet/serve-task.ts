@@ -37,4 +37,4 @@ export interface PushStart {
   slot: number;
 }
 
-export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string } | { type: 'pushStopped' };
+export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string; key: string } | { type: 'pushStopped' };

@@ -30,6 +30,10 @@ export interface PushCounts {
   written: number;
   /** Stale markers among the samples generated (NaN 0x7ff0000000000002: a churned series gone). */
   staleMarkers: number;
+  /** Samples generated over a second after they were due (the fleet's generator behind its schedule). */
+  generatedLate: number;
+  /** Samples due but never generated: a serving thread over an interval behind skipped to the present. */
+  skipped: number;
 }
 
 export interface PushStats {
@@ -43,6 +47,8 @@ export interface PushStats {
     rejectedByStatus: Record<string, number>;
     /** Samples generated and not yet acknowledged, rejected or dropped. */
     backlog: number;
+    /** The most a serving thread's generation lagged behind the samples' due time, ms. */
+    generatorLagMaxMs: number;
     /** Request latency over the whole run, ms (the upper bound of a √2-wide bucket); null before any answer. */
     latencyP50Ms: number | null;
     latencyP99Ms: number | null;

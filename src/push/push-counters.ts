@@ -34,11 +34,25 @@ export const enum P {
   Written,
   /** Stale markers among the samples generated (a churned series' last sample: NaN 0x7ff0000000000002). */
   Stale,
+  /** Samples generated over LATE_MS after they were due: the generator (this thread) behind its schedule. */
+  Late,
+  /** Samples due but never generated: the generator was over an interval behind and skipped to the present. */
+  Skipped,
+  /** The most a thread's generation lagged behind its due time, ms (a maximum per slot, not a sum). */
+  LagMaxMs,
   /** Request latency histogram: LAT_BUCKETS slots from here. */
   Latency,
-  /** Rejected samples by status 400..599: 200 slots from here. */
+  /** Rejected samples by status 100..599 (a 3xx is not followed: it rejects as a 4xx does): STATUS_SLOTS slots from here. */
   Status = Latency + 48,
-  Size = Status + 200,
+  Size = Status + 500,
+}
+
+export const STATUS_FIRST = 100;
+export const STATUS_SLOTS = 500;
+
+/** A rejecting status's slot from P.Status (anything outside 100..599 in the last one, 599). */
+export function statusSlot(status: number): number {
+  return Math.min(STATUS_SLOTS - 1, Math.max(0, status - STATUS_FIRST));
 }
 
 export const LAT_BUCKETS = 48;

@@ -16,6 +16,7 @@ export function pushSecondLine(p: PushStats): string {
     (s.rejected ? `, ${rate(s.rejected)} rejected/s` : '') +
     (s.retried ? `, ${rate(s.retried)} retried/s` : '') +
     (s.droppedBacklog ? `, ${rate(s.droppedBacklog)} dropped/s (backlog full)` : '') +
+    (s.skipped ? `, ${rate(s.skipped)} skipped/s (the generator behind)` : '') +
     `, backlog ${fmt(s.backlog)}` +
     (s.latencyP50Ms !== null ? `, latency p50 ${s.latencyP50Ms} ms p99 ${s.latencyP99Ms} ms` : '') +
     (s.networkErrors + s.serverErrors + s.tooManyRequests > 0 ? `, ${s.networkErrors} no answer, ${s.serverErrors} 5xx, ${s.tooManyRequests} 429` : '')
@@ -28,6 +29,7 @@ export function pushSummaryLine(p: PushStats): string {
   return (
     `promsoak push: ${t.generated} samples generated, ${t.sent} sent, ${t.acknowledged} acknowledged` +
     `, ${t.rejected} rejected${by ? ` (${by})` : ''}, ${t.retried} retried, ${t.droppedBacklog} dropped (backlog full), ${t.droppedAtStop} dropped at stop` +
+    (t.skipped + t.generatedLate > 0 ? `; the generator fell behind by up to ${t.generatorLagMaxMs} ms: ${t.skipped} samples due never generated, ${t.generatedLate} over a second late` : '') +
     `; ${t.requests} requests, ${(t.bytesWire / 1e6).toFixed(1)} MB on the wire (${(t.bytesRaw / 1e6).toFixed(1)} MB raw)` +
     (t.latencyP50Ms !== null ? `, latency p50 ${t.latencyP50Ms} ms p99 ${t.latencyP99Ms} ms` : '') +
     (p.protocol === '2.0' ? `, ${t.written} written by the receiver's count` : '')

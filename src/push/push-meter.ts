@@ -1,6 +1,6 @@
 import type { PushCounts, PushStats } from '../protocol/push-stats.js';
 import type { PushOptions } from './push-options.js';
-import { LAT_BUCKETS, latencyQuantile, P, sumSlots } from './push-counters.js';
+import { LAT_BUCKETS, latencyQuantile, P, STATUS_FIRST, STATUS_SLOTS, sumSlots } from './push-counters.js';
 
 const FIELDS: [keyof PushCounts, P][] = [
   ['generated', P.Generated],
@@ -20,6 +20,8 @@ const FIELDS: [keyof PushCounts, P][] = [
   ['tooManyRequests', P.TooMany],
   ['written', P.Written],
   ['staleMarkers', P.Stale],
+  ['generatedLate', P.Late],
+  ['skipped', P.Skipped],
 ];
 
 /** At most this many distinct notes are kept (each said once by a sender). */
@@ -43,8 +45,13 @@ export class PushMeter {
     return this.o.drainMs;
   }
 
-  note(line: string): void {
-    if (this.notes.length < MAX_NOTES && !this.notes.includes(line)) this.notes.push(line);
+  private readonly noted = new Set<string>();
+
+  /** A sender's line, kept once per cause (`key`: every sender of every thread says the same cause in its own words, e.g. its batch's size). */
+  note(line: string, key: string = line): void {
+    if (this.notes.length >= MAX_NOTES || this.noted.has(key)) return;
+    this.noted.add(key);
+    this.notes.push(line);
   }
 
   tick(now = Date.now()): void {
@@ -63,18 +70,26 @@ export class PushMeter {
   stats(): PushStats {
     const sums = sumSlots(this.shared);
     const byStatus: Record<string, number> = {};
-    for (let s = 0; s < 200; s++) if (sums[P.Status + s]! > 0) byStatus[String(400 + s)] = sums[P.Status + s]!;
+    for (let s = 0; s < STATUS_SLOTS; s++) if (sums[P.Status + s]! > 0) byStatus[String(STATUS_FIRST + s)] = sums[P.Status + s]!;
     return {
       protocol: this.o.protocol === 2 ? '2.0' : '1.0',
       url: this.o.url,
       batch: this.o.batch,
       senders: this.senders,
       maxBacklog: this.o.maxBacklog,
-      totals: { ...counts(sums), rejectedByStatus: byStatus, backlog: Math.max(0, sums[P.Backlog]!), ...latency(sums) },
+      totals: { ...counts(sums), rejectedByStatus: byStatus, backlog: Math.max(0, sums[P.Backlog]!), generatorLagMaxMs: lagMax(this.shared), ...latency(sums) },
       lastSecond: this.lastSecond,
       notes: [...this.notes],
     };
   }
+}
+
+/** The most any thread's generation lagged, ms (each slot keeps its own maximum). */
+function lagMax(shared: SharedArrayBuffer): number {
+  const f = new Float64Array(shared);
+  let max = 0;
+  for (let i = P.LagMaxMs; i < f.length; i += P.Size) max = Math.max(max, f[i]!);
+  return Math.round(max);
 }
 
 function counts(f: Float64Array): PushCounts {

@@ -23,6 +23,10 @@ export const PUSH_DEFAULTS = { batch: 2000, senders: 4, maxBacklog: 500_000, tim
 export const PUSH_LIMITS = { batch: 1_000_000, senders: 1024, maxBacklog: 100_000_000 } as const;
 /** A partly filled batch leaves after this long (Prometheus's batch_send_deadline is 5 s; a soak reads the receiver once a second, and batches held for a second alias with it into uneven seconds). */
 export const BATCH_DEADLINE_MS = 250;
+/** A sample generated this long after it was due counts as late: the fleet's generator behind, not the receiver. */
+export const LATE_MS = 1000;
+/** The longest a serving thread generates without yielding to its sockets (its scrapes and its senders' answers). */
+export const GENERATE_SLICE_MS = 20;
 /** Retry backoff: Prometheus's min_backoff and max_backoff; a Retry-After is honoured up to RETRY_AFTER_MAX_MS. */
 export const BACKOFF_MIN_MS = 30;
 export const BACKOFF_MAX_MS = 5000;

@@ -3,7 +3,7 @@ import type { ExporterModel } from '../fleet/render/lines.js';
 import { RemoteWriteV1Encoder } from './encode-v1.js';
 import { buildPushLayout } from './series-layout.js';
 import { RemoteWriteV2Encoder } from './encode-v2.js';
-import { BATCH_DEADLINE_MS, type PushOptions } from './push-options.js';
+import { BATCH_DEADLINE_MS, GENERATE_SLICE_MS, LATE_MS, type PushOptions } from './push-options.js';
 import { P } from './push-counters.js';
 import { Sender, type PushEncoder } from './sender.js';
 
@@ -19,7 +19,7 @@ export interface PusherOptions {
   /** Render time 0, ms since 1970. */
   epochMs: number;
   counts: Float64Array;
-  say: (line: string) => void;
+  say: (line: string, key: string) => void;
 }
 
 /** Longest sleep between looks at the clock: partial batches leave within BATCH_DEADLINE_MS of this. */
@@ -42,6 +42,7 @@ export class Pusher {
   private round = 0;
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
   private stopping: Promise<void> | undefined;
 
@@ -78,11 +79,15 @@ export class Pusher {
 
   private tick(): void {
     this.timer = undefined;
+    this.immediate = undefined;
     if (this.stopped) return;
     const nowMs = Date.now();
     const now = nowMs - this.o.epochMs;
     const n = this.order.length;
-    // Every exporter due by now, in phase order, round after round.
+    const sliceEnd = performance.now() + GENERATE_SLICE_MS;
+    let behind = false;
+    // Every exporter due by now, in phase order, round after round; at most a slice at a time,
+    // so the thread's sockets (its scrapes, its senders' answers) are served between slices.
     for (;;) {
       if (this.next >= n) {
         this.round++;
@@ -92,10 +97,25 @@ export class Pusher {
       const k = this.order[this.next]!;
       const due = this.round * this.intervalMs + this.phaseMs[k]!;
       if (due > now) break;
+      if (now - due > this.intervalMs) {
+        // Over an interval behind: this round of this exporter is skipped, and counted, rather
+        // than generated with a timestamp from the past in a burst that never catches up.
+        this.o.counts[P.Skipped]! += this.o.model.lines;
+        this.next++;
+        continue;
+      }
+      if (performance.now() >= sliceEnd) {
+        behind = true;
+        break;
+      }
       this.generate(k, due, nowMs);
       this.next++;
     }
     for (const s of this.senders) if (nowMs - s.openSince >= BATCH_DEADLINE_MS) s.seal();
+    if (behind) {
+      this.immediate = setImmediate(() => this.tick());
+      return;
+    }
     const nextDue = n === 0 ? Infinity : (this.next >= n ? (this.round + 1) * this.intervalMs + this.phaseMs[this.order[0]!]! : this.round * this.intervalMs + this.phaseMs[this.order[this.next]!]!) - now;
     this.timer = setTimeout(() => this.tick(), Math.max(1, Math.min(MAX_SLEEP_MS, nextDue)));
   }
@@ -106,6 +126,8 @@ export class Pusher {
     const enc = s.encoder;
     const id = this.o.ids[k]!;
     s.markOpened(nowMs);
+    const lag = Date.now() - this.o.epochMs - dueMs;
+    if (lag > this.o.counts[P.LagMaxMs]!) this.o.counts[P.LagMaxMs] = lag;
     enc.beginExporter(id, dueMs / 1000, this.o.epochMs);
     let made = 0;
     const epoch = enc.currentEpoch;
@@ -128,6 +150,7 @@ export class Pusher {
     // Counted after the appends: all of this is synchronous, so no answer is counted before its samples.
     this.o.counts[P.Generated]! += made;
     this.o.counts[P.Backlog]! += made;
+    if (lag > LATE_MS) this.o.counts[P.Late]! += made;
   }
 
   /**
@@ -141,6 +164,7 @@ export class Pusher {
   private async drain(drainMs: number): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     for (const s of this.senders) s.seal();
     const until = Date.now() + drainMs;
     while (Date.now() < until && this.senders.some((s) => s.pending > 0)) await new Promise((r) => setTimeout(r, 20));

@@ -1,7 +1,7 @@
 import { Client } from 'undici';
 import { maxCompressedLength, SnappyCompressor } from './snappy.js';
 import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, RETRY_AFTER_MAX_MS, type PushOptions } from './push-options.js';
-import { latencyBucket, P } from './push-counters.js';
+import { latencyBucket, P, statusSlot } from './push-counters.js';
 import { version } from '../common/version.js';
 
 /** What a sender fills: the v1 or v2 encoder (encode-v1.ts). */
@@ -61,7 +61,7 @@ export class Sender {
     /** Samples this sender may hold queued before its oldest batch is dropped. */
     private readonly maxQueued: number,
     /** A line for the user, once per distinct cause (a rejection status, a receiver that is not 2.0). */
-    private readonly say: (line: string) => void,
+    private readonly say: (line: string, key: string) => void,
   ) {
     this.encoder = encoder;
     const u = new URL(o.url);
@@ -158,14 +158,14 @@ export class Sender {
         async (res) => {
           const status = res.statusCode;
           // Read a rejection's reason (bounded); drain anything else.
-          const text = status >= 400 && status !== 429 ? await readSome(res.body, 512) : (await res.body.dump(), '');
-          // Closed meanwhile: close() already counted this batch as dropped at stop.
-          if (this.closed) return;
+          const text = status >= 400 && status !== 429 ? await readSome(res.body, 512) : (await res.body.dump().catch(() => null), '');
+          // Closed while the body was read: close() already counted this batch as dropped at stop.
+          if (this.inFlight !== b) return;
           c[P.Latency + latencyBucket(performance.now() - started)]!++;
           this.answered(b, status, res.headers, text);
         },
         (e: Error) => {
-          if (this.closed) return;
+          if (this.inFlight !== b) return;
           c[P.NetworkErrors]!++;
           this.sayOnce(`net:${(e as { code?: string }).code ?? e.name}`, `remote write to ${this.o.url}: ${e.message}; retrying`);
           this.retry(b, undefined);
@@ -181,7 +181,11 @@ export class Sender {
       if (this.o.protocol === 2) {
         const written = headers['x-prometheus-remote-write-samples-written'];
         if (written === undefined) this.sayOnce('v2-none', `the receiver at ${this.o.url} answered ${status} without X-Prometheus-Remote-Write-Samples-Written: not a remote write 2.0 receiver`);
-        else c[P.Written]! += Number(written) || 0;
+        else {
+          const n = samplesWritten(written, b.samples);
+          if (n === undefined) this.sayOnce('v2-bad', `the receiver at ${this.o.url} answered X-Prometheus-Remote-Write-Samples-Written: ${oneLine(String(written)).slice(0, 40)}, not a count from 0 to the ${b.samples} samples sent: not counted as written`);
+          else c[P.Written]! += n;
+        }
       }
       return this.done(b);
     }
@@ -191,7 +195,7 @@ export class Sender {
       return this.retry(b, retryAfter(headers['retry-after']));
     }
     c[P.Rejected]! += b.samples;
-    if (status >= 400 && status < 600) c[P.Status + status - 400]! += b.samples;
+    c[P.Status + statusSlot(status)]! += b.samples;
     const why =
       status === 413
         ? `the receiver refused a request of ${b.samples} samples (${b.length} bytes compressed, ${b.raw} raw) as too large (413): lower --batch`
@@ -212,7 +216,8 @@ export class Sender {
   private retry(b: Batch, afterMs: number | undefined): void {
     if (this.closed) return;
     b.attempts++;
-    const backoff = afterMs ?? Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(20, b.attempts - 1));
+    // A Retry-After is a floor on the backoff, not a replacement: "0" or a date past, answered with every 503, was a retry loop as fast as the receiver answered.
+    const backoff = Math.max(afterMs ?? 0, Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(20, b.attempts - 1)));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.closed) return;
@@ -224,7 +229,7 @@ export class Sender {
   private sayOnce(key: string, line: string): void {
     if (this.said.has(key)) return;
     this.said.add(key);
-    this.say(line);
+    this.say(line, key);
   }
 
   /** Stops sending: what is still queued or in flight is counted as dropped at stop; the connection is closed. */
@@ -260,6 +265,13 @@ async function readSome(body: AsyncIterable<Uint8Array> & { destroy(): unknown }
   return Buffer.from(text, 'latin1').toString('utf8');
 }
 
+/** X-Prometheus-Remote-Write-Samples-Written as a whole number from 0 to the samples sent; undefined when it is anything else (twice, negative, 1e300, garbage). */
+export function samplesWritten(v: string | string[] | undefined, sent: number): number | undefined {
+  if (typeof v !== 'string' || !/^\s*\d{1,15}\s*$/.test(v)) return undefined;
+  const n = Number(v);
+  return n <= sent ? n : undefined;
+}
+
 function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 200);
@@ -269,7 +281,8 @@ function oneLine(s: string): string {
 export function retryAfter(v: string | string[] | undefined): number | undefined {
   const s = Array.isArray(v) ? v[0] : v;
   if (!s) return undefined;
-  const secs = /^\d+$/.test(s.trim()) ? Number(s.trim()) * 1000 : Date.parse(s) - Date.now();
+  // Seconds, or an HTTP date (IMF-fixdate, with its weekday name): not whatever else Date.parse guesses at ("-5" is a year).
+  const secs = /^\d+$/.test(s.trim()) ? Number(s.trim()) * 1000 : /^[A-Za-z]{3}, /.test(s.trim()) ? Date.parse(s) - Date.now() : NaN;
   if (!Number.isFinite(secs)) return undefined;
   return Math.max(0, Math.min(RETRY_AFTER_MAX_MS, secs));
 }

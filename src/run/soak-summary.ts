@@ -47,7 +47,7 @@ export interface SoakEnd {
   /** The write to the run directory the disk refused (stopReason disk-full). */
   diskFault?: DiskFault;
   /** A pushed soak (--push): the fleet's push figures after the drain, and what the receiver's counter says it stored. */
-  push?: { stats: PushStats; stored: number | null; counter: string };
+  push?: { stats: PushStats; stored: number | null; counter: string; unknown?: string };
 }
 
 /**
@@ -120,7 +120,7 @@ export function soakSummary(plan: SoakPlan, end: SoakEnd, frames: Frame[], gcEve
   for (const p of heap?.problems ?? []) summary.verdict.push(p);
   summary.verdict.push(...shardTargetsVerdict(summary, end.targets));
   if (end.push) {
-    summary.push = pushSummary(end.push.stats, end.push.stored, end.push.counter);
+    summary.push = pushSummary(end.push.stats, end.push.stored, end.push.counter, end.push.unknown);
     const lines = pushVerdict(summary.push);
     const failed = lines.filter((l) => l.startsWith('FAILED'));
     summary.verdict.unshift(...failed);

@@ -63,6 +63,9 @@ export class TargetSampler {
   answered = false;
   /** The samples counter at the baseline (what a pushed soak's "stored" is counted from). */
   baselineSamples: number | null = null;
+  /** The samples counter read lower than the reading before (the target restarted, or reset it): the first time. */
+  samplesWentBack: { from: number; to: number } | null = null;
+  private lastSamples: number | null = null;
 
   constructor(private readonly o: SamplerOptions) {
     const all: Partial<Record<Key, string>> = { ...GO, ...PROCESS, ...o.names };
@@ -129,6 +132,11 @@ export class TargetSampler {
     const values: Reading['values'] = {};
     for (const [k, sel] of this.selectors) values[k] = snapshot.select(sel);
     if (this.o.absentSamplesAreZero && (values.samples ?? null) === null) values.samples = 0;
+    const samples = values.samples ?? null;
+    if (samples !== null) {
+      if (this.lastSamples !== null && samples < this.lastSamples) this.samplesWentBack ??= { from: this.lastSamples, to: samples };
+      this.lastSamples = samples;
+    }
     const pauses = pauseQuantiles(snapshot);
     // The second ends when the target read its figures (its response's head), not when a slow body finished.
     return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs, pauseQuantilesMs: pauses };

@@ -140,6 +140,9 @@ async function drainPush(fleet: Fleet, sampler: TargetSampler, counter: string):
   // A receiver counts what it acknowledged within a moment (VictoriaMetrics buffers rows for up to a second).
   await new Promise((r) => setTimeout(r, 1500));
   const now = await sampler.samplesNow();
+  const back = sampler.samplesWentBack;
+  // A counter that went backwards (a restarted receiver) says nothing of what it stored over the soak.
+  if (back) return { stats: fleet.push!.stats(), stored: null, counter, unknown: `its counter ${counter} went backwards during the soak (from ${back.from} to ${back.to}): the receiver restarted or reset it` };
   const stored = now === null || sampler.baselineSamples === null ? null : now - sampler.baselineSamples;
   return { stats: fleet.push!.stats(), stored, counter };
 }

@@ -28,6 +28,7 @@ export function influxExpvarLines(body: Buffer): string {
     }
     if (typeof p === 'number' && Number.isFinite(p) && p >= 0) promReq += p;
   }
-  if (!seen) return '';
+  // Finite numbers can still sum past the largest double: "Infinity" is no count.
+  if (!seen || !Number.isFinite(written) || !Number.isFinite(promReq)) return '';
   return `\n# TYPE influxdb_httpd_points_written_ok_total counter\ninfluxdb_httpd_points_written_ok_total ${written}\n# TYPE influxdb_httpd_prom_write_requests_total counter\ninfluxdb_httpd_prom_write_requests_total ${promReq}\n`;
 }

@@ -16,13 +16,14 @@ export interface Received {
 }
 
 /** What the receiver answers request n (0-based): a status with headers and body, or 'hang' (never answers). */
-export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; body?: string; endless?: boolean } | 'hang';
+/** `partial`: the body starts with it and then never ends (nor grows): a reader of the body waits on it for good. */
+export type Behaviour = (n: number) => { status: number; headers?: Record<string, string>; body?: string; endless?: boolean; partial?: string } | 'hang';
 
 /**
  * A remote-write receiver for tests on 127.0.0.1: decodes every request (snappy, then the
  * protobuf walked by hand: the test's own reader, not promsoak's) and answers as told.
  */
-export async function startReceiver(behaviour: Behaviour): Promise<{ url: string; requests: Received[]; server: Server; close(): Promise<void> }> {
+export async function startReceiver(behaviour: Behaviour, opts: { decode?: boolean } = {}): Promise<{ url: string; requests: Received[]; server: Server; close(): Promise<void> }> {
   const requests: Received[] = [];
   const hung: ServerResponse[] = [];
   let n = 0;
@@ -31,6 +32,13 @@ export async function startReceiver(behaviour: Behaviour): Promise<{ url: string
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      if (opts.decode === false) {
+        // A sink: answered without reading what was sent (for loads this process could not decode in time).
+        const answer = behaviour(n++);
+        if (answer === 'hang') return void hung.push(res);
+        res.writeHead(answer.status, answer.headers ?? {}).end(answer.body ?? '');
+        return;
+      }
       const { length } = uncompressedLength(body, body.length, 1 << 28);
       const raw = new Uint8Array(length);
       uncompress(body, body.length, raw);
@@ -47,6 +55,11 @@ export async function startReceiver(behaviour: Behaviour): Promise<{ url: string
         const chunk = Buffer.alloc(16 << 10, 'x');
         const timer = setInterval(() => res.write(chunk), 5);
         res.on('close', () => clearInterval(timer));
+        hung.push(res);
+        return;
+      }
+      if (answer.partial !== undefined) {
+        res.write(answer.partial);
         hung.push(res);
         return;
       }
