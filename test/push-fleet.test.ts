@@ -94,6 +94,7 @@ test('fleet --push: bad flags are one line and exit 2, before anything starts', 
     [['--push', 'remote-write', '--push-url', 'ftp://x/'], /--push-url must be an http:\/\/ URL/],
     [['--push', 'remote-write', '--push-url', 'http://127.0.0.1:1/w', '--batch', '0'], /--batch must be a whole number from 1 to/],
     [['--push', 'remote-write', '--push-url', 'http://127.0.0.1:1/w', '--batch', '5000', '--max-backlog', '100'], /--max-backlog 100 is below --batch 5000/],
+    [['--push', 'remote-write', '--push-url', 'http://127.0.0.1:1/w', '--batch', '1000000', '--senders', '1024', '--max-backlog', '100000000'], /--batch 1000000 × --senders 1024 = 1024000000 samples in flight at once, over the 2000000/],
   ];
   for (const [args, want] of cases) {
     const r = runCli(['fleet', 'smoke', '--duration', '1', ...args], { timeout: 15_000 });

@@ -20,7 +20,7 @@ export interface PushOptions {
 
 export const PUSH_DEFAULTS = { batch: 2000, senders: 4, maxBacklog: 500_000, timeoutMs: 30_000, drainMs: 10_000 } as const;
 /** Bounds: a request of a million samples is ~100 MB raw; a thousand connections is already more than any receiver wants from one sender. */
-export const PUSH_LIMITS = { batch: 1_000_000, senders: 1024, maxBacklog: 100_000_000 } as const;
+export const PUSH_LIMITS = { batch: 1_000_000, senders: 1024, maxBacklog: 100_000_000, batchTimesSenders: 2_000_000 } as const;
 /** A partly filled batch leaves after this long (Prometheus's batch_send_deadline is 5 s; a soak reads the receiver once a second, and batches held for a second alias with it into uneven seconds). */
 export const BATCH_DEADLINE_MS = 250;
 /** A sample generated this long after it was due counts as late: the fleet's generator behind, not the receiver. */
@@ -83,7 +83,7 @@ export function pushSettings(o: PushFlags): Omit<PushOptions, 'url'> {
   return {
     protocol: parsePushProtocol(o.push),
     batch,
-    senders: int('--senders', o.senders, PUSH_DEFAULTS.senders, PUSH_LIMITS.senders),
+    senders: checkBuffers(batch, int('--senders', o.senders, PUSH_DEFAULTS.senders, PUSH_LIMITS.senders)),
     maxBacklog,
     timeoutMs,
     drainMs: PUSH_DEFAULTS.drainMs,
@@ -93,4 +93,16 @@ export function pushSettings(o: PushFlags): Omit<PushOptions, 'url'> {
 /** The push flags as parsed, for a command's options. */
 export function pushArgs(a: { push?: string; pushUrl?: string; batch?: number; senders?: number; maxBacklog?: number; pushTimeout?: number }): Partial<PushFlags> {
   return { push: a.push, pushUrl: a.pushUrl, batch: a.batch, senders: a.senders, maxBacklog: a.maxBacklog, pushTimeout: a.pushTimeout };
+}
+
+/**
+ * Each sender holds a request's worth of encoding buffer and as much again to compress into
+ * (~160 B a sample raw, for the default profile): --batch × --senders is bounded so that they
+ * cannot ask for gigabytes.
+ */
+function checkBuffers(batch: number, senders: number): number {
+  if (batch * senders > PUSH_LIMITS.batchTimesSenders) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--batch ${batch} × --senders ${senders} = ${batch * senders} samples in flight at once, over the ${PUSH_LIMITS.batchTimesSenders} the senders' buffers are bounded to (each sender holds a whole request, raw and compressed): lower one of them`);
+  }
+  return senders;
 }
