@@ -1,0 +1,93 @@
+import { mean, stddev } from './stats.js';
+
+/** Student's t at 97.5 % for 1..30 degrees of freedom; past 30, the normal's 1.96 approached through 2.0 at 60. */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** Student's t quantile at 97.5 % (two-sided 95 %) for df degrees of freedom (fractional df rounded down, at least 1). */
+export function t975(df: number): number {
+  if (!(df >= 1)) return NaN;
+  const d = Math.floor(df);
+  if (d <= 30) return T975[d - 1]!;
+  if (d <= 60) return 2.042 - ((d - 30) / 30) * (2.042 - 2.0);
+  if (d <= 120) return 2.0 - ((d - 60) / 60) * (2.0 - 1.98);
+  return 1.96;
+}
+
+/** How a figure reads against the baseline: a difference whose 95 % interval excludes 0 is detectable. */
+export type DifferenceWord = 'better' | 'worse' | 'no difference detectable';
+
+/**
+ * A variant's difference from the baseline, in % of the baseline's mean, with its 95 % interval.
+ * `lowPct`/`highPct` are NaN when it cannot be computed (fewer than two repeats, a zero baseline).
+ */
+export interface Difference {
+  /** 100 · (mean(b) − mean(a)) / mean(a) (unpaired) or the mean of the per-round relative differences (paired). */
+  pct: number;
+  lowPct: number;
+  highPct: number;
+  /** Paired by round (runs interleaved A B A B, or seconds of one soak), or two independent samples (Welch). */
+  design: 'paired' | 'unpaired';
+  /** Repeats behind it (pairs when paired; the smaller side when unpaired). */
+  n: number;
+  /** The standard deviation behind the interval, in % of the baseline (per pair when paired, pooled when not): the noise. */
+  noisePct: number;
+  word: DifferenceWord;
+}
+
+function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWord {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || (low <= 0 && high >= 0)) return 'no difference detectable';
+  const up = low > 0;
+  return up === lowerIsBetter ? 'worse' : 'better';
+}
+
+/**
+ * Paired: a[i] and b[i] measured in the same round. The per-round relative difference
+ * 100·(b−a)/a, mean ± t·s/√n. Pairs with a non-finite value or a zero baseline are left out.
+ */
+export function pairedDifference(a: readonly number[], b: readonly number[], lowerIsBetter: boolean): Difference {
+  const d: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (Number.isFinite(x) && Number.isFinite(y) && x !== 0) d.push((100 * (y - x)) / Math.abs(x));
+  }
+  const n = d.length;
+  const pct = n ? mean(d) : NaN;
+  const s = n >= 2 ? stddev(d) : NaN;
+  const hw = n >= 2 ? (t975(n - 1) * s) / Math.sqrt(n) : NaN;
+  return { pct, lowPct: pct - hw, highPct: pct + hw, design: 'paired', n, noisePct: s, word: wordOf(pct - hw, pct + hw, lowerIsBetter) };
+}
+
+/**
+ * Unpaired (Welch): the difference of the means in % of the baseline's mean, its interval from
+ * Welch's standard error and Welch–Satterthwaite degrees of freedom (the baseline's mean taken as exact).
+ */
+export function unpairedDifference(a: readonly number[], b: readonly number[], lowerIsBetter: boolean): Difference {
+  const xa = a.filter(Number.isFinite);
+  const xb = b.filter(Number.isFinite);
+  const n = Math.min(xa.length, xb.length);
+  const ma = xa.length ? mean(xa) : NaN;
+  const mb = xb.length ? mean(xb) : NaN;
+  const scale = ma === 0 ? NaN : 100 / Math.abs(ma);
+  const pct = (mb - ma) * scale;
+  if (xa.length < 2 || xb.length < 2) return { pct, lowPct: NaN, highPct: NaN, design: 'unpaired', n, noisePct: NaN, word: 'no difference detectable' };
+  const va = stddev(xa) ** 2 / xa.length;
+  const vb = stddev(xb) ** 2 / xb.length;
+  const se = Math.sqrt(va + vb);
+  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
+  const hw = t975(df) * se * scale;
+  const noisePct = Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2) * scale;
+  return { pct, lowPct: pct - hw, highPct: pct + hw, design: 'unpaired', n, noisePct, word: wordOf(pct - hw, pct + hw, lowerIsBetter) };
+}
+
+/**
+ * Repeats (pairs) needed for a 95 % interval of half-width under `effectPct` at noise `noisePct`
+ * (the per-pair standard deviation, in %): the smallest n with t(n−1)·s/√n < effect. NaN when the
+ * noise is unknown; capped at 10,000 ("more than 10,000" is the caller's to say).
+ */
+export function repeatsToResolve(noisePct: number, effectPct: number): number {
+  if (!Number.isFinite(noisePct) || !(effectPct > 0)) return NaN;
+  if (noisePct === 0) return 2;
+  for (let n = 2; n <= 10_000; n++) if ((t975(n - 1) * noisePct) / Math.sqrt(n) < effectPct) return n;
+  return 10_000;
+}
