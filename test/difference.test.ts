@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pairedDifference, repeatsToResolve, t975, unpairedDifference } from '../src/analysis/difference.js';
+
+test('t975 is Student\'s t at 97.5 % and falls to the normal\'s 1.96', () => {
+  assert.equal(t975(1), 12.706);
+  assert.equal(t975(4), 2.776);
+  assert.equal(t975(30), 2.042);
+  assert.ok(t975(45) < 2.042 && t975(45) > 2.0);
+  assert.equal(t975(1000), 1.96);
+  assert.ok(Number.isNaN(t975(0)));
+});
+
+test('paired: the same values twice read no difference; a steady +30 % reads worse when lower is better', () => {
+  const a = [10, 11, 9.5, 10.4, 10.1];
+  const same = pairedDifference(a, a, true);
+  assert.equal(same.pct, 0);
+  assert.equal(same.word, 'no difference detectable');
+  const worse = pairedDifference(a, a.map((v, i) => v * (1.3 + (i % 2 ? 0.01 : -0.01))), true);
+  assert.ok(Math.abs(worse.pct - 30) < 1, `pct ${worse.pct}`);
+  assert.ok(worse.lowPct > 25 && worse.highPct < 35, `${worse.lowPct}..${worse.highPct}`);
+  assert.equal(worse.word, 'worse');
+  // The same rise where higher is better (samples/s) is better.
+  assert.equal(pairedDifference(a, a.map((v) => v * 1.3), false).word, 'better');
+});
+
+test('paired: pairing removes the rounds\' common noise that Welch cannot', () => {
+  // Round-to-round swings of ±20 % hit both variants; B is 5 % above A in every round.
+  const a = [100, 120, 80, 110, 90, 105];
+  const b = a.map((v) => v * 1.05);
+  assert.equal(pairedDifference(a, b, true).word, 'worse');
+  assert.equal(unpairedDifference(a, b, true).word, 'no difference detectable');
+});
+
+test('one repeat: no interval, never a word of change', () => {
+  const d = pairedDifference([10], [20], true);
+  assert.equal(d.pct, 100);
+  assert.ok(Number.isNaN(d.lowPct) && Number.isNaN(d.highPct));
+  assert.equal(d.word, 'no difference detectable');
+  assert.equal(unpairedDifference([10], [20, 21], true).word, 'no difference detectable');
+});
+
+test('a zero or missing baseline pair is left out, not divided by', () => {
+  const d = pairedDifference([0, 10, NaN, 10], [5, 11, 3, 11], true);
+  assert.equal(d.n, 2);
+  assert.ok(Math.abs(d.pct - 10) < 1e-9);
+});
+
+test('repeats to resolve a difference grow with the square of noise over effect', () => {
+  assert.equal(repeatsToResolve(0, 5), 2);
+  const n10 = repeatsToResolve(10, 5);
+  assert.ok(n10 >= 16 && n10 <= 20, `n ${n10}`); // ≈ (1.96·10/5)² = 15.4, t a little wider
+  assert.ok(repeatsToResolve(20, 5) > 3 * n10);
+  assert.ok(Number.isNaN(repeatsToResolve(NaN, 5)));
+  assert.equal(repeatsToResolve(1e6, 0.001), 10_000);
+});
