@@ -54,3 +54,13 @@ test('repeats to resolve a difference grow with the square of noise over effect'
   assert.ok(Number.isNaN(repeatsToResolve(NaN, 5)));
   assert.equal(repeatsToResolve(1e6, 0.001), 10_000);
 });
+
+test('tQuantile agrees with the t table and with Bonferroni levels from tables', async () => {
+  const { tQuantile, tCdf } = await import('../src/analysis/difference.js');
+  for (const df of [1, 2, 4, 9, 29]) assert.ok(Math.abs(tQuantile(0.975, df) - t975(df)) < 2e-3, `df ${df}: ${tQuantile(0.975, df)}`);
+  // t(0.995, 4) = 4.604, t(0.9975, 4) = 5.598 (standard tables).
+  assert.ok(Math.abs(tQuantile(0.995, 4) - 4.604) < 2e-3);
+  assert.ok(Math.abs(tQuantile(0.9975, 4) - 5.598) < 2e-3);
+  assert.ok(Math.abs(tCdf(0, 5) - 0.5) < 1e-12);
+  assert.ok(Number.isNaN(tQuantile(0.4, 4)));
+});
