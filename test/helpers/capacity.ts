@@ -19,8 +19,8 @@ export const cpuAt = (rate: number): number => 0.05 + 1.9e-6 * rate;
 export function syntheticStep(index: number, p: StepPlan, cores: number): StepResult {
   const rate = p.load.offeredSamplesPerSecond;
   const wobble = 1 + ((index * 7) % 5 - 2) * 0.004;
-  const cpu = Math.min(cores * 1.001, cpuAt(rate) * wobble);
   const pass = cpuAt(rate) < cores;
+  const cpu = pass ? Math.min(0.995 * cores, cpuAt(rate) * wobble) : cores;
   const ingested = pass ? rate : rate * (cores / cpuAt(rate));
   return {
     index, plan: p, startMs: 1_700_000_000_000 + index * 40_000, endMs: 1_700_000_000_000 + index * 40_000 + p.holdSeconds * 1000,
