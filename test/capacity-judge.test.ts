@@ -128,3 +128,14 @@ test('judge: a target whose counter moves every 2 s (VictoriaMetrics) is read ov
   assert.ok(stop.figures.starvedSeconds > 0);
   assert.deepEqual(stop.failed.map((f) => f.criterion).sort(), ['ingested', 'starved']);
 });
+
+test('criteria: each out-of-range flag is one line naming it', async () => {
+  const { checkCriteria } = await import('../src/capacity/criteria.js');
+  assert.equal(checkCriteria(DEFAULT_CRITERIA), null);
+  assert.equal(checkCriteria({ ...DEFAULT_CRITERIA, minIngestedRatio: 1.5 }), '--min-ingested must be in (0, 1] (got 1.5)');
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, maxLatencyIntervals: 0 })!, /^--max-latency /);
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, maxStarvedSeconds: 0.5 })!, /^--max-starved /);
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, maxCpuShare: NaN })!, /^--max-cpu /);
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, memoryLimitBytes: -1 })!, /^--memory-limit /);
+  assert.equal(checkCriteria({ ...DEFAULT_CRITERIA, memoryLimitBytes: 2 ** 30 }), null);
+});
