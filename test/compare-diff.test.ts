@@ -11,6 +11,7 @@ import { frame, T0 } from './helpers/frames.js';
 const root = mkdtempSync(join(tmpdir(), 'promsoak-diff-'));
 let n = 0;
 const fresh = (): string => join(root, `d${n++}`);
+const DAY_LATER = T0 + 86_400_000;
 
 type Row = { key: string; difference: { word: string; pct: number; lowPct: number | null; highPct: number | null } };
 
@@ -28,10 +29,11 @@ function diffJson(args: string[]): { status: number | null; stdout: string; stde
 
 test('diff of two runs of one thing (other seeds of the same noise): every series reads no difference detectable, exit 0', () => {
   const a = syntheticRunDir(fresh(), { seed: 1 });
-  const b = syntheticRunDir(fresh(), { seed: 2 });
+  const b = syntheticRunDir(fresh(), { seed: 2, atMs: DAY_LATER });
   const r = diffJson([a, b]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.json.kind, 'runs');
+  assert.equal(r.json.design, 'unpaired');
   assert.equal(r.json.blockSeconds, 10);
   assert.deepEqual(r.json.blocks, { a: 12, b: 12 });
   for (const s of r.json.series as Row[]) {
@@ -51,7 +53,7 @@ test('diff of two runs of one thing (other seeds of the same noise): every serie
 
 test('diff: a run with +30 % CPU reads worse on CPU with an interval clear of 0; exit 0, or 1 with --fail-on-worse', () => {
   const a = syntheticRunDir(fresh(), { seed: 3 });
-  const b = syntheticRunDir(fresh(), { seed: 4, cpuScale: 1.3 });
+  const b = syntheticRunDir(fresh(), { seed: 4, cpuScale: 1.3, atMs: DAY_LATER });
   const r = diffJson([a, b]);
   assert.equal(r.status, 0, r.stderr);
   const cpu = (r.json.series as Row[]).find((s) => s.key === 'cpuCores')!;
@@ -67,6 +69,24 @@ test('diff: a run with +30 % CPU reads worse on CPU with an interval clear of 0;
   const back = runCli(['diff', b, a, '--fail-on-worse']);
   assert.equal(back.status, 0, back.stderr);
   assert.match(back.stdout, /^\s+CPU cores.*better$/m);
+});
+
+test('diff: two runs made at the same time pair by block, so a load both saw cancels: +5 % CPU reads worse paired, not when the runs were made apart', () => {
+  const a = syntheticRunDir(fresh(), { seed: 20, machineWavePct: 40 });
+  const b = syntheticRunDir(fresh(), { seed: 21, machineWavePct: 40, cpuScale: 1.05 });
+  const r = diffJson([a, b]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.json.design, 'paired');
+  const cpu = (r.json.series as Row[]).find((s) => s.key === 'cpuCores')!;
+  assert.equal(cpu.difference.word, 'worse', JSON.stringify(cpu.difference));
+  assert.ok(cpu.difference.lowPct! > 2 && cpu.difference.highPct! < 8, JSON.stringify(cpu.difference));
+  assert.match(r.stdout, /paired by block: the runs were made at the same time/);
+  assert.match(r.stdout, /a and b were run at the same time: their 12 common blocks pair/);
+  // The same +5 % made a day apart, each run under its own stretch of the load: lost in the noise, said so.
+  const c = syntheticRunDir(fresh(), { seed: 21, machineWavePct: 40, cpuScale: 1.05, atMs: T0 + 86_400_000 + 40_000 });
+  const apart = diffJson([a, c]);
+  assert.equal(apart.json.design, 'unpaired');
+  assert.equal((apart.json.series as Row[]).find((s) => s.key === 'cpuCores')!.difference.word, 'no difference detectable');
 });
 
 test('diff refuses runs of different profiles, loads or targets, naming the difference; --force compares them and says so', () => {

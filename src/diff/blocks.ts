@@ -29,6 +29,8 @@ export interface Blocks {
   secondsLeftOut: number;
   /** Per series, one mean per block (NaN where a block had none of it). */
   values: Record<SeriesKey, number[]>;
+  /** Each block's place on the grid (blocks from `originMs`): two runs made at the same time pair by it. */
+  index: number[];
 }
 
 /** After a harness stall the fleet's backlog clears for a while: as analysis/summarize.ts, 2 s. */
@@ -47,17 +49,23 @@ export interface WindowOf {
   harnessStalls?: HarnessPause[];
 }
 
+/** The measured window's frames: not warm-up, inside windowStartMs..windowEndMs where known. */
+export function windowFrames(frames: readonly Frame[], w: WindowOf): Frame[] {
+  return frames.filter((f) => !f.warmup && (w.windowStartMs === null || f.endMs > w.windowStartMs) && (w.windowEndMs === null || f.startMs < w.windowEndMs));
+}
+
 /**
- * The measured window's frames (not warm-up; inside windowStartMs..windowEndMs where known),
- * those the harness stalled or paused in left out, cut into blocks of `blockSeconds` from the
- * window's first frame.
+ * The measured window's frames, those the harness stalled or paused in left out, cut into
+ * blocks of `blockSeconds` from `originMs` (default: the window's first frame; two runs made
+ * at the same time are cut on one grid, so that their blocks are the same seconds).
  */
-export function blockMeans(frames: readonly Frame[], w: WindowOf, blockSeconds: number): Blocks {
-  const window = frames.filter((f) => !f.warmup && (w.windowStartMs === null || f.endMs > w.windowStartMs) && (w.windowEndMs === null || f.startMs < w.windowEndMs));
+export function blockMeans(frames: readonly Frame[], w: WindowOf, blockSeconds: number, originMs?: number): Blocks {
+  const window = windowFrames(frames, w);
   const spoilt = [...(w.harnessPauses ?? []).map((p) => ({ ...p, tail: 0 })), ...(w.harnessStalls ?? []).map((p) => ({ ...p, tail: STALL_TAIL_MS }))];
   const kept = window.filter((f) => !spoilt.some((p) => f.startMs < p.toMs + p.tail && f.endMs > p.fromMs));
   const values = Object.fromEntries(SERIES.map((s) => [s.key, [] as number[]])) as unknown as Blocks['values'];
-  const origin = window[0]?.startMs ?? 0;
+  const origin = originMs ?? window[0]?.startMs ?? 0;
+  const index: number[] = [];
   const byBlock = new Map<number, Frame[]>();
   for (const f of kept) {
     const i = Math.floor((f.startMs - origin) / (blockSeconds * 1000));
@@ -72,6 +80,7 @@ export function blockMeans(frames: readonly Frame[], w: WindowOf, blockSeconds: 
     // A block cut short by the window's end or a stall would weigh a few seconds as many.
     if (seconds < 0.8 * blockSeconds) continue;
     count++;
+    index.push(i);
     const gc = fs.filter((f) => f.gcObserved);
     values.samplesPerSecond.push(sum(fs.map((f) => f.samples)) / seconds);
     values.cpuCores.push(sum(fs.map((f) => f.cpu.total * ((f.endMs - f.startMs) / 1000))) / seconds);
@@ -79,5 +88,5 @@ export function blockMeans(frames: readonly Frame[], w: WindowOf, blockSeconds: 
     values.scrapeP99Ms.push(mean(measured(fs.map((f) => f.scrapeMs?.p99))));
     values.gcPauseMsPerSecond.push(gc.length ? sum(gc.map((f) => f.gcObserved!.pauseMs)) / sum(gc.map((f) => (f.endMs - f.startMs) / 1000)) : NaN);
   }
-  return { blockSeconds, count, secondsLeftOut: window.length - kept.length, values };
+  return { blockSeconds, count, secondsLeftOut: window.length - kept.length, values, index };
 }

@@ -1,7 +1,8 @@
 import { PromsoakError } from '../common/errors.js';
 import { visible } from '../common/terminal-text.js';
 import { mean } from '../analysis/stats.js';
-import { unpairedDifference, type Difference } from '../analysis/difference.js';
+import { pairedDifference, unpairedDifference, type Difference } from '../analysis/difference.js';
+import { pairedValues, sharedOrigin } from './pairing.js';
 import { blockMeans, blockSecondsFor, SERIES } from './blocks.js';
 import { settingsDifferences } from './comparable.js';
 import { HEADLINE } from './headline.js';
@@ -56,7 +57,8 @@ export interface DiffResult {
   /** What differs between them that --force let through. */
   forced: string[];
   notes: string[];
-  /** Runs only. */
+  /** Runs only. Paired: the runs were made at the same time and their blocks are the same seconds (pairing.ts); else unpaired (Welch). */
+  design?: 'paired' | 'unpaired';
   blockSeconds?: number;
   blocks?: { a: number; b: number };
   headline: FigureRow[];
@@ -91,13 +93,17 @@ function health(r: RunInput, name: string): string[] {
   return out;
 }
 
+const pairedDifferenceOf = (v: { a: number[]; b: number[] }, lowerIsBetter: boolean): Difference => pairedDifference(v.a, v.b, lowerIsBetter);
+
 function diffRuns(o: DiffOptions): DiffResult {
   const a = readRunInput(o.a);
   const b = readRunInput(o.b);
   const forced = refuseOrForce(`${visible(o.a)} and ${visible(o.b)}`, settingsDifferences(a, b), o.force);
   const block = blockSecondsFor(o.blockSeconds ?? DEFAULT_BLOCK_SECONDS, Math.max(a.summary.load.intervalSeconds, b.summary.load.intervalSeconds));
-  const ba = blockMeans(a.frames, a.summary.run, block);
-  const bb = blockMeans(b.frames, b.summary.run, block);
+  const origin = sharedOrigin({ frames: a.frames, w: a.summary.run }, { frames: b.frames, w: b.summary.run }, block);
+  const ba = blockMeans(a.frames, a.summary.run, block, origin);
+  const bb = blockMeans(b.frames, b.summary.run, block, origin);
+  const paired = origin !== undefined && pairedValues(ba, bb, 'samplesPerSecond').a.length >= 2;
   const notes = [...a.notes, ...b.notes, ...health(a, 'a'), ...health(b, 'b')];
   for (const [name, x] of [['a', ba], ['b', bb]] as const) {
     if (x.count < 2) notes.push(`${name} has ${x.count} block${x.count === 1 ? '' : 's'} of ${block} s in its measured window: an interval needs at least 2 (a longer soak, or a smaller --block-seconds)`);
@@ -115,10 +121,11 @@ function diffRuns(o: DiffOptions): DiffResult {
     digits: s.digits,
     a: mean(ba.values[s.key].filter(Number.isFinite)),
     b: mean(bb.values[s.key].filter(Number.isFinite)),
-    difference: unpairedDifference(ba.values[s.key], bb.values[s.key], s.lowerIsBetter),
+    difference: paired ? pairedDifferenceOf(pairedValues(ba, bb, s.key), s.lowerIsBetter) : unpairedDifference(ba.values[s.key], bb.values[s.key], s.lowerIsBetter),
   }));
   const worse = series.filter((r) => r.difference.word === 'worse').map((r) => `${r.title} ${formatPct(r.difference)}`);
-  return { kind: 'runs', a: o.a, b: o.b, forced, notes, blockSeconds: block, blocks: { a: ba.count, b: bb.count }, headline, series, variants: [], worse };
+  if (paired) notes.push(`a and b were run at the same time: their ${series[0]!.difference.n} common blocks pair (the same seconds), the interval is of the per-block differences`);
+  return { kind: 'runs', a: o.a, b: o.b, forced, notes, design: paired ? 'paired' : 'unpaired', blockSeconds: block, blocks: { a: ba.count, b: bb.count }, headline, series, variants: [], worse };
 }
 
 function diffCompares(o: DiffOptions): DiffResult {

@@ -18,6 +18,10 @@ export interface SyntheticRun {
   /** A level the whole run's CPU is off by, drawn within ± this % (runs differ from one another by more than their seconds do). */
   runLevelPct?: number;
   profile?: Record<string, unknown>;
+  /** When the run started (default T0): runs at the same time are cut on one grid and pair. */
+  atMs?: number;
+  /** A load on the machine that every run at the same time saw: each second's CPU × (1 + this × a slow wave of the second's wall clock). */
+  machineWavePct?: number;
   /** Changes to summary.json (e.g. a load that differs). */
   summary?: (s: Record<string, any>) => void;
 }
@@ -31,13 +35,17 @@ export function syntheticRunDir(dir: string, o: SyntheticRun = {}): string {
   const level = noise(o.runLevelPct ?? 0);
   const frames: Frame[] = Array.from({ length: seconds + 2 }, (_, i) => {
     const f = frame(i, Math.round(10_000 * noise(3)));
-    f.cpu = { ...f.cpu, total: 0.5 * level * (o.cpuScale ?? 1) * noise(5) };
+    const shift = (o.atMs ?? T0) - T0;
+    f.startMs += shift;
+    f.endMs += shift;
+    const wave = 1 + ((o.machineWavePct ?? 0) / 100) * Math.sin(f.startMs / 17_000);
+    f.cpu = { ...f.cpu, total: 0.5 * level * wave * (o.cpuScale ?? 1) * noise(5) };
     f.heap = { ...f.heap, rssBytes: Math.round(100e6 * noise(1)) };
     f.gcObserved = { count: 1, pauseMs: 2 * noise(20), byKind: { scavenge: { count: 1, pauseMs: 2 } } };
     return f;
   });
   mkdirSync(dir, { recursive: true });
-  const s = summarize(frames, [], { ...meta, windowStartMs: T0 + 2000, windowEndMs: T0 + (seconds + 2) * 1000, files: ['frames.ndjson', 'summary.json'] }) as unknown as Record<string, any>;
+  const s = summarize(frames, [], { ...meta, windowStartMs: (o.atMs ?? T0) + 2000, windowEndMs: (o.atMs ?? T0) + (seconds + 2) * 1000, files: ['frames.ndjson', 'summary.json'] }) as unknown as Record<string, any>;
   o.summary?.(s);
   writeFileSync(join(dir, 'profile.json'), JSON.stringify(o.profile ?? SYNTHETIC_PROFILE, null, 2));
   writeFileSync(join(dir, 'frames.ndjson'), frames.map((f) => JSON.stringify(f)).join('\n') + '\n');
