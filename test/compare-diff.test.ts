@@ -139,6 +139,17 @@ test('diff: an older summary schemaVersion is read when it can be (said), and is
   assert.match(r2.stderr, /summary\.json: fleet is missing \(summary\.json schemaVersion 1, older than this promsoak's 3: it cannot be read\)/);
 });
 
+test('diff: a run that was starved, saturated its fleet or stopped early is said, not read as a good one', () => {
+  const a = syntheticRunDir(fresh(), { seed: 30 });
+  const b = syntheticRunDir(fresh(), { seed: 31, summary: (s) => ((s.starvation.windows = 7), (s.fleet.saturated = true), (s.fleet.reason = 'p99 CPU at its cores'), (s.run.stopReason = 'engine-exited')) });
+  const r = runCli(['diff', a, b]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /b was starved in 7 of 120 s: its seconds are not a steady load's/);
+  assert.match(r.stdout, /WARNING: b: the load generator was saturated \(p99 CPU at its cores\)/);
+  assert.match(r.stdout, /WARNING: b \(.*\) stopped engine-exited, not completed/);
+  assert.doesNotMatch(r.stdout, /WARNING: a|a was starved/);
+});
+
 /** A compare directory as `promsoak compare` leaves one: compare.json and one run directory per run. */
 function compareDir(runs: { variant: string; cpuScale?: number }[], seed: number): string {
   const dir = fresh();
