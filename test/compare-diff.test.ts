@@ -82,6 +82,12 @@ test('diff: two runs made at the same time pair by block, so a load both saw can
   assert.ok(cpu.difference.lowPct! > 2 && cpu.difference.highPct! < 8, JSON.stringify(cpu.difference));
   assert.match(r.stdout, /paired by block: the runs were made at the same time/);
   assert.match(r.stdout, /a and b were run at the same time: their 12 common blocks pair/);
+  assert.doesNotMatch(r.stdout, /WARNING/);
+  // The same two runs scraping one --fleet: the same target ids, so the same phases, in lockstep: said.
+  const shards = (s: Record<string, any>): void => void (s.fleet.shards = [{ shard: '0/1', url: 'http://127.0.0.1:9100' }]);
+  const fa = syntheticRunDir(fresh(), { seed: 20, machineWavePct: 40, summary: shards });
+  const fb = syntheticRunDir(fresh(), { seed: 21, machineWavePct: 40, summary: shards });
+  assert.match(runCli(['diff', fa, fb]).stdout, /WARNING: a and b scraped one fleet \(http:\/\/127\.0\.0\.1:9100\) at the same time under the same target ids, so at the same scrape phases/);
   // The same +5 % made a day apart, each run under its own stretch of the load: lost in the noise, said so.
   const c = syntheticRunDir(fresh(), { seed: 21, machineWavePct: 40, cpuScale: 1.05, atMs: T0 + 86_400_000 + 40_000 });
   const apart = diffJson([a, c]);

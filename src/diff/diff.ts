@@ -2,7 +2,7 @@ import { PromsoakError } from '../common/errors.js';
 import { visible } from '../common/terminal-text.js';
 import { mean } from '../analysis/stats.js';
 import { pairedDifference, unpairedDifference, type Difference } from '../analysis/difference.js';
-import { pairedValues, sharedOrigin } from './pairing.js';
+import { pairedValues, sharedFleet, sharedOrigin } from './pairing.js';
 import { blockMeans, blockSecondsFor, SERIES } from './blocks.js';
 import { settingsDifferences } from './comparable.js';
 import { HEADLINE } from './headline.js';
@@ -127,6 +127,13 @@ function diffRuns(o: DiffOptions): DiffResult {
     difference: paired ? pairedDifferenceOf(pairedValues(ba, bb, s.key), s.lowerIsBetter) : unpairedDifference(ba.values[s.key], bb.values[s.key], s.lowerIsBetter),
   }));
   const worse = series.filter((r) => r.difference.word === 'worse').map((r) => `${r.title} ${formatPct(r.difference)}`);
+  const fleet = paired ? sharedFleet(a.summary, b.summary) : undefined;
+  if (fleet) {
+    notes.push(
+      `WARNING: a and b scraped one fleet (${visible(fleet)}) at the same time under the same target ids, so at the same scrape phases: one engine's scrapes wait on the other's, ` +
+        'a difference no interval shows (two identical runs so read CPU 17 % apart here: docs/diff.md)',
+    );
+  }
   if (paired) notes.push(`a and b were run at the same time: their ${series[0]!.difference.n} common blocks pair (the same seconds), the interval is of the per-block differences`);
   return { kind: 'runs', a: o.a, b: o.b, forced, notes, design: paired ? 'paired' : 'unpaired', blockSeconds: block, blocks: { a: ba.count, b: bb.count }, headline, series, variants: [], worse };
 }

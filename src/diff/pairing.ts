@@ -30,3 +30,16 @@ export function pairedValues(a: Blocks, b: Blocks, key: SeriesKey): { a: number[
   });
   return out;
 }
+
+/**
+ * The fleet URL two runs both scraped (`run --fleet`), when they did: made at the same time they
+ * scraped the same target ids, so at the same scrape phases (a phase hashes the id), in lockstep.
+ * Which engine's scrape waits on the other's then decides its CPU: an A/A pair of runs so read
+ * CPU +17 % and scrape p99 +26 % "worse" here (docs/diff.md), a bias no interval shows.
+ */
+export function sharedFleet(a: { fleet: { shards?: unknown } }, b: { fleet: { shards?: unknown } }): string | undefined {
+  // summary.json's shards are not in the schema run-dir-read.ts checks: each URL taken only when it is a string.
+  const urls = (s: unknown): string[] => (Array.isArray(s) ? s.slice(0, 10_000).map((x) => (x as { url?: unknown } | null)?.url).filter((u): u is string => typeof u === 'string') : []);
+  const ua = new Set(urls(a.fleet.shards));
+  return urls(b.fleet.shards).find((u) => ua.has(u));
+}
