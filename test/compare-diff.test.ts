@@ -156,6 +156,16 @@ test('diff: a run that was starved, saturated its fleet or stopped early is said
   assert.doesNotMatch(r.stdout, /WARNING: a|a was starved/);
 });
 
+test('diff: a summary.json whose unchecked figures are crafted (wrong types, missing) reads n/a, never a stack trace', () => {
+  const a = syntheticRunDir(fresh(), { seed: 32 });
+  const b = syntheticRunDir(fresh(), { seed: 33, summary: (s) => ((s.verdict = 'FAILED'), (s.fleet.saturated = 'yes'), (s.fleet.shards = [null, 7]), (s.samplesPerSecond = null), delete s.cpu) });
+  const r = runCli(['diff', a, b]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\s+samples\/s\s+\d+\s+n\/a\s+n\/a$/m);
+  assert.match(r.stdout, /^\s+CPU avg\s+0\.50\s+n\/a\s+n\/a$/m);
+  assert.doesNotMatch(r.stdout + r.stderr, /TypeError|at .*\.js:\d+/);
+});
+
 /** A compare directory as `promsoak compare` leaves one: compare.json and one run directory per run. */
 function compareDir(runs: { variant: string; cpuScale?: number }[], seed: number): string {
   const dir = fresh();

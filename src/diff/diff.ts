@@ -90,9 +90,11 @@ function health(r: RunInput, name: string): string[] {
   if (s.run.stopReason !== 'completed') out.push(`WARNING: ${name} (${visible(r.dir)}) stopped ${s.run.stopReason}, not completed: its figures cover part of a soak`);
   if (s.push?.failed) out.push(`WARNING: ${name} (${visible(r.dir)}): its push failed`);
   // Batch means read a steady load: a starved engine or a saturated fleet is not one.
-  if (s.starvation.windows > 0) out.push(`${name} was starved in ${s.starvation.windows} of ${Math.round(s.run.measuredSeconds)} s: its seconds are not a steady load's, read its figures with care`);
-  if (s.fleet.saturated) out.push(`WARNING: ${name}: the load generator was saturated${s.fleet.reason ? ` (${visible(s.fleet.reason)})` : ''}: it measured the fleet, not the system under test`);
-  if ((s.verdict ?? []).some((l) => typeof l === 'string' && l.startsWith('FAILED'))) out.push(`WARNING: ${name} (${visible(r.dir)}) is a FAILED soak: ${visible(s.verdict.find((l) => l.startsWith('FAILED'))!)}`);
+  if (typeof s.starvation.windows === 'number' && s.starvation.windows > 0) out.push(`${name} was starved in ${s.starvation.windows} of ${Math.round(s.run.measuredSeconds)} s: its seconds are not a steady load's, read its figures with care`);
+  if (s.fleet.saturated === true) out.push(`WARNING: ${name}: the load generator was saturated${typeof s.fleet.reason === 'string' ? ` (${visible(s.fleet.reason.slice(0, 500))})` : ''}: it measured the fleet, not the system under test`);
+  // summary.json's verdict is not in the schema run-dir-read.ts checks: read only as strings.
+  const failed = (Array.isArray(s.verdict) ? (s.verdict as unknown[]) : []).find((l): l is string => typeof l === 'string' && l.startsWith('FAILED'));
+  if (failed !== undefined) out.push(`WARNING: ${name} (${visible(r.dir)}) is a FAILED soak: ${visible(failed.slice(0, 500))}`);
   return out;
 }
 
