@@ -328,9 +328,10 @@ export const buildCli = (argv: string[]) =>
         .option('force', { type: 'boolean', describe: 'Compare runs of different profiles, loads or targets anyway' })
         .option('block-seconds', { type: 'number', describe: 'Seconds per block of the per-second series (default 10; rounded up to whole scrape intervals)' })
         .option('json', { type: 'string', describe: 'Also write the comparison as JSON to this file' })
+        .option('html', { type: 'string', describe: 'Also write the comparison as an HTML page to this file' })
         .option('fail-on-worse', { type: 'boolean', describe: 'Exit 1 when a figure reads worse (its 95 % interval clear of 0)' }),
     async (a) => {
-      process.exitCode = diffCommand({ a: a.a, b: a.b, force: a.force, blockSeconds: a.blockSeconds, json: a.json, failOnWorse: a.failOnWorse }, log);
+      process.exitCode = diffCommand({ a: a.a, b: a.b, force: a.force, blockSeconds: a.blockSeconds, json: a.json, html: a.html, failOnWorse: a.failOnWorse }, log);
     },
   )
   .command('profiles', 'List the shipped workload profiles', {}, async () => profilesCommand(log))

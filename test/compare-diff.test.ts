@@ -194,6 +194,14 @@ test('diff of two compare directories: per variant, each run a repeat; a variant
   assert.equal(cpu.difference.word, 'worse', JSON.stringify(cpu.difference));
   assert.match(r.stdout, /variant y: 3 vs 3 repeats/);
   assert.equal(runCli(['diff', a, b, '--fail-on-worse']).status, 1);
+  // --html: a variant label from compare.json is data, escaped, never markup.
+  const la = compareDir([{ variant: '<img src=x onerror=alert(1)>' }], 300);
+  const lb = compareDir([{ variant: '<img src=x onerror=alert(1)>' }], 400);
+  const html = fresh() + '.html';
+  assert.equal(runCli(['diff', la, lb, '--html', html]).status, 0);
+  const page = readFileSync(html, 'utf8');
+  assert.match(page, /Variant &lt;img src=x onerror=alert\(1\)&gt;: 1 vs 1 repeats/);
+  assert.doesNotMatch(page, /<img/);
   // A run directory against a compare directory: refused, one line.
   const mixed = runCli(['diff', a, join(a, 'run-0')]);
   assert.equal(mixed.status, 2);
