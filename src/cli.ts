@@ -15,6 +15,7 @@ import { cardinalityCommand } from './commands/cardinality.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
+import { diffCommand } from './commands/diff.js';
 import { heapDiffCommand, heapSummaryCommand } from './commands/heap.js';
 import { profileTopCommand } from './commands/profile.js';
 import { parseTimes } from './run/heap-diagnostics.js';
@@ -268,6 +269,7 @@ export const buildCli = (argv: string[]) =>
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
         .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
         .option('out', { type: 'string', default: 'runs', describe: 'Where the compare directory goes' })
+        .option('together', { type: 'boolean', describe: 'Run the variants at the same time on one fleet (not built yet: refused, saying what it needs; see docs/diff.md)' })
         .option('find-cores', { type: 'boolean', describe: 'Try every core count from 1 to this machine\'s and report the smallest that ingests flat' })
         .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
         .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' })
@@ -302,6 +304,7 @@ export const buildCli = (argv: string[]) =>
           intervalSeconds: a.interval,
           out: a.out,
           findCores: a.findCores ? { maxCv: a.maxCv, maxCpuShare: a.maxCpu } : undefined,
+          together: a.together,
           metricsPort: a.metricsPort,
           metricsHost: a.metricsHost,
         },
@@ -314,6 +317,22 @@ export const buildCli = (argv: string[]) =>
     "Re-render a run's summary.json, report.html and terminal summary from its files",
     (y) => y.positional('dir', { type: 'string', demandOption: true, describe: 'A run directory' }),
     async (a) => reportCommand(a.dir, log),
+  )
+  .command(
+    'diff <a> <b>',
+    "Two runs already made (or two compares): headline figures side by side, per-second series compared with a 95 % interval",
+    (y) =>
+      y
+        .positional('a', { type: 'string', demandOption: true, describe: 'A run directory, or a compare directory' })
+        .positional('b', { type: 'string', demandOption: true, describe: 'The same kind of directory as a' })
+        .option('force', { type: 'boolean', describe: 'Compare runs of different profiles, loads or targets anyway' })
+        .option('block-seconds', { type: 'number', describe: 'Seconds per block of the per-second series (default 10; rounded up to whole scrape intervals)' })
+        .option('json', { type: 'string', describe: 'Also write the comparison as JSON to this file' })
+        .option('html', { type: 'string', describe: 'Also write the comparison as an HTML page to this file' })
+        .option('fail-on-worse', { type: 'boolean', describe: 'Exit 1 when a figure reads worse (its 95 % interval clear of 0)' }),
+    async (a) => {
+      process.exitCode = diffCommand({ a: a.a, b: a.b, force: a.force, blockSeconds: a.blockSeconds, json: a.json, html: a.html, failOnWorse: a.failOnWorse }, log);
+    },
   )
   .command('profiles', 'List the shipped workload profiles', {}, async () => profilesCommand(log))
   .command('heap', 'Heap snapshots: top constructors, growth between two', (y) =>

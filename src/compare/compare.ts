@@ -20,6 +20,7 @@ import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
+import { checkTogether } from './together.js';
 
 export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'>, Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
@@ -38,6 +39,8 @@ export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsP
   /** Launched targets: bytes kept of each of their log files. */
   targetLogLimitBytes?: number;
   interrupt?: Promise<void>;
+  /** --together (compare/together.ts): checked, and refused, before anything runs. */
+  together?: boolean;
 }
 
 export interface CompareResult {
@@ -83,6 +86,7 @@ export async function runCompare(
   positiveNumber('--max-cv', o.findCores?.maxCv);
   positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
   const variants = planVariants(o);
+  checkTogether(o, variants);
   // Every variant's ingester checked before the first runs (not an hour into the compare).
   for (const v of variants) {
     if (v.ingester !== undefined) checkIngesterSpec(v.ingester);
