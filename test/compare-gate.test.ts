@@ -4,11 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { judgeGates, parseGate, type GateSide } from '../src/compare/gate.js';
-import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline } from '../src/compare/baseline.js';
+import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch } from '../src/compare/baseline.js';
 import { NUMERIC_SUMMARY_KEYS, readSummaryKey } from '../src/compare/summary-paths.js';
 import type { Summary } from '../src/analysis/summary.js';
 import { syntheticSummary } from './helpers/summaries.js';
-import { runCli } from './helpers/tools.js';
+import { ROOT, runCli } from './helpers/tools.js';
 
 const side = (label: string, us: number[], set: Record<string, number> = {}): GateSide => ({ label, runs: us.map((x) => syntheticSummary({ 'cpu.usPerSample': x, ...set })) });
 
@@ -111,6 +111,10 @@ test('--baseline reads a compare directory (schema 2 with its control, schema 1 
   // Not the same soak: named.
   assert.deepEqual(baselineMismatch(b, { profile: 'default', exporters: 20, intervalSeconds: 1, targets: ['builtin', 'prometheus'] }), ['profile smoke there, default now', 'target builtin there, prometheus now']);
   assert.deepEqual(baselineMismatch(b, { profile: 'smoke', exporters: 20, intervalSeconds: 1, targets: ['builtin'] }), []);
+  // A profile edited under the same name: seen in what the runs measured.
+  const expected = baselineRuns(b)[0]!.load.expectedSamplesPerSecond;
+  assert.deepEqual(loadMismatch(b, [syntheticSummary({ 'load.expectedSamplesPerSecond': expected * 2 })]), [`${expected} samples/s expected there, ${expected * 2} now`]);
+  assert.deepEqual(loadMismatch(b, [syntheticSummary()]), []);
 });
 
 test('CLI: an unknown gate key, a % gate with nothing to compare with, or a baseline of another profile is refused before anything runs (exit 2, one line)', () => {
@@ -129,4 +133,13 @@ test('CLI: an unknown gate key, a % gate with nothing to compare with, or a base
   }
   assert.deepEqual(readdirSync(out), [], 'nothing ran');
   assert.ok(existsSync(out));
+});
+
+test('CLI: a run that did not complete (the engine died) is no figure to judge a gate by: FAILED, exit 1, not a pass', { timeout: 60_000 }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-cmp-gate-crash-'));
+  const crash = join(ROOT, 'dist', 'test', 'fixtures', 'crash-ingester.js');
+  const r = runCli(['compare', 'smoke', '--ingester', `module:${crash}`, '--duration', '3', '--warmup', '1', '--gate', 'starvation.windows<=100', '--out', out], { timeout: 60_000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /FAILED: the gates were not judged: baseline #1 did not complete \(engine-exited\)\./);
+  assert.doesNotMatch(r.stdout, /gate starvation\.windows<=100 passed/);
 });

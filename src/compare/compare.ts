@@ -104,6 +104,7 @@ export async function runCompare(
   checkSize({ ...profile }, { exporters: o.exporters, threads: defaultThreads(), headWindow: DEFAULTS.headWindow });
   positiveNumber('--max-cv', o.findCores?.maxCv);
   positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
+  const forced: string[] = [];
   const planned = planVariants(o);
   const variants = o.control ? withControl(planned) : planned;
   const relativeGate = gates.find((g) => g.relative);
@@ -118,6 +119,7 @@ export async function runCompare(
       targets: variants.map((v) => parseTarget(v.target).kind),
     });
     if (mismatch.length && !o.force) throw new PromsoakError('PROMSOAK_USAGE', `--baseline ${stored.source}: not the same soak: ${mismatch.join('; ')} (--force compares them anyway)`);
+    if (mismatch.length) forced.push(...mismatch);
   }
   // Every variant's ingester checked before the first runs (not an hour into the compare).
   for (const v of variants) {
@@ -176,11 +178,20 @@ export async function runCompare(
   const verdict = compareVerdict(present, comparisons, new Set(stored ? [] : untrusted.map((u) => u.figure)));
   if (stored) verdict.unshift(`against the stored baseline ${stored.source} (${stored.label}, ${baselineRuns(stored).length} repeat${baselineRuns(stored).length === 1 ? '' : 's'}): unpaired (Welch), its runs were not interleaved with these${stored.leftOut.length ? `; left out of it, not completed: ${stored.leftOut.join(', ')}` : ''}.`);
   if (controlComparison) verdict.push(...controlLines(controlComparison, untrusted));
+  // A profile file edited under the same name shows only in what the runs measured.
+  const loadDiff = stored ? loadMismatch(stored, runs.map((r) => r.summary)) : [];
+  if (loadDiff.length && !o.force) verdict.unshift(`FAILED: not the same soak as the baseline: ${loadDiff.join('; ')}: its differences above compare different loads${gates.length ? ', and the gates were not judged' : ''} (--force compares them anyway).`);
+  if (o.force) forced.push(...loadDiff);
+  if (forced.length) verdict.unshift(`WARNING: compared with a baseline of another soak (--force): ${forced.join('; ')}.`);
+  // A run that did not complete (the engine died, the disk filled) is no figure to judge a gate by.
+  const broken = runs.filter((r) => !['completed', 'interrupted'].includes(r.summary.run.stopReason));
   let gateResults: GateResult[] = [];
   if (gates.length) {
-    const loadDiff = stored ? loadMismatch(stored, runs.map((r) => r.summary)) : [];
-    if (loadDiff.length && !o.force) verdict.push(`FAILED: the gates were not judged: the baseline's load is not this one's: ${loadDiff.join('; ')} (--force judges them anyway).`);
-    else {
+    if (loadDiff.length && !o.force) {
+      // Said above.
+    } else if (broken.length) {
+      verdict.push(`FAILED: the gates were not judged: ${broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} did not complete (${r.summary.run.stopReason})`).join('; ')}.`);
+    } else {
       const base = stored
         ? { label: `the stored ${stored.label}`, runs: baselineRuns(stored), design: 'unpaired' as const, aaNoisePct: (key: string) => aaNoisePct(stored, key) }
         : present[0] === results[0]
