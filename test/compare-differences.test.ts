@@ -100,6 +100,8 @@ test('--control: the twin runs after the baseline in every round; when it reads 
   assert.match(lines[0]!, /^NOT TRUSTWORTHY in this run: µs\/sample: the A\/A twin \(A′ \(control\)\) reads \+20\.\d %/);
   assert.match(lines[1]!, /the harness itself stalled in A′ \(control\) #3 \(3 s read neutral\)/);
   assert.match(lines[1]!, /A′ \(control\) #2 was starved 2 s and A not/);
+  const [single] = pairedComparisons([result('A', [{ 'cpu.usPerSample': 100 }]), result('A′ (control)', [{ 'cpu.usPerSample': 100 }], true)]);
+  assert.match(controlLines(single!, untrustedFigures(single!, base, calm))[0]!, /one round: the A\/A twin's noise cannot be measured/);
   const unexplained = result('A′ (control)', [120, 123, 118, 121].map((us) => ({ 'cpu.usPerSample': us })), true);
   const [odd] = pairedComparisons([base, unexplained]);
   assert.match(controlLines(odd!, untrustedFigures(odd!, base, unexplained))[1]!, /nothing the runs' summaries record explains it/);

@@ -60,6 +60,8 @@ export function untrustedFigures(control: Comparison, base: VariantResult, twin:
 
 /** The verdict's lines on the control. */
 export function controlLines(control: Comparison, untrusted: Untrusted[]): string[] {
+  const rounds = Math.max(0, ...control.figures.map((d) => d.n));
+  if (rounds < 2) return [`${control.label}: one round: the A/A twin's noise cannot be measured, so nothing here says whether the instrument held (--repeat 2 or more).`];
   if (untrusted.length === 0) return [`${control.label}: the A/A twin reads no detectable difference on any figure over ${control.figures[0]?.n ?? 0} rounds: the instrument held in this run.`];
   const why = untrusted[0]!.why;
   return [
