@@ -109,8 +109,9 @@ test('--baseline reads a compare directory (schema 2 with its control, schema 1 
   writeFileSync(join(v3, 'compare.json'), '{"schemaVersion": 2, "variants": []}');
   refused(v3, /variants/);
   // Not the same soak: named.
-  assert.deepEqual(baselineMismatch(b, { profile: 'default', exporters: 20, intervalSeconds: 1, targets: ['builtin', 'prometheus'] }), ['profile smoke there, default now', 'target builtin there, prometheus now']);
-  assert.deepEqual(baselineMismatch(b, { profile: 'smoke', exporters: 20, intervalSeconds: 1, targets: ['builtin'] }), []);
+  const secs = baselineRuns(b)[0]!.run.measuredSeconds;
+  assert.deepEqual(baselineMismatch(b, { profile: 'default', exporters: 20, intervalSeconds: 1, durationSeconds: secs * 2, targets: ['builtin', 'prometheus'] }), ['profile smoke there, default now', `${secs} s measured a run there, ${secs * 2} s now`, 'target builtin there, prometheus now']);
+  assert.deepEqual(baselineMismatch(b, { profile: 'smoke', exporters: 20, intervalSeconds: 1, durationSeconds: secs, targets: ['builtin'] }), []);
   // A profile edited under the same name: seen in what the runs measured.
   const expected = baselineRuns(b)[0]!.load.expectedSamplesPerSecond;
   assert.deepEqual(loadMismatch(b, [syntheticSummary({ 'load.expectedSamplesPerSecond': expected * 2 })]), [`${expected} samples/s expected there, ${expected * 2} now`]);

@@ -110,6 +110,8 @@ export interface NowSettings {
   profile: string;
   exporters: number;
   intervalSeconds: number;
+  /** Seconds measured a run. */
+  durationSeconds: number;
   /** Each variant's target kind (builtin, prometheus, …). */
   targets: string[];
 }
@@ -121,6 +123,8 @@ export function baselineMismatch(b: StoredBaseline, now: NowSettings): string[] 
   if (s.run.profile !== now.profile) out.push(`profile ${s.run.profile} there, ${now.profile} now`);
   if (s.load.exporters !== now.exporters) out.push(`${s.load.exporters} exporters there, ${now.exporters} now`);
   if (s.load.intervalSeconds !== now.intervalSeconds) out.push(`a ${s.load.intervalSeconds} s scrape interval there, ${now.intervalSeconds} s now`);
+  // A window of another length changes what a run can show (starved seconds are a count, a peak grows with time): beyond 10 %, not the same soak.
+  if (Math.abs(s.run.measuredSeconds - now.durationSeconds) > 0.1 * now.durationSeconds) out.push(`${s.run.measuredSeconds} s measured a run there, ${now.durationSeconds} s now`);
   const kind = s.run.target?.kind ?? 'builtin';
   const other = [...new Set(now.targets.filter((t) => t !== kind))];
   if (other.length) out.push(`target ${kind} there, ${other.join(', ')} now`);

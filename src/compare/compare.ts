@@ -116,6 +116,7 @@ export async function runCompare(
       profile: profile.name,
       exporters: o.exporters ?? profile.exporters,
       intervalSeconds: o.intervalSeconds ?? profile.scrapeIntervalSeconds,
+      durationSeconds: o.durationSeconds ?? profile.durationSeconds,
       targets: variants.map((v) => parseTarget(v.target).kind),
     });
     if (mismatch.length && !o.force) throw new PromsoakError('PROMSOAK_USAGE', `--baseline ${stored.source}: not the same soak: ${mismatch.join('; ')} (--force compares them anyway)`);
