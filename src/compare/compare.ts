@@ -90,10 +90,10 @@ export async function runCompare(
   onRun: (info: { index: number; total: number; variant: Variant; repeat: number }) => void = () => {},
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
-  // With --fleet every run soaks the same running shards: checked once now, and again by each run.
   // Every gate checked first: an unknown or non-numeric key is refused before anything runs.
   const gates = (o.gates ?? []).map(parseGate);
   const stored = o.baseline !== undefined ? loadBaseline(o.baseline) : undefined;
+  // With --fleet every run soaks the same running shards: checked once now, and again by each run.
   if (o.fleet === undefined && o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
   const profile =
     o.fleet !== undefined ? (await connectFleet({ fleet: o.fleet, profile: o.profile, exporters: o.exporters, allowTargetHosts: o.allowTargetHosts })).profile : loadProfile(o.profile ?? 'default');
