@@ -274,7 +274,11 @@ export const buildCli = (argv: string[]) =>
         .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
         .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' })
         .option('metrics-port', { type: 'number', describe: "Serve each run's live metrics (promsoak_soak_*) on 127.0.0.1:<port>/metrics (0: a free one)" })
-        .option('metrics-host', { type: 'string', describe: 'The address --metrics-port listens on (default 127.0.0.1)' }),
+        .option('metrics-host', { type: 'string', describe: 'The address --metrics-port listens on (default 127.0.0.1)' })
+        .option('control', { type: 'boolean', describe: "An A/A twin of the first variant in every round: what 'no change' reads on this machine" })
+        .option('baseline', { type: 'string', describe: 'A stored compare.json, compare directory or run directory to compare the variants with (unpaired)' })
+        .option('gate', { type: 'string', nargs: 1, describe: "A regression gate (repeatable), e.g. 'cpu.usPerSample<+5%' or 'starvation.windows==0': exit 1 when it fails" })
+        .option('force', { type: 'boolean', describe: '--baseline: compare even when its profile, load or target differs' }),
     async (a) => {
       const list = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
       const cores = a.findCores
@@ -307,6 +311,10 @@ export const buildCli = (argv: string[]) =>
           together: a.together,
           metricsPort: a.metricsPort,
           metricsHost: a.metricsHost,
+          control: a.control,
+          baseline: a.baseline,
+          gates: list(a.gate),
+          force: a.force,
         },
         log,
       );

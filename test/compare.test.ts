@@ -31,10 +31,10 @@ test('CLI compare: interleaved runs, compare.json with one entry per run, compar
   const r = runCli(['compare', 'smoke', '--v8-flags', '--max-semi-space-size=1', '--v8-flags', '--max-semi-space-size=32', '--repeat', '2', '--duration', '2', '--warmup', '1', '--out', out], { timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^variant\s+runs\s+samples\/s/m);
-  assert.match(r.stdout, /v8=--max-semi-space-size=32 vs v8=--max-semi-space-size=1: ingestion CV/);
+  assert.match(r.stdout, /v8=--max-semi-space-size=32 vs v8=--max-semi-space-size=1 \(paired by round, 2 rounds\): /);
   const dir = join(out, readdirSync(out)[0]!);
   const json = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
-  assert.equal(json.schemaVersion, 1);
+  assert.equal(json.schemaVersion, 2);
   assert.equal(json.runs.length, 4);
   assert.deepEqual(json.runs.map((x: { variant: string }) => x.variant), ['v8=--max-semi-space-size=1', 'v8=--max-semi-space-size=32', 'v8=--max-semi-space-size=1', 'v8=--max-semi-space-size=32']);
   for (const run of json.runs) assert.ok(existsSync(join(run.dir, 'summary.json')));

@@ -3,6 +3,14 @@ import { runCompare, type CompareOptions } from '../compare/compare.js';
 import { METRICS, formatStat } from '../compare/aggregate.js';
 import { liveLine } from '../report/terminal.js';
 import { visible } from '../common/terminal-text.js';
+import { DIFFERENCE_HEAD, differenceRows } from '../compare/difference-table.js';
+
+/** Columns padded to their widest cell, the first left-aligned. */
+function columns(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [fmt(head), ...rows.map(fmt)];
+}
 
 /** `promsoak compare`: prints the side-by-side table and the verdict; Ctrl-C keeps what ran. */
 export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: (line: string) => void): Promise<number> {
@@ -40,12 +48,14 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
     spinner.stop();
     const head = ['variant', 'runs', ...METRICS.map((m) => m.title)];
     const rows = r.results.map((v) => [visible(v.variant.label), String(v.runs.length), ...METRICS.map((m) => formatStat(v.stats[m.key], m.digits))]);
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, interleaved`);
-    log(fmt(head));
-    for (const row of rows) log(fmt(row));
+    for (const line of columns(head, rows)) log(line);
     log('');
+    if (r.comparisons.length) {
+      log(`differences from the baseline, with 95 % intervals (${r.baseline ? 'unpaired, Welch: against the stored baseline' : 'paired by round'}):`);
+      for (const line of columns(DIFFERENCE_HEAD, differenceRows(r.comparisons).map((row) => row.map((c) => visible(c))))) log(line);
+      log('');
+    }
     for (const v of r.verdict) log(`  • ${visible(v, { keepNewlines: true })}`);
     log('');
     log(`  compare directory: ${visible(r.dir)}  (compare.json, compare.html, one run directory per run)`);

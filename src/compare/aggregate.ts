@@ -28,13 +28,14 @@ export interface Stat {
 
 export interface VariantResult {
   variant: Variant;
-  runs: { dir: string; summary: Summary }[];
+  /** Each run with its round (0-based; compare interleaves A B A B, so round r's runs pair). */
+  runs: { dir: string; summary: Summary; repeat: number }[];
   stats: Record<MetricKey, Stat>;
   fleetShared: boolean;
   fleetSaturatedRuns: number;
 }
 
-export function aggregate(variant: Variant, runs: { dir: string; summary: Summary }[]): VariantResult {
+export function aggregate(variant: Variant, runs: { dir: string; summary: Summary; repeat: number }[]): VariantResult {
   const stats = {} as Record<MetricKey, Stat>;
   for (const m of METRICS) {
     const vals = runs.map((r) => m.get(r.summary)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));

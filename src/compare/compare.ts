@@ -21,6 +21,12 @@ import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 import { checkTogether } from './together.js';
+import { pairedComparisons, storedComparisons, byRound, type Comparison } from './comparisons.js';
+import { controlLines, untrustedFigures, withControl, type Untrusted } from './control.js';
+import { judgeGates, parseGate, type GateResult } from './gate.js';
+import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch, type StoredBaseline } from './baseline.js';
+import { parseTarget } from '../run/target-spec.js';
+import { relative } from 'node:path';
 
 export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'>, Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
@@ -41,6 +47,14 @@ export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsP
   interrupt?: Promise<void>;
   /** --together (compare/together.ts): checked, and refused, before anything runs. */
   together?: boolean;
+  /** --control: an A/A twin of the first variant in every round. */
+  control?: boolean;
+  /** --baseline: a stored compare.json, compare directory or run directory the variants are compared with. */
+  baseline?: string;
+  /** --gate expressions (gate.ts). */
+  gates?: string[];
+  /** --force: compare with a baseline of another profile, load or target. */
+  force?: boolean;
 }
 
 export interface CompareResult {
@@ -49,9 +63,14 @@ export interface CompareResult {
   verdict: string[];
   findCores?: FindCoresResult;
   interrupted: boolean;
+  comparisons: Comparison[];
+  untrusted: Untrusted[];
+  gates: GateResult[];
+  baseline?: StoredBaseline;
 }
 
-export const COMPARE_SCHEMA_VERSION = 1;
+/** 2: each variant's differences from the baseline with their 95 % intervals (`comparisons`), the control, the baseline and the gates; runs[].relDir. */
+export const COMPARE_SCHEMA_VERSION = 2;
 
 /** --target-metrics, --target-samples and --target-log-limit go to the variants they mean something to (not the engine's; the log limit to launched targets). */
 function targetFlags(o: CompareOptions, v: Variant): { targetMetrics?: string; targetSamples?: string; targetLogLimitBytes?: number } {
@@ -74,6 +93,9 @@ export async function runCompare(
   onRun: (info: { index: number; total: number; variant: Variant; repeat: number }) => void = () => {},
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
+  // Every gate checked first: an unknown or non-numeric key is refused before anything runs.
+  const gates = (o.gates ?? []).map(parseGate);
+  const stored = o.baseline !== undefined ? loadBaseline(o.baseline) : undefined;
   // With --fleet every run soaks the same running shards: checked once now, and again by each run.
   if (o.fleet === undefined && o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
   const profile =
@@ -85,8 +107,25 @@ export async function runCompare(
   checkSize({ ...profile }, { exporters: o.exporters, threads: defaultThreads(), headWindow: DEFAULTS.headWindow });
   positiveNumber('--max-cv', o.findCores?.maxCv);
   positiveNumber('--max-cpu', o.findCores?.maxCpuShare, 1);
-  const variants = planVariants(o);
-  checkTogether(o, variants);
+  const forced: string[] = [];
+  const planned = planVariants(o);
+  checkTogether(o, planned);
+  const variants = o.control ? withControl(planned) : planned;
+  const relativeGate = gates.find((g) => g.relative);
+  if (relativeGate && !stored && planned.length < 2) {
+    throw new PromsoakError('PROMSOAK_USAGE', `--gate '${relativeGate.expression}': a % bound is on a difference from a baseline: give --baseline, or a second variant to compare with the first`);
+  }
+  if (stored) {
+    const mismatch = baselineMismatch(stored, {
+      profile: profile.name,
+      exporters: o.exporters ?? profile.exporters,
+      intervalSeconds: o.intervalSeconds ?? profile.scrapeIntervalSeconds,
+      durationSeconds: o.durationSeconds ?? profile.durationSeconds,
+      targets: variants.map((v) => parseTarget(v.target).kind),
+    });
+    if (mismatch.length && !o.force) throw new PromsoakError('PROMSOAK_USAGE', `--baseline ${stored.source}: not the same soak: ${mismatch.join('; ')} (--force compares them anyway)`);
+    if (mismatch.length) forced.push(...mismatch);
+  }
   // Every variant's ingester checked before the first runs (not an hour into the compare).
   for (const v of variants) {
     if (v.ingester !== undefined) checkIngesterSpec(v.ingester);
@@ -136,12 +175,45 @@ export async function runCompare(
   }
   const results = variants.map((v, i) => aggregate(v, runs.filter((r) => r.variant === i)));
   const present = results.filter((r) => r.runs.length > 0);
-  const verdict = compareVerdict(present);
+  const paired = present[0] === results[0] ? pairedComparisons(present) : [];
+  const comparisons = stored ? [...storedComparisons(`stored ${stored.label}`, baselineRuns(stored), present), ...paired.filter((c) => c.control)] : paired;
+  const controlComparison = comparisons.find((c) => c.control);
+  const twin = present.find((r) => r.variant.control);
+  const untrusted = controlComparison && twin ? untrustedFigures(controlComparison, present[0]!, twin) : [];
+  const verdict = compareVerdict(present, comparisons, new Set(stored ? [] : untrusted.map((u) => u.figure)));
+  if (stored) verdict.unshift(`against the stored baseline ${stored.source} (${stored.label}, ${baselineRuns(stored).length} repeat${baselineRuns(stored).length === 1 ? '' : 's'}): unpaired (Welch), its runs were not interleaved with these${stored.leftOut.length ? `; left out of it, not completed: ${stored.leftOut.join(', ')}` : ''}.`);
+  if (controlComparison) verdict.push(...controlLines(controlComparison, untrusted));
+  // A profile file edited under the same name shows only in what the runs measured.
+  const loadDiff = stored ? loadMismatch(stored, runs.map((r) => r.summary)) : [];
+  if (loadDiff.length && !o.force) verdict.unshift(`FAILED: not the same soak as the baseline: ${loadDiff.join('; ')}: its differences above compare different loads${gates.length ? ', and the gates were not judged' : ''} (--force compares them anyway).`);
+  if (o.force) forced.push(...loadDiff);
+  if (forced.length) verdict.unshift(`WARNING: compared with a baseline of another soak (--force): ${forced.join('; ')}.`);
+  // A run that did not complete (the engine died, the disk filled) is no figure to judge a gate by.
+  const broken = runs.filter((r) => !['completed', 'interrupted'].includes(r.summary.run.stopReason));
+  let gateResults: GateResult[] = [];
+  if (gates.length) {
+    if (loadDiff.length && !o.force) {
+      // Said above.
+    } else if (broken.length) {
+      verdict.push(`FAILED: the gates were not judged: ${broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} did not complete (${r.summary.run.stopReason})`).join('; ')}.`);
+    } else {
+      const base = stored
+        ? { label: `the stored ${stored.label}`, runs: baselineRuns(stored), design: 'unpaired' as const, aaNoisePct: (key: string) => aaNoisePct(stored, key) }
+        : present[0] === results[0]
+          ? { label: results[0]!.variant.label, runs: byRound(results[0]!), design: 'paired' as const }
+          : undefined;
+      // Against a stored baseline every variant is a candidate; within one compare, a % gate judges the variants after the first, an absolute one every variant. Never the control.
+      const candidates = (relativeGate: boolean) =>
+        present.filter((r) => !r.variant.control && (stored !== undefined || !relativeGate || r !== results[0])).map((r) => ({ label: r.variant.label, runs: stored ? r.runs.map((x) => x.summary) : byRound(r) }));
+      gateResults = gates.map((g) => judgeGates([g], { candidates: candidates(g.relative), base })[0]!);
+      verdict.push(...gateResults.map((g) => g.line));
+    }
+  }
   // A pushed run whose samples were rejected, dropped or not stored is not a figure to compare: said first.
   for (const r of runs) {
     if (r.summary.push?.failed) verdict.unshift(`FAILED: ${variants[r.variant]!.label} #${r.repeat + 1}: ${r.summary.verdict.find((l) => l.startsWith('FAILED')) ?? 'the push failed'} (${r.dir})`);
   }
-  const fc = o.findCores ? findCores(present, o.findCores.maxCv, o.findCores.maxCpuShare) : undefined;
+  const fc = o.findCores ? findCores(present.filter((r) => !r.variant.control), o.findCores.maxCv, o.findCores.maxCpuShare) : undefined;
   if (fc) {
     verdict.push(
       fc.coresNeeded !== null
@@ -154,8 +226,11 @@ export async function runCompare(
     profile: profile.name,
     repeat: o.repeat,
     interrupted,
+    design: stored ? 'unpaired: against a stored baseline (Welch)' : 'paired: interleaved by round (A B A B), round r\'s runs pair',
+    baseline: stored ? { source: stored.source, schemaVersion: stored.schemaVersion, label: stored.label, repeats: baselineRuns(stored).length, control: stored.control.some(Boolean), leftOut: stored.leftOut } : null,
     variants: present.map((r) => ({
       label: r.variant.label,
+      control: r.variant.control === true,
       settings: { target: r.variant.target, cores: r.variant.cores ?? null, ingester: r.variant.ingester ?? null, v8Flags: r.variant.v8Flags, node: r.variant.nodePath ?? null, env: r.variant.env },
       stats: r.stats,
       fleetShared: r.fleetShared,
@@ -164,14 +239,18 @@ export async function runCompare(
       variant: variants[r.variant]!.label,
       repeat: r.repeat,
       dir: r.dir,
+      relDir: relative(dir, r.dir),
       ...Object.fromEntries(METRICS.map((m) => [m.key, m.get(r.summary)])),
       stopReason: r.summary.run.stopReason,
       ...(r.summary.push ? { push: { generated: r.summary.push.totals.generated, acknowledged: r.summary.push.totals.acknowledged, stored: r.summary.push.stored, failed: r.summary.push.failed } } : {}),
     })),
+    comparisons,
+    control: controlComparison ? { label: controlComparison.label, untrusted } : null,
+    gates: gateResults.length ? gateResults : null,
     findCores: fc ?? null,
     verdict,
   };
   writeFileSync(join(dir, 'compare.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileSync(join(dir, 'compare.html'), renderCompareHtml(`promsoak compare: ${profile.name}`, present, verdict));
-  return { dir, results: present, verdict, findCores: fc, interrupted };
+  writeFileSync(join(dir, 'compare.html'), renderCompareHtml(`promsoak compare: ${profile.name}`, present, verdict, comparisons));
+  return { dir, results: present, verdict, findCores: fc, interrupted, comparisons, untrusted, gates: gateResults, baseline: stored };
 }

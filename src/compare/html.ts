@@ -3,11 +3,13 @@ import { readNdjson } from '../run/run-dir.js';
 import { align, escape, page, table, type Chart } from '../report/html-kit.js';
 import type { Frame } from '../protocol/frame.js';
 import { METRICS, formatStat, type VariantResult } from './aggregate.js';
+import type { Comparison } from './comparisons.js';
+import { DIFFERENCE_HEAD, differenceRows } from './difference-table.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /** compare.html: the side-by-side table, the verdict, and every run's time series overlaid. */
-export function renderCompareHtml(title: string, results: VariantResult[], verdict: string[]): string {
+export function renderCompareHtml(title: string, results: VariantResult[], verdict: string[], comparisons: Comparison[] = []): string {
   const lines: { x: number[]; y: number[] }[] = [];
   const cpu: { x: number[]; y: number[] }[] = [];
   const series: Chart['series'] = [];
@@ -26,6 +28,7 @@ export function renderCompareHtml(title: string, results: VariantResult[], verdi
   ];
   const body = `<h1>${escape(title)}</h1>
 <h2>Verdict</h2><ul class="verdict">${verdict.map((v) => `<li>${escape(v)}</li>`).join('')}</ul>
+${comparisons.length ? `<h2>Differences from the baseline (95 % intervals)</h2>\n${table(DIFFERENCE_HEAD, differenceRows(comparisons))}` : ''}
 <h2>Side by side (median, min–max over repeats)</h2>
 ${table(['variant', 'runs', ...METRICS.map((m) => m.title)], results.map((r) => [r.variant.label, r.runs.length, ...METRICS.map((m) => formatStat(r.stats[m.key], m.digits))]))}
 <h2>Graphs</h2>`;

@@ -16,6 +16,8 @@ export interface Variant {
   target: string;
   /** K=V settings of the target's environment (GOGC=50 …). */
   env: string[];
+  /** The A/A twin of the first variant (--control): the same settings, run again in every round. */
+  control?: boolean;
 }
 
 export interface CompareAxes {

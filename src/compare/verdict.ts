@@ -1,26 +1,44 @@
 import type { VariantResult } from './aggregate.js';
+import type { Comparison } from './comparisons.js';
+import { formatDifference, RESOLVE_ABSOLUTE, RESOLVE_PCT, type FigureDifference } from './differences.js';
 
-/** The comparison in words: every variant against the first, on the numbers that moved. */
-export function compareVerdict(results: VariantResult[]): string[] {
+function design(c: Comparison): string {
+  const n = Math.max(0, ...c.figures.map((d) => d.n));
+  return c.design === 'paired' ? `paired by round, ${n} round${n === 1 ? '' : 's'}` : `unpaired (Welch) against the stored baseline's repeats, ${n} a side`;
+}
+
+const listed = (ds: FigureDifference[], untrusted: Set<string>): string =>
+  ds.map((d) => `${d.title} ${formatDifference(d)}${d.absoluteWhy ? ` (${d.absoluteWhy})` : ''}${untrusted.has(d.figure) ? ' (the A/A twin moved on it too)' : ''}`).join('; ');
+
+/**
+ * A variant against the baseline in words: only the differences that are detectable (their 95 %
+ * interval excludes 0), then how many repeats would resolve a difference of 5 % (or 1 starved
+ * second) in each figure that read none, at the noise measured.
+ */
+export function differenceLines(c: Comparison, untrusted: Set<string> = new Set()): string[] {
+  const head = `${c.label} vs ${c.against} (${design(c)})`;
+  if (Math.max(0, ...c.figures.map((d) => d.n)) < 2) return [`${head}: one repeat: no interval can be computed, so no difference can be told from noise (--repeat 3 or more).`];
+  const worse = c.figures.filter((d) => d.word === 'worse');
+  const better = c.figures.filter((d) => d.word === 'better');
+  const none = c.figures.filter((d) => d.word === 'no difference detectable' && Number.isFinite(d.value));
+  const out: string[] = [];
+  const parts: string[] = [];
+  if (worse.length) parts.push(`worse: ${listed(worse, untrusted)}`);
+  if (better.length) parts.push(`better: ${listed(better, untrusted)}`);
+  if (none.length) parts.push(`no difference detectable at this noise in ${none.map((d) => d.title).join(', ')}`);
+  out.push(`${head}: ${parts.join('. ') || 'nothing measured to compare'}.`);
+  const need = none
+    .filter((d) => Number.isFinite(d.repeatsToResolve))
+    .map((d) => `${d.title} ${d.repeatsToResolve >= 10_000 ? 'over 10,000' : d.repeatsToResolve}`);
+  if (need.length) out.push(`${c.label}: repeats that would resolve a ${RESOLVE_PCT} % difference (${RESOLVE_ABSOLUTE} s of starvation) at the noise measured: ${need.join(', ')}.`);
+  return out;
+}
+
+/** The comparison in words: each variant's detectable differences from the baseline, then what each run's own figures say. */
+export function compareVerdict(results: VariantResult[], comparisons: Comparison[] = [], untrusted: Set<string> = new Set()): string[] {
   const out: string[] = [];
   if (results.length === 0) return out;
-  const base = results[0]!;
-  const b = base.stats;
-  const pct = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(1)} %` : 'n/a');
-  for (const r of results.slice(1)) {
-    const s = r.stats;
-    const parts: string[] = [];
-    parts.push(`ingestion CV ${b.samplesCv.median.toFixed(3)} → ${s.samplesCv.median.toFixed(3)}`);
-    parts.push(`starved seconds ${b.starved.median} → ${s.starved.median}`);
-    const gcDelta = s.gcShare.median - b.gcShare.median;
-    parts.push(!Number.isFinite(gcDelta) ? `GC share of CPU ${pct(b.gcShare.median)} → ${pct(s.gcShare.median)}` : Math.abs(gcDelta) < Math.max(1, 0.1 * b.gcShare.median) ? `GC share of CPU unchanged (${pct(b.gcShare.median)} → ${pct(s.gcShare.median)})` : `GC share of CPU ${pct(b.gcShare.median)} → ${pct(s.gcShare.median)}`);
-    parts.push(`GCs ${Math.round(b.gcCount.median)} → ${Math.round(s.gcCount.median)}`);
-    parts.push(`CPU ${b.cpuAvg.median.toFixed(2)} → ${s.cpuAvg.median.toFixed(2)} cores avg, p99 ${b.cpuPeak.median.toFixed(2)} → ${s.cpuPeak.median.toFixed(2)}`);
-    if (Number.isFinite(b.usPerSample.median) && Number.isFinite(s.usPerSample.median)) parts.push(`${b.usPerSample.median.toFixed(2)} → ${s.usPerSample.median.toFixed(2)} µs/sample`);
-    if (Number.isFinite(b.bytesPerSample.median) && Number.isFinite(s.bytesPerSample.median)) parts.push(`${b.bytesPerSample.median.toFixed(0)} → ${s.bytesPerSample.median.toFixed(0)} B/sample`);
-    parts.push(`peak RSS ${b.peakRssMiB.median.toFixed(0)} → ${s.peakRssMiB.median.toFixed(0)} MiB`);
-    out.push(`${r.variant.label} vs ${base.variant.label}: ${parts.join('; ')}.`);
-  }
+  for (const c of comparisons) if (!c.control) out.push(...differenceLines(c, untrusted));
   for (const r of results) {
     const secs = r.runs[0]?.summary.run.measuredSeconds ?? 0;
     if (r.stats.starved.median > 0) out.push(`${r.variant.label} was starved in ${r.stats.starved.median} of ${Math.round(secs)} s (median of ${r.runs.length} runs).`);

@@ -1,0 +1,41 @@
+import type { Summary } from '../analysis/summary.js';
+import type { VariantResult } from './aggregate.js';
+import { figureDifferences, type FigureDifference } from './differences.js';
+
+/** One variant against the baseline: every headline figure's difference, and how the runs were set against each other. */
+export interface Comparison {
+  label: string;
+  against: string;
+  /** paired: by round (interleaved A B A B); unpaired: against a stored baseline's repeats (Welch). */
+  design: 'paired' | 'unpaired';
+  /** The A/A twin of the baseline (--control): what "no change" reads. */
+  control: boolean;
+  figures: FigureDifference[];
+}
+
+/** A variant's summaries by round: index r is round r's run, undefined where it has none (an interrupted compare). */
+export function byRound(r: VariantResult): (Summary | undefined)[] {
+  const out: (Summary | undefined)[] = [];
+  for (const run of r.runs) out[run.repeat] = run.summary;
+  return Array.from({ length: out.length }, (_, i) => out[i]);
+}
+
+/** Every variant after the first against the first, paired by round. */
+export function pairedComparisons(results: VariantResult[]): Comparison[] {
+  const base = results[0];
+  if (!base) return [];
+  const a = byRound(base);
+  return results.slice(1).map((r) => {
+    const b = byRound(r);
+    const rounds = Math.max(a.length, b.length);
+    const pad = (x: (Summary | undefined)[]): (Summary | undefined)[] => Array.from({ length: rounds }, (_, i) => x[i]);
+    return { label: r.variant.label, against: base.variant.label, design: 'paired' as const, control: r.variant.control === true, figures: figureDifferences(pad(a), pad(b), 'paired') };
+  });
+}
+
+/** Every variant (but a control) against a stored baseline's repeats: unpaired, Welch. */
+export function storedComparisons(baseLabel: string, base: Summary[], results: VariantResult[]): Comparison[] {
+  return results
+    .filter((r) => r.variant.control !== true)
+    .map((r) => ({ label: r.variant.label, against: baseLabel, design: 'unpaired' as const, control: false, figures: figureDifferences(base, r.runs.map((x) => x.summary), 'unpaired') }));
+}

@@ -1,0 +1,127 @@
+import type { Summary } from '../analysis/summary.js';
+import { mean, stddev } from '../analysis/stats.js';
+import { pairedDifference, repeatsToResolve, t975, unpairedDifference, type DifferenceWord } from '../analysis/difference.js';
+import { FIGURES, figureOf, type Figure } from './figures.js';
+
+/** The size of difference the verdict says how many repeats would resolve: 5 %, or 1 of the unit for an absolute figure (1 starved second). */
+export const RESOLVE_PCT = 5;
+export const RESOLVE_ABSOLUTE = 1;
+
+/**
+ * One figure of a variant against the baseline: the difference in % of the baseline (or, where a
+ * % is undefined, in the figure's own unit) with its 95 % interval, and what that reads as.
+ * `low`/`high` are NaN when no interval can be computed (fewer than two repeats or pairs).
+ */
+export interface FigureDifference {
+  figure: string;
+  title: string;
+  /** '%': relative to the baseline; otherwise the unit of an absolute difference. */
+  unit: string;
+  value: number;
+  low: number;
+  high: number;
+  design: 'paired' | 'unpaired';
+  /** Pairs (paired) or the smaller side's repeats (unpaired) behind it. */
+  n: number;
+  /** The standard deviation behind the interval, in `unit` (per pair when paired; pooled when not). */
+  noise: number;
+  word: DifferenceWord;
+  baseMean: number;
+  mean: number;
+  /** Why the difference is absolute rather than %: null when it is in %. */
+  absoluteWhy: string | null;
+  /** Repeats (pairs) that would resolve a difference of `resolveSize` (RESOLVE_PCT %, or RESOLVE_ABSOLUTE of the unit) at the noise measured; NaN: unknown. */
+  repeatsToResolve: number;
+  resolveSize: number;
+}
+
+function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWord {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || (low <= 0 && high >= 0)) return 'no difference detectable';
+  return low > 0 === lowerIsBetter ? 'worse' : 'better';
+}
+
+/** The difference b − a in a's unit: paired (mean of per-round differences) or Welch. */
+export function absoluteDifference(a: readonly number[], b: readonly number[], design: 'paired' | 'unpaired', lowerIsBetter: boolean): { value: number; low: number; high: number; n: number; noise: number; word: DifferenceWord } {
+  if (design === 'paired') {
+    const d: number[] = [];
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) d.push(b[i]! - a[i]!);
+    const n = d.length;
+    const value = n ? mean(d) : NaN;
+    const s = n >= 2 ? stddev(d) : NaN;
+    const hw = n >= 2 ? (t975(n - 1) * s) / Math.sqrt(n) : NaN;
+    return { value, low: value - hw, high: value + hw, n, noise: s, word: wordOf(value - hw, value + hw, lowerIsBetter) };
+  }
+  const xa = a.filter(Number.isFinite);
+  const xb = b.filter(Number.isFinite);
+  const n = Math.min(xa.length, xb.length);
+  const value = (xb.length ? mean(xb) : NaN) - (xa.length ? mean(xa) : NaN);
+  if (xa.length < 2 || xb.length < 2) return { value, low: NaN, high: NaN, n, noise: NaN, word: 'no difference detectable' };
+  const va = stddev(xa) ** 2 / xa.length;
+  const vb = stddev(xb) ** 2 / xb.length;
+  const se = Math.sqrt(va + vb);
+  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
+  const hw = t975(df) * se;
+  return { value, low: value - hw, high: value + hw, n, noise: Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2), word: wordOf(value - hw, value + hw, lowerIsBetter) };
+}
+
+/**
+ * One figure's difference. Paired: `a[i]` and `b[i]` are round i's runs (NaN where a round lacks
+ * one). A % where every baseline value is measured and none is 0; otherwise (and for an absolute
+ * figure) the difference in the figure's unit, said why.
+ */
+export function valuesDifference(
+  f: Pick<Figure, 'id' | 'title' | 'unit' | 'lowerIsBetter' | 'absolute'>,
+  a: readonly number[],
+  b: readonly number[],
+  design: 'paired' | 'unpaired',
+): FigureDifference {
+  const used = design === 'paired' ? a.filter((x, i) => Number.isFinite(x) && Number.isFinite(b[i])) : a.filter(Number.isFinite);
+  const zeroBase = used.some((x) => x === 0);
+  const absoluteWhy = f.absolute ? `a count: its difference in ${f.unit}, not %` : zeroBase ? `the baseline reads 0: a % is undefined, the difference is in ${f.unit || 'its unit'}` : null;
+  const baseMean = used.length ? mean(used) : NaN;
+  const other = b.filter(Number.isFinite);
+  const common = { figure: f.id, title: f.title, design, baseMean, mean: other.length ? mean(other) : NaN, absoluteWhy };
+  // Welch's n per side is twice the pairs' for the same interval: the noise of a difference of two means.
+  const perPair = design === 'paired' ? 1 : Math.SQRT2;
+  if (absoluteWhy !== null) {
+    const d = absoluteDifference(a, b, design, f.lowerIsBetter);
+    return { ...common, unit: f.unit, ...d, repeatsToResolve: repeatsToResolve(d.noise * perPair, RESOLVE_ABSOLUTE), resolveSize: RESOLVE_ABSOLUTE };
+  }
+  const d = design === 'paired' ? pairedDifference(a, b, f.lowerIsBetter) : unpairedDifference(a, b, f.lowerIsBetter);
+  return {
+    ...common,
+    unit: '%',
+    value: d.pct,
+    low: d.lowPct,
+    high: d.highPct,
+    n: d.n,
+    noise: d.noisePct,
+    word: d.word,
+    repeatsToResolve: repeatsToResolve(d.noisePct * perPair, RESOLVE_PCT),
+    resolveSize: RESOLVE_PCT,
+  };
+}
+
+/**
+ * Every headline figure of `runs` against `base`. Paired: index i of both is round i (undefined
+ * where that round's run is missing); unpaired: two independent sets of repeats (Welch).
+ */
+export function figureDifferences(base: readonly (Summary | undefined)[], runs: readonly (Summary | undefined)[], design: 'paired' | 'unpaired'): FigureDifference[] {
+  return FIGURES.map((f) => valuesDifference(f, base.map((s) => figureOf(f, s)), runs.map((s) => figureOf(f, s)), design));
+}
+
+const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '−' : '±') + Math.abs(v).toFixed(digits);
+
+/** "+12.3 % [+8.1, +16.5]", "+2.0 s [+0.5, +3.5]", or "+12.3 % (no interval: 1 repeat)". */
+export function formatDifference(d: FigureDifference, digits = d.unit === '%' ? 1 : (FIGURES.find((f) => f.id === d.figure)?.digits ?? 2)): string {
+  if (!Number.isFinite(d.value)) return 'n/a';
+  const u = d.unit === '%' ? ' %' : d.unit ? ` ${d.unit}` : '';
+  const v = `${signed(d.value, digits)}${u}`;
+  if (!Number.isFinite(d.low)) return `${v} (no interval: ${d.n} repeat${d.n === 1 ? '' : 's'})`;
+  return `${v} [${signed(d.low, digits)}, ${signed(d.high, digits)}]`;
+}
+
+/** The word as the table and verdict say it. */
+export function wordText(d: FigureDifference): string {
+  return d.word === 'no difference detectable' ? 'no difference detectable at this noise' : d.word;
+}
