@@ -64,3 +64,37 @@ test('tQuantile agrees with the t table and with Bonferroni levels from tables',
   assert.ok(Math.abs(tCdf(0, 5) - 0.5) < 1e-12);
   assert.ok(Number.isNaN(tQuantile(0.4, 4)));
 });
+
+test('ten figures judged at once: their intervals are wider, so A/A noise reads "no difference" on all of them 95 % of the time', async () => {
+  const { pairedDifference: paired, tCritical } = await import('../src/analysis/difference.js');
+  assert.equal(tCritical(4), t975(4));
+  assert.ok(Math.abs(tCritical(4, 10) - 5.598) < 2e-3); // t(1 − 0.05/20, 4)
+  // Seeded A/A: 5 rounds, 10 independent figures with 10 % noise each, 400 tries.
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const normal = (): number => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  let anyPer = 0;
+  let anyFamily = 0;
+  for (let t = 0; t < 400; t++) {
+    let per = false;
+    let fam = false;
+    for (let f = 0; f < 10; f++) {
+      const a = Array.from({ length: 5 }, () => 100 * (1 + 0.1 * normal()));
+      const b = Array.from({ length: 5 }, () => 100 * (1 + 0.1 * normal()));
+      per ||= paired(a, b, true).word !== 'no difference detectable';
+      fam ||= paired(a, b, true, 10).word !== 'no difference detectable';
+    }
+    anyPer += per ? 1 : 0;
+    anyFamily += fam ? 1 : 0;
+  }
+  assert.ok(anyPer / 400 > 0.25, `one figure or more flagged in ${anyPer}/400 A/A tries at 95 % each`);
+  assert.ok(anyFamily / 400 <= 0.08, `one figure or more flagged in ${anyFamily}/400 A/A tries held together`);
+});
+
+test('paired differences of positive figures are log ratios: a doubling and a halving are symmetric', () => {
+  const up = pairedDifference([10, 10, 10], [20, 20, 20], true);
+  const down = pairedDifference([20, 20, 20], [10, 10, 10], true);
+  assert.ok(Math.abs(up.pct - 100) < 1e-9 && Math.abs(down.pct + 50) < 1e-9);
+  // A negative figure falls back to the linear relative difference.
+  assert.equal(pairedDifference([-10, 10], [-5, 15], true).pct, 50);
+});

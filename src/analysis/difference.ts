@@ -41,28 +41,48 @@ function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWo
 }
 
 /**
- * Paired: a[i] and b[i] measured in the same round. The per-round relative difference
- * 100·(b−a)/a, mean ± t·s/√n. Pairs with a non-finite value or a zero baseline are left out.
+ * The critical t of a two-sided 95 % interval with df degrees of freedom, or, with `familySize`
+ * k > 1 figures judged at once, of a 1 − 0.05/k interval each (Bonferroni): the k intervals then
+ * hold together with 95 % confidence, so an A/A comparison of k figures reads "no difference" on
+ * all of them 95 % of the time instead of 0.95^k.
  */
-export function pairedDifference(a: readonly number[], b: readonly number[], lowerIsBetter: boolean): Difference {
-  const d: number[] = [];
+export function tCritical(df: number, familySize = 1): number {
+  if (!(df >= 1)) return NaN;
+  return familySize <= 1 ? t975(df) : tQuantile(1 - 0.025 / familySize, df);
+}
+
+/**
+ * Paired: a[i] and b[i] measured in the same round. Where every pair is positive, the per-round
+ * log ratio ln(b/a), mean ± t·s/√n, read back as % (a ratio is what varies from round to round,
+ * and a log keeps one skewed round from widening the interval on one side only); otherwise the
+ * per-round relative difference 100·(b−a)/|a|. Pairs with a non-finite value or a zero baseline
+ * are left out. `noisePct` is the per-pair standard deviation in % (100 × that of the log ratio).
+ */
+export function pairedDifference(a: readonly number[], b: readonly number[], lowerIsBetter: boolean, familySize = 1): Difference {
+  const pairs: [number, number][] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (Number.isFinite(x) && Number.isFinite(y) && x !== 0) d.push((100 * (y - x)) / Math.abs(x));
+    if (Number.isFinite(x) && Number.isFinite(y) && x !== 0) pairs.push([x, y]);
   }
-  const n = d.length;
-  const pct = n ? mean(d) : NaN;
+  const n = pairs.length;
+  const logs = n > 0 && pairs.every(([x, y]) => x > 0 && y > 0);
+  const d = pairs.map(([x, y]) => (logs ? Math.log(y / x) : (100 * (y - x)) / Math.abs(x)));
+  const m = n ? mean(d) : NaN;
   const s = n >= 2 ? stddev(d) : NaN;
-  const hw = n >= 2 ? (t975(n - 1) * s) / Math.sqrt(n) : NaN;
-  return { pct, lowPct: pct - hw, highPct: pct + hw, design: 'paired', n, noisePct: s, word: wordOf(pct - hw, pct + hw, lowerIsBetter) };
+  const hw = n >= 2 ? (tCritical(n - 1, familySize) * s) / Math.sqrt(n) : NaN;
+  const toPct = (v: number): number => (logs ? 100 * Math.expm1(v) : v);
+  const pct = toPct(m);
+  const low = toPct(m - hw);
+  const high = toPct(m + hw);
+  return { pct, lowPct: low, highPct: high, design: 'paired', n, noisePct: logs ? 100 * s : s, word: wordOf(low, high, lowerIsBetter) };
 }
 
 /**
  * Unpaired (Welch): the difference of the means in % of the baseline's mean, its interval from
  * Welch's standard error and Welch–Satterthwaite degrees of freedom (the baseline's mean taken as exact).
  */
-export function unpairedDifference(a: readonly number[], b: readonly number[], lowerIsBetter: boolean): Difference {
+export function unpairedDifference(a: readonly number[], b: readonly number[], lowerIsBetter: boolean, familySize = 1): Difference {
   const xa = a.filter(Number.isFinite);
   const xb = b.filter(Number.isFinite);
   const n = Math.min(xa.length, xb.length);
@@ -75,7 +95,7 @@ export function unpairedDifference(a: readonly number[], b: readonly number[], l
   const vb = stddev(xb) ** 2 / xb.length;
   const se = Math.sqrt(va + vb);
   const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
-  const hw = t975(df) * se * scale;
+  const hw = tCritical(df, familySize) * se * scale;
   const noisePct = Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2) * scale;
   return { pct, lowPct: pct - hw, highPct: pct + hw, design: 'unpaired', n, noisePct, word: wordOf(pct - hw, pct + hw, lowerIsBetter) };
 }

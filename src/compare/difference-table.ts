@@ -6,7 +6,7 @@ import { FIGURES } from './figures.js';
  * The differences as one table for the terminal and compare.html: a row per variant and figure,
  * the baseline's and the variant's means, the difference with its 95 % interval, and the word.
  */
-export const DIFFERENCE_HEAD = ['variant', 'vs', 'figure', 'baseline', 'variant mean', 'difference [95 % interval]', 'reads'];
+export const DIFFERENCE_HEAD = ['variant', 'vs', 'figure', 'baseline', 'variant mean', 'difference [simultaneous 95 %]', 'reads'];
 
 export function differenceRows(comparisons: Comparison[]): string[][] {
   const rows: string[][] = [];

@@ -1,6 +1,6 @@
 import type { Summary } from '../analysis/summary.js';
 import { mean, stddev } from '../analysis/stats.js';
-import { pairedDifference, repeatsToResolve, t975, unpairedDifference, type DifferenceWord } from '../analysis/difference.js';
+import { pairedDifference, repeatsToResolve, tCritical, unpairedDifference, type DifferenceWord } from '../analysis/difference.js';
 import { FIGURES, figureOf, type Figure } from './figures.js';
 
 /** The size of difference the verdict says how many repeats would resolve: 5 %, or 1 of the unit for an absolute figure (1 starved second). */
@@ -41,14 +41,14 @@ function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWo
 }
 
 /** The difference b − a in a's unit: paired (mean of per-round differences) or Welch. */
-export function absoluteDifference(a: readonly number[], b: readonly number[], design: 'paired' | 'unpaired', lowerIsBetter: boolean): { value: number; low: number; high: number; n: number; noise: number; word: DifferenceWord } {
+export function absoluteDifference(a: readonly number[], b: readonly number[], design: 'paired' | 'unpaired', lowerIsBetter: boolean, familySize = 1): { value: number; low: number; high: number; n: number; noise: number; word: DifferenceWord } {
   if (design === 'paired') {
     const d: number[] = [];
     for (let i = 0; i < Math.min(a.length, b.length); i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) d.push(b[i]! - a[i]!);
     const n = d.length;
     const value = n ? mean(d) : NaN;
     const s = n >= 2 ? stddev(d) : NaN;
-    const hw = n >= 2 ? (t975(n - 1) * s) / Math.sqrt(n) : NaN;
+    const hw = n >= 2 ? (tCritical(n - 1, familySize) * s) / Math.sqrt(n) : NaN;
     return { value, low: value - hw, high: value + hw, n, noise: s, word: wordOf(value - hw, value + hw, lowerIsBetter) };
   }
   const xa = a.filter(Number.isFinite);
@@ -60,7 +60,7 @@ export function absoluteDifference(a: readonly number[], b: readonly number[], d
   const vb = stddev(xb) ** 2 / xb.length;
   const se = Math.sqrt(va + vb);
   const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
-  const hw = t975(df) * se;
+  const hw = tCritical(df, familySize) * se;
   return { value, low: value - hw, high: value + hw, n, noise: Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2), word: wordOf(value - hw, value + hw, lowerIsBetter) };
 }
 
@@ -74,6 +74,7 @@ export function valuesDifference(
   a: readonly number[],
   b: readonly number[],
   design: 'paired' | 'unpaired',
+  familySize = 1,
 ): FigureDifference {
   const used = design === 'paired' ? a.filter((x, i) => Number.isFinite(x) && Number.isFinite(b[i])) : a.filter(Number.isFinite);
   const zeroBase = used.some((x) => x === 0);
@@ -84,10 +85,10 @@ export function valuesDifference(
   // Welch's n per side is twice the pairs' for the same interval: the noise of a difference of two means.
   const perPair = design === 'paired' ? 1 : Math.SQRT2;
   if (absoluteWhy !== null) {
-    const d = absoluteDifference(a, b, design, f.lowerIsBetter);
+    const d = absoluteDifference(a, b, design, f.lowerIsBetter, familySize);
     return { ...common, unit: f.unit, ...d, repeatsToResolve: repeatsToResolve(d.noise * perPair, RESOLVE_ABSOLUTE), resolveSize: RESOLVE_ABSOLUTE };
   }
-  const d = design === 'paired' ? pairedDifference(a, b, f.lowerIsBetter) : unpairedDifference(a, b, f.lowerIsBetter);
+  const d = design === 'paired' ? pairedDifference(a, b, f.lowerIsBetter, familySize) : unpairedDifference(a, b, f.lowerIsBetter, familySize);
   return {
     ...common,
     unit: '%',
@@ -103,11 +104,13 @@ export function valuesDifference(
 }
 
 /**
- * Every headline figure of `runs` against `base`. Paired: index i of both is round i (undefined
+ * Every headline figure of `runs` against `base`, their intervals simultaneous: 95 % that all of
+ * them hold at once (each at 1 − 0.05/FIGURES.length, Bonferroni), so that "no difference" on
+ * every figure is what an A/A comparison reads 95 % of the time. Paired: index i of both is round i (undefined
  * where that round's run is missing); unpaired: two independent sets of repeats (Welch).
  */
 export function figureDifferences(base: readonly (Summary | undefined)[], runs: readonly (Summary | undefined)[], design: 'paired' | 'unpaired'): FigureDifference[] {
-  return FIGURES.map((f) => valuesDifference(f, base.map((s) => figureOf(f, s)), runs.map((s) => figureOf(f, s)), design));
+  return FIGURES.map((f) => valuesDifference(f, base.map((s) => figureOf(f, s)), runs.map((s) => figureOf(f, s)), design, FIGURES.length));
 }
 
 const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '−' : '±') + Math.abs(v).toFixed(digits);

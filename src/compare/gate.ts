@@ -71,9 +71,9 @@ function absolute(g: Gate, side: GateSide): { label: string; reading: string; ok
   return { label: side.label, reading: `${vals.map((x) => x.v).join(', ')} in ${vals.length} repeat${vals.length === 1 ? '' : 's'}`, ok: true, judged: true };
 }
 
-function relative(g: Gate, side: GateSide, base: NonNullable<GateInput['base']>): { label: string; reading: string; ok: boolean; judged: boolean } {
+function relative(g: Gate, side: GateSide, base: NonNullable<GateInput['base']>, familySize: number): { label: string; reading: string; ok: boolean; judged: boolean } {
   const up = g.op === '<' || g.op === '<=';
-  const d = valuesDifference({ id: g.key, title: g.key, unit: '', lowerIsBetter: up }, base.runs.map((s) => (s ? readSummaryKey(s, g.key) : NaN)), side.runs.map((s) => (s ? readSummaryKey(s, g.key) : NaN)), base.design);
+  const d = valuesDifference({ id: g.key, title: g.key, unit: '', lowerIsBetter: up }, base.runs.map((s) => (s ? readSummaryKey(s, g.key) : NaN)), side.runs.map((s) => (s ? readSummaryKey(s, g.key) : NaN)), base.design, familySize);
   const reading = `${formatDifference(d, 2)}${d.absoluteWhy ? ` (${d.absoluteWhy})` : ''} against ${base.label}`;
   if (!Number.isFinite(d.value)) return { label: side.label, reading: `${g.key} not measured`, ok: false, judged: true };
   // A zero baseline: the gate fails on a detectable move the wrong way from it, in the key's unit.
@@ -86,10 +86,15 @@ function relative(g: Gate, side: GateSide, base: NonNullable<GateInput['base']>)
   return { label: side.label, reading: `${reading}; no interval (one repeat) and no A/A noise recorded in the baseline`, ok: true, judged: false };
 }
 
-/** Every gate judged on every candidate; a gate fails when any candidate fails it. */
+/**
+ * Every gate judged on every candidate; a gate fails when any candidate fails it. The % gates'
+ * intervals hold together (Bonferroni over the % gates × candidates): a CI job with five gates
+ * fails an unchanged build 5 % of the time at most, not 1 − 0.95^5 = 23 %.
+ */
 export function judgeGates(gates: Gate[], input: GateInput): GateResult[] {
+  const family = Math.max(1, gates.filter((g) => g.relative).length * input.candidates.length);
   return gates.map((g) => {
-    const readings = input.candidates.map((c) => (g.relative ? relative(g, c, input.base!) : absolute(g, c)));
+    const readings = input.candidates.map((c) => (g.relative ? relative(g, c, input.base!, family) : absolute(g, c)));
     const ok = readings.every((r) => r.ok);
     const judged = readings.every((r) => r.judged);
     const text = readings.map((r) => (readings.length > 1 ? `${r.label}: ${r.reading}` : r.reading)).join('; ');

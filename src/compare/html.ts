@@ -28,7 +28,7 @@ export function renderCompareHtml(title: string, results: VariantResult[], verdi
   ];
   const body = `<h1>${escape(title)}</h1>
 <h2>Verdict</h2><ul class="verdict">${verdict.map((v) => `<li>${escape(v)}</li>`).join('')}</ul>
-${comparisons.length ? `<h2>Differences from the baseline (95 % intervals)</h2>\n${table(DIFFERENCE_HEAD, differenceRows(comparisons))}` : ''}
+${comparisons.length ? `<h2>Differences from the baseline (simultaneous 95 % intervals)</h2>\n${table(DIFFERENCE_HEAD, differenceRows(comparisons))}` : ''}
 <h2>Side by side (median, min–max over repeats)</h2>
 ${table(['variant', 'runs', ...METRICS.map((m) => m.title)], results.map((r) => [r.variant.label, r.runs.length, ...METRICS.map((m) => formatStat(r.stats[m.key], m.digits))]))}
 <h2>Graphs</h2>`;
