@@ -98,7 +98,8 @@ function health(r: RunInput, name: string): string[] {
   return out;
 }
 
-const pairedDifferenceOf = (v: { a: number[]; b: number[] }, lowerIsBetter: boolean): Difference => pairedDifference(v.a, v.b, lowerIsBetter);
+/** The series (or figures) of one diff are judged together: their intervals hold at 95 % all at once (Bonferroni). */
+const pairedDifferenceOf = (v: { a: number[]; b: number[] }, lowerIsBetter: boolean): Difference => pairedDifference(v.a, v.b, lowerIsBetter, SERIES.length);
 
 function diffRuns(o: DiffOptions): DiffResult {
   const a = readRunInput(o.a);
@@ -126,7 +127,7 @@ function diffRuns(o: DiffOptions): DiffResult {
     digits: s.digits,
     a: mean(ba.values[s.key].filter(Number.isFinite)),
     b: mean(bb.values[s.key].filter(Number.isFinite)),
-    difference: paired ? pairedDifferenceOf(pairedValues(ba, bb, s.key), s.lowerIsBetter) : unpairedDifference(ba.values[s.key], bb.values[s.key], s.lowerIsBetter),
+    difference: paired ? pairedDifferenceOf(pairedValues(ba, bb, s.key), s.lowerIsBetter) : unpairedDifference(ba.values[s.key], bb.values[s.key], s.lowerIsBetter, SERIES.length),
   }));
   const worse = series.filter((r) => r.difference.word === 'worse').map((r) => `${r.title} ${formatPct(r.difference)}`);
   const fleet = paired ? sharedFleet(a.summary, b.summary) : undefined;
@@ -160,7 +161,7 @@ function diffCompares(o: DiffOptions): DiffResult {
     const rows = HEADLINE.map((f) => {
       const xa = va.runs.map((r) => f.get(r.summary));
       const xb = vb.runs.map((r) => f.get(r.summary));
-      return { key: f.key, title: f.title, digits: f.digits, a: mean(xa.filter(Number.isFinite)), b: mean(xb.filter(Number.isFinite)), difference: unpairedDifference(xa, xb, f.lowerIsBetter) };
+      return { key: f.key, title: f.title, digits: f.digits, a: mean(xa.filter(Number.isFinite)), b: mean(xb.filter(Number.isFinite)), difference: unpairedDifference(xa, xb, f.lowerIsBetter, HEADLINE.length) };
     });
     for (const r of rows) if (r.a === 0 && r.b !== 0) notes.push(`variant ${visible(va.label)}: ${r.title}: 0 in a, ${r.b.toFixed(r.digits)} in b (mean of the repeats; a change from 0 has no %)`);
     for (const r of rows) if (r.difference.word === 'worse') worse.push(`${visible(va.label)}: ${r.title} ${formatPct(r.difference)}`);

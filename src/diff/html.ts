@@ -5,7 +5,7 @@ import { formatPct, type DiffResult, type SeriesRow } from './diff.js';
 
 const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 const rows = (rs: SeriesRow[]): string[][] => rs.map((r) => [r.title, num(r.a, r.digits), num(r.b, r.digits), formatPct(r.difference), r.difference.word]);
-const HEAD = ['figure', 'a', 'b', 'change [95 %]', 'reads'];
+const HEAD = ['figure', 'a', 'b', 'change [simultaneous 95 %]', 'reads'];
 
 export function renderDiffHtml(r: DiffResult): string {
   const parts: string[] = [`<h1>promsoak diff</h1><p>a = ${escape(r.a)}<br>b = ${escape(r.b)}</p>`];

@@ -23,14 +23,14 @@ export function renderDiff(r: DiffResult): string[] {
     out.push('headline figures (summary.json; one value a side, no interval):');
     out.push(...grid(['figure', 'a', 'b', 'change'], r.headline.map((h) => [h.title, num(h.a, h.digits), num(h.b, h.digits), formatPct({ pct: h.pct, lowPct: NaN, highPct: NaN })])).map((l) => `  ${l}`));
     out.push('');
-    out.push(`per-second series, as means of ${r.blockSeconds} s blocks (a: ${r.blocks!.a}, b: ${r.blocks!.b}); change with its 95 % interval (${r.design === 'paired' ? 'paired by block: the runs were made at the same time' : 'Welch: the runs were made apart'}):`);
-    out.push(...grid(['series', 'a', 'b', 'change [95 %]', 'reads'], seriesRows(r.series)).map((l) => `  ${l}`));
+    out.push(`per-second series, as means of ${r.blockSeconds} s blocks (a: ${r.blocks!.a}, b: ${r.blocks!.b}); change with its interval (the series' intervals hold together at 95 %; ${r.design === 'paired' ? 'paired by block: the runs were made at the same time' : 'Welch: the runs were made apart'}):`);
+    out.push(...grid(['series', 'a', 'b', 'change [simultaneous 95 %]', 'reads'], seriesRows(r.series)).map((l) => `  ${l}`));
     out.push('');
     out.push("  the interval is of these two runs' seconds: noise between runs (another boot, another day) is not in it; compare --repeat measures that");
   } else {
     for (const v of r.variants) {
-      out.push(`variant ${visible(v.variant)}: ${v.repeats.a} vs ${v.repeats.b} repeats; mean of the repeats, change with its 95 % interval (Welch):`);
-      out.push(...grid(['figure', 'a', 'b', 'change [95 %]', 'reads'], seriesRows(v.rows)).map((l) => `  ${l}`));
+      out.push(`variant ${visible(v.variant)}: ${v.repeats.a} vs ${v.repeats.b} repeats; mean of the repeats, change with its interval (the figures' intervals hold together at 95 %; Welch):`);
+      out.push(...grid(['figure', 'a', 'b', 'change [simultaneous 95 %]', 'reads'], seriesRows(v.rows)).map((l) => `  ${l}`));
       out.push('');
     }
   }
