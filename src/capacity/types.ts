@@ -66,6 +66,10 @@ export interface StepWindow {
   cores: number;
   intervalSeconds: number;
   pushed: boolean;
+  /** Cores the load generator (the soak's own fleet) could use: its CPU at 0.9 × these is a saturated generator. Absent: only its queue and shards are judged. */
+  fleetCores?: number;
+  /** False where the system's GC is not traced (a target without gctrace): GC's share is then unknown (null), not 0. Absent: traced. */
+  gcTraced?: boolean;
   /** Why the runner says this step cannot be judged (a harness stall, a shard died in it); it is repeated. */
   spoiled?: string;
 }
@@ -106,6 +110,14 @@ export interface StepResult {
   failed: CriterionFailure[];
   /** The generator ran out before the system (its CPU, its render queue, a shard): not a ceiling of the system. */
   generatorSaturated: string | null;
+  /** Criteria that could not be judged in this step, in words ("scrape latency not measured: the target does not report scrape durations"): neither passed nor failed. */
+  notJudged?: NotJudged[];
   /** Set when the step was not judged and is repeated. */
   spoiled?: string;
+}
+
+/** A criterion the step's frames say nothing about. */
+export interface NotJudged {
+  criterion: CriterionFailure['criterion'];
+  words: string;
 }
