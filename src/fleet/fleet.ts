@@ -81,6 +81,8 @@ export interface Fleet {
   /** Which exporters misbehave (the profile's `faults`). */
   faults: FaultPlan;
   targetGroups(): TargetGroup[];
+  /** /sd serves these groups from now on (a capacity ramp offers a prefix of targetGroups()); file_sd is the caller's to rewrite. */
+  serveTargets(groups: readonly TargetGroup[]): void;
   /** Serving threads saturated in the last whole second (event loop or CPU ≥ 95 % busy). */
   queued(): number;
   /** A pushing fleet's counters; null when it is only scraped. */
@@ -128,7 +130,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   // Made once the port is known (its URL is in /stats); no request is handled before that.
   let meter: FleetMeter | undefined;
   let groups: TargetGroup[] = [];
-  /** /sd's body, serialized once (the targets never change while the fleet runs). */
+  /** /sd's body, serialized once (and again only when serveTargets changes the list). */
   let sdBody = Buffer.alloc(0);
   const wire = wireProfile(profile);
   const faults = new FaultPlan(profile);
@@ -300,6 +302,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     fleetStats,
     faults,
     targetGroups: () => groups,
+    serveTargets: (g) => {
+      sdBody = Buffer.from(JSON.stringify(g));
+    },
     queued: () => threadMeter.saturated(),
     get push() {
       return pushMeterRef;

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { makeOutDir } from '../common/out-dir.js';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Service discovery for the fleet, in Prometheus's file_sd / http_sd shape: one target
@@ -46,9 +46,29 @@ export function exporterPath(id: number): string {
 }
 
 /** Writes `file_sd.json` into `dir` (created if needed) and returns its path. */
-export function writeFileSd(dir: string, groups: TargetGroup[]): string {
+export function writeFileSd(dir: string, groups: readonly TargetGroup[]): string {
   makeOutDir(dir);
   const path = join(dir, 'file_sd.json');
-  writeFileSync(path, JSON.stringify(groups, null, 1) + '\n');
+  writeSdFile(path, groups);
   return path;
+}
+
+/**
+ * Writes a file_sd file whole: into a temporary file beside it, renamed over it, so a scraper
+ * watching it (Prometheus through fsnotify, VictoriaMetrics on its check interval, the engine on
+ * `retarget`) reads the old list or the new one, never half of one.
+ */
+export function writeSdFile(path: string, groups: readonly TargetGroup[]): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, JSON.stringify(groups, null, 1) + '\n', { flag: 'w' });
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not there
+    }
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import { PromsoakError } from '../common/errors.js';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { writeFileSd } from '../fleet/sd.js';
+import { writeFileSd, type TargetGroup } from '../fleet/sd.js';
 import { FleetMeter, type FleetFrameMeter } from './fleet-meter.js';
 import { connectFleet } from './remote-fleet.js';
 import type { RunDir } from './run-dir.js';
@@ -18,6 +18,10 @@ export interface FleetSource {
   fileSd: string;
   httpSd: string;
   meter: FleetFrameMeter;
+  /** Every target, in order: what file_sd.json and http_sd hold at the start (capacity/dial-sd.ts offers a prefix of it). */
+  groups: readonly TargetGroup[];
+  /** http_sd serves these groups from now on. */
+  serveTargets(groups: readonly TargetGroup[]): void;
   /** The soak's own fleet (absent for --fleet's shards): a pushing soak starts and drains its push there. */
   own?: Fleet;
   close(): Promise<void>;
@@ -46,7 +50,7 @@ export async function openFleetSource(plan: SoakPlan, dir: RunDir, onEvent?: (li
   if (!plan.remote) {
     // One serving thread per core the fleet is given (the cores the engine is not pinned to).
     const fleet = await startFleet({ profile: plan.profile, outDir: dir.path, threads: Math.max(1, Math.floor(plan.launch.fleetCores)) });
-    return { fileSd: fleet.fileSd!, httpSd: fleet.httpSd, meter: new FleetMeter(fleet), own: fleet, close: () => fleet.close() };
+    return { fileSd: fleet.fileSd!, httpSd: fleet.httpSd, meter: new FleetMeter(fleet), groups: fleet.targetGroups(), serveTargets: fleet.serveTargets, own: fleet, close: () => fleet.close() };
   }
   const fileSd = writeFileSd(dir.path, plan.remote.groups);
   const sd = await serveSd(plan.remote.groups);
@@ -55,6 +59,8 @@ export async function openFleetSource(plan: SoakPlan, dir: RunDir, onEvent?: (li
     fileSd,
     httpSd: sd.url,
     meter: poller,
+    groups: plan.remote.groups,
+    serveTargets: sd.set,
     close: async () => {
       poller.stop();
       await sd.close();

@@ -6,8 +6,8 @@ import type { TargetGroup } from '../fleet/sd.js';
  * whose command line takes `{http_sd}`: one URL for every shard's exporters, as the soak's own
  * fleet's /sd is.
  */
-export async function serveSd(groups: TargetGroup[]): Promise<{ url: string; close(): Promise<void> }> {
-  const body = JSON.stringify(groups);
+export async function serveSd(groups: readonly TargetGroup[]): Promise<{ url: string; set(groups: readonly TargetGroup[]): void; close(): Promise<void> }> {
+  let body = JSON.stringify(groups);
   const server = createServer((req, res) => {
     const ok = req.url === '/sd' || req.url === '/sd/';
     res.writeHead(ok ? 200 : 404, { 'Content-Type': ok ? 'application/json' : 'text/plain' });
@@ -17,6 +17,10 @@ export async function serveSd(groups: TargetGroup[]): Promise<{ url: string; clo
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}/sd`,
+    /** Serves these groups from now on (a capacity ramp offers a prefix of the merged list). */
+    set: (g) => {
+      body = JSON.stringify(g);
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

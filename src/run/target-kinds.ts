@@ -48,6 +48,14 @@ export interface LaunchContext {
   samples?: string;
   /** --push: the target receives remote write instead of scraping (url: given for a url: target). */
   push?: { url: string | undefined };
+  /**
+   * A capacity ramp moves the targets while the scraper runs (capacity/dial-sd.ts):
+   * VictoriaMetrics re-reads file_sd this often (-promscrape.fileSDCheckInterval, default 5 m;
+   * it takes no refresh_interval in the file). Prometheus needs nothing: it watches the file
+   * (fsnotify). Absent for a plain soak: a re-read each second of a 100,000-target file would
+   * cost the system under test.
+   */
+  sdCheckSeconds?: number;
 }
 
 /** Prometheus 2.x: samples appended to the head (summed over its `type` label). */
@@ -87,6 +95,7 @@ export async function planTargetLaunch(t: Exclude<TargetSpec, { kind: 'builtin' 
       return launchScraper(t, ctx, (config, port) => [
         // Pushed: no scrape config at all (VictoriaMetrics scrapes only when given one).
         ...(ctx.push ? [] : [`-promscrape.config=${config}`]),
+        ...(ctx.push || ctx.sdCheckSeconds === undefined ? [] : [`-promscrape.fileSDCheckInterval=${duration(ctx.sdCheckSeconds)}`]),
         `-storageDataPath=${join(ctx.dir, 'vmdata')}`,
         `-httpListenAddr=127.0.0.1:${port}`,
       ]);
