@@ -5,8 +5,10 @@ import { CapacitySearch } from '../src/capacity/search.js';
 import { judgeStep } from '../src/capacity/judge.js';
 import { DEFAULT_CRITERIA } from '../src/capacity/types.js';
 import type { HarnessPause } from '../src/analysis/summary.js';
-import type { RampSystem } from '../src/run/soak-ramp.js';
+import type { RampSource, RampSystem } from '../src/run/soak-ramp.js';
 import { frame } from './helpers/frames.js';
+
+const SOURCE: RampSource = { fileSd: '', httpSd: '', dir: '', groups: [], serveTargets: () => {} };
 
 /**
  * The ramp on a fake system that answers in real time: one frame a second, its samples
@@ -35,7 +37,7 @@ function fakeSystem(o: { seriesPerExporter: number; ceiling: number; fleetCpu?: 
     f.cpu.total = 0.2;
     ramp?.onFrame(f);
   }, 1000);
-  const system: RampSystem = { fileSd: '', httpSd: '', dir: '', soakStartMs: Date.now(), stalls, signal: abort.signal };
+  const system: RampSystem = { ...SOURCE, soakStartMs: Date.now(), stalls, signal: abort.signal };
   return {
     dial,
     stalls,
@@ -69,7 +71,7 @@ test('capacity ramp: a generator that runs out ends the search with "at least", 
   const sys = fakeSystem({ seriesPerExporter: 10, ceiling: 10_000, fleetCpu: (n) => (n >= 20 ? 1 : 0.2) });
   try {
     const { ramp, search } = rampOn(sys, { start: 10, seriesPerExporter: 10, fleetCores: 1 });
-    await ramp.prepare({ fileSd: '', httpSd: '', dir: '' });
+    await ramp.prepare(SOURCE);
     assert.equal(sys.dial.offered, 10, 'the first step offered before the system starts');
     await ramp.run(sys.system);
     const out = search.outcome()!;
@@ -87,7 +89,7 @@ test('capacity ramp: a harness stall inside a step spoils it and the same load i
   const lines: string[] = [];
   try {
     const { ramp, search } = rampOn(sys, { start: 10, seriesPerExporter: 10, lines });
-    await ramp.prepare({ fileSd: '', httpSd: '', dir: '' });
+    await ramp.prepare(SOURCE);
     // A stall of 600 ms in the first step's hold: the coordinator (serving the fleet) did not run.
     setTimeout(() => sys.stalls.push({ fromMs: Date.now() - 600, toMs: Date.now(), why: 'the coordinator (serving the fleet) did not run' }), 1500);
     await ramp.run(sys.system);
@@ -107,7 +109,7 @@ test('capacity ramp: the soak\'s window ending (Ctrl-C) inside a step stops the 
   const sys = fakeSystem({ seriesPerExporter: 10, ceiling: 10_000 });
   try {
     const { ramp } = rampOn(sys, { start: 10, seriesPerExporter: 10 });
-    await ramp.prepare({ fileSd: '', httpSd: '', dir: '' });
+    await ramp.prepare(SOURCE);
     const done = ramp.run(sys.system);
     // The first step takes ≥ 3 s (a frame showing the load, 2 s held, a second for the last frame).
     await new Promise((r) => setTimeout(r, 5500));
@@ -131,7 +133,7 @@ test('capacity ramp: a load change the frames never show spoils the step (the fl
   const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: DEFAULT_CRITERIA, makeDial: async () => stuck, firstExporters: 40, cores: 1, intervalSeconds: 1, pushed: false });
   sys.attach(ramp);
   try {
-    await ramp.prepare({ fileSd: '', httpSd: '', dir: '' });
+    await ramp.prepare(SOURCE);
     // Shortened: the slack after the warm-up is 10 s.
     await ramp.run(sys.system);
     assert.equal(ramp.steps.length, 1);

@@ -28,6 +28,8 @@ export interface RampOptions {
   pushed: boolean;
   /** Cores the load generator had (the judge's saturation test). */
   fleetCores?: number;
+  /** False where the system's GC is not traced (an exec: target): GC's share is unknown, not 0. */
+  gcTraced?: boolean;
   /** Told what the ramp is doing (a live line) and each step's result once judged. */
   onStatus?: (line: string) => void;
   onStep?: (r: StepResult) => void;
@@ -107,7 +109,8 @@ export class CapacityRamp implements SoakRamp {
     const gcEvents = this.gcEvents.filter((e) => e.wallMs >= holdStartMs && e.wallMs <= holdEndMs);
     spoiled ??= spoiledBy(system, frames, setAtMs, holdEndMs);
     const w: StepWindow = { plan, frames, gcEvents, cores: this.o.cores, intervalSeconds: this.o.intervalSeconds, pushed: this.o.pushed, ...(spoiled ? { spoiled } : {}) };
-    if (this.o.fleetCores !== undefined) Object.assign(w, { fleetCores: this.o.fleetCores });
+    if (this.o.fleetCores !== undefined) w.fleetCores = this.o.fleetCores;
+    if (this.o.gcTraced !== undefined) w.gcTraced = this.o.gcTraced;
     const r = this.o.judge(w, this.o.criteria);
     if (spoiled) r.spoiled = spoiled;
     // Only what the ramp still needs is kept (the soak's own recorder has every frame).

@@ -35,10 +35,12 @@ export interface OutcomeLike {
 
 /** The pieces the runner drives: the search, the judge and the dial (search.ts, judge.ts, dial.ts); tests hand in fakes. */
 export interface CapacityParts {
-  search(c: SearchConfig): StepSearch & { outcome(): OutcomeLike };
+  search(c: SearchConfig): StepSearch & { outcome(): OutcomeLike | null; interrupt(why: string): void };
   judge(w: StepWindow, criteria: Criteria): StepResult;
   /** The dial for the soak's system: file_sd for a scraper, the engine's retarget, the fleet's push. */
   dial(source: RampSource, system: () => RampSystem | undefined, plan: SoakPlan): Promise<Dial>;
+  /** Why this soak's load cannot be moved (no dial for it yet): refused before anything starts. */
+  refuse?(plan: SoakPlan): string | undefined;
 }
 
 /** One core count's search. */
@@ -93,9 +95,12 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
   const firstPlan = await planFleetSoak({ ...base, cores: settings.cores[0] });
   const maxExporters = fleetMaxExporters(firstPlan, settings, o.fleet !== undefined);
   for (const c of settings.cores) await planFleetSoak({ ...base, cores: c, exporters: o.fleet === undefined ? maxExporters : undefined });
+  const refused = parts.refuse?.(firstPlan);
+  if (refused) throw new PromsoakError('PROMSOAK_USAGE', refused);
   const interval = firstPlan.profile.scrapeIntervalSeconds;
   const seriesPerExporter = firstPlan.meta.seriesPerExporter;
-  const samplesPerExporterPerSecond = seriesPerExporter / interval;
+  // What the system ingests per exporter: its series and the scraper's own per scrape (up, …).
+  const samplesPerExporterPerSecond = (seriesPerExporter + (firstPlan.meta.syntheticPerScrape ?? 0)) / interval;
   const startExporters = Math.min(maxExporters, settings.startExporters ?? Math.max(1, Math.floor(firstPlan.profile.exporters / 4)));
   const dir = makeUniqueDir(settings.out, `${stamp(firstPlan.startedAt)}-capacity-${firstPlan.profile.name}`);
   const run: CapacityRun = { dir, settings, profile: firstPlan.profile.name, target: firstPlan.meta.ingester, intervalSeconds: interval, samplesPerExporterPerSecond, seriesPerExporter, maxExporters, perCores: [], interrupted: false, notes };
@@ -105,28 +110,28 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
     if (interrupted) break;
     const search = parts.search({ startExporters, maxExporters, factor: settings.factor, resolution: settings.resolution, warmupSeconds: settings.stepWarmupSeconds, holdSeconds: settings.stepSeconds, maxSteps: settings.maxSteps, maxDurationSeconds: settings.maxDurationSeconds, samplesPerExporterPerSecond, seriesPerExporter, by: settings.by });
     let system: RampSystem | undefined;
-    let plan: SoakPlan | undefined;
+    const soak: SoakOptions = { ...base, cores, exporters: o.fleet === undefined ? maxExporters : undefined, out: dir, interrupt: hooks.interrupt };
+    // The dial needs the soak's own plan (its fleet, its target): planned again inside runSoak, so kept from here.
+    const plan0 = await planFleetSoak(soak);
     const ramp = new CapacityRamp({
       search,
       judge: parts.judge,
       criteria: settings.criteria,
-      makeDial: (source) => parts.dial(source, () => system, plan!),
+      makeDial: (source) => parts.dial(source, () => system, plan0),
       firstExporters: startExporters,
       cores,
       intervalSeconds: interval,
       pushed: o.push !== undefined,
-      fleetCores: firstPlan.meta.fleetCores,
+      fleetCores: plan0.meta.fleetCores,
+      gcTraced: plan0.meta.target === undefined || ['builtin', 'prometheus', 'victoria-metrics', 'influxdb'].includes(plan0.meta.target.kind),
       onStatus: (l) => hooks.onStatus?.(`${cores} core${cores === 1 ? '' : 's'}: ${l}`),
       onStep: (r) => hooks.onStep?.(cores, r),
       onSystem: (s) => (system = s),
     });
-    const soak: SoakOptions = { ...base, cores, exporters: o.fleet === undefined ? maxExporters : undefined, out: dir, interrupt: hooks.interrupt, ramp };
-    // The dial needs the soak's own plan (its fleet, its file_sd): planned again inside runSoak, so kept from here.
-    plan = await planFleetSoak(soak);
     const c: CoreCapacity = { cores, runDir: null, steps: ramp.steps, outcome: { kind: 'interrupted' }, soakExitCode: 0 };
     run.perCores.push(c);
     try {
-      const r = await runSoak({ ...soak, profile: plan.profile }, hooks.onProgress);
+      const r = await runSoak({ ...soak, ramp }, hooks.onProgress);
       c.runDir = r.dir;
       c.soakExitCode = r.summary.run.stopReason === 'interrupted' ? 130 : r.summary.run.stopReason === 'completed' ? 0 : 1;
       if (r.summary.run.stopReason === 'engine-exited') c.soakProblem = `the system under test exited during the search (${r.dir})`;
@@ -136,7 +141,9 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
       c.soakExitCode = e.exitCode;
       c.soakProblem = e.message;
     }
-    c.outcome = interrupted ? { kind: 'interrupted', words: `interrupted after ${ramp.steps.length} step${ramp.steps.length === 1 ? '' : 's'}` } : search.outcome();
+    // Cut short (Ctrl-C, the system's exit, the soak's own bound): the search says what it had found.
+    if (search.outcome() === null) search.interrupt(interrupted ? 'interrupted (Ctrl-C)' : (c.soakProblem ?? 'the soak ended before the search did'));
+    c.outcome = search.outcome()!;
     if (c.soakProblem) break;
   }
   run.interrupted = interrupted;

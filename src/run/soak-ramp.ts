@@ -1,5 +1,6 @@
 import type { HarnessPause } from '../analysis/summary.js';
 import type { Fleet } from '../fleet/fleet.js';
+import type { TargetGroup } from '../fleet/sd.js';
 import type { EngineChild } from './engine-child.js';
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 
@@ -9,6 +10,10 @@ export interface RampSource {
   fileSd: string;
   /** The `{http_sd}` URL. */
   httpSd: string;
+  /** Every target of the fleet, in order (what file_sd.json holds when the fleet starts). */
+  groups: readonly TargetGroup[];
+  /** `{http_sd}` serves these groups from now on. */
+  serveTargets(groups: readonly TargetGroup[]): void;
   /** The soak's own fleet (absent with --fleet's shards). */
   fleet?: Fleet;
   /** The run directory. */

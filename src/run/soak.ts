@@ -43,7 +43,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
     // A ramp offers its first step's load from the engine's start.
-    await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, fleet: fleet.own, dir: dir.path });
+    await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path });
     // Pushed, nothing is scraped: there is no scrape schedule to measure evenness against; ramped,
     // the schedule moves with each step.
     if (!plan.push && !ramp) end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
@@ -61,7 +61,7 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.heap = rec.heap = new HeapDiagnostics(plan.heap, dir.path, plan.warmupSeconds, (m) => void (child.connected && child.send(m)), engine.exited);
     end.heap.start(rec.soakStart);
     end.soakStartMs = rec.soakStart;
-    const ramped = ramp?.run({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, fleet: fleet.own, dir: dir.path, engine, soakStartMs: rec.soakStart, stalls: stalls.stalls, signal: windowOver.signal });
+    const ramped = ramp?.run({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path, engine, soakStartMs: rec.soakStart, stalls: stalls.stalls, signal: windowOver.signal });
     void ramped?.catch(() => {}); // its error ends the race below; none is left unhandled after it
     end.stopReason = await soakWindow(plan, engine, o.interrupt, dir, ramped).finally(() => windowOver.abort());
     // A ramp's window ends when the ramp does.

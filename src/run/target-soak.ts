@@ -53,13 +53,15 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       intervalSeconds: plan.profile.scrapeIntervalSeconds,
       timeoutSeconds: plan.profile.scrapeTimeoutSeconds,
       metricsTemplate: plan.target.targetMetrics,
+      // A ramp moves the targets while the scraper runs: VictoriaMetrics re-reads file_sd each second.
+      ...(ramp ? { sdCheckSeconds: 1 } : {}),
       samples: plan.target.targetSamples,
       ...(plan.push ? { push: { url: plan.push.url } } : {}),
     });
     info.metricsUrl = launch.metricsUrl;
     info.samples = launch.names.samples;
     // A ramp offers its first step's load from the target's start.
-    await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, fleet: fleet.own, dir: dir.path });
+    await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path });
     let pid = plan.target.pid;
     if (launch.argv) {
       // Go's runtime: one GC line per cycle on stderr unless the user chose GODEBUG; its
@@ -95,7 +97,7 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
     dir.writeJson('run.json', runRecord(plan, end));
     end.soakStartMs = rec.soakStart;
-    const ramped = ramp?.run({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, fleet: fleet.own, dir: dir.path, soakStartMs: rec.soakStart, stalls: stalls.stalls, signal: windowOver.signal });
+    const ramped = ramp?.run({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path, soakStartMs: rec.soakStart, stalls: stalls.stalls, signal: windowOver.signal });
     end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt, dir, ramped).finally(() => windowOver.abort());
     // A ramp's window ends when the ramp does.
     const rampEndMs = ramped ? Date.now() : undefined;
