@@ -116,3 +116,15 @@ test('judge: a window without frames does not pass', () => {
   assert.equal(r.pass, false);
   assert.equal(r.notJudged![0]!.criterion, 'ingested');
 });
+
+test('judge: a target whose counter moves every 2 s (VictoriaMetrics) is read over its batches: no starved seconds, no batch at an edge counted whole', () => {
+  // 11 frames, 20k samples at every even one: 6 batches in 11 s would read 10.9k/s (109 %) counted whole, and every odd second starved.
+  const r = judgeStep(win(frames(11, (i) => ({ samples: i % 2 === 0 ? 20_000 : 0, scrapeMs: null, scrapeHistogram: '' }))), DEFAULT_CRITERIA);
+  assert.equal(r.figures.starvedSeconds, 0);
+  assert.ok(Math.abs(r.figures.ingestedRatio - 1) < 1e-9, String(r.figures.ingestedRatio));
+  assert.equal(r.pass, true, JSON.stringify(r.failed));
+  // The same target stopping for 6 s is starved and short.
+  const stop = judgeStep(win(frames(16, (i) => ({ samples: i % 2 === 0 && (i < 6 || i > 11) ? 20_000 : 0, scrapeMs: null, scrapeHistogram: '' }))), DEFAULT_CRITERIA);
+  assert.ok(stop.figures.starvedSeconds > 0);
+  assert.deepEqual(stop.failed.map((f) => f.criterion).sort(), ['ingested', 'starved']);
+});

@@ -172,3 +172,11 @@ test('search: by series, the answer is said in series', () => {
   assert.equal(outcome.kind, 'ceiling');
   assert.match(outcome.words, /^ceiling [\d.]+k series \([\d.]+k samples\/s\)/);
 });
+
+test('search: steps are numbered by their place in the search whatever index the runner left, and the outcome names that step', () => {
+  const s = new CapacitySearch({ ...OPTIONS, maxExporters: 40 });
+  for (let p = s.next(); p; p = s.next()) s.record(result(0, p, { pass: true }));
+  assert.deepEqual(s.steps().map((x) => x.index), [0, 1, 2]);
+  assert.equal(s.outcome()!.kind, 'above');
+  assert.equal(s.outcome()!.step, 2);
+});

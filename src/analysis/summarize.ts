@@ -354,7 +354,7 @@ export function summarize(allFrames: Frame[], allEvents: TimedGcEvent[], meta: R
  * further than a batch (the longest step between two moves in the window, at least `cadence`
  * s) from the nearest move stays: a target that stopped ingesting is not excused.
  */
-function counterRate(frames: Frame[], seconds: number, samples: number, cadence: number): number {
+export function counterRate(frames: Frame[], seconds: number, samples: number, cadence: number): number {
   const moving = frames.filter((f) => f.samples > 0);
   if (moving.length < 2) return seconds > 0 ? samples / seconds : 0;
   // The longest step between two moves inside the window is a batch too (VictoriaMetrics mixes 1 and 2 s).
@@ -373,7 +373,7 @@ function counterRate(frames: Frame[], seconds: number, samples: number, cadence:
  * median of 1 s read its 2 s batches as starved seconds); a rare long step (a real stall) stays
  * above it and is not smoothed away.
  */
-function counterCadence(frames: Frame[]): number {
+export function counterCadence(frames: Frame[]): number {
   const moved = frames.filter((f) => f.samples > 0).map((f) => f.endMs);
   if (moved.length < 3) return 1;
   return Math.max(1, Math.round(quantile(moved.slice(1).map((t, i) => t - moved[i]!), 0.75) / 1000));

@@ -77,13 +77,17 @@ export class CapacitySearch {
     return this.results;
   }
 
-  /** Hands over the pending step's result (judge.ts). */
-  record(r: StepResult): void {
+  /**
+   * Hands over the pending step's result (judge.ts). The search keeps it numbered by its place
+   * in `steps()` (its `index` is set to that), and the outcome's `step` names that number.
+   */
+  record(judged: StepResult): void {
     const plan = this.pending;
     if (this.done || !plan) throw new Error('capacity search: a step recorded after the search ended');
-    if (r.plan.load.exporters !== plan.load.exporters || r.plan.phase !== plan.phase) {
-      throw new Error(`capacity search: recorded a step of ${r.plan.load.exporters} exporters (${r.plan.phase}) but planned ${plan.load.exporters} (${plan.phase})`);
+    if (judged.plan.load.exporters !== plan.load.exporters || judged.plan.phase !== plan.phase) {
+      throw new Error(`capacity search: recorded a step of ${judged.plan.load.exporters} exporters (${judged.plan.phase}) but planned ${plan.load.exporters} (${plan.phase})`);
     }
+    const r: StepResult = { ...judged, index: this.results.length };
     this.results.push(r);
     const e = plan.load.exporters;
     if (r.spoiled !== undefined) {

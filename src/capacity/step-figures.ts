@@ -12,6 +12,7 @@ import { allocationInWindow } from '../analysis/allocation.js';
 import { DEFAULT_CRITERIA as STARVATION, findStarvation, gcBySecond, gcMs, rate } from '../analysis/starvation.js';
 import { linearFit } from '../analysis/fit.js';
 import { max, mean, measured, quantile, sum } from '../analysis/stats.js';
+import { counterCadence, counterRate } from '../analysis/summarize.js';
 import type { StepFigures, StepWindow } from './types.js';
 
 /** Seconds the frames cover, first start to last end. */
@@ -24,8 +25,9 @@ export function stepFigures(w: StepWindow): StepFigures {
   const seconds = windowSeconds(frames);
   const samples = sum(frames.map((f) => f.samples));
   const pushes = frames.map((f) => f.fleet.push).filter((p) => p !== undefined);
-  const ingested = w.pushed ? sum(pushes.map((p) => p.acknowledged)) : samples;
-  const ingestedPerSecond = seconds > 0 ? ingested / seconds : 0;
+  const cadence = counterCadence(frames);
+  // Scraped: read as summarize reads a target's counter (a batch straddling the step's edge is not counted whole).
+  const ingestedPerSecond = w.pushed ? (seconds > 0 ? sum(pushes.map((p) => p.acknowledged)) / seconds : 0) : counterRate(frames, seconds, samples, cadence);
   const offered = w.plan.load.offeredSamplesPerSecond;
   const cpu = frames.map((f) => f.cpu.total);
   const cpuSeconds = sum(frames.map((f) => f.cpu.total * ((f.endMs - f.startMs) / 1000)));
@@ -40,7 +42,7 @@ export function stepFigures(w: StepWindow): StepFigures {
     peakRssBytes: frames.length ? max(frames.map((f) => f.heap.rssBytes)) : 0,
     gcCpuShare: gcTraced && cpuSeconds > 0 ? sum(perSecondGc.map(gcMs)) / 1000 / cpuSeconds : null,
     bytesPerSample: allocated !== null && samples > 0 ? allocated / samples : null,
-    starvedSeconds: frames.length ? findStarvation(frames, perSecondGc, STARVATION, rates(frames, w.intervalSeconds), { engineCores: w.cores }).seconds.length : 0,
+    starvedSeconds: frames.length ? findStarvation(frames, perSecondGc, STARVATION, rates(frames, w.intervalSeconds, cadence), { engineCores: w.cores }).seconds.length : 0,
     latencyP99Ms: w.pushed ? pushLatencyP99(frames) : scrapeP99(frames),
     backlogGrowthPerSecond: w.pushed ? backlogSlope(frames) : null,
     fleetCpuCores: frames.length ? mean(frames.map((f) => f.fleet.cpuCores)) : 0,
@@ -50,16 +52,19 @@ export function stepFigures(w: StepWindow): StepFigures {
 }
 
 /**
- * Each frame's samples/s; past a 1 s interval, the rate over the interval that ends with it (a
- * scraper picks its own phases: one second holds whichever scrapes fell in it), as summarize
- * reads a target. The step's first interval is read over what of it there is.
+ * Each frame's samples/s; past a 1 s interval (or a counter that moves every 2 s), the rate over
+ * the interval that ends with it (a scraper picks its own phases: one second holds whichever
+ * scrapes fell in it), as summarize reads a target: over twice the counter's cadence when that is
+ * longer, a whole number of its batches. The step's first interval is read over what of it there is.
  */
-function rates(frames: Frame[], intervalSeconds: number): number[] {
-  if (intervalSeconds <= 1) return frames.map(rate);
+function rates(frames: Frame[], intervalSeconds: number, cadence: number): number[] {
+  const over = Math.max(intervalSeconds, cadence > 1 ? 2 * cadence : 1);
+  const span = cadence > 1 ? cadence * Math.ceil(over / cadence) : over;
+  if (span <= 1) return frames.map(rate);
   return frames.map((f, i) => {
     let samples = 0;
     let fromMs = f.endMs;
-    for (let j = i; j >= 0 && f.endMs - frames[j]!.startMs <= intervalSeconds * 1000 + 250; j--) {
+    for (let j = i; j >= 0 && f.endMs - frames[j]!.startMs <= span * 1000 + 250; j--) {
       samples += frames[j]!.samples;
       fromMs = frames[j]!.startMs;
     }
