@@ -4,7 +4,7 @@ import { ExporterService } from '../src/fleet/exporter-service.js';
 import { serve } from '../src/fleet/http-server.js';
 import { C, SlotCounters } from '../src/fleet/thread-counters.js';
 import { readThreadStat } from '../src/telemetry/thread-stat.js';
-import type { PushStart, ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
+import type { PushOffer, PushStart, ServeReply, ServerWorkerData, ServeTask } from '../src/fleet/serve-task.js';
 import { buildModel } from '../src/fleet/render/model.js';
 import { Pusher } from '../src/push/pusher.js';
 import { pushSlot } from '../src/push/push-counters.js';
@@ -77,13 +77,19 @@ export default async function serveTask(task: ServeTask): Promise<ServeReply | u
       epochMs: task.epochMs,
       counts: pushSlot(p.counters, p.slot),
       say: (message, key) => reply({ type: 'pushNote', message, key }),
-    }).start();
+    });
+    if (p.exporters !== undefined) pusher.offer(p.exporters);
+    pusher.start();
   };
   await new Promise<void>((resolve) => {
-    task.control.on('message', (m: 'stop' | 'stopPush' | PushStart) => {
+    task.control.on('message', (m: 'stop' | 'stopPush' | PushStart | PushOffer) => {
       if (m === 'stop') resolve();
       else if (m === 'stopPush') void pusher?.stop(drainMs).then(() => reply({ type: 'pushStopped' }));
       else if (m.type === 'push') startPush(m);
+      else if (m.type === 'push-offer') {
+        pusher?.offer(m.exporters);
+        reply({ type: 'pushOffered', exporters: m.exporters });
+      }
     });
     task.control.on('close', () => resolve());
   });

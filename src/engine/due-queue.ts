@@ -23,11 +23,11 @@ import type { LatenessSink } from '../protocol/engine-channels.js';
 const TOLERANCE_MS = 4;
 
 export class DueQueue {
-  /** Per loop: when it is due (performance.now() ms); valid while it is queued. */
-  readonly at: Float64Array;
-  private readonly heap: Int32Array;
+  /** Per loop: when it is due (performance.now() ms); valid while it is queued. Replaced (not changed in place) by grow(). */
+  at: Float64Array;
+  private heap: Int32Array;
   /** Per loop: the wake-up it was queued in (a loop fire() queues again is not fired early in the same one). */
-  private readonly queuedIn: Uint32Array;
+  private queuedIn: Uint32Array;
   private wakes = 0;
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +63,20 @@ export class DueQueue {
     }
     heap[k] = i;
     if (at < this.armedFor && !this.firing) this.arm();
+  }
+
+  /** Room for `loops` loops (the engine retargeted to more than it had): the columns copied into longer ones. */
+  grow(loops: number): void {
+    if (loops <= this.at.length) return;
+    const at = new Float64Array(loops);
+    at.set(this.at);
+    const heap = new Int32Array(loops);
+    heap.set(this.heap);
+    const queuedIn = new Uint32Array(loops);
+    queuedIn.set(this.queuedIn);
+    this.at = at;
+    this.heap = heap;
+    this.queuedIn = queuedIn;
   }
 
   /** No loop fires after this. */

@@ -15,6 +15,7 @@ import { startReceiver } from './receiver.js';
 import type { RemoteWriteServer } from './remote-write-server.js';
 
 export interface Engine {
+  /** The targets scraped now (the file's at the start, then at the last retarget). */
   readonly targets: readonly ScrapeTarget[];
   readonly ingester: Ingester;
   readonly ingesterName: string;
@@ -26,6 +27,11 @@ export interface Engine {
   readonly client: ScrapeClient;
   stats(): EngineStats;
   targetStatus(): TargetStatus[];
+  /**
+   * Re-reads the targets file and scrapes what it lists from now on (scheduler.ts retarget);
+   * returns how many. A file that cannot be read or is not file_sd throws and changes nothing.
+   */
+  retarget(): number;
   close(): Promise<void>;
 }
 
@@ -115,7 +121,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   /** The stats at close, before the ingester lets go of its series. */
   let frozen: EngineStats | undefined;
   const engine: Engine = {
-    targets,
+    get targets() {
+      return sched.targets;
+    },
     ingester,
     ingesterName: o.ingester,
     intervalSeconds: o.intervalSeconds,
@@ -124,6 +132,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     receiver,
     client,
     targetStatus: () => sched.statuses(),
+    retarget: () => {
+      if (!o.targetsFile) throw new PromsoakError('PROMSOAK_USAGE', 'retarget: this engine was started without a targets file (--receive only)');
+      return sched.retarget(readFileSd(o.targetsFile));
+    },
     stats: () => {
       if (frozen) return { ...frozen };
       const c = sched.counters;
@@ -144,7 +156,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         ...(rw && { writeRequestsOk: rw.ok, writeRequestsRejected: rw.rejected }),
         series: h.series,
         headBytes: h.bytes,
-        targets: targets.length,
+        targets: sched.targetCount,
         targetsUp: sched.targetsUp,
         cpuUserMicros: cpu.user,
         cpuSystemMicros: cpu.system,

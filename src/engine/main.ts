@@ -1,7 +1,7 @@
 /**
  * The engine child process's entry: `node [V8 flags] dist/src/engine/main.js`, forked with an
  * IPC channel (see child.ts). It waits for {type:'start'}, runs the engine, sends a stats
- * message every statsEveryMs when asked to, answers {type:'targets'}, and on {type:'stop'} (or when the parent
+ * message every statsEveryMs when asked to, answers {type:'targets'} and {type:'retarget'}, and on {type:'stop'} (or when the parent
  * goes away) stops, sends {type:'stopped'} and exits. stdout is V8's (--trace-gc-nvp): this
  * file never writes to it; logs go to stderr.
  */
@@ -59,6 +59,18 @@ process.on('message', (raw) => {
       return;
     case 'targets':
       send({ type: 'targets', targets: engine?.targetStatus() ?? [] });
+      return;
+    case 'retarget':
+      if (!engine) {
+        send({ type: 'retargeted', targets: 0, error: { code: 'PROMSOAK_USAGE', message: 'retarget before the engine started' } });
+        return;
+      }
+      try {
+        send({ type: 'retargeted', targets: engine.retarget() });
+      } catch (e) {
+        const err = e as Error & { code?: string };
+        send({ type: 'retargeted', targets: engine.targets.length, error: { code: isPromsoakError(e) ? e.code : err?.code, message: err?.message ?? String(e) } });
+      }
       return;
     case 'stop':
       stop().catch(fatal);

@@ -38,6 +38,16 @@ export function scrapeOffsetMs(targetId: string, intervalMs: number, nowMs: numb
   return next;
 }
 
+/** A loop's place in the targets (a retarget moves it). */
+const enum Loop {
+  /** Not a target now, and not queued. */
+  Off = 0,
+  /** A target: queued, or scraping. */
+  On = 1,
+  /** Removed by a retarget but still queued: its next tick drops it (a scrape in flight finishes). */
+  Leaving = 2,
+}
+
 /**
  * One scrape loop per target: at its phase, every interval, scrape (client) → ingest →
  * status and counters. A tick that finds the previous scrape of its target still running is
@@ -52,11 +62,19 @@ export class Scheduler {
   readonly counters: ScrapeCounters = { samples: 0, scrapesOk: 0, scrapesFailed: 0, scrapesSkipped: 0, bodyBytes: 0, seriesAdded: 0 };
   private readonly status: TargetStatusTable;
   private readonly due: DueQueue;
+  /** Every loop there ever was, by index: the start's targets, then those retargets added. */
+  private readonly loops: ScrapeTarget[];
+  /** Per loop: Loop (On, Leaving, Off). */
+  private state: Uint8Array;
   /** Per loop: 1 while its scrape is in flight. */
-  private readonly running: Uint8Array;
+  private running: Uint8Array;
   /** Per loop, the scrape in flight: its wall start and performance.now() start. */
-  private readonly startMs: Float64Array;
-  private readonly t0: Float64Array;
+  private startMs: Float64Array;
+  private t0: Float64Array;
+  /** Loops On. */
+  private active: number;
+  /** A loop's index by target id, made at the first retarget. */
+  private index: Map<string, number> | undefined;
   private stopped = false;
   private inFlight = 0;
   private drained: (() => void) | undefined;
@@ -64,7 +82,7 @@ export class Scheduler {
   private readonly done: ScrapeCallback = (err, body, contentType, i) => this.scraped(i, err, body, contentType);
 
   constructor(
-    private readonly targets: readonly ScrapeTarget[],
+    targets: readonly ScrapeTarget[],
     private readonly client: ScrapeClient,
     private readonly ingester: Ingester,
     private readonly options: SchedulerOptions,
@@ -73,8 +91,11 @@ export class Scheduler {
     private readonly log?: ScrapeLog,
   ) {
     const n = targets.length;
-    this.status = new TargetStatusTable(targets);
+    this.loops = targets.slice();
+    this.active = n;
+    this.status = new TargetStatusTable(this.loops);
     this.due = new DueQueue(n, (i, now) => this.tick(i, now), log);
+    this.state = new Uint8Array(n).fill(Loop.On);
     this.running = new Uint8Array(n);
     this.startMs = new Float64Array(n);
     this.t0 = new Float64Array(n);
@@ -83,12 +104,62 @@ export class Scheduler {
   start(): void {
     const wall = Date.now();
     const mono = performance.now();
-    for (let i = 0; i < this.targets.length; i++) this.due.schedule(i, mono + scrapeOffsetMs(this.targets[i]!.id, this.options.intervalMs, wall));
+    for (let i = 0; i < this.loops.length; i++) this.due.schedule(i, mono + scrapeOffsetMs(this.loops[i]!.id, this.options.intervalMs, wall));
+  }
+
+  /** The targets scraped now (after the last retarget), in the order the loops were made. */
+  get targets(): ScrapeTarget[] {
+    return this.loops.filter((_, i) => this.state[i] === Loop.On);
+  }
+
+  /** How many targets are scraped now. */
+  get targetCount(): number {
+    return this.active;
+  }
+
+  /**
+   * The targets are `next` from now on (the engine re-read its file_sd): a new one starts at
+   * its phase, as at the start; a removed one is not scraped again (a scrape of it in flight
+   * finishes and is counted; its series stay in the head, as Prometheus keeps them until they
+   * go stale); one that comes back keeps its loop. Returns the targets scraped now.
+   */
+  retarget(next: readonly ScrapeTarget[]): number {
+    if (this.stopped) return this.active;
+    const index = (this.index ??= new Map(this.loops.map((t, i) => [t.id, i])));
+    const want = new Uint8Array(this.loops.length + next.length);
+    for (const t of next) {
+      let i = index.get(t.id);
+      if (i === undefined) {
+        i = this.loops.push(t) - 1;
+        index.set(t.id, i);
+      } else this.loops[i] = t; // its labels as the file says now
+      want[i] = 1;
+    }
+    this.grow(this.loops.length);
+    const wall = Date.now();
+    const mono = performance.now();
+    let active = 0;
+    for (let i = 0; i < this.loops.length; i++) {
+      const s = this.state[i]!;
+      if (want[i] === 1) {
+        active++;
+        // A Leaving loop is still queued at its phase: it stays.
+        if (s === Loop.Off) this.due.schedule(i, mono + scrapeOffsetMs(this.loops[i]!.id, this.options.intervalMs, wall));
+        this.state[i] = Loop.On;
+      } else if (s === Loop.On) {
+        this.state[i] = Loop.Leaving;
+        if (this.running[i] === 0) this.status.forget(i);
+      }
+    }
+    this.active = active;
+    return active;
   }
 
   /** Every target's status (new objects, in the targets' order). */
   statuses(): TargetStatus[] {
-    return this.status.all();
+    const out: TargetStatus[] = [];
+    for (let i = 0; i < this.loops.length; i++) if (this.state[i] === Loop.On) out.push(this.status.get(i));
+    return out;
   }
 
   /** Targets whose last scrape succeeded. */
@@ -104,9 +175,30 @@ export class Scheduler {
     return new Promise((resolve) => (this.drained = resolve));
   }
 
+  /** Room in every column for `n` loops. */
+  private grow(n: number): void {
+    if (n <= this.state.length) return;
+    const more = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.state = more(this.state, (k) => new Uint8Array(k));
+    this.running = more(this.running, (k) => new Uint8Array(k));
+    this.startMs = more(this.startMs, (k) => new Float64Array(k));
+    this.t0 = more(this.t0, (k) => new Float64Array(k));
+    this.due.grow(n);
+    this.status.grow(n);
+  }
+
   /** Loop i is due (out of the queue). */
   private tick(i: number, now: number): void {
     if (this.stopped) return;
+    if (this.state[i] !== Loop.On) {
+      // Removed by a retarget: not queued again.
+      this.state[i] = Loop.Off;
+      return;
+    }
     const interval = this.options.intervalMs;
     // Absolute schedule: no drift; after a stall, skip to the next phase in the future.
     let next = this.due.at[i]! + interval;
@@ -120,7 +212,7 @@ export class Scheduler {
     this.inFlight++;
     this.startMs[i] = Date.now();
     this.t0[i] = performance.now();
-    this.client.scrape(this.targets[i]!, this.options.timeoutMs, this.done, i);
+    this.client.scrape(this.loops[i]!, this.options.timeoutMs, this.done, i);
   }
 
   /** A scrape's end (the client's callback): ingest, record. */
@@ -131,7 +223,7 @@ export class Scheduler {
     let samples = 0;
     if (error === null && body !== null) {
       try {
-        samples = this.ingester.ingest(body, this.targets[i]!.id, startMs, contentType);
+        samples = this.ingester.ingest(body, this.loops[i]!.id, startMs, contentType);
         // A user's ingester that returns something else than a count fails its target's
         // scrape, as a throw does: NaN must not reach the samples/s.
         if (!(typeof samples === 'number' && samples >= 0 && Number.isFinite(samples))) {
@@ -146,6 +238,8 @@ export class Scheduler {
     const t2 = performance.now();
     this.record(i, startMs, (t1 - this.t0[i]!) / 1000, (t2 - t1) / 1000, body?.length ?? 0, samples, error);
     this.running[i] = 0;
+    // A target a retarget removed while this scrape ran: counted, but no longer on the targets page.
+    if (this.state[i] !== Loop.On) this.status.forget(i);
     if (--this.inFlight === 0 && this.drained) this.drained();
   }
 

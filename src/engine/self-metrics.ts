@@ -187,6 +187,8 @@ export class SelfMetrics {
       labelNames: ['target'] as const,
       registers,
       collect() {
+        // A target a retarget removed leaves, as from Prometheus's targets page.
+        this.reset();
         for (const t of source.targets()) this.labels(t.target).set(t.health === 'up' ? 1 : 0);
       },
     });

@@ -31,13 +31,14 @@ const enum Health {
  * Per scrape, recording allocates nothing.
  */
 export class TargetStatusTable {
-  private readonly num: Float64Array;
-  private readonly health: Uint8Array;
+  private num: Float64Array;
+  private health: Uint8Array;
   private readonly errors: string[];
   private readonly reasons: string[];
   /** Targets whose last scrape succeeded. */
   up = 0;
 
+  /** `targets` is read where it is asked for: a scheduler that appends loops to it calls grow() first. */
   constructor(private readonly targets: readonly ScrapeTarget[]) {
     this.num = new Float64Array(targets.length * F.Size);
     this.health = new Uint8Array(targets.length);
@@ -65,6 +66,30 @@ export class TargetStatusTable {
     this.num[r + F.ScrapesFailed]!++;
     this.errors[i] = error;
     this.reasons[i] = reason;
+  }
+
+  /** Room for `n` targets (appended to `targets` by a retarget); the new ones unknown, never scraped. */
+  grow(n: number): void {
+    if (n <= this.health.length) return;
+    const num = new Float64Array(n * F.Size);
+    num.set(this.num);
+    const health = new Uint8Array(n);
+    health.set(this.health);
+    this.num = num;
+    this.health = health;
+    for (let i = this.errors.length; i < n; i++) {
+      this.errors.push('');
+      this.reasons.push('');
+    }
+  }
+
+  /** Target i left the targets (a retarget): its status starts again from unknown, should it come back. */
+  forget(i: number): void {
+    if (this.health[i] === Health.Up) this.up--;
+    this.health[i] = Health.Unknown;
+    this.num.fill(0, i * F.Size, (i + 1) * F.Size);
+    this.errors[i] = '';
+    this.reasons[i] = '';
   }
 
   /** Target i's status, as a new object. */

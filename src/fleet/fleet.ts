@@ -13,7 +13,7 @@ import { usableCores } from './cores.js';
 import { wireDigest, wireProfile } from '../profile/digest.js';
 import type { FleetStats } from '../protocol/fleet-stats.js';
 import type { Registry } from 'prom-client';
-import type { PushStart, ServerWorkerData, ServeReply, ServeTask } from './serve-task.js';
+import type { PushOffer, PushStart, ServerWorkerData, ServeReply, ServeTask } from './serve-task.js';
 import { C, SlotCounters, sharedCounters, total } from './thread-counters.js';
 import { ExporterService } from './exporter-service.js';
 import { serve, MAX_CONNECTIONS_PER_THREAD, type LeanServer } from './http-server.js';
@@ -89,6 +89,11 @@ export interface Fleet {
   readonly push: PushMeter | null;
   /** Starts pushing (once; `FleetOptions.push` does it at start). */
   startPush(push: PushOptions): PushMeter;
+  /**
+   * Push only the exporters with id < n from now on (capacity's dial; before startPush, from
+   * its start): resolves once every serving thread has taken it (or after 5 s for one that died).
+   */
+  offerPush(n: number): Promise<void>;
   /** Stops generating, sends what is batched, waits for the answers up to the drain time; the rest is counted as dropped at stop. */
   stopPush(): Promise<void>;
   /**
@@ -166,6 +171,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   });
   const ids = shardIds(profile.exporters, shard);
   const pushStopped: (() => void)[] = [];
+  /** Per serving thread, the acknowledgements of push offers it still owes, in order. */
+  const pushOffered: (() => void)[][] = [];
+  /** The exporters pushed (capacity's dial); undefined: all. */
+  let pushOffer: number | undefined;
   const controls: MessagePort[] = [];
   const running: Promise<void>[] = [];
   let main: LeanServer | undefined;
@@ -220,8 +229,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       return fail(err, want);
     }
     ports.push(r.port);
+    const acks: (() => void)[] = [];
+    pushOffered.push(acks);
     port1.on('message', (m: ServeReply) => {
       if (m.type === 'renderError') lastError = m.message;
+      else if (m.type === 'pushOffered') acks.shift()?.();
       else if (m.type === 'pushNote') pushMeterRef?.note(m.message, m.key);
       else if (m.type === 'pushStopped') pushStopped.shift()?.();
     });
@@ -264,11 +276,22 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         maxBacklog: Math.ceil((push.maxBacklog * sendersOf(k)) / total),
         counters: shared,
         slot: k,
+        ...(pushOffer !== undefined ? { exporters: pushOffer } : {}),
       };
       c.postMessage(start);
     });
     pushTimer = setInterval(() => pm.tick(), 1000).unref();
     return pm;
+  };
+  const offerPush = (n: number): Promise<void> => {
+    pushOffer = n;
+    if (!pushMeterRef) return Promise.resolve();
+    const offer: PushOffer = { type: 'push-offer', exporters: n };
+    return Promise.race([
+      Promise.all(controls.map((c, k) => new Promise<void>((resolve) => (pushOffered[k]!.push(resolve), c.postMessage(offer))))),
+      // A thread that died never answers: the step still goes on (its share is gone anyway).
+      new Promise<void>((resolve) => setTimeout(resolve, 5000).unref()),
+    ]).then(() => undefined);
   };
   /** Stops generating, sends what is batched and waits for the answers (each thread up to the drain time). */
   let pushStopping: Promise<void> | undefined;
@@ -310,6 +333,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       return pushMeterRef;
     },
     startPush,
+    offerPush,
     stopPush,
     close: () =>
       (closed ??= (async () => {

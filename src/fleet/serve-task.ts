@@ -35,6 +35,14 @@ export interface PushStart {
   maxBacklog: number;
   counters: SharedArrayBuffer;
   slot: number;
+  /** Push only the exporters with id < this (capacity's dial set before the push started); absent: all. */
+  exporters?: number;
 }
 
-export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string; key: string } | { type: 'pushStopped' };
+/** Sent on a thread's control port: push only the exporters with id < `exporters` from now on (capacity's dial); answered by `pushOffered`. */
+export interface PushOffer {
+  type: 'push-offer';
+  exporters: number;
+}
+
+export type ServeReply = { type: 'ready'; port: number } | { type: 'error'; code?: string; message: string } | { type: 'renderError'; message: string } | { type: 'pushNote'; message: string; key: string } | { type: 'pushStopped' } | { type: 'pushOffered'; exporters: number };

@@ -98,6 +98,8 @@ export type ToEngine =
   | { type: 'start'; options: EngineOptions; statsEveryMs?: number }
   /** Asks for a `targets` reply. */
   | { type: 'targets' }
+  /** Re-read the targets file and scrape what it lists from now on (capacity's dial); answered by `retargeted`. */
+  | { type: 'retarget' }
   | { type: 'stop' };
 
 /** Engine → coordinator. */
@@ -106,6 +108,11 @@ export type FromEngine =
   /** Once a second. */
   | { type: 'stats'; stats: EngineStats }
   | { type: 'targets'; targets: TargetStatus[] }
+  /**
+   * The targets scraped from now on. With `error` the file could not be read (or is not
+   * file_sd): nothing changed, `targets` is what is still scraped.
+   */
+  | { type: 'retargeted'; targets: number; error?: { code?: string; message: string } }
   /** Last message before a clean exit. */
   | { type: 'stopped'; stats: EngineStats; targets: TargetStatus[] }
   | { type: 'error'; code?: string; message: string; fatal: boolean };

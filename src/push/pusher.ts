@@ -45,6 +45,8 @@ export class Pusher {
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
   private stopping: Promise<void> | undefined;
+  /** Exporters with an id below this are pushed (capacity's dial: `offer`); the rest are not generated at all. */
+  private offered = Infinity;
 
   constructor(private readonly o: PusherOptions) {
     const layout = buildPushLayout(o.model);
@@ -64,6 +66,16 @@ export class Pusher {
     const churned: number[] = [];
     for (let i = 0; i < layout.lines; i++) if (layout.churned[i] === 1) churned.push(i);
     this.churnedLines = Int32Array.from(churned);
+  }
+
+  /**
+   * Push only the exporters whose id is below `exporters` from now on (capacity's dial). One
+   * switched off is simply not generated (no stale markers for its series: they stop, as a
+   * target that went away); one switched back on resumes at its next phase, its churned series
+   * that turned over meanwhile marked stale first, as after any gap.
+   */
+  offer(exporters: number): void {
+    this.offered = exporters;
   }
 
   start(): this {
@@ -97,6 +109,10 @@ export class Pusher {
       const k = this.order[this.next]!;
       const due = this.round * this.intervalMs + this.phaseMs[k]!;
       if (due > now) break;
+      if (this.o.ids[k]! >= this.offered) {
+        this.next++;
+        continue;
+      }
       if (now - due > this.intervalMs) {
         // Over an interval behind: this round of this exporter is skipped, and counted, rather
         // than generated with a timestamp from the past in a burst that never catches up.

@@ -46,6 +46,12 @@ export interface EngineChild {
   readonly latest: EngineStats | undefined;
   /** Asks the engine for its per-target status. */
   targets(): Promise<TargetStatus[]>;
+  /**
+   * Has the engine re-read its targets file (capacity's dial rewrote it); resolves with the
+   * targets it scrapes from now on; rejects with the engine's reason when it could not (its
+   * targets then unchanged).
+   */
+  retarget(): Promise<number>;
   /** Stops the engine and waits for it to exit (killed after `timeoutMs`, default 10 s). */
   stop(timeoutMs?: number): Promise<{ stats: EngineStats; targets: TargetStatus[] } | undefined>;
   /** Resolves when the child has exited. */
@@ -153,6 +159,13 @@ export function startEngineChild(o: EngineChildOptions): Promise<EngineChild> {
           const p = waitFor('targets', 10_000);
           send({ type: 'targets' });
           return (await p).targets;
+        },
+        retarget: async () => {
+          const p = waitFor('retargeted', 10_000);
+          send({ type: 'retarget' });
+          const m = await p;
+          if (m.error) throw new PromsoakError(isErrorCode(m.error.code) ? m.error.code : 'PROMSOAK_ENGINE', `engine: retarget: ${m.error.message}`);
+          return m.targets;
         },
         stop: (timeoutMs = 10_000) =>
           (stopped ??= (async () => {
