@@ -81,10 +81,19 @@ function run(args: string[], out: string, o: { interruptAfter?: RegExp; timeoutM
 }
 
 interface CapacityJson {
-  perCores: { cores: number; runDir: string | null; outcome: { kind: string; exporters: number | null; samplesPerSecond: number | null; words: string }; steps: { plan: { load: { exporters: number } }; pass: boolean; spoiled?: string; failed: { criterion: string }[] }[] }[];
+  schemaVersion: number;
+  kind: string;
+  cores: { cores: number; outcome: { kind: string; exporters: number | null; samplesPerSecond: number | null; words: string }; steps: { plan: { load: { exporters: number } }; pass: boolean; spoiled?: string; failed: { criterion: string }[] }[] }[];
 }
 
 const capacityJson = (dir: string): CapacityJson => JSON.parse(readFileSync(join(dir, 'capacity.json'), 'utf8'));
+
+/** The run directory of the capacity directory's one soak (the whole ramp). */
+function runDirOf(dir: string): string {
+  const runs = readdirSync(dir).filter((f) => f.endsWith('-cap-test'));
+  assert.equal(runs.length, 1, `one soak: ${runs.join(', ')}`);
+  return join(dir, runs[0]!);
+}
 
 test('capacity: the ceiling of a system that drops everything above 330 samples/s is found within the resolution and one step, in one run of the system', { timeout: 180_000 }, async () => {
   // Judged at 90 % ingested, the true ceiling is 330 / 0.9 = 366.7 samples/s offered (36 exporters).
@@ -94,7 +103,9 @@ test('capacity: the ceiling of a system that drops everything above 330 samples/
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.match(r.dir!, /\d{8}T\d{6}Z-capacity-cap-test$/);
   const doc = capacityJson(r.dir!);
-  const c = doc.perCores[0]!;
+  assert.equal(doc.kind, 'capacity');
+  assert.equal(doc.schemaVersion, 1);
+  const c = doc.cores[0]!;
   assert.equal(c.outcome.kind, 'ceiling', c.outcome.words);
   // The search stops within 10 %, and one step (10 samples/s) below that at most.
   assert.ok(c.outcome.samplesPerSecond! <= truth && c.outcome.samplesPerSecond! >= truth * 0.9 - 10, `ceiling ${c.outcome.samplesPerSecond} samples/s (${c.outcome.words})`);
@@ -102,16 +113,15 @@ test('capacity: the ceiling of a system that drops everything above 330 samples/
   assert.ok(c.steps.some((s) => !s.pass && s.failed.some((f) => f.criterion === 'ingested')));
   assert.match(r.stdout, /ceiling 3[2-6]0 samples\/s/);
   // One soak for the whole ramp: one run directory, the system started once, its summary's window the whole ramp.
-  const runs = readdirSync(r.dir!).filter((f) => f.endsWith('-cap-test'));
-  assert.equal(runs.length, 1);
-  assert.equal(c.runDir, join(r.dir!, runs[0]!));
-  const s: Summary = JSON.parse(readFileSync(join(c.runDir!, 'summary.json'), 'utf8'));
+  const runDir = runDirOf(r.dir!);
+  assert.ok(existsSync(join(r.dir!, 'capacity.html')));
+  const s: Summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
   assert.equal(s.run.stopReason, 'completed');
   const stepSeconds = c.steps.length * 5;
   assert.ok(s.run.measuredSeconds >= stepSeconds, `the summary measured ${s.run.measuredSeconds} s of ${c.steps.length} steps`);
   // The file_sd the scraper read offers the last step's exporters, not the fleet's 200.
-  const sd = JSON.parse(readFileSync(join(c.runDir!, 'file_sd.json'), 'utf8')) as unknown[];
-  assert.equal(sd.length, doc.perCores[0]!.steps.at(-1)!.plan.load.exporters);
+  const sd = JSON.parse(readFileSync(join(runDir, 'file_sd.json'), 'utf8')) as unknown[];
+  assert.equal(sd.length, c.steps.at(-1)!.plan.load.exporters);
 });
 
 test('capacity: a system that fails the first step exits 1 with one line naming the criterion, the step kept in capacity.json', { timeout: 120_000 }, async () => {
@@ -120,7 +130,7 @@ test('capacity: a system that fails the first step exits 1 with one line naming 
   const r = await run(capArgs(out, 50), join(out, 'runs'));
   assert.equal(r.code, 1, r.stderr + r.stdout);
   assert.match(r.stdout, /first step failed.*ingested \d+(\.\d)? % of the 100 samples\/s offered/);
-  const c = capacityJson(r.dir!).perCores[0]!;
+  const c = capacityJson(r.dir!).cores[0]!;
   assert.equal(c.outcome.kind, 'none');
   assert.equal(c.steps.length, 1);
   assert.equal(c.steps[0]!.failed[0]!.criterion, 'ingested');
@@ -128,15 +138,16 @@ test('capacity: a system that fails the first step exits 1 with one line naming 
 
 test('capacity: Ctrl-C mid-search keeps the finished steps and writes capacity.json from them (exit 130)', { timeout: 120_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'promsoak-capacity-'));
-  const r = await run(capArgs(out, 10_000), join(out, 'runs'), { interruptAfter: /step 2 \(geometric\) 20 exporters[^\n]*: (pass|FAIL)/ });
+  const r = await run(capArgs(out, 10_000), join(out, 'runs'), { interruptAfter: /step #1 \(geometric\) 20 exporters[^\n]*: (pass|FAIL)/ });
   assert.equal(r.code, 130, r.stderr + r.stdout);
-  const c = capacityJson(r.dir!).perCores[0]!;
+  const c = capacityJson(r.dir!).cores[0]!;
   assert.equal(c.outcome.kind, 'interrupted');
   assert.ok(c.steps.length >= 2, `${c.steps.length} steps kept`);
   assert.deepEqual(c.steps.slice(0, 2).map((s) => s.plan.load.exporters), [10, 20]);
   // The run directory is complete too.
-  assert.ok(existsSync(join(c.runDir!, 'summary.json')));
-  assert.equal((JSON.parse(readFileSync(join(c.runDir!, 'summary.json'), 'utf8')) as Summary).run.stopReason, 'interrupted');
+  const runDir = runDirOf(r.dir!);
+  assert.equal((JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary).run.stopReason, 'interrupted');
+  assert.ok(existsSync(join(r.dir!, 'capacity.html')));
 });
 
 test('capacity: every flag is checked before anything starts, one line naming it, exit 2', { timeout: 60_000 }, async () => {
@@ -145,13 +156,12 @@ test('capacity: every flag is checked before anything starts, one line naming it
     [['--max-steps', '500'], /--max-steps must be an integer in 1\.\.200 \(got 500\)/],
     [['--max-duration', '100000'], /--max-duration must be at most 86400 s/],
     [['--memory-limit', '5XB'], /--memory-limit must be a size like 512MiB/],
-    [['--predict', 'cores=3'], /--predict: "cores=3" is not samples=/],
+    [['--predict', 'cores=3'], /--predict: 'cores=3' is not samples=/],
     [['--cores', '1,1'], /--cores lists a core count twice/],
     [['--by', 'speed'], /--by must be rate or series/],
     [['--resolution', '0'], /--resolution must be a positive number/],
     [['--start-exporters', '50', '--max-exporters', '20'], /--start-exporters 50 is more than --max-exporters 20/],
     [['--fleet', 'http://127.0.0.1:1', '--push', '2.0'], /--push with --fleet is not supported yet/],
-    [['--target', 'builtin'], /capacity --target builtin: the engine's retarget is not here yet/],
   ];
   for (const [flags, want] of cases) {
     const r = await run(['capacity', ...flags], join(out, 'runs'), { timeoutMs: 30_000 });

@@ -1,48 +1,48 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CapacitySearch } from './search.js';
 import { judgeStep } from './judge.js';
 import { sdDial } from './dial-sd.js';
-import type { CapacityParts, CapacityRun } from './run.js';
-import type { CapacityOutput } from '../commands/capacity.js';
+import { engineDial } from './dial-engine.js';
+import { pushDial } from './dial-push.js';
+import type { LoadDial } from './dial.js';
+import { writeCapacity } from './output.js';
+import type { CapacityOutput, CapacityParts } from './run.js';
+import type { RampSource, RampSystem } from '../run/soak-ramp.js';
 
 /**
  * The pieces `promsoak capacity` runs with: the search (search.ts), the judge (judge.ts), the
- * dial for the soak's system (dial-*.ts) and what is written at the end.
+ * dial for the soak's system (dial-*.ts) and what is written at the end (output.ts).
  */
 export const capacityParts: CapacityParts & CapacityOutput = {
   search: (c) => new CapacitySearch(c),
   judge: judgeStep,
   refuse(plan) {
-    if (plan.push) return 'capacity --push: the pushing fleet\'s dial is not here yet (its exporters cannot be switched on and off while it runs); capacity scrapes for now';
-    if (plan.target.spec.kind === 'builtin') return 'capacity --target builtin: the engine\'s retarget is not here yet (it reads its targets once); use --target prometheus, victoria-metrics or exec:';
     if (plan.target.spec.kind === 'url') return 'capacity --target url: a scraper promsoak did not start reads no file_sd of promsoak\'s: its load cannot be moved';
-    if (plan.target.spec.kind === 'influxdb') return 'capacity --target influxdb: it only receives pushes, and capacity does not push yet';
     return undefined;
   },
-  async dial(source) {
+  async dial(source, system, plan) {
+    if (plan.push) return pushDial(source.fleet!);
+    if (plan.target.spec.kind === 'builtin') return builtinDial(source, system);
     return sdDial({ groups: source.groups, fileSd: source.fileSd, httpSd: source.serveTargets });
   },
-  write: writeInterim,
+  write: writeCapacity,
 };
 
-/** capacity.json of the steps and outcomes, and the answer's lines (until result.ts, terminal.ts and html.ts land). */
-function writeInterim(run: CapacityRun): string[] {
-  const doc = {
-    kind: 'capacity',
-    profile: run.profile,
-    target: run.target,
-    by: run.settings.by,
-    criteria: run.settings.criteria,
-    interrupted: run.interrupted,
-    perCores: run.perCores.map((c) => ({ cores: c.cores, runDir: c.runDir, outcome: c.outcome, steps: c.steps, ...(c.soakProblem ? { problem: c.soakProblem } : {}) })),
-    notes: run.notes,
+/**
+ * The built-in engine's dial: before the engine starts, its targets file holds the first step
+ * (it reads it once at its start); once it runs, each step is the file rewritten and a retarget.
+ */
+function builtinDial(source: RampSource, system: () => RampSystem | undefined): LoadDial {
+  const file = sdDial({ groups: source.groups, fileSd: source.fileSd });
+  let live: LoadDial | undefined;
+  return {
+    maxExporters: source.groups.length,
+    get offered() {
+      return (live ?? file).offered;
+    },
+    async set(n: number) {
+      const engine = system()?.engine;
+      if (engine && !live) live = engineDial({ groups: source.groups, fileSd: source.fileSd, engine });
+      await (live ?? file).set(n);
+    },
   };
-  writeFileSync(join(run.dir, 'capacity.json'), JSON.stringify(doc, null, 1) + '\n');
-  const lines = [`promsoak capacity: ${run.profile}, target ${run.target} (${run.dir})`];
-  for (const c of run.perCores) {
-    lines.push(`  ${c.cores} core${c.cores === 1 ? '' : 's'}: ${c.outcome.words ?? c.outcome.kind}${c.soakProblem ? ` (${c.soakProblem})` : ''}`);
-  }
-  for (const n of run.notes) lines.push(`  note: ${n}`);
-  return lines;
 }

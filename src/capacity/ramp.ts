@@ -89,8 +89,7 @@ export class CapacityRamp implements SoakRamp {
 
   private async step(plan: StepPlan, dial: Dial, system: RampSystem): Promise<StepResult | null> {
     const { signal } = system;
-    const n = this.steps.length + 1;
-    const what = `step ${n} (${plan.phase}): ${plan.load.exporters} exporters, ${fmtRate(plan.load.offeredSamplesPerSecond)} samples/s offered`;
+    const what = `step #${this.steps.length} (${plan.phase}): ${plan.load.exporters} exporters, ${fmtRate(plan.load.offeredSamplesPerSecond)} samples/s offered`;
     this.o.onStatus?.(`${what}: warming up ${plan.warmupSeconds} s`);
     const setAtMs = Date.now();
     await dial.set(plan.load.exporters);

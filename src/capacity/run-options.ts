@@ -3,6 +3,7 @@ import { positiveInt, positiveInts, positiveNumber, seconds } from '../common/op
 import { MACHINE_CORES } from '../run/engine-launch.js';
 import type { SoakOptions } from '../run/soak-plan.js';
 import type { PushFlags } from '../push/push-options.js';
+import { parsePredict, type LoadAsked } from './model.js';
 import { DEFAULT_CRITERIA, type CapacityBy, type Criteria } from './types.js';
 
 /** `promsoak capacity`'s flags, as given (undefined: the default). */
@@ -41,7 +42,7 @@ export interface CapacitySettings {
   maxSteps: number;
   maxDurationSeconds: number;
   criteria: Criteria;
-  predict: { samples?: number; series?: number } | null;
+  predict: LoadAsked | null;
   out: string;
 }
 
@@ -91,7 +92,7 @@ export function checkCapacityOptions(o: CapacityOptions): CapacitySettings {
     maxCpuShare: positiveNumber('--max-cpu', o.maxCpu, 1) ?? DEFAULT_CRITERIA.maxCpuShare,
     memoryLimitBytes: o.memoryLimit === undefined ? null : parseBytes('--memory-limit', o.memoryLimit),
   };
-  return { cores, by, resolution, factor, startExporters: o.startExporters, maxExporters: o.maxExporters, stepWarmupSeconds, stepSeconds, maxSteps, maxDurationSeconds, criteria, predict: o.predict === undefined ? null : parsePredict(o.predict), out: o.out ?? 'runs' };
+  return { cores, by, resolution, factor, startExporters: o.startExporters, maxExporters: o.maxExporters, stepWarmupSeconds, stepSeconds, maxSteps, maxDurationSeconds, criteria, predict: o.predict === undefined ? null : checkPredict(o.predict), out: o.out ?? 'runs' };
 }
 
 function ratio(name: string, v: number | undefined): number | undefined {
@@ -116,16 +117,10 @@ export function parseBytes(name: string, text: string): number {
   return bytes;
 }
 
-/** 'samples=2e6,series=1e7' (either or both): the load a sizing answer is asked for. */
-export function parsePredict(text: string): { samples?: number; series?: number } {
-  const out: { samples?: number; series?: number } = {};
-  for (const part of String(text).split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(samples|series)=(.+)$/.exec(part);
-    const v = m ? Number(m[2]) : NaN;
-    if (!m || !(Number.isFinite(v) && v > 0 && v <= CAPACITY_BOUNDS.predict)) throw usage(`--predict: "${part}" is not samples=<per second> or series=<count> (a number in (0, 1e15]), e.g. --predict 'samples=2e6,series=1e7'`);
-    if (out[m[1] as 'samples' | 'series'] !== undefined) throw usage(`--predict names ${m[1]} twice`);
-    out[m[1] as 'samples' | 'series'] = v;
-  }
-  if (out.samples === undefined && out.series === undefined) throw usage(`--predict needs samples=… and/or series=… (got "${text}")`);
-  return out;
+/** 'samples=2e6,series=1e7' (model.ts reads it), each at most 1e15: the load a sizing answer is asked for. */
+export function checkPredict(text: string): LoadAsked {
+  const p = parsePredict(String(text));
+  if (typeof p === 'string') throw usage(p);
+  for (const k of ['samples', 'series'] as const) if (p[k] > CAPACITY_BOUNDS.predict) throw usage(`--predict: ${k}=${p[k]} is over ${CAPACITY_BOUNDS.predict}`);
+  return p;
 }

@@ -43,6 +43,12 @@ export interface CapacityParts {
   refuse?(plan: SoakPlan): string | undefined;
 }
 
+/** What the command writes and prints of a finished (or interrupted) search: capacity.json, capacity.html, the terminal answer. */
+export interface CapacityOutput {
+  /** Writes capacity.json and capacity.html into run.dir; returns the terminal answer's lines. */
+  write(run: CapacityRun): string[];
+}
+
 /** One core count's search. */
 export interface CoreCapacity {
   cores: number;
@@ -58,6 +64,8 @@ export interface CoreCapacity {
 
 export interface CapacityRun {
   dir: string;
+  startedAt: string;
+  pushed: boolean;
   settings: CapacitySettings;
   profile: string;
   target: string;
@@ -103,7 +111,8 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
   const samplesPerExporterPerSecond = (seriesPerExporter + (firstPlan.meta.syntheticPerScrape ?? 0)) / interval;
   const startExporters = Math.min(maxExporters, settings.startExporters ?? Math.max(1, Math.floor(firstPlan.profile.exporters / 4)));
   const dir = makeUniqueDir(settings.out, `${stamp(firstPlan.startedAt)}-capacity-${firstPlan.profile.name}`);
-  const run: CapacityRun = { dir, settings, profile: firstPlan.profile.name, target: firstPlan.meta.ingester, intervalSeconds: interval, samplesPerExporterPerSecond, seriesPerExporter, maxExporters, perCores: [], interrupted: false, notes };
+  const target = firstPlan.target.spec.kind === 'builtin' ? 'builtin' : firstPlan.target.label;
+  const run: CapacityRun = { dir, startedAt: firstPlan.startedAt.toISOString(), pushed: firstPlan.push !== undefined, settings, profile: firstPlan.profile.name, target, intervalSeconds: interval, samplesPerExporterPerSecond, seriesPerExporter, maxExporters, perCores: [], interrupted: false, notes };
   let interrupted = false;
   void hooks.interrupt?.then(() => (interrupted = true));
   for (const cores of settings.cores) {

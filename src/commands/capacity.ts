@@ -2,15 +2,9 @@ import ora from 'ora';
 import { visible } from '../common/terminal-text.js';
 import { liveLine } from '../report/terminal.js';
 import { fmtRate } from '../capacity/ramp.js';
-import { runCapacity, type CapacityParts, type CapacityRun } from '../capacity/run.js';
+import { runCapacity, type CapacityOutput, type CapacityParts, type CapacityRun } from '../capacity/run.js';
 import type { CapacityOptions } from '../capacity/run-options.js';
 import type { StepResult } from '../capacity/types.js';
-
-/** What the command writes and prints of a finished (or interrupted) search: capacity.json, capacity.html, the terminal answer. */
-export interface CapacityOutput {
-  /** Writes capacity.json and capacity.html into run.dir; returns the terminal answer's lines. */
-  write(run: CapacityRun): string[];
-}
 
 /**
  * `promsoak capacity`: the search per core count with an ora spinner, one line per judged step,
@@ -69,9 +63,9 @@ export function exitCode(run: CapacityRun, signal?: NodeJS.Signals): number {
   return run.perCores.some((c) => c.outcome.kind === 'none') ? 1 : 0;
 }
 
-/** One judged step: "1 core: step 4 (geometric) 40 exporters, 400 samples/s: FAIL ingested 82.1 % …". */
+/** One judged step, numbered as capacity.json and the steps table do: "1 core: step #3 (geometric) 40 exporters, 400 samples/s: FAIL ingested 82.1 % …". */
 export function stepLine(cores: number, r: StepResult): string {
-  const head = `${cores} core${cores === 1 ? '' : 's'}: step ${r.index + 1} (${r.plan.phase}) ${r.plan.load.exporters} exporters, ${fmtRate(r.plan.load.offeredSamplesPerSecond)} samples/s offered`;
+  const head = `${cores} core${cores === 1 ? '' : 's'}: step #${r.index} (${r.plan.phase}) ${r.plan.load.exporters} exporters, ${fmtRate(r.plan.load.offeredSamplesPerSecond)} samples/s offered`;
   const f = r.figures;
   const seen = `ingested ${(f.ingestedRatio * 100).toFixed(1)} %, CPU p99 ${f.cpuP99Cores.toFixed(2)} cores, RSS ${(f.peakRssBytes / 2 ** 20).toFixed(0)} MiB`;
   if (r.spoiled) return `${head}: spoiled, repeated (${r.spoiled})`;
