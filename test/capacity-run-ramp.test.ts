@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CapacityRamp, type Dial } from '../src/capacity/ramp.js';
+import { CapacityRamp, spoiledBy, type Dial } from '../src/capacity/ramp.js';
 import { CapacitySearch } from '../src/capacity/search.js';
 import { judgeStep } from '../src/capacity/judge.js';
 import { DEFAULT_CRITERIA } from '../src/capacity/types.js';
@@ -141,4 +141,13 @@ test('capacity ramp: a load change the frames never show spoils the step (the fl
   } finally {
     sys.stop();
   }
+});
+
+test('capacity ramp: a fleet shard down in a step spoils it, naming the shard; a stall outside the step does not', () => {
+  const f = frame(3, 100);
+  f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: 10, shards: [{ shard: '1/2', url: 'http://10.0.0.7:9400', up: false } as never] };
+  assert.match(spoiledBy({ stalls: [] }, [frame(2, 100), f], 0, Infinity)!, /fleet shard 1\/2 \(http:\/\/10\.0\.0\.7:9400\) was down at t=4 s/);
+  const stall = { fromMs: 1000, toMs: 2000, why: 'x' };
+  assert.equal(spoiledBy({ stalls: [stall] }, [frame(2, 100)], 2000, 9000), undefined);
+  assert.match(spoiledBy({ stalls: [stall] }, [frame(2, 100)], 1500, 9000)!, /harness stall of 1\.0 s/);
 });

@@ -171,3 +171,23 @@ test('capacity: every flag is checked before anything starts, one line naming it
     assert.equal(r.dir, undefined, `${flags.join(' ')}: nothing written`);
   }
 });
+
+test('capacity --target builtin: the engine follows each step without a restart (its scrapes per second match the step), and --memory-limit is its --max-old-space-size', { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-capacity-'));
+  const r = await run(['capacity', profileFile(out), '--target', 'builtin', '--start-exporters', '10', '--max-exporters', '40', '--step-warmup', '2', '--step-seconds', '4', '--max-starved', '5', '--min-ingested', '0.9', '--memory-limit', '256MiB'], join(out, 'runs'));
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const c = capacityJson(r.dir!).cores[0]!;
+  // 10, 20, 40 exporters: all of the fleet's offered and kept up with.
+  assert.deepEqual(c.steps.map((s) => s.plan.load.exporters), [10, 20, 40]);
+  assert.equal(c.outcome.kind, 'above');
+  const runDir = runDirOf(r.dir!);
+  const s: Summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+  assert.ok(s.run.v8Flags.includes('--max-old-space-size=256'), s.run.v8Flags.join(' '));
+  // Each step's scrapes, from the engine's own frames: the step's exporters once a second.
+  const frames = readFileSync(join(runDir, 'frames.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { startMs: number; endMs: number; scrapesOk: number });
+  for (const st of c.steps as unknown as { startMs: number; endMs: number; plan: { load: { exporters: number } } }[]) {
+    const inStep = frames.filter((f) => f.startMs >= st.startMs && f.endMs <= st.endMs);
+    const perSecond = inStep.reduce((a, f) => a + f.scrapesOk, 0) / inStep.length;
+    assert.ok(Math.abs(perSecond - st.plan.load.exporters) <= 0.15 * st.plan.load.exporters, `${st.plan.load.exporters} exporters: ${perSecond} scrapes/s`);
+  }
+});
