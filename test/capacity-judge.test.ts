@@ -128,3 +128,31 @@ test('judge: a target whose counter moves every 2 s (VictoriaMetrics) is read ov
   assert.ok(stop.figures.starvedSeconds > 0);
   assert.deepEqual(stop.failed.map((f) => f.criterion).sort(), ['ingested', 'starved']);
 });
+
+test('criteria: each out-of-range flag is one line naming it', async () => {
+  const { checkCriteria } = await import('../src/capacity/criteria.js');
+  assert.equal(checkCriteria(DEFAULT_CRITERIA), null);
+  assert.equal(checkCriteria({ ...DEFAULT_CRITERIA, minIngestedRatio: 1.5 }), '--min-ingested must be in (0, 1] (got 1.5)');
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, maxLatencyIntervals: 0 })!, /^--max-latency /);
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, maxStarvedSeconds: 0.5 })!, /^--max-starved /);
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, maxCpuShare: NaN })!, /^--max-cpu /);
+  assert.match(checkCriteria({ ...DEFAULT_CRITERIA, memoryLimitBytes: -1 })!, /^--memory-limit /);
+  assert.equal(checkCriteria({ ...DEFAULT_CRITERIA, memoryLimitBytes: 2 ** 30 }), null);
+});
+
+test("judge: a step's starved seconds, GC share and bytes/sample are summary.json's for the same frames", async () => {
+  const { summarize } = await import('../src/analysis/summarize.js');
+  const { meta } = await import('./helpers/frames.js');
+  // As analysis.test's: seconds 5 and 9 lost half their samples to a mark-compact.
+  const all = Array.from({ length: 12 }, (_, i) => frame(i, i === 5 || i === 9 ? 5000 : 10000, i === 5 || i === 9 ? { cpu: { total: 1.5, user: 1.4, system: 0.1, main: 1, v8Platform: 0.5, worker: 0, other: 0 } } : {}));
+  const events = [...Array.from({ length: 12 }, (_, i) => gc(i, 'scavenge', 1.5, 2_000_000)), gc(5, 'mark-compact', 300, 0, 60), gc(9, 'mark-compact', 280, 0, 50)];
+  const s = summarize(all, events, meta);
+  const measuredFrames = all.filter((f) => !f.warmup);
+  const inWindow = events.filter((e) => e.wallMs >= measuredFrames[0]!.startMs && e.wallMs < measuredFrames.at(-1)!.endMs);
+  const r = judgeStep(win(measuredFrames, { cores: 2, gcEvents: inWindow }), DEFAULT_CRITERIA);
+  assert.equal(s.starvation.windows, 2);
+  assert.equal(r.figures.starvedSeconds, s.starvation.windows);
+  assert.ok(Math.abs(r.figures.gcCpuShare! - s.gc.cpuShare!) < 1e-4, `${r.figures.gcCpuShare} vs ${s.gc.cpuShare}`);
+  assert.ok(Math.abs(r.figures.bytesPerSample! - s.bytesPerSample!) < 0.1, `${r.figures.bytesPerSample} vs ${s.bytesPerSample}`);
+  assert.deepEqual(r.failed.map((f) => f.criterion).sort(), ['ingested', 'starved']);
+});

@@ -180,3 +180,14 @@ test('search: steps are numbered by their place in the search whatever index the
   assert.equal(s.outcome()!.kind, 'above');
   assert.equal(s.outcome()!.step, 2);
 });
+
+test('search: a finer --resolution and another factor find the ceiling as close, in a bounded number of steps', () => {
+  for (const [factor, resolution] of [[1.5, 0.01], [4, 0.1]] as const) {
+    const truth = 277_700;
+    const { outcome, steps } = run({ factor, resolution }, ceilingAt(truth));
+    assert.equal(outcome.kind, 'ceiling');
+    assert.ok(outcome.samplesPerSecond! <= truth && outcome.samplesPerSecond! >= truth / (1 + resolution) - 100, `${factor}/${resolution}: ${outcome.samplesPerSecond}`);
+    const geometric = Math.ceil(Math.log(10_000 / 10) / Math.log(factor)) + 1;
+    assert.ok(steps.length <= geometric + Math.ceil(Math.log2(factor / resolution)) + 2, `${factor}/${resolution}: ${steps.length} steps`);
+  }
+});
