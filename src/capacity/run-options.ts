@@ -4,6 +4,7 @@ import { MACHINE_CORES } from '../run/engine-launch.js';
 import type { SoakOptions } from '../run/soak-plan.js';
 import type { PushFlags } from '../push/push-options.js';
 import { parsePredict, type LoadAsked } from './model.js';
+import { checkCriteria } from './criteria.js';
 import { DEFAULT_CRITERIA, type CapacityBy, type Criteria } from './types.js';
 
 /** `promsoak capacity`'s flags, as given (undefined: the default). */
@@ -92,6 +93,8 @@ export function checkCapacityOptions(o: CapacityOptions): CapacitySettings {
     maxCpuShare: positiveNumber('--max-cpu', o.maxCpu, 1) ?? DEFAULT_CRITERIA.maxCpuShare,
     memoryLimitBytes: o.memoryLimit === undefined ? null : parseBytes('--memory-limit', o.memoryLimit),
   };
+  const bad = checkCriteria(criteria);
+  if (bad) throw usage(bad);
   return { cores, by, resolution, factor, startExporters: o.startExporters, maxExporters: o.maxExporters, stepWarmupSeconds, stepSeconds, maxSteps, maxDurationSeconds, criteria, predict: o.predict === undefined ? null : checkPredict(o.predict), out: o.out ?? 'runs' };
 }
 
