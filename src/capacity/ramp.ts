@@ -38,7 +38,7 @@ export interface RampOptions {
 }
 
 /** How long past a step's warm-up the frames may take to show its load before the step is spoiled. */
-const TAKE_SLACK_SECONDS = 10;
+export const TAKE_SLACK_SECONDS = 10;
 
 /**
  * The capacity ramp's controller, run inside one open-ended soak: for each step the search

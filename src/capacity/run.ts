@@ -8,7 +8,7 @@ import { runSoak } from '../run/soak.js';
 import type { SoakOptions, SoakPlan } from '../run/soak-plan.js';
 import type { SoakProgress } from '../run/recorder.js';
 import type { RampSource, RampSystem } from '../run/soak-ramp.js';
-import { CapacityRamp, type Dial, type StepSearch } from './ramp.js';
+import { CapacityRamp, TAKE_SLACK_SECONDS, type Dial, type StepSearch } from './ramp.js';
 import { checkCapacityOptions, type CapacityOptions, type CapacitySettings } from './run-options.js';
 import type { CapacityBy, Criteria, StepResult, StepWindow } from './types.js';
 
@@ -188,8 +188,9 @@ function soakBase(o: CapacityOptions, s: CapacitySettings, notes: string[]): Soa
     v8Flags,
     ...(o.push !== undefined ? { push: o.push, pushUrl: o.pushUrl, batch: o.batch, senders: o.senders, maxBacklog: o.maxBacklog, pushTimeout: o.pushTimeout } : {}),
     warmupSeconds: s.stepWarmupSeconds,
-    // The search's own bound ends it; the soak's is a backstop a little past it.
-    durationSeconds: s.maxDurationSeconds + s.stepWarmupSeconds + 2 * s.stepSeconds + 30,
+    // The search's own bound ends it; the soak's is a backstop past it: the planned seconds, and
+    // what each step may add (waiting for its load to show, the last frame after its hold).
+    durationSeconds: s.maxDurationSeconds + s.maxSteps * (TAKE_SLACK_SECONDS + 2) + s.stepWarmupSeconds + 2 * s.stepSeconds + 30,
   };
 }
 
