@@ -151,3 +151,26 @@ test('capacity ramp: a fleet shard down in a step spoils it, naming the shard; a
   assert.equal(spoiledBy({ stalls: [stall] }, [frame(2, 100)], 2000, 9000), undefined);
   assert.match(spoiledBy({ stalls: [stall] }, [frame(2, 100)], 1500, 9000)!, /harness stall of 1\.0 s/);
 });
+
+test('capacity ramp, pushed: a step whose samples the pushing fleet never generates is spoiled, not judged', { timeout: 60_000 }, async () => {
+  const abort = new AbortController();
+  const stuck: Dial = { maxExporters: 1000, offered: 10, set: async () => {} };
+  const search = new CapacitySearch({ startExporters: 40, maxExporters: 1000, factor: 2, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 1, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: DEFAULT_CRITERIA, makeDial: async () => stuck, firstExporters: 40, cores: 1, intervalSeconds: 1, pushed: true });
+  let i = 0;
+  // The fleet keeps generating 10 exporters' 100 samples/s.
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const f = frame(i++, 100, { startMs: now - 1000, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: 0, push: { generated: 100, acknowledged: 100, rejected: 0, retried: 0, dropped: 0, backlog: 0, latencyP99Ms: 5 } };
+    ramp.onFrame(f);
+  }, 1000);
+  try {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: abort.signal });
+    assert.equal(ramp.steps.length, 1);
+    assert.match(ramp.steps[0]!.spoiled!, /generated 100 samples\/s where 40 exporters offer 400: the load change did not take/);
+  } finally {
+    clearInterval(timer);
+  }
+});

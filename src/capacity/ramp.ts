@@ -118,21 +118,25 @@ export class CapacityRamp implements SoakRamp {
   }
 
   /**
-   * After the warm-up, until a second's frames show the step's load served (scrapes the fleet
-   * served, within half of what the step offers over a scrape interval): true, or why not after
-   * TAKE_SLACK_SECONDS more; null when the soak's window ended. Pushed: the dial's own word.
+   * After the warm-up, until the frames show the step's load (averaged over a scrape interval,
+   * within half of what the step's exporters offer): scraped, the scrapes the fleet served;
+   * pushed, the samples it generated. True, or why not after TAKE_SLACK_SECONDS more; null when
+   * the soak's window ended.
    */
   private async untilLoadShows(plan: StepPlan, signal: AbortSignal): Promise<true | string | null> {
-    if (this.o.pushed) return true;
-    const expected = plan.load.exporters / this.o.intervalSeconds;
+    const pushed = this.o.pushed;
+    const expected = pushed ? plan.load.offeredSamplesPerSecond : plan.load.exporters / this.o.intervalSeconds;
     const deadline = Date.now() + TAKE_SLACK_SECONDS * 1000;
     const span = Math.max(1, Math.ceil(this.o.intervalSeconds));
-    let served = 0;
+    let seen = 0;
     for (;;) {
       const last = this.frames.slice(-span);
-      served = last.length ? last.reduce((a, f) => a + f.fleet.scrapesServed, 0) / last.length : 0;
-      if (last.length === span && Math.abs(served - expected) <= 0.5 * expected) return true;
-      if (Date.now() > deadline) return `the fleet served ${served.toFixed(1)} scrapes/s where ${plan.load.exporters} exporters offer ${expected.toFixed(1)}: the load change did not take within the warm-up + ${TAKE_SLACK_SECONDS} s`;
+      seen = last.length ? last.reduce((a, f) => a + (pushed ? (f.fleet.push?.generated ?? 0) : f.fleet.scrapesServed), 0) / last.length : 0;
+      if (last.length === span && Math.abs(seen - expected) <= 0.5 * expected) return true;
+      if (Date.now() > deadline) {
+        const what = pushed ? `generated ${seen.toFixed(0)} samples/s where ${plan.load.exporters} exporters offer ${expected.toFixed(0)}` : `served ${seen.toFixed(1)} scrapes/s where ${plan.load.exporters} exporters offer ${expected.toFixed(1)}`;
+        return `the fleet ${what}: the load change did not take within the warm-up + ${TAKE_SLACK_SECONDS} s`;
+      }
       if (!(await sleep(500, signal))) return null;
     }
   }
