@@ -16,6 +16,8 @@ import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
 import { compareCommand } from './commands/compare.js';
 import { diffCommand } from './commands/diff.js';
+import { capacityCommand } from './commands/capacity.js';
+import { capacityParts } from './capacity/parts.js';
 import { heapDiffCommand, heapSummaryCommand } from './commands/heap.js';
 import { profileTopCommand } from './commands/profile.js';
 import { parseTimes } from './run/heap-diagnostics.js';
@@ -242,6 +244,73 @@ export const buildCli = (argv: string[]) =>
           metricsPort: a.metricsPort,
           metricsHost: a.metricsHost,
         },
+        log,
+      );
+    },
+  )
+  .command(
+    'capacity [profile]',
+    'Raise the offered load in steps without restarting the system under test, judge each step, find the ceiling per core count',
+    (y) =>
+      withPushOptions(y)
+        .positional('profile', { type: 'string', describe: "Shipped profile name or path to a profile JSON (default: default; with --fleet, the shards' own)" })
+        .option('target', { type: 'string', describe: 'The system under test (see run --target): prometheus, victoria-metrics, exec:…' })
+        .option('target-metrics', { type: 'string', describe: 'exec: where its own metrics are (a URL template with {port})' })
+        .option('target-samples', { type: 'string', describe: 'The counter of samples the target ingested' })
+        .option('target-log-limit', { type: 'number', describe: 'A launched target: bytes kept of each of its log files' })
+        .option('env', { type: 'string', array: true, describe: 'K=V for the target (repeatable)' })
+        .option('fleet', { type: 'string', describe: 'Fleets already running instead of its own: their base URLs, comma-separated (see run --fleet)' })
+        .option('allow-target-hosts', { type: 'string', describe: "--fleet: hosts a shard's /sd may list targets on besides the shard's own" })
+        .option('cores', { type: 'string', describe: 'Comma list of core counts for the system, one search each, e.g. 1,2 (default 1)' })
+        .option('by', { type: 'string', describe: 'What a step raises: rate (default: exporters, samples/s) or series (exporters, judged on memory)' })
+        .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
+        .option('resolution', { type: 'number', describe: 'Bisection ends when (fail − pass) / pass is at most this (default 0.05)' })
+        .option('factor', { type: 'number', describe: 'Geometric growth of the load until the first failing step (default 2)' })
+        .option('start-exporters', { type: 'number', describe: "Exporters offered in the first step (default: a quarter of the profile's)" })
+        .option('max-exporters', { type: 'number', describe: "Exporters the fleet serves: the most a step can offer (default: 64 × the profile's, as far as this machine holds)" })
+        .option('step-warmup', { type: 'number', describe: 'Seconds each step settles before it is measured (default 10)' })
+        .option('step-seconds', { type: 'number', describe: 'Seconds each step is measured (default 20; a confirmation twice that)' })
+        .option('max-steps', { type: 'number', describe: 'Most steps per core count (default 40, at most 200)' })
+        .option('max-duration', { type: 'number', describe: 'Most seconds of steps per core count (default 3600, at most 86400)' })
+        .option('min-ingested', { type: 'number', describe: 'A step passes when it ingests at least this share of what is offered (default 0.99)' })
+        .option('max-latency', { type: 'number', describe: 'Scrape (push) p99 under this many scrape intervals (default 1)' })
+        .option('max-starved', { type: 'number', describe: 'Starved seconds allowed in a step (default 0)' })
+        .option('max-cpu', { type: 'number', describe: 'CPU p99 under this share of the cores given (default 1)' })
+        .option('memory-limit', { type: 'string', describe: 'Peak RSS under this (e.g. 512MiB), set on the system too: GOMEMLIMIT, --max-old-space-size' })
+        .option('predict', { type: 'string', describe: "The cores and RAM a bigger load needs, e.g. 'samples=2e6,series=1e7'" })
+        .option('out', { type: 'string', default: 'runs', describe: 'Where the capacity directory goes' }),
+    async (a) => {
+      process.exitCode = await capacityCommand(
+        {
+          profile: a.profile,
+          target: a.target,
+          targetMetrics: a.targetMetrics,
+          targetSamples: a.targetSamples,
+          targetLogLimitBytes: a.targetLogLimit,
+          env: a.env,
+          fleet: a.fleet,
+          allowTargetHosts: a.allowTargetHosts,
+          ...pushArgs(a),
+          cores: a.cores === undefined ? undefined : String(a.cores).split(',').map((c) => Number(c.trim())),
+          by: a.by,
+          intervalSeconds: a.interval,
+          resolution: a.resolution,
+          factor: a.factor,
+          startExporters: a.startExporters,
+          maxExporters: a.maxExporters,
+          stepWarmupSeconds: a.stepWarmup,
+          stepSeconds: a.stepSeconds,
+          maxSteps: a.maxSteps,
+          maxDurationSeconds: a.maxDuration,
+          minIngested: a.minIngested,
+          maxLatency: a.maxLatency,
+          maxStarved: a.maxStarved,
+          maxCpu: a.maxCpu,
+          memoryLimit: a.memoryLimit,
+          predict: a.predict,
+          out: a.out,
+        },
+        capacityParts,
         log,
       );
     },

@@ -19,6 +19,7 @@ import { SYNTHETIC_PER_SCRAPE } from './target-spec.js';
 import type { RemoteFleet } from './remote-fleet.js';
 import { planPush, type PushPlan } from './push-plan.js';
 import type { PushFlags } from '../push/push-options.js';
+import type { SoakRamp } from './soak-ramp.js';
 
 export interface SoakOptions extends Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
@@ -68,6 +69,11 @@ export interface SoakOptions extends Partial<PushFlags> {
   /** The address the live metrics listen on (default 127.0.0.1; another one is an explicit choice, e.g. 0.0.0.0 in a pod). */
   metricsHost?: string;
   onMetricsUrl?: (url: string) => void;
+  /**
+   * An open-ended soak (`promsoak capacity`): the window ends when the ramp does (run/soak-ramp.ts),
+   * warm-up + duration bounding it. Start the fleet with the most exporters a step may offer (`exporters`).
+   */
+  ramp?: SoakRamp;
 }
 
 /** The longest soak, warm-up included: a week (a soak's timers could wait ~24.8 days; its frames would fill the disk first). */

@@ -31,16 +31,22 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   // The live line reads each second against the schedule, as the summary will.
   const progress = (p: SoakProgress): void => onProgress(end.schedule ? { ...p, scheduledRate: scheduledRate(p.frame, end.schedule, p.frame.scrapeMs?.p50 ?? 0) } : p);
-  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), progress(p)));
+  const ramp = o.ramp;
+  const rec = new SoakRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), ramp?.onFrame(p.frame), progress(p)));
+  // Aborted when the window ends: a ramp still moving the load stops.
+  const windowOver = new AbortController();
   let engine: EngineChild | undefined;
   try {
     live = await soakLiveMetrics(o, plan.meta);
-    rec.onGc = live?.onGc;
+    rec.onGc = ramp ? (e) => (live?.onGc(e), ramp.onGc(e)) : live?.onGc;
     // The fleet on the cores the engine does not have; all of them again when it has all
     // (a compare runs several soaks in one process).
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
-    // Pushed, nothing is scraped: there is no scrape schedule to measure evenness against.
-    if (!plan.push) end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
+    // A ramp offers its first step's load from the engine's start.
+    await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path });
+    // Pushed, nothing is scraped: there is no scrape schedule to measure evenness against; ramped,
+    // the schedule moves with each step.
+    if (!plan.push && !ramp) end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
     engine = await startEngine(plan, o, dir, fleet.fileSd, rec);
     // Pushed: the engine's receiver is up (its URL came with 'ready'), so the fleet starts sending.
     if (plan.push) fleet.own!.startPush({ ...plan.push.settings, url: engine.ready.writeUrl! });
@@ -55,13 +61,17 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     end.heap = rec.heap = new HeapDiagnostics(plan.heap, dir.path, plan.warmupSeconds, (m) => void (child.connected && child.send(m)), engine.exited);
     end.heap.start(rec.soakStart);
     end.soakStartMs = rec.soakStart;
-    end.stopReason = await soakWindow(plan, engine, o.interrupt, dir);
+    const ramped = ramp?.run({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path, engine, soakStartMs: rec.soakStart, stalls: stalls.stalls, signal: windowOver.signal });
+    void ramped?.catch(() => {}); // its error ends the race below; none is left unhandled after it
+    end.stopReason = await soakWindow(plan, engine, o.interrupt, dir, ramped).finally(() => windowOver.abort());
+    // A ramp's window ends when the ramp does.
+    const rampEndMs = ramped ? Date.now() : undefined;
     // Pushed: what is batched is sent and answered before the engine is asked what it stored.
     if (plan.push && end.stopReason !== 'engine-exited') await fleet.own!.stopPush();
     end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited') end.engineExit = await engine.exited;
-    end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
+    end.windowEndMs = end.stopReason === 'completed' && rampEndMs === undefined ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : (rampEndMs ?? Date.now());
     // Snapshots asked before the end are finished, the allocation profile stopped and written.
     await end.heap.finishWindow();
     // An engine that has gone silent (frozen, blocked) is not asked anything: it is killed below.
@@ -121,12 +131,16 @@ function scheduleOf(fileSd: string, intervalMs: number, samplesPerScrape: number
   return { intervalMs, offsetsMs: readFileSd(fileSd).map((t) => schedulePhaseMs(t.id, intervalMs)), samplesPerScrape };
 }
 
-/** Waits for the end of the warm-up and the measured window, Ctrl-C, the engine's exit, or a write the disk refused. */
-function soakWindow(plan: SoakPlan, engine: EngineChild, interrupt: Promise<void> | undefined, dir: RunDir): Promise<SoakEnd['stopReason']> {
+/**
+ * Waits for the end of the warm-up and the measured window (or of a ramp, which that time bounds),
+ * Ctrl-C, the engine's exit, or a write the disk refused.
+ */
+function soakWindow(plan: SoakPlan, engine: EngineChild, interrupt: Promise<void> | undefined, dir: RunDir, ramped?: Promise<void>): Promise<SoakEnd['stopReason']> {
   const end = new Promise<'completed'>((r) => setTimeout(() => r('completed'), (plan.warmupSeconds + plan.durationSeconds) * 1000 + 500).unref());
   const interrupted = (interrupt ?? new Promise<never>(() => {})).then(() => 'interrupted' as const);
   const died = engine.exited.then(() => 'engine-exited' as const);
   const full = dir.faulted.then(() => 'disk-full' as const);
-  return Promise.race([end, interrupted, died, full]);
+  const rampDone = ramped?.then(() => 'completed' as const) ?? new Promise<never>(() => {});
+  return Promise.race([end, interrupted, died, full, rampDone]);
 }
 

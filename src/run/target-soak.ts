@@ -35,13 +35,16 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
   dir.writeJson('profile.json', plan.profile);
   const fleet = await openFleetSource(plan, dir, o.onFleetEvent);
   let live: LiveMetrics | undefined;
-  const rec = new TargetRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), onProgress(p)));
+  const ramp = o.ramp;
+  const rec = new TargetRecorder(dir, fleet.meter, plan.warmupSeconds, plan.warmupSeconds + plan.durationSeconds, (p) => (live?.onFrame(p.frame), ramp?.onFrame(p.frame), onProgress(p)));
+  // Aborted when the window ends: a ramp still moving the load stops.
+  const windowOver = new AbortController();
   const end: SoakEnd = { stopReason: 'completed', liveHeapBytes: null, heap: undefined, windowStartMs: null, windowEndMs: null };
   let proc: LaunchedProcess | undefined;
   const info = plan.meta.target!;
   try {
     live = await soakLiveMetrics(o, plan.meta);
-    rec.onGc = live?.onGc;
+    rec.onGc = ramp ? (e) => (live?.onGc(e), ramp.onGc(e)) : live?.onGc;
     if (o.cores !== undefined) pinSelf(plan.launch.fleetCpus ?? plan.launch.allCpus);
     const launch = await planTargetLaunch(spec, {
       dir: dir.path,
@@ -50,11 +53,15 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
       intervalSeconds: plan.profile.scrapeIntervalSeconds,
       timeoutSeconds: plan.profile.scrapeTimeoutSeconds,
       metricsTemplate: plan.target.targetMetrics,
+      // A ramp moves the targets while the scraper runs: VictoriaMetrics re-reads file_sd each second.
+      ...(ramp ? { sdCheckSeconds: 1 } : {}),
       samples: plan.target.targetSamples,
       ...(plan.push ? { push: { url: plan.push.url } } : {}),
     });
     info.metricsUrl = launch.metricsUrl;
     info.samples = launch.names.samples;
+    // A ramp offers its first step's load from the target's start.
+    await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path });
     let pid = plan.target.pid;
     if (launch.argv) {
       // Go's runtime: one GC line per cycle on stderr unless the user chose GODEBUG; its
@@ -90,12 +97,15 @@ export async function runTargetSoak(plan: SoakPlan, o: SoakOptions, onProgress: 
     end.windowStartMs = rec.soakStart + plan.warmupSeconds * 1000;
     dir.writeJson('run.json', runRecord(plan, end));
     end.soakStartMs = rec.soakStart;
-    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt, dir);
+    const ramped = ramp?.run({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path, soakStartMs: rec.soakStart, stalls: stalls.stalls, signal: windowOver.signal });
+    end.stopReason = await sampleUntilEnd(plan, sampler, rec, proc, o.interrupt, dir, ramped).finally(() => windowOver.abort());
+    // A ramp's window ends when the ramp does.
+    const rampEndMs = ramped ? Date.now() : undefined;
     if (plan.push) end.push = await drainPush(fleet.own!, sampler, launch.names.samples);
     end.diskFault = dir.fault;
     stalls.stop();
     if (end.stopReason === 'engine-exited' && proc) end.engineExit = await proc.exited;
-    end.windowEndMs = end.stopReason === 'completed' ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : Date.now();
+    end.windowEndMs = end.stopReason === 'completed' && rampEndMs === undefined ? rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 : (rampEndMs ?? Date.now());
     end.liveHeapBytes = rec.liveHeap(end.windowEndMs);
     // Traced: gctrace asked for, and the target printed it (an exec: program may not be Go at all).
     info.gcTraced = /(^|,)gctrace=1(,|$)/.test(info.env.GODEBUG ?? '') && (spec.kind === 'prometheus' || spec.kind === 'victoria-metrics' || spec.kind === 'influxdb' || rec.goCycles > 0);
@@ -175,19 +185,26 @@ async function untilReady(sampler: TargetSampler, proc: LaunchedProcess, kind: s
 }
 
 /**
- * One reading a second, on whole seconds from the soak's start, until the window's end,
- * Ctrl-C, the target's exit, or a write the disk refused.
+ * One reading a second, on whole seconds from the soak's start, until the window's end (or a
+ * ramp's, which that time bounds), Ctrl-C, the target's exit, or a write the disk refused.
  */
-async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined, dir: RunDir): Promise<SoakEnd['stopReason']> {
+async function sampleUntilEnd(plan: SoakPlan, sampler: TargetSampler, rec: TargetRecorder, proc: LaunchedProcess | undefined, interrupt: Promise<void> | undefined, dir: RunDir, ramped?: Promise<void>): Promise<SoakEnd['stopReason']> {
   const endMs = rec.soakStart + (plan.warmupSeconds + plan.durationSeconds) * 1000 + 500;
   let stop: SoakEnd['stopReason'] | undefined = dir.fault ? 'disk-full' : undefined;
   void interrupt?.then(() => (stop ??= 'interrupted'));
   void dir.faulted.then(() => (stop ??= 'disk-full'));
   void proc?.exited.then(() => (stop ??= 'engine-exited'));
+  // A ramp's error ends the soak with it (after everything is stopped); its end is a completed window.
+  let rampError: { e: unknown } | undefined;
+  ramped?.then(
+    () => void (stop ??= 'completed'),
+    (e: unknown) => void ((rampError = { e }), (stop ??= 'completed')),
+  );
   for (let k = 1; ; k++) {
     const due = rec.soakStart + k * 1000;
     const wait = Math.min(due, endMs) - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (rampError) throw rampError.e;
     if (stop) return stop;
     if (Date.now() >= endMs) return 'completed';
     if (sampler.gone) return 'engine-exited';
