@@ -42,7 +42,7 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
     const rows = r.results.map((v) => [visible(v.variant.label), String(v.runs.length), ...METRICS.map((m) => formatStat(v.stats[m.key], m.digits))]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-    log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, interleaved`);
+    log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, ${o.together ? 'together (each round\'s variants at the same time)' : 'interleaved'}`);
     log(fmt(head));
     for (const row of rows) log(fmt(row));
     log('');

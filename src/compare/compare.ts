@@ -21,6 +21,7 @@ import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
 import { checkTogether } from './together.js';
+import { runTogetherRounds } from './together-run.js';
 
 export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'>, Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
@@ -39,7 +40,7 @@ export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsP
   /** Launched targets: bytes kept of each of their log files. */
   targetLogLimitBytes?: number;
   interrupt?: Promise<void>;
-  /** --together (compare/together.ts): checked, and refused, before anything runs. */
+  /** --together (compare/together.ts, together-run.ts): every round's variants at the same time on one fleet. */
   together?: boolean;
 }
 
@@ -101,7 +102,9 @@ export async function runCompare(
   let interrupted = false;
   let stop = false;
   o.interrupt?.then(() => (stop = true));
-  for (let i = 0; i < order.length && !stop; i++) {
+  const together = o.together ? await runTogetherRounds({ ...o, profile }, variants, () => stop, onRun, onProgress) : undefined;
+  if (together) (runs.push(...together.runs), (interrupted = together.interrupted));
+  for (let i = 0; i < order.length && !stop && !together; i++) {
     const { variant: vi, repeat } = order[i]!;
     const v = variants[vi]!;
     onRun({ index: i, total: order.length, variant: v, repeat });
@@ -137,6 +140,7 @@ export async function runCompare(
   const results = variants.map((v, i) => aggregate(v, runs.filter((r) => r.variant === i)));
   const present = results.filter((r) => r.runs.length > 0);
   const verdict = compareVerdict(present);
+  if (together) verdict.unshift(together.note);
   // A pushed run whose samples were rejected, dropped or not stored is not a figure to compare: said first.
   for (const r of runs) {
     if (r.summary.push?.failed) verdict.unshift(`FAILED: ${variants[r.variant]!.label} #${r.repeat + 1}: ${r.summary.verdict.find((l) => l.startsWith('FAILED')) ?? 'the push failed'} (${r.dir})`);
