@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './helpers/tools.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI, runCli } from './helpers/tools.js';
 import { checkTogether, togetherNote } from '../src/compare/together.js';
 import { planVariants } from '../src/compare/plan.js';
 import { schedulePhaseMs, sidePhaseOffsetMs } from '../src/common/schedule.js';
@@ -117,6 +118,8 @@ test('compare --together: cached and naive in the same seconds on one fleet, eac
   assert.deepEqual(json.runs.map((x) => [x.variant, x.stopReason]), [['ingester=cached', 'completed'], ['ingester=naive', 'completed']]);
   const dirs = json.runs.map((x) => x.dir);
   assert.notEqual(dirs[0], dirs[1]);
+  // In the compare directory, as a compare in turn puts them.
+  assert.deepEqual(dirs.map((d) => join(d, '..')), [join(out, cmp!), join(out, cmp!)]);
   for (const d of dirs) for (const f of ['summary.json', 'report.html', 'frames.ndjson', 'gc.ndjson', 'run.json', 'file_sd.json', 'profile.json']) assert.ok(readdirSync(d).includes(f), `${d}: ${f}`);
   const frames = dirs.map((d) => readFileSync(join(d, 'frames.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Frame));
   // The same seconds: one soak clock, and the measured frames overlap in wall time.
@@ -132,4 +135,42 @@ test('compare --together: cached and naive in the same seconds on one fleet, eac
   for (const s of summaries) assert.ok(s.samplesPerSecond.mean > 0 && (s.scrapes.ok ?? 0) > 0, 'both scraped');
   for (const s of summaries) assert.ok(s.verdict.some((l) => /^together/.test(l)), 'each run says it ran together');
   assert.ok(json.runs[1]!.usPerSample > json.runs[0]!.usPerSample, `naive ${json.runs[1]!.usPerSample} µs/sample > cached ${json.runs[0]!.usPerSample}`);
+});
+
+test('compare --together: Ctrl-C ends the round with every run directory complete, as interrupted, and starts no other round', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-together-int-'));
+  const child = spawn(process.execPath, [CLI, 'compare', 'smoke', '--ingester', 'cached,naive', '--together', '--repeat', '2', '--duration', '30', '--warmup', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // Once both engines record frames, Ctrl-C.
+  const framesIn = (): boolean => {
+    const [cmp] = readdirSync(out);
+    if (!cmp) return false;
+    const runs = readdirSync(join(out, cmp)).filter((d) => !d.startsWith('compare'));
+    return runs.length === 2 && runs.every((d) => readdirSync(join(out, cmp, d)).includes('frames.ndjson') && readFileSync(join(out, cmp, d, 'frames.ndjson'), 'utf8').split('\n').length > 3);
+  };
+  for (let i = 0; i < 200 && !framesIn(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(framesIn(), `no frames: ${stderr}`);
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  const [cmp] = readdirSync(out);
+  const runs = readdirSync(join(out, cmp!)).filter((d) => !d.startsWith('compare'));
+  assert.equal(runs.length, 2, 'one round only');
+  for (const d of runs) {
+    const s = JSON.parse(readFileSync(join(out, cmp!, d, 'summary.json'), 'utf8')) as Summary;
+    assert.equal(s.run.stopReason, 'interrupted', d);
+    assert.ok(readdirSync(join(out, cmp!, d)).includes('report.html'), d);
+  }
+  assert.ok(readdirSync(join(out, cmp!)).includes('compare.json'));
+});
+
+test('compare --together: an engine that cannot start fails the round in one line naming its log, and no engine is left running', () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-together-bad-'));
+  const r = runCli(['compare', 'smoke', '--v8-flags', '--stack-size=984', '--v8-flags', '--no-such-flag-xyz', '--together', '--repeat', '1', '--duration', '4', '--warmup', '1', '--out', out], { timeout: 60_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^promsoak: engine child exited .* bad option: --no-such-flag-xyz \(engine log: .*-2\/engine\.stderr\.log\)$/m);
+  // The good engine, started beside it, was killed: nothing of this compare's still runs.
+  const ps = spawnSync('pgrep', ['-f', out], { encoding: 'utf8' });
+  assert.equal(ps.stdout.trim(), '', 'no process left with the compare directory on its command line');
 });

@@ -102,7 +102,7 @@ export async function runCompare(
   let interrupted = false;
   let stop = false;
   o.interrupt?.then(() => (stop = true));
-  const together = o.together ? await runTogetherRounds({ ...o, profile }, variants, () => stop, onRun, onProgress) : undefined;
+  const together = o.together ? await runTogetherRounds({ ...o, profile, out: dir }, variants, () => stop, onRun, onProgress) : undefined;
   if (together) (runs.push(...together.runs), (interrupted = together.interrupted));
   for (let i = 0; i < order.length && !stop && !together; i++) {
     const { variant: vi, repeat } = order[i]!;

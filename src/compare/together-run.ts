@@ -6,6 +6,7 @@ import type { EngineChild } from '../run/engine-child.js';
 import { MACHINE_CORES, pinSelf } from '../run/engine-launch.js';
 import { engineSchedule } from '../run/engine-schedule.js';
 import { FleetMeter } from '../run/fleet-meter.js';
+import { HeapDiagnostics } from '../run/heap-diagnostics.js';
 import { openFleetSource, type FleetSource } from '../run/fleet-source.js';
 import { SoakRecorder, type SoakProgress } from '../run/recorder.js';
 import { RunDir } from '../run/run-dir.js';
@@ -85,6 +86,10 @@ export async function runTogetherRound(
     recs.forEach((r, k) => {
       r.start(t0);
       Object.assign(ends[k]!, { harnessStalls: stalls.stalls, soakStartMs: t0, windowStartMs: t0 + first.warmupSeconds * 1000 });
+      const child = engines[k]!.process;
+      // What a soak's engine has: the near-heap-limit snapshot collected into its directory (compare asks no other).
+      ends[k]!.heap = r.heap = new HeapDiagnostics(plans[k]!.heap, dirs[k]!.path, plans[k]!.warmupSeconds, (m) => void (child.connected && child.send(m)), engines[k]!.exited);
+      ends[k]!.heap!.start(t0);
       dirs[k]!.writeJson('run.json', runRecord(plans[k]!, ends[k]!));
     });
     const timer = new Promise<Stop>((r) => setTimeout(() => r('completed'), windowMs + 500).unref());
@@ -96,6 +101,7 @@ export async function runTogetherRound(
         end.diskFault = dirs[k]!.fault;
         if (end.stopReason === 'engine-exited') end.engineExit = await e!.exited;
         end.windowEndMs = end.stopReason === 'completed' ? t0 + windowMs : Date.now();
+        await end.heap!.finishWindow();
       }),
     );
     stalls.stop();
@@ -115,6 +121,7 @@ export async function runTogetherRound(
     await fleet?.close();
     for (const r of recs) await r.close();
     if (side.fleetCpus !== null) pinSelf(first.launch.allCpus);
+    for (const end of ends) end.heap?.collectNearLimit();
   }
   const results = plans.map((p, k) => {
     const summary: Summary = soakSummary(p, ends[k]!, recs[k]!.frames, recs[k]!.gcEvents);

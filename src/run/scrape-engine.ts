@@ -3,10 +3,11 @@ import { startEngineChild, type EngineChild } from './engine-child.js';
 import type { SoakRecorder } from './recorder.js';
 import type { RunDir } from './run-dir.js';
 import type { SoakPlan } from './soak-plan.js';
+import { heapExecArgv } from './heap-diagnostics.js';
 
 /**
  * Forks a soak's engine child to scrape `fileSd` (not pushed), with the agent and the GC trace
- * recorded by `rec`; resolves once it is scraping. A start that fails says why in one line: the
+ * recorded by `rec` (and a heap snapshot near the heap limit unless the plan says not); resolves once it is scraping. A start that fails says why in one line: the
  * engine's own last stderr line and where its log is. (soak.ts's startEngine does the same with
  * the push case besides; it could call this for the scrape case.)
  */
@@ -15,7 +16,7 @@ export async function startScrapeEngine(plan: SoakPlan, dir: RunDir, fileSd: str
   try {
     return await startEngineChild({
       options: { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, bodyLimitBytes: o.bodyLimitBytes, phaseOffsetMs: o.phaseOffsetMs },
-      execArgv: plan.launch.execArgv,
+      execArgv: [...plan.launch.execArgv, ...heapExecArgv(plan.heap, dir.path)],
       prefix: plan.launch.prefix,
       nodePath: o.nodePath,
       env: Object.keys(plan.target.env).length ? { ...process.env, ...plan.target.env } : undefined,
