@@ -25,6 +25,10 @@ test('compare --together refuses what it cannot put side by side, before anythin
   assert.equal(m.status, 2, m.stderr);
   assert.equal(m.stderr.trim().split('\n').length, 1, m.stderr);
   assert.match(m.stderr, /^promsoak: --together runs its own fleet, scraped, with no live metrics .*: not --metrics-port; run without --together for those$/m);
+  // --fleet: refused before its shards are asked anything (none answers at port 9).
+  const f = runCli(['compare', '--together', '--ingester', 'cached,naive', '--fleet', 'http://127.0.0.1:9', '--out', out]);
+  assert.equal(f.status, 2, f.stderr);
+  assert.match(f.stderr, /^promsoak: --together runs its own fleet, .*: not --fleet;/m);
   assert.deepEqual(readdirSync(out), [], 'no compare directory, no run');
 });
 

@@ -20,7 +20,7 @@ import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
-import { checkTogether } from './together.js';
+import { checkTogether, checkTogetherFlags } from './together.js';
 import { runTogetherRounds } from './together-run.js';
 
 export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'>, Partial<PushFlags> {
@@ -75,6 +75,7 @@ export async function runCompare(
   onRun: (info: { index: number; total: number; variant: Variant; repeat: number }) => void = () => {},
   onProgress: (p: SoakProgress) => void = () => {},
 ): Promise<CompareResult> {
+  checkTogetherFlags(o);
   // With --fleet every run soaks the same running shards: checked once now, and again by each run.
   if (o.fleet === undefined && o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
   const profile =

@@ -25,6 +25,12 @@ export function checkTogether(o: TogetherAsk, variants: readonly Variant[]): voi
   const axes = [o.cores?.length ? '--cores' : '', o.nodes?.length ? '--node' : '', o.envs?.length ? '--env' : ''].filter(Boolean);
   if (axes.length) throw usage(`varies --ingester and --v8-flags only (engines side by side on one fleet): not ${axes.join(', ')}; compare those in turn, without --together`);
   if (variants.length < 2) throw usage('needs two variants or more (--ingester a,b or --v8-flags twice): with one there is nothing to run beside it');
+  checkTogetherFlags(o);
+}
+
+/** The flags --together has no place for, refused first of all (before --fleet's shards are asked anything). */
+export function checkTogetherFlags(o: TogetherAsk): void {
+  if (!o.together) return;
   const flags = [o.fleet !== undefined ? '--fleet' : '', o.push !== undefined ? '--push' : '', o.metricsPort !== undefined ? '--metrics-port' : ''].filter(Boolean);
   if (flags.length) throw usage(`runs its own fleet, scraped, with no live metrics (one /metrics for several engines would mix them): not ${flags.join(', ')}; run without --together for those`);
 }
