@@ -178,3 +178,30 @@ test('compare --together: an engine that cannot start fails the round in one lin
   const ps = spawnSync('pgrep', ['-f', out], { encoding: 'utf8' });
   assert.equal(ps.stdout.trim(), '', 'no process left with the compare directory on its command line');
 });
+
+test('compare --together: an engine killed mid-round ends its variant\'s run as engine-exited; the other runs on to the end', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'promsoak-together-die-'));
+  const child = spawn(process.execPath, [CLI, 'compare', 'smoke', '--ingester', 'cached,naive', '--together', '--repeat', '1', '--duration', '8', '--warmup', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // The naive engine: the one whose command line names the second run directory (its --diagnostic-dir).
+  let pid = '';
+  for (let i = 0; i < 200 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const [cmp] = readdirSync(out);
+    const second = cmp ? readdirSync(join(out, cmp)).find((d) => d.endsWith('-2')) : undefined;
+    if (!second || !readFileSync(join(out, cmp!, second, 'frames.ndjson'), 'utf8').includes('\n')) continue;
+    pid = spawnSync('pgrep', ['-f', '--', `--diagnostic-dir=${join(out, cmp!, second)}`], { encoding: 'utf8' }).stdout.trim();
+  }
+  assert.match(pid, /^\d+$/, `the second engine's pid: ${stderr}`);
+  process.kill(Number(pid), 'SIGKILL');
+  assert.equal(await exited, 0, stderr);
+  const [cmp] = readdirSync(out);
+  const json = JSON.parse(readFileSync(join(out, cmp!, 'compare.json'), 'utf8')) as { runs: { variant: string; stopReason: string; dir: string }[] };
+  assert.deepEqual(json.runs.map((x) => [x.variant, x.stopReason]), [['ingester=cached', 'completed'], ['ingester=naive', 'engine-exited']]);
+  const dead = JSON.parse(readFileSync(join(json.runs[1]!.dir, 'summary.json'), 'utf8')) as Summary;
+  assert.ok(dead.verdict.some((l) => /SIGKILL/.test(l)), dead.verdict.join('\n'));
+  const alive = JSON.parse(readFileSync(join(json.runs[0]!.dir, 'summary.json'), 'utf8')) as Summary;
+  assert.ok(alive.run.windowEndMs! - alive.run.windowStartMs! >= 8000, 'the cached run went on to its end');
+});
