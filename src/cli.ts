@@ -338,7 +338,7 @@ export const buildCli = (argv: string[]) =>
         .option('exporters', { type: 'number', describe: "Override the profile's exporter count" })
         .option('interval', { type: 'number', describe: "Override the profile's scrape interval, seconds" })
         .option('out', { type: 'string', default: 'runs', describe: 'Where the compare directory goes' })
-        .option('together', { type: 'boolean', describe: 'Run the variants at the same time on one fleet (not built yet: refused, saying what it needs; see docs/diff.md)' })
+        .option('together', { type: 'boolean', describe: 'Run each round\'s variants at the same time on one fleet, each engine at its own scrape phases and, with cores enough, on its own core (--ingester, --v8-flags; see docs/diff.md)' })
         .option('find-cores', { type: 'boolean', describe: 'Try every core count from 1 to this machine\'s and report the smallest that ingests flat' })
         .option('max-cv', { type: 'number', default: 0.1, describe: '--find-cores: the largest ingestion CV that counts as flat' })
         .option('max-cpu', { type: 'number', default: 0.9, describe: '--find-cores: p99 CPU must stay under this share of the cores' })

@@ -48,11 +48,11 @@ export async function compareCommand(o: Omit<CompareOptions, 'interrupt'>, log: 
     spinner.stop();
     const head = ['variant', 'runs', ...METRICS.map((m) => m.title)];
     const rows = r.results.map((v) => [visible(v.variant.label), String(v.runs.length), ...METRICS.map((m) => formatStat(v.stats[m.key], m.digits))]);
-    log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, interleaved`);
+    log(`promsoak compare: median (min–max) over ${o.repeat} repeat${o.repeat === 1 ? '' : 's'}, ${o.together ? 'together (each round\'s variants at the same time)' : 'interleaved'}`);
     for (const line of columns(head, rows)) log(line);
     log('');
     if (r.comparisons.length) {
-      log(`differences from the baseline, with 95 % intervals (${r.baseline ? 'unpaired, Welch: against the stored baseline' : 'paired by round'}):`);
+      log(`differences from the baseline, with intervals that hold together at 95 % (${r.baseline ? 'unpaired, Welch: against the stored baseline' : 'paired by round'}):`);
       for (const line of columns(DIFFERENCE_HEAD, differenceRows(r.comparisons).map((row) => row.map((c) => visible(c))))) log(line);
       log('');
     }

@@ -20,13 +20,14 @@ import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
-import { checkTogether } from './together.js';
 import { pairedComparisons, storedComparisons, byRound, type Comparison } from './comparisons.js';
 import { controlLines, untrustedFigures, withControl, type Untrusted } from './control.js';
 import { judgeGates, parseGate, type GateResult } from './gate.js';
 import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch, type StoredBaseline } from './baseline.js';
 import { parseTarget } from '../run/target-spec.js';
 import { relative } from 'node:path';
+import { checkTogether, checkTogetherFlags } from './together.js';
+import { runTogetherRounds } from './together-run.js';
 
 export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsPort' | 'metricsHost' | 'onMetricsUrl' | 'fleet' | 'allowTargetHosts' | 'onFleetEvent'>, Partial<PushFlags> {
   /** Absent: `default`, or with `fleet` the shards' own. */
@@ -45,7 +46,7 @@ export interface CompareOptions extends CompareAxes, Pick<SoakOptions, 'metricsP
   /** Launched targets: bytes kept of each of their log files. */
   targetLogLimitBytes?: number;
   interrupt?: Promise<void>;
-  /** --together (compare/together.ts): checked, and refused, before anything runs. */
+  /** --together (compare/together.ts, together-run.ts): every round's variants at the same time on one fleet. */
   together?: boolean;
   /** --control: an A/A twin of the first variant in every round. */
   control?: boolean;
@@ -96,6 +97,7 @@ export async function runCompare(
   // Every gate checked first: an unknown or non-numeric key is refused before anything runs.
   const gates = (o.gates ?? []).map(parseGate);
   const stored = o.baseline !== undefined ? loadBaseline(o.baseline) : undefined;
+  checkTogetherFlags(o);
   // With --fleet every run soaks the same running shards: checked once now, and again by each run.
   if (o.fleet === undefined && o.allowTargetHosts !== undefined) throw new PromsoakError('PROMSOAK_USAGE', '--allow-target-hosts applies to the targets of --fleet\'s shards: give --fleet too');
   const profile =
@@ -140,7 +142,9 @@ export async function runCompare(
   let interrupted = false;
   let stop = false;
   o.interrupt?.then(() => (stop = true));
-  for (let i = 0; i < order.length && !stop; i++) {
+  const together = o.together ? await runTogetherRounds({ ...o, profile, out: dir }, variants, () => stop, onRun, onProgress) : undefined;
+  if (together) (runs.push(...together.runs), (interrupted = together.interrupted));
+  for (let i = 0; i < order.length && !stop && !together; i++) {
     const { variant: vi, repeat } = order[i]!;
     const v = variants[vi]!;
     onRun({ index: i, total: order.length, variant: v, repeat });
@@ -209,6 +213,7 @@ export async function runCompare(
       verdict.push(...gateResults.map((g) => g.line));
     }
   }
+  if (together) verdict.unshift(together.note);
   // A pushed run whose samples were rejected, dropped or not stored is not a figure to compare: said first.
   for (const r of runs) {
     if (r.summary.push?.failed) verdict.unshift(`FAILED: ${variants[r.variant]!.label} #${r.repeat + 1}: ${r.summary.verdict.find((l) => l.startsWith('FAILED')) ?? 'the push failed'} (${r.dir})`);

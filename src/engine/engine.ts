@@ -49,6 +49,7 @@ export function resolveEngineOptions(
   port('--metrics-port', o.metricsPort);
   positiveInt('--head-window', o.headWindow, DEFAULTS.maxHeadWindow);
   positiveInt('--connections', o.connections);
+  nonNegativeInt('phaseOffsetMs', o.phaseOffsetMs);
   const intervalSeconds = o.intervalSeconds ?? DEFAULTS.intervalSeconds;
   const timeoutSeconds = o.timeoutSeconds ?? Math.min(DEFAULTS.maxTimeoutSeconds, intervalSeconds);
   if (timeoutSeconds > intervalSeconds) throw bad(`--timeout (${timeoutSeconds}s) must not exceed --interval (${intervalSeconds}s)`);
@@ -63,6 +64,7 @@ export function resolveEngineOptions(
     connections: o.connections ?? DEFAULTS.connections,
     metricsPort: o.metricsPort,
     receivePort: o.receivePort,
+    phaseOffsetMs: o.phaseOffsetMs ?? 0,
   };
 }
 
@@ -90,7 +92,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   // For a telemetry agent, when one listens: nothing is recorded for it otherwise.
   const scrapeLog = engineChannel.hasSubscribers ? new ScrapeLog() : undefined;
-  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000 }, metrics, scrapeLog);
+  scheduler = new Scheduler(targets, client, ingester, { intervalMs: o.intervalSeconds * 1000, timeoutMs: o.timeoutSeconds * 1000, phaseOffsetMs: o.phaseOffsetMs }, metrics, scrapeLog);
   let server: Server | undefined;
   let metricsUrl: string | undefined;
   let writeUrl: string | undefined;

@@ -22,6 +22,8 @@ export interface ScrapeCounters {
 export interface SchedulerOptions {
   intervalMs: number;
   timeoutMs: number;
+  /** Added to every target's phase (EngineOptions.phaseOffsetMs); default 0. */
+  phaseOffsetMs?: number;
 }
 
 /**
@@ -30,9 +32,9 @@ export interface SchedulerOptions {
  * spread evenly over the interval and each target is scraped at the same phase every time.
  * Returns ms from `nowMs` to the first scrape, in (0, interval].
  */
-export function scrapeOffsetMs(targetId: string, intervalMs: number, nowMs: number): number {
+export function scrapeOffsetMs(targetId: string, intervalMs: number, nowMs: number, phaseOffsetMs = 0): number {
   const base = intervalMs - (nowMs % intervalMs);
-  const offset = schedulePhaseMs(targetId, intervalMs);
+  const offset = schedulePhaseMs(targetId, intervalMs, phaseOffsetMs);
   let next = base + offset;
   if (next > intervalMs) next -= intervalMs;
   return next;
@@ -104,7 +106,7 @@ export class Scheduler {
   start(): void {
     const wall = Date.now();
     const mono = performance.now();
-    for (let i = 0; i < this.loops.length; i++) this.due.schedule(i, mono + scrapeOffsetMs(this.loops[i]!.id, this.options.intervalMs, wall));
+    for (let i = 0; i < this.loops.length; i++) this.due.schedule(i, mono + scrapeOffsetMs(this.loops[i]!.id, this.options.intervalMs, wall, this.options.phaseOffsetMs));
   }
 
   /** The targets scraped now (after the last retarget), in the order the loops were made. */
@@ -144,7 +146,7 @@ export class Scheduler {
       if (want[i] === 1) {
         active++;
         // A Leaving loop is still queued at its phase: it stays.
-        if (s === Loop.Off) this.due.schedule(i, mono + scrapeOffsetMs(this.loops[i]!.id, this.options.intervalMs, wall));
+        if (s === Loop.Off) this.due.schedule(i, mono + scrapeOffsetMs(this.loops[i]!.id, this.options.intervalMs, wall, this.options.phaseOffsetMs));
         this.state[i] = Loop.On;
       } else if (s === Loop.On) {
         this.state[i] = Loop.Leaving;

@@ -28,6 +28,11 @@ export interface EngineOptions {
    * the head; none when absent. With it, targetsFile may be left out (push only).
    */
   receivePort?: number;
+  /**
+   * Added to every target's scrape phase, ms (common/schedule.ts; default 0): engines that
+   * scrape one fleet side by side (`compare --together`) each get their own instants.
+   */
+  phaseOffsetMs?: number;
 }
 
 /** Cumulative since the engine started; the consumer takes deltas. */
