@@ -119,9 +119,11 @@ const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '�
 export function formatDifference(d: FigureDifference, digits = d.unit === '%' ? 1 : (FIGURES.find((f) => f.id === d.figure)?.digits ?? 2)): string {
   if (!Number.isFinite(d.value)) return 'n/a';
   const u = d.unit === '%' ? ' %' : d.unit ? ` ${d.unit}` : '';
-  const v = `${signed(d.value, digits)}${u}`;
+  // Two repeats give an interval from t(1): a log ratio's end can read +10^30 %; past ±10,000 % it says so, not the digits.
+  const num = (x: number): string => (d.unit === '%' && Math.abs(x) > 10_000 ? (x > 0 ? '>+10000' : '<−10000') : signed(x, digits));
+  const v = `${num(d.value)}${u}`;
   if (!Number.isFinite(d.low)) return `${v} (no interval: ${d.n} repeat${d.n === 1 ? '' : 's'})`;
-  return `${v} [${signed(d.low, digits)}, ${signed(d.high, digits)}]`;
+  return `${v} [${num(d.low)}, ${num(d.high)}]`;
 }
 
 /** The word as the table and verdict say it. */
