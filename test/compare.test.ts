@@ -15,7 +15,8 @@ test('variants: the cross product, labelled by the axes that vary; too many core
   assert.deepEqual(v[7]!.v8Flags, ['--max-semi-space-size=64']);
   assert.equal(planVariants({ ingesters: ['naive'] }, 2)[0]!.label, 'baseline');
   assert.throws(() => planVariants({ cores: [1, 3] }, 2), /--cores 3 is more than this machine's 2 cores/);
-  assert.deepEqual(interleave(v.slice(0, 2), 2).map((x) => `${x.variant}.${x.repeat}`), ['0.0', '1.0', '0.1', '1.1']);
+  assert.deepEqual(interleave(v.slice(0, 2), 2).map((x) => `${x.variant}.${x.repeat}`), ['0.0', '1.0', '1.1', '0.1']);
+  assert.deepEqual(interleave(v.slice(0, 3), 3).map((x) => `${x.variant}.${x.repeat}`), ['0.0', '1.0', '2.0', '2.1', '1.1', '0.1', '0.2', '1.2', '2.2']);
 });
 
 test('find-cores picks the smallest flat core count', () => {
@@ -36,7 +37,7 @@ test('CLI compare: interleaved runs, compare.json with one entry per run, compar
   const json = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
   assert.equal(json.schemaVersion, 2);
   assert.equal(json.runs.length, 4);
-  assert.deepEqual(json.runs.map((x: { variant: string }) => x.variant), ['v8=--max-semi-space-size=1', 'v8=--max-semi-space-size=32', 'v8=--max-semi-space-size=1', 'v8=--max-semi-space-size=32']);
+  assert.deepEqual(json.runs.map((x: { variant: string }) => x.variant), ['v8=--max-semi-space-size=1', 'v8=--max-semi-space-size=32', 'v8=--max-semi-space-size=32', 'v8=--max-semi-space-size=1']); // every other round in reverse
   for (const run of json.runs) assert.ok(existsSync(join(run.dir, 'summary.json')));
   assert.equal(json.variants.length, 2);
   assert.ok(existsSync(join(dir, 'compare.html')));

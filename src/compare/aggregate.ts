@@ -28,7 +28,7 @@ export interface Stat {
 
 export interface VariantResult {
   variant: Variant;
-  /** Each run with its round (0-based; compare interleaves A B A B, so round r's runs pair). */
+  /** Each run with its round (0-based; compare interleaves A B, B A …, so round r's runs pair). */
   runs: { dir: string; summary: Summary; repeat: number }[];
   stats: Record<MetricKey, Stat>;
   fleetShared: boolean;

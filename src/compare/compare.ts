@@ -231,7 +231,7 @@ export async function runCompare(
     profile: profile.name,
     repeat: o.repeat,
     interrupted,
-    design: stored ? 'unpaired: against a stored baseline (Welch)' : 'paired: interleaved by round (A B A B), round r\'s runs pair',
+    design: stored ? 'unpaired: against a stored baseline (Welch)' : 'paired: interleaved by round (A B, B A, …), round r\'s runs pair',
     baseline: stored ? { source: stored.source, schemaVersion: stored.schemaVersion, label: stored.label, repeats: baselineRuns(stored).length, control: stored.control.some(Boolean), leftOut: stored.leftOut } : null,
     variants: present.map((r) => ({
       label: r.variant.label,

@@ -6,7 +6,7 @@ import { figureDifferences, type FigureDifference } from './differences.js';
 export interface Comparison {
   label: string;
   against: string;
-  /** paired: by round (interleaved A B A B); unpaired: against a stored baseline's repeats (Welch). */
+  /** paired: by round (interleaved A B, B A, …); unpaired: against a stored baseline's repeats (Welch). */
   design: 'paired' | 'unpaired';
   /** The A/A twin of the baseline (--control): what "no change" reads. */
   control: boolean;
