@@ -10,7 +10,7 @@ import { HeapDiagnostics } from '../run/heap-diagnostics.js';
 import { openFleetSource, type FleetSource } from '../run/fleet-source.js';
 import { SoakRecorder, type SoakProgress } from '../run/recorder.js';
 import { RunDir } from '../run/run-dir.js';
-import { startScrapeEngine } from '../run/scrape-engine.js';
+import { startSoakEngine } from '../run/scrape-engine.js';
 import { sideLaunches } from '../run/side-launch.js';
 import { planSoak } from '../run/soak-plan.js';
 import { writeSoakResult } from '../run/soak-result.js';
@@ -76,7 +76,7 @@ export async function runTogetherRound(
     plans.forEach((p, k) => recs.push(new SoakRecorder(dirs[k]!, k === 0 ? fleet!.meter : new FleetMeter(own), p.warmupSeconds, p.warmupSeconds + p.durationSeconds, k === 0 ? onProgress : () => {})));
     const phases = plans.map((_, k) => sidePhaseOffsetMs(k, plans.length, intervalMs));
     plans.forEach((p, k) => (ends[k]!.schedule = engineSchedule(fileSds[k]!, intervalMs, p.meta.seriesPerExporter, phases[k])));
-    const started = await Promise.allSettled(plans.map(async (p, k) => (engines[k] = await startScrapeEngine(p, dirs[k]!, fileSds[k]!, recs[k]!, { phaseOffsetMs: phases[k] }))));
+    const started = await Promise.allSettled(plans.map(async (p, k) => (engines[k] = await startSoakEngine(p, dirs[k]!, fileSds[k]!, recs[k]!, { phaseOffsetMs: phases[k] }))));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     // One clock for all: second s of every variant is the same second.

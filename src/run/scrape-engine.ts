@@ -6,16 +6,17 @@ import type { SoakPlan } from './soak-plan.js';
 import { heapExecArgv } from './heap-diagnostics.js';
 
 /**
- * Forks a soak's engine child to scrape `fileSd` (not pushed), with the agent and the GC trace
- * recorded by `rec` (and a heap snapshot near the heap limit unless the plan says not); resolves once it is scraping. A start that fails says why in one line: the
- * engine's own last stderr line and where its log is. (soak.ts's startEngine does the same with
- * the push case besides; it could call this for the scrape case.)
+ * Forks a soak's engine child to scrape `fileSd` (or, pushed, to receive on a free loopback
+ * port), with the agent and the GC trace recorded by `rec` (and a heap snapshot near the heap
+ * limit unless the plan says not); resolves once it is scraping. A start that fails says why in
+ * one line: the engine's own last stderr line (a bad V8 flag, a missing module) and where its log is.
  */
-export async function startScrapeEngine(plan: SoakPlan, dir: RunDir, fileSd: string, rec: SoakRecorder, o: { bodyLimitBytes?: number; nodePath?: string; phaseOffsetMs?: number } = {}): Promise<EngineChild> {
+export async function startSoakEngine(plan: SoakPlan, dir: RunDir, fileSd: string, rec: SoakRecorder, o: { bodyLimitBytes?: number; nodePath?: string; phaseOffsetMs?: number } = {}): Promise<EngineChild> {
   const profile = plan.profile;
+  const base = { intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester };
   try {
     return await startEngineChild({
-      options: { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, bodyLimitBytes: o.bodyLimitBytes, phaseOffsetMs: o.phaseOffsetMs },
+      options: plan.push ? { ...base, receivePort: 0 } : { ...base, targetsFile: fileSd, bodyLimitBytes: o.bodyLimitBytes, phaseOffsetMs: o.phaseOffsetMs },
       execArgv: [...plan.launch.execArgv, ...heapExecArgv(plan.heap, dir.path)],
       prefix: plan.launch.prefix,
       nodePath: o.nodePath,

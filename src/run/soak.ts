@@ -1,10 +1,9 @@
-import { isPromsoakError, PromsoakError } from '../common/errors.js';
-import { readFileSd } from '../engine/targets.js';
-import { schedulePhaseMs } from '../common/schedule.js';
-import { scheduledRate, type Schedule } from '../analysis/schedule.js';
-import { startEngineChild, type EngineChild } from './engine-child.js';
+import { engineSchedule } from './engine-schedule.js';
+import { scheduledRate } from '../analysis/schedule.js';
+import type { EngineChild } from './engine-child.js';
+import { startSoakEngine } from './scrape-engine.js';
 import { pinSelf } from './engine-launch.js';
-import { HeapDiagnostics, heapExecArgv } from './heap-diagnostics.js';
+import { HeapDiagnostics } from './heap-diagnostics.js';
 import { soakLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { SoakRecorder, type SoakProgress } from './recorder.js';
 import { RunDir } from './run-dir.js';
@@ -46,8 +45,8 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
     await ramp?.prepare({ fileSd: fleet.fileSd, httpSd: fleet.httpSd, groups: fleet.groups, serveTargets: fleet.serveTargets, fleet: fleet.own, dir: dir.path });
     // Pushed, nothing is scraped: there is no scrape schedule to measure evenness against; ramped,
     // the schedule moves with each step.
-    if (!plan.push && !ramp) end.schedule = scheduleOf(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
-    engine = await startEngine(plan, o, dir, fleet.fileSd, rec);
+    if (!plan.push && !ramp) end.schedule = engineSchedule(fleet.fileSd, plan.profile.scrapeIntervalSeconds * 1000, plan.meta.seriesPerExporter);
+    engine = await startSoakEngine(plan, dir, fleet.fileSd, rec, o);
     // Pushed: the engine's receiver is up (its URL came with 'ready'), so the fleet starts sending.
     if (plan.push) fleet.own!.startPush({ ...plan.push.settings, url: engine.ready.writeUrl! });
     rec.start(Date.now());
@@ -98,37 +97,6 @@ export async function runSoak(o: SoakOptions, onProgress: (p: SoakProgress) => v
   if (plan.push && !end.push && pm) end.push = { stats: pm.stats(), stored: null, counter: 'promsoak_engine_samples_ingested_total' };
   const summary = soakSummary(plan, end, rec.frames, rec.gcEvents);
   return writeSoakResult(dir, end, summary, rec.frames, rec.gcEvents, rec.stderrTailText());
-}
-
-/** Forks the engine child with the agent and the GC trace, and resolves once it is scraping. */
-async function startEngine(plan: SoakPlan, o: SoakOptions, dir: RunDir, fileSd: string, rec: SoakRecorder): Promise<EngineChild> {
-  const profile = plan.profile;
-  try {
-    return await startEngineChild({
-      // Pushed: no targets to scrape, a receiver on a free loopback port instead.
-      options: plan.push
-        ? { intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, receivePort: 0 }
-        : { targetsFile: fileSd, intervalSeconds: profile.scrapeIntervalSeconds, timeoutSeconds: profile.scrapeTimeoutSeconds, ingester: plan.ingester, bodyLimitBytes: o.bodyLimitBytes },
-      execArgv: [...plan.launch.execArgv, ...heapExecArgv(plan.heap, dir.path)],
-      prefix: plan.launch.prefix,
-      nodePath: o.nodePath,
-      env: Object.keys(plan.target.env).length ? { ...process.env, ...plan.target.env } : undefined,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      onSpawn: (child) => rec.attach(child),
-      onAgent: (m) => rec.onAgent(m),
-      statsEveryMs: 0,
-    });
-  } catch (e) {
-    // Say why the engine did not start (a bad V8 flag, a missing module): its own last line.
-    const why = rec.lastStderrLine();
-    throw new PromsoakError(isPromsoakError(e) ? e.code : 'PROMSOAK_ENGINE_START', `${(e as Error).message}${why ? `: ${why}` : ''} (engine log: ${dir.file('engine.stderr.log')})`);
-  }
-}
-
-/** The engine's schedule for the fleet's targets: the file_sd the engine reads, read the engine's way. */
-function scheduleOf(fileSd: string, intervalMs: number, samplesPerScrape: number): Schedule {
-  return { intervalMs, offsetsMs: readFileSd(fileSd).map((t) => schedulePhaseMs(t.id, intervalMs)), samplesPerScrape };
 }
 
 /**
