@@ -10,22 +10,11 @@ import type { SoakProgress } from '../run/recorder.js';
 import type { RampSource, RampSystem } from '../run/soak-ramp.js';
 import { CapacityRamp, TAKE_SLACK_SECONDS, type Dial, type StepSearch } from './ramp.js';
 import { checkCapacityOptions, type CapacityOptions, type CapacitySettings } from './run-options.js';
-import type { CapacityBy, Criteria, StepResult, StepWindow } from './types.js';
+import type { Criteria, StepResult, StepWindow } from './types.js';
+import type { SearchOptions } from './search.js';
 
-/** What a search is built from, per core count (search.ts's CapacitySearch options). */
-export interface SearchConfig {
-  startExporters: number;
-  maxExporters: number;
-  factor: number;
-  resolution: number;
-  warmupSeconds: number;
-  holdSeconds: number;
-  maxSteps: number;
-  maxDurationSeconds: number;
-  samplesPerExporterPerSecond: number;
-  seriesPerExporter: number;
-  by: CapacityBy;
-}
+/** What a search is built from, per core count: search.ts's CapacitySearch options. */
+export type SearchConfig = SearchOptions;
 
 /** The search's outcome as far as the runner reads it (search.ts's). */
 export interface OutcomeLike {
