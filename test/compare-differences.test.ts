@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { figureDifferences, valuesDifference } from '../src/compare/differences.js';
 import { differenceLines } from '../src/compare/verdict.js';
-import { pairedComparisons } from '../src/compare/comparisons.js';
+import { pairedComparisons, storedComparisons } from '../src/compare/comparisons.js';
 import { untrustedFigures, controlLines, withControl } from '../src/compare/control.js';
 import type { VariantResult } from '../src/compare/aggregate.js';
 import type { Summary } from '../src/analysis/summary.js';
@@ -115,4 +115,16 @@ test('an interrupted compare pairs only the rounds both ran', () => {
   assert.equal(c!.figures.find((d) => d.figure === 'usPerSample')!.n, 2);
   const runs: (Summary | undefined)[] = [syntheticSummary(), undefined];
   assert.equal(figureDifferences(runs, runs, 'paired')[0]!.n, 1);
+});
+
+test('a run that did not complete (its engine died) is left out of the differences: the rounds that completed are compared, not its part-window figures', () => {
+  const base = result('A', [100, 102, 98].map((us) => ({ 'cpu.usPerSample': us })));
+  const b = result('B', [101, 5000, 99].map((us) => ({ 'cpu.usPerSample': us })));
+  b.runs[1]!.summary.run.stopReason = 'engine-exited';
+  const [c] = pairedComparisons([base, b]);
+  const us = c!.figures.find((d) => d.figure === 'usPerSample')!;
+  assert.equal(us.n, 2);
+  assert.ok(Math.abs(us.value) < 2, `the dead run's 5000 µs left out: ${us.value}`);
+  const [stored] = storedComparisons('stored A', base.runs.map((r) => r.summary), [b]);
+  assert.equal(stored!.figures.find((d) => d.figure === 'usPerSample')!.n, 2);
 });

@@ -194,12 +194,15 @@ export async function runCompare(
   if (forced.length) verdict.unshift(`WARNING: compared with a baseline of another soak (--force): ${forced.join('; ')}.`);
   // A run that did not complete (the engine died, the disk filled) is no figure to judge a gate by.
   const broken = runs.filter((r) => !['completed', 'interrupted'].includes(r.summary.run.stopReason));
+  const brokenList = broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} did not complete (${r.summary.run.stopReason})`).join('; ');
+  // The differences are of completed runs only (comparisons.ts); a compare one of whose runs failed is no clean comparison: said first, exit 1.
+  if (broken.length) verdict.unshift(`FAILED: ${brokenList}: left out of the differences, which compare only the runs that completed.`);
   let gateResults: GateResult[] = [];
   if (gates.length) {
     if (loadDiff.length && !o.force) {
       // Said above.
     } else if (broken.length) {
-      verdict.push(`FAILED: the gates were not judged: ${broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} did not complete (${r.summary.run.stopReason})`).join('; ')}.`);
+      verdict.push(`FAILED: the gates were not judged: ${brokenList}.`);
     } else {
       const base = stored
         ? { label: `the stored ${stored.label}`, runs: baselineRuns(stored), design: 'unpaired' as const, aaNoisePct: (key: string) => aaNoisePct(stored, key) }

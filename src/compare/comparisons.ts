@@ -13,10 +13,13 @@ export interface Comparison {
   figures: FigureDifference[];
 }
 
-/** A variant's summaries by round: index r is round r's run, undefined where it has none (an interrupted compare). */
+/** A run that measured its whole window: the only kind a difference is computed from (an engine that died, a full disk, Ctrl-C measured part of it). */
+export const completedRun = (s: Summary): boolean => s.run.stopReason === 'completed';
+
+/** A variant's completed summaries by round: index r is round r's run, undefined where it has none (an interrupted compare) or it did not complete. */
 export function byRound(r: VariantResult): (Summary | undefined)[] {
   const out: (Summary | undefined)[] = [];
-  for (const run of r.runs) out[run.repeat] = run.summary;
+  for (const run of r.runs) if (completedRun(run.summary)) out[run.repeat] = run.summary;
   return Array.from({ length: out.length }, (_, i) => out[i]);
 }
 
@@ -33,9 +36,9 @@ export function pairedComparisons(results: VariantResult[]): Comparison[] {
   });
 }
 
-/** Every variant (but a control) against a stored baseline's repeats: unpaired, Welch. */
+/** Every variant (but a control) against a stored baseline's repeats: unpaired, Welch; its completed runs only. */
 export function storedComparisons(baseLabel: string, base: Summary[], results: VariantResult[]): Comparison[] {
   return results
     .filter((r) => r.variant.control !== true)
-    .map((r) => ({ label: r.variant.label, against: baseLabel, design: 'unpaired' as const, control: false, figures: figureDifferences(base, r.runs.map((x) => x.summary), 'unpaired') }));
+    .map((r) => ({ label: r.variant.label, against: baseLabel, design: 'unpaired' as const, control: false, figures: figureDifferences(base, r.runs.map((x) => x.summary).filter(completedRun), 'unpaired') }));
 }
