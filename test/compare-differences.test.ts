@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { figureDifferences, valuesDifference } from '../src/compare/differences.js';
 import { differenceLines } from '../src/compare/verdict.js';
+import { tCritical } from '../src/analysis/difference.js';
 import { pairedComparisons, storedComparisons } from '../src/compare/comparisons.js';
 import { untrustedFigures, controlLines, withControl } from '../src/compare/control.js';
 import type { VariantResult } from '../src/compare/aggregate.js';
@@ -127,4 +128,14 @@ test('a run that did not complete (its engine died) is left out of the differenc
   assert.ok(Math.abs(us.value) < 2, `the dead run's 5000 µs left out: ${us.value}`);
   const [stored] = storedComparisons('stored A', base.runs.map((r) => r.summary), [b]);
   assert.equal(stored!.figures.find((d) => d.figure === 'usPerSample')!.n, 2);
+});
+
+test('the repeats the verdict says would resolve 5 % do: at that many pairs, the interval compare computes (ten figures together) is narrower than ±5 %', () => {
+  const a = [100, 100, 100, 100, 100, 100];
+  const b = [104, 112, 96, 110, 98, 106];
+  const d = valuesDifference(US, a, b, 'paired', 10);
+  assert.ok(Number.isFinite(d.noise) && d.noise > 0);
+  const n = d.repeatsToResolve;
+  assert.ok(tCritical(n - 1, 10) * d.noise / Math.sqrt(n) < 5, `${n} pairs at ${d.noise.toFixed(2)} % noise: ±${(tCritical(n - 1, 10) * d.noise / Math.sqrt(n)).toFixed(2)} %`);
+  assert.ok(tCritical(n - 2, 10) * d.noise / Math.sqrt(n - 1) >= 5, 'and no fewer would');
 });

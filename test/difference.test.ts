@@ -98,3 +98,10 @@ test('paired differences of positive figures are log ratios: a doubling and a ha
   // A negative figure falls back to the linear relative difference.
   assert.equal(pairedDifference([-10, 10], [-5, 15], true).pct, 50);
 });
+
+test('repeatsToResolve counts with the critical t the intervals use: ten figures held together (Bonferroni) need 36 pairs for ±5 % at 10 % noise, not the plain 95 % t\'s 18', () => {
+  // By hand from the t table: t(0.9975, 35) = 2.996, 2.996·10/√36 = 4.99 < 5; t(0.9975, 34) = 3.002, 3.002·10/√35 = 5.07.
+  assert.equal(repeatsToResolve(10, 5), 18);
+  assert.equal(repeatsToResolve(10, 5, 10), 36);
+  assert.equal(repeatsToResolve(1e6, 0.001, 10), 10_000);
+});

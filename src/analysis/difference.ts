@@ -102,14 +102,25 @@ export function unpairedDifference(a: readonly number[], b: readonly number[], l
 
 /**
  * Repeats (pairs) needed for a 95 % interval of half-width under `effectPct` at noise `noisePct`
- * (the per-pair standard deviation, in %): the smallest n with t(n−1)·s/√n < effect. NaN when the
- * noise is unknown; capped at 10,000 ("more than 10,000" is the caller's to say).
+ * (the per-pair standard deviation, in %): the smallest n with t(n−1)·s/√n < effect, t the critical
+ * value the intervals are computed with (with `familySize` k > 1, Bonferroni's 1 − 0.05/k, as
+ * compare's figures are: a count from the plain 95 % t promised a resolution those intervals do
+ * not reach). NaN when the noise is unknown; capped at 10,000 ("more than 10,000" is the caller's to say).
  */
-export function repeatsToResolve(noisePct: number, effectPct: number): number {
+export function repeatsToResolve(noisePct: number, effectPct: number, familySize = 1): number {
   if (!Number.isFinite(noisePct) || !(effectPct > 0)) return NaN;
   if (noisePct === 0) return 2;
-  for (let n = 2; n <= 10_000; n++) if ((t975(n - 1) * noisePct) / Math.sqrt(n) < effectPct) return n;
-  return 10_000;
+  const resolves = (n: number): boolean => (tCritical(n - 1, familySize) * noisePct) / Math.sqrt(n) < effectPct;
+  if (!resolves(10_000)) return 10_000;
+  // t(n−1)/√n falls as n grows: the smallest n that resolves, by bisection.
+  let lo = 1;
+  let hi = 10_000;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (resolves(mid)) hi = mid;
+    else lo = mid;
+  }
+  return Math.max(2, hi);
 }
 
 /** ln Γ(x), Lanczos (g = 7, n = 9): 15 digits for x > 0. */

@@ -86,7 +86,7 @@ export function valuesDifference(
   const perPair = design === 'paired' ? 1 : Math.SQRT2;
   if (absoluteWhy !== null) {
     const d = absoluteDifference(a, b, design, f.lowerIsBetter, familySize);
-    return { ...common, unit: f.unit, ...d, repeatsToResolve: repeatsToResolve(d.noise * perPair, RESOLVE_ABSOLUTE), resolveSize: RESOLVE_ABSOLUTE };
+    return { ...common, unit: f.unit, ...d, repeatsToResolve: repeatsToResolve(d.noise * perPair, RESOLVE_ABSOLUTE, familySize), resolveSize: RESOLVE_ABSOLUTE };
   }
   const d = design === 'paired' ? pairedDifference(a, b, f.lowerIsBetter, familySize) : unpairedDifference(a, b, f.lowerIsBetter, familySize);
   return {
@@ -98,7 +98,7 @@ export function valuesDifference(
     n: d.n,
     noise: d.noisePct,
     word: d.word,
-    repeatsToResolve: repeatsToResolve(d.noisePct * perPair, RESOLVE_PCT),
+    repeatsToResolve: repeatsToResolve(d.noisePct * perPair, RESOLVE_PCT, familySize),
     resolveSize: RESOLVE_PCT,
   };
 }
