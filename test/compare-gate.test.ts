@@ -144,3 +144,16 @@ test('CLI: a run that did not complete (the engine died) is no figure to judge a
   assert.match(r.stdout, /FAILED: the gates were not judged: baseline #1 did not complete \(engine-exited\)\./);
   assert.doesNotMatch(r.stdout, /gate starvation\.windows<=100 passed/);
 });
+
+test('--baseline: a scraped baseline against a pushed compare (or the other way, or another remote-write version) is not the same soak: named', () => {
+  const dir = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 100 }) }], [{ label: 'A' }]);
+  const b = loadBaseline(dir);
+  const secs = baselineRuns(b)[0]!.run.measuredSeconds;
+  const now = { profile: 'smoke', exporters: 20, intervalSeconds: 1, durationSeconds: secs, targets: ['builtin'] };
+  assert.deepEqual(baselineMismatch(b, now), []);
+  assert.deepEqual(baselineMismatch(b, { ...now, push: '2.0' }), ['scraped there, pushed (remote write 2.0) now']);
+  (baselineRuns(b)[0] as { push?: unknown }).push = { protocol: '1.0' };
+  assert.deepEqual(baselineMismatch(b, now), ['pushed (remote write 1.0) there, scraped now']);
+  assert.deepEqual(baselineMismatch(b, { ...now, push: '2.0' }), ['pushed (remote write 1.0) there, pushed (remote write 2.0) now']);
+  assert.deepEqual(baselineMismatch(b, { ...now, push: '1.0' }), []);
+});

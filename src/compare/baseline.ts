@@ -114,6 +114,8 @@ export interface NowSettings {
   durationSeconds: number;
   /** Each variant's target kind (builtin, prometheus, …). */
   targets: string[];
+  /** --push's protocol ('1.0', '2.0', as summary.json's push.protocol), or absent: scraped. */
+  push?: string;
 }
 
 /** The differences between the baseline and now that make a comparison meaningless (refused unless --force). */
@@ -125,6 +127,9 @@ export function baselineMismatch(b: StoredBaseline, now: NowSettings): string[] 
   if (s.load.intervalSeconds !== now.intervalSeconds) out.push(`a ${s.load.intervalSeconds} s scrape interval there, ${now.intervalSeconds} s now`);
   // A window of another length changes what a run can show (starved seconds are a count, a peak grows with time): beyond 10 %, not the same soak.
   if (Math.abs(s.run.measuredSeconds - now.durationSeconds) > 0.1 * now.durationSeconds) out.push(`${s.run.measuredSeconds} s measured a run there, ${now.durationSeconds} s now`);
+  // Pushed and scraped are other soaks: what is measured (the receiver's write path, not its scrapes) and what the figures mean differ.
+  const how = (push: string | undefined): string => (push === undefined ? 'scraped' : `pushed (remote write ${push})`);
+  if (s.push?.protocol !== now.push) out.push(`${how(s.push?.protocol)} there, ${how(now.push)} now`);
   const kind = s.run.target?.kind ?? 'builtin';
   const other = [...new Set(now.targets.filter((t) => t !== kind))];
   if (other.length) out.push(`target ${kind} there, ${other.join(', ')} now`);

@@ -14,7 +14,7 @@ import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
 import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
 import { planPush } from '../run/push-plan.js';
-import { pushArgs, type PushFlags } from '../push/push-options.js';
+import { parsePushProtocol, pushArgs, type PushFlags } from '../push/push-options.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
@@ -124,6 +124,7 @@ export async function runCompare(
       intervalSeconds: o.intervalSeconds ?? profile.scrapeIntervalSeconds,
       durationSeconds: o.durationSeconds ?? profile.durationSeconds,
       targets: variants.map((v) => parseTarget(v.target).kind),
+      push: o.push === undefined ? undefined : parsePushProtocol(o.push) === 2 ? '2.0' : '1.0',
     });
     if (mismatch.length && !o.force) throw new PromsoakError('PROMSOAK_USAGE', `--baseline ${stored.source}: not the same soak: ${mismatch.join('; ')} (--force compares them anyway)`);
     if (mismatch.length) forced.push(...mismatch);
