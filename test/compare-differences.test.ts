@@ -139,3 +139,12 @@ test('the repeats the verdict says would resolve 5 % do: at that many pairs, the
   assert.ok(tCritical(n - 1, 10) * d.noise / Math.sqrt(n) < 5, `${n} pairs at ${d.noise.toFixed(2)} % noise: ±${(tCritical(n - 1, 10) * d.noise / Math.sqrt(n)).toFixed(2)} %`);
   assert.ok(tCritical(n - 2, 10) * d.noise / Math.sqrt(n - 1) >= 5, 'and no fewer would');
 });
+
+test('an absolute figure with no spread: ingestion CV 0 → 0.0001 every round reads no difference (it shows as +0.000 [+0.000, +0.000]); 0 → 0.01 reads worse', () => {
+  const a = [0, 0, 0].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv }));
+  const tiny = figureDifferences(a, [1e-4, 1e-4, 1e-4].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv })), 'paired').find((d) => d.figure === 'samplesCv')!;
+  assert.equal(tiny.low, tiny.high);
+  assert.equal(tiny.word, 'no difference detectable');
+  const real = figureDifferences(a, [0.01, 0.01, 0.01].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv })), 'paired').find((d) => d.figure === 'samplesCv')!;
+  assert.equal(real.word, 'worse');
+});

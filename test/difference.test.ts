@@ -105,3 +105,13 @@ test('repeatsToResolve counts with the critical t the intervals use: ten figures
   assert.equal(repeatsToResolve(10, 5, 10), 36);
   assert.equal(repeatsToResolve(1e6, 0.001, 10), 10_000);
 });
+
+test('rounds with no spread: a 0.0001 % difference (interval of width 0) reads no difference, as the table shows it (+0.0 %); a 10 % one with no spread still reads', () => {
+  const a = [10, 10, 10];
+  const tiny = [10.00001, 10.00001, 10.00001];
+  assert.equal(pairedDifference(a, tiny, true).highPct - pairedDifference(a, tiny, true).lowPct, 0);
+  assert.equal(pairedDifference(a, tiny, true).word, 'no difference detectable');
+  assert.equal(unpairedDifference(a, tiny, true).word, 'no difference detectable');
+  assert.equal(pairedDifference(a, [11, 11, 11], true).word, 'worse');
+  assert.equal(pairedDifference(a, [9, 9, 9], true).word, 'better');
+});

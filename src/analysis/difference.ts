@@ -34,8 +34,16 @@ export interface Difference {
   word: DifferenceWord;
 }
 
-function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWord {
-  if (!Number.isFinite(low) || !Number.isFinite(high) || (low <= 0 && high >= 0)) return 'no difference detectable';
+/**
+ * A difference is shown to 0.1 %: one whose interval, so shown, reaches 0 is not called one.
+ * Rounds with no spread at all (a figure that reads the same every round) give an interval of
+ * width 0, which excluded 0 on any difference, a 0.0001 % one included ("+0.0 % [+0.0, +0.0] worse").
+ */
+export const SHOWN_PCT = 0.05;
+
+/** The word for an interval [low, high]: detectable when it is clear of 0 by at least `resolution` (what the table shows, rounded). */
+export function wordOf(low: number, high: number, lowerIsBetter: boolean, resolution = SHOWN_PCT): DifferenceWord {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || (low < resolution && high > -resolution)) return 'no difference detectable';
   const up = low > 0;
   return up === lowerIsBetter ? 'worse' : 'better';
 }
