@@ -9,7 +9,7 @@ test('CLI compare --repeat 2 --control: the A/A twin in every round, compare.jso
   const out = mkdtempSync(join(tmpdir(), 'promsoak-compare-control-'));
   const r = runCli(['compare', 'smoke', '--control', '--repeat', '2', '--duration', '2', '--warmup', '1', '--out', out], { timeout: 150_000 });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /differences from the baseline, with 95 % intervals \(paired by round\):/);
+  assert.match(r.stdout, /differences from the baseline, with intervals that hold together at 95 % \(paired by round\):/);
   assert.match(r.stdout, /baseline′ \(control\) \(A\/A: what no change reads\)\s+baseline \(paired\)\s+µs\/sample/);
   // The control's verdict: it held, or it names the figures it cannot vouch for and why.
   assert.match(r.stdout, /baseline′ \(control\): the A\/A twin reads no detectable difference|NOT TRUSTWORTHY in this run: .*\n.*why the twins differ: /);
@@ -33,5 +33,5 @@ test('CLI compare --repeat 2 --control: the A/A twin in every round, compare.jso
   assert.equal(starved.unit, 's');
   assert.ok(json.control && json.control.label === 'baseline′ (control)' && Array.isArray(json.control.untrusted));
   const html = readFileSync(join(dir, 'compare.html'), 'utf8');
-  assert.match(html, /Differences from the baseline \(95 % intervals\)/);
+  assert.match(html, /Differences from the baseline \(simultaneous 95 % intervals\)/);
 });
