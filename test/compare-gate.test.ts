@@ -157,3 +157,13 @@ test('--baseline: a scraped baseline against a pushed compare (or the other way,
   assert.deepEqual(baselineMismatch(b, { ...now, push: '2.0' }), ['pushed (remote write 1.0) there, pushed (remote write 2.0) now']);
   assert.deepEqual(baselineMismatch(b, { ...now, push: '1.0' }), []);
 });
+
+test('a one-run baseline (a run directory) with --repeat 3 now: the gate judges, the baseline\'s noise taken as the repeats\'; +50 % fails, an A/A run passes', () => {
+  const g = [parseGate('cpu.usPerSample<+5%')];
+  const one = { ...side('stored', [100]), design: 'unpaired' as const };
+  const worse = judgeGates(g, { candidates: [side('now', [150, 152, 148])], base: one })[0]!;
+  assert.deepEqual([worse.ok, worse.judged], [false, true], worse.line);
+  assert.match(worse.line, /^FAILED: gate cpu\.usPerSample<\+5%: \+50\.00 % \[\+\d+\.\d\d, \+\d+\.\d\d\] against stored: a detectable regression past \+5 %\.$/);
+  const aa = judgeGates(g, { candidates: [side('now', [101, 99, 100])], base: one })[0]!;
+  assert.deepEqual([aa.ok, aa.judged], [true, true], aa.line);
+});

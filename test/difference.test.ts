@@ -115,3 +115,11 @@ test('rounds with no spread: a 0.0001 % difference (interval of width 0) reads n
   assert.equal(pairedDifference(a, [11, 11, 11], true).word, 'worse');
   assert.equal(pairedDifference(a, [9, 9, 9], true).word, 'better');
 });
+
+test('unpaired with one run on one side: its noise is the other side\'s, s·√(1 + 1/n) on n − 1 df (by hand: [100] vs [150, 152, 148]: s = 2, ±4.303·2·√(4/3) = ±9.94)', () => {
+  const d = unpairedDifference([100], [150, 152, 148], true);
+  assert.ok(Math.abs(d.pct - 50) < 1e-9);
+  assert.ok(Math.abs(d.highPct - d.pct - 4.303 * 2 * Math.sqrt(4 / 3)) < 1e-9, String(d.highPct - d.pct));
+  assert.equal(d.word, 'worse');
+  assert.ok(Number.isNaN(unpairedDifference([100], [150], true).lowPct), 'one run a side: still no interval');
+});

@@ -87,6 +87,28 @@ export function pairedDifference(a: readonly number[], b: readonly number[], low
 }
 
 /**
+ * The standard error of mean(b) − mean(a), its degrees of freedom and the noise (a run's standard
+ * deviation): Welch's with two repeats or more a side. With ONE run on one side (a baseline that
+ * is a run directory) its noise is taken as the other side's, both being the same soak (an A/A
+ * assumption): se = s·√(1 + 1/n), on n − 1 degrees of freedom. Without that, a gate against a
+ * one-run baseline never judged, whatever --repeat, and passed a regression of any size with a
+ * warning. Undefined when neither side has two.
+ */
+export function welchSpread(xa: readonly number[], xb: readonly number[]): { se: number; df: number; noise: number } | undefined {
+  if (xa.length === 0 || xb.length === 0 || (xa.length < 2 && xb.length < 2)) return undefined;
+  if (xa.length === 1 || xb.length === 1) {
+    const many = xa.length === 1 ? xb : xa;
+    const s = stddev(many);
+    return { se: s * Math.sqrt(1 + 1 / many.length), df: many.length - 1, noise: s };
+  }
+  const va = stddev(xa) ** 2 / xa.length;
+  const vb = stddev(xb) ** 2 / xb.length;
+  const se = Math.sqrt(va + vb);
+  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
+  return { se, df, noise: Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2) };
+}
+
+/**
  * Unpaired (Welch): the difference of the means in % of the baseline's mean, its interval from
  * Welch's standard error and Welch–Satterthwaite degrees of freedom (the baseline's mean taken as exact).
  */
@@ -98,13 +120,10 @@ export function unpairedDifference(a: readonly number[], b: readonly number[], l
   const mb = xb.length ? mean(xb) : NaN;
   const scale = ma === 0 ? NaN : 100 / Math.abs(ma);
   const pct = (mb - ma) * scale;
-  if (xa.length < 2 || xb.length < 2) return { pct, lowPct: NaN, highPct: NaN, design: 'unpaired', n, noisePct: NaN, word: 'no difference detectable' };
-  const va = stddev(xa) ** 2 / xa.length;
-  const vb = stddev(xb) ** 2 / xb.length;
-  const se = Math.sqrt(va + vb);
-  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
-  const hw = tCritical(df, familySize) * se * scale;
-  const noisePct = Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2) * scale;
+  const spread = welchSpread(xa, xb);
+  if (!spread) return { pct, lowPct: NaN, highPct: NaN, design: 'unpaired', n, noisePct: NaN, word: 'no difference detectable' };
+  const hw = tCritical(spread.df, familySize) * spread.se * scale;
+  const noisePct = spread.noise * scale;
   return { pct, lowPct: pct - hw, highPct: pct + hw, design: 'unpaired', n, noisePct, word: wordOf(pct - hw, pct + hw, lowerIsBetter) };
 }
 

@@ -1,6 +1,6 @@
 import type { Summary } from '../analysis/summary.js';
 import { mean, stddev } from '../analysis/stats.js';
-import { pairedDifference, repeatsToResolve, tCritical, unpairedDifference, wordOf, type DifferenceWord } from '../analysis/difference.js';
+import { pairedDifference, repeatsToResolve, tCritical, unpairedDifference, welchSpread, wordOf, type DifferenceWord } from '../analysis/difference.js';
 import { FIGURES, figureOf, type Figure } from './figures.js';
 
 /** The size of difference the verdict says how many repeats would resolve: 5 %, or 1 of the unit for an absolute figure (1 starved second). */
@@ -50,13 +50,10 @@ export function absoluteDifference(a: readonly number[], b: readonly number[], d
   const xb = b.filter(Number.isFinite);
   const n = Math.min(xa.length, xb.length);
   const value = (xb.length ? mean(xb) : NaN) - (xa.length ? mean(xa) : NaN);
-  if (xa.length < 2 || xb.length < 2) return { value, low: NaN, high: NaN, n, noise: NaN, word: 'no difference detectable' };
-  const va = stddev(xa) ** 2 / xa.length;
-  const vb = stddev(xb) ** 2 / xb.length;
-  const se = Math.sqrt(va + vb);
-  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
-  const hw = tCritical(df, familySize) * se;
-  return { value, low: value - hw, high: value + hw, n, noise: Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2), word: wordOf(value - hw, value + hw, lowerIsBetter, resolution) };
+  const spread = welchSpread(xa, xb);
+  if (!spread) return { value, low: NaN, high: NaN, n, noise: NaN, word: 'no difference detectable' };
+  const hw = tCritical(spread.df, familySize) * spread.se;
+  return { value, low: value - hw, high: value + hw, n, noise: spread.noise, word: wordOf(value - hw, value + hw, lowerIsBetter, resolution) };
 }
 
 /**
