@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { judgeGates, parseGate, type GateSide } from '../src/compare/gate.js';
 import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch } from '../src/compare/baseline.js';
 import { NUMERIC_SUMMARY_KEYS, readSummaryKey } from '../src/compare/summary-paths.js';
@@ -166,4 +166,23 @@ test('a one-run baseline (a run directory) with --repeat 3 now: the gate judges,
   assert.match(worse.line, /^FAILED: gate cpu\.usPerSample<\+5%: \+50\.00 % \[\+\d+\.\d\d, \+\d+\.\d\d\] against stored: a detectable regression past \+5 %\.$/);
   const aa = judgeGates(g, { candidates: [side('now', [101, 99, 100])], base: one })[0]!;
   assert.deepEqual([aa.ok, aa.judged], [true, true], aa.line);
+});
+
+test('--baseline: a crafted compare.json cannot read summaries outside its directory (relDir ../, an absolute dir, a symlinked run directory), and a string where a number goes is named with what was there', () => {
+  const dir = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 100 }) }], [{ label: 'A' }]);
+  const elsewhere = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 1 }) }], [{ label: 'A' }]);
+  const json = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
+  const refused = (runs: unknown[], why: RegExp): void => {
+    writeFileSync(join(dir, 'compare.json'), JSON.stringify({ ...json, runs }));
+    assert.throws(() => loadBaseline(dir), (e: Error & { exitCode?: number }) => e.exitCode === 2 && why.test(e.message) && !e.message.includes('\n'), String(why));
+  };
+  refused([{ variant: 'A', repeat: 0, dir: '/x', relDir: relative(dir, join(elsewhere, 'run-0')) }], /runs\[0\]\.relDir: "\.\.\/.*" is not a run directory beside compare\.json/);
+  refused([{ variant: 'A', repeat: 0, dir: join(elsewhere, 'run-0'), relDir: join(elsewhere, 'run-0') }], /runs\[0\]\.relDir: .* is not a run directory beside compare\.json/);
+  refused([{ variant: 'A', repeat: 0, dir: '..' }], /runs\[0\]\.dir: "\.\." is not a run directory beside compare\.json/);
+  symlinkSync(join(elsewhere, 'run-0'), join(dir, 'linked'));
+  refused([{ variant: 'A', repeat: 0, dir: '/x', relDir: 'linked' }], /runs\[0\]\.relDir: "linked" is a symbolic link/);
+  refused([{ variant: 'A', repeat: '0', dir: '/x', relDir: 'run-0' }], /runs\[0\]\.repeat: .* \(got "0"\)/);
+  // Absolute dirs of schema 1 (the compare directory where it was made) still find the run by its name here.
+  writeFileSync(join(dir, 'compare.json'), JSON.stringify({ ...json, runs: [{ variant: 'A', repeat: 0, dir: join('/moved/away', 'run-0') }] }));
+  assert.deepEqual(baselineRuns(loadBaseline(dir)).map((s) => s.cpu.usPerSample), [100]);
 });

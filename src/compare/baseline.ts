@@ -1,11 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Summary } from '../analysis/summary.js';
 import { PromsoakError } from '../common/errors.js';
 import { readRegularFile } from '../common/read-file.js';
 import { parseBoundedJson } from '../common/bounded-json.js';
-import { describeIssue } from '../common/schema-issue.js';
+import { describeIssue, preview } from '../common/schema-issue.js';
 import { readSummaryFile } from '../run/run-dir-read.js';
 import { readSummaryKey } from './summary-paths.js';
 
@@ -38,10 +38,23 @@ const compareJsonSchema = z.object({
 
 const invalid = (where: string, what: string): PromsoakError => new PromsoakError('PROMSOAK_INPUT_INVALID', `--baseline ${where}: ${what}`);
 
-/** A run's directory as compare.json names it: relative to the compare directory (schema 2), as written, or beside compare.json by its name (a compare directory moved, e.g. a CI artifact). */
-function runDir(compareDir: string, run: { dir: string; relDir?: string }): string {
-  const tries = [run.relDir !== undefined ? join(compareDir, run.relDir) : undefined, run.dir, join(compareDir, basename(run.dir))].filter((p): p is string => p !== undefined);
-  return tries.find((p) => existsSync(join(p, 'summary.json'))) ?? tries[0]!;
+/**
+ * A run's directory as compare.json names it: always one directory beside compare.json (compare
+ * writes every run into its compare directory), by `relDir` (schema 2) or by the name of `dir`
+ * (schema 1, or a compare directory moved: a CI artifact). A relDir that is not a plain name
+ * (`../../etc`, an absolute path) or a run directory that is a symlink is refused, naming the run:
+ * a crafted compare.json read summary.json files from anywhere on the machine.
+ */
+function runDir(path: string, index: number, run: { dir: string; relDir?: string }): string {
+  const compareDir = dirname(path);
+  const name = run.relDir ?? basename(run.dir);
+  const field = run.relDir !== undefined ? `runs[${index}].relDir` : `runs[${index}].dir`;
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
+    throw invalid(path, `${field}: ${preview(run.relDir ?? run.dir)} is not a run directory beside compare.json (a run of a compare is one directory in it)`);
+  }
+  const dir = join(compareDir, name);
+  if (existsSync(dir) && lstatSync(dir).isSymbolicLink()) throw invalid(path, `${field}: ${preview(name)} is a symbolic link, not a run directory of this compare`);
+  return dir;
 }
 
 function fromCompareJson(path: string): StoredBaseline {
@@ -50,7 +63,7 @@ function fromCompareJson(path: string): StoredBaseline {
   const version = (parsed.value as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version !== 'number') throw invalid(path, 'not a compare.json (no schemaVersion)');
   if (!COMPARE_JSON_VERSIONS.includes(version)) throw invalid(path, `compare.json schemaVersion ${version}: this promsoak reads ${COMPARE_JSON_VERSIONS.join(' and ')}`);
-  const r = compareJsonSchema.safeParse(parsed.value);
+  const r = compareJsonSchema.safeParse(parsed.value, { reportInput: true });
   if (!r.success) throw invalid(path, describeIssue(r.error.issues[0]!));
   const j = r.data;
   const label = j.variants[0]!.label;
@@ -58,10 +71,10 @@ function fromCompareJson(path: string): StoredBaseline {
   const rounds: (Summary | undefined)[] = [];
   const control: (Summary | undefined)[] = [];
   const leftOut: string[] = [];
-  for (const run of j.runs) {
+  for (const [index, run] of j.runs.entries()) {
     const into = run.variant === label ? rounds : run.variant === controlLabel ? control : undefined;
     if (!into) continue;
-    const s = readSummaryFile(join(runDir(dirname(path), run), 'summary.json'));
+    const s = readSummaryFile(join(runDir(path, index, run), 'summary.json'));
     if (s.run.stopReason !== 'completed') leftOut.push(`${run.variant} #${run.repeat + 1} (${s.run.stopReason})`);
     else into[run.repeat] = s;
   }
