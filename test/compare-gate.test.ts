@@ -186,3 +186,9 @@ test('--baseline: a crafted compare.json cannot read summaries outside its direc
   writeFileSync(join(dir, 'compare.json'), JSON.stringify({ ...json, runs: [{ variant: 'A', repeat: 0, dir: join('/moved/away', 'run-0') }] }));
   assert.deepEqual(baselineRuns(loadBaseline(dir)).map((s) => s.cpu.usPerSample), [100]);
 });
+
+test('a gate with no run to judge it by (Ctrl-C before any ran) fails: compare.json never says it passed', () => {
+  const [r] = judgeGates([parseGate('starvation.windows==0')], { candidates: [] });
+  assert.equal(r!.ok, false);
+  assert.match(r!.line, /^FAILED: gate starvation\.windows==0: no run to judge it by: /);
+});
