@@ -20,7 +20,7 @@ import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
-import { pairedComparisons, storedComparisons, byRound, type Comparison } from './comparisons.js';
+import { pairedComparisons, storedComparisons, byRound, completedRun, type Comparison } from './comparisons.js';
 import { controlLines, untrustedFigures, withControl, type Untrusted } from './control.js';
 import { judgeGates, parseGate, type GateResult } from './gate.js';
 import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch, type StoredBaseline } from './baseline.js';
@@ -212,7 +212,7 @@ export async function runCompare(
           : undefined;
       // Against a stored baseline every variant is a candidate; within one compare, a % gate judges the variants after the first, an absolute one every variant. Never the control.
       const candidates = (relativeGate: boolean) =>
-        present.filter((r) => !r.variant.control && (stored !== undefined || !relativeGate || r !== results[0])).map((r) => ({ label: r.variant.label, runs: stored ? r.runs.map((x) => x.summary) : byRound(r) }));
+        present.filter((r) => !r.variant.control && (stored !== undefined || !relativeGate || r !== results[0])).map((r) => ({ label: r.variant.label, runs: stored ? r.runs.map((x) => x.summary).filter(completedRun) : byRound(r) }));
       gateResults = gates.map((g) => judgeGates([g], { candidates: candidates(g.relative), base })[0]!);
       verdict.push(...gateResults.map((g) => g.line));
     }
