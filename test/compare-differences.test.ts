@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { figureDifferences, valuesDifference } from '../src/compare/differences.js';
+import { figureDifferences, formatDifference, valuesDifference } from '../src/compare/differences.js';
 import { differenceLines } from '../src/compare/verdict.js';
 import { tCritical } from '../src/analysis/difference.js';
 import { pairedComparisons, storedComparisons } from '../src/compare/comparisons.js';
@@ -147,4 +147,10 @@ test('an absolute figure with no spread: ingestion CV 0 → 0.0001 every round r
   assert.equal(tiny.word, 'no difference detectable');
   const real = figureDifferences(a, [0.01, 0.01, 0.01].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv })), 'paired').find((d) => d.figure === 'samplesCv')!;
   assert.equal(real.word, 'worse');
+});
+
+test('an interval end past a million % is written with two significant digits, not seventeen', () => {
+  const d = valuesDifference(US, [6.7, 16], [12.4, 10.7], 'paired', 10);
+  assert.ok(d.high > 1e6, String(d.high));
+  assert.match(formatDifference(d), /^[+−]\d+\.\d % \[−\d+\.\d, \+\d\.\de\+\d+\]$/);
 });

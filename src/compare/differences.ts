@@ -105,7 +105,8 @@ export function figureDifferences(base: readonly (Summary | undefined)[], runs: 
   return FIGURES.map((f) => valuesDifference(f, base.map((s) => figureOf(f, s)), runs.map((s) => figureOf(f, s)), design, FIGURES.length));
 }
 
-const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '−' : '±') + Math.abs(v).toFixed(digits);
+/** Past a million (an interval's end on a log ratio with two rounds reaches 1e48 %), two significant digits: toFixed wrote all seventeen. */
+const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '−' : '±') + (Math.abs(v) >= 1e6 ? Math.abs(v).toPrecision(2) : Math.abs(v).toFixed(digits));
 
 /** "+12.3 % [+8.1, +16.5]", "+2.0 s [+0.5, +3.5]", or "+12.3 % (no interval: 1 repeat)". */
 export function formatDifference(d: FigureDifference, digits = d.unit === '%' ? 1 : (FIGURES.find((f) => f.id === d.figure)?.digits ?? 2)): string {
