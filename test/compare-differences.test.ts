@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { figureDifferences, formatDifference, valuesDifference } from '../src/compare/differences.js';
 import { differenceLines } from '../src/compare/verdict.js';
 import { tCritical } from '../src/analysis/difference.js';
-import { pairedComparisons, storedComparisons } from '../src/compare/comparisons.js';
+import { pairedComparisons, storedComparisons, unsoundWhy } from '../src/compare/comparisons.js';
 import { untrustedFigures, controlLines, withControl } from '../src/compare/control.js';
 import type { VariantResult } from '../src/compare/aggregate.js';
 import type { Summary } from '../src/analysis/summary.js';
@@ -153,4 +153,14 @@ test('an interval end past a million % is written with two significant digits, n
   const d = valuesDifference(US, [6.7, 16], [12.4, 10.7], 'paired', 10);
   assert.ok(d.high > 1e6, String(d.high));
   assert.match(formatDifference(d), /^[+−]\d+\.\d % \[−\d+\.\d, \+\d\.\de\+\d+\]$/);
+});
+
+test('a run that completed but whose own soak FAILED (the harness stalled, the engine fell silent) is left out of the differences too, said why', () => {
+  const base = result('A', [100, 102, 98].map((us) => ({ 'cpu.usPerSample': us })));
+  const b = result('B', [101, 5000, 99].map((us) => ({ 'cpu.usPerSample': us })));
+  b.runs[1]!.summary.verdict = ['FAILED: the engine sent no frame for 30 of the 60 s measured'];
+  assert.match(unsoundWhy(b.runs[1]!.summary)!, /^its soak FAILED \(the engine sent no frame/);
+  assert.equal(unsoundWhy(b.runs[0]!.summary), null);
+  const [c] = pairedComparisons([base, b]);
+  assert.equal(c!.figures.find((d) => d.figure === 'usPerSample')!.n, 2);
 });

@@ -192,3 +192,13 @@ test('a gate with no run to judge it by (Ctrl-C before any ran) fails: compare.j
   assert.equal(r!.ok, false);
   assert.match(r!.line, /^FAILED: gate starvation\.windows==0: no run to judge it by: /);
 });
+
+test('--baseline: a stored run whose soak FAILED is left out of the baseline\'s repeats (said), and a run directory whose soak FAILED is refused', () => {
+  const failed = syntheticSummary({ 'cpu.usPerSample': 500 });
+  failed.verdict = ['FAILED: the harness itself stalled for 9 s'];
+  const dir = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 100 }) }, { variant: 'A', repeat: 1, summary: failed }], [{ label: 'A' }]);
+  const b = loadBaseline(dir);
+  assert.deepEqual(baselineRuns(b).map((s) => s.cpu.usPerSample), [100]);
+  assert.match(b.leftOut[0]!, /^A #2 \(its soak FAILED \(the harness itself stalled/);
+  assert.throws(() => loadBaseline(join(dir, 'run-1')), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /the run is a soak that FAILED .*: no baseline to gate by/.test(e.message));
+});

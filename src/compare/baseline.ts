@@ -8,6 +8,7 @@ import { parseBoundedJson } from '../common/bounded-json.js';
 import { describeIssue, preview } from '../common/schema-issue.js';
 import { readSummaryFile } from '../run/run-dir-read.js';
 import { readSummaryKey } from './summary-paths.js';
+import { unsoundWhy } from './comparisons.js';
 
 /**
  * `--baseline`: a stored result the current variants are compared with: a compare.json (schema
@@ -75,7 +76,8 @@ function fromCompareJson(path: string): StoredBaseline {
     const into = run.variant === label ? rounds : run.variant === controlLabel ? control : undefined;
     if (!into) continue;
     const s = readSummaryFile(join(runDir(path, index, run), 'summary.json'));
-    if (s.run.stopReason !== 'completed') leftOut.push(`${run.variant} #${run.repeat + 1} (${s.run.stopReason})`);
+    const why = unsoundWhy(s);
+    if (why !== null) leftOut.push(`${run.variant} #${run.repeat + 1} (${s.run.stopReason === 'completed' ? why : s.run.stopReason})`);
     else into[run.repeat] = s;
   }
   const n = Math.max(rounds.length, control.length);
@@ -94,7 +96,8 @@ export function loadBaseline(path: string): StoredBaseline {
   }
   if (basename(path) === 'summary.json') {
     const s = readSummaryFile(path);
-    if (s.run.stopReason !== 'completed') throw invalid(path, `the run did not complete (${s.run.stopReason})`);
+    const why = unsoundWhy(s);
+    if (why !== null) throw invalid(path, `the run ${why.replace(/^its soak/, 'is a soak that')}: no baseline to gate by`);
     return { source: dirname(path), schemaVersion: null, label: `${s.run.profile} run`, rounds: [s], control: [], leftOut: [] };
   }
   return fromCompareJson(path);

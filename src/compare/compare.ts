@@ -20,7 +20,7 @@ import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
-import { pairedComparisons, storedComparisons, byRound, completedRun, type Comparison } from './comparisons.js';
+import { pairedComparisons, storedComparisons, byRound, completedRun, unsoundWhy, type Comparison } from './comparisons.js';
 import { controlLines, untrustedFigures, withControl, type Untrusted } from './control.js';
 import { judgeGates, parseGate, type GateResult } from './gate.js';
 import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch, type StoredBaseline } from './baseline.js';
@@ -194,10 +194,10 @@ export async function runCompare(
   if (o.force) forced.push(...loadDiff);
   if (forced.length) verdict.unshift(`WARNING: compared with a baseline of another soak (--force): ${forced.join('; ')}.`);
   // A run that did not complete (the engine died, the disk filled) is no figure to judge a gate by.
-  const broken = runs.filter((r) => !['completed', 'interrupted'].includes(r.summary.run.stopReason));
-  const brokenList = broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} did not complete (${r.summary.run.stopReason})`).join('; ');
-  // The differences are of completed runs only (comparisons.ts); a compare one of whose runs failed is no clean comparison: said first, exit 1.
-  if (broken.length) verdict.unshift(`FAILED: ${brokenList}: left out of the differences, which compare only the runs that completed.`);
+  const broken = runs.filter((r) => r.summary.run.stopReason !== 'interrupted' && unsoundWhy(r.summary) !== null);
+  const brokenList = broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} ${unsoundWhy(r.summary)}`).join('; ');
+  // The differences are of sound runs only (comparisons.ts); a compare one of whose runs failed is no clean comparison: said first, exit 1.
+  if (broken.length) verdict.unshift(`FAILED: ${brokenList}: left out of the differences, which compare only the runs that completed and did not fail.`);
   let gateResults: GateResult[] = [];
   if (gates.length) {
     if (loadDiff.length && !o.force) {

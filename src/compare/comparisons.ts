@@ -13,8 +13,19 @@ export interface Comparison {
   figures: FigureDifference[];
 }
 
-/** A run that measured its whole window: the only kind a difference is computed from (an engine that died, a full disk, Ctrl-C measured part of it). */
-export const completedRun = (s: Summary): boolean => s.run.stopReason === 'completed';
+/**
+ * Why a run is no figure to compare, or null when it is one: it did not measure its whole window
+ * (an engine that died, a full disk, Ctrl-C), or its own verdict FAILED (the harness stalled, the
+ * engine fell silent, its push failed: `promsoak run` exits 1 on it).
+ */
+export function unsoundWhy(s: Summary): string | null {
+  if (s.run.stopReason !== 'completed') return `did not complete (${s.run.stopReason})`;
+  const failed = s.verdict.find((l) => l.startsWith('FAILED'));
+  return failed === undefined ? null : `its soak FAILED (${failed.slice('FAILED: '.length, 200)})`;
+}
+
+/** A run that measured its whole window and did not fail: the only kind a difference is computed from. */
+export const completedRun = (s: Summary): boolean => unsoundWhy(s) === null;
 
 /** A variant's completed summaries by round: index r is round r's run, undefined where it has none (an interrupted compare) or it did not complete. */
 export function byRound(r: VariantResult): (Summary | undefined)[] {
