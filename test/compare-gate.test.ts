@@ -202,3 +202,11 @@ test('--baseline: a stored run whose soak FAILED is left out of the baseline\'s 
   assert.match(b.leftOut[0]!, /^A #2 \(its soak FAILED \(the harness itself stalled/);
   assert.throws(() => loadBaseline(join(dir, 'run-1')), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /the run is a soak that FAILED .*: no baseline to gate by/.test(e.message));
 });
+
+test('--baseline: the measured window is the median run\'s, within max(10 %, 1 s): a 3 s baseline whose first run measured 4 s (a frame\'s grain) is the same soak; one measured 5 s is not', () => {
+  const runs = (secs: number[]) => secs.map((x, i) => ({ variant: 'A', repeat: i, summary: syntheticSummary({ 'cpu.usPerSample': 100, 'run.measuredSeconds': x }) }));
+  const now = { profile: 'smoke', exporters: 20, intervalSeconds: 1, durationSeconds: 3, targets: ['builtin'] };
+  assert.deepEqual(baselineMismatch(loadBaseline(storedCompare(2, runs([4, 3, 3]), [{ label: 'A' }])), now), []);
+  assert.deepEqual(baselineMismatch(loadBaseline(storedCompare(2, runs([5, 5, 3]), [{ label: 'A' }])), now), ['5 s measured a run there, 3 s now']);
+  assert.deepEqual(baselineMismatch(loadBaseline(storedCompare(2, runs([60, 60]), [{ label: 'A' }])), { ...now, durationSeconds: 50 }), ['60 s measured a run there, 50 s now']);
+});
