@@ -228,3 +228,15 @@ test('blocks: whole scrape intervals; the seconds a harness stall touches (and 2
   assert.deepEqual(stalled.values.samplesPerSecond, [10_000, 10_000, 10_000, 10_000].slice(0, stalled.count));
   assert.equal(stalled.count, 4);
 });
+
+test('diff of two compare directories, one run against three: an interval (the three\'s noise taken for the one), said so; one against one: none, said so', () => {
+  const one = compareDir([{ variant: 'x' }], 600);
+  const three = compareDir([{ variant: 'x', cpuScale: 1.3 }, { variant: 'x', cpuScale: 1.3 }, { variant: 'x', cpuScale: 1.3 }], 700);
+  const r = diffJson([one, three]);
+  assert.equal(r.status, 0, r.stderr);
+  const cpu = r.json.variants[0].rows.find((row: Row) => row.key === 'cpuAvg');
+  assert.ok(Number.isFinite(cpu.difference.lowPct) && Number.isFinite(cpu.difference.highPct), JSON.stringify(cpu.difference));
+  assert.ok(r.json.notes.some((n: string) => /variant x: 1 and 3 repeat\(s\): the single run's noise is taken as the other side's/.test(n)), r.json.notes.join('\n'));
+  const none = diffJson([one, compareDir([{ variant: 'x' }], 800)]);
+  assert.ok(none.json.notes.some((n: string) => /1 and 1 repeat\(s\): an interval needs at least 2 on one side/.test(n)), none.json.notes.join('\n'));
+});

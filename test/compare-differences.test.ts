@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { figureDifferences, formatDifference, valuesDifference } from '../src/compare/differences.js';
 import { differenceLines } from '../src/compare/verdict.js';
-import { pairedComparisons } from '../src/compare/comparisons.js';
+import { tCritical } from '../src/analysis/difference.js';
+import { pairedComparisons, storedComparisons, unsoundWhy } from '../src/compare/comparisons.js';
 import { untrustedFigures, controlLines, withControl } from '../src/compare/control.js';
 import type { VariantResult } from '../src/compare/aggregate.js';
 import type { Summary } from '../src/analysis/summary.js';
@@ -122,4 +123,45 @@ test('two repeats: an interval from t(1) past ±10,000 % is said as such, not as
   const text = formatDifference(d, 1);
   assert.match(text, /\[−\d+\.\d, >\+10000\]$/);
   assert.ok(text.length < 40, text);
+});
+
+test('a run that did not complete (its engine died) is left out of the differences: the rounds that completed are compared, not its part-window figures', () => {
+  const base = result('A', [100, 102, 98].map((us) => ({ 'cpu.usPerSample': us })));
+  const b = result('B', [101, 5000, 99].map((us) => ({ 'cpu.usPerSample': us })));
+  b.runs[1]!.summary.run.stopReason = 'engine-exited';
+  const [c] = pairedComparisons([base, b]);
+  const us = c!.figures.find((d) => d.figure === 'usPerSample')!;
+  assert.equal(us.n, 2);
+  assert.ok(Math.abs(us.value) < 2, `the dead run's 5000 µs left out: ${us.value}`);
+  const [stored] = storedComparisons('stored A', base.runs.map((r) => r.summary), [b]);
+  assert.equal(stored!.figures.find((d) => d.figure === 'usPerSample')!.n, 2);
+});
+
+test('the repeats the verdict says would resolve 5 % do: at that many pairs, the interval compare computes (ten figures together) is narrower than ±5 %', () => {
+  const a = [100, 100, 100, 100, 100, 100];
+  const b = [104, 112, 96, 110, 98, 106];
+  const d = valuesDifference(US, a, b, 'paired', 10);
+  assert.ok(Number.isFinite(d.noise) && d.noise > 0);
+  const n = d.repeatsToResolve;
+  assert.ok(tCritical(n - 1, 10) * d.noise / Math.sqrt(n) < 5, `${n} pairs at ${d.noise.toFixed(2)} % noise: ±${(tCritical(n - 1, 10) * d.noise / Math.sqrt(n)).toFixed(2)} %`);
+  assert.ok(tCritical(n - 2, 10) * d.noise / Math.sqrt(n - 1) >= 5, 'and no fewer would');
+});
+
+test('an absolute figure with no spread: ingestion CV 0 → 0.0001 every round reads no difference (it shows as +0.000 [+0.000, +0.000]); 0 → 0.01 reads worse', () => {
+  const a = [0, 0, 0].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv }));
+  const tiny = figureDifferences(a, [1e-4, 1e-4, 1e-4].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv })), 'paired').find((d) => d.figure === 'samplesCv')!;
+  assert.equal(tiny.low, tiny.high);
+  assert.equal(tiny.word, 'no difference detectable');
+  const real = figureDifferences(a, [0.01, 0.01, 0.01].map((cv) => syntheticSummary({ 'samplesPerSecond.cv': cv })), 'paired').find((d) => d.figure === 'samplesCv')!;
+  assert.equal(real.word, 'worse');
+});
+
+test('a run that completed but whose own soak FAILED (the harness stalled, the engine fell silent) is left out of the differences too, said why', () => {
+  const base = result('A', [100, 102, 98].map((us) => ({ 'cpu.usPerSample': us })));
+  const b = result('B', [101, 5000, 99].map((us) => ({ 'cpu.usPerSample': us })));
+  b.runs[1]!.summary.verdict = ['FAILED: the engine sent no frame for 30 of the 60 s measured'];
+  assert.match(unsoundWhy(b.runs[1]!.summary)!, /^its soak FAILED \(the engine sent no frame/);
+  assert.equal(unsoundWhy(b.runs[0]!.summary), null);
+  const [c] = pairedComparisons([base, b]);
+  assert.equal(c!.figures.find((d) => d.figure === 'usPerSample')!.n, 2);
 });

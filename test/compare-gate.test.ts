@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { judgeGates, parseGate, type GateSide } from '../src/compare/gate.js';
 import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch } from '../src/compare/baseline.js';
 import { NUMERIC_SUMMARY_KEYS, readSummaryKey } from '../src/compare/summary-paths.js';
@@ -143,4 +143,70 @@ test('CLI: a run that did not complete (the engine died) is no figure to judge a
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /FAILED: the gates were not judged: baseline #1 did not complete \(engine-exited\)\./);
   assert.doesNotMatch(r.stdout, /gate starvation\.windows<=100 passed/);
+});
+
+test('--baseline: a scraped baseline against a pushed compare (or the other way, or another remote-write version) is not the same soak: named', () => {
+  const dir = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 100 }) }], [{ label: 'A' }]);
+  const b = loadBaseline(dir);
+  const secs = baselineRuns(b)[0]!.run.measuredSeconds;
+  const now = { profile: 'smoke', exporters: 20, intervalSeconds: 1, durationSeconds: secs, targets: ['builtin'] };
+  assert.deepEqual(baselineMismatch(b, now), []);
+  assert.deepEqual(baselineMismatch(b, { ...now, push: '2.0' }), ['scraped there, pushed (remote write 2.0) now']);
+  (baselineRuns(b)[0] as { push?: unknown }).push = { protocol: '1.0' };
+  assert.deepEqual(baselineMismatch(b, now), ['pushed (remote write 1.0) there, scraped now']);
+  assert.deepEqual(baselineMismatch(b, { ...now, push: '2.0' }), ['pushed (remote write 1.0) there, pushed (remote write 2.0) now']);
+  assert.deepEqual(baselineMismatch(b, { ...now, push: '1.0' }), []);
+});
+
+test('a one-run baseline (a run directory) with --repeat 3 now: the gate judges, the baseline\'s noise taken as the repeats\'; +50 % fails, an A/A run passes', () => {
+  const g = [parseGate('cpu.usPerSample<+5%')];
+  const one = { ...side('stored', [100]), design: 'unpaired' as const };
+  const worse = judgeGates(g, { candidates: [side('now', [150, 152, 148])], base: one })[0]!;
+  assert.deepEqual([worse.ok, worse.judged], [false, true], worse.line);
+  assert.match(worse.line, /^FAILED: gate cpu\.usPerSample<\+5%: \+50\.00 % \[\+\d+\.\d\d, \+\d+\.\d\d\] against stored: a detectable regression past \+5 %\.$/);
+  const aa = judgeGates(g, { candidates: [side('now', [101, 99, 100])], base: one })[0]!;
+  assert.deepEqual([aa.ok, aa.judged], [true, true], aa.line);
+});
+
+test('--baseline: a crafted compare.json cannot read summaries outside its directory (relDir ../, an absolute dir, a symlinked run directory), and a string where a number goes is named with what was there', () => {
+  const dir = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 100 }) }], [{ label: 'A' }]);
+  const elsewhere = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 1 }) }], [{ label: 'A' }]);
+  const json = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
+  const refused = (runs: unknown[], why: RegExp): void => {
+    writeFileSync(join(dir, 'compare.json'), JSON.stringify({ ...json, runs }));
+    assert.throws(() => loadBaseline(dir), (e: Error & { exitCode?: number }) => e.exitCode === 2 && why.test(e.message) && !e.message.includes('\n'), String(why));
+  };
+  refused([{ variant: 'A', repeat: 0, dir: '/x', relDir: relative(dir, join(elsewhere, 'run-0')) }], /runs\[0\]\.relDir: "\.\.\/.*" is not a run directory beside compare\.json/);
+  refused([{ variant: 'A', repeat: 0, dir: join(elsewhere, 'run-0'), relDir: join(elsewhere, 'run-0') }], /runs\[0\]\.relDir: .* is not a run directory beside compare\.json/);
+  refused([{ variant: 'A', repeat: 0, dir: '..' }], /runs\[0\]\.dir: "\.\." is not a run directory beside compare\.json/);
+  symlinkSync(join(elsewhere, 'run-0'), join(dir, 'linked'));
+  refused([{ variant: 'A', repeat: 0, dir: '/x', relDir: 'linked' }], /runs\[0\]\.relDir: "linked" is a symbolic link/);
+  refused([{ variant: 'A', repeat: '0', dir: '/x', relDir: 'run-0' }], /runs\[0\]\.repeat: .* \(got "0"\)/);
+  // Absolute dirs of schema 1 (the compare directory where it was made) still find the run by its name here.
+  writeFileSync(join(dir, 'compare.json'), JSON.stringify({ ...json, runs: [{ variant: 'A', repeat: 0, dir: join('/moved/away', 'run-0') }] }));
+  assert.deepEqual(baselineRuns(loadBaseline(dir)).map((s) => s.cpu.usPerSample), [100]);
+});
+
+test('a gate with no run to judge it by (Ctrl-C before any ran) fails: compare.json never says it passed', () => {
+  const [r] = judgeGates([parseGate('starvation.windows==0')], { candidates: [] });
+  assert.equal(r!.ok, false);
+  assert.match(r!.line, /^FAILED: gate starvation\.windows==0: no run to judge it by: /);
+});
+
+test('--baseline: a stored run whose soak FAILED is left out of the baseline\'s repeats (said), and a run directory whose soak FAILED is refused', () => {
+  const failed = syntheticSummary({ 'cpu.usPerSample': 500 });
+  failed.verdict = ['FAILED: the harness itself stalled for 9 s'];
+  const dir = storedCompare(2, [{ variant: 'A', repeat: 0, summary: syntheticSummary({ 'cpu.usPerSample': 100 }) }, { variant: 'A', repeat: 1, summary: failed }], [{ label: 'A' }]);
+  const b = loadBaseline(dir);
+  assert.deepEqual(baselineRuns(b).map((s) => s.cpu.usPerSample), [100]);
+  assert.match(b.leftOut[0]!, /^A #2 \(its soak FAILED \(the harness itself stalled/);
+  assert.throws(() => loadBaseline(join(dir, 'run-1')), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /the run is a soak that FAILED .*: no baseline to gate by/.test(e.message));
+});
+
+test('--baseline: the measured window is the median run\'s, within max(10 %, 1 s): a 3 s baseline whose first run measured 4 s (a frame\'s grain) is the same soak; one measured 5 s is not', () => {
+  const runs = (secs: number[]) => secs.map((x, i) => ({ variant: 'A', repeat: i, summary: syntheticSummary({ 'cpu.usPerSample': 100, 'run.measuredSeconds': x }) }));
+  const now = { profile: 'smoke', exporters: 20, intervalSeconds: 1, durationSeconds: 3, targets: ['builtin'] };
+  assert.deepEqual(baselineMismatch(loadBaseline(storedCompare(2, runs([4, 3, 3]), [{ label: 'A' }])), now), []);
+  assert.deepEqual(baselineMismatch(loadBaseline(storedCompare(2, runs([5, 5, 3]), [{ label: 'A' }])), now), ['5 s measured a run there, 3 s now']);
+  assert.deepEqual(baselineMismatch(loadBaseline(storedCompare(2, runs([60, 60]), [{ label: 'A' }])), { ...now, durationSeconds: 50 }), ['60 s measured a run there, 50 s now']);
 });

@@ -199,10 +199,13 @@ test('compare --together: an engine killed mid-round ends its variant\'s run as 
   }
   assert.match(pid, /^\d+$/, `the second engine's pid: ${stderr}`);
   process.kill(Number(pid), 'SIGKILL');
-  assert.equal(await exited, 0, stderr);
+  // A compare one of whose engines died is no clean comparison: FAILED, exit 1, and the dead run's part-window figures in no difference.
+  assert.equal(await exited, 1, stderr);
   const [cmp] = readdirSync(out);
-  const json = JSON.parse(readFileSync(join(out, cmp!, 'compare.json'), 'utf8')) as { runs: { variant: string; stopReason: string; dir: string }[] };
+  const json = JSON.parse(readFileSync(join(out, cmp!, 'compare.json'), 'utf8')) as { runs: { variant: string; stopReason: string; dir: string }[]; verdict: string[]; comparisons: { figures: { n: number }[] }[] };
   assert.deepEqual(json.runs.map((x) => [x.variant, x.stopReason]), [['ingester=cached', 'completed'], ['ingester=naive', 'engine-exited']]);
+  assert.ok(json.verdict.some((l) => /^FAILED: ingester=naive #1 did not complete \(engine-exited\)/.test(l)), json.verdict.join('\n'));
+  assert.ok(json.comparisons[0]!.figures.every((d) => d.n === 0), 'no pair with the dead run');
   const dead = JSON.parse(readFileSync(join(json.runs[1]!.dir, 'summary.json'), 'utf8')) as Summary;
   assert.ok(dead.verdict.some((l) => /SIGKILL/.test(l)), dead.verdict.join('\n'));
   const alive = JSON.parse(readFileSync(join(json.runs[0]!.dir, 'summary.json'), 'utf8')) as Summary;

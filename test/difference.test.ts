@@ -98,3 +98,28 @@ test('paired differences of positive figures are log ratios: a doubling and a ha
   // A negative figure falls back to the linear relative difference.
   assert.equal(pairedDifference([-10, 10], [-5, 15], true).pct, 50);
 });
+
+test('repeatsToResolve counts with the critical t the intervals use: ten figures held together (Bonferroni) need 36 pairs for ±5 % at 10 % noise, not the plain 95 % t\'s 18', () => {
+  // By hand from the t table: t(0.9975, 35) = 2.996, 2.996·10/√36 = 4.99 < 5; t(0.9975, 34) = 3.002, 3.002·10/√35 = 5.07.
+  assert.equal(repeatsToResolve(10, 5), 18);
+  assert.equal(repeatsToResolve(10, 5, 10), 36);
+  assert.equal(repeatsToResolve(1e6, 0.001, 10), 10_000);
+});
+
+test('rounds with no spread: a 0.0001 % difference (interval of width 0) reads no difference, as the table shows it (+0.0 %); a 10 % one with no spread still reads', () => {
+  const a = [10, 10, 10];
+  const tiny = [10.00001, 10.00001, 10.00001];
+  assert.equal(pairedDifference(a, tiny, true).highPct - pairedDifference(a, tiny, true).lowPct, 0);
+  assert.equal(pairedDifference(a, tiny, true).word, 'no difference detectable');
+  assert.equal(unpairedDifference(a, tiny, true).word, 'no difference detectable');
+  assert.equal(pairedDifference(a, [11, 11, 11], true).word, 'worse');
+  assert.equal(pairedDifference(a, [9, 9, 9], true).word, 'better');
+});
+
+test('unpaired with one run on one side: its noise is the other side\'s, s·√(1 + 1/n) on n − 1 df (by hand: [100] vs [150, 152, 148]: s = 2, ±4.303·2·√(4/3) = ±9.94)', () => {
+  const d = unpairedDifference([100], [150, 152, 148], true);
+  assert.ok(Math.abs(d.pct - 50) < 1e-9);
+  assert.ok(Math.abs(d.highPct - d.pct - 4.303 * 2 * Math.sqrt(4 / 3)) < 1e-9, String(d.highPct - d.pct));
+  assert.equal(d.word, 'worse');
+  assert.ok(Number.isNaN(unpairedDifference([100], [150], true).lowPct), 'one run a side: still no interval');
+});

@@ -34,8 +34,16 @@ export interface Difference {
   word: DifferenceWord;
 }
 
-function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWord {
-  if (!Number.isFinite(low) || !Number.isFinite(high) || (low <= 0 && high >= 0)) return 'no difference detectable';
+/**
+ * A difference is shown to 0.1 %: one whose interval, so shown, reaches 0 is not called one.
+ * Rounds with no spread at all (a figure that reads the same every round) give an interval of
+ * width 0, which excluded 0 on any difference, a 0.0001 % one included ("+0.0 % [+0.0, +0.0] worse").
+ */
+export const SHOWN_PCT = 0.05;
+
+/** The word for an interval [low, high]: detectable when it is clear of 0 by at least `resolution` (what the table shows, rounded). */
+export function wordOf(low: number, high: number, lowerIsBetter: boolean, resolution = SHOWN_PCT): DifferenceWord {
+  if (!Number.isFinite(low) || !Number.isFinite(high) || (low < resolution && high > -resolution)) return 'no difference detectable';
   const up = low > 0;
   return up === lowerIsBetter ? 'worse' : 'better';
 }
@@ -79,6 +87,28 @@ export function pairedDifference(a: readonly number[], b: readonly number[], low
 }
 
 /**
+ * The standard error of mean(b) − mean(a), its degrees of freedom and the noise (a run's standard
+ * deviation): Welch's with two repeats or more a side. With ONE run on one side (a baseline that
+ * is a run directory) its noise is taken as the other side's, both being the same soak (an A/A
+ * assumption): se = s·√(1 + 1/n), on n − 1 degrees of freedom. Without that, a gate against a
+ * one-run baseline never judged, whatever --repeat, and passed a regression of any size with a
+ * warning. Undefined when neither side has two.
+ */
+export function welchSpread(xa: readonly number[], xb: readonly number[]): { se: number; df: number; noise: number } | undefined {
+  if (xa.length === 0 || xb.length === 0 || (xa.length < 2 && xb.length < 2)) return undefined;
+  if (xa.length === 1 || xb.length === 1) {
+    const many = xa.length === 1 ? xb : xa;
+    const s = stddev(many);
+    return { se: s * Math.sqrt(1 + 1 / many.length), df: many.length - 1, noise: s };
+  }
+  const va = stddev(xa) ** 2 / xa.length;
+  const vb = stddev(xb) ** 2 / xb.length;
+  const se = Math.sqrt(va + vb);
+  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
+  return { se, df, noise: Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2) };
+}
+
+/**
  * Unpaired (Welch): the difference of the means in % of the baseline's mean, its interval from
  * Welch's standard error and Welch–Satterthwaite degrees of freedom (the baseline's mean taken as exact).
  */
@@ -90,26 +120,34 @@ export function unpairedDifference(a: readonly number[], b: readonly number[], l
   const mb = xb.length ? mean(xb) : NaN;
   const scale = ma === 0 ? NaN : 100 / Math.abs(ma);
   const pct = (mb - ma) * scale;
-  if (xa.length < 2 || xb.length < 2) return { pct, lowPct: NaN, highPct: NaN, design: 'unpaired', n, noisePct: NaN, word: 'no difference detectable' };
-  const va = stddev(xa) ** 2 / xa.length;
-  const vb = stddev(xb) ** 2 / xb.length;
-  const se = Math.sqrt(va + vb);
-  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
-  const hw = tCritical(df, familySize) * se * scale;
-  const noisePct = Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2) * scale;
+  const spread = welchSpread(xa, xb);
+  if (!spread) return { pct, lowPct: NaN, highPct: NaN, design: 'unpaired', n, noisePct: NaN, word: 'no difference detectable' };
+  const hw = tCritical(spread.df, familySize) * spread.se * scale;
+  const noisePct = spread.noise * scale;
   return { pct, lowPct: pct - hw, highPct: pct + hw, design: 'unpaired', n, noisePct, word: wordOf(pct - hw, pct + hw, lowerIsBetter) };
 }
 
 /**
  * Repeats (pairs) needed for a 95 % interval of half-width under `effectPct` at noise `noisePct`
- * (the per-pair standard deviation, in %): the smallest n with t(n−1)·s/√n < effect. NaN when the
- * noise is unknown; capped at 10,000 ("more than 10,000" is the caller's to say).
+ * (the per-pair standard deviation, in %): the smallest n with t(n−1)·s/√n < effect, t the critical
+ * value the intervals are computed with (with `familySize` k > 1, Bonferroni's 1 − 0.05/k, as
+ * compare's figures are: a count from the plain 95 % t promised a resolution those intervals do
+ * not reach). NaN when the noise is unknown; capped at 10,000 ("more than 10,000" is the caller's to say).
  */
-export function repeatsToResolve(noisePct: number, effectPct: number): number {
+export function repeatsToResolve(noisePct: number, effectPct: number, familySize = 1): number {
   if (!Number.isFinite(noisePct) || !(effectPct > 0)) return NaN;
   if (noisePct === 0) return 2;
-  for (let n = 2; n <= 10_000; n++) if ((t975(n - 1) * noisePct) / Math.sqrt(n) < effectPct) return n;
-  return 10_000;
+  const resolves = (n: number): boolean => (tCritical(n - 1, familySize) * noisePct) / Math.sqrt(n) < effectPct;
+  if (!resolves(10_000)) return 10_000;
+  // t(n−1)/√n falls as n grows: the smallest n that resolves, by bisection.
+  let lo = 1;
+  let hi = 10_000;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (resolves(mid)) hi = mid;
+    else lo = mid;
+  }
+  return Math.max(2, hi);
 }
 
 /** ln Γ(x), Lanczos (g = 7, n = 9): 15 digits for x > 0. */

@@ -1,13 +1,15 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { Summary } from '../analysis/summary.js';
 import { PromsoakError } from '../common/errors.js';
 import { readRegularFile } from '../common/read-file.js';
 import { parseBoundedJson } from '../common/bounded-json.js';
-import { describeIssue } from '../common/schema-issue.js';
+import { describeIssue, preview } from '../common/schema-issue.js';
 import { readSummaryFile } from '../run/run-dir-read.js';
 import { readSummaryKey } from './summary-paths.js';
+import { unsoundWhy } from './comparisons.js';
+import { median } from '../analysis/stats.js';
 
 /**
  * `--baseline`: a stored result the current variants are compared with: a compare.json (schema
@@ -38,10 +40,23 @@ const compareJsonSchema = z.object({
 
 const invalid = (where: string, what: string): PromsoakError => new PromsoakError('PROMSOAK_INPUT_INVALID', `--baseline ${where}: ${what}`);
 
-/** A run's directory as compare.json names it: relative to the compare directory (schema 2), as written, or beside compare.json by its name (a compare directory moved, e.g. a CI artifact). */
-function runDir(compareDir: string, run: { dir: string; relDir?: string }): string {
-  const tries = [run.relDir !== undefined ? join(compareDir, run.relDir) : undefined, run.dir, join(compareDir, basename(run.dir))].filter((p): p is string => p !== undefined);
-  return tries.find((p) => existsSync(join(p, 'summary.json'))) ?? tries[0]!;
+/**
+ * A run's directory as compare.json names it: always one directory beside compare.json (compare
+ * writes every run into its compare directory), by `relDir` (schema 2) or by the name of `dir`
+ * (schema 1, or a compare directory moved: a CI artifact). A relDir that is not a plain name
+ * (`../../etc`, an absolute path) or a run directory that is a symlink is refused, naming the run:
+ * a crafted compare.json read summary.json files from anywhere on the machine.
+ */
+function runDir(path: string, index: number, run: { dir: string; relDir?: string }): string {
+  const compareDir = dirname(path);
+  const name = run.relDir ?? basename(run.dir);
+  const field = run.relDir !== undefined ? `runs[${index}].relDir` : `runs[${index}].dir`;
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) {
+    throw invalid(path, `${field}: ${preview(run.relDir ?? run.dir)} is not a run directory beside compare.json (a run of a compare is one directory in it)`);
+  }
+  const dir = join(compareDir, name);
+  if (existsSync(dir) && lstatSync(dir).isSymbolicLink()) throw invalid(path, `${field}: ${preview(name)} is a symbolic link, not a run directory of this compare`);
+  return dir;
 }
 
 function fromCompareJson(path: string): StoredBaseline {
@@ -50,7 +65,7 @@ function fromCompareJson(path: string): StoredBaseline {
   const version = (parsed.value as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof version !== 'number') throw invalid(path, 'not a compare.json (no schemaVersion)');
   if (!COMPARE_JSON_VERSIONS.includes(version)) throw invalid(path, `compare.json schemaVersion ${version}: this promsoak reads ${COMPARE_JSON_VERSIONS.join(' and ')}`);
-  const r = compareJsonSchema.safeParse(parsed.value);
+  const r = compareJsonSchema.safeParse(parsed.value, { reportInput: true });
   if (!r.success) throw invalid(path, describeIssue(r.error.issues[0]!));
   const j = r.data;
   const label = j.variants[0]!.label;
@@ -58,11 +73,12 @@ function fromCompareJson(path: string): StoredBaseline {
   const rounds: (Summary | undefined)[] = [];
   const control: (Summary | undefined)[] = [];
   const leftOut: string[] = [];
-  for (const run of j.runs) {
+  for (const [index, run] of j.runs.entries()) {
     const into = run.variant === label ? rounds : run.variant === controlLabel ? control : undefined;
     if (!into) continue;
-    const s = readSummaryFile(join(runDir(dirname(path), run), 'summary.json'));
-    if (s.run.stopReason !== 'completed') leftOut.push(`${run.variant} #${run.repeat + 1} (${s.run.stopReason})`);
+    const s = readSummaryFile(join(runDir(path, index, run), 'summary.json'));
+    const why = unsoundWhy(s);
+    if (why !== null) leftOut.push(`${run.variant} #${run.repeat + 1} (${s.run.stopReason === 'completed' ? why : s.run.stopReason})`);
     else into[run.repeat] = s;
   }
   const n = Math.max(rounds.length, control.length);
@@ -81,7 +97,8 @@ export function loadBaseline(path: string): StoredBaseline {
   }
   if (basename(path) === 'summary.json') {
     const s = readSummaryFile(path);
-    if (s.run.stopReason !== 'completed') throw invalid(path, `the run did not complete (${s.run.stopReason})`);
+    const why = unsoundWhy(s);
+    if (why !== null) throw invalid(path, `the run ${why.replace(/^its soak/, 'is a soak that')}: no baseline to gate by`);
     return { source: dirname(path), schemaVersion: null, label: `${s.run.profile} run`, rounds: [s], control: [], leftOut: [] };
   }
   return fromCompareJson(path);
@@ -114,6 +131,8 @@ export interface NowSettings {
   durationSeconds: number;
   /** Each variant's target kind (builtin, prometheus, …). */
   targets: string[];
+  /** --push's protocol ('1.0', '2.0', as summary.json's push.protocol), or absent: scraped. */
+  push?: string;
 }
 
 /** The differences between the baseline and now that make a comparison meaningless (refused unless --force). */
@@ -124,7 +143,12 @@ export function baselineMismatch(b: StoredBaseline, now: NowSettings): string[] 
   if (s.load.exporters !== now.exporters) out.push(`${s.load.exporters} exporters there, ${now.exporters} now`);
   if (s.load.intervalSeconds !== now.intervalSeconds) out.push(`a ${s.load.intervalSeconds} s scrape interval there, ${now.intervalSeconds} s now`);
   // A window of another length changes what a run can show (starved seconds are a count, a peak grows with time): beyond 10 %, not the same soak.
-  if (Math.abs(s.run.measuredSeconds - now.durationSeconds) > 0.1 * now.durationSeconds) out.push(`${s.run.measuredSeconds} s measured a run there, ${now.durationSeconds} s now`);
+  // Seconds measured are whole frames, so one second either way is the count's own grain (a 3 s soak here measured 4 once): the median run's, within max(10 %, 1 s).
+  const measured = median(baselineRuns(b).map((x) => x.run.measuredSeconds));
+  if (Math.abs(measured - now.durationSeconds) > Math.max(0.1 * now.durationSeconds, 1)) out.push(`${measured} s measured a run there, ${now.durationSeconds} s now`);
+  // Pushed and scraped are other soaks: what is measured (the receiver's write path, not its scrapes) and what the figures mean differ.
+  const how = (push: string | undefined): string => (push === undefined ? 'scraped' : `pushed (remote write ${push})`);
+  if (s.push?.protocol !== now.push) out.push(`${how(s.push?.protocol)} there, ${how(now.push)} now`);
   const kind = s.run.target?.kind ?? 'builtin';
   const other = [...new Set(now.targets.filter((t) => t !== kind))];
   if (other.length) out.push(`target ${kind} there, ${other.join(', ')} now`);

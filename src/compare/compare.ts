@@ -14,13 +14,13 @@ import { connectFleet } from '../run/remote-fleet.js';
 import type { SoakProgress } from '../run/recorder.js';
 import { checkSoakSeconds, type SoakOptions } from '../run/soak-plan.js';
 import { planPush } from '../run/push-plan.js';
-import { pushArgs, type PushFlags } from '../push/push-options.js';
+import { parsePushProtocol, pushArgs, type PushFlags } from '../push/push-options.js';
 import type { Summary } from '../analysis/summary.js';
 import { aggregate, METRICS, type VariantResult } from './aggregate.js';
 import { compareVerdict, findCores, type FindCoresResult } from './verdict.js';
 import { interleave, planVariants, type CompareAxes, type Variant } from './plan.js';
 import { renderCompareHtml } from './html.js';
-import { pairedComparisons, storedComparisons, byRound, type Comparison } from './comparisons.js';
+import { pairedComparisons, storedComparisons, byRound, completedRun, unsoundWhy, type Comparison } from './comparisons.js';
 import { controlLines, untrustedFigures, withControl, type Untrusted } from './control.js';
 import { judgeGates, parseGate, type GateResult } from './gate.js';
 import { aaNoisePct, baselineMismatch, baselineRuns, loadBaseline, loadMismatch, type StoredBaseline } from './baseline.js';
@@ -124,6 +124,7 @@ export async function runCompare(
       intervalSeconds: o.intervalSeconds ?? profile.scrapeIntervalSeconds,
       durationSeconds: o.durationSeconds ?? profile.durationSeconds,
       targets: variants.map((v) => parseTarget(v.target).kind),
+      push: o.push === undefined ? undefined : parsePushProtocol(o.push) === 2 ? '2.0' : '1.0',
     });
     if (mismatch.length && !o.force) throw new PromsoakError('PROMSOAK_USAGE', `--baseline ${stored.source}: not the same soak: ${mismatch.join('; ')} (--force compares them anyway)`);
     if (mismatch.length) forced.push(...mismatch);
@@ -193,13 +194,16 @@ export async function runCompare(
   if (o.force) forced.push(...loadDiff);
   if (forced.length) verdict.unshift(`WARNING: compared with a baseline of another soak (--force): ${forced.join('; ')}.`);
   // A run that did not complete (the engine died, the disk filled) is no figure to judge a gate by.
-  const broken = runs.filter((r) => !['completed', 'interrupted'].includes(r.summary.run.stopReason));
+  const broken = runs.filter((r) => r.summary.run.stopReason !== 'interrupted' && unsoundWhy(r.summary) !== null);
+  const brokenList = broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} ${unsoundWhy(r.summary)}`).join('; ');
+  // The differences are of sound runs only (comparisons.ts); a compare one of whose runs failed is no clean comparison: said first, exit 1.
+  if (broken.length) verdict.unshift(`FAILED: ${brokenList}: left out of the differences, which compare only the runs that completed and did not fail.`);
   let gateResults: GateResult[] = [];
   if (gates.length) {
     if (loadDiff.length && !o.force) {
       // Said above.
     } else if (broken.length) {
-      verdict.push(`FAILED: the gates were not judged: ${broken.map((r) => `${variants[r.variant]!.label} #${r.repeat + 1} did not complete (${r.summary.run.stopReason})`).join('; ')}.`);
+      verdict.push(`FAILED: the gates were not judged: ${brokenList}.`);
     } else {
       const base = stored
         ? { label: `the stored ${stored.label}`, runs: baselineRuns(stored), design: 'unpaired' as const, aaNoisePct: (key: string) => aaNoisePct(stored, key) }
@@ -208,7 +212,7 @@ export async function runCompare(
           : undefined;
       // Against a stored baseline every variant is a candidate; within one compare, a % gate judges the variants after the first, an absolute one every variant. Never the control.
       const candidates = (relativeGate: boolean) =>
-        present.filter((r) => !r.variant.control && (stored !== undefined || !relativeGate || r !== results[0])).map((r) => ({ label: r.variant.label, runs: stored ? r.runs.map((x) => x.summary) : byRound(r) }));
+        present.filter((r) => !r.variant.control && (stored !== undefined || !relativeGate || r !== results[0])).map((r) => ({ label: r.variant.label, runs: stored ? r.runs.map((x) => x.summary).filter(completedRun) : byRound(r) }));
       gateResults = gates.map((g) => judgeGates([g], { candidates: candidates(g.relative), base })[0]!);
       verdict.push(...gateResults.map((g) => g.line));
     }

@@ -13,10 +13,24 @@ export interface Comparison {
   figures: FigureDifference[];
 }
 
-/** A variant's summaries by round: index r is round r's run, undefined where it has none (an interrupted compare). */
+/**
+ * Why a run is no figure to compare, or null when it is one: it did not measure its whole window
+ * (an engine that died, a full disk, Ctrl-C), or its own verdict FAILED (the harness stalled, the
+ * engine fell silent, its push failed: `promsoak run` exits 1 on it).
+ */
+export function unsoundWhy(s: Summary): string | null {
+  if (s.run.stopReason !== 'completed') return `did not complete (${s.run.stopReason})`;
+  const failed = s.verdict.find((l) => l.startsWith('FAILED'));
+  return failed === undefined ? null : `its soak FAILED (${failed.slice('FAILED: '.length, 200)})`;
+}
+
+/** A run that measured its whole window and did not fail: the only kind a difference is computed from. */
+export const completedRun = (s: Summary): boolean => unsoundWhy(s) === null;
+
+/** A variant's completed summaries by round: index r is round r's run, undefined where it has none (an interrupted compare) or it did not complete. */
 export function byRound(r: VariantResult): (Summary | undefined)[] {
   const out: (Summary | undefined)[] = [];
-  for (const run of r.runs) out[run.repeat] = run.summary;
+  for (const run of r.runs) if (completedRun(run.summary)) out[run.repeat] = run.summary;
   return Array.from({ length: out.length }, (_, i) => out[i]);
 }
 
@@ -33,9 +47,9 @@ export function pairedComparisons(results: VariantResult[]): Comparison[] {
   });
 }
 
-/** Every variant (but a control) against a stored baseline's repeats: unpaired, Welch. */
+/** Every variant (but a control) against a stored baseline's repeats: unpaired, Welch; its completed runs only. */
 export function storedComparisons(baseLabel: string, base: Summary[], results: VariantResult[]): Comparison[] {
   return results
     .filter((r) => r.variant.control !== true)
-    .map((r) => ({ label: r.variant.label, against: baseLabel, design: 'unpaired' as const, control: false, figures: figureDifferences(base, r.runs.map((x) => x.summary), 'unpaired') }));
+    .map((r) => ({ label: r.variant.label, against: baseLabel, design: 'unpaired' as const, control: false, figures: figureDifferences(base, r.runs.map((x) => x.summary).filter(completedRun), 'unpaired') }));
 }

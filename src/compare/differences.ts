@@ -1,6 +1,6 @@
 import type { Summary } from '../analysis/summary.js';
 import { mean, stddev } from '../analysis/stats.js';
-import { pairedDifference, repeatsToResolve, tCritical, unpairedDifference, type DifferenceWord } from '../analysis/difference.js';
+import { pairedDifference, repeatsToResolve, tCritical, unpairedDifference, welchSpread, wordOf, type DifferenceWord } from '../analysis/difference.js';
 import { FIGURES, figureOf, type Figure } from './figures.js';
 
 /** The size of difference the verdict says how many repeats would resolve: 5 %, or 1 of the unit for an absolute figure (1 starved second). */
@@ -35,13 +35,8 @@ export interface FigureDifference {
   resolveSize: number;
 }
 
-function wordOf(low: number, high: number, lowerIsBetter: boolean): DifferenceWord {
-  if (!Number.isFinite(low) || !Number.isFinite(high) || (low <= 0 && high >= 0)) return 'no difference detectable';
-  return low > 0 === lowerIsBetter ? 'worse' : 'better';
-}
-
-/** The difference b − a in a's unit: paired (mean of per-round differences) or Welch. */
-export function absoluteDifference(a: readonly number[], b: readonly number[], design: 'paired' | 'unpaired', lowerIsBetter: boolean, familySize = 1): { value: number; low: number; high: number; n: number; noise: number; word: DifferenceWord } {
+/** The difference b − a in a's unit: paired (mean of per-round differences) or Welch; detectable when its interval is clear of 0 by `resolution` (half the unit the table shows). */
+export function absoluteDifference(a: readonly number[], b: readonly number[], design: 'paired' | 'unpaired', lowerIsBetter: boolean, familySize = 1, resolution = 0): { value: number; low: number; high: number; n: number; noise: number; word: DifferenceWord } {
   if (design === 'paired') {
     const d: number[] = [];
     for (let i = 0; i < Math.min(a.length, b.length); i++) if (Number.isFinite(a[i]) && Number.isFinite(b[i])) d.push(b[i]! - a[i]!);
@@ -49,19 +44,16 @@ export function absoluteDifference(a: readonly number[], b: readonly number[], d
     const value = n ? mean(d) : NaN;
     const s = n >= 2 ? stddev(d) : NaN;
     const hw = n >= 2 ? (tCritical(n - 1, familySize) * s) / Math.sqrt(n) : NaN;
-    return { value, low: value - hw, high: value + hw, n, noise: s, word: wordOf(value - hw, value + hw, lowerIsBetter) };
+    return { value, low: value - hw, high: value + hw, n, noise: s, word: wordOf(value - hw, value + hw, lowerIsBetter, resolution) };
   }
   const xa = a.filter(Number.isFinite);
   const xb = b.filter(Number.isFinite);
   const n = Math.min(xa.length, xb.length);
   const value = (xb.length ? mean(xb) : NaN) - (xa.length ? mean(xa) : NaN);
-  if (xa.length < 2 || xb.length < 2) return { value, low: NaN, high: NaN, n, noise: NaN, word: 'no difference detectable' };
-  const va = stddev(xa) ** 2 / xa.length;
-  const vb = stddev(xb) ** 2 / xb.length;
-  const se = Math.sqrt(va + vb);
-  const df = se === 0 ? xa.length + xb.length - 2 : (va + vb) ** 2 / (va ** 2 / (xa.length - 1) + vb ** 2 / (xb.length - 1));
-  const hw = tCritical(df, familySize) * se;
-  return { value, low: value - hw, high: value + hw, n, noise: Math.sqrt((stddev(xa) ** 2 + stddev(xb) ** 2) / 2), word: wordOf(value - hw, value + hw, lowerIsBetter) };
+  const spread = welchSpread(xa, xb);
+  if (!spread) return { value, low: NaN, high: NaN, n, noise: NaN, word: 'no difference detectable' };
+  const hw = tCritical(spread.df, familySize) * spread.se;
+  return { value, low: value - hw, high: value + hw, n, noise: spread.noise, word: wordOf(value - hw, value + hw, lowerIsBetter, resolution) };
 }
 
 /**
@@ -70,7 +62,7 @@ export function absoluteDifference(a: readonly number[], b: readonly number[], d
  * figure) the difference in the figure's unit, said why.
  */
 export function valuesDifference(
-  f: Pick<Figure, 'id' | 'title' | 'unit' | 'lowerIsBetter' | 'absolute'>,
+  f: Pick<Figure, 'id' | 'title' | 'unit' | 'lowerIsBetter' | 'absolute'> & { digits?: number },
   a: readonly number[],
   b: readonly number[],
   design: 'paired' | 'unpaired',
@@ -85,8 +77,8 @@ export function valuesDifference(
   // Welch's n per side is twice the pairs' for the same interval: the noise of a difference of two means.
   const perPair = design === 'paired' ? 1 : Math.SQRT2;
   if (absoluteWhy !== null) {
-    const d = absoluteDifference(a, b, design, f.lowerIsBetter, familySize);
-    return { ...common, unit: f.unit, ...d, repeatsToResolve: repeatsToResolve(d.noise * perPair, RESOLVE_ABSOLUTE), resolveSize: RESOLVE_ABSOLUTE };
+    const d = absoluteDifference(a, b, design, f.lowerIsBetter, familySize, f.digits === undefined ? 0 : 0.5 * 10 ** -f.digits);
+    return { ...common, unit: f.unit, ...d, repeatsToResolve: repeatsToResolve(d.noise * perPair, RESOLVE_ABSOLUTE, familySize), resolveSize: RESOLVE_ABSOLUTE };
   }
   const d = design === 'paired' ? pairedDifference(a, b, f.lowerIsBetter, familySize) : unpairedDifference(a, b, f.lowerIsBetter, familySize);
   return {
@@ -98,7 +90,7 @@ export function valuesDifference(
     n: d.n,
     noise: d.noisePct,
     word: d.word,
-    repeatsToResolve: repeatsToResolve(d.noisePct * perPair, RESOLVE_PCT),
+    repeatsToResolve: repeatsToResolve(d.noisePct * perPair, RESOLVE_PCT, familySize),
     resolveSize: RESOLVE_PCT,
   };
 }
@@ -113,7 +105,8 @@ export function figureDifferences(base: readonly (Summary | undefined)[], runs: 
   return FIGURES.map((f) => valuesDifference(f, base.map((s) => figureOf(f, s)), runs.map((s) => figureOf(f, s)), design, FIGURES.length));
 }
 
-const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '−' : '±') + Math.abs(v).toFixed(digits);
+/** Past a million (an interval's end on a log ratio with two rounds reaches 1e48 %), two significant digits: toFixed wrote all seventeen. */
+const signed = (v: number, digits: number): string => (v > 0 ? '+' : v < 0 ? '−' : '±') + (Math.abs(v) >= 1e6 ? Math.abs(v).toPrecision(2) : Math.abs(v).toFixed(digits));
 
 /** "+12.3 % [+8.1, +16.5]", "+2.0 s [+0.5, +3.5]", or "+12.3 % (no interval: 1 repeat)". */
 export function formatDifference(d: FigureDifference, digits = d.unit === '%' ? 1 : (FIGURES.find((f) => f.id === d.figure)?.digits ?? 2)): string {

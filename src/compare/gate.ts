@@ -94,7 +94,8 @@ function relative(g: Gate, side: GateSide, base: NonNullable<GateInput['base']>,
 export function judgeGates(gates: Gate[], input: GateInput): GateResult[] {
   const family = Math.max(1, gates.filter((g) => g.relative).length * input.candidates.length);
   return gates.map((g) => {
-    const readings = input.candidates.map((c) => (g.relative ? relative(g, c, input.base!, family) : absolute(g, c)));
+    // No candidate (Ctrl-C before any run, nothing but the baseline ran): nothing judged is no pass.
+    const readings = input.candidates.length === 0 ? [{ label: '', reading: 'no run to judge it by', ok: false, judged: true }] : input.candidates.map((c) => (g.relative ? relative(g, c, input.base!, family) : absolute(g, c)));
     const ok = readings.every((r) => r.ok);
     const judged = readings.every((r) => r.judged);
     const text = readings.map((r) => (readings.length > 1 ? `${r.label}: ${r.reading}` : r.reading)).join('; ');

@@ -17,7 +17,7 @@ const listed = (ds: FigureDifference[], untrusted: Set<string>): string =>
  */
 export function differenceLines(c: Comparison, untrusted: Set<string> = new Set()): string[] {
   const head = `${c.label} vs ${c.against} (${design(c)})`;
-  if (Math.max(0, ...c.figures.map((d) => d.n)) < 2) return [`${head}: one repeat: no interval can be computed, so no difference can be told from noise (--repeat 3 or more).`];
+  if (c.figures.every((d) => !Number.isFinite(d.low))) return [`${head}: one repeat: no interval can be computed, so no difference can be told from noise (--repeat 3 or more).`];
   const worse = c.figures.filter((d) => d.word === 'worse');
   const better = c.figures.filter((d) => d.word === 'better');
   const none = c.figures.filter((d) => d.word === 'no difference detectable' && Number.isFinite(d.value));

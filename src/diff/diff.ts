@@ -157,7 +157,8 @@ function diffCompares(o: DiffOptions): DiffResult {
     forced.push(...refuseOrForce(`${visible(o.a)} and ${visible(o.b)} (variant ${visible(va.label)})`, settingsDifferences(va.runs[0]!, vb.runs[0]!), o.force).map((d) => `${visible(va.label)}: ${d}`));
     for (const [i, r] of va.runs.entries()) notes.push(...health(r, `a ${visible(va.label)} #${i + 1}`));
     for (const [i, r] of vb.runs.entries()) notes.push(...health(r, `b ${visible(vb.label)} #${i + 1}`));
-    if (va.runs.length < 2 || vb.runs.length < 2) notes.push(`variant ${visible(va.label)}: ${va.runs.length} and ${vb.runs.length} repeat(s): an interval needs at least 2 a side (compare --repeat)`);
+    if (va.runs.length < 2 && vb.runs.length < 2) notes.push(`variant ${visible(va.label)}: ${va.runs.length} and ${vb.runs.length} repeat(s): an interval needs at least 2 on one side (compare --repeat)`);
+    else if (va.runs.length < 2 || vb.runs.length < 2) notes.push(`variant ${visible(va.label)}: ${va.runs.length} and ${vb.runs.length} repeat(s): the single run's noise is taken as the other side's (the same soak)`);
     const rows = HEADLINE.map((f) => {
       const xa = va.runs.map((r) => f.get(r.summary));
       const xb = vb.runs.map((r) => f.get(r.summary));
