@@ -174,3 +174,51 @@ test('capacity ramp, pushed: a step whose samples the pushing fleet never genera
     clearInterval(timer);
   }
 });
+
+test('capacity ramp: a load change the scraper takes seconds to act on is waited for; the step is not judged on the last step\'s load', { timeout: 60_000 }, async () => {
+  // The scraper acts on a new target list 3 s after it is written (Prometheus's discovery
+  // throttle): until then the frames show the last step's exporters. Steps of × 1.5 are each
+  // within half of the last one's load; the system keeps up with any of them.
+  const LAG_MS = 3000;
+  const history: { atMs: number; n: number }[] = [];
+  const dial: Dial = {
+    maxExporters: 1000,
+    get offered() {
+      return history.at(-1)?.n ?? 0;
+    },
+    async set(n: number) {
+      history.push({ atMs: Date.now(), n });
+    },
+  };
+  const scraped = (now: number): number => [...history].reverse().find((h) => h.atMs + LAG_MS <= now)?.n ?? history[0]?.n ?? 0;
+  const search = new CapacitySearch({ startExporters: 10, maxExporters: 1000, factor: 1.5, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 2, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const lines: string[] = [];
+  const ramp = new CapacityRamp({
+    search,
+    judge: judgeStep,
+    criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 },
+    makeDial: async () => dial,
+    firstExporters: 10,
+    cores: 1,
+    intervalSeconds: 1,
+    pushed: false,
+    onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}: ${r.failed.map((x) => x.words).join('; ')}`),
+  });
+  let i = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const n = scraped(now - 500);
+    const f = frame(i++, n * 10, { startMs: now - 1000, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: n };
+    f.cpu.total = 0.2;
+    ramp.onFrame(f);
+  }, 1000);
+  try {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    assert.deepEqual(lines, ['10 pass: ', '15 pass: '], 'the 15-exporter step judged once the scraper scraped 15');
+    assert.equal(search.outcome()!.kind, 'above');
+  } finally {
+    clearInterval(timer);
+  }
+});

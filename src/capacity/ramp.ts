@@ -91,11 +91,14 @@ export class CapacityRamp implements SoakRamp {
     const { signal } = system;
     const what = `step #${this.steps.length} (${plan.phase}): ${plan.load.exporters} exporters, ${fmtRate(plan.load.offeredSamplesPerSecond)} samples/s offered`;
     this.o.onStatus?.(`${what}: warming up ${plan.warmupSeconds} s`);
+    const before = dial.offered;
     const setAtMs = Date.now();
     await dial.set(plan.load.exporters);
+    // Only frames begun once the change was handed over can show it.
+    const setDoneMs = Date.now();
     if (!(await sleep(plan.warmupSeconds * 1000, signal))) return null;
     let spoiled: string | undefined;
-    const took = await this.untilLoadShows(plan, signal);
+    const took = await this.untilLoadShows(plan, before, setDoneMs, signal);
     if (took === null) return null;
     if (took !== true) spoiled = took;
     const holdStartMs = Date.now();
@@ -118,21 +121,25 @@ export class CapacityRamp implements SoakRamp {
   }
 
   /**
-   * After the warm-up, until the frames show the step's load (averaged over a scrape interval,
-   * within half of what the step's exporters offer): scraped, the scrapes the fleet served;
-   * pushed, the samples it generated. True, or why not after TAKE_SLACK_SECONDS more; null when
-   * the soak's window ended.
+   * After the warm-up, until the frames (begun after the dial was set, when it moved) show the step's load
+   * (averaged over a scrape interval, within half of what the step's exporters offer, and nearer
+   * to it than to what the `before` exporters offered: a bisection step is within half of the
+   * last step's load too): scraped, the scrapes the fleet served; pushed, the samples it
+   * generated. True, or why not after TAKE_SLACK_SECONDS more; null when the soak's window ended.
    */
-  private async untilLoadShows(plan: StepPlan, signal: AbortSignal): Promise<true | string | null> {
+  private async untilLoadShows(plan: StepPlan, before: number, sinceMs: number, signal: AbortSignal): Promise<true | string | null> {
     const pushed = this.o.pushed;
-    const expected = pushed ? plan.load.offeredSamplesPerSecond : plan.load.exporters / this.o.intervalSeconds;
+    const perExporter = pushed ? plan.load.offeredSamplesPerSecond / plan.load.exporters : 1 / this.o.intervalSeconds;
+    const expected = plan.load.exporters * perExporter;
+    const previous = before * perExporter;
     const deadline = Date.now() + TAKE_SLACK_SECONDS * 1000;
     const span = Math.max(1, Math.ceil(this.o.intervalSeconds));
     let seen = 0;
     for (;;) {
-      const last = this.frames.slice(-span);
+      const last = (before === plan.load.exporters ? this.frames : this.frames.filter((f) => f.startMs >= sinceMs)).slice(-span);
       seen = last.length ? last.reduce((a, f) => a + (pushed ? (f.fleet.push?.generated ?? 0) : f.fleet.scrapesServed), 0) / last.length : 0;
-      if (last.length === span && Math.abs(seen - expected) <= 0.5 * expected) return true;
+      const off = Math.abs(seen - expected);
+      if (last.length === span && off <= 0.5 * expected && (before === plan.load.exporters || off < Math.abs(seen - previous))) return true;
       if (Date.now() > deadline) {
         const what = pushed ? `generated ${seen.toFixed(0)} samples/s where ${plan.load.exporters} exporters offer ${expected.toFixed(0)}` : `served ${seen.toFixed(1)} scrapes/s where ${plan.load.exporters} exporters offer ${expected.toFixed(1)}`;
         return `the fleet ${what}: the load change did not take within the warm-up + ${TAKE_SLACK_SECONDS} s`;
