@@ -205,11 +205,15 @@ test('capacity ramp: a load change the scraper takes seconds to act on is waited
     onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}: ${r.failed.map((x) => x.words).join('; ')}`),
   });
   let i = 0;
+  let lastEndMs: number | undefined;
+  // Frames end to end, as the recorder's, each with what was scraped over its own length (a loaded machine's timer drifts).
   const timer = setInterval(() => {
     const now = Date.now();
-    const n = scraped(now - 500);
-    const f = frame(i++, n * 10, { startMs: now - 1000, endMs: now, warmup: false });
-    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: n };
+    const startMs = lastEndMs ?? now - 1000;
+    lastEndMs = now;
+    const n = scraped((startMs + now) / 2);
+    const f = frame(i++, (n * 10 * (now - startMs)) / 1000, { startMs, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: (n * (now - startMs)) / 1000 };
     f.cpu.total = 0.2;
     ramp.onFrame(f);
   }, 1000);
