@@ -151,7 +151,7 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
       c.soakProblem = e.message;
     }
     // Cut short (Ctrl-C, the system's exit, the soak's own bound): the search says what it had found.
-    if (search.outcome() === null) search.interrupt(interrupted ? 'interrupted (Ctrl-C)' : (c.soakProblem ?? 'the soak ended before the search did'));
+    if (search.outcome() === null) search.interrupt(interrupted ? 'Ctrl-C' : (c.soakProblem ?? 'the soak ended before the search did'));
     c.outcome = search.outcome()!;
     if (c.soakProblem) break;
   }
