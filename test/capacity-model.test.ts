@@ -99,6 +99,11 @@ test('model: a CPU or RSS line that does not rise with the load gives a reason, 
   assert.match(p.reason!, /^CPU p99 does not rise with the samples\/s \(slope -\d.*\) over the 3 passing steps at 1 core: no line to predict from$/);
   const rssFlat = fitModel(2, [10_000, 20_000, 40_000].map((r, i) => step(i, r, { ...lines, rss: () => 80e6 })));
   assert.match(predict(rssFlat, { samples: 1e5, series: 1e8 }).reason!, /peak RSS does not rise with the series/);
+  // With another core count's lines rising, the prediction rests on those, even with fewer steps.
+  const falling4 = fitModel(2, [10_000, 20_000, 40_000, 80_000].map((r, i) => step(i, r, { ...lines, cpu: (x) => 0.5 - 1e-7 * x })));
+  const rising3 = fitModel(1, [10_000, 20_000, 40_000].map((r, i) => step(i, r, lines)));
+  assert.equal(bestModel([falling4, rising3]), rising3);
+  assert.equal(bestModel([falling4]), falling4, 'alone, it is the model, and predict() says why there is no number');
   // A rising line still predicts.
   assert.equal(predict(fitModel(1, [10_000, 20_000, 40_000].map((r, i) => step(i, r, lines))), { samples: 1e5, series: 1e6 }).reason, null);
 });

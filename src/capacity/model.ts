@@ -102,11 +102,15 @@ export function predict(model: CoreModel, asked: LoadAsked): Prediction {
   };
 }
 
-/** The model a prediction rests on: the core count with the most passing steps (the larger on a tie) that has a fit. */
+/**
+ * The model a prediction rests on: the core count with the most passing steps (the larger on a
+ * tie) that has a fit, one whose lines both rise with the load first (predict() gives no number from another).
+ */
 export function bestModel(models: readonly CoreModel[]): CoreModel | null {
   const fitted = models.filter((m) => m.cpu && m.rss);
   if (fitted.length === 0) return null;
-  return fitted.reduce((a, b) => (b.steps > a.steps || (b.steps === a.steps && b.cores > a.cores) ? b : a));
+  const rising = fitted.filter((m) => m.cpu!.slope > 0 && m.rss!.slope > 0);
+  return (rising.length ? rising : fitted).reduce((a, b) => (b.steps > a.steps || (b.steps === a.steps && b.cores > a.cores) ? b : a));
 }
 
 /** Parses `--predict 'samples=2e6,series=1e7'`; a line naming what is wrong otherwise. */
