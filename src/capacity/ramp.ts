@@ -109,7 +109,7 @@ export class CapacityRamp implements SoakRamp {
     // A frame is the hold's when its middle is.
     const frames = this.frames.filter((f) => (f.startMs + f.endMs) / 2 >= holdStartMs && (f.startMs + f.endMs) / 2 < holdEndMs);
     const gcEvents = this.gcEvents.filter((e) => e.wallMs >= holdStartMs && e.wallMs <= holdEndMs);
-    spoiled ??= spoiledBy(system, frames, setAtMs, holdEndMs);
+    spoiled ??= spoiledBy(system, frames, setAtMs, holdEndMs) ?? silentIn(frames, holdStartMs, holdEndMs);
     const w: StepWindow = { plan, frames, gcEvents, cores: this.o.cores, intervalSeconds: this.o.intervalSeconds, pushed: this.o.pushed, ...(spoiled ? { spoiled } : {}) };
     if (this.o.fleetCores !== undefined) w.fleetCores = this.o.fleetCores;
     if (this.o.gcTraced !== undefined) w.gcTraced = this.o.gcTraced;
@@ -165,6 +165,21 @@ export function spoiledBy(system: Pick<RampSystem, 'stalls'>, frames: Frame[], f
     if (down) return `fleet shard ${down.shard} (${down.url}) was down at t=${f.t} s`;
   }
   return undefined;
+}
+
+/** Seconds of a hold its frames may leave uncovered (its edges) before the step is not judged. */
+export const MAX_UNCOVERED_SECONDS = 1.5;
+
+/**
+ * Why a hold's frames cannot be judged: they cover less of it than the hold less
+ * MAX_UNCOVERED_SECONDS (the system, or the pipe its frames come by, went silent: a few seconds,
+ * or none, would read as a pass of the whole hold); undefined when they cover it.
+ */
+export function silentIn(frames: readonly Frame[], fromMs: number, toMs: number): string | undefined {
+  let covered = 0;
+  for (const f of frames) covered += Math.max(0, Math.min(f.endMs, toMs) - Math.max(f.startMs, fromMs));
+  if (covered >= toMs - fromMs - MAX_UNCOVERED_SECONDS * 1000) return undefined;
+  return `the frames cover ${(covered / 1000).toFixed(1)} s of the ${((toMs - fromMs) / 1000).toFixed(1)} s hold: the system went silent`;
 }
 
 /** Waits `ms`; false when the signal aborted first. */
