@@ -31,6 +31,8 @@ export interface SearchConfig {
 export interface OutcomeLike {
   kind: string;
   words?: string;
+  /** The load kept (null: none); absent where a fake search does not say. */
+  samplesPerSecond?: number | null;
 }
 
 /** The pieces the runner drives: the search, the judge and the dial (search.ts, judge.ts, dial.ts); tests hand in fakes. */
