@@ -180,6 +180,8 @@ test('capacity: every flag is checked before anything starts, one line naming it
     [['--resolution', '0'], /--resolution must be a positive number/],
     [['--start-exporters', '50', '--max-exporters', '20'], /--start-exporters 50 is more than --max-exporters 20/],
     [['--fleet', 'http://127.0.0.1:1', '--push', '2.0'], /--push with --fleet is not supported yet/],
+    [['--push', 'remote-write:2'], /--push remote-write:2: the built-in engine takes remote write 1\.0 only \(it answers 415 to 2\.0\)/],
+    [['--target', 'builtin', '--push', 'remote-write:2'], /--push remote-write:2: the built-in engine takes remote write 1\.0 only/],
   ];
   for (const [flags, want] of cases) {
     const r = await run(['capacity', ...flags], join(out, 'runs'), { timeoutMs: 30_000 });
