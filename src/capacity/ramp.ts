@@ -26,6 +26,8 @@ export interface RampOptions {
   cores: number;
   intervalSeconds: number;
   pushed: boolean;
+  /** Pushed: batch × senders (StepWindow.pushBatchSamples). */
+  pushBatchSamples?: number;
   /** Cores the load generator had (the judge's saturation test). */
   fleetCores?: number;
   /** False where the system's GC is not traced (an exec: target): GC's share is unknown, not 0. */
@@ -113,6 +115,7 @@ export class CapacityRamp implements SoakRamp {
     const w: StepWindow = { plan, frames, gcEvents, cores: this.o.cores, intervalSeconds: this.o.intervalSeconds, pushed: this.o.pushed, ...(spoiled ? { spoiled } : {}) };
     if (this.o.fleetCores !== undefined) w.fleetCores = this.o.fleetCores;
     if (this.o.gcTraced !== undefined) w.gcTraced = this.o.gcTraced;
+    if (this.o.pushBatchSamples !== undefined) w.pushBatchSamples = this.o.pushBatchSamples;
     const r = this.o.judge(w, this.o.criteria);
     if (spoiled) r.spoiled = spoiled;
     // Only what the ramp still needs is kept (the soak's own recorder has every frame).

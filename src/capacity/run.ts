@@ -133,6 +133,7 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
       cores,
       intervalSeconds: interval,
       pushed: o.push !== undefined,
+      ...(plan0.push ? { pushBatchSamples: plan0.push.settings.batch * plan0.push.settings.senders } : {}),
       fleetCores: plan0.meta.fleetCores,
       gcTraced: plan0.meta.target === undefined || ['builtin', 'prometheus', 'victoria-metrics', 'influxdb'].includes(plan0.meta.target.kind),
       onStatus: (l) => hooks.onStatus?.(`${cores} core${cores === 1 ? '' : 's'}: ${l}`),
