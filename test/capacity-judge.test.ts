@@ -97,6 +97,21 @@ test('judge: pushed, ingested is what was acknowledged, latency the push p99, an
   assert.match(behind.failed.find((f) => f.criterion === 'ingested')!.words, /^acknowledged 90\.0 % of the 10k samples\/s offered/);
 });
 
+test('judge: pushed, a backlog that saw-tooths under batch × senders is batching, not a receiver behind; past it the growth fails', () => {
+  // 660 samples/s into batches of 2000: the backlog fills and empties; a line through 4 s of it rises.
+  const offered = 660;
+  const p: StepPlan = { ...plan, load: { exporters: 20, offeredSamplesPerSecond: offered, series: 660 } };
+  const saw = [100, 760, 1420, 80, 740];
+  const fs = frames(5, (i) => ({ samples: 0, scrapeMs: null, fleet: { cpuCores: 0.1, queued: 0, scrapesServed: 0, push: { generated: offered, acknowledged: offered, rejected: 0, retried: 0, dropped: 0, backlog: saw[i]!, latencyP99Ms: 5 } } }));
+  const batching = judgeStep({ ...win(fs, { pushed: true }), plan: p, pushBatchSamples: 2000 * 4 }, DEFAULT_CRITERIA);
+  assert.ok(batching.figures.backlogGrowthPerSecond! > 0.01 * offered, `the line rises: ${batching.figures.backlogGrowthPerSecond}`);
+  assert.equal(batching.pass, true, JSON.stringify(batching.failed));
+  // The same growth ending past what batching holds: behind.
+  const over = fs.map((f, i) => ({ ...f, fleet: { ...f.fleet, push: { ...f.fleet.push!, backlog: 8000 + saw[i]! } } }));
+  const behind = judgeStep({ ...win(over, { pushed: true }), plan: p, pushBatchSamples: 2000 * 4 }, DEFAULT_CRITERIA);
+  assert.deepEqual(behind.failed.map((f) => f.criterion), ['backlog']);
+});
+
 test('judge: the generator saturated (its CPU, its render queue, a shard down, a pusher behind) is named, not read as the system', () => {
   const cpu = judgeStep(win(frames(10, () => ({ fleet: { cpuCores: 1.9, queued: 0, scrapesServed: 10 } }))), DEFAULT_CRITERIA);
   assert.equal(cpu.generatorSaturated, 'the fleet used 1.90 of its 2 cores at p99');

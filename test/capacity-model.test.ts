@@ -89,6 +89,25 @@ test('model: fewer than 3 passing steps give a reason and no number', () => {
   assert.equal(predict(blind, { samples: 1, series: 1 }).gcCores, null);
 });
 
+test('model: a CPU or RSS line that does not rise with the load gives a reason, never 1 core or 0 bytes for a larger load', () => {
+  // CPU p99 noisy and flat (falling a little), RSS rising: no CPU answer can be read off this line.
+  const falling = fitModel(1, [10_000, 20_000, 40_000].map((r, i) => step(i, r, { ...lines, cpu: (x) => 0.5 - 1e-7 * x })));
+  assert.ok(falling.cpu && falling.cpu.slope < 0);
+  const p = predict(falling, { samples: 1e9, series: 1e7 });
+  assert.equal(p.coresNeeded, null, 'no cores for a load 25 000 × the most measured');
+  assert.equal(p.ramNeededBytes, null);
+  assert.match(p.reason!, /^CPU p99 does not rise with the samples\/s \(slope -\d.*\) over the 3 passing steps at 1 core: no line to predict from$/);
+  const rssFlat = fitModel(2, [10_000, 20_000, 40_000].map((r, i) => step(i, r, { ...lines, rss: () => 80e6 })));
+  assert.match(predict(rssFlat, { samples: 1e5, series: 1e8 }).reason!, /peak RSS does not rise with the series/);
+  // With another core count's lines rising, the prediction rests on those, even with fewer steps.
+  const falling4 = fitModel(2, [10_000, 20_000, 40_000, 80_000].map((r, i) => step(i, r, { ...lines, cpu: (x) => 0.5 - 1e-7 * x })));
+  const rising3 = fitModel(1, [10_000, 20_000, 40_000].map((r, i) => step(i, r, lines)));
+  assert.equal(bestModel([falling4, rising3]), rising3);
+  assert.equal(bestModel([falling4]), falling4, 'alone, it is the model, and predict() says why there is no number');
+  // A rising line still predicts.
+  assert.equal(predict(fitModel(1, [10_000, 20_000, 40_000].map((r, i) => step(i, r, lines))), { samples: 1e5, series: 1e6 }).reason, null);
+});
+
 function outcome(kind: SearchOutcome['kind'], samplesPerSecond: number | null, step: number | null): SearchOutcome {
   return { kind, samplesPerSecond, series: samplesPerSecond && samplesPerSecond * 10, exporters: samplesPerSecond && samplesPerSecond / 100, failureAbove: null, step, words: '' };
 }

@@ -174,3 +174,104 @@ test('capacity ramp, pushed: a step whose samples the pushing fleet never genera
     clearInterval(timer);
   }
 });
+
+test('capacity ramp: a load change the scraper takes seconds to act on is waited for; the step is not judged on the last step\'s load', { timeout: 60_000 }, async () => {
+  // The scraper acts on a new target list 3 s after it is written (Prometheus's discovery
+  // throttle): until then the frames show the last step's exporters. Steps of × 1.5 are each
+  // within half of the last one's load; the system keeps up with any of them.
+  const LAG_MS = 3000;
+  const history: { atMs: number; n: number }[] = [];
+  const dial: Dial = {
+    maxExporters: 1000,
+    get offered() {
+      return history.at(-1)?.n ?? 0;
+    },
+    async set(n: number) {
+      history.push({ atMs: Date.now(), n });
+    },
+  };
+  const scraped = (now: number): number => [...history].reverse().find((h) => h.atMs + LAG_MS <= now)?.n ?? history[0]?.n ?? 0;
+  const search = new CapacitySearch({ startExporters: 10, maxExporters: 1000, factor: 1.5, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 2, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const lines: string[] = [];
+  const ramp = new CapacityRamp({
+    search,
+    judge: judgeStep,
+    criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 },
+    makeDial: async () => dial,
+    firstExporters: 10,
+    cores: 1,
+    intervalSeconds: 1,
+    pushed: false,
+    onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}: ${r.failed.map((x) => x.words).join('; ')}`),
+  });
+  let i = 0;
+  let lastEndMs: number | undefined;
+  // Frames end to end, as the recorder's, each with what was scraped over its own length (a loaded machine's timer drifts).
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const startMs = lastEndMs ?? now - 1000;
+    lastEndMs = now;
+    const n = scraped((startMs + now) / 2);
+    const f = frame(i++, (n * 10 * (now - startMs)) / 1000, { startMs, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: (n * (now - startMs)) / 1000 };
+    f.cpu.total = 0.2;
+    ramp.onFrame(f);
+  }, 1000);
+  try {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    assert.deepEqual(lines, ['10 pass: ', '15 pass: '], 'the 15-exporter step judged once the scraper scraped 15');
+    assert.equal(search.outcome()!.kind, 'above');
+  } finally {
+    clearInterval(timer);
+  }
+});
+
+test('capacity ramp: a hold the system was silent through (no frames, or a second of them) is spoiled and run again, never judged a pass or a failure on what little came', { timeout: 60_000 }, async () => {
+  let offered = 0;
+  const dial: Dial = {
+    maxExporters: 1000,
+    get offered() {
+      return offered;
+    },
+    async set(n: number) {
+      offered = n;
+    },
+  };
+  const search = new CapacitySearch({ startExporters: 10, maxExporters: 1000, factor: 2, resolution: 0.25, warmupSeconds: 0, holdSeconds: 3, maxSteps: 3, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const lines: string[] = [];
+  const ramp = new CapacityRamp({
+    search,
+    judge: judgeStep,
+    criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 },
+    makeDial: async () => dial,
+    firstExporters: 10,
+    cores: 1,
+    intervalSeconds: 1,
+    pushed: false,
+    onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? `spoiled: ${r.spoiled}` : r.pass ? 'pass' : 'fail'}`),
+  });
+  // The second frame to show 20 exporters (the first may have begun before the dial moved), the
+  // system then goes silent for 5 s (its frames lost): the hold falls in it.
+  let silentUntil = 0;
+  let twenties = 0;
+  let i = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (now < silentUntil) return;
+    const f = frame(i++, offered * 10, { startMs: now - 1000, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: offered };
+    f.cpu.total = 0.2;
+    ramp.onFrame(f);
+    if (offered === 20 && ++twenties === 2) silentUntil = now + 5000;
+  }, 1000);
+  try {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    assert.equal(lines[0], '10 pass');
+    assert.match(lines[1]!, /^20 spoiled: the frames cover [01]\.\d s of the 3\.0 s hold: the system went silent$/);
+    assert.equal(lines[2], '20 pass', 'the same load run again once the system spoke');
+  } finally {
+    clearInterval(timer);
+  }
+});

@@ -59,7 +59,7 @@ interface Ran {
 /** Runs the CLI; `interruptAfter` sends SIGINT (a Ctrl-C) once stderr matches it. */
 function run(args: string[], out: string, o: { interruptAfter?: RegExp; timeoutMs?: number } = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
+    const c = spawn(process.execPath, [CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', PROMSOAK_TEST_RUN: out } });
     let stdout = '';
     let stderr = '';
     let sent = false;
@@ -78,6 +78,21 @@ function run(args: string[], out: string, o: { interruptAfter?: RegExp; timeoutM
       resolve({ code, stdout, stderr, dir: dirs.length === 1 ? join(out, dirs[0]!) : undefined });
     });
   });
+}
+
+/** Pids of processes (this user's) whose environment holds PROMSOAK_TEST_RUN=<out>: what run() started, and its children. */
+function leftBehind(out: string): number[] {
+  const mark = Buffer.from(`PROMSOAK_TEST_RUN=${out}\0`);
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`).includes(mark)) pids.push(Number(d));
+    } catch {
+      // gone, or another user's
+    }
+  }
+  return pids;
 }
 
 interface CapacityJson {
@@ -142,12 +157,15 @@ test('capacity: Ctrl-C mid-search keeps the finished steps and writes capacity.j
   assert.equal(r.code, 130, r.stderr + r.stdout);
   const c = capacityJson(r.dir!).cores[0]!;
   assert.equal(c.outcome.kind, 'interrupted');
+  assert.match(c.outcome.words, /^interrupted \(Ctrl-C\): at least \d+ samples\/s \(\d+ series\) kept$/, 'said once, as docs/capacity.md says it');
   assert.ok(c.steps.length >= 2, `${c.steps.length} steps kept`);
   assert.deepEqual(c.steps.slice(0, 2).map((s) => s.plan.load.exporters), [10, 20]);
   // The run directory is complete too.
   const runDir = runDirOf(r.dir!);
   assert.equal((JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary).run.stopReason, 'interrupted');
   assert.ok(existsSync(join(r.dir!, 'capacity.html')));
+  // Nothing of the search is left running: no process has the environment the CLI was started with (the engine child inherits it).
+  assert.deepEqual(leftBehind(join(out, 'runs')), [], 'processes left behind after Ctrl-C');
 });
 
 test('capacity: every flag is checked before anything starts, one line naming it, exit 2', { timeout: 60_000 }, async () => {
@@ -162,6 +180,8 @@ test('capacity: every flag is checked before anything starts, one line naming it
     [['--resolution', '0'], /--resolution must be a positive number/],
     [['--start-exporters', '50', '--max-exporters', '20'], /--start-exporters 50 is more than --max-exporters 20/],
     [['--fleet', 'http://127.0.0.1:1', '--push', '2.0'], /--push with --fleet is not supported yet/],
+    [['--push', 'remote-write:2'], /--push remote-write:2: the built-in engine takes remote write 1\.0 only \(it answers 415 to 2\.0\)/],
+    [['--target', 'builtin', '--push', 'remote-write:2'], /--push remote-write:2: the built-in engine takes remote write 1\.0 only/],
   ];
   for (const [flags, want] of cases) {
     const r = await run(['capacity', ...flags], join(out, 'runs'), { timeoutMs: 30_000 });

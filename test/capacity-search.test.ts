@@ -127,6 +127,11 @@ test('search: a saturated generator ends it: "at least X", never a ceiling', () 
   assert.equal(outcome.exporters, 640);
   assert.equal(outcome.failureAbove, null, 'what failed there was the generator, not the system');
   assert.equal(outcome.words, 'at least 64k samples/s (64k series): the load generator ran out first (the fleet used 1.90 of its 2 cores at p99)');
+  // The generator ran out at a first step that failed: nothing was kept, no rate or series is claimed (by series neither).
+  const first = run({ by: 'series' }, () => ({ pass: false, words: 'peak RSS 1.1 GiB passed the 1 GiB memory limit', saturated: 'the fleet used 1.90 of its 2 cores at p99' }));
+  assert.equal(first.outcome.kind, 'generator');
+  assert.deepEqual([first.outcome.samplesPerSecond, first.outcome.series, first.outcome.exporters], [null, null, null]);
+  assert.equal(first.outcome.words, 'no load kept and none measured: the load generator ran out at the first step (the fleet used 1.90 of its 2 cores at p99; the step at 1k samples/s (10 exporters, 1k series) failed: peak RSS 1.1 GiB passed the 1 GiB memory limit)');
   // A saturated step that still passed counts as kept.
   const kept = run({}, (p) => ({ pass: true, saturated: p.load.exporters >= 40 ? 'a serving thread was saturated (render tasks queued) in 3 of 30 s' : null }));
   assert.equal(kept.outcome.kind, 'generator');

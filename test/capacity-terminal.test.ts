@@ -43,3 +43,18 @@ test('terminal: a profile, target or failure text from outside cannot move the c
   assert.match(out, /^promsoak capacity: evil\\x1b\[2J\\nok: fake line, exec:\/bin\/x\\r, by rate/);
   assert.match(out, /\\x1b\]0;title\\x07 down/);
 });
+
+test('terminal and HTML: an answer whose passing steps were not judged on a criterion (a target without scrape durations) says so in its line', async () => {
+  const { renderCapacityHtml } = await import('../src/capacity/html.js');
+  const r = syntheticResult();
+  const words = 'scrape latency not measured: the system does not report its scrape durations';
+  for (const s of r.cores[0]!.steps) {
+    s.figures.latencyP99Ms = null;
+    s.notJudged = [{ criterion: 'latency', words }];
+  }
+  const line = renderCapacityTerminal(r).split('\n').find((l) => l.startsWith('  • 1 core: ceiling'));
+  assert.equal(line, `  • 1 core: ceiling 480k samples/s (480k series), held twice as long to confirm; at 500k samples/s CPU p99 1.00 cores reached the 1 core given; GC took 21.6 % of the cores there; passed without judging latency (${words})`);
+  assert.ok(renderCapacityHtml(r).includes(`<li>1 core: ceiling 480k samples/s (480k series), held twice as long to confirm; at 500k samples/s CPU p99 1.00 cores reached the 1 core given; GC took 21.6 % of the cores there; passed without judging latency (${words})</li>`));
+  // Every criterion judged: nothing added.
+  assert.doesNotMatch(renderCapacityTerminal(syntheticResult()), /without judging/);
+});

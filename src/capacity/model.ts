@@ -4,7 +4,7 @@
  * standard errors and 95 % prediction interval (regression.ts); and a load's prediction: the
  * cores and RAM it needs at the analysis's utilisation rule (summarize's provisioning:
  * p99 CPU ÷ 0.8, rounded up to whole cores; RAM the same way), each with its interval. Fewer
- * than 3 passing steps give a reason, never a number.
+ * than 3 passing steps, or a line that does not rise with the load, give a reason, never a number.
  */
 import { DEFAULT_ANALYSIS } from '../analysis/summarize.js';
 import type { StepResult } from './types.js';
@@ -81,6 +81,9 @@ export function predict(model: CoreModel, asked: LoadAsked): Prediction {
   const u = TARGET_UTILIZATION;
   const base = { asked, basis: model.cores, targetUtilization: u, cpuCores: null, coresNeeded: null, gcCores: null, rssBytes: null, ramNeededBytes: null, notes: [] as string[] };
   if (!model.cpu || !model.rss) return { ...base, reason: model.reason ?? 'no fit' };
+  // A line that does not rise with the load says nothing of a larger one: clamped at 0 it read as 1 core, 0 bytes.
+  const flat = [model.cpu.slope > 0 ? '' : `CPU p99 does not rise with the samples/s (slope ${model.cpu.slope.toPrecision(3)} cores per sample/s)`, model.rss.slope > 0 ? '' : `peak RSS does not rise with the series (slope ${model.rss.slope.toPrecision(3)} bytes per series)`].filter(Boolean);
+  if (flat.length) return { ...base, reason: `${flat.join('; ')} over the ${plural(model.steps, 'passing step')} at ${plural(model.cores, 'core')}: no line to predict from` };
   const cpu = clamp(predictAt(model.cpu, asked.samples));
   const rss = clamp(predictAt(model.rss, asked.series));
   const cores = (v: number): number => Math.max(1, Math.ceil(v / u - 1e-9));
@@ -99,11 +102,15 @@ export function predict(model: CoreModel, asked: LoadAsked): Prediction {
   };
 }
 
-/** The model a prediction rests on: the core count with the most passing steps (the larger on a tie) that has a fit. */
+/**
+ * The model a prediction rests on: the core count with the most passing steps (the larger on a
+ * tie) that has a fit, one whose lines both rise with the load first (predict() gives no number from another).
+ */
 export function bestModel(models: readonly CoreModel[]): CoreModel | null {
   const fitted = models.filter((m) => m.cpu && m.rss);
   if (fitted.length === 0) return null;
-  return fitted.reduce((a, b) => (b.steps > a.steps || (b.steps === a.steps && b.cores > a.cores) ? b : a));
+  const rising = fitted.filter((m) => m.cpu!.slope > 0 && m.rss!.slope > 0);
+  return (rising.length ? rising : fitted).reduce((a, b) => (b.steps > a.steps || (b.steps === a.steps && b.cores > a.cores) ? b : a));
 }
 
 /** Parses `--predict 'samples=2e6,series=1e7'`; a line naming what is wrong otherwise. */

@@ -26,6 +26,8 @@ export interface RampOptions {
   cores: number;
   intervalSeconds: number;
   pushed: boolean;
+  /** Pushed: batch × senders (StepWindow.pushBatchSamples). */
+  pushBatchSamples?: number;
   /** Cores the load generator had (the judge's saturation test). */
   fleetCores?: number;
   /** False where the system's GC is not traced (an exec: target): GC's share is unknown, not 0. */
@@ -91,11 +93,14 @@ export class CapacityRamp implements SoakRamp {
     const { signal } = system;
     const what = `step #${this.steps.length} (${plan.phase}): ${plan.load.exporters} exporters, ${fmtRate(plan.load.offeredSamplesPerSecond)} samples/s offered`;
     this.o.onStatus?.(`${what}: warming up ${plan.warmupSeconds} s`);
+    const before = dial.offered;
     const setAtMs = Date.now();
     await dial.set(plan.load.exporters);
+    // Only frames begun once the change was handed over can show it.
+    const setDoneMs = Date.now();
     if (!(await sleep(plan.warmupSeconds * 1000, signal))) return null;
     let spoiled: string | undefined;
-    const took = await this.untilLoadShows(plan, signal);
+    const took = await this.untilLoadShows(plan, before, setDoneMs, signal);
     if (took === null) return null;
     if (took !== true) spoiled = took;
     const holdStartMs = Date.now();
@@ -106,10 +111,11 @@ export class CapacityRamp implements SoakRamp {
     // A frame is the hold's when its middle is.
     const frames = this.frames.filter((f) => (f.startMs + f.endMs) / 2 >= holdStartMs && (f.startMs + f.endMs) / 2 < holdEndMs);
     const gcEvents = this.gcEvents.filter((e) => e.wallMs >= holdStartMs && e.wallMs <= holdEndMs);
-    spoiled ??= spoiledBy(system, frames, setAtMs, holdEndMs);
+    spoiled ??= spoiledBy(system, frames, setAtMs, holdEndMs) ?? silentIn(frames, holdStartMs, holdEndMs);
     const w: StepWindow = { plan, frames, gcEvents, cores: this.o.cores, intervalSeconds: this.o.intervalSeconds, pushed: this.o.pushed, ...(spoiled ? { spoiled } : {}) };
     if (this.o.fleetCores !== undefined) w.fleetCores = this.o.fleetCores;
     if (this.o.gcTraced !== undefined) w.gcTraced = this.o.gcTraced;
+    if (this.o.pushBatchSamples !== undefined) w.pushBatchSamples = this.o.pushBatchSamples;
     const r = this.o.judge(w, this.o.criteria);
     if (spoiled) r.spoiled = spoiled;
     // Only what the ramp still needs is kept (the soak's own recorder has every frame).
@@ -118,21 +124,25 @@ export class CapacityRamp implements SoakRamp {
   }
 
   /**
-   * After the warm-up, until the frames show the step's load (averaged over a scrape interval,
-   * within half of what the step's exporters offer): scraped, the scrapes the fleet served;
-   * pushed, the samples it generated. True, or why not after TAKE_SLACK_SECONDS more; null when
-   * the soak's window ended.
+   * After the warm-up, until the frames (begun after the dial was set, when it moved) show the step's load
+   * (averaged over a scrape interval, within half of what the step's exporters offer, and nearer
+   * to it than to what the `before` exporters offered: a bisection step is within half of the
+   * last step's load too): scraped, the scrapes the fleet served; pushed, the samples it
+   * generated. True, or why not after TAKE_SLACK_SECONDS more; null when the soak's window ended.
    */
-  private async untilLoadShows(plan: StepPlan, signal: AbortSignal): Promise<true | string | null> {
+  private async untilLoadShows(plan: StepPlan, before: number, sinceMs: number, signal: AbortSignal): Promise<true | string | null> {
     const pushed = this.o.pushed;
-    const expected = pushed ? plan.load.offeredSamplesPerSecond : plan.load.exporters / this.o.intervalSeconds;
+    const perExporter = pushed ? plan.load.offeredSamplesPerSecond / plan.load.exporters : 1 / this.o.intervalSeconds;
+    const expected = plan.load.exporters * perExporter;
+    const previous = before * perExporter;
     const deadline = Date.now() + TAKE_SLACK_SECONDS * 1000;
     const span = Math.max(1, Math.ceil(this.o.intervalSeconds));
     let seen = 0;
     for (;;) {
-      const last = this.frames.slice(-span);
+      const last = (before === plan.load.exporters ? this.frames : this.frames.filter((f) => f.startMs >= sinceMs)).slice(-span);
       seen = last.length ? last.reduce((a, f) => a + (pushed ? (f.fleet.push?.generated ?? 0) : f.fleet.scrapesServed), 0) / last.length : 0;
-      if (last.length === span && Math.abs(seen - expected) <= 0.5 * expected) return true;
+      const off = Math.abs(seen - expected);
+      if (last.length === span && off <= 0.5 * expected && (before === plan.load.exporters || off < Math.abs(seen - previous))) return true;
       if (Date.now() > deadline) {
         const what = pushed ? `generated ${seen.toFixed(0)} samples/s where ${plan.load.exporters} exporters offer ${expected.toFixed(0)}` : `served ${seen.toFixed(1)} scrapes/s where ${plan.load.exporters} exporters offer ${expected.toFixed(1)}`;
         return `the fleet ${what}: the load change did not take within the warm-up + ${TAKE_SLACK_SECONDS} s`;
@@ -158,6 +168,21 @@ export function spoiledBy(system: Pick<RampSystem, 'stalls'>, frames: Frame[], f
     if (down) return `fleet shard ${down.shard} (${down.url}) was down at t=${f.t} s`;
   }
   return undefined;
+}
+
+/** Seconds of a hold its frames may leave uncovered (its edges) before the step is not judged. */
+export const MAX_UNCOVERED_SECONDS = 1.5;
+
+/**
+ * Why a hold's frames cannot be judged: they cover less of it than the hold less
+ * MAX_UNCOVERED_SECONDS (the system, or the pipe its frames come by, went silent: a few seconds,
+ * or none, would read as a pass of the whole hold); undefined when they cover it.
+ */
+export function silentIn(frames: readonly Frame[], fromMs: number, toMs: number): string | undefined {
+  let covered = 0;
+  for (const f of frames) covered += Math.max(0, Math.min(f.endMs, toMs) - Math.max(f.startMs, fromMs));
+  if (covered >= toMs - fromMs - MAX_UNCOVERED_SECONDS * 1000) return undefined;
+  return `the frames cover ${(covered / 1000).toFixed(1)} s of the ${((toMs - fromMs) / 1000).toFixed(1)} s hold: the system went silent`;
 }
 
 /** Waits `ms`; false when the signal aborted first. */

@@ -66,6 +66,8 @@ const usage = (m: string): PromsoakError => new PromsoakError('PROMSOAK_USAGE', 
 /** Every flag of `promsoak capacity` checked (one line naming the flag, exit 2) before anything starts. */
 export function checkCapacityOptions(o: CapacityOptions): CapacitySettings {
   if (o.push !== undefined && o.fleet !== undefined) throw usage('--push with --fleet is not supported yet by capacity: the shards cannot be told a push rate; use one or the other');
+  // The engine's receiver answers 415 to every 2.0 request: the search would read "acknowledged 0 %" as its ceiling.
+  if (o.push === 'remote-write:2' && (o.target ?? 'builtin') === 'builtin') throw usage('--push remote-write:2: the built-in engine takes remote write 1.0 only (it answers 415 to 2.0); use --push remote-write, or a --target that takes 2.0');
   const cores = positiveInts('--cores', o.cores, MACHINE_CORES) ?? [1];
   if (new Set(cores).size !== cores.length) throw usage(`--cores lists a core count twice (${cores.join(',')})`);
   const by = o.by ?? 'rate';

@@ -20,6 +20,8 @@ export type SearchConfig = SearchOptions;
 export interface OutcomeLike {
   kind: string;
   words?: string;
+  /** The load kept (null: none); absent where a fake search does not say. */
+  samplesPerSecond?: number | null;
 }
 
 /** The pieces the runner drives: the search, the judge and the dial (search.ts, judge.ts, dial.ts); tests hand in fakes. */
@@ -120,6 +122,7 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
       cores,
       intervalSeconds: interval,
       pushed: o.push !== undefined,
+      ...(plan0.push ? { pushBatchSamples: plan0.push.settings.batch * plan0.push.settings.senders } : {}),
       fleetCores: plan0.meta.fleetCores,
       gcTraced: plan0.meta.target === undefined || ['builtin', 'prometheus', 'victoria-metrics', 'influxdb'].includes(plan0.meta.target.kind),
       onStatus: (l) => hooks.onStatus?.(`${cores} core${cores === 1 ? '' : 's'}: ${l}`),
@@ -140,7 +143,7 @@ export async function runCapacity(o: CapacityOptions, parts: CapacityParts, hook
       c.soakProblem = e.message;
     }
     // Cut short (Ctrl-C, the system's exit, the soak's own bound): the search says what it had found.
-    if (search.outcome() === null) search.interrupt(interrupted ? 'interrupted (Ctrl-C)' : (c.soakProblem ?? 'the soak ended before the search did'));
+    if (search.outcome() === null) search.interrupt(interrupted ? 'Ctrl-C' : (c.soakProblem ?? 'the soak ended before the search did'));
     c.outcome = search.outcome()!;
     if (c.soakProblem) break;
   }

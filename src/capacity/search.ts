@@ -185,7 +185,10 @@ export class CapacitySearch {
     // A saturated step that passed still counts: the system kept that load.
     const at = best !== null ? this.load(best) : null;
     const above = this.failureAbove(best ?? 0);
-    const load = at ?? (kind === 'generator' && saturated ? { ...this.load(saturated.plan.load.exporters), offeredSamplesPerSecond: saturated.figures.ingestedPerSecond } : null);
+    // Nothing passed (the generator ran out at a failing first step): no load was kept, neither
+    // the series offered nor the rate ingested there; the step's failure is said with it.
+    const load = at;
+    if (kind === 'generator' && load === null && saturated?.failed[0]) why = `${why}; the step at ${describe(saturated.plan.load)} failed: ${saturated.failed[0].words}`;
     this.done = {
       kind,
       samplesPerSecond: load?.offeredSamplesPerSecond ?? null,
@@ -219,7 +222,7 @@ function outcomeWords(kind: OutcomeKind, load: StepLoad | null, above: SearchOut
     case 'above':
       return `above ${what ?? 'the first step'} (${why})${next}`;
     case 'generator':
-      return `at least ${what ?? 'what was offered'}: the load generator ran out first (${why})`;
+      return what ? `at least ${what}: the load generator ran out first (${why})` : `no load kept and none measured: the load generator ran out at the first step (${why})`;
     case 'none':
       return `no load kept: ${why}${above ? ` (${count(above.samplesPerSecond)} samples/s, ${plural(above.exporters, 'exporter')}): ${above.words}` : ''}`;
     case 'interrupted':

@@ -66,6 +66,8 @@ export interface StepWindow {
   cores: number;
   intervalSeconds: number;
   pushed: boolean;
+  /** Pushed: the samples the senders hold while batching (batch × senders); a backlog ending under it is batching, not falling behind. */
+  pushBatchSamples?: number;
   /** Cores the load generator (the soak's own fleet) could use: its CPU at 0.9 × these is a saturated generator. Absent: only its queue and shards are judged. */
   fleetCores?: number;
   /** False where the system's GC is not traced (a target without gctrace): GC's share is then unknown (null), not 0. Absent: traced. */

@@ -11,11 +11,17 @@ import { bytes, count, pct, plural } from './format.js';
 
 type CoreEntry = CapacityResult['cores'][number];
 
-/** "1 core: ceiling 480k samples/s …; GC took 22.0 % of the cores there". */
+/**
+ * "1 core: ceiling 480k samples/s …; GC took 22.0 % of the cores there", and each criterion a
+ * passing step was not judged on: the answer then rests on fewer criteria than the criteria line lists.
+ */
 export function coreWords(c: CoreEntry, row: ScalingRow | undefined): string {
   const gc = row?.gcShareOfCores;
   const there = gc !== null && gc !== undefined && c.outcome.samplesPerSecond !== null ? `; GC took ${pct(gc)} of the cores there` : '';
-  return `${plural(c.cores, 'core')}: ${c.outcome.words}${there}`;
+  const unjudged = new Map<string, string>();
+  for (const s of c.steps) if (s.pass && s.spoiled === undefined) for (const n of s.notJudged ?? []) if (!unjudged.has(n.criterion)) unjudged.set(n.criterion, n.words);
+  const blind = unjudged.size ? `; passed without judging ${[...unjudged.keys()].join(', ')} (${[...unjudged.values()].join('; ')})` : '';
+  return `${plural(c.cores, 'core')}: ${c.outcome.words}${there}${blind}`;
 }
 
 /** "2 cores kept 2.08 × what 1 core kept (1M against 480k samples/s); GC's share of the cores 22.0 % → 21.4 %". */

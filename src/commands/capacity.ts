@@ -56,11 +56,15 @@ export async function capacityCommand(o: CapacityOptions, parts: CapacityParts &
   }
 }
 
-/** 130 (143 for SIGTERM) interrupted; 1 when the system exited or a core count found nothing (failed at the first step); else 0. */
+/**
+ * 130 (143 for SIGTERM) interrupted; 1 when the system exited or a core count found nothing (failed
+ * at the first step, or the generator ran out there: no load measured); else 0.
+ */
 export function exitCode(run: CapacityRun, signal?: NodeJS.Signals): number {
   if (run.interrupted) return signal === 'SIGTERM' ? 143 : 130;
   if (run.perCores.some((c) => c.soakExitCode !== 0)) return Math.max(...run.perCores.map((c) => c.soakExitCode));
-  return run.perCores.some((c) => c.outcome.kind === 'none') ? 1 : 0;
+  const nothing = (o: CapacityRun['perCores'][number]['outcome']): boolean => o.kind === 'none' || (o.kind === 'generator' && o.samplesPerSecond === null);
+  return run.perCores.some((c) => nothing(c.outcome)) ? 1 : 0;
 }
 
 /** One judged step, numbered as capacity.json and the steps table do: "1 core: step #3 (geometric) 40 exporters, 400 samples/s: FAIL ingested 82.1 % …". */
