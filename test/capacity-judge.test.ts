@@ -171,3 +171,10 @@ test("judge: a step's starved seconds, GC share and bytes/sample are summary.jso
   assert.ok(Math.abs(r.figures.bytesPerSample! - s.bytesPerSample!) < 0.1, `${r.figures.bytesPerSample} vs ${s.bytesPerSample}`);
   assert.deepEqual(r.failed.map((f) => f.criterion).sort(), ['ingested', 'starved']);
 });
+
+test('judge: a 2 s batch that lands half in one reading and half in the next (VictoriaMetrics at 100 % ingested) is not a starved second', () => {
+  // The readings of a real VictoriaMetrics step (÷ 10.3): a batch split 10k + 10k one second early, the rest on time.
+  const seq = [20, 0, 20, 10, 0, 20, 0, 20, 0, 20, 10, 0, 20, 0, 20, 0, 20, 0, 20, 0];
+  const r = judgeStep(win(frames(seq.length, (i) => ({ samples: seq[i]! * 1000, scrapeMs: null, scrapeHistogram: '' }))), DEFAULT_CRITERIA);
+  assert.equal(r.figures.starvedSeconds, 0, 'over two batches a split one read as 25 % short');
+});

@@ -124,14 +124,14 @@ function measuredWindow(allFrames: Frame[], allEvents: TimedGcEvent[], meta: Run
   });
   // A target promsoak does not schedule (a Prometheus picks its own scrape phases): one
   // second holds whichever scrapes its phases put there, so evenness is read over one scrape
-  // interval, in which a healthy target scrapes every exporter once; or over twice the time
-  // its counter takes to move, when that is longer (VictoriaMetrics moves it every 2 s, and a
-  // batch that lands a reading late must not read as a starved second).
+  // interval, in which a healthy target scrapes every exporter once; or over four times the
+  // time its counter takes to move, when that is longer (VictoriaMetrics moves it every 2 s, and
+  // a batch that lands half in one reading and half in the next must not read as a starved
+  // second: over two batches that half is 25 % of a window, past the 20 % a starved second
+  // needs; over four, 12.5 %. A VictoriaMetrics soak at 103k samples/s read 2 starved seconds in
+  // 10 at 100 % ingested over 4 s windows).
   if (!meta.schedule && meta.target && meta.target.kind !== 'builtin') {
-    const cadence = counterCadence(allFrames);
-    // A whole number of batches in every window: 2 s batches read over 5 s would hold two or three.
-    const span = Math.max(meta.intervalSeconds, cadence > 1 ? 2 * cadence : 1);
-    rollingRates(allFrames, frames, rates, cadence > 1 ? cadence * Math.ceil(span / cadence) : span);
+    rollingRates(allFrames, frames, rates, targetRateSpan(meta.intervalSeconds, counterCadence(allFrames)));
   }
   // Seconds the harness stalled in (and the next 2, while the fleet's backlog clears and the
   // scrapes that waited on it end): the load was not offered, so they read neutral, neither
@@ -373,6 +373,16 @@ export function counterRate(frames: Frame[], seconds: number, samples: number, c
  * median of 1 s read its 2 s batches as starved seconds); a rare long step (a real stall) stays
  * above it and is not smoothed away.
  */
+/**
+ * The seconds a target's evenness is read over: its scrape interval, or four batches of a counter
+ * that moves every `cadence` s when that is longer, a whole number of batches in every window (2 s
+ * batches read over 5 s would hold two or three). Summaries and capacity's steps read it alike.
+ */
+export function targetRateSpan(intervalSeconds: number, cadence: number): number {
+  const span = Math.max(intervalSeconds, cadence > 1 ? 4 * cadence : 1);
+  return cadence > 1 ? cadence * Math.ceil(span / cadence) : span;
+}
+
 export function counterCadence(frames: Frame[]): number {
   const moved = frames.filter((f) => f.samples > 0).map((f) => f.endMs);
   if (moved.length < 3) return 1;

@@ -12,7 +12,7 @@ import { allocationInWindow } from '../analysis/allocation.js';
 import { DEFAULT_CRITERIA as STARVATION, findStarvation, gcBySecond, gcMs, rate } from '../analysis/starvation.js';
 import { linearFit } from '../analysis/fit.js';
 import { max, mean, measured, quantile, sum } from '../analysis/stats.js';
-import { counterCadence, counterRate } from '../analysis/summarize.js';
+import { counterCadence, counterRate, targetRateSpan } from '../analysis/summarize.js';
 import type { StepFigures, StepWindow } from './types.js';
 
 /** Seconds the frames cover, first start to last end. */
@@ -54,12 +54,11 @@ export function stepFigures(w: StepWindow): StepFigures {
 /**
  * Each frame's samples/s; past a 1 s interval (or a counter that moves every 2 s), the rate over
  * the interval that ends with it (a scraper picks its own phases: one second holds whichever
- * scrapes fell in it), as summarize reads a target: over twice the counter's cadence when that is
- * longer, a whole number of its batches. The step's first interval is read over what of it there is.
+ * scrapes fell in it), as summarize reads a target: over four of the counter's batches when that
+ * is longer (targetRateSpan). The step's first interval is read over what of it there is.
  */
 function rates(frames: Frame[], intervalSeconds: number, cadence: number): number[] {
-  const over = Math.max(intervalSeconds, cadence > 1 ? 2 * cadence : 1);
-  const span = cadence > 1 ? cadence * Math.ceil(over / cadence) : over;
+  const span = targetRateSpan(intervalSeconds, cadence);
   if (span <= 1) return frames.map(rate);
   return frames.map((f, i) => {
     let samples = 0;
