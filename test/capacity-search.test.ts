@@ -196,3 +196,19 @@ test('search: a finer --resolution and another factor find the ceiling as close,
     assert.ok(steps.length <= geometric + Math.ceil(Math.log2(factor / resolution)) + 2, `${factor}/${resolution}: ${steps.length} steps`);
   }
 });
+
+test('search: a memory failure ends it at the last pass (memory does not come back when the load goes down), instead of bisecting below on contaminated readings', () => {
+  const s = new CapacitySearch({ ...OPTIONS, by: 'series' });
+  const steps: StepPlan[] = [];
+  for (let p = s.next(); p; p = s.next()) {
+    steps.push(p);
+    const r = result(steps.length - 1, p, p.load.exporters <= 20 ? { pass: true } : { pass: false });
+    if (!r.pass) r.failed = [{ criterion: 'memory', measured: 6.1e8, limit: 5.12e8, words: 'peak RSS 610 MiB passed the 512 MiB memory limit' }];
+    s.record(r);
+  }
+  const o = s.outcome()!;
+  assert.deepEqual(steps.map((p) => p.load.exporters), [10, 20, 40]);
+  assert.equal(o.kind, 'ceiling');
+  assert.equal(o.exporters, 20);
+  assert.match(o.words, /^ceiling 2k series .*memory does not come back when the load goes down.*; at 4k samples\/s peak RSS 610 MiB passed the 512 MiB memory limit$/);
+});

@@ -104,6 +104,12 @@ export class CapacitySearch {
     if (r.generatorSaturated !== null) {
       return this.end('generator', r.generatorSaturated, r.index, r);
     }
+    // Memory does not come back when the load goes down: the system keeps the series it has
+    // taken (a head holds them until they go stale), so every step below a memory failure would
+    // read that step's memory and fail too. The answer is the last pass, to the step's factor.
+    if (!r.pass && this.passes.size > 0 && r.failed.some((f) => f.criterion === 'memory')) {
+      return this.end('ceiling', STICKY_MEMORY, r.index);
+    }
     if (this.phase === 'geometric') this.afterGeometric(e, r);
     else if (this.phase === 'bisect') this.afterBisect(e, r);
     else this.afterConfirm(e, r);
@@ -213,11 +219,14 @@ function describe(l: StepLoad): string {
   return `${count(l.offeredSamplesPerSecond)} samples/s (${plural(l.exporters, 'exporter')}, ${count(l.series)} series)`;
 }
 
+const STICKY_MEMORY = 'memory does not come back when the load goes down (the system keeps the series it took), so no step below a memory failure can be measured';
+
 function outcomeWords(kind: OutcomeKind, load: StepLoad | null, above: SearchOutcome['failureAbove'], why: string, by: CapacityBy): string {
   const what = load ? (by === 'series' ? `${count(load.series)} series (${count(load.offeredSamplesPerSecond)} samples/s)` : `${count(load.offeredSamplesPerSecond)} samples/s (${count(load.series)} series)`) : null;
   const next = above ? `; at ${count(above.samplesPerSecond)} samples/s ${above.words}` : '';
   switch (kind) {
     case 'ceiling':
+      if (why === STICKY_MEMORY) return `ceiling ${what}, to the step above it: ${why}${next}`;
       return `ceiling ${what}, held twice as long to confirm${next}`;
     case 'above':
       return `above ${what ?? 'the first step'} (${why})${next}`;
