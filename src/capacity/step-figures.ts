@@ -11,7 +11,7 @@ import { SCRAPE_HISTOGRAM } from '../common/defaults.js';
 import { allocationInWindow } from '../analysis/allocation.js';
 import { DEFAULT_CRITERIA as STARVATION, findStarvation, gcBySecond, gcMs, rate } from '../analysis/starvation.js';
 import { linearFit } from '../analysis/fit.js';
-import { max, mean, measured, quantile, sum } from '../analysis/stats.js';
+import { max, mean, measured, median, quantile, sum } from '../analysis/stats.js';
 import { counterCadence, counterRate, targetRateSpan } from '../analysis/summarize.js';
 import type { StepFigures, StepWindow } from './types.js';
 
@@ -59,8 +59,9 @@ export function stepFigures(w: StepWindow): StepFigures {
  */
 function rates(frames: Frame[], intervalSeconds: number, cadence: number): number[] {
   const span = targetRateSpan(intervalSeconds, cadence);
-  if (span <= 1) return frames.map(rate);
-  return frames.map((f, i) => {
+  if (span <= 1 || frames.length === 0) return frames.map(rate);
+  const over = (i: number): number => {
+    const f = frames[i]!;
     let samples = 0;
     let fromMs = f.endMs;
     for (let j = i; j >= 0 && f.endMs - frames[j]!.startMs <= span * 1000 + 250; j--) {
@@ -68,7 +69,16 @@ function rates(frames: Frame[], intervalSeconds: number, cadence: number): numbe
       fromMs = frames[j]!.startMs;
     }
     return samples / Math.max(1e-3, (f.endMs - fromMs) / 1000);
-  });
+  };
+  // The hold's first seconds have no whole window behind them (the step's frames start with the
+  // hold): they read neutral, the median of the whole windows (as summarize reads a stalled
+  // second), and the whole windows that hold them say whether they starved. Read over what of a
+  // window there was, a 2 s-batch counter's empty first second read as starved (0 samples in 1 s).
+  const first = frames.findIndex((f) => f.endMs - frames[0]!.startMs >= span * 1000 - 250);
+  if (first < 0) return frames.map(() => over(frames.length - 1));
+  const whole = frames.slice(first).map((_, k) => over(first + k));
+  const neutral = median(whole);
+  return frames.map((_, i) => (i < first ? neutral : whole[i - first]!));
 }
 
 /** Bytes allocated in the step: a Go target's own counter when every frame has it, else V8's trace. */
