@@ -16,7 +16,7 @@ test('CLI compare --repeat 2 --control: the A/A twin in every round, compare.jso
   const dir = join(out, readdirSync(out)[0]!);
   const json = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
   assert.equal(json.schemaVersion, 2);
-  assert.deepEqual(json.runs.map((x: { variant: string; repeat: number }) => `${x.variant}#${x.repeat}`), ['baseline#0', 'baseline′ (control)#0', 'baseline#1', 'baseline′ (control)#1']);
+  assert.deepEqual(json.runs.map((x: { variant: string; repeat: number }) => `${x.variant}#${x.repeat}`), ['baseline#0', 'baseline′ (control)#0', 'baseline′ (control)#1', 'baseline#1']); // every other round in reverse
   for (const run of json.runs) assert.ok(existsSync(join(dir, run.relDir, 'summary.json')), run.relDir);
   assert.deepEqual(json.variants.map((v: { control: boolean }) => v.control), [false, true]);
   assert.equal(json.comparisons.length, 1);
