@@ -15,7 +15,10 @@ export interface StepSearch {
   record(r: StepResult): void;
 }
 
-export interface RampOptions {
+/** The step window's settings that stay the same for every step of a ramp. */
+type RampWindowSettings = Pick<StepWindow, 'cores' | 'intervalSeconds' | 'pushed' | 'pushBatchSamples' | 'fleetCores' | 'gcTraced'>;
+
+export interface RampOptions extends RampWindowSettings {
   search: StepSearch;
   judge: (w: StepWindow, criteria: Criteria) => StepResult;
   criteria: Criteria;
@@ -23,15 +26,6 @@ export interface RampOptions {
   makeDial: (source: RampSource) => Promise<Dial>;
   /** The exporters offered from the system's start: the first step's. */
   firstExporters: number;
-  cores: number;
-  intervalSeconds: number;
-  pushed: boolean;
-  /** Pushed: batch × senders (StepWindow.pushBatchSamples). */
-  pushBatchSamples?: number;
-  /** Cores the load generator had (the judge's saturation test). */
-  fleetCores?: number;
-  /** False where the system's GC is not traced (an exec: target): GC's share is unknown, not 0. */
-  gcTraced?: boolean;
   /** Told what the ramp is doing (a live line) and each step's result once judged. */
   onStatus?: (line: string) => void;
   onStep?: (r: StepResult) => void;
