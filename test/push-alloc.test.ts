@@ -55,14 +55,17 @@ describe('push: allocation per sample in steady state', () => {
     ['1.0', new RemoteWriteV1Encoder(layout, model, BATCH)],
     ['2.0', new RemoteWriteV2Encoder(layout, model, BATCH)],
   ] as [string, Encoder][]) {
-    it(`remote write ${name}: encode + snappy allocate under 0.1 B/sample, and no scavenge over ${REQUESTS} requests`, async () => {
+    it(`remote write ${name}: encode + snappy allocate under 0.5 B/sample, and no scavenge over ${REQUESTS} requests`, async () => {
       const push = pusher(enc);
       for (let i = 0; i < 300; i++) push(); // warm-up: JIT-compiled
       // Steady state is the lowest of three windows: on a busy machine TurboFan may finish (or
       // redo) its work inside one, and code not yet optimized allocates (~800 B a request seen).
       const bytesPerCall = Math.min(...[0, 1, 2].map(() => measureAllocation(push, REQUESTS).bytesPerCall));
       const perSample = bytesPerCall / BATCH;
-      assert.ok(perSample < 0.1, `${name} allocated ${perSample.toFixed(2)} B/sample (${bytesPerCall.toFixed(0)} B per request, the lowest of three windows)`);
+      // Under 0.5 B/sample: a boxed number per exporter (200 samples) is 0.06 B/sample, and with V8's
+      // inlining off (a budget that CI's timing can exhaust) 2 to 4 per exporter were measured, 0.13 and
+      // 0.24 B/sample; one per sample would be 12.
+      assert.ok(perSample < 0.5, `${name} allocated ${perSample.toFixed(2)} B/sample (${bytesPerCall.toFixed(0)} B per request, the lowest of three windows)`);
       exposeGc()();
       const gcs = await countGcs(() => {
         for (let i = 0; i < REQUESTS; i++) push();

@@ -96,6 +96,7 @@ export class CachedIngester implements Ingester {
   private ingestSequence(p: SkippingParser, body: Uint8Array, seq: ScrapeSequence, timestampMs: number): number {
     const r = seq.result;
     const head = this.head;
+    const io = head.io;
     const limit = this.options.sampleLimit;
     const end = body.length;
     const wasm = seq.useBody(body);
@@ -108,7 +109,7 @@ export class CachedIngester implements Ingester {
     for (;;) {
       // As many lines as repeat the last scrape with a plain value, in WebAssembly (-1: off).
       // Not called at all when off: called for a -1 on every line, it took the place that
-      // head.append() needs in V8's inlining budget, and the value was boxed for the call (the
+      // head.put() needs in V8's inlining budget (the
       // JavaScript matcher's rows of bench-engine at 4 B/sample in most runs, measured).
       const m = wasm ? seq.matchRuns(p.position, end, MAX_LINE_BYTES) : -1;
       let hit = false;
@@ -130,7 +131,9 @@ export class CachedIngester implements Ingester {
         ref = seq.takeMatch();
       } else if ((ref = this.fullLine(p, body, seq, line, n)) < 0) break;
       const t = p.timestampMs;
-      head.append(ref, t === t ? t : timestampMs, p.value);
+      io[0] = t === t ? t : timestampMs;
+      io[1] = p.value;
+      head.put(ref);
       n++;
       line = p.line + 1;
     }
@@ -151,7 +154,12 @@ export class CachedIngester implements Ingester {
     const take = limit > 0 && n + m > limit ? limit - n : m;
     const values = seq.result.values;
     const v0 = seq.result.valuesAt;
-    for (let i = 0; i < take; i++) head.append(seq.takeRun(i), timestampMs, values[v0 + i]!);
+    const io = head.io;
+    for (let i = 0; i < take; i++) {
+      io[0] = timestampMs;
+      io[1] = values[v0 + i]!;
+      head.put(seq.takeRun(i));
+    }
     if (take < m) throw new SampleLimitError(limit);
     return n + m;
   }
@@ -177,6 +185,7 @@ export class CachedIngester implements Ingester {
   private ingestLines(p: Parser, body: Uint8Array, seq: ScrapeSequence, timestampMs: number): number {
     const cache = seq.cache;
     const head = this.head;
+    const io = head.io;
     const limit = this.options.sampleLimit;
     let n = 0;
     for (;;) {
@@ -186,7 +195,9 @@ export class CachedIngester implements Ingester {
       if (limit > 0 && n >= limit) throw new SampleLimitError(limit);
       const ref = this.resolve(p, body, cache);
       const t = p.timestampMs;
-      head.append(ref, t === t ? t : timestampMs, p.value);
+      io[0] = t === t ? t : timestampMs;
+      io[1] = p.value;
+      head.put(ref);
       n++;
     }
     return n;

@@ -46,11 +46,11 @@ export class OwnRing {
     return true;
   }
 
-  /** A sample at tMs: writes its time, returns the position for its value. */
-  push(tMs: number): number {
+  /** A sample at io[0] (ms; Head.io, not a double argument: see there): writes its time, returns the position for its value. */
+  push(io: Float64Array): number {
     const w = this.times.length;
     const p = this.cursor;
-    this.times[p] = tMs;
+    this.times[p] = io[0]!;
     this.cursor = p + 1 === w ? 0 : p + 1;
     if (this.count < w) this.count++;
     this.appended++;

@@ -7,7 +7,7 @@ import { grow } from './typed-arrays.js';
  * that failed half-way): Head.beginScrape() begins it, Head.discard() of each series the scrape
  * may have appended to and Head.rollbackScrape() undo it, Head.endScrape() keeps it.
  *
- * This costs a good scrape two calls and one comparison per sample (Head.append(): the slot's
+ * This costs a good scrape two calls and one comparison per sample (Head.put(): the slot's
  * sequence number against `seq`): a slot the scrape opened stays open but holds none of its
  * samples (the target's window then holds one scrape fewer, as after a scrape that found none of
  * its series), and only what cannot be told from the slot numbers is logged here: a sample
@@ -57,7 +57,7 @@ export class RollbackLog {
     this.end();
   }
 
-  /** Head.append() wrote ref's sample, of ring g, into a slot numbered below seq (rare: equal timestamps). */
+  /** Head.put() wrote ref's sample, of ring g, into a slot numbered below seq (rare: equal timestamps). */
   written(ref: number, g: number): void {
     if (g === this.ring) this.add(ref);
   }

@@ -50,7 +50,7 @@ export class TimeSeriesFields extends ProtoCursor {
         if (this.p + 8 > b) throw new RemoteWriteError('Sample.value truncated', at);
         this.p += 8;
       } else if (key === Key.Timestamp) {
-        this.varint(buf, b);
+        this.skipVarint(buf, b);
       } else if (key >>> 3 === 1 || key >>> 3 === 2) {
         throw new RemoteWriteError(`Sample field ${key >>> 3} with wire type ${key & 7}, not ${key >>> 3 === 1 ? 1 : 0}`, at);
       } else {
