@@ -143,6 +143,38 @@ test('capacity ramp: a load change the frames never show spoils the step (the fl
   }
 });
 
+test('capacity ramp: a load change the fleet cannot serve (its core used up while it tried) ends the search with "at least", not a spoiled step', { timeout: 60_000 }, async () => {
+  // The fleet serves at most 20 exporters' scrapes a second, its one core used up from there on:
+  // the step of 40 never shows. Three spoiled tries used to end the search as "interrupted".
+  let offered = 0;
+  const dial: Dial = { maxExporters: 1000, get offered() { return offered; }, set: async (n: number) => void (offered = n) };
+  const lines: string[] = [];
+  const search = new CapacitySearch({ startExporters: 20, maxExporters: 1000, factor: 2, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 6, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 }, makeDial: async () => dial, firstExporters: 20, cores: 1, intervalSeconds: 1, pushed: false, fleetCores: 1, onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`) });
+  let i = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const served = Math.min(offered, 20);
+    const f = frame(i++, served * 10, { startMs: now - 1000, endMs: now, warmup: false });
+    // Busy but not saturated at 20; at 40 the core is used up (queued renders too), still serving 20.
+    f.fleet = { cpuCores: offered > 20 ? 1 : 0.5, queued: offered > 20 ? 3 : 0, scrapesServed: served };
+    f.cpu.total = 0.2;
+    ramp.onFrame(f);
+  }, 1000);
+  try {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    assert.deepEqual(lines, ['20 pass', '40 fail']);
+    const out = search.outcome()!;
+    assert.equal(out.kind, 'generator', JSON.stringify(out));
+    assert.equal(out.exporters, 20);
+    assert.match(out.words, /at least .*the load generator ran out first/);
+    assert.match(ramp.steps[1]!.generatorSaturated!, /fleet used 1(\.0+)? of its 1 core.*served 20\.0 scrapes\/s where 40 exporters offer 40\.0: the load change did not take/);
+  } finally {
+    clearInterval(timer);
+  }
+});
+
 test('capacity ramp: a fleet shard down in a step spoils it, naming the shard; a stall outside the step does not', () => {
   const f = frame(3, 100);
   f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: 10, shards: [{ shard: '1/2', url: 'http://10.0.0.7:9400', up: false } as never] };

@@ -1,6 +1,7 @@
 import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { RampSource, RampSystem, SoakRamp } from '../run/soak-ramp.js';
 import type { Criteria, StepPlan, StepResult, StepWindow } from './types.js';
+import { generatorSaturation } from './judge.js';
 
 /** What moves the load of the running soak (dial.ts's LoadDial). */
 export interface Dial {
@@ -93,10 +94,8 @@ export class CapacityRamp implements SoakRamp {
     // Only frames begun once the change was handed over can show it.
     const setDoneMs = Date.now();
     if (!(await sleep(plan.warmupSeconds * 1000, signal))) return null;
-    let spoiled: string | undefined;
     const took = await this.untilLoadShows(plan, before, setDoneMs, signal);
     if (took === null) return null;
-    if (took !== true) spoiled = took;
     const holdStartMs = Date.now();
     this.o.onStatus?.(`${what}: holding ${plan.holdSeconds} s`);
     // The hold, and the second a frame takes to arrive after it.
@@ -105,13 +104,23 @@ export class CapacityRamp implements SoakRamp {
     // A frame is the hold's when its middle is.
     const frames = this.frames.filter((f) => (f.startMs + f.endMs) / 2 >= holdStartMs && (f.startMs + f.endMs) / 2 < holdEndMs);
     const gcEvents = this.gcEvents.filter((e) => e.wallMs >= holdStartMs && e.wallMs <= holdEndMs);
-    spoiled ??= spoiledBy(system, frames, setAtMs, holdEndMs) ?? silentIn(frames, holdStartMs, holdEndMs);
+    const spoiled = spoiledBy(system, frames, setAtMs, holdEndMs) ?? silentIn(frames, holdStartMs, holdEndMs);
     const w: StepWindow = { plan, frames, gcEvents, cores: this.o.cores, intervalSeconds: this.o.intervalSeconds, pushed: this.o.pushed, ...(spoiled ? { spoiled } : {}) };
     if (this.o.fleetCores !== undefined) w.fleetCores = this.o.fleetCores;
     if (this.o.gcTraced !== undefined) w.gcTraced = this.o.gcTraced;
     if (this.o.pushBatchSamples !== undefined) w.pushBatchSamples = this.o.pushBatchSamples;
     const r = this.o.judge(w, this.o.criteria);
     if (spoiled) r.spoiled = spoiled;
+    else if (took !== true) {
+      // The load never showed: a fleet out of its resources (its cores used up or its renders
+      // queued, or a shard's, while it tried or in the hold) is the generator running out, the
+      // search's end; otherwise (a scraper slow to act on its targets, a dial that did not move)
+      // the step is run again. What the fleet generated is not that evidence: it is what did not show.
+      const trying = this.frames.filter((f) => f.startMs >= setDoneMs && f.endMs <= holdStartMs);
+      const ranOut = generatorSaturation({ ...w, pushed: false }) ?? generatorSaturation({ ...w, frames: trying, pushed: false });
+      if (ranOut !== null) r.generatorSaturated = `${ranOut}; ${took}`;
+      else r.spoiled = took;
+    }
     // Only what the ramp still needs is kept (the soak's own recorder has every frame).
     this.forgetBefore(holdEndMs);
     return r;
