@@ -175,6 +175,39 @@ test('capacity ramp: a load change the fleet cannot serve (its core used up whil
   }
 });
 
+test('capacity ramp: a scraper too busy to ask for a step\'s scrapes (its core used up, the fleet idle) fails on its last try, not "interrupted"', { timeout: 90_000 }, async () => {
+  // The system asks for at most 20 exporters' scrapes a second and its one core is used up past
+  // them; the fleet idles. Twice spoiled (a burst of new series may take longer than the
+  // warm-up), the third try at 60 is judged: the system's failure, a ceiling to bisect under.
+  let offered = 0;
+  const dial: Dial = { maxExporters: 1000, get offered() { return offered; }, set: async (n: number) => void (offered = n) };
+  const lines: string[] = [];
+  const search = new CapacitySearch({ startExporters: 20, maxExporters: 1000, factor: 3, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 4, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: DEFAULT_CRITERIA, makeDial: async () => dial, firstExporters: 20, cores: 1, intervalSeconds: 1, pushed: false, fleetCores: 1, onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`) });
+  let i = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const served = Math.min(offered, 20);
+    const f = frame(i++, served * 10, { startMs: now - 1000, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.05, queued: 0, scrapesServed: served };
+    f.cpu.total = offered > 20 ? 1 : 0.3;
+    ramp.onFrame(f);
+  }, 1000);
+  try {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    assert.deepEqual(lines, ['20 pass', '60 spoiled', '60 spoiled', '60 fail']);
+    assert.match(ramp.steps[1]!.spoiled!, /served 20\.0 scrapes\/s where 60 exporters offer 60\.0: the load change did not take/);
+    assert.deepEqual(ramp.steps[3]!.failed.map((f) => f.criterion), ['ingested', 'cpu']);
+    assert.equal(ramp.steps[3]!.generatorSaturated, null);
+    const out = search.outcome()!;
+    assert.notEqual(out.kind, 'interrupted', JSON.stringify(out));
+    assert.equal(out.failureAbove?.criterion, 'ingested');
+  } finally {
+    clearInterval(timer);
+  }
+});
+
 test('capacity ramp: a fleet shard down in a step spoils it, naming the shard; a stall outside the step does not', () => {
   const f = frame(3, 100);
   f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: 10, shards: [{ shard: '1/2', url: 'http://10.0.0.7:9400', up: false } as never] };

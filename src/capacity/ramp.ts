@@ -2,6 +2,7 @@ import type { Frame, TimedGcEvent } from '../protocol/frame.js';
 import type { RampSource, RampSystem, SoakRamp } from '../run/soak-ramp.js';
 import type { Criteria, StepPlan, StepResult, StepWindow } from './types.js';
 import { generatorSaturation } from './judge.js';
+import { MAX_RETRIES } from './search.js';
 
 /** What moves the load of the running soak (dial.ts's LoadDial). */
 export interface Dial {
@@ -119,7 +120,10 @@ export class CapacityRamp implements SoakRamp {
       const trying = this.frames.filter((f) => f.startMs >= setDoneMs && f.endMs <= holdStartMs);
       const ranOut = generatorSaturation({ ...w, pushed: false }) ?? generatorSaturation({ ...w, frames: trying, pushed: false });
       if (ranOut !== null) r.generatorSaturated = `${ranOut}; ${took}`;
-      else r.spoiled = took;
+      else if (!(this.lastTry(plan) && systemSaturated(r))) r.spoiled = took;
+      // Else the last try, and the system used up its cores or starved while the fleet idled: a
+      // scraper too busy to ask for the scrapes (the built-in engine at 6.4M samples/s on one
+      // core asked for 598 of 32,000 a second, its core used up): judged, and it fails.
     }
     // Only what the ramp still needs is kept (the soak's own recorder has every frame).
     this.forgetBefore(holdEndMs);
@@ -154,6 +158,12 @@ export class CapacityRamp implements SoakRamp {
     }
   }
 
+  /** Whether this step is the search's last try at its load: the tries before it, as many as it retries, were spoiled. */
+  private lastTry(plan: StepPlan): boolean {
+    const tail = this.steps.slice(-MAX_RETRIES);
+    return tail.length === MAX_RETRIES && tail.every((s) => s.spoiled !== undefined && s.plan.load.exporters === plan.load.exporters);
+  }
+
   private forgetBefore(ms: number): void {
     const f = this.frames.findIndex((x) => x.endMs > ms);
     this.frames.splice(0, f < 0 ? this.frames.length : f);
@@ -171,6 +181,11 @@ export function spoiledBy(system: Pick<RampSystem, 'stalls'>, frames: Frame[], f
     if (down) return `fleet shard ${down.shard} (${down.url}) was down at t=${f.t} s`;
   }
   return undefined;
+}
+
+/** The judged step failed on the system's own resources: its CPU reached the cores given, or it starved. */
+function systemSaturated(r: StepResult): boolean {
+  return r.failed.some((f) => f.criterion === 'cpu' || f.criterion === 'starved');
 }
 
 /** Seconds of a hold its frames may leave uncovered (its edges) before the step is not judged. */
