@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CapacityRamp, spoiledBy, type Dial } from '../src/capacity/ramp.js';
 import { CapacitySearch } from '../src/capacity/search.js';
 import { judgeStep } from '../src/capacity/judge.js';
-import { DEFAULT_CRITERIA } from '../src/capacity/types.js';
+import { DEFAULT_CRITERIA, type Criteria } from '../src/capacity/types.js';
 import type { HarnessPause } from '../src/analysis/summary.js';
 import type { RampSource, RampSystem } from '../src/run/soak-ramp.js';
 import { frame } from './helpers/frames.js';
@@ -143,35 +143,48 @@ test('capacity ramp: a load change the frames never show spoils the step (the fl
   }
 });
 
-test('capacity ramp: a load change the fleet cannot serve (its core used up while it tried) ends the search with "at least", not a spoiled step', { timeout: 60_000 }, async () => {
-  // The fleet serves at most 20 exporters' scrapes a second, its one core used up from there on:
-  // the step of 40 never shows. Three spoiled tries used to end the search as "interrupted".
+/**
+ * A ramp over a system that asks for (or a fleet that serves) at most `cap` exporters' scrapes a
+ * second (10 samples each, 1 s interval): the fleet's CPU and queue, and the system's CPU, as
+ * functions of the exporters offered.
+ */
+function cappedRamp(o: { cap: number; factor: number; maxSteps: number; criteria: Criteria; fleet: (offered: number) => { cpuCores: number; queued: number }; systemCpu: (offered: number) => number }) {
   let offered = 0;
   const dial: Dial = { maxExporters: 1000, get offered() { return offered; }, set: async (n: number) => void (offered = n) };
   const lines: string[] = [];
-  const search = new CapacitySearch({ startExporters: 20, maxExporters: 1000, factor: 2, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 6, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
-  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 }, makeDial: async () => dial, firstExporters: 20, cores: 1, intervalSeconds: 1, pushed: false, fleetCores: 1, onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`) });
+  const search = new CapacitySearch({ startExporters: o.cap, maxExporters: 1000, factor: o.factor, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: o.maxSteps, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: o.criteria, makeDial: async () => dial, firstExporters: o.cap, cores: 1, intervalSeconds: 1, pushed: false, fleetCores: 1, onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`) });
   let i = 0;
   const timer = setInterval(() => {
     const now = Date.now();
-    const served = Math.min(offered, 20);
+    const served = Math.min(offered, o.cap);
     const f = frame(i++, served * 10, { startMs: now - 1000, endMs: now, warmup: false });
-    // Busy but not saturated at 20; at 40 the core is used up (queued renders too), still serving 20.
-    f.fleet = { cpuCores: offered > 20 ? 1 : 0.5, queued: offered > 20 ? 3 : 0, scrapesServed: served };
-    f.cpu.total = 0.2;
+    f.fleet = { ...o.fleet(offered), scrapesServed: served };
+    f.cpu.total = o.systemCpu(offered);
     ramp.onFrame(f);
   }, 1000);
-  try {
+  const run = async (): Promise<void> => {
     await ramp.prepare(SOURCE);
     await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
-    assert.deepEqual(lines, ['20 pass', '40 fail']);
-    const out = search.outcome()!;
+  };
+  return { ramp, search, lines, run, stop: () => clearInterval(timer) };
+}
+
+test('capacity ramp: a load change the fleet cannot serve (its core used up while it tried) ends the search with "at least", not a spoiled step', { timeout: 60_000 }, async () => {
+  // The fleet serves at most 20 exporters' scrapes a second: busy but not saturated at 20; at 40
+  // its core is used up (queued renders too) and the step never shows. Three spoiled tries used
+  // to end the search as "interrupted".
+  const c = cappedRamp({ cap: 20, factor: 2, maxSteps: 6, criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 }, fleet: (n) => (n > 20 ? { cpuCores: 1, queued: 3 } : { cpuCores: 0.5, queued: 0 }), systemCpu: () => 0.2 });
+  try {
+    await c.run();
+    assert.deepEqual(c.lines, ['20 pass', '40 fail']);
+    const out = c.search.outcome()!;
     assert.equal(out.kind, 'generator', JSON.stringify(out));
     assert.equal(out.exporters, 20);
     assert.match(out.words, /at least .*the load generator ran out first/);
-    assert.match(ramp.steps[1]!.generatorSaturated!, /fleet used 1(\.0+)? of its 1 core.*served 20\.0 scrapes\/s where 40 exporters offer 40\.0: the load change did not take/);
+    assert.match(c.ramp.steps[1]!.generatorSaturated!, /fleet used 1(\.0+)? of its 1 core.*served 20\.0 scrapes\/s where 40 exporters offer 40\.0: the load change did not take/);
   } finally {
-    clearInterval(timer);
+    c.stop();
   }
 });
 
@@ -179,32 +192,18 @@ test('capacity ramp: a scraper too busy to ask for a step\'s scrapes (its core u
   // The system asks for at most 20 exporters' scrapes a second and its one core is used up past
   // them; the fleet idles. Twice spoiled (a burst of new series may take longer than the
   // warm-up), the third try at 60 is judged: the system's failure, a ceiling to bisect under.
-  let offered = 0;
-  const dial: Dial = { maxExporters: 1000, get offered() { return offered; }, set: async (n: number) => void (offered = n) };
-  const lines: string[] = [];
-  const search = new CapacitySearch({ startExporters: 20, maxExporters: 1000, factor: 3, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 4, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
-  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: DEFAULT_CRITERIA, makeDial: async () => dial, firstExporters: 20, cores: 1, intervalSeconds: 1, pushed: false, fleetCores: 1, onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`) });
-  let i = 0;
-  const timer = setInterval(() => {
-    const now = Date.now();
-    const served = Math.min(offered, 20);
-    const f = frame(i++, served * 10, { startMs: now - 1000, endMs: now, warmup: false });
-    f.fleet = { cpuCores: 0.05, queued: 0, scrapesServed: served };
-    f.cpu.total = offered > 20 ? 1 : 0.3;
-    ramp.onFrame(f);
-  }, 1000);
+  const c = cappedRamp({ cap: 20, factor: 3, maxSteps: 4, criteria: DEFAULT_CRITERIA, fleet: () => ({ cpuCores: 0.05, queued: 0 }), systemCpu: (n) => (n > 20 ? 1 : 0.3) });
   try {
-    await ramp.prepare(SOURCE);
-    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
-    assert.deepEqual(lines, ['20 pass', '60 spoiled', '60 spoiled', '60 fail']);
-    assert.match(ramp.steps[1]!.spoiled!, /served 20\.0 scrapes\/s where 60 exporters offer 60\.0: the load change did not take/);
-    assert.deepEqual(ramp.steps[3]!.failed.map((f) => f.criterion), ['ingested', 'cpu']);
-    assert.equal(ramp.steps[3]!.generatorSaturated, null);
-    const out = search.outcome()!;
+    await c.run();
+    assert.deepEqual(c.lines, ['20 pass', '60 spoiled', '60 spoiled', '60 fail']);
+    assert.match(c.ramp.steps[1]!.spoiled!, /served 20\.0 scrapes\/s where 60 exporters offer 60\.0: the load change did not take/);
+    assert.deepEqual(c.ramp.steps[3]!.failed.map((f) => f.criterion), ['ingested', 'cpu']);
+    assert.equal(c.ramp.steps[3]!.generatorSaturated, null);
+    const out = c.search.outcome()!;
     assert.notEqual(out.kind, 'interrupted', JSON.stringify(out));
     assert.equal(out.failureAbove?.criterion, 'ingested');
   } finally {
-    clearInterval(timer);
+    c.stop();
   }
 });
 
