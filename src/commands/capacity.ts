@@ -1,10 +1,10 @@
-import ora from 'ora';
 import { visible } from '../common/terminal-text.js';
 import { liveLine } from '../report/terminal.js';
 import { fmtRate } from '../capacity/ramp.js';
 import { runCapacity, type CapacityOutput, type CapacityParts, type CapacityRun } from '../capacity/run.js';
 import type { CapacityOptions } from '../capacity/run-options.js';
 import type { StepResult } from '../capacity/types.js';
+import { interruptible } from './interruptible.js';
 
 /**
  * `promsoak capacity`: the search per core count with an ora spinner, one line per judged step,
@@ -12,19 +12,8 @@ import type { StepResult } from '../capacity/types.js';
  * capacity.json / capacity.html written from them (exit 130; a second Ctrl-C abandons).
  */
 export async function capacityCommand(o: CapacityOptions, parts: CapacityParts & CapacityOutput, log: (line: string) => void): Promise<number> {
-  const spinner = ora({ text: 'checking the flags, starting the fleet and the system…', stream: process.stderr, isEnabled: process.stderr.isTTY && !process.env.CI });
-  if (spinner.isEnabled) spinner.start();
-  let interrupt!: () => void;
-  const interrupted = new Promise<void>((r) => (interrupt = r));
-  let signal: NodeJS.Signals | undefined;
-  const onSignal = (s: NodeJS.Signals): void => {
-    signal = s;
-    spinner.text = 'stopping: keeping the finished steps, writing capacity.json (Ctrl-C again to abandon)…';
-    interrupt();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = interruptible('checking the flags, starting the fleet and the system…', 'stopping: keeping the finished steps, writing capacity.json (Ctrl-C again to abandon)…');
+  const { spinner } = stop;
   const say = (line: string): void => {
     spinner.clear();
     process.stderr.write(`${visible(line)}\n`);
@@ -33,7 +22,7 @@ export async function capacityCommand(o: CapacityOptions, parts: CapacityParts &
   let status = '';
   try {
     const run = await runCapacity(o, parts, {
-      interrupt: interrupted,
+      interrupt: stop.interrupted,
       onStatus: (l) => {
         status = l;
         spinner.text = l;
@@ -46,13 +35,12 @@ export async function capacityCommand(o: CapacityOptions, parts: CapacityParts &
     });
     spinner.stop();
     for (const line of parts.write(run)) log(line);
-    return exitCode(run, signal);
+    return exitCode(run, stop.signal());
   } catch (e) {
     spinner.stop();
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }
 

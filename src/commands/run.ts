@@ -1,28 +1,16 @@
-import ora from 'ora';
 import { runSoak } from '../run/soak.js';
 import type { SoakOptions } from '../run/soak-plan.js';
 import { liveLine, renderTerminal } from '../report/terminal.js';
 import { visible } from '../common/terminal-text.js';
+import { interruptible } from './interruptible.js';
 
 /**
  * `promsoak run`: the soak with an ora spinner and a live line; Ctrl-C stops it early and
  * still writes the whole run directory (a second Ctrl-C kills the engine at once).
  */
 export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: string) => void): Promise<number> {
-  const spinner = ora({ text: 'starting the fleet and the engine…', stream: process.stderr, isEnabled: process.stderr.isTTY && !process.env.CI });
-  // Without a TTY ora would print its first text as a line of its own: stay quiet instead.
-  if (spinner.isEnabled) spinner.start();
-  let interrupt!: () => void;
-  const interrupted = new Promise<void>((r) => (interrupt = r));
-  let signal: NodeJS.Signals | undefined;
-  const onSignal = (s: NodeJS.Signals): void => {
-    signal = s;
-    spinner.text = 'stopping: writing the run directory (Ctrl-C again to abandon)…';
-    interrupt();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = interruptible('starting the fleet and the engine…', 'stopping: writing the run directory (Ctrl-C again to abandon)…');
+  const { spinner } = stop;
   if (o.heap?.signal) process.stderr.write(`heap snapshots on ${o.heap.signal}: kill -${o.heap.signal.slice(3)} ${process.pid}\n`);
   let lastPrinted = -1;
   try {
@@ -36,7 +24,7 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
       spinner.clear();
       process.stderr.write(`promsoak: ${visible(line)}\n`);
     };
-    const r = await runSoak({ onMetricsUrl, onFleetEvent, ...o, interrupt: interrupted }, (p) => {
+    const r = await runSoak({ onMetricsUrl, onFleetEvent, ...o, interrupt: stop.interrupted }, (p) => {
       spinner.text = liveLine(p);
       // Without a TTY (CI, pipes) the spinner is silent: one line every 10 s instead.
       if (!spinner.isEnabled && Math.floor(p.elapsedSeconds / 10) !== lastPrinted) {
@@ -50,12 +38,11 @@ export async function runCommand(o: Omit<SoakOptions, 'interrupt'>, log: (line: 
       log('\nthe engine exited; the end of its stderr:\n' + r.engineStderrTail.split('\n').slice(-20).join('\n'));
     }
     // Stopped by SIGTERM: 128 + 15, as a shell reports it (Ctrl-C's 130 is the soak's own).
-    return r.exitCode === 130 && signal === 'SIGTERM' ? 143 : r.exitCode;
+    return r.exitCode === 130 && stop.signal() === 'SIGTERM' ? 143 : r.exitCode;
   } catch (e) {
     spinner.stop();
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }
