@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CapacityRamp, spoiledBy, type Dial } from '../src/capacity/ramp.js';
 import { CapacitySearch } from '../src/capacity/search.js';
 import { judgeStep } from '../src/capacity/judge.js';
-import { DEFAULT_CRITERIA, type Criteria } from '../src/capacity/types.js';
+import { DEFAULT_CRITERIA, type Criteria, type StepResult } from '../src/capacity/types.js';
 import type { HarnessPause } from '../src/analysis/summary.js';
 import type { RampSource, RampSystem } from '../src/run/soak-ramp.js';
 import { frame } from './helpers/frames.js';
@@ -143,31 +143,62 @@ test('capacity ramp: a load change the frames never show spoils the step (the fl
   }
 });
 
+/** A dial that moves at once: `offered` is what was set last. */
+function plainDial(): Dial {
+  let offered = 0;
+  return {
+    maxExporters: 1000,
+    get offered() {
+      return offered;
+    },
+    set: async (n: number) => void (offered = n),
+  };
+}
+
+/**
+ * A search (10 samples an exporter a second, 1 s interval, resolution 25 %, no warm-up) and its
+ * ramp on `dial`, one core; `lines` gets each step as "<exporters> pass|fail|spoiled" (or `line`'s).
+ */
+function testRamp(dial: Dial, o: { start: number; factor: number; maxSteps: number; holdSeconds?: number; criteria?: Criteria; fleetCores?: number; line?: (r: StepResult) => string }) {
+  const lines: string[] = [];
+  const search = new CapacitySearch({ startExporters: o.start, maxExporters: 1000, factor: o.factor, resolution: 0.25, warmupSeconds: 0, holdSeconds: o.holdSeconds ?? 2, maxSteps: o.maxSteps, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
+  const ramp = new CapacityRamp({
+    search,
+    judge: judgeStep,
+    criteria: o.criteria ?? { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 },
+    makeDial: async () => dial,
+    firstExporters: o.start,
+    cores: 1,
+    intervalSeconds: 1,
+    pushed: false,
+    ...(o.fleetCores !== undefined ? { fleetCores: o.fleetCores } : {}),
+    onStep: (r) => lines.push(o.line ? o.line(r) : `${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`),
+  });
+  const run = async (): Promise<void> => {
+    await ramp.prepare(SOURCE);
+    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+  };
+  return { search, ramp, lines, run };
+}
+
 /**
  * A ramp over a system that asks for (or a fleet that serves) at most `cap` exporters' scrapes a
  * second (10 samples each, 1 s interval): the fleet's CPU and queue, and the system's CPU, as
  * functions of the exporters offered.
  */
 function cappedRamp(o: { cap: number; factor: number; maxSteps: number; criteria: Criteria; fleet: (offered: number) => { cpuCores: number; queued: number }; systemCpu: (offered: number) => number }) {
-  let offered = 0;
-  const dial: Dial = { maxExporters: 1000, get offered() { return offered; }, set: async (n: number) => void (offered = n) };
-  const lines: string[] = [];
-  const search = new CapacitySearch({ startExporters: o.cap, maxExporters: 1000, factor: o.factor, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: o.maxSteps, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
-  const ramp = new CapacityRamp({ search, judge: judgeStep, criteria: o.criteria, makeDial: async () => dial, firstExporters: o.cap, cores: 1, intervalSeconds: 1, pushed: false, fleetCores: 1, onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}`) });
+  const dial = plainDial();
+  const t = testRamp(dial, { start: o.cap, factor: o.factor, maxSteps: o.maxSteps, criteria: o.criteria, fleetCores: 1 });
   let i = 0;
   const timer = setInterval(() => {
     const now = Date.now();
-    const served = Math.min(offered, o.cap);
+    const served = Math.min(dial.offered, o.cap);
     const f = frame(i++, served * 10, { startMs: now - 1000, endMs: now, warmup: false });
-    f.fleet = { ...o.fleet(offered), scrapesServed: served };
-    f.cpu.total = o.systemCpu(offered);
-    ramp.onFrame(f);
+    f.fleet = { ...o.fleet(dial.offered), scrapesServed: served };
+    f.cpu.total = o.systemCpu(dial.offered);
+    t.ramp.onFrame(f);
   }, 1000);
-  const run = async (): Promise<void> => {
-    await ramp.prepare(SOURCE);
-    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
-  };
-  return { ramp, search, lines, run, stop: () => clearInterval(timer) };
+  return { ...t, stop: () => clearInterval(timer) };
 }
 
 test('capacity ramp: a load change the fleet cannot serve (its core used up while it tried) ends the search with "at least", not a spoiled step', { timeout: 60_000 }, async () => {
@@ -255,19 +286,7 @@ test('capacity ramp: a load change the scraper takes seconds to act on is waited
     },
   };
   const scraped = (now: number): number => [...history].reverse().find((h) => h.atMs + LAG_MS <= now)?.n ?? history[0]?.n ?? 0;
-  const search = new CapacitySearch({ startExporters: 10, maxExporters: 1000, factor: 1.5, resolution: 0.25, warmupSeconds: 0, holdSeconds: 2, maxSteps: 2, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
-  const lines: string[] = [];
-  const ramp = new CapacityRamp({
-    search,
-    judge: judgeStep,
-    criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 },
-    makeDial: async () => dial,
-    firstExporters: 10,
-    cores: 1,
-    intervalSeconds: 1,
-    pushed: false,
-    onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}: ${r.failed.map((x) => x.words).join('; ')}`),
-  });
+  const { search, ramp, lines, run } = testRamp(dial, { start: 10, factor: 1.5, maxSteps: 2, line: (r) => `${r.plan.load.exporters} ${r.spoiled ? 'spoiled' : r.pass ? 'pass' : 'fail'}: ${r.failed.map((x) => x.words).join('; ')}` });
   let i = 0;
   let lastEndMs: number | undefined;
   // Frames end to end, as the recorder's, each with what was scraped over its own length (a loaded machine's timer drifts).
@@ -282,8 +301,7 @@ test('capacity ramp: a load change the scraper takes seconds to act on is waited
     ramp.onFrame(f);
   }, 1000);
   try {
-    await ramp.prepare(SOURCE);
-    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    await run();
     assert.deepEqual(lines, ['10 pass: ', '15 pass: '], 'the 15-exporter step judged once the scraper scraped 15');
     assert.equal(search.outcome()!.kind, 'above');
   } finally {
@@ -292,29 +310,8 @@ test('capacity ramp: a load change the scraper takes seconds to act on is waited
 });
 
 test('capacity ramp: a hold the system was silent through (no frames, or a second of them) is spoiled and run again, never judged a pass or a failure on what little came', { timeout: 60_000 }, async () => {
-  let offered = 0;
-  const dial: Dial = {
-    maxExporters: 1000,
-    get offered() {
-      return offered;
-    },
-    async set(n: number) {
-      offered = n;
-    },
-  };
-  const search = new CapacitySearch({ startExporters: 10, maxExporters: 1000, factor: 2, resolution: 0.25, warmupSeconds: 0, holdSeconds: 3, maxSteps: 3, maxDurationSeconds: 600, samplesPerExporterPerSecond: 10, seriesPerExporter: 10, by: 'rate' });
-  const lines: string[] = [];
-  const ramp = new CapacityRamp({
-    search,
-    judge: judgeStep,
-    criteria: { ...DEFAULT_CRITERIA, maxStarvedSeconds: 100 },
-    makeDial: async () => dial,
-    firstExporters: 10,
-    cores: 1,
-    intervalSeconds: 1,
-    pushed: false,
-    onStep: (r) => lines.push(`${r.plan.load.exporters} ${r.spoiled ? `spoiled: ${r.spoiled}` : r.pass ? 'pass' : 'fail'}`),
-  });
+  const dial = plainDial();
+  const { ramp, lines, run } = testRamp(dial, { start: 10, factor: 2, maxSteps: 3, holdSeconds: 3, line: (r) => `${r.plan.load.exporters} ${r.spoiled ? `spoiled: ${r.spoiled}` : r.pass ? 'pass' : 'fail'}` });
   // The second frame to show 20 exporters (the first may have begun before the dial moved), the
   // system then goes silent for 5 s (its frames lost): the hold falls in it.
   let silentUntil = 0;
@@ -323,15 +320,14 @@ test('capacity ramp: a hold the system was silent through (no frames, or a secon
   const timer = setInterval(() => {
     const now = Date.now();
     if (now < silentUntil) return;
-    const f = frame(i++, offered * 10, { startMs: now - 1000, endMs: now, warmup: false });
-    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: offered };
+    const f = frame(i++, dial.offered * 10, { startMs: now - 1000, endMs: now, warmup: false });
+    f.fleet = { cpuCores: 0.1, queued: 0, scrapesServed: dial.offered };
     f.cpu.total = 0.2;
     ramp.onFrame(f);
-    if (offered === 20 && ++twenties === 2) silentUntil = now + 5000;
+    if (dial.offered === 20 && ++twenties === 2) silentUntil = now + 5000;
   }, 1000);
   try {
-    await ramp.prepare(SOURCE);
-    await ramp.run({ ...SOURCE, soakStartMs: Date.now(), stalls: [], signal: new AbortController().signal });
+    await run();
     assert.equal(lines[0], '10 pass');
     assert.match(lines[1]!, /^20 spoiled: the frames cover [01]\.\d s of the 3\.0 s hold: the system went silent$/);
     assert.equal(lines[2], '20 pass', 'the same load run again once the system spoke');
