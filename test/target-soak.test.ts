@@ -171,12 +171,19 @@ test('--target victoria-metrics: soaked the same way; samples within 2 % of the 
   const out = mkdtempSync(join(tmpdir(), 'promsoak-target-'));
   const r = await run(['run', profileFile(out, 100, 1), '--target', 'victoria-metrics', '--duration', '15', '--warmup', '5'], join(out, 'runs'));
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  const { s, gc } = load(r.dir!);
+  const { s, frames, gc } = load(r.dir!);
   assert.equal(s.load.expectedSamplesPerSecond, 100 * (200 + 6));
   assert.ok(Math.abs(s.samplesPerSecond.mean / s.load.expectedSamplesPerSecond - 1) < 0.02, `samples/s ${s.samplesPerSecond.mean} vs ${s.load.expectedSamplesPerSecond}`);
   assert.ok(gc.some((e) => e.runtime === 'go'), 'gctrace cycles');
   assert.ok(s.scrapes.ok! > 0 && s.scrapes.failed === 0, `scrapes ${s.scrapes.ok}/${s.scrapes.failed}`);
   assert.match(s.allocation.source, /go_memstats_alloc_bytes_total/);
+  // Its scrape durations, from its vm_promscrape_scrape_duration_seconds histogram: each scrape
+  // its counter counts, and the p99 of a loopback scrape of 200 lines over 0, under the 1 s interval.
+  const d = s.scrapes.durationMs;
+  assert.ok(d !== null && d.p99 > 0 && d.p99 < 1000 && d.p50 <= d.p99, `scrape durations ${JSON.stringify(d)}`);
+  const counted = frames.filter((f) => !f.warmup).reduce((a, f) => a + (f.scrapeMs?.count ?? 0), 0);
+  const ok = frames.filter((f) => !f.warmup).reduce((a, f) => a + (f.scrapesOk ?? 0), 0);
+  assert.equal(counted, ok, 'the histogram counts the scrapes its counter counts');
 });
 
 test('--target exec: a scraper written here, its own counter, CPU from /proc', { timeout: 90_000 }, async () => {

@@ -22,6 +22,11 @@ export interface TargetMetricNames {
   /** Scrapes it counted as done and as failed (counters), if it says. */
   scrapesOk?: string;
   scrapesFailed?: string;
+  /**
+   * A VictoriaMetrics histogram of its scrape durations (`<name>_bucket{vmrange=…}`), if it has
+   * one: the frames' scrape p99 (telemetry/vm-histogram.ts). A name, not a selector.
+   */
+  scrapeDurationHistogram?: string;
 }
 
 export interface TargetLaunch {
@@ -74,6 +79,7 @@ export const VICTORIA_METRICS_NAMES: TargetMetricNames = {
   seriesAdded: 'vm_new_timeseries_created_total',
   scrapesOk: 'vm_promscrape_scrapes_total',
   scrapesFailed: 'vm_promscrape_scrapes_failed_total',
+  scrapeDurationHistogram: 'vm_promscrape_scrape_duration_seconds',
 };
 
 /** VictoriaMetrics receiving remote write: the rows it inserted from it. */

@@ -4,6 +4,7 @@ import { classifyThread, cpuBetween, readProc, type ProcSample } from '../teleme
 import { influxExpvarLines } from '../telemetry/influx-expvar.js';
 import { fetchMetrics, MetricsSnapshot, parseSelector, type Selector } from '../telemetry/target-metrics.js';
 import type { TargetMetricNames } from './target-kinds.js';
+import { vmDurationsBetween } from '../telemetry/vm-histogram.js';
 
 /**
  * Telemetry of a process promsoak did not write, once a second: its CPU (total and by thread
@@ -24,7 +25,7 @@ const GO = {
 /** The client libraries' process collector: CPU and RSS when there is no local pid. */
 const PROCESS = { cpu: 'process_cpu_seconds_total', rss: 'process_resident_memory_bytes' };
 
-type Key = keyof TargetMetricNames | keyof typeof GO | keyof typeof PROCESS;
+type Key = Exclude<keyof TargetMetricNames, 'scrapeDurationHistogram'> | keyof typeof GO | keyof typeof PROCESS;
 
 interface Reading {
   atMs: number;
@@ -32,6 +33,8 @@ interface Reading {
   values: Partial<Record<Key, number | null>>;
   pauseQuantilesMs: Record<string, number> | null;
   metaScrapeMs: number;
+  /** The scrape-duration histogram's bucket counters (vmrange → count), when the target has one. */
+  scrapeBuckets: Map<string, number> | null;
 }
 
 /** What one second of a target gives a frame (the soak adds time, warm-up and the fleet). */
@@ -68,7 +71,8 @@ export class TargetSampler {
   private lastSamples: number | null = null;
 
   constructor(private readonly o: SamplerOptions) {
-    const all: Partial<Record<Key, string>> = { ...GO, ...PROCESS, ...o.names };
+    const { scrapeDurationHistogram: _histogram, ...names } = o.names;
+    const all: Partial<Record<Key, string>> = { ...GO, ...PROCESS, ...names };
     this.selectors = Object.entries(all)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => [k as Key, parseSelector(v!)]);
@@ -138,8 +142,10 @@ export class TargetSampler {
       this.lastSamples = samples;
     }
     const pauses = pauseQuantiles(snapshot);
+    const histogram = this.o.names.scrapeDurationHistogram;
+    const scrapeBuckets = histogram ? snapshot.byLabel(`${histogram}_bucket`, 'vmrange') : null;
     // The second ends when the target read its figures (its response's head), not when a slow body finished.
-    return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs, pauseQuantilesMs: pauses };
+    return { atMs: timing.headersAtMs ?? Date.now(), proc, values, metaScrapeMs, pauseQuantilesMs: pauses, scrapeBuckets };
   }
 }
 
@@ -186,8 +192,7 @@ function second(a: Reading, b: Reading, pid: number): TargetSecond {
     seriesAdded: delta('seriesAdded'),
     series: gauge('series'),
     headBytes: null,
-    scrapeMs: null,
-    scrapeHistogram: '',
+    ...scrapeDurations(a, b),
     cpu,
     gcObserved: null,
     heap: { usedBytes: gauge('heapUsed'), totalBytes: gauge('heapTotal'), externalBytes: goOffHeap(gauge('sys'), gauge('heapTotal')), arrayBuffersBytes: null, rssBytes: b.proc?.rssBytes ?? gauge('rss') ?? 0 },
@@ -196,6 +201,12 @@ function second(a: Reading, b: Reading, pid: number): TargetSecond {
     allocatedBytes: delta('allocated'),
     target,
   };
+}
+
+/** The scrapes' durations between two readings, where the target keeps a histogram of them (VictoriaMetrics); else none measured. */
+function scrapeDurations(a: Reading, b: Reading): Pick<Frame, 'scrapeMs' | 'scrapeHistogram'> {
+  const d = a.scrapeBuckets && b.scrapeBuckets ? vmDurationsBetween(a.scrapeBuckets, b.scrapeBuckets) : null;
+  return d ?? { scrapeMs: null, scrapeHistogram: '' };
 }
 
 /**

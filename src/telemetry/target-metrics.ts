@@ -74,6 +74,16 @@ export class MetricsSnapshot {
     return { count, sum, quantiles };
   }
 
+  /** Each series of `name` by the value of its `label` (series without it left out); a value seen twice keeps the sum. */
+  byLabel(name: string, label: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of this.byName.get(name) ?? []) {
+      const v = s.labels[label];
+      if (v !== undefined) out.set(v, (out.get(v) ?? 0) + s.value);
+    }
+    return out;
+  }
+
   /** How many series the body held. */
   get size(): number {
     let n = 0;
