@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { vmDurationsBetween, vmrangeUpper } from '../src/telemetry/vm-histogram.js';
+import { vmDurationsBetween, vmrangeUpper } from '../src/run/vm-histogram.js';
 import { MetricsSnapshot } from '../src/telemetry/target-metrics.js';
 
 /** VictoriaMetrics 1.79's own lines (its /metrics scraping itself), counts made up. */

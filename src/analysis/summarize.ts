@@ -368,12 +368,6 @@ export function counterRate(frames: Frame[], seconds: number, samples: number, c
 }
 
 /**
- * Seconds between the readings at which a target's samples counter moved, whole: the 75th
- * percentile of the steps, since VictoriaMetrics moves it every 1 or 2 s, about half each (a
- * median of 1 s read its 2 s batches as starved seconds); a rare long step (a real stall) stays
- * above it and is not smoothed away.
- */
-/**
  * The seconds a target's evenness is read over: its scrape interval, or four batches of a counter
  * that moves every `cadence` s when that is longer, a whole number of batches in every window (2 s
  * batches read over 5 s would hold two or three). Summaries and capacity's steps read it alike.
@@ -383,6 +377,12 @@ export function targetRateSpan(intervalSeconds: number, cadence: number): number
   return cadence > 1 ? cadence * Math.ceil(span / cadence) : span;
 }
 
+/**
+ * Seconds between the readings at which a target's samples counter moved, whole: the 75th
+ * percentile of the steps, since VictoriaMetrics moves it every 1 or 2 s, about half each (a
+ * median of 1 s read its 2 s batches as starved seconds); a rare long step (a real stall) stays
+ * above it and is not smoothed away.
+ */
 export function counterCadence(frames: Frame[]): number {
   const moved = frames.filter((f) => f.samples > 0).map((f) => f.endMs);
   if (moved.length < 3) return 1;

@@ -20,15 +20,20 @@ export function toFrame(a: AgentFrame, soakStart: number, warmup: number, fleet:
 
 /** The second's scrape durations as percentiles and an encoded hdr histogram (for exact merging). */
 function scrapeHistogram(us: Uint32Array): Pick<Frame, 'scrapeMs' | 'scrapeHistogram'> {
-  if (us.length === 0) return { scrapeMs: { count: 0, p50: 0, p99: 0, max: 0 }, scrapeHistogram: '' };
   const h = hdr.build(SCRAPE_HISTOGRAM);
   for (const v of us) h.recordValue(v);
-  const r = {
+  const r = scrapeFigures(h);
+  h.destroy();
+  return r;
+}
+
+/** A second's scrape durations (a SCRAPE_HISTOGRAM, µs) as a frame carries them; none recorded: a count of 0 and no histogram. */
+export function scrapeFigures(h: hdr.Histogram): Pick<Frame, 'scrapeMs' | 'scrapeHistogram'> {
+  if (h.totalCount === 0) return { scrapeMs: { count: 0, p50: 0, p99: 0, max: 0 }, scrapeHistogram: '' };
+  return {
     scrapeMs: { count: h.totalCount, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 },
     scrapeHistogram: hdr.encodeIntoCompressedBase64(h),
   };
-  h.destroy();
-  return r;
 }
 
 /**

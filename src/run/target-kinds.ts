@@ -24,7 +24,7 @@ export interface TargetMetricNames {
   scrapesFailed?: string;
   /**
    * A VictoriaMetrics histogram of its scrape durations (`<name>_bucket{vmrange=…}`), if it has
-   * one: the frames' scrape p99 (telemetry/vm-histogram.ts). A name, not a selector.
+   * one: the frames' scrape p99 (vm-histogram.ts). A name, not a selector.
    */
   scrapeDurationHistogram?: string;
 }

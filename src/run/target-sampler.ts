@@ -4,7 +4,7 @@ import { classifyThread, cpuBetween, readProc, type ProcSample } from '../teleme
 import { influxExpvarLines } from '../telemetry/influx-expvar.js';
 import { fetchMetrics, MetricsSnapshot, parseSelector, type Selector } from '../telemetry/target-metrics.js';
 import type { TargetMetricNames } from './target-kinds.js';
-import { vmDurationsBetween } from '../telemetry/vm-histogram.js';
+import { vmDurationsBetween } from './vm-histogram.js';
 
 /**
  * Telemetry of a process promsoak did not write, once a second: its CPU (total and by thread

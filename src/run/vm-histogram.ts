@@ -1,6 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { SCRAPE_HISTOGRAM } from '../common/defaults.js';
 import type { Frame } from '../protocol/frame.js';
+import { scrapeFigures } from './frames.js';
 
 /**
  * VictoriaMetrics' histograms (`<name>_bucket{vmrange="7.743e-04...8.799e-04"}`: counters of
@@ -41,11 +42,7 @@ export function vmDurationsBetween(prev: ReadonlyMap<string, number>, cur: Reado
       const us = Math.min(SCRAPE_HISTOGRAM.highestTrackableValue, Math.max(SCRAPE_HISTOGRAM.lowestDiscernibleValue, Math.round(hi * 1e6)));
       h.recordValueWithCount(us, d);
     }
-    if (h.totalCount === 0) return { scrapeMs: { count: 0, p50: 0, p99: 0, max: 0 }, scrapeHistogram: '' };
-    return {
-      scrapeMs: { count: h.totalCount, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, max: h.maxValue / 1000 },
-      scrapeHistogram: hdr.encodeIntoCompressedBase64(h),
-    };
+    return scrapeFigures(h);
   } finally {
     h.destroy();
   }
